@@ -1,0 +1,292 @@
+"""The ``dasv`` command line (CLI.md). Every command is a thin call into plain functions.
+
+Exit status: 0 success, 1 an input was refused or a check failed, 2 wrong usage.
+Errors are one line each on stderr; never a traceback (set ``DASV_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import traceback
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dasv.config import ConfigError, Deployment, load_deployment
+from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
+from dasv.quarters import Quarter, QuarterError
+from dasv.settings import Settings
+from warehouse.db import WarehouseError, open_warehouse, upgrade, make_engine
+from warehouse.load import KeyMismatchError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Quarterly Domestic Abuse performance reporting: load exports, compute measures, render reports.",
+)
+db_app = typer.Typer(help="Warehouse maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class Format(str, Enum):
+    """Output formats of `dasv metrics`."""
+
+    json = "json"
+    csv = "csv"
+    table = "table"
+
+
+class Source(str, Enum):
+    """The three export sources."""
+
+    idva = "idva"
+    marac = "marac"
+    police = "police"
+
+
+class UsageError(Exception):
+    """Wrong usage: exit status 2."""
+
+
+class Context:
+    """What every command needs: settings, deployment and (lazily) the warehouse."""
+
+    def __init__(self, db: str | None, config: Path | None):
+        self.settings = Settings()
+        if db:
+            self.settings.database_url = db
+        self.config_path = config or self.settings.config
+        self._deployment: Deployment | None = None
+
+    @property
+    def deployment(self) -> Deployment:
+        """The deployment configuration (areas, report rows, population...)."""
+        if self._deployment is None:
+            self._deployment = load_deployment(self.config_path)
+        return self._deployment
+
+    def engine(self):
+        """The warehouse, migrated on first use if empty."""
+        return open_warehouse(self.settings.resolved_database_url())
+
+
+STATE: dict[str, Context] = {}
+
+
+def ctx() -> Context:
+    """The current command's context."""
+    return STATE["ctx"]
+
+
+@app.callback()
+def _main(
+    db: Annotated[str | None, typer.Option("--db", help="Warehouse URL (default: DASV_DATABASE_URL or var/warehouse.db).")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Deployment YAML (default: DASV_CONFIG or the shipped one).")] = None,
+) -> None:
+    STATE["ctx"] = Context(db, config)
+
+
+def _parse_quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except QuarterError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _err(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+def _report_outcomes(results, max_lines: int = 50) -> int:
+    refused = 0
+    for export, outcome in results:
+        if outcome.status == "refused":
+            refused += 1
+            _err(f"REFUSED {outcome.file}: {export.problem_count} problem(s); nothing from this file was loaded")
+            for problem in export.problems[:max_lines]:
+                _err(str(problem))
+            if export.problem_count > max_lines:
+                _err(f"... and {export.problem_count - max_lines} more problem(s) in {outcome.file}")
+        else:
+            typer.echo(f"{outcome.status:<8} {outcome.file}: {outcome.message}")
+            for note, count in export.repairs.items():
+                typer.echo(f"         repaired {count} row(s): {note}")
+    return refused
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Files, or inbox folders (idva/, marac/, police/ inside).")],
+    source: Annotated[Source | None, typer.Option(help="Source of the files (default: from the folder or header).")] = None,
+    reload: Annotated[bool, typer.Option("--reload", help="Load files again even if already loaded.")] = False,
+) -> None:
+    """Validate and load files into the warehouse; all or nothing per file."""
+    from dasv.pipeline import discover, load_files
+
+    c = ctx()
+    files = discover(paths)
+    if not files:
+        raise UsageError(f"no export files found in {', '.join(map(str, paths))}")
+    pseudo = pseudonymiser_from_settings(c.settings)
+    engine = c.engine()
+    results = load_files(engine, files, c.deployment, pseudo, source=source.value if source else None, reload=reload)
+    refused = _report_outcomes(results)
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    paths: Annotated[list[Path], typer.Argument(help="Files, or inbox folders.")],
+    source: Annotated[Source | None, typer.Option(help="Source of the files (default: from the folder or header).")] = None,
+) -> None:
+    """Validate only: what would load, what would be repaired, what is refused. Loads nothing."""
+    from dasv.pipeline import check_files, discover
+
+    files = discover(paths)
+    if not files:
+        raise UsageError(f"no export files found in {', '.join(map(str, paths))}")
+    exports = check_files(files, ctx().deployment, source=source.value if source else None)
+    refused = 0
+    for export in exports:
+        name = str(export.path)
+        if export.refused:
+            refused += 1
+            _err(f"REFUSED {name}: {export.problem_count} problem(s)")
+            for problem in export.problems[:50]:
+                _err(str(problem))
+            if export.problem_count > 50:
+                _err(f"... and {export.problem_count - 50} more")
+            continue
+        skipped = export.skipped_blank + export.skipped_total
+        typer.echo(
+            f"ok       {name}: {export.source}, sheet {export.sheet or '-'}, header row {export.header_row}, "
+            f"{len(export.rows)} rows would load" + (f", {skipped} blank/total rows skipped" if skipped else "")
+        )
+        if export.ignored_columns:
+            typer.echo(f"         ignored columns (never stored): {', '.join(export.ignored_columns)}")
+        for note, count in export.repairs.items():
+            typer.echo(f"         would repair {count} row(s): {note}")
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def metrics(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
+    district: Annotated[str | None, typer.Option(help="One district, with small numbers suppressed.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="json, csv or table.")] = Format.json,
+) -> None:
+    """Print one quarter's measures (METRICS_JSON.md)."""
+    from dasv.measures.document import metrics_document
+    from dasv.measures.present import as_csv, as_table
+
+    q = _parse_quarter(quarter)
+    c = ctx()
+    if district is not None:
+        raise UsageError("--district is not available yet: district slices come with the report issue")
+    engine = c.engine()
+    with engine.connect() as conn:
+        doc = metrics_document(conn, c.deployment, q)
+    if format is Format.json:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+    elif format is Format.csv:
+        typer.echo(as_csv(doc), nl=False)
+    else:
+        typer.echo(as_table(doc), nl=False)
+
+
+@app.command("sample-data")
+def sample_data(
+    out: Annotated[Path, typer.Option(help="Folder to write the sample inbox into.")],
+    scale: Annotated[int, typer.Option(help="Multiply volumes (benchmarks). 1 = the county sample.")] = 1,
+) -> None:
+    """Write a realistic, deliberately messy sample inbox (made-up people) for 2025-26 Q1-Q3."""
+    from dasv.sample.write import write_sample_inbox
+
+    if scale != 1:
+        raise UsageError("--scale other than 1 is not available yet (national-scale generation is a later issue)")
+    for path in write_sample_inbox(out):
+        typer.echo(str(path))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's inbox, warehouse and outputs.")] = Path("var/demo"),
+) -> None:
+    """Make a sample inbox, load it into a fresh embedded warehouse, and show 2025-26 Q3."""
+    from dasv.measures.document import metrics_document
+    from dasv.measures.present import headline_text
+    from dasv.pipeline import load_files
+    from dasv.sample.write import write_sample_inbox
+
+    c = ctx()
+    inbox = out / "inbox"
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    database = out / "warehouse.db"
+    database.unlink(missing_ok=True)
+    typer.echo(f"Writing the sample inbox to {inbox} ...")
+    write_sample_inbox(inbox)
+    engine = open_warehouse(f"sqlite:///{database}")
+    pseudo = pseudonymiser_from_settings(c.settings, demo=True)
+    typer.echo(f"Loading it into {database} ...")
+    results = load_files(engine, [inbox], c.deployment, pseudo)
+    if _report_outcomes(results):
+        raise typer.Exit(1)
+    q3 = Quarter.parse("2025-26 Q3")
+    with engine.connect() as conn:
+        current = metrics_document(conn, c.deployment, q3)
+        previous = metrics_document(conn, c.deployment, q3.previous())
+    typer.echo("")
+    typer.echo(f"{q3.label} ({q3.months_label})")
+    typer.echo(headline_text(current, previous))
+    typer.echo("")
+    typer.echo(f"Warehouse: {database}")
+    typer.echo(f"All measures: dasv --db sqlite:///{database} metrics --quarter '{q3.label}' --format table")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply warehouse migrations (also done automatically on first use of an empty warehouse)."""
+    c = ctx()
+    engine = make_engine(c.settings.resolved_database_url())
+    try:
+        upgrade(engine)
+    except Exception as exc:
+        raise WarehouseError(f"cannot upgrade {engine.url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}") from exc
+    typer.echo(f"warehouse {engine.url.render_as_string(hide_password=True)} is at the latest schema")
+
+
+def main() -> None:
+    """Console entry point: run the app, turning known errors into one line and an exit status."""
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        _err(f"dasv: {exc}")
+        sys.exit(2)
+    except (ConfigError, WarehouseError, MissingKeyError, KeyMismatchError) as exc:
+        for line in str(exc).splitlines():
+            _err(f"dasv: {line}")
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and anything unforeseen
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()  # a usage error from the command-line parser
+            sys.exit(exc.exit_code)
+        if type(exc).__name__ == "Abort":
+            _err("dasv: aborted")
+            sys.exit(1)
+        if os.environ.get("DASV_DEBUG"):
+            traceback.print_exc()
+        _err(f"dasv: unexpected error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        _err("dasv: nothing was half-written (each file loads in one transaction); set DASV_DEBUG=1 for details")
+        sys.exit(1)

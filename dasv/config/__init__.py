@@ -1,0 +1,149 @@
+"""The deployment configuration: areas, populations, report rows, suppression, extra aliases.
+
+One YAML file per deployment; the Cambridgeshire and Peterborough one ships with the
+project (``cambs_peterborough.yaml``) and ``DASV_CONFIG`` points at another.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from dasv.names import normalise_name
+
+DEFAULT_CONFIG = Path(__file__).with_name("cambs_peterborough.yaml")
+
+
+class ConfigError(ValueError):
+    """The deployment configuration file is missing or wrong."""
+
+
+class Area(BaseModel):
+    """A canonical area: a local authority district or one of the 'no district' buckets."""
+
+    name: str
+    kind: Literal["district", "other"]
+    label: str | None = None
+    ons_code: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        """The label the report tables print."""
+        return self.label or self.name
+
+
+class Population(BaseModel):
+    """Population of one district for rates."""
+
+    all_ages: int | None = None
+    aged_16_plus: int
+    female_16_plus: int | None = None
+
+
+class PopulationTable(BaseModel):
+    """Populations by area, with the year and source the report states."""
+
+    year: str
+    source: str
+    by_area: dict[str, Population] = Field(default_factory=dict)
+
+
+class ReportRow(BaseModel):
+    """One row of the 'by specialism' table: a label and a filter over referrals."""
+
+    label: str
+    specialism: str
+    areas: list[str] | None = None
+    exclude_route: str | None = None
+
+
+class Suppression(BaseModel):
+    """Small-number suppression for district slices."""
+
+    threshold: int = Field(default=5, ge=2)
+
+
+class SeriesBreak(BaseModel):
+    """A change in recording practice that breaks comparisons across it."""
+
+    date: date
+    note: str
+
+
+class Deployment(BaseModel):
+    """A whole deployment configuration file."""
+
+    partnership: str
+    report_title: str = "Domestic Abuse Quarterly Performance Report"
+    county_label: str
+    author: str = ""
+    areas: list[Area]
+    population: PopulationTable | None = None
+    report_rows: list[ReportRow] = Field(default_factory=list)
+    column_aliases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    suppression: Suppression = Field(default_factory=Suppression)
+    series_breaks: list[SeriesBreak] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Deployment:
+        names = {a.name for a in self.areas}
+        if len(names) != len(self.areas):
+            raise ValueError("area names must be unique")
+        for row in self.report_rows:
+            unknown = set(row.areas or []) - names
+            if unknown:
+                raise ValueError(f"report row {row.label!r} names unknown areas {sorted(unknown)}")
+        if self.population:
+            unknown = set(self.population.by_area) - names
+            if unknown:
+                raise ValueError(f"population names unknown areas {sorted(unknown)}")
+        seen: dict[str, str] = {}
+        for area in self.areas:
+            for alias in [area.name, *area.aliases]:
+                key = normalise_name(alias)
+                if seen.get(key, area.name) != area.name:
+                    raise ValueError(f"alias {alias!r} maps to both {seen[key]!r} and {area.name!r}")
+                seen[key] = area.name
+        return self
+
+    @cached_property
+    def area_lookup(self) -> dict[str, Area]:
+        """Normalised name or alias -> area."""
+        lookup: dict[str, Area] = {}
+        for area in self.areas:
+            for alias in [area.name, *area.aliases]:
+                lookup[normalise_name(alias)] = area
+        return lookup
+
+    @property
+    def districts(self) -> list[Area]:
+        """The local authority districts, in configuration order (one CSP slice each)."""
+        return [a for a in self.areas if a.kind == "district"]
+
+    def area(self, name: str) -> Area | None:
+        """The area a name or alias stands for, if any."""
+        return self.area_lookup.get(normalise_name(name))
+
+
+def load_deployment(path: Path | None = None) -> Deployment:
+    """Read and check a deployment YAML (the shipped one when ``path`` is None).
+
+    Raises:
+        ConfigError: the file cannot be read or does not describe a deployment.
+    """
+    path = path or DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    try:
+        return Deployment.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None

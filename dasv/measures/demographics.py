@@ -1,0 +1,46 @@
+"""Demographics of the quarter's IDVA referrals: male victims, disability, LGBT+, aged 13-17."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, and_, case, func, select
+
+from warehouse.models import AreaDim, IdvaReferral
+
+LGBT_CATEGORIES = ("Lesbian", "Gay", "Bi", "Pansexual", "Asexual", "Other")
+NOT_ASKED = "Not asked"
+
+
+def demographics(conn: Connection, quarter_id: int, area: str | None = None) -> dict:
+    """Counts of the quarter's referrals: male victims, disabled, aged 13-17, and sexual orientation.
+
+    ``sexual_orientation`` lists each LGBT+ category with referrals, and "Not asked";
+    ``lgbt_total`` is the sum of the LGBT+ categories.
+    """
+    r = IdvaReferral
+    where = [r.quarter_id == quarter_id]
+    if area is not None:
+        where.append(r.area_id.in_(select(AreaDim.id).where(AreaDim.name == area)))
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    male, disabled, young = conn.execute(
+        select(count_if(r.gender == "Male"), count_if(r.disability == "Yes"),
+               count_if(and_(r.age >= 13, r.age <= 17)))
+        .where(*where)
+    ).one()  # fmt: skip
+    orientation = dict(
+        conn.execute(
+            select(r.sexual_orientation, func.count())
+            .where(*where, r.sexual_orientation.in_([*LGBT_CATEGORIES, NOT_ASKED]))
+            .group_by(r.sexual_orientation)
+        ).all()
+    )
+    ordered = {c: int(orientation[c]) for c in (*LGBT_CATEGORIES, NOT_ASKED) if orientation.get(c)}
+    return {
+        "male_victims": int(male),
+        "disability": int(disabled),
+        "aged_13_17": int(young),
+        "sexual_orientation": ordered,
+        "lgbt_total": sum(v for k, v in ordered.items() if k != NOT_ASKED),
+    }

@@ -1,0 +1,75 @@
+"""The metrics document of METRICS_JSON.md: one quarter's measures, from the warehouse."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from dasv.config import Deployment
+from dasv.measures.demographics import demographics
+from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row, repeat_flag_check
+from dasv.measures.marac import marac_counts, rolling_year
+from dasv.measures.police import police_measures
+from dasv.quarters import Quarter
+from warehouse.models import AreaDim
+
+
+def quarter_id(quarter: Quarter) -> int:
+    """The warehouse id of a quarter (``fy_start * 10 + number``)."""
+    return quarter.fy_start * 10 + quarter.number
+
+
+def area_order(conn: Connection, deployment: Deployment) -> list[str]:
+    """Area names in configuration order, then any others the warehouse holds."""
+    names = [a.name for a in deployment.areas]
+    extra = sorted(set(conn.scalars(select(AreaDim.name))) - set(names))
+    return names + extra
+
+
+def idva_area_rows(
+    conn: Connection, deployment: Deployment, quarters: list[Quarter], current: Quarter
+) -> dict[str, dict[Quarter, IdvaCounts]]:
+    """Area -> quarter -> counts, for areas with referrals in ``current`` or earlier that financial year."""
+    year = [current, *current.earlier_in_year()]
+    counts = counts_by_quarter_area(conn, {quarter_id(q) for q in [*quarters, *year]})
+    shown = {a for (q, a) in counts if q in {quarter_id(y) for y in year}}
+    return {
+        area: {q: counts.get((quarter_id(q), area), IdvaCounts()) for q in quarters}
+        for area in area_order(conn, deployment)
+        if area in shown
+    }
+
+
+def metrics_document(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:
+    """Every measure of one quarter, county-wide, as METRICS_JSON.md fixes it."""
+    qid = quarter_id(quarter)
+    areas = idva_area_rows(conn, deployment, [quarter], quarter)
+    by_area = {area: by_q[quarter] for area, by_q in areas.items()}
+    total = sum(by_area.values(), IdvaCounts())
+    rows = counts_by_report_row(conn, deployment.report_rows, [qid])
+    female = None
+    if deployment.population:
+        female = sum(p.female_16_plus or 0 for p in deployment.population.by_area.values()) or None
+    repeat_check = repeat_flag_check(conn, qid)
+    first = repeat_check.pop("first_referral")
+    history_months = 0
+    if first is not None and first < quarter.start:
+        history_months = (quarter.start.year - first.year) * 12 + quarter.start.month - first.month
+    return {
+        "quarter": quarter.label,
+        "period": {"start": quarter.start.isoformat(), "end": quarter.end.isoformat()},
+        "idva": {
+            "total": total.as_dict(),
+            "by_area": {area: c.as_dict() for area, c in by_area.items()},
+            "by_report_row": {
+                row.label: rows.get((qid, row.label), IdvaCounts()).as_dict()
+                for row in deployment.report_rows
+            },
+            "repeat_check": {**repeat_check, "history_months": history_months},
+        },
+        "marac": {
+            **marac_counts(conn, quarter).as_dict(),
+            "rolling_12_months": rolling_year(conn, quarter, female),
+        },
+        "police": police_measures(conn, deployment, quarter),
+        "demographics": demographics(conn, qid),
+    }

@@ -1,0 +1,165 @@
+"""MARAC measures for a quarter, and the SafeLives-style rolling twelve months.
+
+Definitions (PRODUCT.md, Measures):
+
+- *Referrals*: cases whose referral date falls in the quarter.
+- *Cases heard*: cases whose hearing date falls in the quarter.
+- *Awaiting hearing*: cases referred by the quarter's last day and not heard by then.
+- *Median days to hearing*: of the cases heard in the quarter, referral to hearing.
+- *Repeat cases* (SafeLives): among the cases heard, those for a person referred to MARAC
+  within the 12 months before this referral. The MARAC's own Repeat flag is used when
+  the export has it, otherwise it is computed from the person key's referral history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
+
+from dasv.measures.rates import ratio
+from dasv.quarters import Quarter
+from warehouse.models import AreaDim, MaracCase
+
+REPEAT_WINDOW_DAYS = 365
+PARTNER_AGENCIES_EXCLUDE = "Police"
+LGBT = ("Lesbian", "Gay", "Bi", "Pansexual", "Asexual", "Other")
+MINORITY_GROUPS = (
+    "Mixed or Multiple",
+    "Asian or Asian British",
+    "Black, Black British, Caribbean or African",
+    "Other ethnic group",
+)
+
+
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def repeat_expression(m):
+    """The MARAC's Repeat flag where present, else: referred to MARAC in the 12 months before."""
+    prior = aliased(MaracCase)
+    computed = exists().where(
+        prior.person_key == m.person_key,
+        prior.referral_day < m.referral_day,
+        prior.referral_day >= m.referral_day - REPEAT_WINDOW_DAYS,
+    )
+    return case((m.repeat_flag.is_not(None), m.repeat_flag), else_=computed)
+
+
+@dataclass(frozen=True)
+class MaracCounts:
+    """One quarter's MARAC counts."""
+
+    referrals: int = 0
+    cases_heard: int = 0
+    awaiting_hearing: int = 0
+    repeat_cases: int = 0
+    median_days_to_hearing: float | None = None
+
+    @property
+    def repeat_pct(self) -> float | None:
+        """Repeat cases as a percentage of cases heard."""
+        return ratio(self.repeat_cases, self.cases_heard)
+
+    def as_dict(self) -> dict:
+        """The METRICS_JSON.md form."""
+        median = self.median_days_to_hearing
+        return {
+            "referrals": self.referrals,
+            "cases_heard": self.cases_heard,
+            "awaiting_hearing": self.awaiting_hearing,
+            "repeat_cases": self.repeat_cases,
+            "repeat_pct": self.repeat_pct,
+            "median_days_to_hearing": None if median is None else (int(median) if median == int(median) else median),
+        }
+
+
+def _area_filter(m, area: str | None):
+    if area is None:
+        return True
+    return m.area_id.in_(select(AreaDim.id).where(AreaDim.name == area))
+
+
+def marac_counts(conn: Connection, quarter: Quarter, area: str | None = None) -> MaracCounts:
+    """The quarter's MARAC measures (county, or one area)."""
+    m = aliased(MaracCase)
+    start, end = quarter.start.toordinal(), quarter.end.toordinal()
+    heard = and_(m.hearing_day >= start, m.hearing_day <= end)
+    referrals, cases_heard, awaiting, repeats = conn.execute(
+        select(
+            _count_if(and_(m.referral_day >= start, m.referral_day <= end)),
+            _count_if(heard),
+            _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
+            _count_if(and_(heard, repeat_expression(m))),
+        ).where(_area_filter(m, area))
+    ).one()
+    return MaracCounts(int(referrals), int(cases_heard), int(awaiting), int(repeats),
+                       median_days_to_hearing(conn, quarter, area))
+
+
+def median_days_to_hearing(conn: Connection, quarter: Quarter, area: str | None = None) -> float | None:
+    """Median days from referral to hearing of the cases heard in the quarter (window functions)."""
+    m = aliased(MaracCase)
+    start, end = quarter.start.toordinal(), quarter.end.toordinal()
+    days = (m.hearing_day - m.referral_day).label("days")
+    ranked = (
+        select(
+            days,
+            func.row_number().over(order_by=days).label("rn"),
+            func.count().over().label("n"),
+        )
+        .where(m.hearing_day >= start, m.hearing_day <= end, _area_filter(m, area))
+        .subquery()
+    )
+    value = conn.scalar(
+        select(func.avg(ranked.c.days)).where(
+            ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2])
+        )
+    )
+    return None if value is None else round(float(value), 1)
+
+
+def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None, area: str | None = None) -> dict:
+    """SafeLives-style figures for the twelve months ending with the quarter (cases heard).
+
+    Rates: cases heard per 10,000 women aged 16+; percentages of cases heard that are
+    repeats, referred by partner agencies (not police), or whose victim is male, disabled,
+    LGBT+, from a minority ethnic group, or aged 16-17.
+    """
+    first = quarter.last_n(4)[0]
+    start, end = first.start.toordinal(), quarter.end.toordinal()
+    m = aliased(MaracCase)
+    heard, repeats, partner, male, disabled, lgbt, minority, aged_16_17 = conn.execute(
+        select(
+            func.count(m.id),
+            _count_if(repeat_expression(m)),
+            _count_if(and_(m.referring_agency.is_not(None), m.referring_agency != PARTNER_AGENCIES_EXCLUDE)),
+            _count_if(m.gender == "Male"),
+            _count_if(m.disability == "Yes"),
+            _count_if(m.sexual_orientation.in_(LGBT)),
+            _count_if(m.ethnic_group.in_(MINORITY_GROUPS)),
+            _count_if(and_(m.age >= 16, m.age <= 17)),
+        ).where(m.hearing_day >= start, m.hearing_day <= end, _area_filter(m, area))
+    ).one()
+    heard = int(heard)
+    return {
+        "period": {"start": first.start.isoformat(), "end": quarter.end.isoformat()},
+        "cases_heard": heard,
+        "cases_per_10000_women": ratio(heard, female_16_plus, per=10_000),
+        "repeat_cases": int(repeats),
+        "repeat_pct": ratio(int(repeats), heard),
+        "partner_agency_referrals": int(partner),
+        "partner_agency_pct": ratio(int(partner), heard),
+        "male_victims": int(male),
+        "male_pct": ratio(int(male), heard),
+        "disabled": int(disabled),
+        "disabled_pct": ratio(int(disabled), heard),
+        "lgbt": int(lgbt),
+        "lgbt_pct": ratio(int(lgbt), heard),
+        "minority_ethnic": int(minority),
+        "minority_ethnic_pct": ratio(int(minority), heard),
+        "aged_16_17": int(aged_16_17),
+        "aged_16_17_pct": ratio(int(aged_16_17), heard),
+    }

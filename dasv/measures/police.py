@@ -1,0 +1,73 @@
+"""Police measures: DA incidents and DA crimes, the sum of the quarter's months.
+
+A quarter is complete only when all three months are present for every configured
+district; otherwise the totals are of the months present and say so.
+Rates are per 1,000 residents aged 16+ of the configured population table.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, func, select
+
+from dasv.config import Deployment
+from dasv.measures.rates import ratio
+from dasv.quarters import Quarter, month_label
+from warehouse.models import AreaDim, PoliceMonth
+
+
+def police_measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:
+    """The ``police`` part of METRICS_JSON.md for one quarter."""
+    quarter_id = quarter.fy_start * 10 + quarter.number
+    sums = conn.execute(
+        select(
+            AreaDim.name,
+            func.count(PoliceMonth.id),
+            func.sum(PoliceMonth.da_incidents),
+            func.sum(PoliceMonth.da_crimes),
+        )
+        .join(AreaDim, AreaDim.id == PoliceMonth.area_id)
+        .where(PoliceMonth.quarter_id == quarter_id)
+        .group_by(AreaDim.name)
+    ).all()
+    present = set(
+        conn.execute(
+            select(AreaDim.name, PoliceMonth.month)
+            .join(AreaDim, AreaDim.id == PoliceMonth.area_id)
+            .where(PoliceMonth.quarter_id == quarter_id)
+        ).all()
+    )
+    districts = [a.name for a in deployment.districts]
+    missing = [
+        f"{name} {month_label(m)}" for name in districts for m in quarter.months if (name, m) not in present
+    ]
+    population = deployment.population.by_area if deployment.population else {}
+    by_name = {name: (int(months), int(incidents), int(crimes)) for name, months, incidents, crimes in sums}
+    by_area: dict[str, dict] = {}
+    for name in districts:
+        if name not in by_name:
+            continue
+        months, incidents, crimes = by_name[name]
+        pop = population.get(name)
+        base = pop.aged_16_plus if pop else None
+        by_area[name] = {
+            "da_incidents": incidents,
+            "da_crimes": crimes,
+            "months": months,
+            "incidents_per_1000": ratio(incidents, base, per=1000),
+            "crimes_per_1000": ratio(crimes, base, per=1000),
+        }
+    county_pop = sum(p.aged_16_plus for n, p in population.items() if n in districts) or None
+    total_incidents = sum(a["da_incidents"] for a in by_area.values())
+    total_crimes = sum(a["da_crimes"] for a in by_area.values())
+    complete = not missing and bool(by_area)
+    return {
+        "total": {
+            "da_incidents": total_incidents,
+            "da_crimes": total_crimes,
+            "complete": complete,
+            "missing_months": missing,
+            "incidents_per_1000": ratio(total_incidents, county_pop, per=1000) if complete else None,
+            "crimes_per_1000": ratio(total_crimes, county_pop, per=1000) if complete else None,
+        },
+        "by_area": by_area,
+    }

@@ -1,0 +1,34 @@
+"""Run-time settings from the environment (``DASV_*``) or a ``.env`` file.
+
+Secrets are read here and only handed to the code that uses them; they are never
+logged. See the README's table of variables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB_PATH = Path("var") / "warehouse.db"
+# Used only by `dasv demo` and the tests: the demo warehouse holds made-up people.
+DEMO_PSEUDONYM_KEY = "dasv-demo-key-not-for-real-data"
+
+
+class Settings(BaseSettings):
+    """Where things are and which secrets to use."""
+
+    model_config = SettingsConfigDict(env_prefix="DASV_", env_file=".env", extra="ignore")
+
+    database_url: str | None = None
+    inbox: Path = Path("inbox")
+    out: Path = Path("out")
+    pseudonym_key: SecretStr | None = None
+    config: Path | None = None
+
+    def resolved_database_url(self) -> str:
+        """The warehouse URL: ``DASV_DATABASE_URL`` or the SQLite file under ``var/``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{DEFAULT_DB_PATH}"

@@ -1,0 +1,37 @@
+"""Police monthly DA counts (aggregate, inbox ``police/``): the row rules of INPUTS.md."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dasv.config import Deployment
+from loaders.rules import Report, RowRules
+
+SOURCE = "police"
+
+
+class PoliceRules(RowRules):
+    """One row per month and district; districts only; no month that has not started."""
+
+    def __init__(self, today: date, deployment: Deployment):
+        super().__init__(today)
+        self.districts = {a.name for a in deployment.districts}
+        self.district_list = ", ".join(a.name for a in deployment.districts)
+        self.seen: dict[tuple[date, str], int] = {}
+
+    def check(self, row: dict, row_number: int, report: Report) -> None:
+        """Apply the police rules to one parsed row."""
+        month, area = row["month"], row["area"]
+        if area not in self.districts:
+            report("area", f"{area!r} is not a district", f"one of {self.district_list}")
+        if month > self.today.replace(day=1):
+            report("month", f"{month:%B %Y} has not started yet", "a month up to the current one")
+        key = (month, area)
+        if key in self.seen:
+            report(
+                "area",
+                f"{month:%B %Y} for {area} repeats row {self.seen[key]}",
+                "one row per month and district",
+            )
+        else:
+            self.seen[key] = row_number

@@ -1,0 +1,81 @@
+"""The column contract of each source, read from ``columns.yaml`` plus deployment aliases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from dasv.config import Deployment
+from dasv.names import normalise_name
+
+COLUMNS_FILE = Path(__file__).with_name("columns.yaml")
+SOURCES = ("idva", "marac", "police")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of an export: its canonical name, the field it fills and how it is read."""
+
+    name: str
+    field: str
+    type: str
+    required: bool = False
+    personal: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One source (IDVA referrals, MARAC cases, police counts)."""
+
+    source: str
+    title: str
+    sheet: str
+    columns: tuple[ColumnSpec, ...]
+    lookup: dict[str, ColumnSpec] = field(compare=False, hash=False, repr=False)
+
+    @property
+    def required(self) -> list[ColumnSpec]:
+        """The columns a file must have."""
+        return [c for c in self.columns if c.required]
+
+    def column_for(self, header: object) -> ColumnSpec | None:
+        """The column a header text names, by name or alias."""
+        return self.lookup.get(normalise_name(header))
+
+
+@cache
+def _contract() -> dict:
+    return yaml.safe_load(COLUMNS_FILE.read_text(encoding="utf-8"))
+
+
+def vocabularies() -> dict[str, dict]:
+    """Value vocabularies of the contract (specialisms, routes, gender, ...)."""
+    return _contract()["vocabularies"]
+
+
+def source_spec(source: str, deployment: Deployment) -> SourceSpec:
+    """The spec of one source with this deployment's extra aliases merged in."""
+    raw = _contract()["sources"][source]
+    extra = deployment.column_aliases.get(source, {})
+    columns = []
+    for col in raw["columns"]:
+        aliases = tuple(col.get("aliases", [])) + tuple(extra.get(col["name"], []))
+        columns.append(
+            ColumnSpec(
+                name=col["name"],
+                field=col["field"],
+                type=col["type"],
+                required=bool(col.get("required")),
+                personal=bool(col.get("personal")),
+                aliases=aliases,
+            )
+        )
+    lookup: dict[str, ColumnSpec] = {}
+    for col in columns:
+        for alias in (col.name, *col.aliases):
+            lookup.setdefault(normalise_name(alias), col)
+    return SourceSpec(source, raw["title"], raw["sheet"], tuple(columns), lookup)

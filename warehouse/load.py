@@ -1,0 +1,334 @@
+"""Write one validated export into the warehouse: all or nothing, idempotent, with lineage.
+
+A load is one transaction:
+
+1. take the warehouse load lock (PostgreSQL advisory lock; SQLite ``BEGIN IMMEDIATE``),
+   so two loads never interleave, even from two machines;
+2. refuse to mix pseudonym keys (the key's fingerprint is stored on first load);
+3. skip a file whose checksum is already loaded and in use, unless ``reload``;
+4. delete this source's facts for the periods the file covers (quarters for IDVA and
+   MARAC, months for police) and mark the batches that supplied them as superseded;
+5. insert the batch, its coverage and its facts.
+
+If anything fails, or the process is killed, the transaction rolls back and the
+warehouse is as it was before the file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+
+from dasv.config import Deployment
+from dasv.privacy import Pseudonymiser
+from dasv.quarters import Quarter, month_label
+from loaders import Export
+from loaders.spec import vocabularies
+from warehouse.models import (
+    AreaDim,
+    IdvaReferral,
+    IdvaReferralSpecialism,
+    LoadBatch,
+    LoadCoverage,
+    MaracCase,
+    PoliceMonth,
+    QuarterDim,
+    SpecialismDim,
+    WarehouseMeta,
+)
+
+LOAD_LOCK_ID = 0x64617376  # "dasv": one advisory lock for all warehouse writes
+FACT_TABLES = {"idva": IdvaReferral, "marac": MaracCase, "police": PoliceMonth}
+
+
+class KeyMismatchError(RuntimeError):
+    """The warehouse was written with another pseudonym key."""
+
+
+@dataclass
+class LoadOutcome:
+    """What happened to one file.
+
+    Attributes:
+        status: ``loaded``, ``skipped`` (already loaded) or ``refused``.
+        replaced: period -> rows of earlier loads that this load replaced.
+        superseded: ids of batches now wholly superseded by this one.
+    """
+
+    status: str
+    file: str
+    source: str | None
+    batch_id: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    periods: list[str] = field(default_factory=list)
+    replaced: dict[str, int] = field(default_factory=dict)
+    superseded: list[int] = field(default_factory=list)
+    message: str = ""
+
+
+def lock_warehouse(conn: Connection) -> None:
+    """Serialise writers: an advisory transaction lock on PostgreSQL (SQLite already holds its write lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": LOAD_LOCK_ID})
+
+
+def check_key(conn: Connection, pseudonymiser: Pseudonymiser) -> None:
+    """Record the key's fingerprint on first use; refuse a different key afterwards.
+
+    Raises:
+        KeyMismatchError: person keys made with another secret would never match these.
+    """
+    stored = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == "key_fingerprint"))
+    if stored is None:
+        conn.execute(insert(WarehouseMeta).values(key="key_fingerprint", value=pseudonymiser.fingerprint))
+    elif stored != pseudonymiser.fingerprint:
+        raise KeyMismatchError(
+            "this warehouse was written with a different DASV_PSEUDONYM_KEY (fingerprint "
+            f"{stored}, this run {pseudonymiser.fingerprint}); loading would mix person keys "
+            "that can never match. Use the warehouse's own key, or a new warehouse."
+        )
+
+
+def ensure_dimensions(conn: Connection, deployment: Deployment, quarters: set[Quarter]) -> dict:
+    """Insert missing quarters, areas and specialisms; return name -> id lookups."""
+    have_q = set(conn.scalars(select(QuarterDim.id)))
+    new_q = [q for q in quarters if _quarter_id(q) not in have_q]
+    if new_q:
+        conn.execute(
+            insert(QuarterDim),
+            [
+                {"id": _quarter_id(q), "label": q.label, "fy_start": q.fy_start, "number": q.number,
+                 "start_date": q.start, "end_date": q.end}
+                for q in sorted(new_q)
+            ],
+        )
+    areas = {name: id_ for id_, name in conn.execute(select(AreaDim.id, AreaDim.name))}
+    for area in deployment.areas:
+        if area.name not in areas:
+            areas[area.name] = conn.execute(
+                insert(AreaDim).values(name=area.name, kind=area.kind, ons_code=area.ons_code)
+                .returning(AreaDim.id)
+            ).scalar_one()
+    specialisms = {n: i for i, n in conn.execute(select(SpecialismDim.id, SpecialismDim.name))}
+    for name in vocabularies()["specialisms"]["values"]:
+        if name not in specialisms:
+            specialisms[name] = conn.execute(
+                insert(SpecialismDim).values(name=name).returning(SpecialismDim.id)
+            ).scalar_one()
+    return {"areas": areas, "specialisms": specialisms}
+
+
+def _quarter_id(q: Quarter) -> int:
+    return q.fy_start * 10 + q.number
+
+
+def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:
+    """The periods a file covers: period label -> (its quarter, rows in it)."""
+    counts: Counter[str] = Counter()
+    quarters: dict[str, Quarter] = {}
+    for row in export.rows:
+        if export.source == "police":
+            period, quarter = month_label(row["month"]), Quarter.containing(row["month"])
+        else:
+            quarter = Quarter.containing(row["referral_date"])
+            period = quarter.label
+        counts[period] += 1
+        quarters[period] = quarter
+    return {p: (quarters[p], n) for p, n in sorted(counts.items())}
+
+
+def load_export(
+    engine: Engine,
+    export: Export,
+    pseudonymiser: Pseudonymiser,
+    deployment: Deployment,
+    reload: bool = False,
+    file_name: str | None = None,
+) -> LoadOutcome:
+    """Load one validated export in a single transaction (see the module docstring).
+
+    Raises:
+        KeyMismatchError: the warehouse belongs to another pseudonym key.
+    """
+    name = file_name or export.path.name
+    outcome = LoadOutcome("refused", name, export.source, rows_read=export.rows_read)
+    if export.refused:
+        outcome.message = f"refused: {export.problem_count} problem(s); nothing loaded"
+        return outcome
+    coverage = coverage_of(export)
+    with engine.begin() as conn:
+        lock_warehouse(conn)
+        check_key(conn, pseudonymiser)
+        already = conn.execute(
+            select(LoadBatch.id).where(
+                LoadBatch.source == export.source,
+                LoadBatch.sha256 == export.sha256,
+                LoadBatch.kind == "load",
+                LoadBatch.superseded_by.is_(None),
+            )
+        ).first()
+        if already and not reload:
+            outcome.status, outcome.batch_id = "skipped", already.id
+            outcome.message = f"already loaded as batch {already.id} (same checksum); use --reload to load it again"
+            return outcome
+        dims = ensure_dimensions(conn, deployment, {q for q, _ in coverage.values()})
+        batch_id = conn.execute(
+            insert(LoadBatch)
+            .values(
+                kind="load", source=export.source, file_name=name, sha256=export.sha256,
+                sheet=export.sheet, rows_read=export.rows_read, rows_loaded=len(export.rows),
+                rows_refused=export.rows_refused,
+                rows_skipped=export.skipped_blank + export.skipped_total,
+                repairs=json.dumps(dict(export.repairs)) if export.repairs else None,
+                key_fingerprint=pseudonymiser.fingerprint, loaded_at=datetime.now(UTC),
+            )
+            .returning(LoadBatch.id)
+        ).scalar_one()
+        outcome.replaced = _replace_periods(conn, export.source, coverage, batch_id)
+        outcome.superseded = _mark_superseded(conn, batch_id)
+        conn.execute(
+            insert(LoadCoverage),
+            [
+                {"batch_id": batch_id, "period": p, "quarter_id": _quarter_id(q), "rows": n}
+                for p, (q, n) in coverage.items()
+            ],
+        )
+        _insert_facts(conn, export, batch_id, dims, pseudonymiser)
+    outcome.status, outcome.batch_id = "loaded", batch_id
+    outcome.rows_loaded = len(export.rows)
+    outcome.periods = list(coverage)
+    replaced = sum(outcome.replaced.values())
+    outcome.message = f"loaded {outcome.rows_loaded} rows as batch {batch_id} ({', '.join(coverage)})" + (
+        f"; replaced {replaced} rows loaded earlier" if replaced else ""
+    )
+    return outcome
+
+
+def _replace_periods(conn: Connection, source: str, coverage: dict, batch_id: int) -> dict[str, int]:
+    """Delete this source's facts in the covered periods; point their coverage at the new batch."""
+    periods = list(coverage)
+    replaced: dict[str, int] = {}
+    old = conn.execute(
+        select(LoadCoverage.period, func.sum(LoadCoverage.rows))
+        .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
+        .where(LoadBatch.source == source, LoadCoverage.period.in_(periods),
+               LoadCoverage.superseded_by.is_(None))
+        .group_by(LoadCoverage.period)
+    ).all()
+    replaced = {p: int(n) for p, n in old}
+    if not replaced:
+        return replaced
+    table = FACT_TABLES[source]
+    if source == "police":
+        months = [datetime.strptime(p, "%Y-%m").date() for p in replaced]
+        where = table.month.in_(months)
+    else:
+        quarter_ids = [_quarter_id(Quarter.parse(p)) for p in replaced]
+        where = table.quarter_id.in_(quarter_ids)
+    if source == "idva":
+        conn.execute(
+            delete(IdvaReferralSpecialism).where(
+                IdvaReferralSpecialism.referral_id.in_(select(IdvaReferral.id).where(where))
+            )
+        )
+    conn.execute(delete(table).where(where))
+    batches = select(LoadBatch.id).where(LoadBatch.source == source)
+    conn.execute(
+        update(LoadCoverage)
+        .where(LoadCoverage.batch_id.in_(batches), LoadCoverage.period.in_(list(replaced)),
+               LoadCoverage.superseded_by.is_(None))
+        .values(superseded_by=batch_id)
+    )
+    return replaced
+
+
+def _mark_superseded(conn: Connection, batch_id: int) -> list[int]:
+    """Batches none of whose periods are still in use now point at ``batch_id``."""
+    touched = set(conn.scalars(select(LoadCoverage.batch_id).where(LoadCoverage.superseded_by == batch_id)))
+    done = []
+    for old_id in sorted(touched):
+        live = conn.scalar(
+            select(func.count()).select_from(LoadCoverage)
+            .where(LoadCoverage.batch_id == old_id, LoadCoverage.superseded_by.is_(None))
+        )
+        if not live:
+            conn.execute(
+                update(LoadBatch).where(LoadBatch.id == old_id)
+                .values(superseded_by=batch_id, superseded_at=datetime.now(UTC))
+            )
+            done.append(old_id)
+    return done
+
+
+def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, pseudo: Pseudonymiser) -> None:
+    areas = dims["areas"]
+    if export.source == "police":
+        conn.execute(
+            insert(PoliceMonth),
+            [
+                {"batch_id": batch_id, "month": r["month"], "area_id": areas[r["area"]],
+                 "quarter_id": _quarter_id(Quarter.containing(r["month"])),
+                 "da_incidents": r["da_incidents"], "da_crimes": r["da_crimes"]}
+                for r in export.rows
+            ],
+        )
+        return
+    people = f"{export.source}-person"
+    common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group", "repeat_flag")
+    records = []
+    for r in export.rows:
+        record = {c: r.get(c) for c in common}
+        record.update(
+            batch_id=batch_id,
+            person_key=pseudo.key(people, r["client_id"]),
+            referral_date=r["referral_date"],
+            referral_day=r["referral_date"].toordinal(),
+            quarter_id=_quarter_id(Quarter.containing(r["referral_date"])),
+            area_id=areas[r["area"]],
+        )
+        if export.source == "idva":
+            record.update(
+                referral_key=pseudo.key("idva-referral", r["referral_ref"]),
+                criteria_met=r["criteria_met"], engaged=r["engaged"],
+                route=r.get("route"), risk_level=r.get("risk_level"),
+            )
+        else:
+            heard = r.get("hearing_date")
+            record.update(
+                case_key=pseudo.key("marac-case", r["case_ref"]),
+                hearing_date=heard, hearing_day=heard.toordinal() if heard else None,
+                referring_agency=r.get("referring_agency"),
+            )
+        records.append(record)
+    if export.source == "marac":
+        for chunk in _chunks(records):
+            conn.execute(insert(MaracCase), chunk)
+        return
+    specialisms = dims["specialisms"]
+    for start, chunk in _chunks_at(records):
+        ids = conn.scalars(
+            insert(IdvaReferral).returning(IdvaReferral.id, sort_by_parameter_order=True), chunk
+        ).all()
+        links = [
+            {"referral_id": rid, "specialism_id": specialisms[s]}
+            for rid, row in zip(ids, export.rows[start : start + len(chunk)], strict=True)
+            for s in row.get("specialisms") or ()
+        ]
+        if links:
+            conn.execute(insert(IdvaReferralSpecialism), links)
+
+
+CHUNK = 5000
+
+
+def _chunks(records: list) -> list[list]:
+    return [records[i : i + CHUNK] for i in range(0, len(records), CHUNK)]
+
+
+def _chunks_at(records: list) -> list[tuple[int, list]]:
+    return [(i, records[i : i + CHUNK]) for i in range(0, len(records), CHUNK)]

@@ -1,0 +1,181 @@
+"""The warehouse schema: dimensions, facts at their natural grain, and load lineage.
+
+No table has a column for names, addresses, postcodes, dates of birth or raw client,
+referral or case IDs: people and records are known only by keyed hashes
+(``dasv.privacy``). Rates are never stored; every measure is computed from these rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+KEY = String(64)  # HMAC-SHA256 hex digest
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the warehouse models."""
+
+
+class WarehouseMeta(Base):
+    """Facts about the warehouse itself (e.g. the fingerprint of the pseudonym key)."""
+
+    __tablename__ = "warehouse_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class QuarterDim(Base):
+    """A financial-year quarter; id is ``fy_start * 10 + number`` (2025-26 Q3 = 20253)."""
+
+    __tablename__ = "quarter"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    label: Mapped[str] = mapped_column(String(12), unique=True)
+    fy_start: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+
+
+class AreaDim(Base):
+    """A canonical area of the deployment configuration."""
+
+    __tablename__ = "area"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ons_code: Mapped[str | None] = mapped_column(String(12))
+
+
+class SpecialismDim(Base):
+    """An IDVA specialism (CYP, Housing, ...)."""
+
+    __tablename__ = "specialism"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class LoadBatch(Base):
+    """One file loaded (or a purge made): the lineage of every fact.
+
+    A batch is superseded when a later load of the same source replaced all the periods
+    it covered; it stays here, with ``superseded_by`` pointing at that load.
+    """
+
+    __tablename__ = "load_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12), default="load")
+    source: Mapped[str] = mapped_column(String(12))
+    file_name: Mapped[str] = mapped_column(String(400))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_refused: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    repairs: Mapped[str | None] = mapped_column(Text)
+    key_fingerprint: Mapped[str | None] = mapped_column(String(16))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("load_batch.id"))
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoadCoverage(Base):
+    """A period (quarter, or month for police) whose facts a batch supplied."""
+
+    __tablename__ = "load_coverage"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(12), primary_key=True)
+    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"))
+    rows: Mapped[int] = mapped_column(Integer)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("load_batch.id"))
+
+
+class IdvaReferral(Base):
+    """One referral to the IDVA service."""
+
+    __tablename__ = "idva_referral"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), index=True)
+    referral_key: Mapped[str] = mapped_column(KEY)
+    person_key: Mapped[str] = mapped_column(KEY)
+    referral_date: Mapped[date] = mapped_column(Date)
+    referral_day: Mapped[int] = mapped_column(Integer)  # date.toordinal(): portable day arithmetic
+    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    criteria_met: Mapped[bool] = mapped_column(Boolean)
+    engaged: Mapped[bool] = mapped_column(Boolean)
+    route: Mapped[str | None] = mapped_column(String(40))
+    risk_level: Mapped[str | None] = mapped_column(String(12))
+    repeat_flag: Mapped[bool | None] = mapped_column(Boolean)
+    age: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(20))
+    disability: Mapped[str | None] = mapped_column(String(12))
+    sexual_orientation: Mapped[str | None] = mapped_column(String(24))
+    ethnic_group: Mapped[str | None] = mapped_column(String(60))
+
+    __table_args__ = (Index("ix_idva_referral_person_day", "person_key", "referral_day"),)
+
+
+class IdvaReferralSpecialism(Base):
+    """Which specialisms a referral belongs to (zero or more)."""
+
+    __tablename__ = "idva_referral_specialism"
+    referral_id: Mapped[int] = mapped_column(ForeignKey("idva_referral.id"), primary_key=True)
+    specialism_id: Mapped[int] = mapped_column(ForeignKey("specialism.id"), primary_key=True)
+
+
+class MaracCase(Base):
+    """One case referred to MARAC."""
+
+    __tablename__ = "marac_case"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), index=True)
+    case_key: Mapped[str] = mapped_column(KEY)
+    person_key: Mapped[str] = mapped_column(KEY)
+    referral_date: Mapped[date] = mapped_column(Date)
+    referral_day: Mapped[int] = mapped_column(Integer)
+    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"), index=True)
+    hearing_date: Mapped[date | None] = mapped_column(Date)
+    hearing_day: Mapped[int | None] = mapped_column(Integer)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    referring_agency: Mapped[str | None] = mapped_column(String(40))
+    repeat_flag: Mapped[bool | None] = mapped_column(Boolean)
+    age: Mapped[int | None] = mapped_column(Integer)
+    gender: Mapped[str | None] = mapped_column(String(20))
+    disability: Mapped[str | None] = mapped_column(String(12))
+    sexual_orientation: Mapped[str | None] = mapped_column(String(24))
+    ethnic_group: Mapped[str | None] = mapped_column(String(60))
+
+    __table_args__ = (
+        Index("ix_marac_case_person_day", "person_key", "referral_day"),
+        Index("ix_marac_case_hearing_day", "hearing_day"),
+    )
+
+
+class PoliceMonth(Base):
+    """Police-recorded DA incidents and crimes for one district and month."""
+
+    __tablename__ = "police_month"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), index=True)
+    month: Mapped[date] = mapped_column(Date)
+    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    da_incidents: Mapped[int] = mapped_column(Integer)
+    da_crimes: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("month", "area_id", name="uq_police_month_area"),)
