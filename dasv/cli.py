@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import traceback
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +21,7 @@ from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
-from warehouse.db import WarehouseError, open_warehouse, upgrade, make_engine
+from warehouse.db import WarehouseError, make_engine, open_warehouse, upgrade
 from warehouse.load import KeyMismatchError
 
 app = typer.Typer(
@@ -34,7 +34,7 @@ db_app = typer.Typer(help="Warehouse maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of `dasv metrics`."""
 
     json = "json"
@@ -42,7 +42,7 @@ class Format(str, Enum):
     table = "table"
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     """The three export sources."""
 
     idva = "idva"
@@ -86,8 +86,14 @@ def ctx() -> Context:
 
 @app.callback()
 def _main(
-    db: Annotated[str | None, typer.Option("--db", help="Warehouse URL (default: DASV_DATABASE_URL or var/warehouse.db).")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="Deployment YAML (default: DASV_CONFIG or the shipped one).")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Warehouse URL (default: DASV_DATABASE_URL or var/warehouse.db)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Deployment YAML (default: DASV_CONFIG or the shipped one)."),
+    ] = None,
 ) -> None:
     STATE["ctx"] = Context(db, config)
 
@@ -108,11 +114,13 @@ def _report_outcomes(results, max_lines: int = 50) -> int:
     for export, outcome in results:
         if outcome.status == "refused":
             refused += 1
-            _err(f"REFUSED {outcome.file}: {export.problem_count} problem(s); nothing from this file was loaded")
+            _err(
+                f"REFUSED {export.path}: {export.problem_count} problem(s); nothing from this file was loaded"
+            )
             for problem in export.problems[:max_lines]:
                 _err(str(problem))
             if export.problem_count > max_lines:
-                _err(f"... and {export.problem_count - max_lines} more problem(s) in {outcome.file}")
+                _err(f"... and {export.problem_count - max_lines} more problem(s) in {export.path}")
         else:
             typer.echo(f"{outcome.status:<8} {outcome.file}: {outcome.message}")
             for note, count in export.repairs.items():
@@ -122,9 +130,15 @@ def _report_outcomes(results, max_lines: int = 50) -> int:
 
 @app.command()
 def load(
-    paths: Annotated[list[Path], typer.Argument(help="Files, or inbox folders (idva/, marac/, police/ inside).")],
-    source: Annotated[Source | None, typer.Option(help="Source of the files (default: from the folder or header).")] = None,
-    reload: Annotated[bool, typer.Option("--reload", help="Load files again even if already loaded.")] = False,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, or inbox folders (idva/, marac/, police/ inside).")
+    ],
+    source: Annotated[
+        Source | None, typer.Option(help="Source of the files (default: from the folder or header).")
+    ] = None,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Load files again even if already loaded.")
+    ] = False,
 ) -> None:
     """Validate and load files into the warehouse; all or nothing per file."""
     from dasv.pipeline import discover, load_files
@@ -135,7 +149,9 @@ def load(
         raise UsageError(f"no export files found in {', '.join(map(str, paths))}")
     pseudo = pseudonymiser_from_settings(c.settings)
     engine = c.engine()
-    results = load_files(engine, files, c.deployment, pseudo, source=source.value if source else None, reload=reload)
+    results = load_files(
+        engine, files, c.deployment, pseudo, source=source.value if source else None, reload=reload
+    )
     refused = _report_outcomes(results)
     if refused:
         raise typer.Exit(1)
@@ -144,7 +160,9 @@ def load(
 @app.command()
 def check(
     paths: Annotated[list[Path], typer.Argument(help="Files, or inbox folders.")],
-    source: Annotated[Source | None, typer.Option(help="Source of the files (default: from the folder or header).")] = None,
+    source: Annotated[
+        Source | None, typer.Option(help="Source of the files (default: from the folder or header).")
+    ] = None,
 ) -> None:
     """Validate only: what would load, what would be repaired, what is refused. Loads nothing."""
     from dasv.pipeline import check_files, discover
@@ -167,7 +185,8 @@ def check(
         skipped = export.skipped_blank + export.skipped_total
         typer.echo(
             f"ok       {name}: {export.source}, sheet {export.sheet or '-'}, header row {export.header_row}, "
-            f"{len(export.rows)} rows would load" + (f", {skipped} blank/total rows skipped" if skipped else "")
+            f"{len(export.rows)} rows would load"
+            + (f", {skipped} blank/total rows skipped" if skipped else "")
         )
         if export.ignored_columns:
             typer.echo(f"         ignored columns (never stored): {', '.join(export.ignored_columns)}")
@@ -211,14 +230,18 @@ def sample_data(
     from dasv.sample.write import write_sample_inbox
 
     if scale != 1:
-        raise UsageError("--scale other than 1 is not available yet (national-scale generation is a later issue)")
+        raise UsageError(
+            "--scale other than 1 is not available yet (national-scale generation is a later issue)"
+        )
     for path in write_sample_inbox(out):
         typer.echo(str(path))
 
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Folder for the demo's inbox, warehouse and outputs.")] = Path("var/demo"),
+    out: Annotated[Path, typer.Option(help="Folder for the demo's inbox, warehouse and outputs.")] = Path(
+        "var/demo"
+    ),
 ) -> None:
     """Make a sample inbox, load it into a fresh embedded warehouse, and show 2025-26 Q3."""
     from dasv.measures.document import metrics_document
@@ -260,7 +283,9 @@ def db_upgrade() -> None:
     try:
         upgrade(engine)
     except Exception as exc:
-        raise WarehouseError(f"cannot upgrade {engine.url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}") from exc
+        raise WarehouseError(
+            f"cannot upgrade {engine.url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}"
+        ) from exc
     typer.echo(f"warehouse {engine.url.render_as_string(hide_password=True)} is at the latest schema")
 
 
@@ -288,5 +313,7 @@ def main() -> None:
         if os.environ.get("DASV_DEBUG"):
             traceback.print_exc()
         _err(f"dasv: unexpected error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        _err("dasv: nothing was half-written (each file loads in one transaction); set DASV_DEBUG=1 for details")
+        _err(
+            "dasv: nothing was half-written (each file loads in one transaction); set DASV_DEBUG=1 for details"
+        )
         sys.exit(1)

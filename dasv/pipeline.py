@@ -58,7 +58,9 @@ def check_files(
 ) -> list[Export]:
     """Validate files without loading anything."""
     today = today or today_in_london()
-    return [read_export(p, deployment, source=source, today=today, display_name=str(p)) for p in discover(paths)]
+    return [
+        read_export(p, deployment, source=source, today=today, display_name=str(p)) for p in discover(paths)
+    ]
 
 
 def load_files(

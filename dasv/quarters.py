@@ -118,7 +118,7 @@ class Quarter:
         return [Quarter(self.fy_start, n) for n in range(self.number - 1, 0, -1)]
 
     def last_n(self, n: int) -> list[Quarter]:
-        """This quarter and the ``n - 1`` before it, oldest first."""
+        """The last ``n`` quarters up to and including this one, oldest first."""
         out = [self]
         while len(out) < n:
             out.append(out[-1].previous())

@@ -77,8 +77,7 @@ def _date_from_text(text: str) -> date:
         day, month, year = int(m[1]), int(m[2]), _year(m[3])
         if month > 12 and day <= 12:
             raise CellError(
-                f"{show_value(text)} is only a valid date read month-first (US style), "
-                "which we do not guess",
+                f"{show_value(text)} is only a valid date read month-first (US style), which we do not guess",
                 DATE_EXPECTED,
             )
         return _real_date(year, month, day, text)
@@ -154,9 +153,7 @@ def read_count(value: object) -> int:
         try:
             number = float(text.replace(",", ""))
         except ValueError:
-            raise CellError(
-                f"{show_value(value)} is not a number", "a whole number of 0 or more"
-            ) from None
+            raise CellError(f"{show_value(value)} is not a number", "a whole number of 0 or more") from None
     if number != number or number in (float("inf"), float("-inf")):
         raise CellError(f"{show_value(value)} is not a number", "a whole number of 0 or more")
     if number < 0:
@@ -227,8 +224,7 @@ class CellReaders:
         }
         ethnicity = vocabularies.get("ethnicity", {})
         self._ethnicity_keywords = [
-            (group, [k.casefold() for k in words])
-            for group, words in ethnicity.get("keywords", {}).items()
+            (group, [k.casefold() for k in words]) for group, words in ethnicity.get("keywords", {}).items()
         ]
         self._ethnicity_other = ethnicity.get("other", "Not known")
         self._areas = ", ".join(a.name for a in deployment.areas)

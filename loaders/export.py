@@ -112,7 +112,7 @@ def read_export(
     export.source, export.sheet = spec.source, sheet.name
     export.header_row, export.columns = header.row, dict(header.headers)
     export.ignored_columns = header.ignored
-    for fld, texts in header.duplicates.items():
+    for _fld, texts in header.duplicates.items():
         export.add_problem(
             Problem(
                 name,
@@ -129,8 +129,13 @@ def read_export(
         export.add_problem(Problem(name, exc.what, exc.expected, sheet=exc.sheet))
     if export.rows_read == 0 and not export.refused:
         export.add_problem(
-            Problem(name, "the file has a header but no data rows", "at least one row of data",
-                    sheet=sheet.name, row=header.row)
+            Problem(
+                name,
+                "the file has a header but no data rows",
+                "at least one row of data",
+                sheet=sheet.name,
+                row=header.row,
+            )
         )
     if export.refused:
         export.rows = []
@@ -166,7 +171,9 @@ def _choose(
 
     best: tuple[HeaderMatch, Sheet, SourceSpec] | None = None
     for spec in specs:
-        named = [i for i, s in enumerate(sheets) if s.name and normalise_name(s.name) == normalise_name(spec.sheet)]
+        named = [
+            i for i, s in enumerate(sheets) if s.name and normalise_name(s.name) == normalise_name(spec.sheet)
+        ]
         order = named or range(len(sheets))
         for i in order:
             header, near = find_header(first_rows(i), spec)
@@ -174,11 +181,11 @@ def _choose(
                 return spec, sheets[i], header, data_after(i, header.row)
             if near and (best is None or len(near.headers) > len(best[0].headers)):
                 best = (near, sheets[i], spec)
-    expected_cols = "; ".join(
-        f"{s.title}: {', '.join(c.name for c in s.required)}" for s in specs
-    )
+    expected_cols = "; ".join(f"{s.title}: {', '.join(c.name for c in s.required)}" for s in specs)
     if best is None:
-        if all(not any(_cell_text(c) for _, cells in first_rows(i) for c in cells) for i in range(len(sheets))):
+        if all(
+            not any(_cell_text(c) for _, cells in first_rows(i) for c in cells) for i in range(len(sheets))
+        ):
             raise FileRefused("the file is empty", f"a header row naming {expected_cols}")
         raise FileRefused(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows",
@@ -226,8 +233,13 @@ def _read_rows(
             continue
         if total_row is not None:
             export.add_problem(
-                Problem(name, f"data after the Total row (row {total_row})",
-                        "the Total row to be the last row", sheet=sheet, row=row_number)
+                Problem(
+                    name,
+                    f"data after the Total row (row {total_row})",
+                    "the Total row to be the last row",
+                    sheet=sheet,
+                    row=row_number,
+                )
             )
             refused_rows.add(row_number)
             continue
@@ -241,8 +253,9 @@ def _read_rows(
         def report(fld: str, what: str, expected: str, row_number: int = row_number) -> None:
             refused_rows.add(row_number)
             export.add_problem(
-                Problem(name, what, expected, sheet=sheet, row=row_number,
-                        column=header.headers.get(fld, fld))
+                Problem(
+                    name, what, expected, sheet=sheet, row=row_number, column=header.headers.get(fld, fld)
+                )
             )
 
         for index, col, parse in parsers:
@@ -282,7 +295,9 @@ def _derive_age(row: dict, report) -> None:
     if referred is None:
         return
     if born > referred:
-        report("date_of_birth", WITHHELD + " is after the referral date", "a date of birth before the referral")
+        report(
+            "date_of_birth", WITHHELD + " is after the referral date", "a date of birth before the referral"
+        )
         return
     age = referred.year - born.year - ((referred.month, referred.day) < (born.month, born.day))
     if age > 120:

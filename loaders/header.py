@@ -54,7 +54,9 @@ def match_header(row: int, cells: list, spec: SourceSpec) -> HeaderMatch:
     return match
 
 
-def find_header(first_rows: list[tuple[int, list]], spec: SourceSpec) -> tuple[HeaderMatch | None, HeaderMatch | None]:
+def find_header(
+    first_rows: list[tuple[int, list]], spec: SourceSpec
+) -> tuple[HeaderMatch | None, HeaderMatch | None]:
     """The header among the first rows, and otherwise the closest candidate.
 
     Returns:

@@ -68,8 +68,7 @@ def _check_zip(path: Path) -> None:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise FileRefused(
-            "the file is not a valid Excel workbook (corrupt, truncated, or another format "
-            "renamed to .xlsx)",
+            "the file is not a valid Excel workbook (corrupt, truncated, or another format renamed to .xlsx)",
             "an .xlsx saved by Excel, or the export saved again as .xlsx or .csv",
         ) from None
     total = sum(i.file_size for i in infos)
@@ -101,8 +100,7 @@ def _workbook_rows(workbook: CalamineWorkbook, name: str) -> Iterator[tuple[int,
     try:
         sheet = workbook.get_sheet_by_name(name)
         # iter_rows starts at row 1 whatever the first used row is.
-        for index, cells in enumerate(sheet.iter_rows(), start=1):
-            yield index, cells
+        yield from enumerate(sheet.iter_rows(), start=1)
     except (CalamineError, ValueError) as exc:
         raise FileRefused(
             f"the sheet cannot be read ({_short(exc)})", "a sheet saved by Excel", sheet=name
@@ -111,9 +109,7 @@ def _workbook_rows(workbook: CalamineWorkbook, name: str) -> Iterator[tuple[int,
 
 def _decode(data: bytes) -> str:
     if data.startswith(b"PK\x03\x04"):
-        raise FileRefused(
-            "the file is a workbook (zip) named .csv", "a CSV text file, or rename it to .xlsx"
-        )
+        raise FileRefused("the file is a workbook (zip) named .csv", "a CSV text file, or rename it to .xlsx")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

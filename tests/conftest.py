@@ -33,7 +33,7 @@ def pseudonymiser():
     return Pseudonymiser(os.environ["DASV_PSEUDONYM_KEY"])
 
 
-def _reset_postgres(url: str) -> None:
+def reset_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
@@ -41,19 +41,19 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-def _backends():
+def backends():
     backends = [pytest.param("sqlite", id="sqlite")]
     if POSTGRES_URL:
         backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
     return backends
 
 
-@pytest.fixture(params=_backends())
+@pytest.fixture(params=backends())
 def warehouse_url(request, tmp_path):
     """A fresh, empty warehouse URL on each backend available (PostgreSQL when DASV_TEST_POSTGRES_URL is set)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'warehouse.db'}"
-    _reset_postgres(POSTGRES_URL)
+    reset_postgres(POSTGRES_URL)
     return POSTGRES_URL
 
 

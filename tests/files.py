@@ -11,7 +11,9 @@ from openpyxl import Workbook
 IDVA_HEADER = ["Referral ID", "Client ID", "Referral Date", "District", "Criteria Met", "Engaged"]
 
 
-def write_xlsx(path: Path, rows: list[list], sheet: str = "Referrals", extra_sheets: dict | None = None) -> Path:
+def write_xlsx(
+    path: Path, rows: list[list], sheet: str = "Referrals", extra_sheets: dict | None = None
+) -> Path:
     """A workbook with ``rows`` on ``sheet`` (first), then any ``extra_sheets``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()

@@ -102,8 +102,14 @@ def ensure_dimensions(conn: Connection, deployment: Deployment, quarters: set[Qu
         conn.execute(
             insert(QuarterDim),
             [
-                {"id": _quarter_id(q), "label": q.label, "fy_start": q.fy_start, "number": q.number,
-                 "start_date": q.start, "end_date": q.end}
+                {
+                    "id": _quarter_id(q),
+                    "label": q.label,
+                    "fy_start": q.fy_start,
+                    "number": q.number,
+                    "start_date": q.start,
+                    "end_date": q.end,
+                }
                 for q in sorted(new_q)
             ],
         )
@@ -111,7 +117,8 @@ def ensure_dimensions(conn: Connection, deployment: Deployment, quarters: set[Qu
     for area in deployment.areas:
         if area.name not in areas:
             areas[area.name] = conn.execute(
-                insert(AreaDim).values(name=area.name, kind=area.kind, ons_code=area.ons_code)
+                insert(AreaDim)
+                .values(name=area.name, kind=area.kind, ons_code=area.ons_code)
                 .returning(AreaDim.id)
             ).scalar_one()
     specialisms = {n: i for i, n in conn.execute(select(SpecialismDim.id, SpecialismDim.name))}
@@ -174,18 +181,26 @@ def load_export(
         ).first()
         if already and not reload:
             outcome.status, outcome.batch_id = "skipped", already.id
-            outcome.message = f"already loaded as batch {already.id} (same checksum); use --reload to load it again"
+            outcome.message = (
+                f"already loaded as batch {already.id} (same checksum); use --reload to load it again"
+            )
             return outcome
         dims = ensure_dimensions(conn, deployment, {q for q, _ in coverage.values()})
         batch_id = conn.execute(
             insert(LoadBatch)
             .values(
-                kind="load", source=export.source, file_name=name, sha256=export.sha256,
-                sheet=export.sheet, rows_read=export.rows_read, rows_loaded=len(export.rows),
+                kind="load",
+                source=export.source,
+                file_name=name,
+                sha256=export.sha256,
+                sheet=export.sheet,
+                rows_read=export.rows_read,
+                rows_loaded=len(export.rows),
                 rows_refused=export.rows_refused,
                 rows_skipped=export.skipped_blank + export.skipped_total,
                 repairs=json.dumps(dict(export.repairs)) if export.repairs else None,
-                key_fingerprint=pseudonymiser.fingerprint, loaded_at=datetime.now(UTC),
+                key_fingerprint=pseudonymiser.fingerprint,
+                loaded_at=datetime.now(UTC),
             )
             .returning(LoadBatch.id)
         ).scalar_one()
@@ -216,8 +231,9 @@ def _replace_periods(conn: Connection, source: str, coverage: dict, batch_id: in
     old = conn.execute(
         select(LoadCoverage.period, func.sum(LoadCoverage.rows))
         .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
-        .where(LoadBatch.source == source, LoadCoverage.period.in_(periods),
-               LoadCoverage.superseded_by.is_(None))
+        .where(
+            LoadBatch.source == source, LoadCoverage.period.in_(periods), LoadCoverage.superseded_by.is_(None)
+        )
         .group_by(LoadCoverage.period)
     ).all()
     replaced = {p: int(n) for p, n in old}
@@ -240,8 +256,11 @@ def _replace_periods(conn: Connection, source: str, coverage: dict, batch_id: in
     batches = select(LoadBatch.id).where(LoadBatch.source == source)
     conn.execute(
         update(LoadCoverage)
-        .where(LoadCoverage.batch_id.in_(batches), LoadCoverage.period.in_(list(replaced)),
-               LoadCoverage.superseded_by.is_(None))
+        .where(
+            LoadCoverage.batch_id.in_(batches),
+            LoadCoverage.period.in_(list(replaced)),
+            LoadCoverage.superseded_by.is_(None),
+        )
         .values(superseded_by=batch_id)
     )
     return replaced
@@ -253,12 +272,14 @@ def _mark_superseded(conn: Connection, batch_id: int) -> list[int]:
     done = []
     for old_id in sorted(touched):
         live = conn.scalar(
-            select(func.count()).select_from(LoadCoverage)
+            select(func.count())
+            .select_from(LoadCoverage)
             .where(LoadCoverage.batch_id == old_id, LoadCoverage.superseded_by.is_(None))
         )
         if not live:
             conn.execute(
-                update(LoadBatch).where(LoadBatch.id == old_id)
+                update(LoadBatch)
+                .where(LoadBatch.id == old_id)
                 .values(superseded_by=batch_id, superseded_at=datetime.now(UTC))
             )
             done.append(old_id)
@@ -271,9 +292,14 @@ def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, p
         conn.execute(
             insert(PoliceMonth),
             [
-                {"batch_id": batch_id, "month": r["month"], "area_id": areas[r["area"]],
-                 "quarter_id": _quarter_id(Quarter.containing(r["month"])),
-                 "da_incidents": r["da_incidents"], "da_crimes": r["da_crimes"]}
+                {
+                    "batch_id": batch_id,
+                    "month": r["month"],
+                    "area_id": areas[r["area"]],
+                    "quarter_id": _quarter_id(Quarter.containing(r["month"])),
+                    "da_incidents": r["da_incidents"],
+                    "da_crimes": r["da_crimes"],
+                }
                 for r in export.rows
             ],
         )
@@ -294,14 +320,17 @@ def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, p
         if export.source == "idva":
             record.update(
                 referral_key=pseudo.key("idva-referral", r["referral_ref"]),
-                criteria_met=r["criteria_met"], engaged=r["engaged"],
-                route=r.get("route"), risk_level=r.get("risk_level"),
+                criteria_met=r["criteria_met"],
+                engaged=r["engaged"],
+                route=r.get("route"),
+                risk_level=r.get("risk_level"),
             )
         else:
             heard = r.get("hearing_date")
             record.update(
                 case_key=pseudo.key("marac-case", r["case_ref"]),
-                hearing_date=heard, hearing_day=heard.toordinal() if heard else None,
+                hearing_date=heard,
+                hearing_day=heard.toordinal() if heard else None,
                 referring_agency=r.get("referring_agency"),
             )
         records.append(record)

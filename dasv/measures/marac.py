@@ -72,7 +72,9 @@ class MaracCounts:
             "awaiting_hearing": self.awaiting_hearing,
             "repeat_cases": self.repeat_cases,
             "repeat_pct": self.repeat_pct,
-            "median_days_to_hearing": None if median is None else (int(median) if median == int(median) else median),
+            "median_days_to_hearing": None
+            if median is None
+            else (int(median) if median == int(median) else median),
         }
 
 
@@ -95,8 +97,13 @@ def marac_counts(conn: Connection, quarter: Quarter, area: str | None = None) ->
             _count_if(and_(heard, repeat_expression(m))),
         ).where(_area_filter(m, area))
     ).one()
-    return MaracCounts(int(referrals), int(cases_heard), int(awaiting), int(repeats),
-                       median_days_to_hearing(conn, quarter, area))
+    return MaracCounts(
+        int(referrals),
+        int(cases_heard),
+        int(awaiting),
+        int(repeats),
+        median_days_to_hearing(conn, quarter, area),
+    )
 
 
 def median_days_to_hearing(conn: Connection, quarter: Quarter, area: str | None = None) -> float | None:
@@ -114,14 +121,14 @@ def median_days_to_hearing(conn: Connection, quarter: Quarter, area: str | None 
         .subquery()
     )
     value = conn.scalar(
-        select(func.avg(ranked.c.days)).where(
-            ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2])
-        )
+        select(func.avg(ranked.c.days)).where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
     )
     return None if value is None else round(float(value), 1)
 
 
-def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None, area: str | None = None) -> dict:
+def rolling_year(
+    conn: Connection, quarter: Quarter, female_16_plus: int | None, area: str | None = None
+) -> dict:
     """SafeLives-style figures for the twelve months ending with the quarter (cases heard).
 
     Rates: cases heard per 10,000 women aged 16+; percentages of cases heard that are

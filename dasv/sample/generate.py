@@ -106,9 +106,7 @@ def idva_referrals(seed: int = 2526) -> list[Referral]:
             engaged = T.closest_engaged(cm, pct)
             flags = [(i < cm, i < engaged) for i in range(n)]
             repeats = set(rng.sample(range(n), rep))
-            pool += [
-                Referral("", quarter, area, c, e, i in repeats) for i, (c, e) in enumerate(flags)
-            ]
+            pool += [Referral("", quarter, area, c, e, i in repeats) for i, (c, e) in enumerate(flags)]
         rng.shuffle(pool)
         _assign_specialisms(rng, pool, quarter)
         _assign_demographics(rng, pool, quarter)
@@ -179,7 +177,9 @@ def _assign_specialisms(rng: random.Random, pool: list[Referral], quarter: str) 
         if "Minority Ethnic" in ref.specialisms:
             ref.ethnicity = rng.choice(MINORITY)
         else:
-            ref.ethnicity = rng.choice(WHITE) if rng.random() < 0.82 else rng.choice(MINORITY + ["Not stated"])
+            ref.ethnicity = (
+                rng.choice(WHITE) if rng.random() < 0.82 else rng.choice(MINORITY + ["Not stated"])
+            )
 
 
 def _assign_demographics(rng: random.Random, pool: list[Referral], quarter: str) -> None:
@@ -281,6 +281,8 @@ def _apportion(total: int, weights: list[float]) -> list[int]:
     """Split a total into whole parts in proportion to weights (largest remainder)."""
     shares = [total * w / sum(weights) for w in weights]
     parts = [int(s) for s in shares]
-    for i in sorted(range(len(shares)), key=lambda i: shares[i] - parts[i], reverse=True)[: total - sum(parts)]:
+    for i in sorted(range(len(shares)), key=lambda i: shares[i] - parts[i], reverse=True)[
+        : total - sum(parts)
+    ]:
         parts[i] += 1
     return parts

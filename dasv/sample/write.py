@@ -31,10 +31,16 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
     referrals = idva_referrals(seed)
     by_quarter = {q: [r for r in referrals if r.quarter == q] for q in T.QUARTERS}
     written = [
-        _idva_q1_xlsx(out / "idva" / "IDVA referrals Q1 2025-26.xlsx", by_quarter["2025-26 Q1"], rng, aliases),
+        _idva_q1_xlsx(
+            out / "idva" / "IDVA referrals Q1 2025-26.xlsx", by_quarter["2025-26 Q1"], rng, aliases
+        ),
         _idva_q2_csv(out / "idva" / "idva_export_jul-sep_2025.csv", by_quarter["2025-26 Q2"], rng, aliases),
-        _idva_q3_xlsx(out / "idva" / "Oasis referrals Oct-Dec 2025.xlsx", by_quarter["2025-26 Q3"], rng, aliases),
-        _marac_xlsx(out / "marac" / "MARAC case list 2025-26 (Apr-Dec).xlsx", marac_cases(seed), rng, aliases),
+        _idva_q3_xlsx(
+            out / "idva" / "Oasis referrals Oct-Dec 2025.xlsx", by_quarter["2025-26 Q3"], rng, aliases
+        ),
+        _marac_xlsx(
+            out / "marac" / "MARAC case list 2025-26 (Apr-Dec).xlsx", marac_cases(seed), rng, aliases
+        ),
     ]
     written += _police_files(out / "police", police_counts(seed), aliases, rng)
     for quarter, paragraphs in T.COMMENTARY.items():
@@ -48,7 +54,9 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
 def _area_spellings() -> dict[str, list[str]]:
     spellings = {}
     for area in load_deployment().areas:
-        spellings[area.name] = [area.name, *[a for a in area.aliases if a]] + ([""] if "" in area.aliases else [])
+        spellings[area.name] = [area.name, *[a for a in area.aliases if a]] + (
+            [""] if "" in area.aliases else []
+        )
     return spellings
 
 
@@ -163,7 +171,12 @@ def _idva_q3_xlsx(path: Path, refs: list[Referral], rng: random.Random, aliases:
     rows = []
     for r in refs:
         received = datetime.combine(r.day, time(rng.randint(8, 18), rng.randint(0, 59)))
-        flag_forms: list[tuple[object, object]] = [(True, False), (True, False), ("TRUE", "FALSE"), ("✓", "N")]
+        flag_forms: list[tuple[object, object]] = [
+            (True, False),
+            (True, False),
+            ("TRUE", "FALSE"),
+            ("✓", "N"),
+        ]
         rows.append([
             r.ref, r.client, r.name.split()[-1], received, _area(rng, aliases, r.area), r.postcode,
             _yes_no(rng, r.criteria_met, flag_forms), _yes_no(rng, r.engaged, flag_forms),
@@ -201,6 +214,7 @@ def _marac_xlsx(path: Path, cases: list[Case], rng: random.Random, aliases: dict
 
 def _police_files(folder: Path, rows: list, aliases: dict, rng: random.Random) -> list[Path]:
     """Q1 as CSV with Oct-25 style months; Q2 xlsx with Excel dates; Q3 xlsx with month names and a total."""
+
     def district(area: str) -> str:
         return rng.choice([a for a in aliases[area] if a])
 

@@ -78,7 +78,9 @@ def test_months_refused(raw):
         read_month(raw)
 
 
-@pytest.mark.parametrize("raw, expected", [(12, 12), (12.0, 12), ("12", 12), ("1,234", 1234), ("0", 0), ("7.0", 7)])
+@pytest.mark.parametrize(
+    "raw, expected", [(12, 12), (12.0, 12), ("12", 12), ("1,234", 1234), ("0", 0), ("7.0", 7)]
+)
 def test_counts(raw, expected):
     assert read_count(raw) == expected
 

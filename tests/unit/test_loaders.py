@@ -62,7 +62,14 @@ def test_header_after_more_than_ten_rows_is_not_found(tmp_path, dep):
 
 
 def test_aliases_spaces_case_and_trailing_yn(tmp_path, dep):
-    header = ["  ref_id ", "CLIENT  REF", "date-referred", "Local Authority", "Meets Criteria (Y/N)", "client.engaged"]
+    header = [
+        "  ref_id ",
+        "CLIENT  REF",
+        "date-referred",
+        "Local Authority",
+        "Meets Criteria (Y/N)",
+        "client.engaged",
+    ]
     path = write_csv(tmp_path / "a.csv", [header, ["R1", "C1", "3/10/25", "Hunts", "Yes", "No"]])
     export = read(path, dep, source="idva")
     assert not export.refused, lines(export)
@@ -72,8 +79,13 @@ def test_aliases_spaces_case_and_trailing_yn(tmp_path, dep):
 
 
 def test_aliases_extendable_from_configuration(tmp_path, dep):
-    path = write_csv(tmp_path / "a.csv", [["Oasis Number", *IDVA_HEADER[0:1], *IDVA_HEADER[2:]],
-                                          ["C1", "R1", "03/10/2025", "Fenland", "Y", "Y"]])
+    path = write_csv(
+        tmp_path / "a.csv",
+        [
+            ["Oasis Number", *IDVA_HEADER[0:1], *IDVA_HEADER[2:]],
+            ["C1", "R1", "03/10/2025", "Fenland", "Y", "Y"],
+        ],
+    )
     assert read(path, dep, source="idva").refused
     extended = dep.model_copy(update={"column_aliases": {"idva": {"Client ID": ["Oasis Number"]}}})
     export = read(path, extended, source="idva")
@@ -104,20 +116,30 @@ def test_excel_dates_datetimes_and_booleans(tmp_path, dep):
             ["R3", "C3", 45935, "OOA", "TRUE", "FALSE"]]  # fmt: skip
     export = read(write_xlsx(tmp_path / "idva" / "d.xlsx", rows), dep)
     assert not export.refused, lines(export)
-    assert [r["referral_date"] for r in export.rows] == [date(2025, 10, 3), date(2025, 10, 4), date(2025, 10, 5)]
+    assert [r["referral_date"] for r in export.rows] == [
+        date(2025, 10, 3),
+        date(2025, 10, 4),
+        date(2025, 10, 5),
+    ]
     assert export.rows[0]["client_id"] == "1001"
     assert [r["engaged"] for r in export.rows] == [False, False, False]
 
 
 def test_engaged_blank_when_criteria_not_met_means_not_engaged(tmp_path, dep):
-    path = write_csv(tmp_path / "idva" / "e.csv", [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Fenland", "N", ""]])
+    path = write_csv(
+        tmp_path / "idva" / "e.csv", [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Fenland", "N", ""]]
+    )
     export = read(path, dep)
     assert not export.refused and export.rows[0]["engaged"] is False
 
 
 @pytest.mark.parametrize("encoding, bom", [("utf-8", False), ("utf-8", True), ("cp1252", False)])
 def test_csv_encodings(tmp_path, dep, encoding, bom):
-    path = write_csv(tmp_path / "idva" / "c.csv", [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Not known – moved to refuge", "Y", "Y"]], encoding)
+    path = write_csv(
+        tmp_path / "idva" / "c.csv",
+        [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Not known – moved to refuge", "Y", "Y"]],
+        encoding,
+    )
     if bom:
         path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     export = read(path, dep)
@@ -127,20 +149,32 @@ def test_csv_encodings(tmp_path, dep, encoding, bom):
 
 def test_sheet_named_for_source_preferred(tmp_path, dep):
     decoy = [IDVA_HEADER, *idva_rows(5)]
-    path = write_xlsx(tmp_path / "idva" / "s.xlsx", decoy, sheet="Old", extra_sheets={"Referrals": [IDVA_HEADER, *idva_rows(2)]})
+    path = write_xlsx(
+        tmp_path / "idva" / "s.xlsx",
+        decoy,
+        sheet="Old",
+        extra_sheets={"Referrals": [IDVA_HEADER, *idva_rows(2)]},
+    )
     export = read(path, dep)
     assert (export.sheet, len(export.rows)) == ("Referrals", 2)
 
 
 def test_first_sheet_with_a_header_otherwise(tmp_path, dep):
-    path = write_xlsx(tmp_path / "idva" / "s.xlsx", [["About this export"], ["notes"]], sheet="About",
-                      extra_sheets={"Data": [IDVA_HEADER, *idva_rows(2)]})
+    path = write_xlsx(
+        tmp_path / "idva" / "s.xlsx",
+        [["About this export"], ["notes"]],
+        sheet="About",
+        extra_sheets={"Data": [IDVA_HEADER, *idva_rows(2)]},
+    )
     export = read(path, dep)
     assert (export.sheet, len(export.rows)) == ("Data", 2)
 
 
 def test_source_found_from_header_outside_an_inbox_folder(tmp_path, dep):
-    path = write_csv(tmp_path / "anything.csv", [["Month", "District", "DA Incidents", "DA Crimes"], ["2025-10", "Fenland", 5, 3]])
+    path = write_csv(
+        tmp_path / "anything.csv",
+        [["Month", "District", "DA Incidents", "DA Crimes"], ["2025-10", "Fenland", 5, 3]],
+    )
     export = read(path, dep)
     assert export.source == "police" and not export.refused
 
@@ -158,7 +192,10 @@ def test_date_of_birth_becomes_age_and_is_dropped(tmp_path, dep):
 
 
 def test_unknown_route_repaired_not_refused(tmp_path, dep):
-    path = write_csv(tmp_path / "idva" / "r.csv", [IDVA_HEADER + ["Referral Route"], ["R1", "C1", "03/10/2025", "Fenland", "Y", "Y", "Neighbour"]])
+    path = write_csv(
+        tmp_path / "idva" / "r.csv",
+        [IDVA_HEADER + ["Referral Route"], ["R1", "C1", "03/10/2025", "Fenland", "Y", "Y", "Neighbour"]],
+    )
     export = read(path, dep)
     assert not export.refused and export.rows[0]["route"] == "Other"
     assert sum(export.repairs.values()) == 1
@@ -208,7 +245,11 @@ def test_duplicate_referral_id_names_both_rows(tmp_path, dep):
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path, dep):
-    rows = [IDVA_HEADER, ["R1", "C1", "10/31/2025", "Narnia", "Y", "Y"], ["R2", "C2", "03/10/2025", "Fenland", "N", "Y"]]
+    rows = [
+        IDVA_HEADER,
+        ["R1", "C1", "10/31/2025", "Narnia", "Y", "Y"],
+        ["R2", "C2", "03/10/2025", "Fenland", "N", "Y"],
+    ]
     export = read(write_csv(tmp_path / "idva" / "m.csv", rows), dep)
     assert [p.row for p in export.problems] == [2, 2, 3]
     assert export.rows == [] and export.rows_refused == 2
@@ -216,14 +257,19 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path, dep):
 
 def test_marac_hearing_before_referral_refused(tmp_path, dep):
     header = ["Case ID", "Client ID", "Referral Date", "Hearing Date", "District"]
-    found = _one_bad_row(tmp_path, dep, header, ["M1", "V1", "10/10/2025", "01/10/2025", "Fenland"], folder="marac")
+    found = _one_bad_row(
+        tmp_path, dep, header, ["M1", "V1", "10/10/2025", "01/10/2025", "Fenland"], folder="marac"
+    )
     assert "row 2 column 'Hearing Date': heard 01/10/2025, before the referral on 10/10/2025" in found[0]
 
 
 @pytest.mark.parametrize(
     "row, message",
     [
-        (["2025-10", "Fenland", -3, 5], "column 'DA Incidents': '-3' is negative; expected a whole number of 0 or more"),
+        (
+            ["2025-10", "Fenland", -3, 5],
+            "column 'DA Incidents': '-3' is negative; expected a whole number of 0 or more",
+        ),
         (["2025-10", "Fenland", 3, 2.5], "column 'DA Crimes': '2.5' is not a whole number"),
         (["2025-10", "Out of Area", 3, 2], "column 'District': 'Out of Area' is not a district"),
         (["Smarch 2025", "Fenland", 3, 2], "column 'Month': 'Smarch 2025' is not a month"),

@@ -1,0 +1,120 @@
+"""The `dasv` command as a user runs it: exit statuses, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
+
+
+def run(*args, env=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "dasv", *args], capture_output=True, text=True,
+                          env=env or os.environ.copy(), cwd=cwd, check=False)  # fmt: skip
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**os.environ, "DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+
+
+def test_load_then_skip_then_reload(tmp_path, env):
+    path = write_csv(tmp_path / "inbox" / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(3)])
+    first = run("load", str(tmp_path / "inbox"), env=env)
+    assert first.returncode == 0, first.stderr
+    assert "loaded 3 rows as batch 1 (2025-26 Q3)" in first.stdout
+    again = run("load", str(path), env=env)
+    assert again.returncode == 0 and "already loaded as batch 1" in again.stdout
+    reload = run("load", str(path), "--reload", env=env)
+    assert "replaced 3 rows loaded earlier" in reload.stdout
+
+
+def test_refused_file_exit_1_with_located_messages_and_no_traceback(tmp_path, env):
+    good = write_csv(tmp_path / "idva" / "good.csv", [IDVA_HEADER, *idva_rows(2)])
+    bad = write_xlsx(
+        tmp_path / "idva" / "bad.xlsx", [IDVA_HEADER, ["R1", "C1", "10/31/2025", "Narnia", "N", "Y"]]
+    )
+    result = run("load", str(good), str(bad), env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"REFUSED {bad}: 2 problem(s); nothing from this file was loaded" in result.stderr
+    assert (
+        f"{bad}: sheet 'Referrals' row 2 column 'Referral Date': '10/31/2025' is only a valid date read month-first"
+        in result.stderr
+    )
+    assert (
+        f"{bad}: sheet 'Referrals' row 2 column 'District': 'Narnia' is not a known area; expected one of Cambridge City"
+        in result.stderr
+    )
+    assert "loaded 2 rows" in result.stdout  # the good file still loads: all or nothing per file
+    doc = json.loads(run("metrics", "--quarter", "2025-26Q3", env=env).stdout)
+    assert doc["idva"]["total"]["total_referrals"] == 2
+
+
+def test_check_reports_without_loading(tmp_path, env):
+    write_xlsx(tmp_path / "inbox" / "idva" / "ok.xlsx",
+               [["Banner"], IDVA_HEADER + ["Client Name", "Referral Route"], *[r + ["Ann Other", "Neighbour"] for r in idva_rows(2)]])  # fmt: skip
+    result = run("check", str(tmp_path / "inbox"), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "idva, sheet Referrals, header row 2, 2 rows would load" in result.stdout
+    assert "ignored columns (never stored): Client Name" in result.stdout
+    assert "would repair 2 row(s): route 'Neighbour' not recognised: stored as 'Other'" in result.stdout
+    assert not (tmp_path / "w.db").exists()
+    write_csv(
+        tmp_path / "inbox" / "idva" / "bad.csv",
+        [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Fenland", "N", "Y"]],
+    )
+    assert run("check", str(tmp_path / "inbox"), env=env).returncode == 1
+
+
+def test_missing_pseudonym_key_is_a_clear_error(tmp_path, env):
+    write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(1)])
+    env = {k: v for k, v in env.items() if k != "DASV_PSEUDONYM_KEY"}
+    result = run("load", str(tmp_path / "idva"), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("dasv: DASV_PSEUDONYM_KEY is not set")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["metrics", "--quarter", "Q3 2025"], ["metrics"], ["load"], ["frobnicate"]])
+def test_wrong_usage_exit_2(env, args):
+    result = run(*args, env=env)
+    assert result.returncode == 2, result
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_database_is_one_line(tmp_path):
+    env = {**os.environ, "DASV_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    result = run("metrics", "--quarter", "2025-26 Q3", env=env)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "dasv: cannot open the warehouse postgresql+psycopg://nobody@127.0.0.1:1/none"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade(tmp_path, env):
+    result = run("db", "upgrade", env=env)
+    assert result.returncode == 0 and "latest schema" in result.stdout
+
+
+def test_metrics_formats(tmp_path, env):
+    write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(4)])
+    assert run("load", str(tmp_path / "idva"), env=env).returncode == 0
+    as_csv = run("metrics", "--quarter", "2025-26-Q3", "--format", "csv", env=env).stdout.splitlines()
+    assert as_csv[0] == "measure,value" and "idva.total.total_referrals,4" in as_csv
+    table = run("metrics", "--quarter", "2025-26 Q3", "--format", "table", env=env).stdout
+    assert "total_referrals" in table and "Fenland" in table
+
+
+def test_demo_runs_on_its_own_warehouse(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DASV_PSEUDONYM_KEY", "DASV_DATABASE_URL")}
+    result = run("demo", "--out", str(tmp_path / "demo"), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "IDVA referrals                           476         516" in result.stdout
+    assert Path(tmp_path / "demo" / "warehouse.db").exists()
