@@ -22,6 +22,7 @@ from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
 from warehouse.db import WarehouseError, make_engine, open_warehouse, upgrade
+from report_templates.render import RenderError
 from warehouse.load import KeyMismatchError
 
 app = typer.Typer(
@@ -208,17 +209,96 @@ def metrics(
 
     q = _parse_quarter(quarter)
     c = ctx()
-    if district is not None:
-        raise UsageError("--district is not available yet: district slices come with the report issue")
+    area = _district(c, district) if district else None
     engine = c.engine()
     with engine.connect() as conn:
-        doc = metrics_document(conn, c.deployment, q)
+        if area:
+            from dasv.report.slices import SliceBuilder
+
+            doc = SliceBuilder(conn, c.deployment, q).metrics(area)
+        else:
+            doc = metrics_document(conn, c.deployment, q)
     if format is Format.json:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     elif format is Format.csv:
         typer.echo(as_csv(doc), nl=False)
     else:
         typer.echo(as_table(doc), nl=False)
+
+
+def _district(c: Context, name: str) -> str:
+    from dasv.report.slices import find_district
+
+    try:
+        return find_district(c.deployment, name).name
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+@app.command()
+def report(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
+    district: Annotated[str | None, typer.Option(help="Only this district's slice (default: county report and every slice).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: DASV_OUT or out/).")] = None,
+    inbox: Annotated[Path | None, typer.Option(help="Inbox holding commentary/<quarter>.md (default: DASV_INBOX).")] = None,
+) -> None:
+    """Render the report, its companions and the district slices from the warehouse, without loading."""
+    from dasv.pipeline import render_quarter
+
+    q = _parse_quarter(quarter)
+    c = ctx()
+    area = _district(c, district) if district else None
+    outputs = render_quarter(
+        c.engine(), c.deployment, q, out or c.settings.out,
+        commentary_dir=(inbox or c.settings.inbox) / "commentary",
+        districts=[area] if area else None, county=area is None, progress=typer.echo,
+    )
+    _print_outputs(outputs)
+
+
+@app.command()
+def run(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
+    inbox: Annotated[Path | None, typer.Option(help="Inbox folder (default: DASV_INBOX or inbox/).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: DASV_OUT or out/).")] = None,
+    reload: Annotated[bool, typer.Option("--reload", help="Load files again even if already loaded.")] = False,
+    deliver: Annotated[bool, typer.Option("--deliver", help="E-mail the outputs (SMTP from configuration).")] = False,
+) -> None:
+    """The quarterly run: load what is new in the inbox, then render the report and every slice."""
+    from dasv.pipeline import discover, load_files, render_quarter
+
+    q = _parse_quarter(quarter)
+    c = ctx()
+    if deliver:
+        raise UsageError("--deliver needs the delivery settings, which are not available yet; run without it")
+    inbox = inbox or c.settings.inbox
+    files = discover([inbox])
+    pseudo = pseudonymiser_from_settings(c.settings)
+    engine = c.engine()
+    typer.echo(f"Loading {len(files)} file(s) from {inbox} ...")
+    results = load_files(engine, files, c.deployment, pseudo, reload=reload, progress=lambda e, o: _report_outcomes([(e, o)]))
+    refused = [str(p) for e, o in results if o.status == "refused" for p in e.problems[:5]]
+    typer.echo(f"Rendering {q.label} ...")
+    outputs = render_quarter(engine, c.deployment, q, out or c.settings.out, commentary_dir=inbox / "commentary",
+                             refused=refused, progress=typer.echo)
+    _print_outputs(outputs)
+    if refused:
+        _err(f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data quality")
+        raise typer.Exit(1)
+
+
+def _print_outputs(outputs: dict) -> None:
+    for name, paths in outputs.items():
+        if name != "county":
+            typer.echo(f"{name} slice: {paths['pdf'].parent}/ (PDF, HTML, xlsx, metrics.json, csv/)")
+            continue
+        typer.echo("County report:")
+        for kind, path in paths.items():
+            if not kind.startswith("csv:"):
+                typer.echo(f"  {kind:<13} {path}")
+        csvs = [p for k, p in paths.items() if k.startswith("csv:")]
+        if csvs:
+            typer.echo(f"  {'csv':<13} {len(csvs)} files in {csvs[0].parent}")
 
 
 @app.command("sample-data")
@@ -243,10 +323,10 @@ def demo(
         "var/demo"
     ),
 ) -> None:
-    """Make a sample inbox, load it into a fresh embedded warehouse, and show 2025-26 Q3."""
+    """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice."""
     from dasv.measures.document import metrics_document
     from dasv.measures.present import headline_text
-    from dasv.pipeline import load_files
+    from dasv.pipeline import load_files, render_quarter
     from dasv.sample.write import write_sample_inbox
 
     c = ctx()
@@ -271,6 +351,11 @@ def demo(
     typer.echo(f"{q3.label} ({q3.months_label})")
     typer.echo(headline_text(current, previous))
     typer.echo("")
+    typer.echo("Rendering the report, its companions and every district slice ...")
+    outputs = render_quarter(engine, c.deployment, q3, out / "out", commentary_dir=inbox / "commentary")
+    _print_outputs(outputs)
+    typer.echo("")
+    typer.echo(f"The {q3.label} report: {outputs['county']['pdf']}")
     typer.echo(f"Warehouse: {database}")
     typer.echo(f"All measures: dasv --db sqlite:///{database} metrics --quarter '{q3.label}' --format table")
 
@@ -299,7 +384,7 @@ def main() -> None:
     except UsageError as exc:
         _err(f"dasv: {exc}")
         sys.exit(2)
-    except (ConfigError, WarehouseError, MissingKeyError, KeyMismatchError) as exc:
+    except (ConfigError, WarehouseError, MissingKeyError, KeyMismatchError, RenderError) as exc:
         for line in str(exc).splitlines():
             _err(f"dasv: {line}")
         sys.exit(1)

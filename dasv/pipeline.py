@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from dasv.config import Deployment
 from dasv.privacy import Pseudonymiser
-from dasv.quarters import LONDON
+from dasv.quarters import LONDON, Quarter
 from loaders import SOURCES, Export, read_export
 from warehouse.load import LoadOutcome, load_export
 
@@ -89,3 +89,49 @@ def load_files(
         if progress:
             progress(export, outcome)
     return results
+
+
+def render_quarter(
+    engine: Engine,
+    deployment: Deployment,
+    quarter: Quarter,
+    out_dir: Path,
+    commentary_dir: Path | None = None,
+    districts: list[str] | None = None,
+    county: bool = True,
+    refused: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, dict[str, Path]]:
+    """Render the county report and district slices for a quarter from the warehouse.
+
+    Outputs go to ``out_dir/<quarter>/`` (county) and ``out_dir/<quarter>/districts/<district>/``.
+
+    Args:
+        districts: slices to render (default: every configured district; ``[]`` for none).
+        county: render the county report too.
+
+    Returns:
+        ``{"county": {...}, "<district>": {...}}``: output name -> path for each report.
+    """
+    from dasv.report.build import build_report
+    from dasv.report.slices import SliceBuilder
+    from dasv.safe_text import slug
+    from report_templates.render import render_outputs
+
+    base = Path(out_dir) / quarter.slug
+    outputs: dict[str, dict[str, Path]] = {}
+    with engine.connect() as conn:
+        if county:
+            report = build_report(conn, deployment, quarter, commentary_dir=commentary_dir, refused=refused)
+            outputs["county"] = render_outputs(report, base)
+            if progress:
+                progress(f"county report: {outputs['county']['pdf']}")
+        names = [a.name for a in deployment.districts] if districts is None else districts
+        if names:
+            builder = SliceBuilder(conn, deployment, quarter)
+            for name in names:
+                report = builder.report(name)
+                outputs[report.area] = render_outputs(report, base / "districts" / slug(report.area))
+                if progress:
+                    progress(f"{report.area} slice: {outputs[report.area]['pdf']}")
+    return outputs

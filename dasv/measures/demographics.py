@@ -9,6 +9,13 @@ from warehouse.models import AreaDim, IdvaReferral
 LGBT_CATEGORIES = ("Lesbian", "Gay", "Bi", "Pansexual", "Asexual", "Other")
 NOT_ASKED = "Not asked"
 
+DEFINITIONS = [
+    ("Male victims, disability, aged 13–17", "Counts of the quarter's IDVA referrals whose client is male, "
+     "has a disability (Yes), or was aged 13 to 17 at referral."),
+    ("LGBT+", "Referrals whose client's sexual orientation is lesbian, gay, bi, pansexual, asexual or "
+     "another non-heterosexual orientation, by category; 'Not asked' is shown beside them."),
+]
+
 
 def demographics(conn: Connection, quarter_id: int, area: str | None = None) -> dict:
     """Counts of the quarter's referrals: male victims, disabled, aged 13-17, and sexual orientation.

@@ -6,6 +6,7 @@ import csv
 import io
 
 from dasv.measures.rates import ratio
+from dasv.safe_text import safe_cell
 
 
 def flatten(doc: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -22,23 +23,13 @@ def flatten(doc: dict, prefix: str = "") -> list[tuple[str, object]]:
     return out
 
 
-def _safe(text: str) -> str:
-    """Neutralise spreadsheet formula injection: a leading = + - @ gets a quote, unless a number."""
-    if text and text[0] in "=+-@\t\r":
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
-    return text
-
-
 def as_csv(doc: dict) -> str:
     """The document as ``measure,value`` rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["measure", "value"])
     for path, value in flatten(doc):
-        writer.writerow([_safe(path), _safe("" if value is None else str(value))])
+        writer.writerow([safe_cell(path), safe_cell("" if value is None else str(value))])
     return buffer.getvalue()
 
 

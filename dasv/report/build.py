@@ -1,0 +1,335 @@
+"""Build the county quarterly report (PRODUCT.md, "The quarterly report") from the warehouse."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from dasv.config import Deployment
+from dasv.measures import demographics as demographics_m
+from dasv.measures import idva as idva_m
+from dasv.measures import marac as marac_m
+from dasv.measures import police as police_m
+from dasv.measures.document import metrics_document
+from dasv.measures.idva import IdvaCounts
+from dasv.measures.marac import rolling_year
+from dasv.quarters import Quarter
+from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
+from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable
+from dasv.report.statements import draft_statements, quality_notes
+
+IDVA_SOURCE = "Source: IDVA service referral export"
+MARAC_SOURCE = "Source: MARAC case list"
+POLICE_SOURCE = "Source: Police-recorded domestic abuse, monthly counts by district"
+TREND_QUARTERS = 8
+
+
+def report_quarters(quarter: Quarter) -> list[Quarter]:
+    """The current quarter then each earlier quarter of the financial year (for Q1, the previous quarter)."""
+    return [quarter, *quarter.earlier_in_year()] if quarter.number > 1 else [quarter, quarter.previous()]
+
+
+def short(q: Quarter) -> str:
+    """``Q3`` within the financial year, ``2024-25 Q4`` across it."""
+    return f"Q{q.number}"
+
+
+def idva_columns(quarters: list[Quarter], current: Quarter) -> list[Column]:
+    """The printed report's column groups, each with the current quarter first."""
+    groups = [
+        ("Total referrals", "count"),
+        ("Referral criteria met", "count"),
+        ("Engagement % of criteria met", "pct"),
+        ("Repeats", "count"),
+        ("Repeat % of total referrals", "pct"),
+    ]
+    return [
+        Column(f"{group} {q.label}", kind, group=group, sub=_sub(q, current), current=q == current)
+        for group, kind in groups
+        for q in quarters
+    ]
+
+
+def _sub(q: Quarter, current: Quarter) -> str:
+    return short(q) if q.fy_start == current.fy_start else q.label
+
+
+def idva_cells(counts_by_quarter: list[IdvaCounts]) -> list[Cell]:
+    """Cells in :func:`idva_columns` order for one row."""
+    cells: list[Cell] = []
+    cells += [c.total_referrals for c in counts_by_quarter]
+    cells += [c.criteria_met for c in counts_by_quarter]
+    cells += [Rate(c.engaged, c.criteria_met) for c in counts_by_quarter]
+    cells += [c.repeats for c in counts_by_quarter]
+    cells += [Rate(c.repeats, c.total_referrals) for c in counts_by_quarter]
+    return cells
+
+
+def build_report(
+    conn: Connection,
+    deployment: Deployment,
+    quarter: Quarter,
+    commentary_dir: Path | None = None,
+    refused: list[str] | None = None,
+) -> Report:
+    """The county report for the Board (not suppressed).
+
+    Args:
+        commentary_dir: folder holding ``<quarter>.md`` (the author's commentary), if any.
+        refused: problem lines of files refused in this run, for the data-quality section.
+    """
+    quarters = report_quarters(quarter)
+    trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
+    data = gather(conn, deployment, sorted(set(quarters) | set(trend) | {quarter.previous()}))
+    now, before = data[quarter], data[quarter.previous()]
+    area_names = _areas_shown(deployment, data, quarter)
+    labels = {a.name: a.display for a in deployment.areas}
+    cols = idva_columns(quarters, quarter)
+
+    total_table = ReportTable(
+        "idva_total", f"Total referral data, {quarter.label}", [Column("Service", "label"), *cols],
+        [["IDVA referrals", *idva_cells([data[q].idva_total for q in quarters])]], source=IDVA_SOURCE,
+        section="referrals",
+    )  # fmt: skip
+    area_rows = [
+        [labels.get(a, a), *idva_cells([data[q].idva_by_area.get(a, IdvaCounts()) for q in quarters])]
+        for a in area_names
+    ]
+    area_rows.append(["Total", *idva_cells([data[q].idva_total for q in quarters])])
+    area_table = ReportTable(
+        "idva_by_area", f"All risk level referrals by area, {quarter.label}", [Column("Area", "label"), *cols],
+        area_rows, source=IDVA_SOURCE, total_row=True, section="referrals",
+        notes=["Areas are the client's district of residence; Out of Area, address not documented and "
+               "moved to refuge are shown as recorded."],
+    )  # fmt: skip
+    row_table = ReportTable(
+        "idva_by_specialism", f"All risk level referrals by specialism, {quarter.label}",
+        [Column("Report row", "label"), *cols],
+        [[row.label, *idva_cells([data[q].idva_rows[row.label] for q in quarters])] for row in deployment.report_rows],
+        source=IDVA_SOURCE, section="referrals",
+        notes=["A referral with two specialisms counts in both rows, so rows do not add up to the total."],
+    )  # fmt: skip
+    other = other_data_table(data, quarters, quarter)
+    police = police_table(deployment, now, before, quarter)
+    female = sum(p.female_16_plus or 0 for p in deployment.population.by_area.values()) if deployment.population else None
+    rolling = rolling_year(conn, quarter, female or None)
+    safelives = safelives_table(rolling, quarter, deployment)
+
+    doc = metrics_document(conn, deployment, quarter)
+    return Report(
+        title=f"{deployment.report_title} {quarter.fy_label}",
+        subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
+        quarter=quarter.label,
+        partnership=deployment.partnership,
+        author=deployment.author,
+        produced_at=datetime.now(UTC),
+        area=None,
+        headline=headline_table(now, before, quarter),
+        tables=[total_table, area_table, row_table, other, police, safelives],
+        charts=trend_charts(data, trend, area_names, labels),
+        commentary=read_commentary(commentary_dir, quarter),
+        statements=draft_statements(now, before, labels),
+        quality=quality_notes(conn, deployment, data, quarter, doc, refused or []),
+        sources=source_files(conn, sorted(set(quarters) | {quarter.previous()})),
+        definitions=definitions(deployment),
+        metrics=doc,
+    )
+
+
+def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quarter: Quarter) -> list[str]:
+    """Areas with referrals this quarter or earlier in the financial year, in configuration order."""
+    year = [quarter, *quarter.earlier_in_year()]
+    present = {a for q in year if q in data for a, c in data[q].idva_by_area.items() if c.total_referrals}
+    ordered = [a.name for a in deployment.areas]
+    return [a for a in ordered if a in present] + sorted(present - set(ordered))
+
+
+def headline_table(now: QuarterData, before: QuarterData, quarter: Quarter) -> ReportTable:
+    """Headline figures with the change from last quarter."""
+    prev = quarter.previous()
+    pairs: list[tuple[str, Cell, Cell]] = [
+        ("IDVA referrals", now.idva_total.total_referrals, before.idva_total.total_referrals),
+        ("Referral criteria met", now.idva_total.criteria_met, before.idva_total.criteria_met),
+        ("Engagement % of criteria met", Rate(now.idva_total.engaged, now.idva_total.criteria_met),
+         Rate(before.idva_total.engaged, before.idva_total.criteria_met)),
+        ("Repeat referrals", now.idva_total.repeats, before.idva_total.repeats),
+        ("MARAC referrals", now.marac.referrals, before.marac.referrals),
+        ("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
+        ("Cases awaiting a MARAC hearing", now.marac.awaiting_hearing, before.marac.awaiting_hearing),
+        ("Police DA incidents", now.police["total"]["da_incidents"], before.police["total"]["da_incidents"]),
+        ("Police DA crimes", now.police["total"]["da_crimes"], before.police["total"]["da_crimes"]),
+    ]  # fmt: skip
+    rows = [[label, a, b, change_text(a, b)] for label, a, b in pairs]
+    notes = []
+    if not now.police["total"]["complete"] and now.police["total"]["da_incidents"]:
+        notes.append(f"Police figures for {quarter.label} are incomplete: missing {', '.join(now.police['total']['missing_months'])}.")
+    return ReportTable(
+        "headline", f"Headline figures, {quarter.label} compared with {prev.label}",
+        [Column("Measure", "label"), Column(quarter.label, "count", current=True), Column(prev.label, "count"),
+         Column("Change", "text")],
+        rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
+        section="headline",
+    )  # fmt: skip
+
+
+def change_text(a: Cell, b: Cell) -> str:
+    """``-40 (-8%)`` for counts, ``-4 points`` for percentages, ``–`` when not comparable."""
+    if isinstance(a, Rate) and isinstance(b, Rate):
+        va, vb = a.value(places=0), b.value(places=0)
+        return "–" if va is None or vb is None else f"{va - vb:+.0f} points"
+    if isinstance(a, int) and isinstance(b, int):
+        if b == 0:
+            return f"{a - b:+,d}"
+        pct = Rate(a - b, b).value(places=0)
+        return f"{a - b:+,d} ({pct:+.0f}%)"
+    return "–"
+
+
+def other_data_table(data: dict[Quarter, QuarterData], quarters: list[Quarter], current: Quarter) -> ReportTable:
+    """MARAC, police and demographic figures, one column per quarter."""
+    def row(label: str, get) -> list[Cell]:
+        return [label, *[get(data[q]) for q in quarters]]
+
+    rows = [
+        row("MARAC referrals", lambda d: d.marac.referrals),
+        row("Cases heard at MARAC", lambda d: d.marac.cases_heard),
+        row("Cases awaiting a MARAC hearing at quarter end", lambda d: d.marac.awaiting_hearing),
+        row("MARAC repeat cases (of cases heard)", lambda d: d.marac.repeat_cases),
+        row("MARAC repeat %", lambda d: Rate(d.marac.repeat_cases, d.marac.cases_heard)),
+        row("Median days from MARAC referral to hearing", lambda d: d.marac.median_days_to_hearing),
+        row("Police DA incidents", lambda d: _police_cell(d, "da_incidents")),
+        row("Police DA crimes", lambda d: _police_cell(d, "da_crimes")),
+        row("Male victims (IDVA)", lambda d: d.demographics["male_victims"]),
+        row("Disability (IDVA)", lambda d: d.demographics["disability"]),
+        row("Aged 13–17 (IDVA)", lambda d: d.demographics["aged_13_17"]),
+        row("LGBT+ (IDVA), all categories", lambda d: d.demographics["lgbt_total"]),
+    ]
+    categories = [c for c in demographics_m.LGBT_CATEGORIES if any(data[q].demographics["sexual_orientation"].get(c) for q in quarters)]
+    rows += [row(f"LGBT+: {c}", lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0)) for c in categories]
+    rows.append(row("Sexual orientation not asked (IDVA)", lambda d: d.demographics["sexual_orientation"].get("Not asked", 0)))
+    columns = [Column("Measure", "label")] + [
+        Column(q.label, "count", current=q == current) for q in quarters
+    ]
+    notes = [
+        "Police counts are for all districts; a quarter with a month missing for any district is marked incomplete.",
+        "Demographic rows count the quarter's IDVA referrals.",
+    ]
+    incomplete = [q.label for q in quarters if not data[q].police["total"]["complete"]]
+    if incomplete:
+        notes.append(f"Police figures incomplete for {', '.join(incomplete)}: the total is of the months present.")
+    return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
+                       source=f"{MARAC_SOURCE}; {POLICE_SOURCE}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
+
+
+def _police_cell(d: QuarterData, key: str) -> Cell:
+    total = d.police["total"]
+    if not total["complete"] and not total[key]:
+        return None
+    return total[key]
+
+
+def police_table(deployment: Deployment, now: QuarterData, before: QuarterData, quarter: Quarter) -> ReportTable:
+    """Police DA incidents and crimes by district with rates per 1,000 aged 16+."""
+    population = deployment.population
+    rows: list[list[Cell]] = []
+    for area in deployment.districts:
+        cur = now.police["by_area"].get(area.name) or {}
+        prev = before.police["by_area"].get(area.name) or {}
+        pop = population.by_area.get(area.name) if population else None
+        base = pop.aged_16_plus if pop else 0
+        rows.append([
+            area.display, cur.get("da_incidents"), prev.get("da_incidents"), cur.get("da_crimes"), prev.get("da_crimes"),
+            Rate(cur["da_incidents"], base, per=1000) if cur and base else None,
+            Rate(cur["da_crimes"], base, per=1000) if cur and base else None,
+        ])  # fmt: skip
+    total, prev_total = now.police["total"], before.police["total"]
+    county_base = sum(p.aged_16_plus for n, p in population.by_area.items()) if population else 0
+    rows.append([
+        "Total", total["da_incidents"], prev_total["da_incidents"], total["da_crimes"], prev_total["da_crimes"],
+        Rate(total["da_incidents"], county_base, per=1000) if county_base and total["complete"] else None,
+        Rate(total["da_crimes"], county_base, per=1000) if county_base and total["complete"] else None,
+    ])  # fmt: skip
+    prev = quarter.previous()
+    columns = [
+        Column("District", "label"),
+        Column(f"DA incidents {quarter.label}", group="DA incidents", sub=short(quarter), current=True),
+        Column(f"DA incidents {prev.label}", group="DA incidents", sub=_sub(prev, quarter)),
+        Column(f"DA crimes {quarter.label}", group="DA crimes", sub=short(quarter), current=True),
+        Column(f"DA crimes {prev.label}", group="DA crimes", sub=_sub(prev, quarter)),
+        Column(f"DA incidents per 1,000 aged 16+ {quarter.label}", "rate", group="Per 1,000 aged 16+", sub="Incidents", current=True),
+        Column(f"DA crimes per 1,000 aged 16+ {quarter.label}", "rate", group="Per 1,000 aged 16+", sub="Crimes", current=True),
+    ]  # fmt: skip
+    notes = []
+    if population:
+        notes.append(f"Population: {population.source} ({population.year}).")
+    for brk in deployment.series_breaks:
+        if prev.start < brk.date <= quarter.end or quarter.last_n(8)[0].start < brk.date <= quarter.end:
+            notes.append(f"Series break {brk.date:%B %Y}: {brk.note}")
+    if not now.police["total"]["complete"]:
+        notes.append(f"Incomplete quarter: missing {', '.join(now.police['total']['missing_months']) or 'all months'}.")
+    return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
+                       source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
+
+
+def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> ReportTable:
+    """The SafeLives-style MARAC figures for the rolling twelve months."""
+    heard = rolling["cases_heard"]
+    female = sum(p.female_16_plus or 0 for p in deployment.population.by_area.values()) if deployment.population else 0
+
+    def pct(key: str) -> Rate:
+        return Rate(rolling[key], heard)
+
+    rows: list[list[Cell]] = [
+        ["Cases heard", heard, None],
+        ["Cases heard per 10,000 women aged 16+", Rate(heard, female, per=10_000) if female else None, None],
+        ["Repeat cases", rolling["repeat_cases"], pct("repeat_cases")],
+        ["Referred by partner agencies (not police)", rolling["partner_agency_referrals"], pct("partner_agency_referrals")],
+        ["Victim male", rolling["male_victims"], pct("male_victims")],
+        ["Victim disabled", rolling["disabled"], pct("disabled")],
+        ["Victim LGBT+", rolling["lgbt"], pct("lgbt")],
+        ["Victim from a minority ethnic group", rolling["minority_ethnic"], pct("minority_ethnic")],
+        ["Victim aged 16–17", rolling["aged_16_17"], pct("aged_16_17")],
+    ]
+    start, end = rolling["period"]["start"], rolling["period"]["end"]
+    return ReportTable(
+        "marac_rolling_12_months", f"MARAC, rolling twelve months to {quarter.end:%d %B %Y} (SafeLives measures)",
+        [Column("Measure", "label"), Column("Number", "count", current=True), Column("% of cases heard", "pct", current=True)],
+        rows, source=MARAC_SOURCE,
+        notes=[f"Cases heard from {start} to {end}.", "Rate per 10,000 uses the configured female population aged 16+."],
+    )  # fmt: skip
+
+
+def trend_charts(data: dict[Quarter, QuarterData], trend: list[Quarter], areas: list[str], labels: dict) -> list[Chart]:
+    """Referrals by area and engagement over the last eight quarters that have data."""
+    cats = [q.label for q in trend]
+    by_area = {labels.get(a, a): [float(data[q].idva_by_area.get(a, IdvaCounts()).total_referrals) for q in trend]
+               for a in areas}  # fmt: skip
+    engagement = {"All areas": [data[q].idva_total.engagement_pct for q in trend]}
+    return [
+        Chart("trend_referrals_by_area", "IDVA referrals by area", cats, by_area, "Referrals",
+              f"Line chart of IDVA referrals per quarter by area, {cats[0]} to {cats[-1]}."),
+        Chart("trend_engagement", "Engagement % of criteria-met referrals", cats, engagement, "Engagement %",
+              f"Line chart of the engagement rate per quarter, {cats[0]} to {cats[-1]}."),
+    ]  # fmt: skip
+
+
+def read_commentary(folder: Path | None, quarter: Quarter) -> list[str]:
+    """The author's paragraphs from ``<folder>/<quarter slug>.md`` (blank-line separated)."""
+    if folder is None:
+        return []
+    path = Path(folder) / f"{quarter.slug}.md"
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
+
+
+def definitions(deployment: Deployment) -> list[tuple[str, str]]:
+    """The appendix: every measure's definition, from the modules that compute them."""
+    population = []
+    if deployment.population:
+        population = [("Population", f"{deployment.population.source} ({deployment.population.year}).")]
+    return [*idva_m.DEFINITIONS, *marac_m.DEFINITIONS, *police_m.DEFINITIONS, *demographics_m.DEFINITIONS,
+            *population]  # fmt: skip

@@ -1,0 +1,104 @@
+"""Gather the measures a report shows, for several quarters at once, from the warehouse."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from dasv.config import Deployment
+from dasv.measures.demographics import demographics
+from dasv.measures.document import quarter_id
+from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
+from dasv.measures.marac import MaracCounts, marac_counts
+from dasv.measures.police import police_measures
+from dasv.quarters import Quarter
+from dasv.report.model import SourceFile
+from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage
+
+
+@dataclass
+class QuarterData:
+    """One quarter's measures (county-wide, or for one area)."""
+
+    quarter: Quarter
+    idva_by_area: dict[str, IdvaCounts]
+    idva_rows: dict[str, IdvaCounts]
+    marac: MaracCounts
+    police: dict
+    demographics: dict
+
+    @property
+    def idva_total(self) -> IdvaCounts:
+        """All areas together."""
+        return sum(self.idva_by_area.values(), IdvaCounts())
+
+
+def gather(
+    conn: Connection, deployment: Deployment, quarters: list[Quarter], area: str | None = None
+) -> dict[Quarter, QuarterData]:
+    """Measures for each quarter; ``area`` restricts everything to one area."""
+    ids = [quarter_id(q) for q in quarters]
+    by_area = counts_by_quarter_area(conn, ids)
+    rows = counts_by_report_row(conn, deployment.report_rows, ids, area=area)
+    out = {}
+    for q in quarters:
+        qid = quarter_id(q)
+        areas = {a: c for (i, a), c in by_area.items() if i == qid and (area is None or a == area)}
+        police = police_measures(conn, deployment, q)
+        if area is not None:
+            district = police["by_area"].get(area)
+            police = {"total": {**police["total"], **(district or {})}, "by_area": {area: district} if district else {}}
+        out[q] = QuarterData(
+            quarter=q,
+            idva_by_area=areas,
+            idva_rows={row.label: rows.get((qid, row.label), IdvaCounts()) for row in deployment.report_rows},
+            marac=marac_counts(conn, q, area),
+            police=police,
+            demographics=demographics(conn, qid, area),
+        )
+    return out
+
+
+def quarters_with_idva(conn: Connection, candidates: list[Quarter]) -> list[Quarter]:
+    """Those of the candidate quarters that hold IDVA referrals (for trend charts)."""
+    have = set(
+        conn.scalars(
+            select(IdvaReferral.quarter_id).where(IdvaReferral.quarter_id.in_([quarter_id(q) for q in candidates])).distinct()
+        )
+    )
+    return [q for q in candidates if quarter_id(q) in have]
+
+
+def source_files(conn: Connection, quarters: list[Quarter]) -> list[SourceFile]:
+    """The loads in use for these quarters: file, checksum, load time, rows, repairs."""
+    ids = [quarter_id(q) for q in quarters]
+    in_use = (
+        select(LoadCoverage.batch_id)
+        .where(LoadCoverage.quarter_id.in_(ids), LoadCoverage.superseded_by.is_(None))
+        .distinct()
+    )
+    batches = conn.execute(select(LoadBatch).where(LoadBatch.id.in_(in_use)).order_by(LoadBatch.source, LoadBatch.id)).all()
+    files = []
+    for batch in batches:
+        periods = list(
+            conn.scalars(
+                select(LoadCoverage.period)
+                .where(LoadCoverage.batch_id == batch.id, LoadCoverage.superseded_by.is_(None))
+                .order_by(LoadCoverage.period)
+            )
+        )
+        files.append(
+            SourceFile(
+                source=batch.source,
+                file_name=batch.file_name,
+                sha256=batch.sha256,
+                loaded_at=batch.loaded_at,
+                rows_loaded=batch.rows_loaded,
+                rows_skipped=batch.rows_skipped,
+                repairs=json.loads(batch.repairs) if batch.repairs else {},
+                periods=periods,
+            )
+        )
+    return files

@@ -1,0 +1,336 @@
+"""District slices for Community Safety Partnerships: the district beside the county, safe to circulate.
+
+Suppression is planned once for all districts together (a reader may hold every slice):
+for each measure and quarter, the districts' counts form one line whose total is the
+county figure; :mod:`dasv.report.suppress` withholds small counts and whatever else would
+give them away. Rates are shown only when numerator and denominator are both shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection
+
+from dasv.config import Area, Deployment
+from dasv.quarters import Quarter
+from dasv.report.build import TREND_QUARTERS, definitions, report_quarters, short
+from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
+from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.statements import _movement
+from dasv.report.suppress import Grid, primary_marker, suppress_grid
+
+COUNTY = "county"
+IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
+MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
+POLICE_MEASURES = ("da_incidents", "da_crimes")
+DEMOGRAPHIC_MEASURES = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
+LABELS = {
+    "total_referrals": "Total referrals", "criteria_met": "Referral criteria met", "engaged": "Engaged",
+    "repeats": "Repeats", "referrals": "MARAC referrals", "cases_heard": "Cases heard at MARAC",
+    "awaiting_hearing": "Cases awaiting a MARAC hearing", "repeat_cases": "MARAC repeat cases",
+    "da_incidents": "Police DA incidents", "da_crimes": "Police DA crimes", "male_victims": "Male victims (IDVA)",
+    "disability": "Disability (IDVA)", "aged_13_17": "Aged 13–17 (IDVA)", "lgbt_total": "LGBT+ (IDVA)",
+    "not_asked": "Sexual orientation not asked (IDVA)",
+}  # fmt: skip
+
+
+def measure_values(d: QuarterData, deployment: Deployment, area: str | None) -> dict[str, int]:
+    """Every count a slice can show, keyed by measure (report rows as ``row:<label>:<measure>``)."""
+    total = d.idva_total
+    out = {m: getattr(total, m) for m in IDVA_MEASURES}
+    for row in deployment.report_rows:
+        counts = d.idva_rows[row.label]
+        out.update({f"row:{row.label}:{m}": getattr(counts, m) for m in IDVA_MEASURES})
+    out.update({m: getattr(d.marac, m) for m in MARAC_MEASURES})
+    police = d.police["total"]
+    out.update({m: police.get(m, 0) or 0 for m in POLICE_MEASURES})
+    demo = d.demographics
+    out.update(male_victims=demo["male_victims"], disability=demo["disability"], aged_13_17=demo["aged_13_17"],
+               lgbt_total=demo["lgbt_total"], not_asked=demo["sexual_orientation"].get("Not asked", 0))  # fmt: skip
+    return out
+
+
+@dataclass
+class SuppressionPlan:
+    """Markers for every (area or county, measure, quarter) shown in any slice."""
+
+    threshold: int
+    values: dict[tuple[str, str, Quarter], int] = field(default_factory=dict)
+    marks: dict[tuple[str, str, Quarter], str] = field(default_factory=dict)
+
+    def cell(self, area: str, measure: str, q: Quarter) -> Cell:
+        """The count, or its marker when withheld."""
+        mark = self.marks.get((area, measure, q))
+        return Suppressed(mark) if mark else self.values.get((area, measure, q), 0)
+
+    def shown(self, area: str, measure: str, q: Quarter) -> bool:
+        """True when the count is published."""
+        return (area, measure, q) not in self.marks
+
+    def rate(self, area: str, numerator: str, denominator: str, q: Quarter, per: int = 100) -> Cell:
+        """A rate, only when both counts are published; otherwise withheld."""
+        if not (self.shown(area, numerator, q) and self.shown(area, denominator, q)):
+            return Suppressed("[c]")
+        return Rate(self.values[(area, numerator, q)], self.values[(area, denominator, q)], per)
+
+
+def plan_suppression(
+    county: dict[Quarter, QuarterData], by_district: dict[str, dict[Quarter, QuarterData]], deployment: Deployment
+) -> SuppressionPlan:
+    """One line per measure and quarter: the districts' counts and their total, the county."""
+    threshold = deployment.suppression.threshold
+    plan = SuppressionPlan(threshold)
+    districts = list(by_district)
+    small = primary_marker(threshold)
+    for q, county_data in county.items():
+        county_values = measure_values(county_data, deployment, None)
+        per_district = {d: measure_values(by_district[d][q], deployment, d) for d in districts}
+        for measure, county_value in county_values.items():
+            column = [per_district[d][measure] for d in districts]
+            marks = suppress_grid(Grid([[v] for v in column], row_totals=False, col_totals=True), threshold)
+            for d, value, mark in zip(districts, column, marks, strict=False):
+                plan.values[(d, measure, q)] = value
+                if mark[0]:
+                    plan.marks[(d, measure, q)] = mark[0]
+            plan.values[(COUNTY, measure, q)] = county_value
+            county_mark = marks[-1][0] or (small if 0 < county_value < threshold else None)
+            if county_mark:
+                plan.marks[(COUNTY, measure, q)] = county_mark
+    return plan
+
+
+def gather_districts(conn: Connection, deployment: Deployment, quarters: list[Quarter]) -> dict[str, dict[Quarter, QuarterData]]:
+    """Every district's measures for the quarters (one gather per district)."""
+    return {a.name: gather(conn, deployment, quarters, area=a.name) for a in deployment.districts}
+
+
+def find_district(deployment: Deployment, name: str) -> Area:
+    """The configured district a name or alias stands for.
+
+    Raises:
+        ValueError: not a district of this deployment (the message lists them).
+    """
+    area = deployment.area(name)
+    if area is None or area.kind != "district":
+        names = ", ".join(a.name for a in deployment.districts)
+        raise ValueError(f"{name!r} is not a district of this deployment; expected one of {names}")
+    return area
+
+
+class SliceBuilder:
+    """Builds any district's slice from one gathering and one suppression plan."""
+
+    def __init__(self, conn: Connection, deployment: Deployment, quarter: Quarter):
+        self.conn, self.deployment, self.quarter = conn, deployment, quarter
+        self.fy = report_quarters(quarter)
+        self.trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
+        self.quarters = sorted(set(self.fy) | set(self.trend) | {quarter.previous()})
+        self.county = gather(conn, deployment, self.quarters)
+        self.districts = gather_districts(conn, deployment, self.quarters)
+        self.plan = plan_suppression(self.county, self.districts, deployment)
+        self.sources = source_files(conn, sorted(set(self.fy) | {quarter.previous()}))
+
+    def report(self, district: str) -> Report:
+        """The slice report for one district."""
+        area = find_district(self.deployment, district)
+        q, prev = self.quarter, self.quarter.previous()
+        name = area.name
+        plan = self.plan
+        county = self.deployment.county_label
+        return Report(
+            title=f"{self.deployment.report_title} {q.fy_label}",
+            subtitle=f"Quarter {q.number}: {q.months_label}",
+            quarter=q.label,
+            partnership=self.deployment.partnership,
+            author=self.deployment.author,
+            produced_at=datetime.now(UTC),
+            area=name,
+            headline=self._headline(name, q, prev),
+            tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
+            charts=self._charts(name),
+            commentary=[],
+            statements=self._statements(name, q, prev),
+            quality=[
+                f"Counts from 1 to {plan.threshold - 1} are shown as {primary_marker(plan.threshold)}; [c] marks a "
+                "value withheld so that no suppressed count can be worked out from the county figure and the "
+                "other districts' slices. Percentages and rates on withheld counts are not shown.",
+                "LGBT+ is shown as one total in district slices (categories are too small to publish safely).",
+            ],
+            sources=self.sources,
+            definitions=definitions(self.deployment),
+            metrics=self.metrics(name),
+            suppressed=True,
+        )
+
+    def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:
+        cols = [Column("Measure", "label")]
+        for who in (name, county):
+            cols += [Column(f"{who} {x.label}", "count", group=who, sub=short(x), current=x == self.quarter) for x in quarters]
+        return cols
+
+    def _series(self, name: str, measure: str, quarters: list[Quarter]) -> list[Cell]:
+        return [self.plan.cell(name, measure, x) for x in quarters] + [self.plan.cell(COUNTY, measure, x) for x in quarters]
+
+    def _rate_series(self, name: str, num: str, den: str, quarters: list[Quarter]) -> list[Cell]:
+        return [self.plan.rate(name, num, den, x) for x in quarters] + [self.plan.rate(COUNTY, num, den, x) for x in quarters]
+
+    def _beside(self, name: str, county: str) -> ReportTable:
+        fy = self.fy
+        rows = [
+            ["Total referrals", *self._series(name, "total_referrals", fy)],
+            ["Referral criteria met", *self._series(name, "criteria_met", fy)],
+            ["Engaged", *self._series(name, "engaged", fy)],
+            ["Engagement % of criteria met", *self._rate_series(name, "engaged", "criteria_met", fy)],
+            ["Repeats", *self._series(name, "repeats", fy)],
+            ["Repeat % of total referrals", *self._rate_series(name, "repeats", "total_referrals", fy)],
+        ]
+        return ReportTable("idva_district", f"IDVA referrals, {name} and {county}, {self.quarter.label}",
+                           self._columns(name, county, fy), rows, source="Source: IDVA service referral export",
+                           section="referrals")  # fmt: skip
+
+    def _rows(self, name: str, county: str) -> ReportTable:
+        q = self.quarter
+        cols = [Column("Report row", "label")]
+        for who in (name, county):
+            cols += [Column(f"{who} {LABELS[m]} {q.label}", "count", group=who, sub=LABELS[m], current=True)
+                     for m in ("total_referrals", "criteria_met", "repeats")]  # fmt: skip
+            cols.append(Column(f"{who} Engagement % {q.label}", "pct", group=who, sub="Engagement %", current=True))
+        rows = []
+        for row in self.deployment.report_rows:
+            if row.areas is not None and name not in row.areas:
+                continue
+            cells: list[Cell] = [row.label]
+            for who in (name, COUNTY):
+                key = f"row:{row.label}:"
+                cells += [self.plan.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")]
+                cells.append(self.plan.rate(who, key + "engaged", key + "criteria_met", q))
+            rows.append(cells)
+        return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
+                           rows, source="Source: IDVA service referral export",
+                           notes=["Rows whose areas exclude this district are not shown."], section="referrals")  # fmt: skip
+
+    def _other(self, name: str, county: str) -> ReportTable:
+        fy = self.fy
+        rows = [[LABELS[m], *self._series(name, m, fy)] for m in MARAC_MEASURES]
+        rows.append(["MARAC repeat %", *self._rate_series(name, "repeat_cases", "cases_heard", fy)])
+        rows += [[LABELS[m], *self._series(name, m, fy)] for m in POLICE_MEASURES]
+        population = self.deployment.population
+        pop = population.by_area.get(name) if population else None
+        county_pop = sum(p.aged_16_plus for p in population.by_area.values()) if population else 0
+        for m, label in (("da_incidents", "Police DA incidents per 1,000 aged 16+"), ("da_crimes", "Police DA crimes per 1,000 aged 16+")):
+            cells: list[Cell] = [label]
+            for who, base in ((name, pop.aged_16_plus if pop else 0), (COUNTY, county_pop)):
+                for x in fy:
+                    complete = (self.districts[name] if who == name else self.county)[x].police["total"]["complete"]
+                    if not base or not complete:
+                        cells.append(None)
+                    elif self.plan.shown(who, m, x):
+                        cells.append(Rate(self.plan.values[(who, m, x)], base, per=1000))
+                    else:
+                        cells.append(Suppressed("[c]"))
+            rows.append(cells)
+        rows += [[LABELS[m], *self._series(name, m, fy)] for m in DEMOGRAPHIC_MEASURES]
+        notes = []
+        if population:
+            notes.append(f"Population: {population.source} ({population.year}).")
+        return ReportTable("other_district", f"MARAC, police and demographics, {name} and {county}, {self.quarter.label}",
+                           self._columns(name, county, fy), rows,
+                           source="Sources: MARAC case list; police monthly counts; IDVA referral export", notes=notes)  # fmt: skip
+
+    def _headline(self, name: str, q: Quarter, prev: Quarter) -> ReportTable:
+        rows = []
+        for m in ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing", "da_incidents", "da_crimes"):
+            now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
+            change = "–"
+            if isinstance(now, int) and isinstance(before, int):
+                change = f"{now - before:+,d}" + (f" ({Rate(now - before, before).value(0):+.0f}%)" if before else "")
+            rows.append([LABELS[m], now, before, change])
+        return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
+                           [Column("Measure", "label"), Column(q.label, "count", current=True), Column(prev.label), Column("Change", "text")],
+                           rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts",
+                           section="headline")  # fmt: skip
+
+    def _charts(self, name: str) -> list[Chart]:
+        trend = self.trend
+        cats = [x.label for x in trend]
+
+        def value(who: str, x: Quarter) -> float | None:
+            return float(self.plan.values[(who, "total_referrals", x)]) if self.plan.shown(who, "total_referrals", x) else None
+
+        def engagement(who: str, x: Quarter) -> float | None:
+            cell = self.plan.rate(who, "engaged", "criteria_met", x)
+            return cell.value(1) if isinstance(cell, Rate) else None
+
+        return [
+            Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "Referrals",
+                  f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld values are gaps."),
+            Chart("trend_engagement", f"Engagement %, {name} and {self.deployment.county_label}", cats,
+                  {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},
+                  "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the county; withheld values are gaps."),
+        ]  # fmt: skip
+
+    def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
+        lines = []
+        for m, label in (("total_referrals", f"IDVA referrals in {name}"), ("referrals", f"MARAC referrals in {name}"),
+                         ("da_incidents", f"Police DA incidents in {name}")):  # fmt: skip
+            now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
+            if isinstance(now, int) and isinstance(before, int):
+                lines.append(_movement(label, now, before))
+        return [line for line in lines if line]
+
+    def metrics(self, name: str) -> dict:
+        """METRICS_JSON.md restricted to the district, suppressed counts as their markers, their rates null."""
+        q, plan = self.quarter, self.plan
+
+        def count(m: str):
+            cell = plan.cell(name, m, q)
+            return cell.display if isinstance(cell, Suppressed) else cell
+
+        def pct(num: str, den: str):
+            cell = plan.rate(name, num, den, q)
+            return cell.value(1) if isinstance(cell, Rate) else None
+
+        def idva(prefix: str = "") -> dict:
+            return {
+                "total_referrals": count(prefix + "total_referrals"), "criteria_met": count(prefix + "criteria_met"),
+                "engaged": count(prefix + "engaged"), "engagement_pct": pct(prefix + "engaged", prefix + "criteria_met"),
+                "repeats": count(prefix + "repeats"), "repeats_pct": pct(prefix + "repeats", prefix + "total_referrals"),
+            }  # fmt: skip
+
+        d = self.districts[name][q]
+        median = d.marac.median_days_to_hearing if plan.shown(name, "cases_heard", q) else None
+        population = self.deployment.population
+        pop = population.by_area.get(name) if population else None
+        police_rates = {}
+        for m, key in (("da_incidents", "incidents_per_1000"), ("da_crimes", "crimes_per_1000")):
+            shown = plan.shown(name, m, q) and pop and d.police["total"]["complete"]
+            police_rates[key] = Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
+        police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates}
+        return {
+            "quarter": q.label,
+            "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
+            "district": name,
+            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]"},
+            "idva": {
+                "total": idva(),
+                "by_area": {name: idva()},
+                "by_report_row": {row.label: idva(f"row:{row.label}:") for row in self.deployment.report_rows
+                                  if row.areas is None or name in row.areas},
+            },
+            "marac": {**{m: count(m) for m in MARAC_MEASURES}, "repeat_pct": pct("repeat_cases", "cases_heard"),
+                      "median_days_to_hearing": median},
+            "police": {"total": {**police_area, "complete": d.police["total"]["complete"]}, "by_area": {name: police_area}},
+            "demographics": {"male_victims": count("male_victims"), "disability": count("disability"),
+                             "aged_13_17": count("aged_13_17"), "lgbt_total": count("lgbt_total"),
+                             "sexual_orientation": {"Not asked": count("not_asked")}},
+        }  # fmt: skip
+
+
+def build_slices(conn: Connection, deployment: Deployment, quarter: Quarter, districts: list[str] | None = None) -> list[Report]:
+    """Slices for the given districts (default: every configured district)."""
+    builder = SliceBuilder(conn, deployment, quarter)
+    names = districts or [a.name for a in deployment.districts]
+    return [builder.report(n) for n in names]
+

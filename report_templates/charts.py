@@ -1,0 +1,90 @@
+"""Trend charts as reportlab drawings: one drawing is placed in the PDF and exported as SVG for HTML.
+
+Readable in greyscale: every series has its own dash pattern and marker, not only a colour.
+"""
+
+from __future__ import annotations
+
+import math
+
+from reportlab.graphics import renderSVG
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Group, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+from reportlab.lib.validators import Auto
+
+from dasv.report.model import Chart
+
+PALETTE = [colors.HexColor(c) for c in ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1",
+                                          "#0F7B3F", "#B58840", "#6B6B6B")]  # fmt: skip
+DASHES = [None, (4, 2), (1, 2), (6, 2, 1, 2), (8, 3), (2, 2), (5, 1, 1, 1), (3, 4), (10, 2)]
+MARKERS = ["FilledCircle", "FilledSquare", "FilledTriangle", "FilledDiamond", "Circle", "Square",
+           "Triangle", "Diamond", "Cross"]  # fmt: skip
+
+
+def draw_chart(chart: Chart, width: float = 720, height: float = 230) -> Drawing:
+    """A line chart with a title, axis label and legend."""
+    drawing = Drawing(width, height)
+    drawing.add(String(0, height - 14, chart.title, fontName="Helvetica-Bold", fontSize=11))
+    plot = HorizontalLineChart()
+    plot.x, plot.y = 45, 35
+    plot.width, plot.height = width - 300, height - 75
+    names = list(chart.series)
+    plot.data = [[v if v is not None else None for v in chart.series[n]] for n in names]
+    plot.categoryAxis.categoryNames = chart.categories
+    plot.categoryAxis.labels.fontSize = 7
+    plot.categoryAxis.labels.angle = 0 if len(chart.categories) <= 6 else 20
+    plot.categoryAxis.labels.boxAnchor = "n" if len(chart.categories) <= 6 else "ne"
+    values = [v for n in names for v in chart.series[n] if v is not None]
+    top = max(values, default=1) or 1
+    plot.valueAxis.valueMin = 0
+    step = _nice_step(top)
+    plot.valueAxis.valueMax = step * math.ceil(top / step)
+    plot.valueAxis.valueStep = step
+    plot.valueAxis.labels.fontSize = 7
+    plot.valueAxis.visibleGrid = True
+    plot.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
+    plot.joinedLines = True
+    for i, _ in enumerate(names):
+        line = plot.lines[i]
+        line.strokeColor = PALETTE[i % len(PALETTE)]
+        line.strokeWidth = 1.6
+        if DASHES[i % len(DASHES)]:
+            line.strokeDashArray = DASHES[i % len(DASHES)]
+        marker = makeMarker(MARKERS[i % len(MARKERS)])
+        marker.size = 4
+        marker.fillColor = PALETTE[i % len(PALETTE)]
+        marker.strokeColor = PALETTE[i % len(PALETTE)]
+        line.symbol = marker
+        line.name = names[i]
+    drawing.add(plot)
+    label = Group(String(0, 0, chart.y_label, fontName="Helvetica", fontSize=8, textAnchor="middle"))
+    label.transform = (0, 1, -1, 0, 10, plot.y + plot.height / 2)  # rotated a quarter turn
+    drawing.add(label)
+    legend = Legend()
+    legend.x, legend.y = plot.x + plot.width + 20, height - 30
+    legend.fontSize = 8
+    legend.dx, legend.dy = 16, 6
+    legend.deltay = 11
+    legend.alignment = "right"
+    legend.subCols.minWidth = 200
+    legend.colorNamePairs = Auto(obj=plot)  # swatches drawn with each line's dash and marker
+    legend.dxTextSpace = 6
+    legend.columnMaximum = len(names)
+    drawing.add(legend)
+    return drawing
+
+
+def _nice_step(value: float, ticks: int = 5) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving about ``ticks`` gridlines."""
+    raw = value / ticks
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+
+
+def chart_svg(chart: Chart) -> str:
+    """The chart as an SVG document (for the HTML report)."""
+    svg = renderSVG.drawToString(draw_chart(chart))
+    return svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg

@@ -1,0 +1,40 @@
+"""The accessible HTML report (GOV.UK's default publishing format), from a Jinja2 template."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from dasv.report.model import Report, ReportTable
+from report_templates.charts import chart_svg
+
+TEMPLATES = Path(__file__).parent
+
+
+def _groups(table: ReportTable) -> list[tuple[str, int]]:
+    """Consecutive column groups after the label column, with their widths."""
+    out: list[tuple[str, int]] = []
+    for column in table.columns[1:]:
+        name = column.group or column.header
+        if out and out[-1][0] == name and column.group:
+            out[-1] = (name, out[-1][1] + 1)
+        else:
+            out.append((name, 1))
+    return out
+
+
+def render_html(report: Report, path: Path) -> Path:
+    """Write the HTML report: semantic tables with captions and scopes, SVG charts with text alternatives."""
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    template = env.get_template("report.html.j2")
+    charts = [{"key": c.key, "title": c.title, "description": c.description, "svg": _svg_without_title(chart_svg(c))}
+              for c in report.charts]  # fmt: skip
+    html = template.render(report=report, charts=charts, groups=_groups)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _svg_without_title(svg: str) -> str:
+    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)

@@ -1,0 +1,76 @@
+"""Write every output of one report into a folder: PDF, HTML, spreadsheet, CSVs, metrics.json.
+
+Files are first written into a hidden folder beside the target and moved into place only
+when all of them succeeded, so a failed render (full disk, unwritable folder) never
+leaves a half-written set next to a good one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from dasv.report.model import Report
+from dasv.safe_text import slug
+from report_templates.csv_out import render_csv
+from report_templates.html import render_html
+from report_templates.pdf import render_pdf
+from report_templates.xlsx import render_xlsx
+
+
+class RenderError(RuntimeError):
+    """An output could not be written."""
+
+
+def output_stem(report: Report) -> str:
+    """``dasv-2025-26-Q3`` for the county, ``dasv-2025-26-Q3-fenland`` for a slice (canonical names only)."""
+    stem = f"dasv-{report.quarter.replace(' ', '-')}"
+    return f"{stem}-{slug(report.area)}" if report.area else stem
+
+
+def render_outputs(report: Report, out_dir: Path) -> dict[str, Path]:
+    """Render the report and its companions into ``out_dir``; return name -> path.
+
+    Raises:
+        RenderError: the folder cannot be created or written (nothing is left half-written).
+    """
+    out_dir = Path(out_dir)
+    stem = output_stem(report)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".rendering-", dir=out_dir))
+    except OSError as exc:
+        raise RenderError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    try:
+        made = {
+            "pdf": render_pdf(report, staging / f"{stem}.pdf"),
+            "html": render_html(report, staging / f"{stem}.html"),
+            "xlsx": render_xlsx(report, staging / f"{stem}.xlsx"),
+            "metrics": _write_json(report.metrics, staging / f"{stem}-metrics.json"),
+        }
+        for table in report.all_tables:
+            made[f"csv:{table.key}"] = render_csv(table, staging / "csv" / f"{stem}-{table.key}.csv")
+        if not report.area:
+            safelives = [t for t in report.tables if t.key == "marac_rolling_12_months"]
+            made["marac_return"] = render_xlsx(
+                report, staging / f"{stem}-marac-return.xlsx", tables=safelives,
+                title=f"MARAC figures for the SafeLives return: twelve months to the end of {report.quarter}",
+            )  # fmt: skip
+        final = {}
+        for name, path in made.items():
+            target = out_dir / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+            final[name] = target
+        return final
+    except OSError as exc:
+        raise RenderError(f"cannot write the report into {out_dir}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_json(doc: dict, path: Path) -> Path:
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return path
