@@ -21,8 +21,8 @@ from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
-from warehouse.db import WarehouseError, make_engine, open_warehouse, upgrade
 from report_templates.render import RenderError
+from warehouse.db import WarehouseError, make_engine, open_warehouse, upgrade
 from warehouse.load import KeyMismatchError
 
 app = typer.Typer(
@@ -238,9 +238,13 @@ def _district(c: Context, name: str) -> str:
 @app.command()
 def report(
     quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
-    district: Annotated[str | None, typer.Option(help="Only this district's slice (default: county report and every slice).")] = None,
+    district: Annotated[
+        str | None, typer.Option(help="Only this district's slice (default: county report and every slice).")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: DASV_OUT or out/).")] = None,
-    inbox: Annotated[Path | None, typer.Option(help="Inbox holding commentary/<quarter>.md (default: DASV_INBOX).")] = None,
+    inbox: Annotated[
+        Path | None, typer.Option(help="Inbox holding commentary/<quarter>.md (default: DASV_INBOX).")
+    ] = None,
 ) -> None:
     """Render the report, its companions and the district slices from the warehouse, without loading."""
     from dasv.pipeline import render_quarter
@@ -249,9 +253,14 @@ def report(
     c = ctx()
     area = _district(c, district) if district else None
     outputs = render_quarter(
-        c.engine(), c.deployment, q, out or c.settings.out,
+        c.engine(),
+        c.deployment,
+        q,
+        out or c.settings.out,
         commentary_dir=(inbox or c.settings.inbox) / "commentary",
-        districts=[area] if area else None, county=area is None, progress=typer.echo,
+        districts=[area] if area else None,
+        county=area is None,
+        progress=typer.echo,
     )
     _print_outputs(outputs)
 
@@ -261,8 +270,12 @@ def run(
     quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
     inbox: Annotated[Path | None, typer.Option(help="Inbox folder (default: DASV_INBOX or inbox/).")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder (default: DASV_OUT or out/).")] = None,
-    reload: Annotated[bool, typer.Option("--reload", help="Load files again even if already loaded.")] = False,
-    deliver: Annotated[bool, typer.Option("--deliver", help="E-mail the outputs (SMTP from configuration).")] = False,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Load files again even if already loaded.")
+    ] = False,
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="E-mail the outputs (SMTP from configuration).")
+    ] = False,
 ) -> None:
     """The quarterly run: load what is new in the inbox, then render the report and every slice."""
     from dasv.pipeline import discover, load_files, render_quarter
@@ -276,14 +289,25 @@ def run(
     pseudo = pseudonymiser_from_settings(c.settings)
     engine = c.engine()
     typer.echo(f"Loading {len(files)} file(s) from {inbox} ...")
-    results = load_files(engine, files, c.deployment, pseudo, reload=reload, progress=lambda e, o: _report_outcomes([(e, o)]))
+    results = load_files(
+        engine, files, c.deployment, pseudo, reload=reload, progress=lambda e, o: _report_outcomes([(e, o)])
+    )
     refused = [str(p) for e, o in results if o.status == "refused" for p in e.problems[:5]]
     typer.echo(f"Rendering {q.label} ...")
-    outputs = render_quarter(engine, c.deployment, q, out or c.settings.out, commentary_dir=inbox / "commentary",
-                             refused=refused, progress=typer.echo)
+    outputs = render_quarter(
+        engine,
+        c.deployment,
+        q,
+        out or c.settings.out,
+        commentary_dir=inbox / "commentary",
+        refused=refused,
+        progress=typer.echo,
+    )
     _print_outputs(outputs)
     if refused:
-        _err(f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data quality")
+        _err(
+            f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data quality"
+        )
         raise typer.Exit(1)
 
 

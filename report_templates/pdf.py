@@ -8,6 +8,7 @@ trend charts, other relevant information, data quality, definitions.
 from __future__ import annotations
 
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -25,7 +26,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from xml.sax.saxutils import escape
 
 from dasv.report.model import Report, ReportTable
 from report_templates.charts import draw_chart
@@ -38,22 +38,56 @@ CURRENT = colors.HexColor("#E3ECF6")
 
 _base = getSampleStyleSheet()
 STYLES = {
-    "title": ParagraphStyle("title", parent=_base["Title"], fontSize=20, leading=24, alignment=0, textColor=NAVY),
+    "title": ParagraphStyle(
+        "title", parent=_base["Title"], fontSize=20, leading=24, alignment=0, textColor=NAVY
+    ),
     "subtitle": ParagraphStyle("subtitle", parent=_base["Heading2"], fontSize=14, textColor=NAVY),
-    "h1": ParagraphStyle("h1", parent=_base["Heading1"], fontSize=14, leading=17, textColor=NAVY, spaceBefore=10,
-                         keepWithNext=1),
-    "h2": ParagraphStyle("h2", parent=_base["Heading2"], fontSize=11, leading=14, spaceBefore=8, spaceAfter=4,
-                         keepWithNext=1),
+    "h1": ParagraphStyle(
+        "h1",
+        parent=_base["Heading1"],
+        fontSize=14,
+        leading=17,
+        textColor=NAVY,
+        spaceBefore=10,
+        keepWithNext=1,
+    ),
+    "h2": ParagraphStyle(
+        "h2", parent=_base["Heading2"], fontSize=11, leading=14, spaceBefore=8, spaceAfter=4, keepWithNext=1
+    ),
     "body": ParagraphStyle("body", parent=_base["BodyText"], fontSize=9.5, leading=12.5),
-    "small": ParagraphStyle("small", parent=_base["BodyText"], fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444")),
+    "small": ParagraphStyle(
+        "small", parent=_base["BodyText"], fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444")
+    ),
     "cell": ParagraphStyle("cell", parent=_base["BodyText"], fontSize=7.5, leading=9),
-    "cell_bold": ParagraphStyle("cell_bold", parent=_base["BodyText"], fontSize=7.5, leading=9, fontName="Helvetica-Bold"),
-    "head": ParagraphStyle("head", parent=_base["BodyText"], fontSize=7.5, leading=9, fontName="Helvetica-Bold",
-                           textColor=colors.white, alignment=TA_RIGHT),  # fmt: skip
-    "head_group": ParagraphStyle("head_group", parent=_base["BodyText"], fontSize=7.5, leading=9,
-                                 fontName="Helvetica-Bold", textColor=colors.white, alignment=TA_CENTER),  # fmt: skip
-    "head_left": ParagraphStyle("head_left", parent=_base["BodyText"], fontSize=7.5, leading=9,
-                                fontName="Helvetica-Bold", textColor=colors.white),  # fmt: skip
+    "cell_bold": ParagraphStyle(
+        "cell_bold", parent=_base["BodyText"], fontSize=7.5, leading=9, fontName="Helvetica-Bold"
+    ),
+    "head": ParagraphStyle(
+        "head",
+        parent=_base["BodyText"],
+        fontSize=7.5,
+        leading=9,
+        fontName="Helvetica-Bold",
+        textColor=colors.white,
+        alignment=TA_RIGHT,
+    ),  # fmt: skip
+    "head_group": ParagraphStyle(
+        "head_group",
+        parent=_base["BodyText"],
+        fontSize=7.5,
+        leading=9,
+        fontName="Helvetica-Bold",
+        textColor=colors.white,
+        alignment=TA_CENTER,
+    ),  # fmt: skip
+    "head_left": ParagraphStyle(
+        "head_left",
+        parent=_base["BodyText"],
+        fontSize=7.5,
+        leading=9,
+        fontName="Helvetica-Bold",
+        textColor=colors.white,
+    ),  # fmt: skip
 }
 
 
@@ -82,7 +116,9 @@ def table_flowable(table: ReportTable, width: float) -> list:
             j = i
             while j + 1 < len(table.columns) and table.columns[j + 1].group == group and group:
                 j += 1
-            top += [Paragraph(escape(group or table.columns[i].header), STYLES["head_group"])] + [""] * (j - i)
+            top += [Paragraph(escape(group or table.columns[i].header), STYLES["head_group"])] + [""] * (
+                j - i
+            )
             if j > i:
                 spans.append(("SPAN", (i, 0), (j, 0)))
             sub += [_cell_head(c.sub or "") for c in table.columns[i : j + 1]]
@@ -117,10 +153,18 @@ def table_flowable(table: ReportTable, width: float) -> list:
         if column.current and c > 0:
             style.append(("FONT", (c, n_head), (c, -1), "Helvetica-Bold", 7.5))
     if table.total_row:
-        style += [("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7.5), ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY)]
-    flow = Table(head_rows + body, colWidths=widths, repeatRows=n_head, style=TableStyle(style), hAlign="LEFT")
+        style += [
+            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7.5),
+            ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+        ]
+    flow = Table(
+        head_rows + body, colWidths=widths, repeatRows=n_head, style=TableStyle(style), hAlign="LEFT"
+    )
     caption = [_p(table.title, "h2")]
-    after = [_p(". ".join(t.rstrip(".") for t in filter(None, [table.source, *table.notes])) + ".", "small"), Spacer(1, 6)]
+    after = [
+        _p(". ".join(t.rstrip(".") for t in filter(None, [table.source, *table.notes])) + ".", "small"),
+        Spacer(1, 6),
+    ]
     # the caption keeps with the table; long tables then flow with repeated headers
     return [CondPageBreak(3 * cm), *caption, flow, *after]
 
@@ -130,7 +174,9 @@ def _cell_head(text: str, left: bool = False) -> Paragraph:
 
 
 def _bullets(lines: list[str]) -> ListFlowable:
-    return ListFlowable([ListItem(_p(line), leftIndent=12) for line in lines], bulletType="bullet", start="•", leftIndent=12)
+    return ListFlowable(
+        [ListItem(_p(line), leftIndent=12) for line in lines], bulletType="bullet", start="•", leftIndent=12
+    )
 
 
 def render_pdf(report: Report, path: Path) -> Path:
@@ -144,9 +190,14 @@ def render_pdf(report: Report, path: Path) -> Path:
         creator="dasv-reporting", lang="en-GB",
     )  # fmt: skip
     story: list = []
-    story += [_p(report.title, "title"), _p(report.subtitle + (f" – {report.area}" if report.area else ""), "subtitle")]
+    story += [
+        _p(report.title, "title"),
+        _p(report.subtitle + (f" – {report.area}" if report.area else ""), "subtitle"),
+    ]
     files = ", ".join(sorted({s.file_name for s in report.sources})) or "no files"
-    story.append(_p(f"{report.partnership}. Produced {report.produced_at:%d %B %Y %H:%M} UTC from {files}.", "small"))
+    story.append(
+        _p(f"{report.partnership}. Produced {report.produced_at:%d %B %Y %H:%M} UTC from {files}.", "small")
+    )
     if report.suppressed:
         story.append(_p("Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and "
                         "[c] marks a value withheld so that a suppressed count cannot be worked out from totals. "
@@ -167,7 +218,11 @@ def render_pdf(report: Report, path: Path) -> Path:
     story.append(CondPageBreak(4 * cm))
     story.append(_p("4. Trends over the last eight quarters", "h1"))
     for chart in report.charts:
-        story.append(KeepTogether([draw_chart(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)]))
+        story.append(
+            KeepTogether(
+                [draw_chart(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)]
+            )
+        )
     story.append(CondPageBreak(4 * cm))
     story.append(_p("5. Other relevant information", "h1"))
     if report.commentary:
@@ -189,7 +244,12 @@ def render_pdf(report: Report, path: Path) -> Path:
 
 
 def _sources_table(report: Report, width: float) -> Table:
-    rows = [[_cell_head(h, left=True) for h in ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UTC)")]]
+    rows = [
+        [
+            _cell_head(h, left=True)
+            for h in ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UTC)")
+        ]
+    ]
     for s in report.sources:
         rows.append([
             s.source, Paragraph(escape(s.file_name), STYLES["cell"]), Paragraph(escape(", ".join(s.periods)), STYLES["cell"]),

@@ -1,6 +1,9 @@
-"""The accessible spreadsheet (gptables, following the Analysis Function's "Releasing
-statistics in spreadsheets"): a cover sheet, a contents sheet, a notes sheet, one table per
-sheet, one header row, no merged cells, numbers stored as numbers, shorthand explained."""
+"""The accessible spreadsheet, written with gptables.
+
+It follows the Analysis Function's "Releasing statistics in spreadsheets": a cover sheet,
+a contents sheet, a notes sheet, one table per sheet, one header row, no merged cells,
+numbers stored as numbers, shorthand explained.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +59,9 @@ def _sheet_name(index: int, table: ReportTable) -> str:
     return f"Table_{index}"
 
 
-def render_xlsx(report: Report, path: Path, tables: list[ReportTable] | None = None, title: str | None = None) -> Path:
+def render_xlsx(
+    report: Report, path: Path, tables: list[ReportTable] | None = None, title: str | None = None
+) -> Path:
     """Write the workbook; ``tables`` defaults to every table of the report."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tables = tables if tables is not None else report.all_tables
@@ -74,7 +79,8 @@ def render_xlsx(report: Report, path: Path, tables: list[ReportTable] | None = N
             instructions="Shorthand used in cells is explained on the Notes worksheet.",
         )
     notes = pd.DataFrame(
-        [[k, v] for k, v in SHORTHAND.items()] + [[f"[note {i}]", text] for i, (_, text) in enumerate(report.definitions, 1)],
+        [[k, v] for k, v in SHORTHAND.items()]
+        + [[f"[note {i}]", text] for i, (_, text) in enumerate(report.definitions, 1)],
         columns=["Note number", "Note text"],
     )
     cover = gpt.Cover(
@@ -85,8 +91,13 @@ def render_xlsx(report: Report, path: Path, tables: list[ReportTable] | None = N
             "the PDF and HTML reports show the same tables.",
         ],
         about=[
-            "Suppression: " + ("district slices withhold small counts (1 to 4) and values that would reveal them, "
-                               "shown as [c]." if report.suppressed else "none; this county report is for the Board."),
+            "Suppression: "
+            + (
+                "district slices withhold small counts (1 to 4) and values that would reveal them, "
+                "shown as [c]."
+                if report.suppressed
+                else "none; this county report is for the Board."
+            ),
             *[f"{term}: {text}" for term, text in report.definitions],
         ],
         contact=[report.author or report.partnership],

@@ -10,10 +10,16 @@ LGBT_CATEGORIES = ("Lesbian", "Gay", "Bi", "Pansexual", "Asexual", "Other")
 NOT_ASKED = "Not asked"
 
 DEFINITIONS = [
-    ("Male victims, disability, aged 13–17", "Counts of the quarter's IDVA referrals whose client is male, "
-     "has a disability (Yes), or was aged 13 to 17 at referral."),
-    ("LGBT+", "Referrals whose client's sexual orientation is lesbian, gay, bi, pansexual, asexual or "
-     "another non-heterosexual orientation, by category; 'Not asked' is shown beside them."),
+    (
+        "Male victims, disability, aged 13–17",
+        "Counts of the quarter's IDVA referrals whose client is male, "
+        "has a disability (Yes), or was aged 13 to 17 at referral.",
+    ),
+    (
+        "LGBT+",
+        "Referrals whose client's sexual orientation is lesbian, gay, bi, pansexual, asexual or "
+        "another non-heterosexual orientation, by category; 'Not asked' is shown beside them.",
+    ),
 ]
 
 

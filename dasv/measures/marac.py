@@ -28,13 +28,22 @@ DEFINITIONS = [
     ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
     ("Cases heard", "Cases whose MARAC hearing date falls in the quarter."),
     ("Awaiting hearing", "Cases referred on or before the quarter's last day and not heard by then."),
-    ("Median days to hearing", "Of the cases heard in the quarter, the median number of days from referral to hearing."),
-    ("Repeat cases (SafeLives)", "Cases heard for a person referred to MARAC within the 12 months before "
-     "this referral; the MARAC's own Repeat flag where the export has it, otherwise computed from the "
-     "person's pseudonymous key. Repeat % is of cases heard."),
-    ("Rolling twelve months (SafeLives)", "The four quarters ending with this one: cases heard per 10,000 "
-     "women aged 16+, and the percentages of cases heard that are repeats, referred by partner agencies "
-     "(not the police), or whose victim is male, disabled, LGBT+, from a minority ethnic group or aged 16-17."),
+    (
+        "Median days to hearing",
+        "Of the cases heard in the quarter, the median number of days from referral to hearing.",
+    ),
+    (
+        "Repeat cases (SafeLives)",
+        "Cases heard for a person referred to MARAC within the 12 months before "
+        "this referral; the MARAC's own Repeat flag where the export has it, otherwise computed from the "
+        "person's pseudonymous key. Repeat % is of cases heard.",
+    ),
+    (
+        "Rolling twelve months (SafeLives)",
+        "The four quarters ending with this one: cases heard per 10,000 "
+        "women aged 16+, and the percentages of cases heard that are repeats, referred by partner agencies "
+        "(not the police), or whose victim is male, disabled, LGBT+, from a minority ethnic group or aged 16-17.",
+    ),
 ]
 PARTNER_AGENCIES_EXCLUDE = "Police"
 LGBT = ("Lesbian", "Gay", "Bi", "Pansexual", "Asexual", "Other")

@@ -15,13 +15,25 @@ from dasv.quarters import Quarter, month_label
 from warehouse.models import AreaDim, PoliceMonth
 
 DEFINITIONS = [
-    ("Police DA incidents", "Police-recorded domestic-abuse-related incidents (including those later "
-     "recorded as crimes), summed over the quarter's three months."),
-    ("Police DA crimes", "Police-recorded crimes flagged as domestic abuse, summed over the quarter's months."),
-    ("Rates per 1,000", "Incidents or crimes per 1,000 residents aged 16 and over, from the configured "
-     "population table (its year and source are stated with the table)."),
-    ("Incomplete quarter", "A quarter lacking any month for any district: its totals are of the months "
-     "present and are marked incomplete, never presented as a full quarter."),
+    (
+        "Police DA incidents",
+        "Police-recorded domestic-abuse-related incidents (including those later "
+        "recorded as crimes), summed over the quarter's three months.",
+    ),
+    (
+        "Police DA crimes",
+        "Police-recorded crimes flagged as domestic abuse, summed over the quarter's months.",
+    ),
+    (
+        "Rates per 1,000",
+        "Incidents or crimes per 1,000 residents aged 16 and over, from the configured "
+        "population table (its year and source are stated with the table).",
+    ),
+    (
+        "Incomplete quarter",
+        "A quarter lacking any month for any district: its totals are of the months "
+        "present and are marked incomplete, never presented as a full quarter.",
+    ),
 ]
 
 

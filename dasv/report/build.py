@@ -113,7 +113,11 @@ def build_report(
     )  # fmt: skip
     other = other_data_table(data, quarters, quarter)
     police = police_table(deployment, now, before, quarter)
-    female = sum(p.female_16_plus or 0 for p in deployment.population.by_area.values()) if deployment.population else None
+    female = (
+        sum(p.female_16_plus or 0 for p in deployment.population.by_area.values())
+        if deployment.population
+        else None
+    )
     rolling = rolling_year(conn, quarter, female or None)
     safelives = safelives_table(rolling, quarter, deployment)
 
@@ -164,7 +168,9 @@ def headline_table(now: QuarterData, before: QuarterData, quarter: Quarter) -> R
     rows = [[label, a, b, change_text(a, b)] for label, a, b in pairs]
     notes = []
     if not now.police["total"]["complete"] and now.police["total"]["da_incidents"]:
-        notes.append(f"Police figures for {quarter.label} are incomplete: missing {', '.join(now.police['total']['missing_months'])}.")
+        notes.append(
+            f"Police figures for {quarter.label} are incomplete: missing {', '.join(now.police['total']['missing_months'])}."
+        )
     return ReportTable(
         "headline", f"Headline figures, {quarter.label} compared with {prev.label}",
         [Column("Measure", "label"), Column(quarter.label, "count", current=True), Column(prev.label, "count"),
@@ -187,8 +193,11 @@ def change_text(a: Cell, b: Cell) -> str:
     return "–"
 
 
-def other_data_table(data: dict[Quarter, QuarterData], quarters: list[Quarter], current: Quarter) -> ReportTable:
+def other_data_table(
+    data: dict[Quarter, QuarterData], quarters: list[Quarter], current: Quarter
+) -> ReportTable:
     """MARAC, police and demographic figures, one column per quarter."""
+
     def row(label: str, get) -> list[Cell]:
         return [label, *[get(data[q]) for q in quarters]]
 
@@ -206,9 +215,20 @@ def other_data_table(data: dict[Quarter, QuarterData], quarters: list[Quarter], 
         row("Aged 13–17 (IDVA)", lambda d: d.demographics["aged_13_17"]),
         row("LGBT+ (IDVA), all categories", lambda d: d.demographics["lgbt_total"]),
     ]
-    categories = [c for c in demographics_m.LGBT_CATEGORIES if any(data[q].demographics["sexual_orientation"].get(c) for q in quarters)]
-    rows += [row(f"LGBT+: {c}", lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0)) for c in categories]
-    rows.append(row("Sexual orientation not asked (IDVA)", lambda d: d.demographics["sexual_orientation"].get("Not asked", 0)))
+    categories = [
+        c
+        for c in demographics_m.LGBT_CATEGORIES
+        if any(data[q].demographics["sexual_orientation"].get(c) for q in quarters)
+    ]
+    rows += [
+        row(f"LGBT+: {c}", lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0)) for c in categories
+    ]
+    rows.append(
+        row(
+            "Sexual orientation not asked (IDVA)",
+            lambda d: d.demographics["sexual_orientation"].get("Not asked", 0),
+        )
+    )
     columns = [Column("Measure", "label")] + [
         Column(q.label, "count", current=q == current) for q in quarters
     ]
@@ -218,7 +238,9 @@ def other_data_table(data: dict[Quarter, QuarterData], quarters: list[Quarter], 
     ]
     incomplete = [q.label for q in quarters if not data[q].police["total"]["complete"]]
     if incomplete:
-        notes.append(f"Police figures incomplete for {', '.join(incomplete)}: the total is of the months present.")
+        notes.append(
+            f"Police figures incomplete for {', '.join(incomplete)}: the total is of the months present."
+        )
     return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
                        source=f"{MARAC_SOURCE}; {POLICE_SOURCE}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
 
@@ -230,7 +252,9 @@ def _police_cell(d: QuarterData, key: str) -> Cell:
     return total[key]
 
 
-def police_table(deployment: Deployment, now: QuarterData, before: QuarterData, quarter: Quarter) -> ReportTable:
+def police_table(
+    deployment: Deployment, now: QuarterData, before: QuarterData, quarter: Quarter
+) -> ReportTable:
     """Police DA incidents and crimes by district with rates per 1,000 aged 16+."""
     population = deployment.population
     rows: list[list[Cell]] = []
@@ -268,7 +292,9 @@ def police_table(deployment: Deployment, now: QuarterData, before: QuarterData, 
         if prev.start < brk.date <= quarter.end or quarter.last_n(8)[0].start < brk.date <= quarter.end:
             notes.append(f"Series break {brk.date:%B %Y}: {brk.note}")
     if not now.police["total"]["complete"]:
-        notes.append(f"Incomplete quarter: missing {', '.join(now.police['total']['missing_months']) or 'all months'}.")
+        notes.append(
+            f"Incomplete quarter: missing {', '.join(now.police['total']['missing_months']) or 'all months'}."
+        )
     return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
                        source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
 
@@ -276,7 +302,11 @@ def police_table(deployment: Deployment, now: QuarterData, before: QuarterData, 
 def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> ReportTable:
     """The SafeLives-style MARAC figures for the rolling twelve months."""
     heard = rolling["cases_heard"]
-    female = sum(p.female_16_plus or 0 for p in deployment.population.by_area.values()) if deployment.population else 0
+    female = (
+        sum(p.female_16_plus or 0 for p in deployment.population.by_area.values())
+        if deployment.population
+        else 0
+    )
 
     def pct(key: str) -> Rate:
         return Rate(rolling[key], heard)
@@ -285,7 +315,11 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
         ["Cases heard", heard, None],
         ["Cases heard per 10,000 women aged 16+", Rate(heard, female, per=10_000) if female else None, None],
         ["Repeat cases", rolling["repeat_cases"], pct("repeat_cases")],
-        ["Referred by partner agencies (not police)", rolling["partner_agency_referrals"], pct("partner_agency_referrals")],
+        [
+            "Referred by partner agencies (not police)",
+            rolling["partner_agency_referrals"],
+            pct("partner_agency_referrals"),
+        ],
         ["Victim male", rolling["male_victims"], pct("male_victims")],
         ["Victim disabled", rolling["disabled"], pct("disabled")],
         ["Victim LGBT+", rolling["lgbt"], pct("lgbt")],
@@ -301,7 +335,9 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
     )  # fmt: skip
 
 
-def trend_charts(data: dict[Quarter, QuarterData], trend: list[Quarter], areas: list[str], labels: dict) -> list[Chart]:
+def trend_charts(
+    data: dict[Quarter, QuarterData], trend: list[Quarter], areas: list[str], labels: dict
+) -> list[Chart]:
     """Referrals by area and engagement over the last eight quarters that have data."""
     cats = [q.label for q in trend]
     by_area = {labels.get(a, a): [float(data[q].idva_by_area.get(a, IdvaCounts()).total_referrals) for q in trend]

@@ -49,7 +49,10 @@ def gather(
         police = police_measures(conn, deployment, q)
         if area is not None:
             district = police["by_area"].get(area)
-            police = {"total": {**police["total"], **(district or {})}, "by_area": {area: district} if district else {}}
+            police = {
+                "total": {**police["total"], **(district or {})},
+                "by_area": {area: district} if district else {},
+            }
         out[q] = QuarterData(
             quarter=q,
             idva_by_area=areas,
@@ -65,7 +68,9 @@ def quarters_with_idva(conn: Connection, candidates: list[Quarter]) -> list[Quar
     """Those of the candidate quarters that hold IDVA referrals (for trend charts)."""
     have = set(
         conn.scalars(
-            select(IdvaReferral.quarter_id).where(IdvaReferral.quarter_id.in_([quarter_id(q) for q in candidates])).distinct()
+            select(IdvaReferral.quarter_id)
+            .where(IdvaReferral.quarter_id.in_([quarter_id(q) for q in candidates]))
+            .distinct()
         )
     )
     return [q for q in candidates if quarter_id(q) in have]
@@ -79,7 +84,9 @@ def source_files(conn: Connection, quarters: list[Quarter]) -> list[SourceFile]:
         .where(LoadCoverage.quarter_id.in_(ids), LoadCoverage.superseded_by.is_(None))
         .distinct()
     )
-    batches = conn.execute(select(LoadBatch).where(LoadBatch.id.in_(in_use)).order_by(LoadBatch.source, LoadBatch.id)).all()
+    batches = conn.execute(
+        select(LoadBatch).where(LoadBatch.id.in_(in_use)).order_by(LoadBatch.source, LoadBatch.id)
+    ).all()
     files = []
     for batch in batches:
         periods = list(

@@ -77,7 +77,9 @@ class SuppressionPlan:
 
 
 def plan_suppression(
-    county: dict[Quarter, QuarterData], by_district: dict[str, dict[Quarter, QuarterData]], deployment: Deployment
+    county: dict[Quarter, QuarterData],
+    by_district: dict[str, dict[Quarter, QuarterData]],
+    deployment: Deployment,
 ) -> SuppressionPlan:
     """One line per measure and quarter: the districts' counts and their total, the county."""
     threshold = deployment.suppression.threshold
@@ -101,7 +103,9 @@ def plan_suppression(
     return plan
 
 
-def gather_districts(conn: Connection, deployment: Deployment, quarters: list[Quarter]) -> dict[str, dict[Quarter, QuarterData]]:
+def gather_districts(
+    conn: Connection, deployment: Deployment, quarters: list[Quarter]
+) -> dict[str, dict[Quarter, QuarterData]]:
     """Every district's measures for the quarters (one gather per district)."""
     return {a.name: gather(conn, deployment, quarters, area=a.name) for a in deployment.districts}
 
@@ -167,14 +171,21 @@ class SliceBuilder:
     def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:
         cols = [Column("Measure", "label")]
         for who in (name, county):
-            cols += [Column(f"{who} {x.label}", "count", group=who, sub=short(x), current=x == self.quarter) for x in quarters]
+            cols += [
+                Column(f"{who} {x.label}", "count", group=who, sub=short(x), current=x == self.quarter)
+                for x in quarters
+            ]
         return cols
 
     def _series(self, name: str, measure: str, quarters: list[Quarter]) -> list[Cell]:
-        return [self.plan.cell(name, measure, x) for x in quarters] + [self.plan.cell(COUNTY, measure, x) for x in quarters]
+        return [self.plan.cell(name, measure, x) for x in quarters] + [
+            self.plan.cell(COUNTY, measure, x) for x in quarters
+        ]
 
     def _rate_series(self, name: str, num: str, den: str, quarters: list[Quarter]) -> list[Cell]:
-        return [self.plan.rate(name, num, den, x) for x in quarters] + [self.plan.rate(COUNTY, num, den, x) for x in quarters]
+        return [self.plan.rate(name, num, den, x) for x in quarters] + [
+            self.plan.rate(COUNTY, num, den, x) for x in quarters
+        ]
 
     def _beside(self, name: str, county: str) -> ReportTable:
         fy = self.fy
@@ -196,7 +207,9 @@ class SliceBuilder:
         for who in (name, county):
             cols += [Column(f"{who} {LABELS[m]} {q.label}", "count", group=who, sub=LABELS[m], current=True)
                      for m in ("total_referrals", "criteria_met", "repeats")]  # fmt: skip
-            cols.append(Column(f"{who} Engagement % {q.label}", "pct", group=who, sub="Engagement %", current=True))
+            cols.append(
+                Column(f"{who} Engagement % {q.label}", "pct", group=who, sub="Engagement %", current=True)
+            )
         rows = []
         for row in self.deployment.report_rows:
             if row.areas is not None and name not in row.areas:
@@ -204,7 +217,9 @@ class SliceBuilder:
             cells: list[Cell] = [row.label]
             for who in (name, COUNTY):
                 key = f"row:{row.label}:"
-                cells += [self.plan.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")]
+                cells += [
+                    self.plan.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")
+                ]
                 cells.append(self.plan.rate(who, key + "engaged", key + "criteria_met", q))
             rows.append(cells)
         return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
@@ -219,11 +234,16 @@ class SliceBuilder:
         population = self.deployment.population
         pop = population.by_area.get(name) if population else None
         county_pop = sum(p.aged_16_plus for p in population.by_area.values()) if population else 0
-        for m, label in (("da_incidents", "Police DA incidents per 1,000 aged 16+"), ("da_crimes", "Police DA crimes per 1,000 aged 16+")):
+        for m, label in (
+            ("da_incidents", "Police DA incidents per 1,000 aged 16+"),
+            ("da_crimes", "Police DA crimes per 1,000 aged 16+"),
+        ):
             cells: list[Cell] = [label]
             for who, base in ((name, pop.aged_16_plus if pop else 0), (COUNTY, county_pop)):
                 for x in fy:
-                    complete = (self.districts[name] if who == name else self.county)[x].police["total"]["complete"]
+                    complete = (self.districts[name] if who == name else self.county)[x].police["total"][
+                        "complete"
+                    ]
                     if not base or not complete:
                         cells.append(None)
                     elif self.plan.shown(who, m, x):
@@ -241,11 +261,22 @@ class SliceBuilder:
 
     def _headline(self, name: str, q: Quarter, prev: Quarter) -> ReportTable:
         rows = []
-        for m in ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing", "da_incidents", "da_crimes"):
+        for m in (
+            "total_referrals",
+            "criteria_met",
+            "repeats",
+            "referrals",
+            "cases_heard",
+            "awaiting_hearing",
+            "da_incidents",
+            "da_crimes",
+        ):
             now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
             change = "–"
             if isinstance(now, int) and isinstance(before, int):
-                change = f"{now - before:+,d}" + (f" ({Rate(now - before, before).value(0):+.0f}%)" if before else "")
+                change = f"{now - before:+,d}" + (
+                    f" ({Rate(now - before, before).value(0):+.0f}%)" if before else ""
+                )
             rows.append([LABELS[m], now, before, change])
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
                            [Column("Measure", "label"), Column(q.label, "count", current=True), Column(prev.label), Column("Change", "text")],
@@ -257,7 +288,11 @@ class SliceBuilder:
         cats = [x.label for x in trend]
 
         def value(who: str, x: Quarter) -> float | None:
-            return float(self.plan.values[(who, "total_referrals", x)]) if self.plan.shown(who, "total_referrals", x) else None
+            return (
+                float(self.plan.values[(who, "total_referrals", x)])
+                if self.plan.shown(who, "total_referrals", x)
+                else None
+            )
 
         def engagement(who: str, x: Quarter) -> float | None:
             cell = self.plan.rate(who, "engaged", "criteria_met", x)
@@ -306,7 +341,9 @@ class SliceBuilder:
         police_rates = {}
         for m, key in (("da_incidents", "incidents_per_1000"), ("da_crimes", "crimes_per_1000")):
             shown = plan.shown(name, m, q) and pop and d.police["total"]["complete"]
-            police_rates[key] = Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
+            police_rates[key] = (
+                Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
+            )
         police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates}
         return {
             "quarter": q.label,
@@ -328,9 +365,10 @@ class SliceBuilder:
         }  # fmt: skip
 
 
-def build_slices(conn: Connection, deployment: Deployment, quarter: Quarter, districts: list[str] | None = None) -> list[Report]:
+def build_slices(
+    conn: Connection, deployment: Deployment, quarter: Quarter, districts: list[str] | None = None
+) -> list[Report]:
     """Slices for the given districts (default: every configured district)."""
     builder = SliceBuilder(conn, deployment, quarter)
     names = districts or [a.name for a in deployment.districts]
     return [builder.report(n) for n in names]
-

@@ -37,31 +37,50 @@ def draft_statements(now, before, labels: dict[str, str]) -> list[str]:
         _movement("MARAC referrals", now.marac.referrals, before.marac.referrals),
         _movement("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
     ]
-    e_now, e_before = Rate(t_now.engaged, t_now.criteria_met).value(0), Rate(t_before.engaged, t_before.criteria_met).value(0)
+    e_now, e_before = (
+        Rate(t_now.engaged, t_now.criteria_met).value(0),
+        Rate(t_before.engaged, t_before.criteria_met).value(0),
+    )
     if e_now is not None and e_before is not None:
         if e_now == e_before:
             lines.append(f"Engagement was unchanged at {e_now:.0f}% of referrals meeting the criteria.")
         else:
             verb = "rose" if e_now > e_before else "fell"
-            lines.append(f"Engagement {verb} {abs(e_now - e_before):.0f} points, from {e_before:.0f}% to {e_now:.0f}%.")
+            lines.append(
+                f"Engagement {verb} {abs(e_now - e_before):.0f} points, from {e_before:.0f}% to {e_now:.0f}%."
+            )
     if now.marac.awaiting_hearing:
         lines.append(f"{now.marac.awaiting_hearing:,} MARAC cases were awaiting a hearing at the end of the quarter "
                      f"({before.marac.awaiting_hearing:,} a quarter earlier).")  # fmt: skip
     if now.police["total"]["complete"] and before.police["total"]["complete"]:
-        lines.append(_movement("Police DA incidents", now.police["total"]["da_incidents"], before.police["total"]["da_incidents"]))
-        lines.append(_movement("Police DA crimes", now.police["total"]["da_crimes"], before.police["total"]["da_crimes"]))
+        lines.append(
+            _movement(
+                "Police DA incidents",
+                now.police["total"]["da_incidents"],
+                before.police["total"]["da_incidents"],
+            )
+        )
+        lines.append(
+            _movement(
+                "Police DA crimes", now.police["total"]["da_crimes"], before.police["total"]["da_crimes"]
+            )
+        )
     changes = []
     for area, c in now.idva_by_area.items():
         b = before.idva_by_area.get(area, IdvaCounts())
         if b.total_referrals >= 10:
-            changes.append((abs(c.total_referrals - b.total_referrals), area, c.total_referrals, b.total_referrals))
+            changes.append(
+                (abs(c.total_referrals - b.total_referrals), area, c.total_referrals, b.total_referrals)
+            )
     if changes:
         _, area, n, b = max(changes)
         lines.append(f"The largest change by area: {_movement(labels.get(area, area) + ' referrals', n, b)}")
     return [line for line in lines if line]
 
 
-def quality_notes(conn: Connection, deployment: Deployment, data: dict, quarter: Quarter, doc: dict, refused: list[str]) -> list[str]:
+def quality_notes(
+    conn: Connection, deployment: Deployment, data: dict, quarter: Quarter, doc: dict, refused: list[str]
+) -> list[str]:
     """Anomalies, reconciliation, repeat-flag checks, incomplete data and refused files."""
     notes: list[str] = []
     now, before = data[quarter], data[quarter.previous()]
@@ -70,12 +89,18 @@ def quality_notes(conn: Connection, deployment: Deployment, data: dict, quarter:
         _rate_checks(notes, labels.get(name, name), c, before.idva_by_area.get(name, IdvaCounts()))
     for label, c in now.idva_rows.items():
         _rate_checks(notes, label, c, before.idva_rows.get(label, IdvaCounts()))
-    direct = conn.scalar(select(func.count()).select_from(IdvaReferral).where(IdvaReferral.quarter_id == quarter_id(quarter)))
+    direct = conn.scalar(
+        select(func.count()).select_from(IdvaReferral).where(IdvaReferral.quarter_id == quarter_id(quarter))
+    )
     by_area = now.idva_total.total_referrals
     if direct != by_area:
-        notes.append(f"Totals do not reconcile: {direct:,} IDVA referrals in {quarter.label}, but the area rows sum to {by_area:,}.")
+        notes.append(
+            f"Totals do not reconcile: {direct:,} IDVA referrals in {quarter.label}, but the area rows sum to {by_area:,}."
+        )
     else:
-        notes.append(f"Totals reconcile: the area rows sum to the {direct:,} IDVA referrals of {quarter.label}.")
+        notes.append(
+            f"Totals reconcile: the area rows sum to the {direct:,} IDVA referrals of {quarter.label}."
+        )
     check = doc["idva"]["repeat_check"]
     if check["flagged"]:
         notes.append(

@@ -118,3 +118,44 @@ def test_demo_runs_on_its_own_warehouse(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "IDVA referrals                           476         516" in result.stdout
     assert Path(tmp_path / "demo" / "warehouse.db").exists()
+
+
+@pytest.fixture(scope="module")
+def sample_env(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli-sample")
+    env = {**os.environ, "DASV_DATABASE_URL": f"sqlite:///{tmp / 'w.db'}", "DASV_OUT": str(tmp / "out"),
+           "DASV_INBOX": str(tmp / "inbox")}  # fmt: skip
+    assert run("sample-data", "--out", str(tmp / "inbox"), env=env).returncode == 0
+    return tmp, env
+
+
+def test_run_loads_and_renders_everything(sample_env):
+    tmp, env = sample_env
+    result = run("run", "--quarter", "2025-26 Q3", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "loaded   idva/" in result.stdout or "loaded" in result.stdout
+    assert (tmp / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
+    assert (tmp / "out" / "2025-26-Q3" / "districts" / "fenland" / "dasv-2025-26-Q3-fenland.pdf").is_file()
+    again = run("run", "--quarter", "2025-26-Q3", env=env)
+    assert again.stdout.count("already loaded") == 7  # a rerun loads nothing twice
+
+
+def test_report_for_one_district_renders_only_that_slice(sample_env, tmp_path):
+    tmp, env = sample_env
+    run("load", str(tmp / "inbox"), env=env)
+    result = run("report", "--quarter", "2025-26 Q3", "--district", "Hunts", "--out", str(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr
+    made = sorted(p.name for p in tmp_path.rglob("*.pdf"))
+    assert made == ["dasv-2025-26-Q3-huntingdonshire.pdf"]
+
+
+def test_metrics_for_a_district_is_suppressed(sample_env):
+    tmp, env = sample_env
+    run("load", str(tmp / "inbox"), env=env)
+    doc = json.loads(run("metrics", "--quarter", "2025-26 Q3", "--district", "Pboro", env=env).stdout)
+    assert doc["district"] == "Peterborough" and doc["idva"]["total"]["total_referrals"] == 15
+    assert (
+        doc["idva"]["by_report_row"]["CYP Peterborough excluding MARAC referrals"]["total_referrals"] == "<5"
+    )
+    bad = run("metrics", "--quarter", "2025-26 Q3", "--district", "Narnia", env=env)
+    assert bad.returncode == 2 and "expected one of Cambridge City" in bad.stderr

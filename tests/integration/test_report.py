@@ -1,0 +1,198 @@
+"""The rendered outputs of the sample quarter: PDF text, spreadsheet, HTML, CSV, JSON, slices."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from dasv.config import load_deployment
+from dasv.measures.document import metrics_document
+from dasv.pipeline import load_files, render_quarter
+from dasv.privacy import Pseudonymiser
+from dasv.quarters import Quarter
+from dasv.report.slices import SliceBuilder
+from dasv.sample.write import write_sample_inbox
+from warehouse.db import open_warehouse
+
+Q3 = Quarter.parse("2025-26 Q3")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    deployment = load_deployment()
+    write_sample_inbox(tmp / "inbox")
+    engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
+    load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("k"))
+    outputs = render_quarter(engine, deployment, Q3, tmp / "out", commentary_dir=tmp / "inbox" / "commentary")
+    with engine.connect() as conn:
+        doc = metrics_document(conn, deployment, Q3)
+        slices = SliceBuilder(conn, deployment, Q3)
+    return {"outputs": outputs, "doc": doc, "slices": slices, "tmp": tmp, "engine": engine}
+
+
+def pdf_text(path: Path) -> str:
+    """All text of a PDF with whitespace folded (each table cell is extracted on its own line)."""
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+
+
+def test_pdf_area_table_has_the_printed_figures(rendered):
+    text = pdf_text(rendered["outputs"]["county"]["pdf"])
+    # Cambs City: referrals Q3 Q2 Q1, criteria met, engagement, repeats, repeat %
+    assert "Cambs City 123 141 103 92 124 88 76% 81% 78% 51 46 39 41% 33% 38%" in text
+    assert "Peterborough 15 19 0 14 15 0 86% 93% – 5 3 0 33% 16% –" in text
+    assert re.search(r"Total 476 516 500 375 446 429 77% 80% 74% 161 176 149", text)
+    assert "Quarter 3: October – December 2025" in text
+    assert "IDVA and MARAC referral rates have slowed slightly in Q3." in text  # the author's commentary
+    assert "IDVA referrals fell 8%, from 516 to 476." in text  # a drafted statement
+
+
+def test_pdf_sections_in_order_and_metadata(rendered):
+    path = rendered["outputs"]["county"]["pdf"]
+    text = pdf_text(path)
+    order = ["1. Headline figures", "2. Referral data", "3. Other relevant data", "4. Trends over the last eight quarters",
+             "5. Other relevant information", "6. Data quality", "7. Definitions"]  # fmt: skip
+    positions = [text.index(h) for h in order]
+    assert positions == sorted(positions)
+    meta = PdfReader(path).metadata
+    assert meta.title.startswith("Domestic Abuse Quarterly Performance Report 2025-26")
+    assert meta.author and "2025-26 Q3" in meta.subject
+
+
+def test_metrics_json_is_the_metrics_document(rendered):
+    written = json.loads(rendered["outputs"]["county"]["metrics"].read_text())
+    assert written == json.loads(json.dumps(rendered["doc"], default=str))
+
+
+def test_xlsx_is_accessible_and_numbers_are_numbers(rendered):
+    wb = openpyxl.load_workbook(rendered["outputs"]["county"]["xlsx"])
+    assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
+    for ws in wb.worksheets:
+        assert not ws.merged_cells.ranges, ws.title
+    area = next(
+        ws for ws in wb.worksheets if str(ws["A1"].value).startswith("All risk level referrals by area")
+    )
+    header_row = next(r for r in range(1, 15) if area.cell(r, 1).value == "Area")
+    assert area.cell(header_row, 2).value == "Total referrals 2025-26 Q3"
+    cambs = [c.value for c in area[header_row + 1]]
+    assert cambs[:4] == ["Cambs City", 123, 141, 103]
+    assert all(isinstance(v, int | float) for v in cambs[1:])
+
+
+def test_csv_per_table_matches_and_is_injection_safe(rendered):
+    paths = [p for k, p in rendered["outputs"]["county"].items() if k.startswith("csv:")]
+    assert len(paths) == 7
+    area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
+    rows = list(csv.reader(area.open(encoding="utf-8")))
+    assert rows[0][:2] == ["Area", "Total referrals 2025-26 Q3"]
+    assert rows[1][:4] == ["Cambs City", "123", "141", "103"]
+    for path in paths:
+        for row in csv.reader(path.open(encoding="utf-8")):
+            for cell in row:
+                if cell[:1] in ("=", "+", "-", "@"):
+                    float(cell)  # only numbers may start that way
+
+
+class _Outline(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_html_is_accessible(rendered):
+    html = rendered["outputs"]["county"]["html"].read_text(encoding="utf-8")
+    outline = _Outline()
+    outline.feed(html)
+    tags = outline.tags
+    assert tags[0] == ("html", {"lang": "en-GB"})
+    headings = [int(t[1]) for t, _ in tags if re.fullmatch(r"h[1-6]", t)]
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
+    tables = sum(1 for t, _ in tags if t == "table")
+    assert tables == sum(1 for t, _ in tags if t == "caption") == 8
+    assert all("scope" in a for t, a in tags if t == "th")
+    assert sum(1 for t, a in tags if t == "div" and a.get("role") == "img" and a.get("aria-describedby")) == 2
+    assert html.count("<svg") == 2
+
+
+def test_marac_return_sheet(rendered):
+    wb = openpyxl.load_workbook(rendered["outputs"]["county"]["marac_return"])
+    table = wb.worksheets[-1]
+    values = [[c.value for c in row] for row in table.iter_rows()]
+    heard = next(r for r in values if r[0] == "Cases heard")
+    assert heard[1] == rendered["doc"]["marac"]["rolling_12_months"]["cases_heard"]
+
+
+def test_every_district_gets_a_slice(rendered):
+    names = [a.name for a in load_deployment().districts]
+    assert [k for k in rendered["outputs"] if k != "county"] == names
+    for name in names:
+        assert rendered["outputs"][name]["pdf"].is_file()
+
+
+SMALL = {"1", "2", "3", "4"}
+
+
+def test_no_slice_shows_a_count_from_1_to_4(rendered):
+    builder = rendered["slices"]
+    for area in load_deployment().districts:
+        report = builder.report(area.name)
+        for table in report.all_tables:
+            for row in table.rows:
+                for cell, column in zip(row, table.columns, strict=True):
+                    if column.kind == "count" and isinstance(cell, int):
+                        assert not 0 < cell < 5, (area.name, table.key, row[0])
+        outputs = rendered["outputs"][area.name]
+        for key, path in outputs.items():
+            if key.startswith("csv:"):
+                for row in csv.reader(path.open(encoding="utf-8")):
+                    label, *cells = row
+                    if "%" in label or "per 1,000" in label or "Engagement" in label:
+                        continue
+                    assert not SMALL & set(cells), (path.name, row)
+        doc = json.loads(outputs["metrics"].read_text())
+        for key, value in _counts(doc):
+            assert not (type(value) is int and 0 < value < 5), (area.name, key, value)
+
+
+def _counts(node, path=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in ("suppression", "period", "median_days_to_hearing") or k.endswith(("_pct", "_per_1000")):
+                continue
+            yield from _counts(v, f"{path}.{k}")
+    else:
+        yield path, node
+
+
+def test_slice_pdf_shows_markers_and_no_small_counts_in_tables(rendered):
+    text = pdf_text(rendered["outputs"]["Peterborough"]["pdf"])
+    labels = ["Referral criteria met", "Engaged", "Repeats", "MARAC referrals", "Cases heard at MARAC",
+              "Male victims (IDVA)", "Disability (IDVA)", "LGBT+ (IDVA)"]  # fmt: skip
+    checked = 0
+    for label in labels:
+        for match in re.finditer(re.escape(label) + r" ((?:\S+ ){6})", text):
+            cells = match.group(1).split()
+            if all(re.fullmatch(r"[\d,]+|<5|\[c\]|–|\d+%", c) for c in cells):
+                assert not SMALL & set(cells), (label, cells)
+                checked += 1
+    assert checked >= len(labels)
+    assert "<5" in text
+
+
+def test_district_metrics_document_marks_suppressed_counts(rendered):
+    doc = rendered["slices"].metrics("Peterborough")
+    assert doc["district"] == "Peterborough"
+    rows = doc["idva"]["by_report_row"]
+    assert "CYP Cambs 13–17" not in rows  # a row for other areas only
+    cyp = rows["CYP Peterborough excluding MARAC referrals"]
+    assert cyp["total_referrals"] == "<5" and cyp["engagement_pct"] is None
