@@ -26,6 +26,20 @@ demo: $(STAMP) ## Sample inbox -> embedded SQLite warehouse -> 2025-26 Q3 measur
 test: $(STAMP) ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest
 
+PREFECT_PORT ?= 4200
+PREFECT_ENV := PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api PREFECT_SERVER_ANALYTICS_ENABLED=false DASV_PROJECT_DIR=$(CURDIR)
+
+prefect-server: $(STAMP) ## Start a local Prefect server (UI on http://127.0.0.1:4200)
+	$(PREFECT_ENV) $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT)
+
+prefect-deploy: $(STAMP) ## Create the work pool and the three deployments on the running server
+	$(PREFECT_ENV) $(BIN)/prefect server status --wait --timeout 60
+	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
+	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
+
+prefect-worker: $(STAMP) ## Start a process worker for the dasv-process pool (from this folder)
+	$(PREFECT_ENV) $(BIN)/prefect worker start --pool dasv-process
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -33,4 +47,4 @@ lint: $(STAMP) ## ruff lint and format check
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo test lint clean
+.PHONY: help install demo test lint clean prefect-server prefect-deploy prefect-worker

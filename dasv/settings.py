@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     out: Path = Path("out")
     pseudonym_key: SecretStr | None = None
     config: Path | None = None
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_password: SecretStr | None = None
 
     def resolved_database_url(self) -> str:
         """The warehouse URL: ``DASV_DATABASE_URL`` or the SQLite file under ``var/``."""

@@ -76,6 +76,23 @@ class SeriesBreak(BaseModel):
     note: str
 
 
+class Delivery(BaseModel):
+    """Who gets the reports by e-mail, and through which SMTP server.
+
+    The SMTP password is never here: it comes from ``DASV_SMTP_PASSWORD`` or the Prefect
+    Secret block ``dasv-smtp-password``.
+    """
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    starttls: bool = False
+    username: str | None = None
+    sender: str = "dasv-reports@localhost"
+    partnership: list[str] = Field(default_factory=list)
+    operator: list[str] = Field(default_factory=list)
+    districts: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class Deployment(BaseModel):
     """A whole deployment configuration file."""
 
@@ -89,6 +106,7 @@ class Deployment(BaseModel):
     column_aliases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
     suppression: Suppression = Field(default_factory=Suppression)
     series_breaks: list[SeriesBreak] = Field(default_factory=list)
+    delivery: Delivery = Field(default_factory=Delivery)
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:
@@ -103,6 +121,9 @@ class Deployment(BaseModel):
             unknown = set(self.population.by_area) - names
             if unknown:
                 raise ValueError(f"population names unknown areas {sorted(unknown)}")
+        unknown = set(self.delivery.districts) - names
+        if unknown:
+            raise ValueError(f"delivery names unknown districts {sorted(unknown)}")
         seen: dict[str, str] = {}
         for area in self.areas:
             for alias in [area.name, *area.aliases]:

@@ -127,7 +127,8 @@ class SliceBuilder:
     """Builds any district's slice from one gathering and one suppression plan."""
 
     def __init__(self, conn: Connection, deployment: Deployment, quarter: Quarter):
-        self.conn, self.deployment, self.quarter = conn, deployment, quarter
+        # keeps data only (no connection), so a builder can be handed to parallel workers
+        self.deployment, self.quarter = deployment, quarter
         self.fy = report_quarters(quarter)
         self.trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
         self.quarters = sorted(set(self.fy) | set(self.trend) | {quarter.previous()})

@@ -1,0 +1,68 @@
+"""The quarterly report flow: load the inbox, render the report and every slice, deliver."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, unmapped
+
+from flows.locking import quarter_lock
+from flows.params import DeliverParam, QuarterParam, ReloadParam, resolve_quarter
+from tasks.artifacts import publish_headline, publish_outputs, publish_validation
+from tasks.common import current_deployment
+from tasks.deliver import deliver_reports, notify_operator
+from tasks.load import FileRefusedError, find_inbox_files, load_file
+from tasks.render import plan_slices, render_county, render_slice
+
+
+class RunRefused(RuntimeError):
+    """Some input was refused: the run fails (after rendering what loaded) and nothing is sent."""
+
+
+@flow(name="quarterly-report", on_failure=[notify_operator], log_prints=False)
+def quarterly_report(
+    quarter: QuarterParam = None, reload: ReloadParam = False, deliver: DeliverParam = False
+) -> dict:
+    """Load what is new in the inbox, render the report, its companions and every district slice.
+
+    Args:
+        quarter: Quarter to report, written '2025-26 Q3', '2025-26-Q3' or '2025-26Q3'. Leave empty
+            for the latest completed quarter (Europe/London).
+        reload: Load every inbox file again even if already loaded (replaces their quarters' facts).
+        deliver: E-mail the county PDF to the partnership list and each slice to its CSP.
+    """
+    q = resolve_quarter(quarter)
+    logger = get_run_logger()
+    logger.info(
+        "Quarterly report for %s (%s)%s", q.label, q.months_label, ", reloading every file" if reload else ""
+    )
+    with quarter_lock(q):
+        files, refused = load_inbox(reload)
+        publish_validation(q.label, files)
+        outputs = {"county": render_county(q.label, refused)}
+        builder = plan_slices(q.label)
+        districts = [a.name for a in current_deployment().districts]
+        for name, future in zip(districts, render_slice.map(districts, unmapped(builder)), strict=True):
+            outputs[name] = future.result()
+        publish_headline(q.label)
+        publish_outputs(q.label, outputs)
+    if refused:
+        raise RunRefused(
+            f"{len(refused)} refusal line(s) in {q.label}; nothing was e-mailed:\n" + "\n".join(refused)
+        )
+    if deliver:
+        deliver_reports(q.label, outputs)
+    logger.info("Done: %s and %d district slices", outputs["county"]["pdf"], len(districts))
+    return {"quarter": q.label, "files": len(files), "outputs": outputs}
+
+
+def load_inbox(reload: bool) -> tuple[list[dict], list[str]]:
+    """Load each inbox file in order; collect what was refused instead of stopping."""
+    files: list[dict] = []
+    refused: list[str] = []
+    for path in find_inbox_files():
+        state = load_file(path, reload, return_state=True)
+        try:
+            files.append(state.result())
+        except FileRefusedError as exc:
+            refused += exc.lines
+            files.append({"file": exc.file, "status": "refused", "problems": exc.lines})
+    return files, refused

@@ -1,0 +1,69 @@
+"""Artifacts each run publishes in the Prefect UI: files loaded, headline measures, outputs."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from dasv.measures.document import metrics_document
+from dasv.measures.present import headline_rows
+from dasv.quarters import Quarter
+from tasks.common import current_deployment, engine
+
+
+def artifact_key(kind: str, quarter: Quarter, district: str | None = None) -> str:
+    """Keys are lower-case letters, digits and dashes: ``dasv-validation-2025-26-q3``."""
+    from dasv.safe_text import slug
+
+    parts = ["dasv", kind, quarter.slug.lower()] + ([slug(district)] if district else [])
+    return "-".join(parts)
+
+
+@task(name="publish-validation-table", cache_policy=NO_CACHE)
+def publish_validation(quarter: str, files: list[dict]) -> None:
+    """One row per input file: what was read, loaded and refused, with the first refusal lines."""
+    q = Quarter.parse(quarter)
+    rows = [
+        {
+            "file": f["file"], "source": f.get("source") or "", "status": f["status"],
+            "rows read": f.get("rows_read", 0), "rows loaded": f.get("rows_loaded", 0),
+            "rows refused": f.get("rows_refused", 0),
+            "first refusal lines": " | ".join(f.get("problems", [])[:3]),
+        }
+        for f in files
+    ]  # fmt: skip
+    create_table_artifact(rows, key=artifact_key("validation", q), description=f"Input files for {q.label}")
+
+
+@task(name="publish-headline-table", cache_policy=NO_CACHE)
+def publish_headline(quarter: str) -> list[dict]:
+    """The headline measures with the change from last quarter."""
+    q = Quarter.parse(quarter)
+    with engine().connect() as conn:
+        now = metrics_document(conn, current_deployment(), q)
+        before = metrics_document(conn, current_deployment(), q.previous())
+    rows = [
+        {
+            "measure": label,
+            q.label: "–" if a is None else a,
+            q.previous().label: "–" if b is None else b,
+            "change": change,
+        }
+        for label, a, b, change in headline_rows(now, before)
+    ]
+    create_table_artifact(rows, key=artifact_key("headline", q), description=f"Headline measures, {q.label}")
+    return rows
+
+
+@task(name="publish-output-links", cache_policy=NO_CACHE)
+def publish_outputs(quarter: str, outputs: dict[str, dict[str, str]], district: str | None = None) -> None:
+    """A markdown list of every output path."""
+    q = Quarter.parse(quarter)
+    lines = [f"# Outputs for {q.label}", ""]
+    for name, paths in outputs.items():
+        lines.append(f"## {'County report' if name == 'county' else name}")
+        lines += [f"- {kind}: `{path}`" for kind, path in paths.items()]
+        lines.append("")
+    create_markdown_artifact("\n".join(lines), key=artifact_key("outputs", q, district),
+                             description=f"Where the {q.label} outputs are")  # fmt: skip

@@ -1,0 +1,43 @@
+"""Delivery tasks: e-mail the reports; tell the operators when a run fails."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from dasv.delivery import Message, report_messages, send
+from tasks.common import current_deployment, settings
+
+
+@task(name="deliver-reports", retries=3, retry_delay_seconds=[5, 30, 120], cache_policy=NO_CACHE)
+def deliver_reports(quarter: str, outputs: dict[str, dict[str, str]]) -> int:
+    """E-mail the county PDF to the partnership list and each slice to its CSP (retried, then failed)."""
+    delivery = current_deployment().delivery
+    paths = {name: {k: Path(v) for k, v in files.items()} for name, files in outputs.items()}
+    messages = report_messages(paths, delivery, quarter)
+    sent = send(messages, delivery, settings())
+    get_run_logger().info("E-mailed %d message(s) for %s", sent, quarter)
+    return sent
+
+
+def notify_operator(flow, flow_run, state) -> None:
+    """Flow hook: e-mail the operator address the failed run's link (best effort, never raises)."""
+    try:
+        from prefect.settings import PREFECT_UI_URL
+
+        delivery = current_deployment().delivery
+        if not delivery.operator:
+            return
+        link = f"{PREFECT_UI_URL.value() or ''}/runs/flow-run/{flow_run.id}"
+        body = (f"The Prefect run {flow_run.name} of {flow.name} failed: {state.message}\n\n"
+                f"Parameters: {flow_run.parameters}\nRun: {link}\n")  # fmt: skip
+        send(
+            [Message(delivery.operator, f"dasv run failed: {flow.name} ({flow_run.name})", body)],
+            delivery,
+            settings(),
+        )
+    except Exception as exc:  # the run has already failed; a failed notice must not hide why
+        logging.getLogger("dasv").warning("Could not e-mail the operators about the failure: %s", exc)

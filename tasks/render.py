@@ -1,0 +1,51 @@
+"""Render tasks: the county report, the suppression plan, one district slice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from dasv.quarters import Quarter
+from dasv.report.build import build_report
+from dasv.report.slices import SliceBuilder
+from dasv.safe_text import slug
+from report_templates.render import render_outputs
+from tasks.common import current_deployment, engine, settings
+
+
+def _base(quarter: Quarter, out: str | None) -> Path:
+    return Path(out or settings().out) / quarter.slug
+
+
+@task(name="render-county-report", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def render_county(
+    quarter: str, refused: list[str], out: str | None = None, inbox: str | None = None
+) -> dict[str, str]:
+    """The county report and its companions (PDF, HTML, xlsx, CSV, JSON, MARAC return)."""
+    q = Quarter.parse(quarter)
+    commentary = Path(inbox or settings().inbox) / "commentary"
+    with engine().connect() as conn:
+        report = build_report(conn, current_deployment(), q, commentary_dir=commentary, refused=refused)
+    outputs = render_outputs(report, _base(q, out))
+    get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
+    return {k: str(v) for k, v in outputs.items()}
+
+
+@task(name="plan-district-slices", cache_policy=NO_CACHE)
+def plan_slices(quarter: str) -> SliceBuilder:
+    """Gather every district's measures and plan suppression across all of them, once."""
+    with engine().connect() as conn:
+        builder = SliceBuilder(conn, current_deployment(), Quarter.parse(quarter))
+    get_run_logger().info("Planned suppression for %d district slices", len(builder.districts))
+    return builder
+
+
+@task(name="render-district-slice", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def render_slice(district: str, builder: SliceBuilder, out: str | None = None) -> dict[str, str]:
+    """One district's slice (PDF, HTML, xlsx, CSV, JSON), suppressed."""
+    report = builder.report(district)
+    outputs = render_outputs(report, _base(builder.quarter, out) / "districts" / slug(report.area))
+    get_run_logger().info("Rendered the %s slice: %s", report.area, outputs["pdf"])
+    return {k: str(v) for k, v in outputs.items()}

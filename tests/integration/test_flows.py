@@ -1,0 +1,167 @@
+"""The flows under prefect_test_harness: artifacts, reruns, refusals, delivery to a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from email import message_from_bytes
+
+import pytest
+from aiosmtpd.controller import Controller
+from prefect.artifacts import Artifact
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+from sqlalchemy import func, select
+
+from dasv.sample.write import write_sample_inbox
+from tests.files import IDVA_HEADER, write_csv
+from tests.servers import free_port
+from warehouse.db import open_warehouse
+from warehouse.models import IdvaReferral, MaracCase, PoliceMonth
+
+
+@pytest.fixture(scope="session")
+def harness():
+    with prefect_test_harness(server_startup_timeout=90):
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield
+
+
+class Inbox:
+    """Collects what the SMTP server receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp():
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_inbox(tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("flows") / "inbox"
+    write_sample_inbox(inbox)
+    return inbox
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, sample_inbox, smtp):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(sample_inbox, inbox)
+    controller, _ = smtp
+    values = {"DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "DASV_INBOX": str(inbox),
+              "DASV_OUT": str(tmp_path / "out"), "DASV_SMTP_HOST": "127.0.0.1",
+              "DASV_SMTP_PORT": str(controller.port)}  # fmt: skip
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return tmp_path
+
+
+def fact_counts(tmp_path) -> tuple:
+    engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.connect() as conn:
+        counts = tuple(
+            conn.scalar(select(func.count()).select_from(m)) for m in (IdvaReferral, MaracCase, PoliceMonth)
+        )
+    engine.dispose()
+    return counts
+
+
+def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, env):
+    from flows.quarterly_report import quarterly_report
+
+    result = quarterly_report("2025-26 Q3")
+    assert (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
+    assert len(result["outputs"]) == 7
+    validation = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
+    assert len(validation) == 7 and {row["status"] for row in validation} == {"loaded"}
+    headline = json.loads(Artifact.get("dasv-headline-2025-26-q3").data)
+    assert headline[0]["measure"] == "IDVA referrals" and headline[0]["2025-26 Q3"] == 476
+    outputs = Artifact.get("dasv-outputs-2025-26-q3")
+    assert "dasv-2025-26-Q3.pdf" in outputs.data and "fenland" in outputs.data
+    before = fact_counts(env)
+    assert before == (1492, 713, 54)
+    quarterly_report("2025-26-Q3")
+    again = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
+    assert {row["status"] for row in again} == {"skipped"}
+    assert fact_counts(env) == before
+    quarterly_report("2025-26 Q3", reload=True)
+    assert fact_counts(env) == before  # replaced, never doubled
+
+
+def test_bad_parameters_fail_at_once_with_the_accepted_forms(harness, env):
+    from flows.district_slice import district_slice
+    from flows.quarterly_report import quarterly_report
+
+    with pytest.raises(ValueError, match="2025-26 Q3"):
+        quarterly_report("Q3 2025")
+    with pytest.raises(ValueError, match="expected one of Cambridge City"):
+        district_slice("Narnia", "2025-26 Q3")
+    assert not (env / "w.db").exists()  # nothing was done
+
+
+def test_refused_file_fails_the_run_sends_no_report_and_tells_the_operator(harness, env, smtp):
+    from flows.quarterly_report import RunRefused, quarterly_report
+
+    _, received = smtp
+    write_csv(
+        env / "inbox" / "idva" / "zz-broken.csv",
+        [IDVA_HEADER, ["X1", "C1", "10/31/2025", "Fenland", "Y", "Y"]],
+    )
+    with pytest.raises(RunRefused, match="month-first"):
+        quarterly_report("2025-26 Q3", deliver=True)
+    rows = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
+    broken = next(r for r in rows if r["file"] == "idva/zz-broken.csv")
+    assert broken["status"] == "refused" and "row 2 column 'Referral Date'" in broken["first refusal lines"]
+    assert fact_counts(env) == (1492, 713, 54)  # the other files loaded, nothing of the broken one
+    deadline = time.time() + 10
+    while not received.messages and time.time() < deadline:
+        time.sleep(0.2)
+    subjects = [m["Subject"] for m in received.messages]
+    assert len(subjects) == 1 and subjects[0].startswith("dasv run failed: quarterly-report")
+    assert "/runs/flow-run/" in received.messages[0].get_payload()
+
+
+def test_delivery_sends_the_county_pdf_and_each_slice(harness, env, smtp):
+    from flows.quarterly_report import quarterly_report
+
+    _, received = smtp
+    quarterly_report("2025-26 Q3", deliver=True)
+    assert len(received.messages) == 7
+    county = next(m for m in received.messages if m["To"] == "dasv-board@cambridgeshire.example")
+    attachment = next(part for part in county.walk() if part.get_filename())
+    assert attachment.get_filename() == "dasv-2025-26-Q3.pdf"
+    assert attachment.get_payload(decode=True).startswith(b"%PDF")
+    fenland = next(m for m in received.messages if m["To"] == "csp@fenland.example")
+    assert "Fenland" in fenland["Subject"]
+
+
+def test_unreachable_smtp_server_retries_then_fails_the_run(harness, env, monkeypatch):
+    from flows.quarterly_report import quarterly_report
+    from tasks.deliver import deliver_reports
+
+    monkeypatch.setenv("DASV_SMTP_PORT", "1")  # nothing listens there
+    monkeypatch.setattr(deliver_reports, "retry_delay_seconds", [0, 0, 0])
+    with pytest.raises(Exception, match="cannot send through 127.0.0.1:1"):
+        quarterly_report("2025-26 Q3", deliver=True)
+
+
+def test_district_slice_flow(harness, env):
+    from flows.district_slice import district_slice
+    from flows.quarterly_report import quarterly_report
+
+    quarterly_report("2025-26 Q3")
+    outputs = district_slice("Hunts", "2025-26 Q3")
+    assert outputs["pdf"].endswith("dasv-2025-26-Q3-huntingdonshire.pdf")
+    assert "huntingdonshire" in Artifact.get("dasv-outputs-2025-26-q3-huntingdonshire").data

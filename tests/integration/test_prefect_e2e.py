@@ -1,0 +1,171 @@
+"""End to end on a real Prefect server and process worker, as an operator would use them.
+
+Starts `prefect server start` on a free loopback port with its own PREFECT_HOME, creates
+the work pool, runs `prefect deploy --all` from the project, starts a worker, triggers the
+rerun deployment exactly as the UI's Run button does (`prefect deployment run --param`),
+and checks outputs, artifacts, reruns, bad parameters and two runs of one quarter at once.
+Everything it started is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from dasv.sample.write import write_sample_inbox
+from tests.servers import PREFECT, ROOT, free_port, prefect, start, stop, wait_final, wait_healthy
+from warehouse.db import open_warehouse
+from warehouse.models import IdvaReferral, MaracCase, PoliceMonth
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("prefect-e2e")
+    write_sample_inbox(tmp / "inbox")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        "PREFECT_HOME": str(tmp / "prefect-home"), "PREFECT_API_URL": api,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "2",
+        "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+        "DASV_PROJECT_DIR": str(ROOT), "DASV_DATABASE_URL": f"sqlite:///{tmp / 'warehouse.db'}",
+        "DASV_INBOX": str(tmp / "inbox"), "DASV_OUT": str(tmp / "out"),
+    }  # fmt: skip
+    server = start(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, tmp / "server.log"
+    )
+    worker = None
+    try:
+        wait_healthy(api)
+        prefect(["work-pool", "create", "dasv-process", "--type", "process"], env)
+        deployed = prefect(["--no-prompt", "deploy", "--all"], env)
+        assert deployed.stdout.count("successfully created") == 3, deployed.stdout
+        worker = start(
+            [PREFECT, "worker", "start", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
+        )
+        yield {"api": api, "env": env, "tmp": tmp}
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(server)
+
+
+def run_deployment(stack, name: str, *params: str) -> dict:
+    args = ["deployment", "run", name]
+    for p in params:
+        args += ["--param", p]
+    out = prefect(args, stack["env"]).stdout
+    run_id = re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)
+    return wait_final(stack["api"], run_id)
+
+
+def facts(stack) -> tuple:
+    engine = open_warehouse(stack["env"]["DASV_DATABASE_URL"])
+    with engine.connect() as conn:
+        counts = tuple(
+            conn.scalar(select(func.count()).select_from(m)) for m in (IdvaReferral, MaracCase, PoliceMonth)
+        )
+        ids = tuple(conn.scalars(select(IdvaReferral.id).order_by(IdvaReferral.id)))
+    engine.dispose()
+    return counts, ids
+
+
+def artifact(stack, key: str) -> dict:
+    found = httpx.post(
+        f"{stack['api']}/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}}}, timeout=10
+    )
+    return found.json()[0]
+
+
+def logs(stack, run_id: str) -> list[dict]:
+    body = {"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200}
+    return httpx.post(f"{stack['api']}/logs/filter", json=body, timeout=10).json()
+
+
+def first_log(stack, run_id: str, text: str, timeout: float = 20) -> str:
+    """The timestamp of the run's first log line containing ``text`` (logs arrive in batches)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for entry in logs(stack, run_id):
+            if text in entry["message"]:
+                return entry["timestamp"]
+        time.sleep(1)
+    raise AssertionError(
+        f"no log line with {text!r} in run {run_id}: {[e['message'] for e in logs(stack, run_id)]}"
+    )
+
+
+def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
+    deployments = httpx.post(f"{stack['api']}/deployments/filter", json={}, timeout=10).json()
+    by_name = {d["name"]: d for d in deployments}
+    assert set(by_name) == {"scheduled-quarterly", "rerun-quarter", "district-slice"}
+    schedule = by_name["scheduled-quarterly"]["schedules"][0]["schedule"]
+    assert (schedule["cron"], schedule["timezone"]) == ("0 7 15 1,4,7,10 *", "Europe/London")
+    props = by_name["rerun-quarter"]["parameter_openapi_schema"]["properties"]
+    assert set(props) == {"quarter", "reload", "deliver"}
+    assert props["reload"]["type"] == "boolean" and "description" in props["quarter"]
+    assert by_name["rerun-quarter"]["enforce_parameter_schema"] is True
+
+
+def test_rerun_deployment_completes_and_a_second_rerun_changes_no_fact(stack):
+    run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q3"')
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    assert (stack["tmp"] / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
+    assert (
+        stack["tmp"]
+        / "out"
+        / "2025-26-Q3"
+        / "districts"
+        / "peterborough"
+        / "dasv-2025-26-Q3-peterborough.pdf"
+    ).is_file()
+    assert artifact(stack, "dasv-validation-2025-26-q3")["type"] == "table"
+    assert "IDVA referrals" in artifact(stack, "dasv-headline-2025-26-q3")["data"]
+    assert "dasv-2025-26-Q3.pdf" in artifact(stack, "dasv-outputs-2025-26-q3")["data"]
+    before = facts(stack)
+    assert before[0] == (1492, 713, 54)
+    again = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q3"')
+    assert again["state"]["type"] == "COMPLETED"
+    assert facts(stack) == before  # same rows, same ids: nothing was rewritten
+
+
+def test_bad_quarter_fails_at_once_naming_the_accepted_forms(stack):
+    run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="Q3 2025"')
+    assert run["state"]["type"] == "FAILED"
+    assert "expected '2025-26 Q3', '2025-26-Q3' or '2025-26Q3'" in run["state"]["message"]
+
+
+def test_district_slice_deployment(stack):
+    run = run_deployment(stack, "district-slice/district-slice", 'district="Hunts"', 'quarter="2025-26Q3"')
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    assert "huntingdonshire" in artifact(stack, "dasv-outputs-2025-26-q3-huntingdonshire")["data"]
+
+
+def test_two_reruns_of_one_quarter_at_once_do_not_overlap(stack):
+    results = []
+
+    def go():
+        results.append(
+            run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q3"', "reload=true")
+        )
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r["state"]["type"] for r in results] == ["COMPLETED", "COMPLETED"]
+    spans = [(first_log(stack, run["id"], "Holding the dasv-quarter-2025-26-q3 slot"), first_log(stack, run["id"], "Done:"))
+             for run in results]  # fmt: skip
+    spans.sort()
+    assert spans[0][1] <= spans[1][0], spans  # the second held the quarter only after the first finished
+    assert facts(stack)[0] == (1492, 713, 54)  # reloaded twice, loaded once

@@ -1,0 +1,75 @@
+"""Starting and stopping real servers in tests: free ports, a Prefect server, a worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(args: list[str], env: dict, log: Path, cwd: Path = ROOT) -> subprocess.Popen:
+    """Start a background process in its own session, output to a log file."""
+    handle = log.open("wb")
+    return subprocess.Popen(
+        args, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen, timeout: float = 20) -> None:
+    """SIGTERM (workers ignore SIGINT when started from a script), then SIGKILL if it lingers."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+def wait_healthy(api: str, timeout: float = 90) -> None:
+    """Poll the server's health endpoint until it answers."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"Prefect server at {api} did not become healthy in {timeout}s")
+
+
+def prefect(args: list[str], env: dict, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a prefect CLI command from the project folder."""
+    result = subprocess.run([PREFECT, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    if check and result.returncode != 0:
+        raise AssertionError(f"prefect {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def wait_final(api: str, run_id: str, timeout: float = 240) -> dict:
+    """Poll a flow run until it reaches a final state; return the run."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        run = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
+        if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
+            return run
+        time.sleep(1)
+    raise TimeoutError(f"flow run {run_id} did not finish in {timeout}s")
