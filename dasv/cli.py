@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from dasv.config import ConfigError, Deployment, load_deployment
+from dasv.delivery import DeliveryError
 from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
@@ -282,8 +283,6 @@ def run(
 
     q = _parse_quarter(quarter)
     c = ctx()
-    if deliver:
-        raise UsageError("--deliver needs the delivery settings, which are not available yet; run without it")
     inbox = inbox or c.settings.inbox
     files = discover([inbox])
     pseudo = pseudonymiser_from_settings(c.settings)
@@ -408,7 +407,7 @@ def main() -> None:
     except UsageError as exc:
         _err(f"dasv: {exc}")
         sys.exit(2)
-    except (ConfigError, WarehouseError, MissingKeyError, KeyMismatchError, RenderError) as exc:
+    except (ConfigError, WarehouseError, MissingKeyError, KeyMismatchError, RenderError, DeliveryError) as exc:
         for line in str(exc).splitlines():
             _err(f"dasv: {line}")
         sys.exit(1)
