@@ -407,7 +407,14 @@ def main() -> None:
     except UsageError as exc:
         _err(f"dasv: {exc}")
         sys.exit(2)
-    except (ConfigError, WarehouseError, MissingKeyError, KeyMismatchError, RenderError, DeliveryError) as exc:
+    except (
+        ConfigError,
+        WarehouseError,
+        MissingKeyError,
+        KeyMismatchError,
+        RenderError,
+        DeliveryError,
+    ) as exc:
         for line in str(exc).splitlines():
             _err(f"dasv: {line}")
         sys.exit(1)

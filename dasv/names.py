@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 
-_SEPARATORS = re.compile(r"[\s_\-.–—'’]+")
+_SEPARATORS = re.compile(r"[\s_\-.:–—'’]+")
 _TRAILING_YN = re.compile(r"\(\s*y\s*/\s*n\s*\)\s*$", re.IGNORECASE)
 
 
 def normalise_name(text: object) -> str:
     """Fold a header or value for matching.
 
-    Case-insensitive; ignores surrounding and repeated spaces, ``_``, ``-``, ``.``,
+    Case-insensitive; ignores surrounding and repeated spaces, ``_``, ``-``, ``.``, ``:``,
     dashes, apostrophes and a trailing ``(Y/N)`` (INPUTS.md, Common rules).
 
     >>> normalise_name("  Criteria_Met (Y/N) ")

@@ -11,10 +11,11 @@ from sqlalchemy.exc import OperationalError
 from dasv.pipeline import discover, lineage_name, today_in_london
 from loaders import read_export
 from tasks.common import current_deployment, engine, pseudonymiser, settings
+from report_templates.render import RenderError
 from warehouse.db import WarehouseError
 from warehouse.load import load_export
 
-IO_FAULTS = (OSError, OperationalError, WarehouseError)
+IO_FAULTS = (OSError, OperationalError, WarehouseError, RenderError)
 
 
 class FileRefusedError(Exception):

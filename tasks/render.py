@@ -13,13 +13,15 @@ from dasv.report.slices import SliceBuilder
 from dasv.safe_text import slug
 from report_templates.render import render_outputs
 from tasks.common import current_deployment, engine, settings
+from tasks.load import retry_on_io_fault
 
 
 def _base(quarter: Quarter, out: str | None) -> Path:
     return Path(out or settings().out) / quarter.slug
 
 
-@task(name="render-county-report", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="render-county-report", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
+      cache_policy=NO_CACHE)  # fmt: skip
 def render_county(
     quarter: str, refused: list[str], out: str | None = None, inbox: str | None = None
 ) -> dict[str, str]:
@@ -42,7 +44,8 @@ def plan_slices(quarter: str) -> SliceBuilder:
     return builder
 
 
-@task(name="render-district-slice", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="render-district-slice", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
+      cache_policy=NO_CACHE)  # fmt: skip
 def render_slice(district: str, builder: SliceBuilder, out: str | None = None) -> dict[str, str]:
     """One district's slice (PDF, HTML, xlsx, CSV, JSON), suppressed."""
     report = builder.report(district)

@@ -18,7 +18,7 @@ from dasv.measures.marac import rolling_year
 from dasv.quarters import Quarter
 from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
 from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable
-from dasv.report.statements import draft_statements, quality_notes
+from dasv.report.statements import draft_statements, load_notes, quality_notes
 
 IDVA_SOURCE = "Source: IDVA service referral export"
 MARAC_SOURCE = "Source: MARAC case list"
@@ -122,6 +122,7 @@ def build_report(
     safelives = safelives_table(rolling, quarter, deployment)
 
     doc = metrics_document(conn, deployment, quarter)
+    sources = source_files(conn, sorted(set(quarters) | {quarter.previous()}))
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -135,8 +136,8 @@ def build_report(
         charts=trend_charts(data, trend, area_names, labels),
         commentary=read_commentary(commentary_dir, quarter),
         statements=draft_statements(now, before, labels),
-        quality=quality_notes(conn, deployment, data, quarter, doc, refused or []),
-        sources=source_files(conn, sorted(set(quarters) | {quarter.previous()})),
+        quality=quality_notes(conn, deployment, data, quarter, doc, refused or []) + load_notes(sources),
+        sources=sources,
         definitions=definitions(deployment),
         metrics=doc,
     )
@@ -162,8 +163,8 @@ def headline_table(now: QuarterData, before: QuarterData, quarter: Quarter) -> R
         ("MARAC referrals", now.marac.referrals, before.marac.referrals),
         ("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
         ("Cases awaiting a MARAC hearing", now.marac.awaiting_hearing, before.marac.awaiting_hearing),
-        ("Police DA incidents", now.police["total"]["da_incidents"], before.police["total"]["da_incidents"]),
-        ("Police DA crimes", now.police["total"]["da_crimes"], before.police["total"]["da_crimes"]),
+        ("Police DA incidents", _police_cell(now, "da_incidents"), _police_cell(before, "da_incidents")),
+        ("Police DA crimes", _police_cell(now, "da_crimes"), _police_cell(before, "da_crimes")),
     ]  # fmt: skip
     rows = [[label, a, b, change_text(a, b)] for label, a, b in pairs]
     notes = []
@@ -245,11 +246,21 @@ def other_data_table(
                        source=f"{MARAC_SOURCE}; {POLICE_SOURCE}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
 
 
+INCOMPLETE = "incomplete"
+
+
 def _police_cell(d: QuarterData, key: str) -> Cell:
+    """A quarter's police count; a quarter missing any month prints as incomplete, never a short total."""
     total = d.police["total"]
-    if not total["complete"] and not total[key]:
-        return None
+    if not total["complete"]:
+        return INCOMPLETE if total[key] else None
     return total[key]
+
+
+def _district_police(figures: dict, key: str) -> Cell:
+    if not figures:
+        return None
+    return figures[key] if figures.get("months") == 3 else INCOMPLETE
 
 
 def police_table(
@@ -264,14 +275,16 @@ def police_table(
         pop = population.by_area.get(area.name) if population else None
         base = pop.aged_16_plus if pop else 0
         rows.append([
-            area.display, cur.get("da_incidents"), prev.get("da_incidents"), cur.get("da_crimes"), prev.get("da_crimes"),
-            Rate(cur["da_incidents"], base, per=1000) if cur and base else None,
-            Rate(cur["da_crimes"], base, per=1000) if cur and base else None,
+            area.display, _district_police(cur, "da_incidents"), _district_police(prev, "da_incidents"),
+                _district_police(cur, "da_crimes"), _district_police(prev, "da_crimes"),
+            Rate(cur["da_incidents"], base, per=1000) if cur.get("months") == 3 and base else None,
+            Rate(cur["da_crimes"], base, per=1000) if cur.get("months") == 3 and base else None,
         ])  # fmt: skip
     total, prev_total = now.police["total"], before.police["total"]
     county_base = sum(p.aged_16_plus for n, p in population.by_area.items()) if population else 0
     rows.append([
-        "Total", total["da_incidents"], prev_total["da_incidents"], total["da_crimes"], prev_total["da_crimes"],
+        "Total", _police_cell(now, "da_incidents"), _police_cell(before, "da_incidents"),
+        _police_cell(now, "da_crimes"), _police_cell(before, "da_crimes"),
         Rate(total["da_incidents"], county_base, per=1000) if county_base and total["complete"] else None,
         Rate(total["da_crimes"], county_base, per=1000) if county_base and total["complete"] else None,
     ])  # fmt: skip

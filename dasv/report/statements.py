@@ -120,6 +120,19 @@ def quality_notes(
     return notes
 
 
+def load_notes(sources) -> list[str]:
+    """Rows skipped (blank or total rows) and repaired, per source file in use."""
+    notes = []
+    for s in sources:
+        parts = []
+        if s.rows_skipped:
+            parts.append(f"{s.rows_skipped} blank or total row(s) skipped")
+        parts += [f"{n} row(s) repaired: {what}" for what, n in s.repairs.items()]
+        if parts:
+            notes.append(f"{s.file_name}: " + "; ".join(parts) + ".")
+    return notes
+
+
 def _rate_checks(notes: list[str], label: str, c: IdvaCounts, b: IdvaCounts) -> None:
     if 0 < c.criteria_met < SMALL_DENOMINATOR:
         notes.append(f"{label}: the engagement rate is of only {c.criteria_met} referral(s) meeting the criteria; "

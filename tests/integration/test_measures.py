@@ -61,14 +61,19 @@ POLICE = (
 
 
 @pytest.fixture
-def docs(engine, tmp_path, deployment, pseudonymiser):
+def loaded(engine, tmp_path, deployment, pseudonymiser):
     inbox = tmp_path / "inbox"
     write_xlsx(inbox / "idva" / "idva.xlsx", IDVA)
     write_csv(inbox / "marac" / "marac.csv", MARAC)
     write_csv(inbox / "police" / "police.csv", POLICE)
     results = load_files(engine, [inbox], deployment, pseudonymiser, today=date(2026, 6, 1))
     assert [o.status for _, o in results] == ["loaded"] * 3, [str(p) for e, _ in results for p in e.problems]
-    with engine.connect() as conn:
+    return engine
+
+
+@pytest.fixture
+def docs(loaded, deployment):
+    with loaded.connect() as conn:
         return {q: metrics_document(conn, deployment, Quarter.parse(q))
                 for q in ("2025-26 Q2", "2025-26 Q3", "2025-26 Q4", "2026-27 Q1")}  # fmt: skip
 
@@ -157,3 +162,19 @@ def test_demographics(docs):
         "male_victims": 2, "disability": 2, "aged_13_17": 3,
         "sexual_orientation": {"Lesbian": 1, "Bi": 1, "Not asked": 1}, "lgbt_total": 2,
     }  # fmt: skip
+
+
+def test_an_incomplete_police_quarter_prints_as_incomplete_not_a_short_total(loaded, deployment):
+    from dasv.report.build import build_report
+
+    with loaded.connect() as conn:
+        report = build_report(conn, deployment, Quarter.parse("2025-26 Q4"))
+    tables = {t.key: t for t in report.all_tables}
+    other = tables["other_data"]
+    incidents = next(row for row in other.rows if row[0] == "Police DA incidents")
+    assert incidents[1:3] == ["incomplete", 630]  # Q4 (one month of one district), then Q3
+    police = tables["police_by_district"]
+    assert police.rows[-1][:3] == ["Total", "incomplete", 630]
+    headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents")
+    assert headline[1:] == ["incomplete", 630, "–"]
+    assert any("incomplete" in note for note in report.quality)
