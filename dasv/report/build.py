@@ -280,7 +280,7 @@ def police_table(
             Rate(cur["da_incidents"], base, per=1000) if cur.get("months") == 3 and base else None,
             Rate(cur["da_crimes"], base, per=1000) if cur.get("months") == 3 and base else None,
         ])  # fmt: skip
-    total, prev_total = now.police["total"], before.police["total"]
+    total = now.police["total"]
     county_base = sum(p.aged_16_plus for n, p in population.by_area.items()) if population else 0
     rows.append([
         "Total", _police_cell(now, "da_incidents"), _police_cell(before, "da_incidents"),
