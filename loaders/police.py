@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dasv.config import Deployment
-from loaders.rules import Report, RowRules
+from loaders.rules import EARLIEST, Report, RowRules
 
 SOURCE = "police"
 
@@ -24,7 +24,9 @@ class PoliceRules(RowRules):
         month, area = row["month"], row["area"]
         if area not in self.districts:
             report("area", f"{area!r} is not a district", f"one of {self.district_list}")
-        if month > self.today.replace(day=1):
+        if month < EARLIEST:
+            report("month", f"{month:%B %Y} is before 1990", "a month from 1990 up to the current one")
+        elif month > self.today.replace(day=1):
             report("month", f"{month:%B %Y} has not started yet", "a month up to the current one")
         key = (month, area)
         if key in self.seen:

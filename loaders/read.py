@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
 MAX_COMPRESSION_RATIO = 200
 FORMAT_EXPECTED = "an .xlsx, .xlsm or .csv export"
+# A multi-byte UTF-8 sequence: in a file that is not valid UTF-8 it means mixed encodings.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 csv.field_size_limit(1024 * 1024)
 
 
@@ -114,8 +117,14 @@ def _decode(data: bytes) -> str:
         data = data[3:]
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        bad = exc.start
+    if _UTF8_SEQUENCE.search(data):
+        line = data.count(b"\n", 0, bad) + 1
+        raise FileRefused(
+            f"line {line} mixes UTF-8 and Windows-1252 text in one file, so characters would be misread",
+            "a CSV saved in one encoding, UTF-8 or Windows-1252",
+        )
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as exc:

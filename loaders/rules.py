@@ -7,6 +7,7 @@ from datetime import date
 
 # report(field, what is wrong, what was expected)
 Report = Callable[[str, str, str], None]
+EARLIEST = date(1990, 1, 1)  # before the services existed: a typing slip, not a referral
 
 
 class RowRules:
@@ -36,9 +37,11 @@ class RowRules:
             seen[key] = row_number
 
     def check_not_future(self, field: str, row: dict, report: Report) -> None:
-        """Refuse a date after the day of the load."""
+        """Refuse a date after the day of the load, or before 1990."""
         value = row.get(field)
-        if value is not None and value > self.today:
+        if value is not None and value < EARLIEST:
+            report(field, f"{value:%d/%m/%Y} is before 1990", "a date from 1990 up to the day of this load")
+        elif value is not None and value > self.today:
             report(
                 field,
                 f"{value:%d/%m/%Y} is in the future",
