@@ -40,6 +40,9 @@ prefect-deploy: $(STAMP) ## Create the work pool and the three deployments on th
 prefect-worker: $(STAMP) ## Start a process worker for the dasv-process pool (from this folder)
 	$(PREFECT_ENV) $(BIN)/prefect worker start --pool dasv-process
 
+stress: $(STAMP) ## The fault and fuzz suites at full size (50 kill trials per database, 20x fuzz cases)
+	DASV_STRESS=20 $(BIN)/python -m pytest tests/hostile -s
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -47,4 +50,4 @@ lint: $(STAMP) ## ruff lint and format check
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo test lint clean prefect-server prefect-deploy prefect-worker
+.PHONY: help install demo test lint clean prefect-server prefect-deploy prefect-worker stress

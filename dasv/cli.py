@@ -383,6 +383,31 @@ def demo(
     typer.echo(f"All measures: dasv --db sqlite:///{database} metrics --quarter '{q3.label}' --format table")
 
 
+@app.command()
+def purge(
+    before: Annotated[str, typer.Option(help="Delete facts of quarters before this one, e.g. '2019-20 Q1'.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Really delete (required unless --dry-run).")] = False,
+) -> None:
+    """Retention: delete facts and loads older than a quarter, in one transaction, logged as a batch."""
+    from warehouse.purge import purge_before
+
+    q = _parse_quarter(before)
+    if not dry_run and not yes:
+        raise UsageError(
+            f"purge deletes every fact before {q.label} for good: run with --dry-run first, then --yes"
+        )
+    counts = purge_before(ctx().engine(), q, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(
+        f"{verb} (facts before {q.label}): " + ", ".join(f"{n:,} {table}" for table, n in counts.items())
+    )
+    if not dry_run:
+        typer.echo("recorded as a purge batch in load_batch")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply warehouse migrations (also done automatically on first use of an empty warehouse)."""

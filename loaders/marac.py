@@ -21,7 +21,9 @@ class MaracRules(RowRules):
         self.check_unique("case_ref", "Case ID", row, row_number, report, self.seen)
         self.check_not_future("referral_date", row, report)
         if row.get("hearing_date") is not None and row["hearing_date"] < EARLIEST:
-            report("hearing_date", f"{row['hearing_date']:%d/%m/%Y} is before 1990", "a hearing date from 1990")
+            report(
+                "hearing_date", f"{row['hearing_date']:%d/%m/%Y} is before 1990", "a hearing date from 1990"
+            )
         heard, referred = row.get("hearing_date"), row["referral_date"]
         if heard is not None and referred is not None and heard < referred:
             report(

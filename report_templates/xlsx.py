@@ -41,7 +41,7 @@ def _cell(value, kind: str):
 
 def table_frame(table: ReportTable) -> pd.DataFrame:
     """The table as a DataFrame: one header row, cells as numbers or shorthand."""
-    headers = _unique([c.header for c in table.columns])
+    headers = _unique([safe_cell(c.header) for c in table.columns])
     rows = [[_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
     return pd.DataFrame(rows, columns=headers, dtype=object)
 

@@ -159,3 +159,33 @@ def test_metrics_for_a_district_is_suppressed(sample_env):
     )
     bad = run("metrics", "--quarter", "2025-26 Q3", "--district", "Narnia", env=env)
     assert bad.returncode == 2 and "expected one of Cambridge City" in bad.stderr
+
+
+def test_purge_needs_yes_and_reports_counts(tmp_path, env):
+    write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(2, day="03/10/2019")])
+    assert run("load", str(tmp_path / "idva"), env=env).returncode == 0
+    refused = run("purge", "--before", "2020-21 Q1", env=env)
+    assert refused.returncode == 2 and "--dry-run first, then --yes" in refused.stderr
+    dry = run("purge", "--before", "2020-21 Q1", "--dry-run", env=env)
+    assert (
+        dry.returncode == 0
+        and "would delete (facts before 2020-21 Q1): 0 idva_referral_specialism, 2 idva_referral"
+        in dry.stdout
+    )
+    done = run("purge", "--before", "2020-21 Q1", "--yes", env=env)
+    assert done.returncode == 0 and "deleted" in done.stdout and "purge batch" in done.stdout
+
+
+def test_parameters_never_reach_sql_or_file_names(tmp_path, env):
+    write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(2)])
+    run("load", str(tmp_path / "idva"), env=env)
+    for district in ["Fenland'; DROP TABLE idva_referral; --", "../../etc/passwd", "Fenland\\nX"]:
+        result = run(
+            "report", "--quarter", "2025-26 Q3", "--district", district, "--out", str(tmp_path / "o"), env=env
+        )
+        assert result.returncode == 2 and "is not a district" in result.stderr
+    result = run("metrics", "--quarter", "2025-26 Q3'; DROP TABLE quarter; --", env=env)
+    assert result.returncode == 2
+    doc = json.loads(run("metrics", "--quarter", "2025-26 Q3", env=env).stdout)
+    assert doc["idva"]["total"]["total_referrals"] == 2  # nothing was dropped
+    assert not (tmp_path / "o").exists()

@@ -165,3 +165,72 @@ def test_district_slice_flow(harness, env):
     outputs = district_slice("Hunts", "2025-26 Q3")
     assert outputs["pdf"].endswith("dasv-2025-26-Q3-huntingdonshire.pdf")
     assert "huntingdonshire" in Artifact.get("dasv-outputs-2025-26-q3-huntingdonshire").data
+
+
+def test_no_output_log_or_artifact_holds_personal_data_or_keys(harness, env):
+    """Names, postcodes, raw client IDs, person keys and the pseudonym key appear nowhere we write."""
+    import os
+
+    import openpyxl
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from pypdf import PdfReader
+
+    from dasv.privacy import Pseudonymiser
+    from dasv.sample.generate import idva_referrals, marac_cases
+    from flows.quarterly_report import quarterly_report
+
+    key = os.environ["DASV_PSEUDONYM_KEY"]
+    pseudo = Pseudonymiser(key)
+    referrals, cases = idva_referrals(), marac_cases()
+    needles = {key}
+    needles |= {r.client for r in referrals} | {r.name for r in referrals} | {r.postcode for r in referrals}
+    needles |= {c.client for c in cases}
+    needles |= {pseudo.key("idva-person", r.client) for r in referrals} | {
+        pseudo.key("marac-person", c.client) for c in cases
+    }
+
+    state = quarterly_report("2025-26 Q3", return_state=True)
+    texts: list[str] = []
+    for path in (env / "out").rglob("*"):
+        if path.suffix == ".pdf":
+            texts += [page.extract_text() for page in PdfReader(path).pages]
+        elif path.suffix == ".xlsx":
+            wb = openpyxl.load_workbook(path)
+            texts += [
+                str(c.value)
+                for ws in wb.worksheets
+                for row in ws.iter_rows()
+                for c in row
+                if c.value is not None
+            ]
+        elif path.suffix in (".csv", ".json", ".html"):
+            texts.append(path.read_text(encoding="utf-8"))
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        )
+        texts += [entry.message for entry in logs]
+        texts += [str(a.data) for a in client.read_artifacts()]
+    assert len(logs) > 10 and len(texts) > 100
+    blob = "\n".join(texts)
+    leaked = sorted(n for n in needles if n in blob)
+    assert leaked == []
+
+
+def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
+    """Configuration text that looks like a formula is written as text, never as a formula."""
+    import csv as csv_module
+
+    from dasv.report.model import Column, ReportTable
+    from report_templates.csv_out import render_csv
+    from report_templates.xlsx import table_frame
+
+    table = ReportTable("t", "T", [Column("=HYPERLINK(\"http://x\")", "label"), Column("+cmd", "count")],
+                        [["@SUM(1+1)", 5], ["-2+3", -4]])  # fmt: skip
+    path = render_csv(table, tmp_path / "t.csv")
+    rows = list(csv_module.reader(path.open(encoding="utf-8")))
+    assert rows == [['\'=HYPERLINK("http://x")', "'+cmd"], ["'@SUM(1+1)", "5"], ["'-2+3", "-4"]]
+    frame = table_frame(table)
+    assert list(frame.columns) == ['\'=HYPERLINK("http://x")', "'+cmd"]
+    assert frame.iloc[0, 0] == "'@SUM(1+1)" and frame.iloc[1, 1] == -4
