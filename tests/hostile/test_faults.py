@@ -53,7 +53,7 @@ def consistent(url: str) -> dict:
         ).all()
         periods = [p for p, _, _ in live]
         assert len(periods) == len(set(periods)), "one live load per quarter"
-        for period, batch_id, rows in live:
+        for _period, batch_id, rows in live:
             facts = conn.scalar(
                 select(func.count()).select_from(IdvaReferral).where(IdvaReferral.batch_id == batch_id)
             )
