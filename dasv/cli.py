@@ -327,17 +327,37 @@ def _print_outputs(outputs: dict) -> None:
 @app.command("sample-data")
 def sample_data(
     out: Annotated[Path, typer.Option(help="Folder to write the sample inbox into.")],
-    scale: Annotated[int, typer.Option(help="Multiply volumes (benchmarks). 1 = the county sample.")] = 1,
+    scale: Annotated[
+        int,
+        typer.Option(help="Multiply volumes for benchmarks: N x 6 districts, N x 500 referrals a quarter."),
+    ] = 1,
+    districts: Annotated[int | None, typer.Option(help="National scale: number of districts.")] = None,
+    referrals_per_quarter: Annotated[
+        int | None, typer.Option(help="National scale: IDVA referrals a quarter.")
+    ] = None,
+    quarters: Annotated[int, typer.Option(help="National scale: quarters, ending 2025-26 Q3.")] = 4,
 ) -> None:
-    """Write a realistic, deliberately messy sample inbox (made-up people) for 2025-26 Q1-Q3."""
-    from dasv.sample.write import write_sample_inbox
+    """Write a sample inbox of made-up people: the county sample (2025-26 Q1-Q3), or a national-scale one."""
+    if scale == 1 and districts is None and referrals_per_quarter is None:
+        from dasv.sample.write import write_sample_inbox
 
-    if scale != 1:
-        raise UsageError(
-            "--scale other than 1 is not available yet (national-scale generation is a later issue)"
-        )
-    for path in write_sample_inbox(out):
-        typer.echo(str(path))
+        for path in write_sample_inbox(out):
+            typer.echo(str(path))
+        return
+    from dasv.sample.national import write_national_inbox
+
+    if (
+        scale < 1
+        or (districts is not None and districts < 1)
+        or (referrals_per_quarter is not None and referrals_per_quarter < 1)
+    ):
+        raise UsageError("--scale, --districts and --referrals-per-quarter must be 1 or more")
+    written = write_national_inbox(
+        out, districts=districts or min(6 * scale, 9999), referrals_per_quarter=referrals_per_quarter or 500 * scale,
+        quarters=quarters, progress=typer.echo,
+    )  # fmt: skip
+    typer.echo(f"Wrote {len(written) - 1} files under {out}; configuration: {written[0]}")
+    typer.echo(f"Use it with: export DASV_CONFIG={written[0]}")
 
 
 @app.command()

@@ -128,14 +128,19 @@ def counts_by_quarter_area(conn: Connection, quarter_ids: Iterable[int]) -> dict
 
 
 def counts_by_report_row(
-    conn: Connection, rows: list[ReportRow], quarter_ids: Iterable[int], area: str | None = None
-) -> dict[tuple[int, str], IdvaCounts]:
+    conn: Connection,
+    rows: list[ReportRow],
+    quarter_ids: Iterable[int],
+    area: str | None = None,
+    by_area: bool = False,
+) -> dict[tuple, IdvaCounts]:
     """(quarter id, row label) -> counts for each configured report row.
 
     A referral with two specialisms counts in every row whose filter it matches.
-    ``area`` restricts every row to one area (district slices).
+    ``area`` restricts every row to one area; ``by_area`` keys the result
+    (quarter id, row label, area name) instead, for all areas in one query per row.
     """
-    out: dict[tuple[int, str], IdvaCounts] = {}
+    out: dict[tuple, IdvaCounts] = {}
     quarter_ids = list(quarter_ids)
     for row in rows:
         r = aliased(IdvaReferral)
@@ -153,14 +158,17 @@ def counts_by_report_row(
             conditions.append(AreaDim.name == area)
         if row.exclude_route:
             conditions.append(or_(r.route.is_(None), r.route != row.exclude_route))
+        keys = (r.quarter_id, AreaDim.name) if by_area else (r.quarter_id,)
         result = conn.execute(
-            select(r.quarter_id, *_count_columns(r))
+            select(*keys, *_count_columns(r))
             .join(AreaDim, AreaDim.id == r.area_id)
             .where(and_(*conditions))
-            .group_by(r.quarter_id)
+            .group_by(*keys)
         )
-        for q, *counts in result:
-            out[(q, row.label)] = IdvaCounts(*map(int, counts))
+        for row_values in result:
+            key, counts = row_values[: len(keys)], row_values[len(keys) :]
+            q = key[0]
+            out[(q, row.label, key[1]) if by_area else (q, row.label)] = IdvaCounts(*map(int, counts))
     return out
 
 

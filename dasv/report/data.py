@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
-from dasv.measures.demographics import demographics
+from dasv.measures.demographics import EMPTY, demographics, demographics_by_area
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
-from dasv.measures.marac import MaracCounts, marac_counts
+from dasv.measures.marac import MaracCounts, marac_counts, marac_counts_by_area
 from dasv.measures.police import police_measures
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
@@ -61,6 +61,49 @@ def gather(
             police=police,
             demographics=demographics(conn, qid, area),
         )
+    return out
+
+
+def gather_by_area(
+    conn: Connection, deployment: Deployment, quarters: list[Quarter]
+) -> dict[str, dict[Quarter, QuarterData]]:
+    """Every district's measures for the quarters, with grouped queries (a few per quarter, not per district)."""
+    ids = [quarter_id(q) for q in quarters]
+    by_area = counts_by_quarter_area(conn, ids)
+    rows = counts_by_report_row(conn, deployment.report_rows, ids, by_area=True)
+    names = [a.name for a in deployment.districts]
+    out: dict[str, dict[Quarter, QuarterData]] = {name: {} for name in names}
+    for q in quarters:
+        qid = quarter_id(q)
+        marac = marac_counts_by_area(conn, q)
+        police = police_measures(conn, deployment, q)
+        demo = demographics_by_area(conn, qid)
+        missing = {
+            name: [m for m in police["total"]["missing_months"] if m.startswith(name + " ")] for name in names
+        }
+        for name in names:
+            district = police["by_area"].get(name)
+            complete = district is not None and not missing[name]
+            out[name][q] = QuarterData(
+                quarter=q,
+                idva_by_area={name: by_area[(qid, name)]} if (qid, name) in by_area else {},
+                idva_rows={
+                    row.label: rows.get((qid, row.label, name), IdvaCounts())
+                    for row in deployment.report_rows
+                },
+                marac=marac.get(name, MaracCounts()),
+                police={
+                    "total": {
+                        "da_incidents": 0,
+                        "da_crimes": 0,
+                        **(district or {}),
+                        "complete": complete,
+                        "missing_months": missing[name],
+                    },
+                    "by_area": {name: district} if district else {},
+                },  # fmt: skip
+                demographics=demo.get(name, EMPTY),
+            )
     return out
 
 
