@@ -30,6 +30,7 @@ ORIENTATIONS = ["Heterosexual"] * 90 + [
     "Not asked",
     "Not asked",
 ]
+LAST_QUARTER = Quarter(2025, 3)
 IDVA_HEADER = ["Referral ID", "Client ID", "Referral Date", "District", "Criteria Met", "Engaged", "Specialism",
                "Referral Route", "Risk Level", "Repeat", "Age", "Gender", "Disability", "Sexual Orientation"]  # fmt: skip
 
@@ -40,6 +41,7 @@ def district_names(n: int) -> list[str]:
 
 
 def ons_code(i: int) -> str:
+    """A nine-character code shaped like an ONS local authority code."""
     prefix = ["E06", "E07", "E08", "E09", "W06"][i % 5]
     return f"{prefix}{i:06d}"
 
@@ -132,7 +134,7 @@ def write_national_inbox(
     districts: int = 300,
     referrals_per_quarter: int = 250_000,
     quarters: int = 4,
-    last: Quarter = Quarter(2025, 3),
+    last: Quarter = LAST_QUARTER,
     seed: int = 2526,
     progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
