@@ -28,7 +28,7 @@ class Pseudonymiser:
     def key(self, kind: str, raw_id: str) -> str:
         """The pseudonymous key (64 hex characters) of one ID of a kind (``person``, ``referral``...)."""
         message = f"{kind}\x1f{raw_id.strip()}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, message, "sha256").hex()
 
     @property
     def fingerprint(self) -> str:

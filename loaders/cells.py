@@ -214,9 +214,12 @@ class CellReaders:
         repairs: ``Counter`` of repair notes (e.g. unknown route stored as Other).
     """
 
+    CACHE_LIMIT = 50_000
+
     def __init__(self, deployment: Deployment, vocabularies: dict[str, dict]):
         self.deployment = deployment
         self.repairs: Counter[str] = Counter()
+        self._repair: str | None = None
         self.vocab = {
             name: Vocabulary(name, spec.get("values", {}), spec.get("other"))
             for name, spec in vocabularies.items()
@@ -228,9 +231,8 @@ class CellReaders:
         ]
         self._ethnicity_other = ethnicity.get("other", "Not known")
         self._areas = ", ".join(a.name for a in deployment.areas)
-        self.by_type: dict[str, Callable[[object], object]] = {
+        readers: dict[str, Callable[[object], object]] = {
             **{name: self._vocab_reader(name) for name in self.vocab},
-            "text": read_text,
             "date": read_date,
             "month": read_month,
             "bool": read_bool,
@@ -240,6 +242,33 @@ class CellReaders:
             "specialisms": self.read_specialisms,
             "ethnicity": self.read_ethnicity,
         }
+        # IDs are all different, so caching them would only cost memory
+        self.by_type = {"text": read_text, **{k: self._remembered(f) for k, f in readers.items()}}
+
+    def _remembered(self, parse: Callable[[object], object]) -> Callable[[object], object]:
+        """``parse`` with its answers remembered per distinct cell value (most columns repeat a few values)."""
+        memo: dict = {}
+        missing = object()
+
+        def read(value: object) -> object:
+            key = value if type(value) is str else (type(value), value)
+            hit = memo.get(key, missing)
+            if hit is missing:
+                self._repair = None
+                try:
+                    hit = (parse(value), self._repair, None)
+                except CellError as exc:
+                    hit = (None, None, exc)
+                if len(memo) < self.CACHE_LIMIT:
+                    memo[key] = hit
+            result, repair, error = hit
+            if error is not None:
+                raise error
+            if repair is not None:
+                self.repairs[repair] += 1
+            return result
+
+        return read
 
     def read_area(self, value: object) -> str:
         """A canonical area name from any configured alias."""
@@ -271,7 +300,7 @@ class CellReaders:
         for group, words in self._ethnicity_keywords:
             if any(word in text for word in words):
                 return group
-        self.repairs["Ethnicity not recognised: stored as 'Not known'"] += 1
+        self._repair = "Ethnicity not recognised: stored as 'Not known'"
         return self._ethnicity_other
 
     def _vocab_reader(self, name: str) -> Callable[[object], str]:
@@ -282,7 +311,7 @@ class CellReaders:
             if canonical is not None:
                 return canonical
             if vocab.other is not None:
-                self.repairs[f"{name} {show_value(value)} not recognised: stored as '{vocab.other}'"] += 1
+                self._repair = f"{name} {show_value(value)} not recognised: stored as '{vocab.other}'"
                 return vocab.other
             raise CellError(f"{show_value(value)} is not recognised", vocab.expected())
 

@@ -208,6 +208,12 @@ def _cell_text(cell: object) -> str:
     return cell.strip() if isinstance(cell, str) else str(cell)
 
 
+def _blank(cell: object) -> bool:
+    if cell is None:
+        return True
+    return type(cell) is str and (cell == "" or cell.isspace())
+
+
 def _read_rows(
     export: Export,
     spec: SourceSpec,
@@ -219,15 +225,26 @@ def _read_rows(
 ) -> None:
     readers = CellReaders(deployment, vocabularies())
     rules = _rules_for(spec.source, today, deployment)
-    columns = sorted(header.columns.items())
-    parsers = [(i, col, readers.by_type[col.type]) for i, col in columns]
+    blank_refused = {
+        col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
+        for col in header.columns.values()
+    }
+    parsers = [(i, col.field, col, readers.by_type[col.type]) for i, col in sorted(header.columns.items())]
     total_row: int | None = None
     refused_rows: set[int] = set()
     sheet = export.sheet
+    row_number = 0
 
-    for row_number, cells in data_rows:
-        texts = [_cell_text(c) for c in cells]
-        first = next((t for t in texts if t), None)
+    def report(fld: str, what: str, expected: str) -> None:
+        refused_rows.add(row_number)
+        export.add_problem(
+            Problem(name, what, expected, sheet=sheet, row=row_number, column=header.headers.get(fld, fld))
+        )
+
+    for row_number, cells in data_rows:  # noqa: B007 - report() reads the current row_number
+        first = (
+            cells[0] if cells and not _blank(cells[0]) else next((c for c in cells if not _blank(c)), None)
+        )
         if first is None:
             export.skipped_blank += 1
             continue
@@ -239,41 +256,35 @@ def _read_rows(
                     "the Total row to be the last row",
                     sheet=sheet,
                     row=row_number,
-                )
+                )  # fmt: skip
             )
             refused_rows.add(row_number)
             continue
-        if normalise_name(first) in _TOTAL_WORDS:
+        if type(first) is str and normalise_name(first) in _TOTAL_WORDS:
             total_row = row_number
             export.skipped_total += 1
             continue
         export.rows_read += 1
         row: dict = {}
-
-        def report(fld: str, what: str, expected: str, row_number: int = row_number) -> None:
-            refused_rows.add(row_number)
-            export.add_problem(
-                Problem(
-                    name, what, expected, sheet=sheet, row=row_number, column=header.headers.get(fld, fld)
-                )
-            )
-
-        for index, col, parse in parsers:
-            raw = cells[index] if index < len(cells) else None
-            if not (texts[index] if index < len(texts) else ""):
-                if col.type == "area":
-                    raw = ""
-                else:
-                    if col.required and col.field not in rules.blank_allowed:
-                        report(col.field, "blank", f"a value: {col.name} is required")
-                    row[col.field] = None
+        width = len(cells)
+        bad = False
+        for index, field, col, parse in parsers:
+            raw = cells[index] if index < width else None
+            if raw is None or (type(raw) is str and (raw == "" or raw.isspace())):
+                if col.type != "area":
+                    if blank_refused[field]:
+                        report(field, "blank", f"a value: {col.name} is required")
+                        bad = True
+                    row[field] = None
                     continue
+                raw = ""
             try:
-                row[col.field] = parse(raw)
+                row[field] = parse(raw)
             except CellError as exc:
-                report(col.field, WITHHELD if col.personal else exc.what, exc.expected)
-                row[col.field] = None
-        if row_number in refused_rows:
+                report(field, WITHHELD if col.personal else exc.what, exc.expected)
+                row[field] = None
+                bad = True
+        if bad:
             continue
         _derive_age(row, report)
         rules.check(row, row_number, report)
