@@ -268,21 +268,21 @@ def _read_rows(
         row: dict = {}
         width = len(cells)
         bad = False
-        for index, field, col, parse in parsers:
+        for index, fld, col, parse in parsers:
             raw = cells[index] if index < width else None
             if raw is None or (type(raw) is str and (raw == "" or raw.isspace())):
                 if col.type != "area":
-                    if blank_refused[field]:
-                        report(field, "blank", f"a value: {col.name} is required")
+                    if blank_refused[fld]:
+                        report(fld, "blank", f"a value: {col.name} is required")
                         bad = True
-                    row[field] = None
+                    row[fld] = None
                     continue
                 raw = ""
             try:
-                row[field] = parse(raw)
+                row[fld] = parse(raw)
             except CellError as exc:
-                report(field, WITHHELD if col.personal else exc.what, exc.expected)
-                row[field] = None
+                report(fld, WITHHELD if col.personal else exc.what, exc.expected)
+                row[fld] = None
                 bad = True
         if bad:
             continue
