@@ -43,6 +43,12 @@ prefect-worker: $(STAMP) ## Start a process worker for the dasv-process pool (fr
 stress: $(STAMP) ## The fault and fuzz suites at full size (50 kill trials per database, 20x fuzz cases)
 	DASV_STRESS=20 $(BIN)/python -m pytest tests/hostile -s
 
+bench: $(STAMP) ## National-scale benchmarks (not part of make test): writes bench/results.json
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "drop database if exists dasv_bench" -c "create database dasv_bench" \
+	  && export DASV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/dasv_bench; \
+	  $(BIN)/python bench/run.py
+
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -50,4 +56,4 @@ lint: $(STAMP) ## ruff lint and format check
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo test lint clean prefect-server prefect-deploy prefect-worker stress
+.PHONY: help install demo test lint clean prefect-server prefect-deploy prefect-worker stress bench

@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger, unmapped
 
 from flows.locking import quarter_lock
 from flows.params import DeliverParam, QuarterParam, ReloadParam, resolve_quarter
+from flows.runners import configured_task_runner
 from tasks.artifacts import publish_headline, publish_outputs, publish_validation
 from tasks.common import current_deployment
 from tasks.deliver import deliver_reports, notify_operator
@@ -17,7 +18,12 @@ class RunRefused(RuntimeError):
     """Some input was refused: the run fails (after rendering what loaded) and nothing is sent."""
 
 
-@flow(name="quarterly-report", on_failure=[notify_operator], log_prints=False)
+@flow(
+    name="quarterly-report",
+    on_failure=[notify_operator],
+    log_prints=False,
+    task_runner=configured_task_runner(),
+)
 def quarterly_report(
     quarter: QuarterParam = None, reload: ReloadParam = False, deliver: DeliverParam = False
 ) -> dict:

@@ -234,3 +234,20 @@ def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
     frame = table_frame(table)
     assert list(frame.columns) == ['\'=HYPERLINK("http://x")', "'+cmd"]
     assert frame.iloc[0, 0] == "'@SUM(1+1)" and frame.iloc[1, 1] == -4
+
+
+def test_quarterly_flow_on_a_local_dask_cluster(harness, env, monkeypatch):
+    """The same flow with slices rendered by two Dask worker processes."""
+    from prefect_dask import DaskTaskRunner
+
+    from flows import runners
+    from flows.quarterly_report import quarterly_report
+
+    monkeypatch.setenv("DASV_DASK_WORKERS", "2")
+    runner = runners.configured_task_runner()
+    assert isinstance(runner, DaskTaskRunner)
+    result = quarterly_report.with_options(task_runner=runner)("2025-26 Q3")
+    assert len(result["outputs"]) == 7
+    for name, paths in result["outputs"].items():
+        assert paths["pdf"].endswith(".pdf"), name
+    assert (env / "out" / "2025-26-Q3" / "districts" / "fenland" / "dasv-2025-26-Q3-fenland.pdf").is_file()

@@ -1,0 +1,336 @@
+"""`make bench`: national-scale benchmarks, each measured beside its baseline in the same run.
+
+Writes bench/results.json and prints a summary. Sizes come from the environment so a
+smaller run is possible (defaults are the issue's: 300 districts, 250,000 referrals a
+quarter, 4 quarters): BENCH_DISTRICTS, BENCH_REFERRALS, BENCH_QUARTERS, BENCH_SLICES,
+BENCH_RELOAD_REFERRALS. PostgreSQL is measured when DASV_BENCH_POSTGRES_URL is set
+(`make bench` creates a database on 127.0.0.1:5432).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DISTRICTS = int(os.environ.get("BENCH_DISTRICTS", 300))
+REFERRALS = int(os.environ.get("BENCH_REFERRALS", 250_000))
+QUARTERS = int(os.environ.get("BENCH_QUARTERS", 4))
+SLICES = int(os.environ.get("BENCH_SLICES", DISTRICTS))
+RELOAD_REFERRALS = int(os.environ.get("BENCH_RELOAD_REFERRALS", 40_000))
+POSTGRES = os.environ.get("DASV_BENCH_POSTGRES_URL")
+DATA = ROOT / "bench" / "data"
+RESULTS: dict = {}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return time.perf_counter() - started, value
+
+
+def run_measured(args: list[str], env: dict) -> tuple[float, float, str]:
+    """Run a command; return (seconds, peak RSS MB, stdout)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    out, err = process.stdout.read(), process.stderr.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{out}\n{err}")
+    return seconds, usage.ru_maxrss / 1024, out
+
+
+def inbox(name: str, districts: int, referrals: int, quarters: int) -> Path:
+    from dasv.sample.national import write_national_inbox
+
+    folder = DATA / f"{name}-{districts}x{referrals}x{quarters}"
+    if not (folder / "done").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        log(f"generating {folder.name} ...")
+        seconds, _ = timed(write_national_inbox, folder, districts=districts, referrals_per_quarter=referrals,
+                           quarters=quarters, progress=log)  # fmt: skip
+        (folder / "done").write_text(f"{seconds:.1f}\n")
+    return folder
+
+
+def env_for(url: str, config: Path) -> dict:
+    return {
+        **os.environ,
+        "DASV_DATABASE_URL": url,
+        "DASV_CONFIG": str(config),
+        "DASV_PSEUDONYM_KEY": "bench-key",
+    }
+
+
+def fresh_postgres() -> str | None:
+    if not POSTGRES:
+        return None
+    from sqlalchemy import text
+
+    from warehouse.db import make_engine
+
+    engine = make_engine(POSTGRES)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return POSTGRES
+
+
+def bench_ingest(folder: Path) -> None:
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    xlsx = sorted((folder / "idva").glob("*.xlsx"))[-1]
+    log(f"ingest: {xlsx.name}")
+
+    def calamine_rows() -> int:
+        return (
+            sum(1 for _ in CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_name("Referrals").iter_rows())
+            - 1
+        )
+
+    bare, rows = timed(calamine_rows)
+    pandas_seconds, frame = timed(pd.read_excel, xlsx, engine="openpyxl")
+    db = DATA / "ingest.db"
+    db.unlink(missing_ok=True)
+    load_seconds, peak, _ = run_measured([sys.executable, "-m", "dasv", "load", str(xlsx)],
+                                         env_for(f"sqlite:///{db}", folder / "dasv-national.yaml"))  # fmt: skip
+    RESULTS["ingest"] = {
+        "rows": rows,
+        "dasv_load_seconds": round(load_seconds, 2),
+        "dasv_load_rows_per_second": round(rows / load_seconds),
+        "calamine_read_seconds": round(bare, 2),
+        "calamine_rows_per_second": round(rows / bare),
+        "pandas_openpyxl_seconds": round(pandas_seconds, 2),
+        "pandas_openpyxl_rows_per_second": round(len(frame) / pandas_seconds),
+        "ratio_to_calamine": round(bare / load_seconds, 2),
+        "target_ratio_to_calamine": 0.5,
+        "speedup_over_pandas_openpyxl": round(pandas_seconds / load_seconds, 2),
+        "peak_rss_mb": round(peak),
+        "target_peak_rss_mb": 1024,
+        "note": "dasv load is the whole command: start-up, read, validate, pseudonymise, one-transaction write",
+    }
+
+
+def load_all(url: str, folder: Path) -> float:
+    seconds, _, _ = run_measured(
+        [sys.executable, "-m", "dasv", "load", str(folder)], env_for(url, folder / "dasv-national.yaml")
+    )
+    return seconds
+
+
+def bench_measures(folder: Path) -> None:
+    import duckdb
+
+    from dasv.config import load_deployment
+    from dasv.measures.document import metrics_document
+    from dasv.quarters import Quarter
+    from dasv.report.data import gather_by_area
+    from warehouse.db import open_warehouse
+
+    deployment = load_deployment(folder / "dasv-national.yaml")
+    quarter = Quarter(2025, 3)
+    targets = {"sqlite": f"sqlite:///{DATA / 'measures.db'}"}
+    (DATA / "measures.db").unlink(missing_ok=True)
+    if (pg := fresh_postgres()) is not None:
+        targets["postgresql"] = pg
+    out = {}
+    for name, url in targets.items():
+        log(f"measures: loading {QUARTERS} quarters into {name}")
+        load_seconds = load_all(url, folder)
+        engine = open_warehouse(url)
+        with engine.connect() as conn:
+            county, doc = timed(metrics_document, conn, deployment, quarter)
+            districts, _ = timed(gather_by_area, conn, deployment, [quarter])
+        engine.dispose()
+        out[name] = {"load_all_seconds": round(load_seconds, 1), "county_document_seconds": round(county, 2),
+                     "all_districts_seconds": round(districts, 2), "all_measures_seconds": round(county + districts, 2)}  # fmt: skip
+    log("measures: DuckDB baseline over the same IDVA rows")
+    import sqlite3
+
+    import pandas as pd
+
+    with sqlite3.connect(DATA / "measures.db") as source:
+        frame = pd.read_sql_query(
+            "SELECT area_id, quarter_id, person_key, referral_day, criteria_met, engaged, repeat_flag FROM idva_referral",
+            source,
+        )
+    con = duckdb.connect()
+    con.execute("CREATE TABLE r AS SELECT * FROM frame")
+    qid = quarter.fy_start * 10 + quarter.number
+    query = f"""
+        SELECT area_id, count(*), sum(criteria_met::INT), sum(engaged::INT),
+               sum(CASE WHEN repeat_flag IS NOT NULL THEN repeat_flag::INT
+                        WHEN EXISTS (SELECT 1 FROM r p WHERE p.person_key = r.person_key
+                                     AND p.referral_day < r.referral_day AND p.referral_day >= r.referral_day - 365)
+                        THEN 1 ELSE 0 END)
+        FROM r WHERE quarter_id = {qid} GROUP BY area_id"""
+    duck, _ = timed(lambda: con.execute(query).fetchall())
+    out["duckdb_idva_group_by_seconds"] = round(duck, 3)
+    for name in targets:
+        out[name]["ratio_to_duckdb_all_measures"] = round(out[name]["all_measures_seconds"] / duck, 1)
+    out["target_ratio_to_duckdb"] = 2.0
+    out["note"] = ("DuckDB runs only the IDVA group-by (in memory, columnar); ours is every measure of the quarter "
+                   "(county document plus every district) through SQLAlchemy")  # fmt: skip
+    RESULTS["measures"] = out
+
+
+def bench_reload() -> None:
+    log(f"reload: {RELOAD_REFERRALS:,} referrals a quarter, history of 1, 4 and 8 quarters")
+    folder = inbox("reload", 30, RELOAD_REFERRALS, 8)
+    files = sorted((folder / "idva").glob("*.xlsx"))
+    out = {}
+    for history in (1, 4, 8):
+        db = DATA / f"reload-{history}.db"
+        db.unlink(missing_ok=True)
+        env = env_for(f"sqlite:///{db}", folder / "dasv-national.yaml")
+        for f in files[-history:]:
+            run_measured([sys.executable, "-m", "dasv", "load", str(f)], env)
+        seconds, _, _ = run_measured([sys.executable, "-m", "dasv", "load", str(files[-1]), "--reload"], env)
+        out[f"{history}_quarters"] = round(seconds, 2)
+    out["note"] = (
+        "time to replace the latest quarter; proportional to that quarter's rows, not to the history"
+    )
+    RESULTS["reload"] = out
+
+
+def _render_one(args):
+    from pathlib import Path as P
+
+    from report_templates.render import render_outputs
+
+    builder, name, out = args
+    render_outputs(builder.report(name), P(out) / name.replace(" ", "-").lower())
+    return name
+
+
+def bench_render(folder: Path) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    from dasv.config import load_deployment
+    from dasv.quarters import Quarter
+    from dasv.report.slices import SliceBuilder
+    from warehouse.db import open_warehouse
+
+    deployment = load_deployment(folder / "dasv-national.yaml")
+    engine = open_warehouse(f"sqlite:///{DATA / 'measures.db'}")
+    with engine.connect() as conn:
+        plan_seconds, builder = timed(SliceBuilder, conn, deployment, Quarter(2025, 3))
+    names = [a.name for a in deployment.districts][:SLICES]
+    log(f"render: {len(names)} slices, one process")
+    out = DATA / "slices"
+    shutil.rmtree(out, ignore_errors=True)
+    single, _ = timed(lambda: [_render_one((builder, n, out / "single")) for n in names])
+    log(f"render: {len(names)} slices, Dask local cluster of 2 worker processes")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        remote = client.scatter(builder, broadcast=True)
+        parallel, _ = timed(
+            lambda: client.gather(client.map(lambda n, b: _render_one((b, n, out / "dask")), names, b=remote))
+        )
+    RESULTS["render"] = {"slices": len(names), "plan_seconds": round(plan_seconds, 2), "one_process_seconds": round(single, 1),
+                         "dask_2_workers_seconds": round(parallel, 1), "speedup": round(single / parallel, 2),
+                         "target_speedup": 1.6, "per_slice": "PDF, HTML, xlsx, CSVs, JSON"}  # fmt: skip
+
+
+def bench_orchestration() -> None:
+    """A county-scale quarter through Prefect (running server) against the plain functions."""
+    from tests.servers import PREFECT, free_port, start, stop, wait_healthy
+
+    log("orchestration: county sample through Prefect against the plain functions")
+    work = DATA / "orchestration"
+    shutil.rmtree(work, ignore_errors=True)
+    from dasv.sample.write import write_sample_inbox
+
+    write_sample_inbox(work / "inbox")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(work / "home"), PREFECT_API_URL=api, PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               DASV_PSEUDONYM_KEY="bench-key", DASV_INBOX=str(work / "inbox"))  # fmt: skip
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "mode = sys.argv[1]\n"
+        "t = time.perf_counter()\n"
+        "if mode == 'prefect':\n"
+        "    from flows.quarterly_report import quarterly_report\n"
+        "    quarterly_report('2025-26 Q3')\n"
+        "else:\n"
+        "    from dasv.config import load_deployment\n"
+        "    from dasv.pipeline import load_files, render_quarter\n"
+        "    from dasv.privacy import Pseudonymiser\n"
+        "    from dasv.quarters import Quarter\n"
+        "    from warehouse.db import open_warehouse\n"
+        "    from dasv.settings import Settings\n"
+        "    s = Settings(); d = load_deployment(); e = open_warehouse(s.resolved_database_url())\n"
+        "    load_files(e, [s.inbox], d, Pseudonymiser('bench-key'))\n"
+        "    render_quarter(e, d, Quarter.parse('2025-26 Q3'), s.out, commentary_dir=s.inbox / 'commentary')\n"
+        "print(f'{time.perf_counter() - t:.3f}')\n"
+    )
+    server = start(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, work / "server.log"
+    )
+    try:
+        wait_healthy(api)
+        times = {}
+        for mode in ("plain", "prefect"):
+            run_env = {
+                **env,
+                "DASV_DATABASE_URL": f"sqlite:///{work / (mode + '.db')}",
+                "DASV_OUT": str(work / mode),
+            }
+            seconds, _, stdout = run_measured([sys.executable, "-c", script, mode], run_env)
+            times[mode] = (seconds, float(stdout.strip().splitlines()[-1]))
+    finally:
+        stop(server)
+    overhead = times["prefect"][1] - times["plain"][1]
+    RESULTS["orchestration"] = {
+        "plain_functions_seconds": round(times["plain"][1], 2), "prefect_flow_seconds": round(times["prefect"][1], 2),
+        "overhead_seconds": round(overhead, 2), "overhead_share": round(overhead / times["prefect"][1], 2),
+        "process_seconds": {"plain": round(times["plain"][0], 2), "prefect": round(times["prefect"][0], 2)},
+        "note": "county sample (7 files, 6 slices); flow call timed inside the process, against a running server",
+    }  # fmt: skip
+
+
+def main() -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    RESULTS["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                          "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    RESULTS["sizes"] = {"districts": DISTRICTS, "referrals_per_quarter": REFERRALS, "quarters": QUARTERS}
+    folder = inbox("national", DISTRICTS, REFERRALS, QUARTERS)
+    for name, step in (("ingest", lambda: bench_ingest(folder)), ("measures", lambda: bench_measures(folder)),
+                       ("reload", bench_reload), ("render", lambda: bench_render(folder)),
+                       ("orchestration", bench_orchestration)):  # fmt: skip
+        try:
+            step()
+        except Exception as exc:  # record and go on: one failed measure must not hide the others
+            RESULTS[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            log(f"{name} failed: {exc}")
+        log(f"{name}: {json.dumps(RESULTS.get(name))}")
+    RESULTS["total_seconds"] = round(time.perf_counter() - started)
+    path = ROOT / "bench" / "results.json"
+    path.write_text(json.dumps(RESULTS, indent=2) + "\n")
+    log(f"results written to {path}")
+
+
+if __name__ == "__main__":
+    main()
