@@ -166,7 +166,7 @@ def bench_measures(folder: Path) -> None:
     import pandas as pd
 
     with sqlite3.connect(DATA / "measures.db") as source:
-        frame = pd.read_sql_query(
+        frame = pd.read_sql_query(  # noqa: F841 - DuckDB reads the local DataFrame by name
             "SELECT area_id, quarter_id, person_key, referral_day, criteria_met, engaged, repeat_flag FROM idva_referral",
             source,
         )
