@@ -251,3 +251,23 @@ def test_quarterly_flow_on_a_local_dask_cluster(harness, env, monkeypatch):
     for name, paths in result["outputs"].items():
         assert paths["pdf"].endswith(".pdf"), name
     assert (env / "out" / "2025-26-Q3" / "districts" / "fenland" / "dasv-2025-26-Q3-fenland.pdf").is_file()
+
+
+def test_unreachable_warehouse_is_retried_then_fails_the_run_clearly(harness, env, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.quarterly_report import quarterly_report
+    from tasks.load import load_file
+    from warehouse.db import WarehouseError
+
+    monkeypatch.setenv("DASV_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/gone")
+    monkeypatch.setattr(load_file, "retry_delay_seconds", [0, 0, 0])
+    state = quarterly_report("2025-26 Q3", return_state=True)
+    assert state.is_failed()
+    with pytest.raises(WarehouseError, match="cannot open the warehouse"):
+        state.result()
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    loads = [r for r in runs if r.name.startswith("load-file")]
+    assert loads and loads[0].run_count == 4  # tried, then retried three times
