@@ -22,7 +22,7 @@ from dasv.delivery import DeliveryError
 from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
-from report_templates.render import RenderError
+from dasv.errors import RenderError
 from warehouse.db import WarehouseError, make_engine, open_warehouse, upgrade
 from warehouse.load import KeyMismatchError
 

@@ -12,16 +12,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from dasv.errors import RenderError
 from dasv.report.model import Report
 from dasv.safe_text import slug
 from report_templates.csv_out import render_csv
 from report_templates.html import render_html
 from report_templates.pdf import render_pdf
 from report_templates.xlsx import render_xlsx
-
-
-class RenderError(RuntimeError):
-    """An output could not be written."""
 
 
 def output_stem(report: Report) -> str:

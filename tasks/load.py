@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from dasv.pipeline import discover, lineage_name, today_in_london
 from loaders import read_export
-from report_templates.render import RenderError
+from dasv.errors import RenderError
 from tasks.common import current_deployment, engine, pseudonymiser, settings
 from warehouse.db import WarehouseError
 from warehouse.load import load_export
