@@ -19,10 +19,10 @@ import typer
 
 from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.delivery import DeliveryError
+from dasv.errors import RenderError
 from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
-from dasv.errors import RenderError
 from warehouse.db import WarehouseError, make_engine, open_warehouse, upgrade
 from warehouse.load import KeyMismatchError
 

@@ -8,9 +8,9 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 
+from dasv.errors import RenderError
 from dasv.pipeline import discover, lineage_name, today_in_london
 from loaders import read_export
-from dasv.errors import RenderError
 from tasks.common import current_deployment, engine, pseudonymiser, settings
 from warehouse.db import WarehouseError
 from warehouse.load import load_export
