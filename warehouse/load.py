@@ -216,6 +216,10 @@ def load_export(
         _insert_facts(conn, export, batch_id, dims, pseudonymiser)
     outcome.status, outcome.batch_id = "loaded", batch_id
     outcome.rows_loaded = len(export.rows)
+    if engine.dialect.name == "postgresql" and len(export.rows) >= 10_000:
+        # COPY leaves the planner's statistics stale; measures on a big fresh load need them
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f"ANALYZE {FACT_TABLES[export.source].__tablename__}"))
     outcome.periods = list(coverage)
     replaced = sum(outcome.replaced.values())
     outcome.message = f"loaded {outcome.rows_loaded} rows as batch {batch_id} ({', '.join(coverage)})" + (

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
-from dasv.measures.demographics import EMPTY, demographics, demographics_by_area
+from dasv.measures.demographics import EMPTY, LGBT_CATEGORIES, NOT_ASKED, demographics, demographics_by_area
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
-from dasv.measures.marac import MaracCounts, marac_counts, marac_counts_by_area
+from dasv.measures.marac import MaracCounts, marac_counts, marac_counts_by_area, median_days_to_hearing
 from dasv.measures.police import police_measures
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
@@ -65,19 +65,27 @@ def gather(
 
 
 def gather_by_area(
-    conn: Connection, deployment: Deployment, quarters: list[Quarter]
+    conn: Connection, deployment: Deployment, quarters: list[Quarter], with_county: bool = False
 ) -> dict[str, dict[Quarter, QuarterData]]:
-    """Every district's measures for the quarters, with grouped queries (a few per quarter, not per district)."""
+    """Every district's measures for the quarters, with grouped queries (a few per quarter, not per district).
+
+    With ``with_county``, the result also has ``"county"``: every area added up from the same
+    grouped rows (so the county and the districts come from one set of queries).
+    """
     ids = [quarter_id(q) for q in quarters]
     by_area = counts_by_quarter_area(conn, ids)
     rows = counts_by_report_row(conn, deployment.report_rows, ids, by_area=True)
     names = [a.name for a in deployment.districts]
     out: dict[str, dict[Quarter, QuarterData]] = {name: {} for name in names}
+    if with_county:
+        out["county"] = {}
     for q in quarters:
         qid = quarter_id(q)
         marac = marac_counts_by_area(conn, q)
         police = police_measures(conn, deployment, q)
         demo = demographics_by_area(conn, qid)
+        if with_county:
+            out["county"][q] = _county(conn, deployment, q, by_area, rows, marac, police, demo)
         missing = {
             name: [m for m in police["total"]["missing_months"] if m.startswith(name + " ")] for name in names
         }
@@ -105,6 +113,43 @@ def gather_by_area(
                 demographics=demo.get(name, EMPTY),
             )
     return out
+
+
+def _county(conn, deployment, q, by_area, rows, marac, police, demo) -> QuarterData:
+    """The county's measures as the sum of every area's grouped rows (the median needs its own query)."""
+    qid = quarter_id(q)
+    marac_total = MaracCounts(
+        *(
+            sum(getattr(m, f) for m in marac.values())
+            for f in ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
+        ),
+        median_days_to_hearing(conn, q),
+    )
+    orientation: dict[str, int] = {}
+    for d in demo.values():
+        for k, v in d["sexual_orientation"].items():
+            orientation[k] = orientation.get(k, 0) + v
+    order = [*LGBT_CATEGORIES, NOT_ASKED]
+    demographics_total = {
+        **{
+            k: sum(d[k] for d in demo.values())
+            for k in ("male_victims", "disability", "aged_13_17", "lgbt_total")
+        },
+        "sexual_orientation": {k: orientation[k] for k in order if orientation.get(k)},
+    }
+    return QuarterData(
+        quarter=q,
+        idva_by_area={a: c for (i, a), c in by_area.items() if i == qid},
+        idva_rows={
+            row.label: sum(
+                (c for (i, label, _), c in rows.items() if i == qid and label == row.label), IdvaCounts()
+            )
+            for row in deployment.report_rows
+        },
+        marac=marac_total,
+        police=police,
+        demographics=demographics_total,
+    )
 
 
 def quarters_with_idva(conn: Connection, candidates: list[Quarter]) -> list[Quarter]:

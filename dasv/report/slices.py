@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from dasv.config import Area, Deployment
 from dasv.quarters import Quarter
 from dasv.report.build import TREND_QUARTERS, definitions, report_quarters, short
-from dasv.report.data import QuarterData, gather, gather_by_area, quarters_with_idva, source_files
+from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
 from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable, Suppressed
 from dasv.report.statements import _movement
 from dasv.report.suppress import Grid, primary_marker, suppress_grid
@@ -103,13 +103,6 @@ def plan_suppression(
     return plan
 
 
-def gather_districts(
-    conn: Connection, deployment: Deployment, quarters: list[Quarter]
-) -> dict[str, dict[Quarter, QuarterData]]:
-    """Every district's measures for the quarters (grouped queries: a few per quarter, whatever the districts)."""
-    return gather_by_area(conn, deployment, quarters)
-
-
 def find_district(deployment: Deployment, name: str) -> Area:
     """The configured district a name or alias stands for.
 
@@ -132,8 +125,8 @@ class SliceBuilder:
         self.fy = report_quarters(quarter)
         self.trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
         self.quarters = sorted(set(self.fy) | set(self.trend) | {quarter.previous()})
-        self.county = gather(conn, deployment, self.quarters)
-        self.districts = gather_districts(conn, deployment, self.quarters)
+        self.districts = gather_by_area(conn, deployment, self.quarters, with_county=True)
+        self.county = self.districts.pop(COUNTY)
         self.plan = plan_suppression(self.county, self.districts, deployment)
         self.sources = source_files(conn, sorted(set(self.fy) | {quarter.previous()}))
 

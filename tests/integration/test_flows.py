@@ -268,6 +268,8 @@ def test_unreachable_warehouse_is_retried_then_fails_the_run_clearly(harness, en
     with pytest.raises(WarehouseError, match="cannot open the warehouse"):
         state.result()
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
     loads = [r for r in runs if r.name.startswith("load-file")]
     assert loads and loads[0].run_count == 4  # tried, then retried three times
