@@ -243,7 +243,16 @@ class CellReaders:
             "ethnicity": self.read_ethnicity,
         }
         # IDs are all different, so caching them would only cost memory
+        self.plain = readers
         self.by_type = {"text": read_text, **{k: self._remembered(f) for k, f in readers.items()}}
+
+    def outcome(self, parse: Callable[[object], object], value: object) -> tuple:
+        """``(result, repair note or None, CellError or None)`` of one parse: what a column's memo keeps."""
+        self._repair = None
+        try:
+            return parse(value), self._repair, None
+        except CellError as exc:
+            return None, None, exc
 
     def _remembered(self, parse: Callable[[object], object]) -> Callable[[object], object]:
         """``parse`` with its answers remembered per distinct cell value (most columns repeat a few values)."""
@@ -254,11 +263,7 @@ class CellReaders:
             key = value if type(value) is str else (type(value), value)
             hit = memo.get(key, missing)
             if hit is missing:
-                self._repair = None
-                try:
-                    hit = (parse(value), self._repair, None)
-                except CellError as exc:
-                    hit = (None, None, exc)
+                hit = self.outcome(parse, value)
                 if len(memo) < self.CACHE_LIMIT:
                     memo[key] = hit
             result, repair, error = hit

@@ -229,7 +229,19 @@ def _read_rows(
         col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
         for col in header.columns.values()
     }
-    parsers = [(i, col.field, col, readers.by_type[col.type]) for i, col in sorted(header.columns.items())]
+    # (index, field, column, parse, memo): the memo keeps each distinct value's outcome, inline below
+    parsers = [
+        (
+            i,
+            col.field,
+            col,
+            readers.plain.get(col.type, readers.by_type[col.type]),
+            {} if col.type in readers.plain else None,
+        )
+        for i, col in sorted(header.columns.items())
+    ]
+    repairs = readers.repairs
+    limit = readers.CACHE_LIMIT
     total_row: int | None = None
     refused_rows: set[int] = set()
     sheet = export.sheet
@@ -260,7 +272,7 @@ def _read_rows(
             )
             refused_rows.add(row_number)
             continue
-        if type(first) is str and normalise_name(first) in _TOTAL_WORDS:
+        if type(first) is str and first.lstrip()[:1] in "TtGg" and normalise_name(first) in _TOTAL_WORDS:
             total_row = row_number
             export.skipped_total += 1
             continue
@@ -268,7 +280,7 @@ def _read_rows(
         row: dict = {}
         width = len(cells)
         bad = False
-        for index, fld, col, parse in parsers:
+        for index, fld, col, parse, memo in parsers:
             raw = cells[index] if index < width else None
             if raw is None or (type(raw) is str and (raw == "" or raw.isspace())):
                 if col.type != "area":
@@ -278,12 +290,27 @@ def _read_rows(
                     row[fld] = None
                     continue
                 raw = ""
-            try:
-                row[fld] = parse(raw)
-            except CellError as exc:
-                report(fld, WITHHELD if col.personal else exc.what, exc.expected)
-                row[fld] = None
+            if memo is None:
+                try:
+                    row[fld] = parse(raw)
+                except CellError as exc:
+                    report(fld, WITHHELD if col.personal else exc.what, exc.expected)
+                    row[fld] = None
+                    bad = True
+                continue
+            key = raw if type(raw) is str else (type(raw), raw)
+            hit = memo.get(key)
+            if hit is None:
+                hit = readers.outcome(parse, raw)
+                if len(memo) < limit:
+                    memo[key] = hit
+            value, repair, error = hit
+            row[fld] = value
+            if error is not None:
+                report(fld, WITHHELD if col.personal else error.what, error.expected)
                 bad = True
+            elif repair is not None:
+                repairs[repair] += 1
         if bad:
             continue
         _derive_age(row, report)
@@ -292,7 +319,7 @@ def _read_rows(
             export.rows.append(row)
             export.row_numbers.append(row_number)
     export.rows_refused = len(refused_rows)
-    export.repairs.update(readers.repairs)
+    export.repairs.update(repairs)
 
 
 def _derive_age(row: dict, report) -> None:

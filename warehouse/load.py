@@ -136,15 +136,15 @@ def _quarter_id(q: Quarter) -> int:
 
 def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:
     """The periods a file covers: period label -> (its quarter, rows in it)."""
+    field = "month" if export.source == "police" else "referral_date"
+    by_month = Counter((row[field].year, row[field].month) for row in export.rows)
     counts: Counter[str] = Counter()
     quarters: dict[str, Quarter] = {}
-    for row in export.rows:
-        if export.source == "police":
-            period, quarter = month_label(row["month"]), Quarter.containing(row["month"])
-        else:
-            quarter = Quarter.containing(row["referral_date"])
-            period = quarter.label
-        counts[period] += 1
+    for (year, month), n in by_month.items():
+        first = date(year, month, 1)
+        quarter = Quarter.containing(first)
+        period = month_label(first) if export.source == "police" else quarter.label
+        counts[period] += n
         quarters[period] = quarter
     return {p: (quarters[p], n) for p, n in sorted(counts.items())}
 
@@ -291,8 +291,10 @@ def _mark_superseded(conn: Connection, batch_id: int) -> list[int]:
 
 
 def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, pseudo: Pseudonymiser) -> None:
+    """Build each fact as a tuple of stored values (dates ISO text, flags 0/1: both databases take them)."""
     areas = dims["areas"]
     quarter_of: dict = {}
+    iso: dict = {}
 
     def quarter_id_of(day) -> int:
         key = (day.year, day.month)
@@ -300,91 +302,99 @@ def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, p
             quarter_of[key] = _quarter_id(Quarter.containing(day))
         return quarter_of[key]
 
+    def day_text(day) -> str | None:
+        if day is None:
+            return None
+        if day not in iso:
+            iso[day] = day.isoformat()
+        return iso[day]
+
+    rows = export.rows
     if export.source == "police":
-        bulk_insert(conn, PoliceMonth, [
-            {"id": None, "batch_id": batch_id, "month": r["month"], "area_id": areas[r["area"]],
-             "quarter_id": quarter_id_of(r["month"]), "da_incidents": r["da_incidents"], "da_crimes": r["da_crimes"]}
-            for r in export.rows
+        columns = ("batch_id", "month", "area_id", "quarter_id", "da_incidents", "da_crimes")
+        bulk_insert(conn, PoliceMonth, columns, [
+            (batch_id, day_text(r["month"]), areas[r["area"]], quarter_id_of(r["month"]), r["da_incidents"], r["da_crimes"])
+            for r in rows
         ])  # fmt: skip
         return
     people = f"{export.source}-person"
     person_keys: dict[str, str] = {}  # a person with several referrals is hashed once
-    common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group", "repeat_flag")
+    common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group")
+    base = (
+        "batch_id",
+        "person_key",
+        "referral_date",
+        "referral_day",
+        "quarter_id",
+        "area_id",
+        "repeat_flag",
+        *common,
+    )
     records = []
-    for r in export.rows:
+    for r in rows:
         client = r["client_id"]
         person = person_keys.get(client)
         if person is None:
             person = person_keys[client] = pseudo.key(people, client)
         day = r["referral_date"]
-        record = {"id": None, **{c: r.get(c) for c in common}, "batch_id": batch_id, "person_key": person,
-                  "referral_date": day, "referral_day": day.toordinal(), "quarter_id": quarter_id_of(day),
-                  "area_id": areas[r["area"]]}  # fmt: skip
+        flag = r.get("repeat_flag")
+        record = (batch_id, person, day_text(day), day.toordinal(), quarter_id_of(day), areas[r["area"]],
+                  None if flag is None else int(flag), *[r.get(c) for c in common])  # fmt: skip
         if export.source == "idva":
-            record.update(referral_key=pseudo.key("idva-referral", r["referral_ref"]), criteria_met=r["criteria_met"],
-                          engaged=r["engaged"], route=r.get("route"), risk_level=r.get("risk_level"))  # fmt: skip
+            record += (pseudo.key("idva-referral", r["referral_ref"]), int(r["criteria_met"]), int(r["engaged"]),
+                       r.get("route"), r.get("risk_level"))  # fmt: skip
         else:
             heard = r.get("hearing_date")
-            record.update(case_key=pseudo.key("marac-case", r["case_ref"]), hearing_date=heard,
-                          hearing_day=heard.toordinal() if heard else None, referring_agency=r.get("referring_agency"))  # fmt: skip
+            record += (pseudo.key("marac-case", r["case_ref"]), day_text(heard), heard.toordinal() if heard else None,
+                       r.get("referring_agency"))  # fmt: skip
         records.append(record)
     if export.source == "marac":
-        bulk_insert(conn, MaracCase, records)
+        bulk_insert(
+            conn, MaracCase, (*base, "case_key", "hearing_date", "hearing_day", "referring_agency"), records
+        )
         return
-    ids = bulk_insert(conn, IdvaReferral, records)
+    ids = bulk_insert(
+        conn, IdvaReferral, (*base, "referral_key", "criteria_met", "engaged", "route", "risk_level"), records
+    )
     specialisms = dims["specialisms"]
     links = [
-        {"referral_id": rid, "specialism_id": specialisms[s]}
-        for rid, row in zip(ids, export.rows, strict=True)
+        (rid, specialisms[s])
+        for rid, row in zip(ids, rows, strict=True)
         for s in row.get("specialisms") or ()
     ]
-    if links:
-        bulk_insert(conn, IdvaReferralSpecialism, links)
+    bulk_insert(conn, IdvaReferralSpecialism, ("referral_id", "specialism_id"), links, with_ids=False)
 
 
-def bulk_insert(conn: Connection, model, records: list[dict]) -> list[int]:
-    """Insert many rows fast: ids assigned here (we hold the warehouse lock), COPY on PostgreSQL.
+def bulk_insert(
+    conn: Connection, model, columns: tuple[str, ...], rows: list[tuple], with_ids: bool = True
+) -> list[int]:
+    """Insert many rows fast: ids assigned here (we hold the warehouse lock).
+
+    COPY on PostgreSQL; sqlite3's own executemany on SQLite (SQLAlchemy's per-row
+    processing would cost more than the insert itself).
 
     Returns:
-        the ids given to the records (when the table has an ``id`` key).
+        the ids given to the rows, in order (when ``with_ids``).
     """
-    if not records:
+    if not rows:
         return []
     table = model.__table__
     ids: list[int] = []
-    if "id" in records[0]:
+    if with_ids:
         start = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
-        ids = list(range(start, start + len(records)))
-        for record, new_id in zip(records, ids, strict=True):
-            record["id"] = new_id
+        ids = list(range(start, start + len(rows)))
+        columns = ("id", *columns)
+        rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
+    names = ", ".join(columns)  # table and column names come from our own schema, never from input
+    driver = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        columns = list(records[0])
-        driver = conn.connection.driver_connection
         with driver.cursor() as cursor:
-            # table and column names come from our own schema, never from input
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for record in records:
-                    copy.write_row([record[c] for c in columns])
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             if ids:
                 cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", (table.name, ids[-1]))
     else:
-        # sqlite3's own executemany: SQLAlchemy's per-row processing costs more than the insert itself.
-        # Values are stored as SQLAlchemy stores them on SQLite: dates ISO text, booleans 0/1.
-        columns = list(records[0])
         placeholders = ", ".join("?" for _ in columns)
-        driver = conn.connection.driver_connection
-        driver.executemany(
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",
-            ([_sqlite_value(record[c]) for c in columns] for record in records),
-        )
+        driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
     return ids
-
-
-def _sqlite_value(value):
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
