@@ -18,7 +18,7 @@ from dasv.quarters import Quarter
 from dasv.report.build import TREND_QUARTERS, definitions, report_quarters, short
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
 from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable, Suppressed
-from dasv.report.statements import _movement
+from dasv.report.statements import movement
 from dasv.report.suppress import Grid, primary_marker, suppress_grid
 
 COUNTY = "county"
@@ -306,7 +306,7 @@ class SliceBuilder:
                          ("da_incidents", f"Police DA incidents in {name}")):  # fmt: skip
             now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
             if isinstance(now, int) and isinstance(before, int):
-                lines.append(_movement(label, now, before))
+                lines.append(movement(label, now, before))
         return [line for line in lines if line]
 
     def metrics(self, name: str) -> dict:

@@ -15,7 +15,8 @@ ENGAGEMENT_JUMP_POINTS = 30
 SMALL_DENOMINATOR = 5
 
 
-def _movement(label: str, now: int, before: int) -> str | None:
+def movement(label: str, now: int, before: int) -> str | None:
+    """``IDVA referrals fell 8%, from 516 to 476.`` (None when both are zero)."""
     if before == 0 and now == 0:
         return None
     if now == before:
@@ -31,11 +32,11 @@ def draft_statements(now, before, labels: dict[str, str]) -> list[str]:
     """Plain factual sentences comparing this quarter with the last (e.g. 'IDVA referrals fell 8%, from 516 to 476.')."""
     t_now, t_before = now.idva_total, before.idva_total
     lines = [
-        _movement("IDVA referrals", t_now.total_referrals, t_before.total_referrals),
-        _movement("Referrals meeting the criteria", t_now.criteria_met, t_before.criteria_met),
-        _movement("Repeat referrals", t_now.repeats, t_before.repeats),
-        _movement("MARAC referrals", now.marac.referrals, before.marac.referrals),
-        _movement("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
+        movement("IDVA referrals", t_now.total_referrals, t_before.total_referrals),
+        movement("Referrals meeting the criteria", t_now.criteria_met, t_before.criteria_met),
+        movement("Repeat referrals", t_now.repeats, t_before.repeats),
+        movement("MARAC referrals", now.marac.referrals, before.marac.referrals),
+        movement("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
     ]
     e_now, e_before = (
         Rate(t_now.engaged, t_now.criteria_met).value(0),
@@ -54,14 +55,14 @@ def draft_statements(now, before, labels: dict[str, str]) -> list[str]:
                      f"({before.marac.awaiting_hearing:,} a quarter earlier).")  # fmt: skip
     if now.police["total"]["complete"] and before.police["total"]["complete"]:
         lines.append(
-            _movement(
+            movement(
                 "Police DA incidents",
                 now.police["total"]["da_incidents"],
                 before.police["total"]["da_incidents"],
             )
         )
         lines.append(
-            _movement(
+            movement(
                 "Police DA crimes", now.police["total"]["da_crimes"], before.police["total"]["da_crimes"]
             )
         )
@@ -74,7 +75,7 @@ def draft_statements(now, before, labels: dict[str, str]) -> list[str]:
             )
     if changes:
         _, area, n, b = max(changes)
-        lines.append(f"The largest change by area: {_movement(labels.get(area, area) + ' referrals', n, b)}")
+        lines.append(f"The largest change by area: {movement(labels.get(area, area) + ' referrals', n, b)}")
     return [line for line in lines if line]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from tests.files import write_xlsx
 from tests.hostile.rawxlsx import write_raw_xlsx
 
 HEADER = ["Referral ID", "Client ID", "Referral Date", "District", "Criteria Met", "Engaged"]
@@ -37,15 +38,7 @@ class Case:
 
 
 def _xlsx(folder: Path, name: str, rows: list[list], sheet: str = "Referrals") -> Path:
-    path = folder / "idva" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
+    return write_xlsx(folder / "idva" / name, rows, sheet=sheet)
 
 
 def _bytes(folder: Path, name: str, data: bytes, sub: str = "idva") -> Path:
