@@ -111,18 +111,24 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
-def _report_outcomes(results, max_lines: int = 50) -> int:
+MAX_PROBLEM_LINES = 50
+
+
+def _print_refusal(export, tail: str = "") -> None:
+    """One line naming the file, then one line per problem (at most MAX_PROBLEM_LINES)."""
+    _err(f"REFUSED {export.path}: {export.problem_count} problem(s){tail}")
+    for problem in export.problems[:MAX_PROBLEM_LINES]:
+        _err(str(problem))
+    if export.problem_count > MAX_PROBLEM_LINES:
+        _err(f"... and {export.problem_count - MAX_PROBLEM_LINES} more problem(s) in {export.path}")
+
+
+def _report_outcomes(results) -> int:
     refused = 0
     for export, outcome in results:
         if outcome.status == "refused":
             refused += 1
-            _err(
-                f"REFUSED {export.path}: {export.problem_count} problem(s); nothing from this file was loaded"
-            )
-            for problem in export.problems[:max_lines]:
-                _err(str(problem))
-            if export.problem_count > max_lines:
-                _err(f"... and {export.problem_count - max_lines} more problem(s) in {export.path}")
+            _print_refusal(export, "; nothing from this file was loaded")
         else:
             typer.echo(f"{outcome.status:<8} {outcome.file}: {outcome.message}")
             for note, count in export.repairs.items():
@@ -178,11 +184,7 @@ def check(
         name = str(export.path)
         if export.refused:
             refused += 1
-            _err(f"REFUSED {name}: {export.problem_count} problem(s)")
-            for problem in export.problems[:50]:
-                _err(str(problem))
-            if export.problem_count > 50:
-                _err(f"... and {export.problem_count - 50} more")
+            _print_refusal(export)
             continue
         skipped = export.skipped_blank + export.skipped_total
         typer.echo(
