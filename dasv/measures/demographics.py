@@ -55,7 +55,7 @@ def demographics_by_area(conn: Connection, quarter_id: int) -> dict[str, dict]:
 EMPTY = {"male_victims": 0, "disability": 0, "aged_13_17": 0, "sexual_orientation": {}, "lgbt_total": 0}
 
 
-def demographics(conn: Connection, quarter_id: int, area: str | None = None) -> dict:
+def demographics(conn: Connection, quarter_id: int) -> dict:
     """Counts of the quarter's referrals: male victims, disabled, aged 13-17, and sexual orientation.
 
     ``sexual_orientation`` lists each LGBT+ category with referrals, and "Not asked";
@@ -63,8 +63,6 @@ def demographics(conn: Connection, quarter_id: int, area: str | None = None) -> 
     """
     r = IdvaReferral
     where = [r.quarter_id == quarter_id]
-    if area is not None:
-        where.append(r.area_id.in_(select(AreaDim.id).where(AreaDim.name == area)))
 
     def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

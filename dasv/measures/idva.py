@@ -137,8 +137,8 @@ def counts_by_report_row(
     """(quarter id, row label) -> counts for each configured report row.
 
     A referral with two specialisms counts in every row whose filter it matches.
-    ``area`` restricts every row to one area; ``by_area`` keys the result
-    (quarter id, row label, area name) instead, for all areas in one query per row.
+    ``by_area`` keys the result (quarter id, row label, area name) instead, for all
+    areas in one query per row.
     """
     out: dict[tuple, IdvaCounts] = {}
     quarter_ids = list(quarter_ids)
@@ -148,8 +148,6 @@ def counts_by_report_row(
         conditions = [r.quarter_id.in_(quarter_ids), SpecialismDim.name == row.specialism]
         if row.areas is not None:
             conditions.append(AreaDim.name.in_(row.areas))
-        if area is not None:
-            conditions.append(AreaDim.name == area)
         if row.exclude_route:
             conditions.append(or_(r.route.is_(None), r.route != row.exclude_route))
         keys = (r.quarter_id, AreaDim.name) if by_area else (r.quarter_id,)

@@ -100,12 +100,6 @@ class MaracCounts:
         }
 
 
-def _area_filter(m, area: str | None):
-    if area is None:
-        return True
-    return m.area_id.in_(select(AreaDim.id).where(AreaDim.name == area))
-
-
 def marac_counts_by_area(conn: Connection, quarter: Quarter) -> dict[str, MaracCounts]:
     """The quarter's MARAC measures for every area, in two grouped queries."""
     m = aliased(MaracCase)
@@ -149,8 +143,8 @@ def _medians_by_area(conn: Connection, quarter: Quarter) -> dict[str, float]:
     return {name: round(float(v), 1) for name, v in rows}
 
 
-def marac_counts(conn: Connection, quarter: Quarter, area: str | None = None) -> MaracCounts:
-    """The quarter's MARAC measures (county, or one area)."""
+def marac_counts(conn: Connection, quarter: Quarter) -> MaracCounts:
+    """The quarter's MARAC measures, county-wide (per area: :func:`marac_counts_by_area`)."""
     m = aliased(MaracCase)
     start, end = quarter.start.toordinal(), quarter.end.toordinal()
     heard = and_(m.hearing_day >= start, m.hearing_day <= end)
@@ -160,18 +154,18 @@ def marac_counts(conn: Connection, quarter: Quarter, area: str | None = None) ->
             _count_if(heard),
             _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
             _count_if(and_(heard, repeat_expression(m))),
-        ).where(_area_filter(m, area))
+        )
     ).one()
     return MaracCounts(
         int(referrals),
         int(cases_heard),
         int(awaiting),
         int(repeats),
-        median_days_to_hearing(conn, quarter, area),
+        median_days_to_hearing(conn, quarter),
     )
 
 
-def median_days_to_hearing(conn: Connection, quarter: Quarter, area: str | None = None) -> float | None:
+def median_days_to_hearing(conn: Connection, quarter: Quarter) -> float | None:
     """Median days from referral to hearing of the cases heard in the quarter (window functions)."""
     m = aliased(MaracCase)
     start, end = quarter.start.toordinal(), quarter.end.toordinal()
@@ -182,7 +176,7 @@ def median_days_to_hearing(conn: Connection, quarter: Quarter, area: str | None 
             func.row_number().over(order_by=days).label("rn"),
             func.count().over().label("n"),
         )
-        .where(m.hearing_day >= start, m.hearing_day <= end, _area_filter(m, area))
+        .where(m.hearing_day >= start, m.hearing_day <= end)
         .subquery()
     )
     value = conn.scalar(
@@ -192,7 +186,7 @@ def median_days_to_hearing(conn: Connection, quarter: Quarter, area: str | None 
 
 
 def rolling_year(
-    conn: Connection, quarter: Quarter, female_16_plus: int | None, area: str | None = None
+    conn: Connection, quarter: Quarter, female_16_plus: int | None
 ) -> dict:
     """SafeLives-style figures for the twelve months ending with the quarter (cases heard).
 
@@ -213,7 +207,7 @@ def rolling_year(
             _count_if(m.sexual_orientation.in_(LGBT)),
             _count_if(m.ethnic_group.in_(MINORITY_GROUPS)),
             _count_if(and_(m.age >= 16, m.age <= 17)),
-        ).where(m.hearing_day >= start, m.hearing_day <= end, _area_filter(m, area))
+        ).where(m.hearing_day >= start, m.hearing_day <= end)
     ).one()
     heard = int(heard)
     return {

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
-from dasv.measures.demographics import EMPTY, LGBT_CATEGORIES, NOT_ASKED, demographics, demographics_by_area
+from dasv.measures.demographics import EMPTY, LGBT_CATEGORIES, NOT_ASKED, demographics_by_area
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
-from dasv.measures.marac import MaracCounts, marac_counts, marac_counts_by_area, median_days_to_hearing
+from dasv.measures.marac import MaracCounts, marac_counts_by_area, median_days_to_hearing
 from dasv.measures.police import police_measures
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
@@ -35,33 +35,9 @@ class QuarterData:
         return sum(self.idva_by_area.values(), IdvaCounts())
 
 
-def gather(
-    conn: Connection, deployment: Deployment, quarters: list[Quarter], area: str | None = None
-) -> dict[Quarter, QuarterData]:
-    """Measures for each quarter; ``area`` restricts everything to one area."""
-    ids = [quarter_id(q) for q in quarters]
-    by_area = counts_by_quarter_area(conn, ids)
-    rows = counts_by_report_row(conn, deployment.report_rows, ids, area=area)
-    out = {}
-    for q in quarters:
-        qid = quarter_id(q)
-        areas = {a: c for (i, a), c in by_area.items() if i == qid and (area is None or a == area)}
-        police = police_measures(conn, deployment, q)
-        if area is not None:
-            district = police["by_area"].get(area)
-            police = {
-                "total": {**police["total"], **(district or {})},
-                "by_area": {area: district} if district else {},
-            }
-        out[q] = QuarterData(
-            quarter=q,
-            idva_by_area=areas,
-            idva_rows={row.label: rows.get((qid, row.label), IdvaCounts()) for row in deployment.report_rows},
-            marac=marac_counts(conn, q, area),
-            police=police,
-            demographics=demographics(conn, qid, area),
-        )
-    return out
+def gather(conn: Connection, deployment: Deployment, quarters: list[Quarter]) -> dict[Quarter, QuarterData]:
+    """The county's measures for each quarter (added up from the grouped per-area queries)."""
+    return gather_by_area(conn, deployment, quarters, with_county=True)["county"]
 
 
 def gather_by_area(
