@@ -183,9 +183,7 @@ def _choose(
                 best = (near, sheets[i], spec)
     expected_cols = "; ".join(f"{s.title}: {', '.join(c.name for c in s.required)}" for s in specs)
     if best is None:
-        if all(
-            not any(_cell_text(c) for _, cells in first_rows(i) for c in cells) for i in range(len(sheets))
-        ):
+        if all(all(_blank(c) for _, cells in first_rows(i) for c in cells) for i in range(len(sheets))):
             raise FileRefused("the file is empty", f"a header row naming {expected_cols}")
         raise FileRefused(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows",
@@ -200,12 +198,6 @@ def _choose(
         f"(or their aliases; see loaders/columns.yaml)",
         sheet=sheet.name,
     )
-
-
-def _cell_text(cell: object) -> str:
-    if cell is None:
-        return ""
-    return cell.strip() if isinstance(cell, str) else str(cell)
 
 
 def _blank(cell: object) -> bool:

@@ -37,6 +37,15 @@ ZEBRA = colors.HexColor("#F2F4F7")
 CURRENT = colors.HexColor("#E3ECF6")
 
 _base = getSampleStyleSheet()
+# header cells: white bold on navy; the right-aligned and centred forms differ only in alignment
+HEAD = ParagraphStyle(
+    "head_left",
+    parent=_base["BodyText"],
+    fontSize=7.5,
+    leading=9,
+    fontName="Helvetica-Bold",
+    textColor=colors.white,
+)
 STYLES = {
     "title": ParagraphStyle(
         "title", parent=_base["Title"], fontSize=20, leading=24, alignment=0, textColor=NAVY
@@ -62,32 +71,9 @@ STYLES = {
     "cell_bold": ParagraphStyle(
         "cell_bold", parent=_base["BodyText"], fontSize=7.5, leading=9, fontName="Helvetica-Bold"
     ),
-    "head": ParagraphStyle(
-        "head",
-        parent=_base["BodyText"],
-        fontSize=7.5,
-        leading=9,
-        fontName="Helvetica-Bold",
-        textColor=colors.white,
-        alignment=TA_RIGHT,
-    ),  # fmt: skip
-    "head_group": ParagraphStyle(
-        "head_group",
-        parent=_base["BodyText"],
-        fontSize=7.5,
-        leading=9,
-        fontName="Helvetica-Bold",
-        textColor=colors.white,
-        alignment=TA_CENTER,
-    ),  # fmt: skip
-    "head_left": ParagraphStyle(
-        "head_left",
-        parent=_base["BodyText"],
-        fontSize=7.5,
-        leading=9,
-        fontName="Helvetica-Bold",
-        textColor=colors.white,
-    ),  # fmt: skip
+    "head_left": HEAD,
+    "head": ParagraphStyle("head", parent=HEAD, alignment=TA_RIGHT),
+    "head_group": ParagraphStyle("head_group", parent=HEAD, alignment=TA_CENTER),
 }
 
 

@@ -185,9 +185,7 @@ def median_days_to_hearing(conn: Connection, quarter: Quarter) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def rolling_year(
-    conn: Connection, quarter: Quarter, female_16_plus: int | None
-) -> dict:
+def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None) -> dict:
     """SafeLives-style figures for the twelve months ending with the quarter (cases heard).
 
     Rates: cases heard per 10,000 women aged 16+; percentages of cases heard that are

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import xlsxwriter
@@ -97,7 +97,7 @@ def write_idva_xlsx(
         sheet.write_string(r, 0, f"N{first_id + r:09d}")
         sheet.write_string(r, 1, f"P{rng.randrange(clients * 4):08d}")
         sheet.write_datetime(
-            r, 2, _as_datetime(q.start + timedelta(days=rng.randrange(_days(q)))), date_format
+            r, 2, datetime.combine(q.start + timedelta(days=rng.randrange(_days(q))), time()), date_format
         )
         sheet.write_string(r, 3, rng.choice(names) if rng.random() > 0.02 else "OOA")
         sheet.write_string(r, 4, "Y" if criteria else "N")
@@ -112,12 +112,6 @@ def write_idva_xlsx(
         sheet.write_string(r, 13, rng.choice(ORIENTATIONS))
     workbook.close()
     return path
-
-
-def _as_datetime(day: date):
-    from datetime import datetime
-
-    return datetime(day.year, day.month, day.day)
 
 
 def _write_csv(path: Path, header: list[str], rows) -> Path:
