@@ -130,7 +130,8 @@ def _report_outcomes(results) -> int:
             refused += 1
             _print_refusal(export, "; nothing from this file was loaded")
         else:
-            typer.echo(f"{outcome.status:<8} {outcome.file}: {outcome.message}")
+            hint = "; use --reload to load it again" if outcome.status == "skipped" else ""
+            typer.echo(f"{outcome.status:<8} {outcome.file}: {outcome.message}{hint}")
             for note, count in export.repairs.items():
                 typer.echo(f"         repaired {count} row(s): {note}")
     return refused

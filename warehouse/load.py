@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from dasv.config import Deployment
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter, month_label
 from loaders import Export
 from loaders.spec import vocabularies
+from warehouse.db import WarehouseError
 from warehouse.models import (
     AreaDim,
     IdvaReferral,
@@ -161,12 +163,47 @@ def load_export(
 
     Raises:
         KeyMismatchError: the warehouse belongs to another pseudonym key.
+        WarehouseError: the database failed during the load (connection cut, server gone,
+            disk full); the transaction was rolled back, so nothing of the file is in it.
     """
     name = file_name or export.path.name
     outcome = LoadOutcome("refused", name, export.source, rows_read=export.rows_read)
     if export.refused:
         outcome.message = f"refused: {export.problem_count} problem(s); nothing loaded"
         return outcome
+    try:
+        return _load(engine, export, pseudonymiser, deployment, reload, name, outcome)
+    except (DBAPIError, *_driver_errors()) as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise WarehouseError(
+            f"{name}: the warehouse failed during the load ({cause[0] if cause else type(exc).__name__}); "
+            "the transaction was rolled back, so nothing from it was loaded"
+        ) from exc
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The database drivers' own errors (COPY and executemany use the driver directly)."""
+    import sqlite3
+
+    errors: list[type[Exception]] = [sqlite3.Error]
+    try:
+        import psycopg
+
+        errors.append(psycopg.Error)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
+
+def _load(
+    engine: Engine,
+    export: Export,
+    pseudonymiser: Pseudonymiser,
+    deployment: Deployment,
+    reload: bool,
+    name: str,
+    outcome: LoadOutcome,
+) -> LoadOutcome:
     coverage = coverage_of(export)
     with engine.begin() as conn:
         lock_warehouse(conn)
@@ -182,7 +219,7 @@ def load_export(
         if already and not reload:
             outcome.status, outcome.batch_id = "skipped", already.id
             outcome.message = (
-                f"already loaded as batch {already.id} (same checksum); use --reload to load it again"
+                f"already loaded as batch {already.id} (same SHA-256), so nothing changed"
             )
             return outcome
         dims = ensure_dimensions(conn, deployment, {q for q, _ in coverage.values()})

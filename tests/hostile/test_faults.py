@@ -8,8 +8,8 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -75,32 +75,105 @@ def url(request, tmp_path):
     return POSTGRES_URL
 
 
-def test_sigkill_at_random_points_never_half_loads(url, tmp_path):
+class HeldSqliteRead:
+    """A read transaction on a SQLite warehouse: a writer may start and write, but cannot commit.
+
+    In rollback-journal mode the load takes RESERVED and writes into its page cache (the
+    ``-journal`` file appears at its first change); to spill or commit it needs EXCLUSIVE,
+    which waits for this SHARED lock. So while this is held, a load that has begun writing is
+    provably mid-transaction.
+    """
+
+    def __init__(self, path: Path):
+        import sqlite3
+
+        self.journal = path.with_name(path.name + "-journal")
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("BEGIN")
+        self.conn.execute("SELECT count(*) FROM load_batch").fetchall()
+
+    def release(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+
+class HeldPostgresLock:
+    """A SHARE lock on one table, held in its own transaction: a load reaching that table waits."""
+
+    def __init__(self, url: str, table: str):
+        self.engine = open_warehouse(url)
+        self.conn = self.engine.connect()
+        self.conn.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))  # our own table names only
+
+    def waiting_load(self) -> tuple[int, str] | None:
+        """(pid, query) of a backend of this database blocked on a lock, if any."""
+        self.conn.execute(text("SELECT pg_stat_clear_snapshot()"))  # a fresh view inside our transaction
+        row = self.conn.execute(
+            text("SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")
+        ).first()  # fmt: skip
+        return (row.pid, row.query) if row else None
+
+    def release(self) -> None:
+        self.conn.rollback()
+        self.conn.close()
+        self.engine.dispose()
+
+
+def wait_until(condition, what: str, process: subprocess.Popen, timeout: float = 60):
+    """Poll ``condition`` until it returns something true; fail if the process ends first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        if process.poll() is not None:
+            out, err = process.communicate()
+            raise AssertionError(f"the load ended before {what}: {process.returncode} {out!r} {err!r}")
+        time.sleep(0.005)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# Tables a reload touches, in the order it reaches them: a lock on one stops the load there,
+# after its batch row and earlier changes are written (PostgreSQL trials pick one at random).
+POSTGRES_STOPS = ("idva_referral_specialism", "idva_referral", "load_coverage")
+
+
+def test_sigkill_mid_transaction_never_half_loads(url, tmp_path):
+    """Every trial kills a load known to be inside its transaction, at a random moment there."""
     env = {**os.environ, "DASV_DATABASE_URL": url}
     base = big_export(tmp_path / "idva" / "q2.csv", 500, start=900_000, day="03/07/2025")
     big = big_export(tmp_path / "idva" / "q3.csv", ROWS)
     assert dasv("load", str(base), env=env).wait() == 0
-    started = time.perf_counter()
     first = dasv("load", str(big), env=env)
     assert first.wait() == 0, first.stderr.read()
-    duration = time.perf_counter() - started
     expected = {20252: 500, 20253: ROWS}
     assert consistent(url) == expected
     rng = random.Random(2526)
-    kills = 0
+    stops: list[str] = []
     for _ in range(KILL_TRIALS):
+        if url.startswith("sqlite"):
+            held = HeldSqliteRead(Path(url.removeprefix("sqlite:///")))
+            stop, reached = "sqlite journal", held.journal.exists
+        else:
+            stop = rng.choice(POSTGRES_STOPS)
+            held = HeldPostgresLock(url, stop)
+            reached = held.waiting_load
         process = dasv("load", str(big), "--reload", env=env)
-        time.sleep(rng.uniform(0.1, duration * 1.05))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
-        assert consistent(url) == expected  # the file fully loaded, or the earlier load intact
+        try:
+            wait_until(reached, f"the load reached {stop}", process)
+            stops.append(stop)
+            time.sleep(rng.uniform(0, 0.3))  # a random moment inside the open transaction
+            assert process.poll() is None, "the load cannot have committed while the lock is held"
+        finally:
+            process.kill()
+            process.wait()
+            held.release()
+        assert consistent(url) == expected  # the earlier load intact, nothing of the killed one
     finish = dasv("load", str(big), "--reload", env=env)
     assert finish.wait() == 0
     assert consistent(url) == expected
-    assert kills >= KILL_TRIALS // 2, f"only {kills} of {KILL_TRIALS} trials were killed mid-run"
-    print(f"{url.split(':')[0]}: {KILL_TRIALS} trials, {kills} killed mid-run, load takes {duration:.1f}s")
+    print(f"{url.split(':')[0]}: {KILL_TRIALS} loads killed mid-transaction; stops {Counter(stops)}")
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs DASV_TEST_POSTGRES_URL (set by .ci/run)")
@@ -124,36 +197,31 @@ def test_ten_concurrent_reruns_on_postgresql_load_exactly_once(tmp_path):
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs DASV_TEST_POSTGRES_URL (set by .ci/run)")
 def test_database_going_away_mid_load_leaves_nothing_half_written(tmp_path):
-    """Every connection of the load is cut while it runs: a clear error, and the warehouse as before."""
+    """The load's connection is cut after its referrals are written, before it commits.
+
+    The base load is in another quarter, so the new file replaces nothing: the load runs
+    batch row, coverage, COPY of 20,000 referrals, then the COPY of their specialisms, where
+    our lock stops it. The cut is made only once the server shows that COPY waiting.
+    """
     reset_postgres(POSTGRES_URL)
     env = {**os.environ, "DASV_DATABASE_URL": POSTGRES_URL}
-    base = big_export(tmp_path / "idva" / "q3.csv", 2000)
+    base = big_export(tmp_path / "idva" / "q2.csv", 2000, day="03/07/2025")
     assert dasv("load", str(base), env=env).wait() == 0
-    big = big_export(tmp_path / "idva" / "q3b.csv", ROWS, start=50_000)
-    admin = open_warehouse(POSTGRES_URL)
-    database = admin.url.database
-    stop = threading.Event()
-
-    def cut_connections():
-        while not stop.is_set():
-            with admin.connect() as conn:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE datname = :db AND pid <> pg_backend_pid() AND state <> 'idle'"), {"db": database})  # fmt: skip
-                conn.commit()
-            time.sleep(0.05)
-
-    cutter = threading.Thread(target=cut_connections)
+    big = big_export(tmp_path / "idva" / "q3.csv", ROWS, start=50_000)
+    held = HeldPostgresLock(POSTGRES_URL, "idva_referral_specialism")
     process = dasv("load", str(big), env=env)
-    time.sleep(1.2)  # let it start reading the file
-    cutter.start()
+    try:
+        pid, query = wait_until(held.waiting_load, "the load reached its last COPY", process)
+        assert query.startswith("COPY idva_referral_specialism"), query  # the referrals are written
+        held.conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        held.release()
     out, err = process.communicate(timeout=120)
-    stop.set()
-    cutter.join()
-    admin.dispose()
     stderr = err.decode()
     assert process.returncode == 1, (out, stderr)
     assert "Traceback" not in stderr and stderr.startswith("dasv: ")
-    assert consistent(POSTGRES_URL) == {20253: 2000}
+    assert "q3.csv" in stderr and "nothing from it was loaded" in stderr, stderr
+    assert consistent(POSTGRES_URL) == {20252: 2000}
 
 
 def test_unwritable_output_folder_fails_the_render_clearly(tmp_path):

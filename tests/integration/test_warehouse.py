@@ -233,7 +233,19 @@ def test_database_level_lock_serialises_loads(engine, warehouse_url, tmp_path, d
             target=lambda: done.append(load_export(engine, export, pseudonymiser, deployment))
         )
         worker.start()
-        time.sleep(1.0)
-        assert not done  # waiting for our transaction
+        if engine.dialect.name == "postgresql":
+            # wait until the server shows the second load queued on the advisory lock
+            with engine.connect() as observer:
+                deadline = time.monotonic() + 30
+                while not observer.scalar(
+                    text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                ):
+                    observer.rollback()  # a fresh snapshot each time
+                    assert time.monotonic() < deadline, "the second load never queued on the lock"
+                    time.sleep(0.01)
+        else:
+            # SQLite shows no queue; whenever we look, the load cannot have finished while we hold the lock
+            worker.join(0.5)
+        assert not done and worker.is_alive()  # waiting for our transaction
     worker.join(30)
     assert done and done[0].status == "loaded"
