@@ -370,10 +370,10 @@ def demo(
     ),
 ) -> None:
     """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice."""
-    from dasv.measures.document import metrics_document
-    from dasv.measures.present import headline_text
     from dasv.pipeline import load_files, render_quarter
+    from dasv.report.build import build_headline
     from dasv.sample.write import write_sample_inbox
+    from report_templates.text import render_text
 
     c = ctx()
     inbox = out / "inbox"
@@ -391,11 +391,10 @@ def demo(
         raise typer.Exit(1)
     q3 = Quarter.parse("2025-26 Q3")
     with engine.connect() as conn:
-        current = metrics_document(conn, c.deployment, q3)
-        previous = metrics_document(conn, c.deployment, q3.previous())
+        headline = build_headline(conn, c.deployment, q3)
     typer.echo("")
     typer.echo(f"{q3.label} ({q3.months_label})")
-    typer.echo(headline_text(current, previous))
+    typer.echo(render_text(headline))
     typer.echo("")
     typer.echo("Rendering the report, its companions and every district slice ...")
     outputs = render_quarter(engine, c.deployment, q3, out / "out", commentary_dir=inbox / "commentary")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -131,3 +131,15 @@ class Quarter:
 def month_label(month: date) -> str:
     """``2025-10`` for a month's first day."""
     return f"{month.year:04d}-{month.month:02d}"
+
+
+def in_london(moment: datetime) -> datetime:
+    """A moment in Europe/London time (a naive value is taken as UTC, as the warehouse stores it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LONDON)
+
+
+def london_time(moment: datetime, seconds: bool = False) -> str:
+    """How a person reads a time: ``26 November 2026 07:12 GMT`` (BST in summer)."""
+    return in_london(moment).strftime("%d %B %Y %H:%M" + (":%S" if seconds else "") + " %Z")

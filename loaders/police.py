@@ -28,6 +28,13 @@ class PoliceRules(RowRules):
             report("month", f"{month:%B %Y} is before 1990", "a month from 1990 up to the current one")
         elif month > self.today.replace(day=1):
             report("month", f"{month:%B %Y} has not started yet", "a month up to the current one")
+        crimed, incidents = row.get("crimed_incidents"), row.get("da_incidents")
+        if crimed is not None and incidents is not None and crimed > incidents:
+            report(
+                "crimed_incidents",
+                f"{crimed:,} incidents crimed is more than the row's {incidents:,} DA incidents",
+                "at most the DA incidents of the same month and district",
+            )
         key = (month, area)
         if key in self.seen:
             report(

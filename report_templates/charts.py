@@ -6,6 +6,7 @@ Readable in greyscale: every series has its own dash pattern and marker, not onl
 from __future__ import annotations
 
 import math
+from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.legends import Legend
@@ -24,26 +25,32 @@ MARKERS = ["FilledCircle", "FilledSquare", "FilledTriangle", "FilledDiamond", "C
            "Triangle", "Diamond", "Cross"]  # fmt: skip
 
 
-def draw_chart(chart: Chart, width: float = 720, height: float = 230) -> Drawing:
-    """A line chart with a title, axis label and legend."""
+def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
+    """A line chart with a title, axis label and legend; ``font`` is the smallest text size."""
     drawing = Drawing(width, height)
-    drawing.add(String(0, height - 14, chart.title, fontName="Helvetica-Bold", fontSize=11))
-    plot = HorizontalLineChart()
-    plot.x, plot.y = 45, 35
-    plot.width, plot.height = width - 300, height - 75
+    drawing.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
     names = list(chart.series)
+    if not chart.categories or not any(v is not None for n in names for v in chart.series[n]):
+        message = (
+            f"No figures for {chart.categories[0] if len(chart.categories) == 1 else 'these quarters'} yet."
+        )
+        drawing.add(String(font * 6, height / 2, message, fontName="Helvetica", fontSize=font * 1.2))
+        return drawing
+    plot = HorizontalLineChart()
+    plot.x, plot.y = font * 6, font * 4.7
+    plot.width, plot.height = width - 300 - font * 8, height - font * 10
     plot.data = [[v if v is not None else None for v in chart.series[n]] for n in names]
     plot.categoryAxis.categoryNames = chart.categories
-    plot.categoryAxis.labels.fontSize = 7
+    plot.categoryAxis.labels.fontSize = font
     plot.categoryAxis.labels.angle = 0 if len(chart.categories) <= 6 else 20
     plot.categoryAxis.labels.boxAnchor = "n" if len(chart.categories) <= 6 else "ne"
     values = [v for n in names for v in chart.series[n] if v is not None]
-    top = max(values, default=1) or 1
+    top = max(values, default=0) or 1  # an empty or all-zero chart still gets an axis
     plot.valueAxis.valueMin = 0
     step = _nice_step(top)
     plot.valueAxis.valueMax = step * math.ceil(top / step)
     plot.valueAxis.valueStep = step
-    plot.valueAxis.labels.fontSize = 7
+    plot.valueAxis.labels.fontSize = font
     plot.valueAxis.visibleGrid = True
     plot.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
     plot.joinedLines = True
@@ -60,14 +67,14 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230) -> Drawing
         line.symbol = marker
         line.name = names[i]
     drawing.add(plot)
-    label = Group(String(0, 0, chart.y_label, fontName="Helvetica", fontSize=8, textAnchor="middle"))
-    label.transform = (0, 1, -1, 0, 10, plot.y + plot.height / 2)  # rotated a quarter turn
+    label = Group(String(0, 0, chart.y_label, fontName="Helvetica", fontSize=font, textAnchor="middle"))
+    label.transform = (0, 1, -1, 0, font * 1.3, plot.y + plot.height / 2)  # rotated a quarter turn
     drawing.add(label)
     legend = Legend()
     legend.x, legend.y = plot.x + plot.width + 20, height - 30
-    legend.fontSize = 8
+    legend.fontSize = font
     legend.dx, legend.dy = 16, 6
-    legend.deltay = 11
+    legend.deltay = font * 1.45
     legend.alignment = "right"
     legend.subCols.minWidth = 200
     legend.colorNamePairs = Auto(obj=plot)  # swatches drawn with each line's dash and marker
@@ -84,7 +91,15 @@ def _nice_step(value: float, ticks: int = 5) -> float:
     return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
 
 
+SANS = "Arial, Helvetica, 'Liberation Sans', sans-serif"
+
+
 def chart_svg(chart: Chart) -> str:
-    """The chart as an SVG document (for the HTML report)."""
-    svg = renderSVG.drawToString(draw_chart(chart))
-    return svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
+    """The chart as an SVG document for the HTML report: text at least 12 px, in a sans-serif font."""
+    svg = renderSVG.drawToString(draw_chart(chart, width=900, height=360, font=12))
+    svg = svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
+    svg = svg.replace("font-family: Helvetica-Bold", f"font-family: {SANS}; font-weight: bold")
+    svg = svg.replace("font-family: Helvetica", f"font-family: {SANS}")
+    return svg.replace("<title>...</title>", f"<title>{escape(chart.title)}</title>", 1).replace(
+        "<desc>...</desc>", f"<desc>{escape(chart.description)}</desc>", 1
+    )

@@ -1,4 +1,9 @@
-"""One CSV per report table: one header row, numbers as numbers, safe against formula injection."""
+"""One CSV per report table: one header row, numbers as numbers, safe against formula injection.
+
+Numbers are written as plain numbers (a change splits into ``change``, ``change_pct`` and
+``change_points``), so no numeric cell needs a guard; text that a spreadsheet would read
+as a formula gets a leading apostrophe (:func:`dasv.safe_text.safe_cell`).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,24 @@ from dasv.report.model import ReportTable, data_value
 from dasv.safe_text import safe_cell
 
 
+def csv_value(cell) -> str:
+    """A data cell as CSV text: empty for nothing, numbers plain, text guarded."""
+    value = data_value(cell)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    return safe_cell(str(value))
+
+
 def render_csv(table: ReportTable, path: Path) -> Path:
     """Write one table. Suppressed cells keep their marker (``<5`` or ``[c]``); blanks are empty."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow([safe_cell(c.header) for c in table.columns])
-        for row in table.rows:
-            writer.writerow(["" if (v := data_value(cell)) is None else safe_cell(str(v)) for cell in row])
+        writer.writerow([safe_cell(h) for h in table.data_headers(machine=True)])
+        for row in table.data_rows():
+            writer.writerow([csv_value(cell) for cell in row])
     return path

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from dasv.quarters import london_time
 from dasv.report.model import Report, ReportTable
 from report_templates.charts import chart_svg
 
@@ -28,13 +30,18 @@ def render_html(report: Report, path: Path) -> Path:
     """Write the HTML report: semantic tables with captions and scopes, SVG charts with text alternatives."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
-    charts = [{"key": c.key, "title": c.title, "description": c.description, "svg": _svg_without_title(chart_svg(c))}
+    charts = [{"key": c.key, "title": c.title, "description": c.description, "src": svg_data_uri(chart_svg(c))}
               for c in report.charts]  # fmt: skip
-    html = template.render(report=report, charts=charts, groups=_groups)
+    html = template.render(report=report, charts=charts, groups=_groups, london_time=london_time)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
 
 
-def _svg_without_title(svg: str) -> str:
-    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+def svg_data_uri(svg: str) -> str:
+    """An SVG as an image source inside the page: the file stays one self-contained document.
+
+    As an image (with its text alternative) the chart's text is not part of the page's text,
+    so it is read once, from the alt text and the description under it.
+    """
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")

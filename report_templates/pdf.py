@@ -27,6 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from dasv.quarters import london_time
 from dasv.report.model import Report, ReportTable
 from report_templates.charts import draw_chart
 
@@ -148,7 +149,7 @@ def table_flowable(table: ReportTable, width: float) -> list:
     )
     caption = [_p(table.title, "h2")]
     after = [
-        _p(". ".join(t.rstrip(".") for t in filter(None, [table.source, *table.notes])) + ".", "small"),
+        _p(table.footnote(), "small"),
         Spacer(1, 6),
     ]
     # the caption keeps with the table; long tables then flow with repeated headers
@@ -182,7 +183,7 @@ def render_pdf(report: Report, path: Path) -> Path:
     ]
     files = ", ".join(sorted({s.file_name for s in report.sources})) or "no files"
     story.append(
-        _p(f"{report.partnership}. Produced {report.produced_at:%d %B %Y %H:%M} UTC from {files}.", "small")
+        _p(f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.", "small")
     )
     if report.suppressed:
         story.append(_p("Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and "
@@ -233,13 +234,13 @@ def _sources_table(report: Report, width: float) -> Table:
     rows = [
         [
             _cell_head(h, left=True)
-            for h in ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UTC)")
+            for h in ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
         ]
     ]
     for s in report.sources:
         rows.append([
             s.source, Paragraph(escape(s.file_name), STYLES["cell"]), Paragraph(escape(", ".join(s.periods)), STYLES["cell"]),
-            f"{s.rows_loaded:,}", f"{s.rows_skipped:,}", Paragraph(s.sha256, STYLES["cell"]), f"{s.loaded_at:%Y-%m-%d %H:%M}",
+            f"{s.rows_loaded:,}", f"{s.rows_skipped:,}", Paragraph(s.sha256, STYLES["cell"]), Paragraph(london_time(s.loaded_at), STYLES["cell"]),
         ])  # fmt: skip
     widths = [1.6 * cm, 6.5 * cm, 4.5 * cm, 1.4 * cm, 1.6 * cm, width - 18.9 * cm, 3.3 * cm]
     return Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", style=TableStyle([

@@ -13,12 +13,16 @@ import tempfile
 from pathlib import Path
 
 from dasv.errors import RenderError
+from dasv.measures.marac import DEFINITIONS as MARAC_DEFINITIONS
 from dasv.report.model import Report
 from dasv.safe_text import slug
 from report_templates.csv_out import render_csv
 from report_templates.html import render_html
 from report_templates.pdf import render_pdf
 from report_templates.xlsx import render_xlsx
+
+# the SafeLives return workbook holds MARAC figures only: it defines those, and the population
+MARAC_TERMS = {term for term, _ in MARAC_DEFINITIONS} | {"Population"}
 
 
 def output_stem(report: Report) -> str:
@@ -54,6 +58,7 @@ def render_outputs(report: Report, out_dir: Path) -> dict[str, Path]:
             made["marac_return"] = render_xlsx(
                 report, staging / f"{stem}-marac-return.xlsx", tables=safelives,
                 title=f"MARAC figures for the SafeLives return: twelve months to the end of {report.quarter}",
+                definitions=[d for d in report.definitions if d[0] in MARAC_TERMS],
             )  # fmt: skip
         final = {}
         for name, path in made.items():

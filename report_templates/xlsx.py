@@ -13,8 +13,8 @@ from pathlib import Path
 import gptables as gpt
 import pandas as pd
 
+from dasv.quarters import london_time
 from dasv.report.model import Rate, Report, ReportTable, Suppressed, data_value
-from dasv.safe_text import safe_cell
 
 SHORTHAND = {
     "[c]": "Confidential: a small count (1 to 4), or a value withheld so that a small count cannot be "
@@ -24,25 +24,31 @@ SHORTHAND = {
 }
 
 
+# Cells are written as values, never as formulas: xlsxwriter would otherwise turn text
+# starting "=" into a formula. With this, no text needs a visible guard apostrophe.
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False}
+
+
 def _cell(value, kind: str):
     if isinstance(value, Suppressed):
         return "[c]"
     if value is None:
-        return "[z]" if kind in ("pct", "rate") else "[x]"
+        return "[z]" if kind in ("pct", "rate", "number") else "[x]"
     if isinstance(value, Rate):
         number = value.value(places=1)
         return "[z]" if number is None else number
     out = data_value(value)
-    if isinstance(out, str):
+    if isinstance(out, str) and not any(ch.isalnum() for ch in out):
         # a cell of symbols only (the PDF's "–") is not allowed by the guidance: use the shorthand
-        return "[z]" if not any(ch.isalnum() for ch in out) else safe_cell(out)
+        return "[z]"
     return out
 
 
 def table_frame(table: ReportTable) -> pd.DataFrame:
-    """The table as a DataFrame: one header row, cells as numbers or shorthand."""
-    headers = _unique([safe_cell(c.header) for c in table.columns])
-    rows = [[_cell(v, c.kind) for v, c in zip(row, table.columns, strict=True)] for row in table.rows]
+    """The table as a DataFrame: one header row, cells as numbers (changes as their numbers) or shorthand."""
+    headers = _unique(table.data_headers())
+    kinds = table.data_kinds()
+    rows = [[_cell(v, k) for v, k in zip(row, kinds, strict=True)] for row in table.data_rows()]
     return pd.DataFrame(rows, columns=headers, dtype=object)
 
 
@@ -60,11 +66,20 @@ def _sheet_name(index: int, table: ReportTable) -> str:
 
 
 def render_xlsx(
-    report: Report, path: Path, tables: list[ReportTable] | None = None, title: str | None = None
+    report: Report,
+    path: Path,
+    tables: list[ReportTable] | None = None,
+    title: str | None = None,
+    definitions: list[tuple[str, str]] | None = None,
 ) -> Path:
-    """Write the workbook; ``tables`` defaults to every table of the report."""
+    """Write the workbook; ``tables`` defaults to every table of the report.
+
+    Args:
+        definitions: the definitions of what the workbook contains (default: the report's).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     tables = tables if tables is not None else report.all_tables
+    definitions = report.definitions if definitions is None else definitions
     sheets = {}
     for i, table in enumerate(tables, start=1):
         subtitles = [f"This worksheet contains one table. Period: {report.quarter}."]
@@ -80,14 +95,14 @@ def render_xlsx(
         )
     notes = pd.DataFrame(
         [[k, v] for k, v in SHORTHAND.items()]
-        + [[f"[note {i}]", text] for i, (_, text) in enumerate(report.definitions, 1)],
+        + [[f"[note {i}]", f"{term}: {text}"] for i, (term, text) in enumerate(definitions, 1)],
         columns=["Note number", "Note text"],
     )
     cover = gpt.Cover(
         title=title or f"{report.title}: {report.subtitle}" + (f" – {report.area}" if report.area else ""),
         intro=[
             f"{report.partnership}.",
-            f"Produced {report.produced_at:%d %B %Y %H:%M} UTC by dasv-reporting from the loaded exports; "
+            f"Produced {london_time(report.produced_at)} by dasv-reporting from the loaded exports; "
             "the PDF and HTML reports show the same tables.",
         ],
         about=[
@@ -98,7 +113,7 @@ def render_xlsx(
                 if report.suppressed
                 else "none; this county report is for the Board."
             ),
-            *[f"{term}: {text}" for term, text in report.definitions],
+            *[f"{term}: {text}" for term, text in definitions],
         ],
         contact=[report.author or report.partnership],
     )
@@ -107,5 +122,6 @@ def render_xlsx(
         gpt.write_workbook(
             filename=str(path), sheets=sheets, cover=cover, notes_table=notes,
             contentsheet_options={"additional_elements": ["subtitles", "source"]},
+            workbook_options=WORKBOOK_OPTIONS,
         )  # fmt: skip
     return path

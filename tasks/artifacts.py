@@ -6,9 +6,9 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from dasv.measures.document import metrics_document
-from dasv.measures.present import headline_rows
 from dasv.quarters import Quarter
+from dasv.report.build import build_headline
+from report_templates.text import table_records
 from tasks.common import current_deployment, engine
 
 
@@ -38,21 +38,11 @@ def publish_validation(quarter: str, files: list[dict]) -> None:
 
 @task(name="publish-headline-table", cache_policy=NO_CACHE)
 def publish_headline(quarter: str) -> list[dict]:
-    """The headline measures with the change from last quarter."""
+    """The headline table of the report, each cell printed exactly as the PDF prints it."""
     q = Quarter.parse(quarter)
     with engine().connect() as conn:
-        now = metrics_document(conn, current_deployment(), q)
-        before = metrics_document(conn, current_deployment(), q.previous())
-    rows = [
-        {
-            "measure": label,
-            q.label: "–" if a is None else a,
-            q.previous().label: "–" if b is None else b,
-            "change": change,
-        }
-        for label, a, b, change in headline_rows(now, before)
-    ]
-    create_table_artifact(rows, key=artifact_key("headline", q), description=f"Headline measures, {q.label}")
+        rows = table_records(build_headline(conn, current_deployment(), q))
+    create_table_artifact(rows, key=artifact_key("headline", q), description=f"Headline figures, {q.label}")
     return rows
 
 

@@ -40,3 +40,10 @@ def write_csv(path: Path, rows: list[list], encoding: str = "utf-8") -> Path:
 def idva_rows(n: int = 3, start: int = 1, day: str = "03/10/2025", district: str = "Fenland") -> list[list]:
     """``n`` plain valid IDVA rows."""
     return [[f"R{i}", f"C{i}", day, district, "Y", "Y"] for i in range(start, start + n)]
+
+
+def sample_fact_counts() -> tuple[int, int, int]:
+    """(IDVA referrals, MARAC cases, police months) the sample inbox holds."""
+    from dasv.sample.generate import idva_referrals, marac_cases, police_counts
+
+    return len(idva_referrals()), len(marac_cases()), len(police_counts())

@@ -218,9 +218,7 @@ def _load(
         ).first()
         if already and not reload:
             outcome.status, outcome.batch_id = "skipped", already.id
-            outcome.message = (
-                f"already loaded as batch {already.id} (same SHA-256), so nothing changed"
-            )
+            outcome.message = f"already loaded as batch {already.id} (same SHA-256), so nothing changed"
             return outcome
         dims = ensure_dimensions(conn, deployment, {q for q, _ in coverage.values()})
         batch_id = conn.execute(
@@ -259,10 +257,19 @@ def _load(
             conn.execute(text(f"ANALYZE {FACT_TABLES[export.source].__tablename__}"))
     outcome.periods = list(coverage)
     replaced = sum(outcome.replaced.values())
-    outcome.message = f"loaded {outcome.rows_loaded} rows as batch {batch_id} ({', '.join(coverage)})" + (
-        f"; replaced {replaced} rows loaded earlier" if replaced else ""
+    outcome.message = (
+        f"loaded {outcome.rows_loaded} rows as batch {batch_id} ({periods_text(list(coverage))})"
+        + (f"; replaced {replaced} rows loaded earlier" if replaced else "")
     )
     return outcome
+
+
+def periods_text(periods: list[str]) -> str:
+    """``2025-26 Q1, 2025-26 Q2`` or, for many, ``2021-10 to 2025-03: 42 months``."""
+    if len(periods) <= 6:
+        return ", ".join(periods)
+    unit = "months" if "Q" not in periods[0] else "quarters"
+    return f"{periods[0]} to {periods[-1]}: {len(periods)} {unit}"
 
 
 def _replace_periods(conn: Connection, source: str, coverage: dict, batch_id: int) -> dict[str, int]:
@@ -348,9 +355,18 @@ def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, p
 
     rows = export.rows
     if export.source == "police":
-        columns = ("batch_id", "month", "area_id", "quarter_id", "da_incidents", "da_crimes")
+        columns = (
+            "batch_id",
+            "month",
+            "area_id",
+            "quarter_id",
+            "da_incidents",
+            "da_crimes",
+            "crimed_incidents",
+        )
         bulk_insert(conn, PoliceMonth, columns, [
-            (batch_id, day_text(r["month"]), areas[r["area"]], quarter_id_of(r["month"]), r["da_incidents"], r["da_crimes"])
+            (batch_id, day_text(r["month"]), areas[r["area"]], quarter_id_of(r["month"]), r["da_incidents"],
+             r["da_crimes"], r.get("crimed_incidents"))
             for r in rows
         ])  # fmt: skip
         return

@@ -177,5 +177,7 @@ class PoliceMonth(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     da_incidents: Mapped[int] = mapped_column(Integer)
     da_crimes: Mapped[int] = mapped_column(Integer)
+    # of the incidents, those that resulted in a crime; NULL when the export has no such column
+    crimed_incidents: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("month", "area_id", name="uq_police_month_area"),)

@@ -47,11 +47,31 @@ class Population(BaseModel):
 
 
 class PopulationTable(BaseModel):
-    """Populations by area, with the year and source the report states."""
+    """Populations by area, with the year and source the report states.
+
+    ``by_area`` is the base year's table; ``estimates`` adds later years (ONS mid-year
+    estimates), so a rate uses the estimate of the year its period ends in.
+    """
 
     year: str
     source: str
     by_area: dict[str, Population] = Field(default_factory=dict)
+    estimates: dict[str, dict[str, Population]] = Field(default_factory=dict)
+    estimates_source: str | None = None
+
+    def for_year(self, year: int) -> PopulationTable:
+        """The table of ``year``, or of the latest earlier year held (the earliest if none is earlier)."""
+        tables = {int(self.year): self.by_area, **{int(y): t for y, t in self.estimates.items()}}
+        chosen = max((y for y in tables if y <= year), default=min(tables))
+        if chosen == int(self.year):
+            return PopulationTable(year=self.year, source=self.source, by_area=self.by_area)
+        return PopulationTable(
+            year=str(chosen), source=self.estimates_source or self.source, by_area=tables[chosen]
+        )
+
+    def total(self, field: str, areas: list[str] | None = None) -> int:
+        """The sum of one population field over some areas (all areas when None)."""
+        return sum(getattr(p, field) or 0 for n, p in self.by_area.items() if areas is None or n in areas)
 
 
 class ReportRow(BaseModel):
@@ -61,6 +81,18 @@ class ReportRow(BaseModel):
     specialism: str
     areas: list[str] | None = None
     exclude_route: str | None = None
+
+
+class PoliceReportingArea(BaseModel):
+    """The districts the headline police rows cover, and the name their labels carry.
+
+    The printed report's "Police DA Incidents Cambs" is the five Cambridgeshire districts:
+    that row is complete when those districts' months are, whatever Peterborough's are.
+    """
+
+    name: str
+    description: str = ""
+    districts: list[str]
 
 
 class Suppression(BaseModel):
@@ -107,6 +139,7 @@ class Deployment(BaseModel):
     suppression: Suppression = Field(default_factory=Suppression)
     series_breaks: list[SeriesBreak] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
+    police_reporting_area: PoliceReportingArea | None = None
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:
@@ -118,12 +151,20 @@ class Deployment(BaseModel):
             if unknown:
                 raise ValueError(f"report row {row.label!r} names unknown areas {sorted(unknown)}")
         if self.population:
-            unknown = set(self.population.by_area) - names
-            if unknown:
-                raise ValueError(f"population names unknown areas {sorted(unknown)}")
+            for table in [self.population.by_area, *self.population.estimates.values()]:
+                unknown = set(table) - names
+                if unknown:
+                    raise ValueError(f"population names unknown areas {sorted(unknown)}")
         unknown = set(self.delivery.districts) - names
         if unknown:
             raise ValueError(f"delivery names unknown districts {sorted(unknown)}")
+        if self.police_reporting_area:
+            districts = {a.name for a in self.areas if a.kind == "district"}
+            unknown = set(self.police_reporting_area.districts) - districts
+            if unknown or not self.police_reporting_area.districts:
+                raise ValueError(
+                    f"police_reporting_area names {sorted(unknown) or 'no'} districts; expected some of {sorted(districts)}"
+                )
         seen: dict[str, str] = {}
         for area in self.areas:
             for alias in [area.name, *area.aliases]:
@@ -146,6 +187,10 @@ class Deployment(BaseModel):
     def districts(self) -> list[Area]:
         """The local authority districts, in configuration order (one CSP slice each)."""
         return [a for a in self.areas if a.kind == "district"]
+
+    def population_for(self, year: int) -> PopulationTable | None:
+        """The population table for rates of a period ending in ``year`` (None if none is configured)."""
+        return self.population.for_year(year) if self.population else None
 
     def area(self, name: str) -> Area | None:
         """The area a name or alias stands for, if any."""

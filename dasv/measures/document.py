@@ -46,9 +46,8 @@ def metrics_document(conn: Connection, deployment: Deployment, quarter: Quarter)
     by_area = {area: by_q[quarter] for area, by_q in areas.items()}
     total = sum(by_area.values(), IdvaCounts())
     rows = counts_by_report_row(conn, deployment.report_rows, [qid])
-    female = None
-    if deployment.population:
-        female = sum(p.female_16_plus or 0 for p in deployment.population.by_area.values()) or None
+    population = deployment.population_for(quarter.end.year)
+    female = population.total("female_16_plus") or None if population else None
     repeat_check = repeat_flag_check(conn, qid)
     first = repeat_check.pop("first_referral")
     history_months = 0

@@ -25,20 +25,20 @@ from warehouse.models import AreaDim, IdvaReferral, IdvaReferralSpecialism, Spec
 REPEAT_WINDOW_DAYS = 365
 
 DEFINITIONS = [
-    ("Total referrals", "IDVA referrals whose referral date falls in the quarter."),
+    ("IDVA referrals", "IDVA referrals whose referral date falls in the quarter."),
     ("Referral criteria met", "Of those referrals, the ones that met the IDVA service's referral criteria."),
     (
-        "Engagement %",
+        "Engagement % of criteria met",
         "Referrals where the client engaged, as a percentage of referrals that met criteria; "
         "printed as a whole percent rounded half up, and '–' when no referral met criteria.",
     ),
     (
-        "Repeats",
+        "Repeat referrals",
         "Referrals for a person who had another IDVA referral in the 365 days before. The "
         "service's own Repeat flag is used where the export has it; otherwise the repeat is computed "
         "from the warehouse's history of the person's pseudonymous key.",
     ),
-    ("Repeat %", "Repeats as a percentage of total referrals."),
+    ("Repeat % of IDVA referrals", "Repeat referrals as a percentage of IDVA referrals."),
     (
         "Report rows by specialism",
         "Referrals flagged with the row's specialism, limited to the row's "

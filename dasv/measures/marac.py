@@ -26,14 +26,17 @@ REPEAT_WINDOW_DAYS = 365
 
 DEFINITIONS = [
     ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
-    ("Cases heard", "Cases whose MARAC hearing date falls in the quarter."),
-    ("Awaiting hearing", "Cases referred on or before the quarter's last day and not heard by then."),
+    ("Cases heard at MARAC", "Cases whose MARAC hearing date falls in the quarter."),
     (
-        "Median days to hearing",
+        "Cases awaiting a MARAC hearing",
+        "Cases referred on or before the quarter's last day and not heard by then.",
+    ),
+    (
+        "Median days from MARAC referral to hearing",
         "Of the cases heard in the quarter, the median number of days from referral to hearing.",
     ),
     (
-        "Repeat cases (SafeLives)",
+        "MARAC repeat cases (SafeLives)",
         "Cases heard for a person referred to MARAC within the 12 months before "
         "this referral; the MARAC's own Repeat flag where the export has it, otherwise computed from the "
         "person's pseudonymous key. Repeat % is of cases heard.",

@@ -32,7 +32,14 @@ DEFINITIONS = [
     (
         "Incomplete quarter",
         "A quarter lacking any month for any district: its totals are of the months "
-        "present and are marked incomplete, never presented as a full quarter.",
+        "present and are marked incomplete, never presented as a full quarter. A district "
+        "with no month at all is shown as not supplied, never as zero.",
+    ),
+    (
+        "Police reporting area",
+        "The headline police rows cover the configured reporting area named in their label "
+        "(e.g. 'Cambs', Cambridgeshire's five districts); they are complete when every month of "
+        "the quarter is present for those districts.",
     ),
 ]
 
@@ -62,7 +69,8 @@ def police_measures(conn: Connection, deployment: Deployment, quarter: Quarter) 
     missing = [
         f"{name} {month_label(m)}" for name in districts for m in quarter.months if (name, m) not in present
     ]
-    population = deployment.population.by_area if deployment.population else {}
+    table = deployment.population_for(quarter.end.year)
+    population = table.by_area if table else {}
     by_name = {name: (int(months), int(incidents), int(crimes)) for name, months, incidents, crimes in sums}
     by_area: dict[str, dict] = {}
     for name in districts:
@@ -78,18 +86,32 @@ def police_measures(conn: Connection, deployment: Deployment, quarter: Quarter) 
             "incidents_per_1000": ratio(incidents, base, per=1000),
             "crimes_per_1000": ratio(crimes, base, per=1000),
         }
-    county_pop = sum(p.aged_16_plus for n, p in population.items() if n in districts) or None
-    total_incidents = sum(a["da_incidents"] for a in by_area.values())
-    total_crimes = sum(a["da_crimes"] for a in by_area.values())
-    complete = not missing and bool(by_area)
+    out = {"total": _total(by_area, districts, missing, population), "by_area": by_area,
+           "population_year": table.year if table else None}  # fmt: skip
+    area = deployment.police_reporting_area
+    if area:
+        out["reporting_area"] = {
+            "name": area.name,
+            "districts": list(area.districts),
+            **_total(by_area, area.districts, missing, population),
+        }
+    return out
+
+
+def _total(by_area: dict, districts: list[str], missing: list[str], population: dict) -> dict:
+    """The sum over some districts; complete only when every month of each is present."""
+    present = [by_area[d] for d in districts if d in by_area]
+    missing_here = [m for m in missing if m.rsplit(" ", 1)[0] in districts]
+    complete = not missing_here and bool(present)
+    incidents = sum(a["da_incidents"] for a in present)
+    crimes = sum(a["da_crimes"] for a in present)
+    base = sum(p.aged_16_plus for n, p in population.items() if n in districts) or None
     return {
-        "total": {
-            "da_incidents": total_incidents,
-            "da_crimes": total_crimes,
-            "complete": complete,
-            "missing_months": missing,
-            "incidents_per_1000": ratio(total_incidents, county_pop, per=1000) if complete else None,
-            "crimes_per_1000": ratio(total_crimes, county_pop, per=1000) if complete else None,
-        },
-        "by_area": by_area,
+        "da_incidents": incidents,
+        "da_crimes": crimes,
+        "complete": complete,
+        "missing_months": missing_here,
+        "not_supplied": [d for d in districts if d not in by_area],
+        "incidents_per_1000": ratio(incidents, base, per=1000) if complete else None,
+        "crimes_per_1000": ratio(crimes, base, per=1000) if complete else None,
     }

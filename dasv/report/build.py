@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -14,10 +14,11 @@ from dasv.measures import marac as marac_m
 from dasv.measures import police as police_m
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
+from dasv.measures.labels import label, police_label
 from dasv.measures.marac import rolling_year
-from dasv.quarters import Quarter
+from dasv.quarters import LONDON, Quarter
 from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
-from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable
+from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable
 from dasv.report.statements import draft_statements, load_notes, quality_notes
 
 IDVA_SOURCE = "Source: IDVA service referral export"
@@ -39,11 +40,11 @@ def short(q: Quarter) -> str:
 def idva_columns(quarters: list[Quarter], current: Quarter) -> list[Column]:
     """The printed report's column groups, each with the current quarter first."""
     groups = [
-        ("Total referrals", "count"),
-        ("Referral criteria met", "count"),
-        ("Engagement % of criteria met", "pct"),
-        ("Repeats", "count"),
-        ("Repeat % of total referrals", "pct"),
+        (label("idva.total_referrals"), "count"),
+        (label("idva.criteria_met"), "count"),
+        (label("idva.engagement_pct"), "pct"),
+        (label("idva.repeats"), "count"),
+        (label("idva.repeats_pct"), "pct"),
     ]
     return [
         Column(f"{group} {q.label}", kind, group=group, sub=_sub(q, current), current=q == current)
@@ -111,14 +112,10 @@ def build_report(
         source=IDVA_SOURCE, section="referrals",
         notes=["A referral with two specialisms counts in both rows, so rows do not add up to the total."],
     )  # fmt: skip
-    other = other_data_table(data, quarters, quarter)
+    other = other_data_table(data, quarters, quarter, deployment)
     police = police_table(deployment, now, before, quarter)
-    female = (
-        sum(p.female_16_plus or 0 for p in deployment.population.by_area.values())
-        if deployment.population
-        else None
-    )
-    rolling = rolling_year(conn, quarter, female or None)
+    population = deployment.population_for(quarter.end.year)
+    rolling = rolling_year(conn, quarter, population.total("female_16_plus") or None if population else None)
     safelives = safelives_table(rolling, quarter, deployment)
 
     doc = metrics_document(conn, deployment, quarter)
@@ -129,13 +126,13 @@ def build_report(
         quarter=quarter.label,
         partnership=deployment.partnership,
         author=deployment.author,
-        produced_at=datetime.now(UTC),
+        produced_at=datetime.now(LONDON),
         area=None,
-        headline=headline_table(now, before, quarter),
+        headline=headline_table(now, before, quarter, deployment),
         tables=[total_table, area_table, row_table, other, police, safelives],
         charts=trend_charts(data, trend, area_names, labels),
         commentary=read_commentary(commentary_dir, quarter),
-        statements=draft_statements(now, before, labels),
+        statements=draft_statements(now, before, labels, deployment),
         quality=quality_notes(conn, deployment, data, quarter, doc, refused or []) + load_notes(sources),
         sources=sources,
         definitions=definitions(deployment),
@@ -151,70 +148,89 @@ def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quart
     return [a for a in ordered if a in present] + sorted(present - set(ordered))
 
 
-def headline_table(now: QuarterData, before: QuarterData, quarter: Quarter) -> ReportTable:
-    """Headline figures with the change from last quarter."""
+def headline_table(
+    now: QuarterData, before: QuarterData, quarter: Quarter, deployment: Deployment
+) -> ReportTable:
+    """Headline figures with the change from last quarter (computed exactly, rounded once)."""
     prev = quarter.previous()
+    t_now, t_before = now.idva_total, before.idva_total
+    area = deployment.police_reporting_area
+    scope, area_name = ("reporting_area", area.name) if area else ("total", None)
     pairs: list[tuple[str, Cell, Cell]] = [
-        ("IDVA referrals", now.idva_total.total_referrals, before.idva_total.total_referrals),
-        ("Referral criteria met", now.idva_total.criteria_met, before.idva_total.criteria_met),
-        ("Engagement % of criteria met", Rate(now.idva_total.engaged, now.idva_total.criteria_met),
-         Rate(before.idva_total.engaged, before.idva_total.criteria_met)),
-        ("Repeat referrals", now.idva_total.repeats, before.idva_total.repeats),
-        ("MARAC referrals", now.marac.referrals, before.marac.referrals),
-        ("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
-        ("Cases awaiting a MARAC hearing", now.marac.awaiting_hearing, before.marac.awaiting_hearing),
-        ("Police DA incidents", _police_cell(now, "da_incidents"), _police_cell(before, "da_incidents")),
-        ("Police DA crimes", _police_cell(now, "da_crimes"), _police_cell(before, "da_crimes")),
+        (label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
+        (label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
+        (label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
+         Rate(t_before.engaged, t_before.criteria_met)),
+        (label("idva.repeats"), t_now.repeats, t_before.repeats),
+        (label("marac.referrals"), now.marac.referrals, before.marac.referrals),
+        (label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
+        (label("marac.awaiting_hearing"), now.marac.awaiting_hearing, before.marac.awaiting_hearing),
+        (police_label("police.da_incidents", area_name), police_cell(now, "da_incidents", scope),
+         police_cell(before, "da_incidents", scope)),
+        (police_label("police.da_crimes", area_name), police_cell(now, "da_crimes", scope),
+         police_cell(before, "da_crimes", scope)),
     ]  # fmt: skip
-    rows = [[label, a, b, change_text(a, b)] for label, a, b in pairs]
+    rows = [[name, a, b, Change(a, b)] for name, a, b in pairs]
     notes = []
-    if not now.police["total"]["complete"] and now.police["total"]["da_incidents"]:
-        notes.append(
-            f"Police figures for {quarter.label} are incomplete: missing {', '.join(now.police['total']['missing_months'])}."
-        )
+    if area:
+        notes.append(f"Police rows: {area.name} is {area.description or ', '.join(area.districts)}.")
+    police = now.police.get(scope) or now.police["total"]
+    if not police["complete"] and (police["da_incidents"] or police["not_supplied"]):
+        notes.append(f"Police figures for {quarter.label} are incomplete: {police_gaps(police)}.")
     return ReportTable(
         "headline", f"Headline figures, {quarter.label} compared with {prev.label}",
         [Column("Measure", "label"), Column(quarter.label, "count", current=True), Column(prev.label, "count"),
-         Column("Change", "text")],
+         Column("Change", "change")],
         rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
         section="headline",
     )  # fmt: skip
 
 
-def change_text(a: Cell, b: Cell) -> str:
-    """``-40 (-8%)`` for counts, ``-4 points`` for percentages, ``–`` when not comparable."""
-    if isinstance(a, Rate) and isinstance(b, Rate):
-        va, vb = a.value(places=0), b.value(places=0)
-        return "–" if va is None or vb is None else f"{va - vb:+.0f} points"
-    if isinstance(a, int) and isinstance(b, int):
-        if b == 0:
-            return f"{a - b:+,d}"
-        pct = Rate(a - b, b).value(places=0)
-        return f"{a - b:+,d} ({pct:+.0f}%)"
-    return "–"
+def police_gaps(police: dict) -> str:
+    """``missing Fenland 2025-11; not supplied: Peterborough`` for an incomplete quarter."""
+    parts = []
+    absent = set(police.get("not_supplied") or [])
+    months = [m for m in police["missing_months"] if m.rsplit(" ", 1)[0] not in absent]
+    if months:
+        parts.append("missing " + ", ".join(months))
+    if absent:
+        parts.append("not supplied: " + ", ".join(police["not_supplied"]))
+    return "; ".join(parts) or "no months"
+
+
+def build_headline(conn: Connection, deployment: Deployment, quarter: Quarter) -> ReportTable:
+    """The headline table on its own (the terminal and the Prefect artifact print this one)."""
+    data = gather(conn, deployment, [quarter, quarter.previous()])
+    return headline_table(data[quarter], data[quarter.previous()], quarter, deployment)
 
 
 def other_data_table(
-    data: dict[Quarter, QuarterData], quarters: list[Quarter], current: Quarter
+    data: dict[Quarter, QuarterData], quarters: list[Quarter], current: Quarter, deployment: Deployment
 ) -> ReportTable:
     """MARAC, police and demographic figures, one column per quarter."""
 
-    def row(label: str, get) -> list[Cell]:
-        return [label, *[get(data[q]) for q in quarters]]
+    def row(name: str, get) -> list[Cell]:
+        return [name, *[get(data[q]) for q in quarters]]
 
+    area = deployment.police_reporting_area
+    police_rows = []
+    if area:
+        police_rows += [row(police_label(k, area.name), lambda d, k=k: police_cell(d, k, "reporting_area"))
+                        for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
+    police_rows += [row(label(k) + (", all districts" if area else ""), lambda d, k=k: police_cell(d, k))
+                    for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     rows = [
-        row("MARAC referrals", lambda d: d.marac.referrals),
-        row("Cases heard at MARAC", lambda d: d.marac.cases_heard),
-        row("Cases awaiting a MARAC hearing at quarter end", lambda d: d.marac.awaiting_hearing),
-        row("MARAC repeat cases (of cases heard)", lambda d: d.marac.repeat_cases),
-        row("MARAC repeat %", lambda d: Rate(d.marac.repeat_cases, d.marac.cases_heard)),
-        row("Median days from MARAC referral to hearing", lambda d: d.marac.median_days_to_hearing),
-        row("Police DA incidents", lambda d: _police_cell(d, "da_incidents")),
-        row("Police DA crimes", lambda d: _police_cell(d, "da_crimes")),
-        row("Male victims (IDVA)", lambda d: d.demographics["male_victims"]),
-        row("Disability (IDVA)", lambda d: d.demographics["disability"]),
-        row("Aged 13–17 (IDVA)", lambda d: d.demographics["aged_13_17"]),
-        row("LGBT+ (IDVA), all categories", lambda d: d.demographics["lgbt_total"]),
+        row(label("marac.referrals"), lambda d: d.marac.referrals),
+        row(label("marac.cases_heard"), lambda d: d.marac.cases_heard),
+        row(label("marac.awaiting_hearing"), lambda d: d.marac.awaiting_hearing),
+        row(label("marac.repeat_cases"), lambda d: d.marac.repeat_cases),
+        row(label("marac.repeat_pct"), lambda d: Rate(d.marac.repeat_cases, d.marac.cases_heard)),
+        row(label("marac.median_days_to_hearing"), lambda d: d.marac.median_days_to_hearing),
+        *police_rows,
+        row(label("demographics.male_victims"), lambda d: d.demographics["male_victims"]),
+        row(label("demographics.disability"), lambda d: d.demographics["disability"]),
+        row(label("demographics.aged_13_17"), lambda d: d.demographics["aged_13_17"]),
+        row(label("demographics.lgbt_total") + ", all categories", lambda d: d.demographics["lgbt_total"]),
     ]
     categories = [
         c
@@ -226,7 +242,7 @@ def other_data_table(
     ]
     rows.append(
         row(
-            "Sexual orientation not asked (IDVA)",
+            label("demographics.not_asked"),
             lambda d: d.demographics["sexual_orientation"].get("Not asked", 0),
         )
     )
@@ -234,32 +250,41 @@ def other_data_table(
         Column(q.label, "count", current=q == current) for q in quarters
     ]
     notes = [
-        "Police counts are for all districts; a quarter with a month missing for any district is marked incomplete.",
+        "A police quarter with a month missing for any of its districts is marked incomplete.",
         "Demographic rows count the quarter's IDVA referrals.",
     ]
+    if area:
+        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
     incomplete = [q.label for q in quarters if not data[q].police["total"]["complete"]]
     if incomplete:
         notes.append(
-            f"Police figures incomplete for {', '.join(incomplete)}: the total is of the months present."
+            f"Police figures incomplete for {', '.join(incomplete)}: shown as incomplete or not supplied, "
+            "never as a short total."
         )
     return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
                        source=f"{MARAC_SOURCE}; {POLICE_SOURCE}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
 
 
 INCOMPLETE = "incomplete"
+NOT_SUPPLIED = "not supplied"
 
 
-def _police_cell(d: QuarterData, key: str) -> Cell:
-    """A quarter's police count; a quarter missing any month prints as incomplete, never a short total."""
-    total = d.police["total"]
+def police_cell(d: QuarterData, key: str, scope: str = "total") -> Cell:
+    """A quarter's police count over the county or the reporting area.
+
+    A quarter missing any month prints as incomplete, never a short total; one with no
+    police month at all for the scope prints as not supplied.
+    """
+    total = d.police.get(scope) or d.police["total"]
+    key = key.removeprefix("police.")
     if not total["complete"]:
-        return INCOMPLETE if total[key] else None
+        return INCOMPLETE if total[key] else NOT_SUPPLIED
     return total[key]
 
 
 def _district_police(figures: dict, key: str) -> Cell:
     if not figures:
-        return None
+        return NOT_SUPPLIED
     return figures[key] if figures.get("months") == 3 else INCOMPLETE
 
 
@@ -267,7 +292,7 @@ def police_table(
     deployment: Deployment, now: QuarterData, before: QuarterData, quarter: Quarter
 ) -> ReportTable:
     """Police DA incidents and crimes by district with rates per 1,000 aged 16+."""
-    population = deployment.population
+    population = deployment.population_for(quarter.end.year)
     rows: list[list[Cell]] = []
     for area in deployment.districts:
         cur = now.police["by_area"].get(area.name) or {}
@@ -280,14 +305,20 @@ def police_table(
             Rate(cur["da_incidents"], base, per=1000) if cur.get("months") == 3 and base else None,
             Rate(cur["da_crimes"], base, per=1000) if cur.get("months") == 3 and base else None,
         ])  # fmt: skip
-    total = now.police["total"]
-    county_base = sum(p.aged_16_plus for n, p in population.by_area.items()) if population else 0
-    rows.append([
-        "Total", _police_cell(now, "da_incidents"), _police_cell(before, "da_incidents"),
-        _police_cell(now, "da_crimes"), _police_cell(before, "da_crimes"),
-        Rate(total["da_incidents"], county_base, per=1000) if county_base and total["complete"] else None,
-        Rate(total["da_crimes"], county_base, per=1000) if county_base and total["complete"] else None,
-    ])  # fmt: skip
+    area = deployment.police_reporting_area
+    scopes = (
+        [("reporting_area", f"{area.name} ({len(area.districts)} districts)", area.districts)] if area else []
+    )
+    scopes.append(("total", "Total", [a.name for a in deployment.districts]))
+    for scope, name, districts in scopes:
+        total = now.police[scope]
+        base = population.total("aged_16_plus", districts) if population else 0
+        rows.append([
+            name, police_cell(now, "da_incidents", scope), police_cell(before, "da_incidents", scope),
+            police_cell(now, "da_crimes", scope), police_cell(before, "da_crimes", scope),
+            Rate(total["da_incidents"], base, per=1000) if base and total["complete"] else None,
+            Rate(total["da_crimes"], base, per=1000) if base and total["complete"] else None,
+        ])  # fmt: skip
     prev = quarter.previous()
     columns = [
         Column("District", "label"),
@@ -305,9 +336,7 @@ def police_table(
         if prev.start < brk.date <= quarter.end or quarter.last_n(8)[0].start < brk.date <= quarter.end:
             notes.append(f"Series break {brk.date:%B %Y}: {brk.note}")
     if not now.police["total"]["complete"]:
-        notes.append(
-            f"Incomplete quarter: missing {', '.join(now.police['total']['missing_months']) or 'all months'}."
-        )
+        notes.append(f"Incomplete quarter: {police_gaps(now.police['total'])}.")
     return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
                        source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
 
@@ -315,11 +344,8 @@ def police_table(
 def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> ReportTable:
     """The SafeLives-style MARAC figures for the rolling twelve months."""
     heard = rolling["cases_heard"]
-    female = (
-        sum(p.female_16_plus or 0 for p in deployment.population.by_area.values())
-        if deployment.population
-        else 0
-    )
+    population = deployment.population_for(quarter.end.year)
+    female = population.total("female_16_plus") if population else 0
 
     def pct(key: str) -> Rate:
         return Rate(rolling[key], heard)
@@ -344,7 +370,9 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
         "marac_rolling_12_months", f"MARAC, rolling twelve months to {quarter.end:%d %B %Y} (SafeLives measures)",
         [Column("Measure", "label"), Column("Number", "count", current=True), Column("% of cases heard", "pct", current=True)],
         rows, source=MARAC_SOURCE,
-        notes=[f"Cases heard from {start} to {end}.", "Rate per 10,000 uses the configured female population aged 16+."],
+        notes=[f"Cases heard from {start} to {end}.",
+               "Rate per 10,000 uses the female population aged 16+"
+               + (f" ({population.year} estimate)." if population else ".")],
     )  # fmt: skip
 
 
@@ -379,6 +407,11 @@ def definitions(deployment: Deployment) -> list[tuple[str, str]]:
     """The appendix: every measure's definition, from the modules that compute them."""
     population = []
     if deployment.population:
-        population = [("Population", f"{deployment.population.source} ({deployment.population.year}).")]
+        table = deployment.population
+        text = f"{table.source} ({table.year})."
+        if table.estimates:
+            text += (f" Later years: {table.estimates_source or 'mid-year estimates'} "
+                     f"({', '.join(sorted(table.estimates))}); a rate uses the estimate of the year its period ends in.")  # fmt: skip
+        population = [("Population", text)]
     return [*idva_m.DEFINITIONS, *marac_m.DEFINITIONS, *police_m.DEFINITIONS, *demographics_m.DEFINITIONS,
             *population]  # fmt: skip

@@ -2,18 +2,21 @@
 
 A :class:`ReportTable` knows its title, source, notes, columns and cells; the PDF, the
 spreadsheet, the HTML and the CSVs are all drawn from the same objects, so they cannot
-disagree. Percentages are kept as numerator and denominator (:class:`Rate`) and rounded
-only when shown: whole percent, half up, in the PDF and HTML; one decimal in the
-spreadsheet and CSV.
+disagree. Percentages are kept as numerator and denominator (:class:`Rate`), changes as
+the two figures they compare (:class:`Change`), and both are rounded only when shown:
+whole percent (and whole points), half up, in the PDF, HTML, terminal and Prefect
+artifacts (:func:`format_cell`); one decimal in the spreadsheet, CSV and JSON
+(:func:`data_value`, :meth:`ReportTable.data_rows`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from typing import Literal
 
-from dasv.measures.rates import ratio
+from dasv.measures.rates import exact_ratio, ratio, round_half_up
 
 DASH = "–"
 
@@ -30,6 +33,10 @@ class Rate:
         """Rounded half up; None when the denominator is 0."""
         return ratio(self.numerator, self.denominator, per=self.per, places=places)
 
+    def exact(self) -> Fraction | None:
+        """The unrounded rate; None when the denominator is 0."""
+        return exact_ratio(self.numerator, self.denominator, per=self.per)
+
 
 @dataclass(frozen=True)
 class Suppressed:
@@ -38,9 +45,97 @@ class Suppressed:
     display: str
 
 
-# A cell: a count, a rate, a plain number (days), text, missing (None) or suppressed.
-Cell = int | float | Rate | str | Suppressed | None
-Kind = Literal["label", "count", "pct", "rate", "number", "text"]
+@dataclass(frozen=True)
+class Change:
+    """The change from ``before`` to ``now`` of one measure: two counts, or two rates.
+
+    Computed exactly from the counts and rounded once, for display: a count's change is
+    ``-40 (-8%)``, a percentage's ``-4 points`` (the difference of the exact rates, so
+    287/375 against 361/446 is -3.96 points, shown -4, never 77% - 81%).
+    """
+
+    now: object
+    before: object
+
+    @property
+    def comparable(self) -> bool:
+        """Both figures are shown and of the same kind."""
+        if isinstance(self.now, Rate) and isinstance(self.before, Rate):
+            return self.now.exact() is not None and self.before.exact() is not None
+        return _is_count(self.now) and _is_count(self.before)
+
+    @property
+    def is_points(self) -> bool:
+        """A change of a percentage, in percentage points."""
+        return isinstance(self.now, Rate)
+
+    def difference(self) -> Fraction | None:
+        """``now - before`` exactly (percentage points for rates)."""
+        if not self.comparable:
+            return None
+        if self.is_points:
+            return self.now.exact() - self.before.exact()  # type: ignore[union-attr, operator]
+        return Fraction(self.now) - Fraction(self.before)  # type: ignore[arg-type]
+
+    def percent(self) -> Fraction | None:
+        """The relative change of a count, in percent; None for rates or from 0."""
+        if not self.comparable or self.is_points or not self.before:
+            return None
+        return exact_ratio(self.now - self.before, self.before)  # type: ignore[operator]
+
+    def parts(self) -> dict[str, float | int | None]:
+        """The numbers the spreadsheet and CSV store (one decimal), keyed by :data:`CHANGE_PARTS`."""
+        diff, pct = self.difference(), self.percent()
+        if diff is None:
+            return {"change": None, "change_pct": None, "change_points": None}
+        if self.is_points:
+            return {
+                "change": None,
+                "change_pct": None,
+                "change_points": _no_minus_zero(round_half_up(diff, 1)),
+            }
+        return {
+            "change": int(diff),
+            "change_pct": None if pct is None else _no_minus_zero(round_half_up(pct, 1)),
+            "change_points": None,
+        }
+
+    def text(self) -> str:
+        """``-40 (-8%)``, ``+4 (+2%)``, ``+3`` (from 0), ``-4 points``, or ``–`` when not comparable."""
+        diff = self.difference()
+        if diff is None:
+            return DASH
+        if self.is_points:
+            return f"{_signed(round_half_up(diff, 0))} points"
+        pct = self.percent()
+        return f"{_signed(int(diff))}" + ("" if pct is None else f" ({_signed(round_half_up(pct, 0))}%)")
+
+
+# The spreadsheet and CSV columns a Change column becomes: (CSV header, spreadsheet header).
+CHANGE_PARTS = [
+    ("change", "Change"),
+    ("change_pct", "Change %"),
+    ("change_points", "Change (percentage points)"),
+]
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _no_minus_zero(value: float) -> float:
+    return 0.0 if value == 0 else value
+
+
+def _signed(value: float) -> str:
+    """``+4``, ``-40``, ``0`` with thousands separators (a rounded zero has no sign)."""
+    value = _no_minus_zero(value)
+    return "0" if value == 0 else f"{value:+,.0f}"
+
+
+# A cell: a count, a rate, a change, a plain number (days), text, missing (None) or suppressed.
+Cell = int | float | Rate | Change | str | Suppressed | None
+Kind = Literal["label", "count", "pct", "rate", "number", "text", "change"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +166,53 @@ class ReportTable:
     total_row: bool = False
     section: Literal["headline", "referrals", "other"] = "other"
 
+    def footnote(self) -> str:
+        """Source and notes as the sentences printed under the table."""
+        parts = [t.strip().rstrip(".") for t in [self.source, *self.notes] if t and t.strip()]
+        return ". ".join(parts) + "." if parts else ""
+
     def text(self, row: int, col: int) -> str:
-        """A cell as the PDF and HTML print it."""
+        """A cell as the PDF, HTML, terminal and Prefect artifacts print it."""
         return format_cell(self.rows[row][col], self.columns[col].kind)
+
+    def data_headers(self, machine: bool = False) -> list[str]:
+        """The spreadsheet's (or, with ``machine``, the CSV's) headers: a change column splits in three."""
+        out: list[str] = []
+        for column in self.columns:
+            if column.kind == "change":
+                out += [key if machine else label for key, label in CHANGE_PARTS]
+            else:
+                out.append(column.header)
+        return out
+
+    def data_rows(self) -> list[list[Cell]]:
+        """Rows as the spreadsheet and CSV store them: numbers stay numbers, changes split in three.
+
+        Rates and counts are left as cells (each renderer writes them with :func:`data_value`
+        or its own shorthand); each change becomes its numbers, one decimal.
+        """
+        out = []
+        for row in self.rows:
+            cells: list[Cell] = []
+            for cell, column in zip(row, self.columns, strict=True):
+                if column.kind == "change":
+                    parts = (
+                        cell.parts()
+                        if isinstance(cell, Change)
+                        else dict.fromkeys(k for k, _ in CHANGE_PARTS)
+                    )
+                    cells += [parts[key] for key, _ in CHANGE_PARTS]
+                else:
+                    cells.append(cell)
+            out.append(cells)
+        return out
+
+    def data_kinds(self) -> list[Kind]:
+        """The kind of each data column (a change's parts are numbers)."""
+        out: list[Kind] = []
+        for column in self.columns:
+            out += ["number"] * len(CHANGE_PARTS) if column.kind == "change" else [column.kind]
+        return out
 
 
 def format_cell(cell: Cell, kind: Kind = "count") -> str:
@@ -82,6 +221,8 @@ def format_cell(cell: Cell, kind: Kind = "count") -> str:
         return cell.display
     if cell is None:
         return DASH
+    if isinstance(cell, Change):
+        return cell.text()
     if isinstance(cell, Rate):
         value = cell.value(places=0 if cell.per == 100 else 1)
         if value is None:
@@ -102,6 +243,8 @@ def data_value(cell: Cell) -> int | float | str | None:
         return cell.display
     if isinstance(cell, Rate):
         return cell.value(places=1)
+    if isinstance(cell, Change):
+        raise TypeError("a change is stored as its parts: use ReportTable.data_rows()")
     return cell
 
 

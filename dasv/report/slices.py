@@ -9,15 +9,16 @@ give them away. Rates are shown only when numerator and denominator are both sho
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
-from dasv.quarters import Quarter
+from dasv.measures.labels import label
+from dasv.quarters import LONDON, Quarter
 from dasv.report.build import TREND_QUARTERS, definitions, report_quarters, short
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
-from dasv.report.model import Cell, Chart, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed
 from dasv.report.statements import movement
 from dasv.report.suppress import Grid, primary_marker, suppress_grid
 
@@ -26,14 +27,13 @@ IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
 MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
 POLICE_MEASURES = ("da_incidents", "da_crimes")
 DEMOGRAPHIC_MEASURES = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
+# slice measure -> its printed name (dasv.measures.labels: one name per measure)
 LABELS = {
-    "total_referrals": "Total referrals", "criteria_met": "Referral criteria met", "engaged": "Engaged",
-    "repeats": "Repeats", "referrals": "MARAC referrals", "cases_heard": "Cases heard at MARAC",
-    "awaiting_hearing": "Cases awaiting a MARAC hearing", "repeat_cases": "MARAC repeat cases",
-    "da_incidents": "Police DA incidents", "da_crimes": "Police DA crimes", "male_victims": "Male victims (IDVA)",
-    "disability": "Disability (IDVA)", "aged_13_17": "Aged 13–17 (IDVA)", "lgbt_total": "LGBT+ (IDVA)",
-    "not_asked": "Sexual orientation not asked (IDVA)",
-}  # fmt: skip
+    **{m: label(f"idva.{m}") for m in IDVA_MEASURES},
+    **{m: label(f"marac.{m}") for m in MARAC_MEASURES},
+    **{m: label(f"police.{m}") for m in POLICE_MEASURES},
+    **{m: label(f"demographics.{m}") for m in DEMOGRAPHIC_MEASURES},
+}
 
 
 def measure_values(d: QuarterData, deployment: Deployment, area: str | None) -> dict[str, int]:
@@ -143,7 +143,7 @@ class SliceBuilder:
             quarter=q.label,
             partnership=self.deployment.partnership,
             author=self.deployment.author,
-            produced_at=datetime.now(UTC),
+            produced_at=datetime.now(LONDON),
             area=name,
             headline=self._headline(name, q, prev),
             tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
@@ -184,12 +184,12 @@ class SliceBuilder:
     def _beside(self, name: str, county: str) -> ReportTable:
         fy = self.fy
         rows = [
-            ["Total referrals", *self._series(name, "total_referrals", fy)],
-            ["Referral criteria met", *self._series(name, "criteria_met", fy)],
-            ["Engaged", *self._series(name, "engaged", fy)],
-            ["Engagement % of criteria met", *self._rate_series(name, "engaged", "criteria_met", fy)],
-            ["Repeats", *self._series(name, "repeats", fy)],
-            ["Repeat % of total referrals", *self._rate_series(name, "repeats", "total_referrals", fy)],
+            [LABELS["total_referrals"], *self._series(name, "total_referrals", fy)],
+            [LABELS["criteria_met"], *self._series(name, "criteria_met", fy)],
+            [LABELS["engaged"], *self._series(name, "engaged", fy)],
+            [label("idva.engagement_pct"), *self._rate_series(name, "engaged", "criteria_met", fy)],
+            [LABELS["repeats"], *self._series(name, "repeats", fy)],
+            [label("idva.repeats_pct"), *self._rate_series(name, "repeats", "total_referrals", fy)],
         ]
         return ReportTable("idva_district", f"IDVA referrals, {name} and {county}, {self.quarter.label}",
                            self._columns(name, county, fy), rows, source="Source: IDVA service referral export",
@@ -223,16 +223,13 @@ class SliceBuilder:
     def _other(self, name: str, county: str) -> ReportTable:
         fy = self.fy
         rows = [[LABELS[m], *self._series(name, m, fy)] for m in MARAC_MEASURES]
-        rows.append(["MARAC repeat %", *self._rate_series(name, "repeat_cases", "cases_heard", fy)])
+        rows.append([label("marac.repeat_pct"), *self._rate_series(name, "repeat_cases", "cases_heard", fy)])
         rows += [[LABELS[m], *self._series(name, m, fy)] for m in POLICE_MEASURES]
-        population = self.deployment.population
+        population = self.deployment.population_for(self.quarter.end.year)
         pop = population.by_area.get(name) if population else None
-        county_pop = sum(p.aged_16_plus for p in population.by_area.values()) if population else 0
-        for m, label in (
-            ("da_incidents", "Police DA incidents per 1,000 aged 16+"),
-            ("da_crimes", "Police DA crimes per 1,000 aged 16+"),
-        ):
-            cells: list[Cell] = [label]
+        county_pop = population.total("aged_16_plus") if population else 0
+        for m in POLICE_MEASURES:
+            cells: list[Cell] = [f"{LABELS[m]} per 1,000 aged 16+"]
             for who, base in ((name, pop.aged_16_plus if pop else 0), (COUNTY, county_pop)):
                 for x in fy:
                     complete = (self.districts[name] if who == name else self.county)[x].police["total"][
@@ -266,14 +263,9 @@ class SliceBuilder:
             "da_crimes",
         ):
             now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
-            change = "–"
-            if isinstance(now, int) and isinstance(before, int):
-                change = f"{now - before:+,d}" + (
-                    f" ({Rate(now - before, before).value(0):+.0f}%)" if before else ""
-                )
-            rows.append([LABELS[m], now, before, change])
+            rows.append([LABELS[m], now, before, Change(now, before)])
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
-                           [Column("Measure", "label"), Column(q.label, "count", current=True), Column(prev.label), Column("Change", "text")],
+                           [Column("Measure", "label"), Column(q.label, "count", current=True), Column(prev.label), Column("Change", "change")],
                            rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts",
                            section="headline")  # fmt: skip
 
@@ -302,11 +294,10 @@ class SliceBuilder:
 
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
         lines = []
-        for m, label in (("total_referrals", f"IDVA referrals in {name}"), ("referrals", f"MARAC referrals in {name}"),
-                         ("da_incidents", f"Police DA incidents in {name}")):  # fmt: skip
+        for m in ("total_referrals", "referrals", "da_incidents"):
             now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
             if isinstance(now, int) and isinstance(before, int):
-                lines.append(movement(label, now, before))
+                lines.append(movement(f"{LABELS[m]} in {name}", now, before))
         return [line for line in lines if line]
 
     def metrics(self, name: str) -> dict:
@@ -330,7 +321,7 @@ class SliceBuilder:
 
         d = self.districts[name][q]
         median = d.marac.median_days_to_hearing if plan.shown(name, "cases_heard", q) else None
-        population = self.deployment.population
+        population = self.deployment.population_for(q.end.year)
         pop = population.by_area.get(name) if population else None
         police_rates = {}
         for m, key in (("da_incidents", "incidents_per_1000"), ("da_crimes", "crimes_per_1000")):

@@ -7,75 +7,90 @@ from sqlalchemy import Connection, func, select
 from dasv.config import Deployment
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts
+from dasv.measures.labels import label, police_label
+from dasv.measures.rates import round_half_up
 from dasv.quarters import Quarter
-from dasv.report.model import Rate
+from dasv.report.model import Change, Rate, format_cell
 from warehouse.models import IdvaReferral
 
 ENGAGEMENT_JUMP_POINTS = 30
 SMALL_DENOMINATOR = 5
 
 
-def movement(label: str, now: int, before: int) -> str | None:
-    """``IDVA referrals fell 8%, from 516 to 476.`` (None when both are zero)."""
+def movement(name: str, now: int, before: int) -> str | None:
+    """``IDVA referrals fell 8%, from 516 to 476.`` (None when both are zero).
+
+    The percentage is the exact relative change rounded once, half up (:class:`Change`).
+    """
     if before == 0 and now == 0:
         return None
     if now == before:
-        return f"{label} were unchanged at {now:,}."
+        return f"{name} were unchanged at {now:,}."
     verb = "rose" if now > before else "fell"
     if before == 0:
-        return f"{label} {verb} from 0 to {now:,}."
-    pct = Rate(abs(now - before), before).value(places=0)
-    return f"{label} {verb} {pct:.0f}%, from {before:,} to {now:,}."
+        return f"{name} {verb} from 0 to {now:,}."
+    pct = round_half_up(abs(Change(now, before).percent()), 0)
+    return f"{name} {verb} {pct:.0f}%, from {before:,} to {now:,}."
 
 
-def draft_statements(now, before, labels: dict[str, str]) -> list[str]:
+def rate_movement(name: str, now: Rate, before: Rate) -> str | None:
+    """``Engagement % of criteria met fell 4 points, from 81% to 77%.`` (exact difference, rounded once)."""
+    change = Change(now, before)
+    if not change.comparable:
+        return None
+    shown_now, shown_before = format_cell(now), format_cell(before)
+    points = round_half_up(abs(change.difference()), 0)
+    if points == 0:
+        return (
+            f"{name} was unchanged at {shown_now}."
+            if shown_now == shown_before
+            else (f"{name} moved less than half a point, from {shown_before} to {shown_now}.")
+        )
+    verb = "rose" if change.difference() > 0 else "fell"
+    return (
+        f"{name} {verb} {points:.0f} point{'' if points == 1 else 's'}, from {shown_before} to {shown_now}."
+    )
+
+
+def draft_statements(now, before, labels: dict[str, str], deployment: Deployment | None = None) -> list[str]:
     """Plain factual sentences comparing this quarter with the last (e.g. 'IDVA referrals fell 8%, from 516 to 476.')."""
     t_now, t_before = now.idva_total, before.idva_total
     lines = [
-        movement("IDVA referrals", t_now.total_referrals, t_before.total_referrals),
-        movement("Referrals meeting the criteria", t_now.criteria_met, t_before.criteria_met),
-        movement("Repeat referrals", t_now.repeats, t_before.repeats),
-        movement("MARAC referrals", now.marac.referrals, before.marac.referrals),
-        movement("Cases heard at MARAC", now.marac.cases_heard, before.marac.cases_heard),
-    ]
-    e_now, e_before = (
-        Rate(t_now.engaged, t_now.criteria_met).value(0),
-        Rate(t_before.engaged, t_before.criteria_met).value(0),
-    )
-    if e_now is not None and e_before is not None:
-        if e_now == e_before:
-            lines.append(f"Engagement was unchanged at {e_now:.0f}% of referrals meeting the criteria.")
-        else:
-            verb = "rose" if e_now > e_before else "fell"
-            lines.append(
-                f"Engagement {verb} {abs(e_now - e_before):.0f} points, from {e_before:.0f}% to {e_now:.0f}%."
-            )
+        movement(label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
+        movement(label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
+        rate_movement(label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
+                      Rate(t_before.engaged, t_before.criteria_met)),
+        movement(label("idva.repeats"), t_now.repeats, t_before.repeats),
+        movement(label("marac.referrals"), now.marac.referrals, before.marac.referrals),
+        movement(label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
+    ]  # fmt: skip
     if now.marac.awaiting_hearing:
         lines.append(f"{now.marac.awaiting_hearing:,} MARAC cases were awaiting a hearing at the end of the quarter "
                      f"({before.marac.awaiting_hearing:,} a quarter earlier).")  # fmt: skip
-    if now.police["total"]["complete"] and before.police["total"]["complete"]:
-        lines.append(
-            movement(
-                "Police DA incidents",
-                now.police["total"]["da_incidents"],
-                before.police["total"]["da_incidents"],
+    area = deployment.police_reporting_area if deployment else None
+    scope = "reporting_area" if area else "total"
+    p_now, p_before = (
+        now.police.get(scope) or now.police["total"],
+        before.police.get(scope) or before.police["total"],
+    )
+    if p_now["complete"] and p_before["complete"]:
+        for key in ("police.da_incidents", "police.da_crimes"):
+            field = key.removeprefix("police.")
+            lines.append(
+                movement(police_label(key, area.name if area else None), p_now[field], p_before[field])
             )
-        )
-        lines.append(
-            movement(
-                "Police DA crimes", now.police["total"]["da_crimes"], before.police["total"]["da_crimes"]
-            )
-        )
     changes = []
-    for area, c in now.idva_by_area.items():
-        b = before.idva_by_area.get(area, IdvaCounts())
+    for area_name, c in now.idva_by_area.items():
+        b = before.idva_by_area.get(area_name, IdvaCounts())
         if b.total_referrals >= 10:
             changes.append(
-                (abs(c.total_referrals - b.total_referrals), area, c.total_referrals, b.total_referrals)
+                (abs(c.total_referrals - b.total_referrals), area_name, c.total_referrals, b.total_referrals)
             )
     if changes:
-        _, area, n, b = max(changes)
-        lines.append(f"The largest change by area: {movement(labels.get(area, area) + ' referrals', n, b)}")
+        _, area_name, n, b = max(changes)
+        lines.append(
+            f"The largest change by area: {movement(labels.get(area_name, area_name) + ' IDVA referrals', n, b)}"
+        )
     return [line for line in lines if line]
 
 
@@ -88,8 +103,8 @@ def quality_notes(
     labels = {a.name: a.display for a in deployment.areas}
     for name, c in sorted(now.idva_by_area.items()):
         _rate_checks(notes, labels.get(name, name), c, before.idva_by_area.get(name, IdvaCounts()))
-    for label, c in now.idva_rows.items():
-        _rate_checks(notes, label, c, before.idva_rows.get(label, IdvaCounts()))
+    for row_label, c in now.idva_rows.items():
+        _rate_checks(notes, row_label, c, before.idva_rows.get(row_label, IdvaCounts()))
     direct = conn.scalar(
         select(func.count()).select_from(IdvaReferral).where(IdvaReferral.quarter_id == quarter_id(quarter))
     )
@@ -134,11 +149,12 @@ def load_notes(sources) -> list[str]:
     return notes
 
 
-def _rate_checks(notes: list[str], label: str, c: IdvaCounts, b: IdvaCounts) -> None:
+def _rate_checks(notes: list[str], name: str, c: IdvaCounts, b: IdvaCounts) -> None:
     if 0 < c.criteria_met < SMALL_DENOMINATOR:
-        notes.append(f"{label}: the engagement rate is of only {c.criteria_met} referral(s) meeting the criteria; "
+        notes.append(f"{name}: the engagement rate is of only {c.criteria_met} referral(s) meeting the criteria; "
                      "read it with care.")  # fmt: skip
-    e_now, e_before = Rate(c.engaged, c.criteria_met).value(0), Rate(b.engaged, b.criteria_met).value(0)
-    if e_now is not None and e_before is not None and abs(e_now - e_before) > ENGAGEMENT_JUMP_POINTS:
-        notes.append(f"{label}: engagement moved {abs(e_now - e_before):.0f} points ({e_before:.0f}% to {e_now:.0f}%) "
-                     "since last quarter; check the export before publishing.")  # fmt: skip
+    now_rate, before_rate = Rate(c.engaged, c.criteria_met), Rate(b.engaged, b.criteria_met)
+    change = Change(now_rate, before_rate)
+    if change.comparable and abs(change.difference()) > ENGAGEMENT_JUMP_POINTS:
+        notes.append(f"{name}: engagement moved {change.text().lstrip('+-')} ({format_cell(before_rate)} to "
+                     f"{format_cell(now_rate)}) since last quarter; check the export before publishing.")  # fmt: skip

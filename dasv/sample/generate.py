@@ -8,7 +8,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from fractions import Fraction
 
+from dasv.measures.rates import round_half_up
 from dasv.quarters import Quarter
 from dasv.sample import targets as T
 
@@ -263,18 +265,123 @@ def marac_cases(seed: int = 2526) -> list[Case]:
     return cases
 
 
-def police_counts(seed: int = 2526) -> list[tuple[date, str, int, int]]:
-    """(month, district, DA incidents, DA crimes) summing exactly to the printed quarter totals."""
+PoliceRow = tuple[date, str, int, int, int]  # month, district, incidents, crimes, incidents crimed
+
+
+def police_counts(seed: int = 2526) -> list[PoliceRow]:
+    """Monthly police counts, October 2021 to December 2025, with the crimed column.
+
+    Built to reproduce, exactly: the printed 2025-26 Q1-Q3 "Cambs" rows (the five
+    Cambridgeshire districts), Cambridge City's Figure 8 for the years ending September
+    2022-2025, and Table 5's rates (each district and the five together) to one decimal
+    with the configured mid-year estimates. Peterborough's figures are made up.
+    """
+    from dasv.config import load_deployment
+
     rng = random.Random(seed + 2)
-    rows = []
-    for quarter in T.QUARTERS:
-        q = Quarter.parse(quarter)
-        cells = [(m, a) for m in q.months for a in T.POLICE_SHARE]
-        weights = [T.POLICE_SHARE[a] * rng.uniform(0.9, 1.1) for _, a in cells]
-        incidents = _apportion(T.POLICE[quarter][0], weights)
-        crimes = _apportion(T.POLICE[quarter][1], weights)
-        rows += [(m, a, i, c) for (m, a), i, c in zip(cells, incidents, crimes, strict=True)]
-    return rows
+    deployment = load_deployment()
+    cambs = T.CAMBS
+    totals = year_totals(deployment)
+    quarterly: dict[tuple[Quarter, str], tuple[int, int, int]] = {}
+    for year in sorted(T.FIGURE_8):
+        annual = {d: _split_year(rng, d, year, totals[(d, year)]) for d in cambs}
+        quarters = [Quarter(year - 1, 3), Quarter(year - 1, 4), Quarter(year, 1), Quarter(year, 2)]
+        printed = [q for q in quarters if q.label in T.POLICE]
+        fixed: dict[str, list[tuple[int, int]]] = {d: [] for d in cambs}
+        for q in printed:
+            incidents, crimes = T.POLICE[q.label]
+            weights = [annual[d][0] * rng.uniform(0.97, 1.03) for d in cambs]
+            for d, i, c in zip(
+                cambs, _apportion(incidents, weights), _apportion(crimes, weights), strict=True
+            ):
+                fixed[d].append((i, c))
+        free = [q for q in quarters if q not in printed]
+        for d in cambs:
+            i_year, c_year, x_year = annual[d]
+            weights = [rng.uniform(0.9, 1.1) for _ in free]
+            i_q = _apportion(i_year - sum(i for i, _ in fixed[d]), weights)
+            c_q = _apportion(c_year - sum(c for _, c in fixed[d]), weights)
+            pairs = dict(zip(free, zip(i_q, c_q, strict=True), strict=True))
+            pairs.update(zip(printed, fixed[d], strict=True))
+            incidents = [pairs[q][0] for q in quarters]
+            for q, x in zip(quarters, _apportion(x_year, incidents), strict=True):
+                quarterly[(q, d)] = (pairs[q][0], pairs[q][1], x)
+    last = Quarter.parse("2025-26 Q3")  # after the last Figure 8 year: the printed quarter only
+    incidents, crimes = T.POLICE[last.label]
+    weights = [quarterly[(last.previous(), d)][0] * rng.uniform(0.95, 1.05) for d in cambs]
+    for d, i, c in zip(cambs, _apportion(incidents, weights), _apportion(crimes, weights), strict=True):
+        year = [quarterly[(q, d)] for q in last.previous().last_n(4)]
+        quarterly[(last, d)] = (i, c, round(i * sum(y[2] for y in year) / sum(y[0] for y in year)))
+    first = Quarter.containing(date(*T.POLICE_FIRST_MONTH, 1))
+    i_base, c_base, share = T.PETERBOROUGH_QUARTER
+    q = first
+    while q <= last:
+        i = round(i_base * rng.uniform(0.88, 1.12))
+        quarterly[(q, "Peterborough")] = (i, round(c_base * rng.uniform(0.88, 1.12)), round(i * share))
+        q = q.next()
+    rows: list[PoliceRow] = []
+    for (q, d), (i, c, x) in sorted(quarterly.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        weights = [rng.uniform(0.92, 1.08) for _ in q.months]
+        i_m = _apportion(i, weights)
+        for month, im, cm, xm in zip(q.months, i_m, _apportion(c, weights), _apportion(x, i_m), strict=True):
+            rows.append((month, d, im, cm, xm))
+    return sorted(rows, key=lambda r: (r[0], list(T.POLICE_SHARE).index(r[1])))
+
+
+def year_totals(deployment) -> dict[tuple[str, int], int]:
+    """Total recorded (incident-only + crimes) per Cambridgeshire district and year ending September.
+
+    Cambridge City's is Figure 8's; every other district's is the whole number nearest
+    the middle of the range Table 5's rate allows with its population, moved within that
+    range until the five districts together give Table 5's Cambridgeshire rate.
+    """
+    out: dict[tuple[str, int], int] = {}
+    for year in sorted(T.FIGURE_8):
+        population = deployment.population_for(year).by_area
+        options = {}
+        for d in T.CAMBS:
+            if d == "Cambridge City":
+                incidents, crimes, crimed = T.FIGURE_8[year]
+                options[d] = [incidents - crimed + crimes]
+            else:
+                options[d] = _totals_giving(T.TABLE_5[d][year], population[d].all_ages)
+        chosen = {d: o[len(o) // 2] for d, o in options.items()}
+        people = sum(population[d].all_ages for d in T.CAMBS)
+        for _ in range(100):
+            rate = round_half_up(Fraction(sum(chosen.values()) * 1000, people), 1)
+            if rate == T.TABLE_5["Cambridgeshire"][year]:
+                break
+            step = 1 if rate < T.TABLE_5["Cambridgeshire"][year] else -1
+            for d in ("Huntingdonshire", "South Cambridgeshire", "Fenland", "East Cambridgeshire"):
+                index = options[d].index(chosen[d]) + step
+                if 0 <= index < len(options[d]):
+                    chosen[d] = options[d][index]
+                    break
+        else:  # pragma: no cover - the configured populations make this reachable
+            raise RuntimeError(f"no sample totals give Table 5's Cambridgeshire rate for {year}")
+        out.update({(d, year): n for d, n in chosen.items()})
+    return out
+
+
+def _totals_giving(rate: float, people: int) -> list[int]:
+    """Every whole total whose rate per 1,000 ``people`` rounds (half up, one decimal) to ``rate``."""
+    centre = round(rate * people / 1000)
+    span = people // 10_000 + 2
+    return [
+        t
+        for t in range(centre - span, centre + span + 1)
+        if round_half_up(Fraction(t * 1000, people), 1) == rate
+    ]
+
+
+def _split_year(rng: random.Random, district: str, year: int, total: int) -> tuple[int, int, int]:
+    """(incidents, crimes, crimed) with incident-only + crimes = ``total``."""
+    if district == "Cambridge City":
+        return T.FIGURE_8[year]
+    crime_share, crimed_share = T.POLICE_SHAPE[year]
+    crimes = round(total * crime_share * rng.uniform(0.98, 1.02))
+    incidents = round((total - crimes) / (1 - crimed_share * rng.uniform(0.97, 1.03)))
+    return incidents, crimes, incidents + crimes - total
 
 
 def _apportion(total: int, weights: list[float]) -> list[int]:

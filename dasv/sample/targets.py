@@ -78,16 +78,45 @@ MARAC = {  # referrals (referral date in quarter), cases heard (hearing date in 
     "2025-26 Q3": (212, 226),
 }
 
-POLICE = {  # DA incidents, DA crimes: all districts, the quarter's three months
+POLICE = {  # "Police DA Incidents Cambs" / crimes: the five Cambridgeshire districts, three months
     "2025-26 Q1": (2431, 1842),
     "2025-26 Q2": (2549, 1866),
     "2025-26 Q3": (2437, 1752),
 }
-# Share of the county's police DA counts by district (roughly by population and need).
+# Share of the county's police DA counts by district (roughly by population and need); MARAC
+# cases are spread over areas with these weights too.
 POLICE_SHARE = {
     "Cambridge City": 0.19, "East Cambridgeshire": 0.09, "Fenland": 0.15,
     "Huntingdonshire": 0.21, "South Cambridgeshire": 0.14, "Peterborough": 0.22,
 }  # fmt: skip
+
+# Cambridge City Strategic Assessment 2024/25, Figure 8: police recorded DA for the year
+# ending September (2022 = YE September 2022, printed "2021/22"):
+# (DA incidents, DA crimes, incidents that resulted in a crime). Incident-only is incidents
+# minus crimed; the total recorded is incident-only plus crimes.
+FIGURE_8 = {
+    2022: (1923, 1681, 1072),
+    2023: (1641, 1319, 871),
+    2024: (1914, 1495, 995),
+    2025: (2062, 1470, 991),
+}
+# Table 5: the total recorded per 1,000 population (all ages, the year's mid-year estimate),
+# year ending September. "Cambridgeshire" is the five districts together.
+TABLE_5 = {
+    "Cambridge City": {2022: 17.1, 2023: 13.9, 2024: 16.0, 2025: 16.7},
+    "East Cambridgeshire": {2022: 13.5, 2023: 13.1, 2024: 12.4, 2025: 14.4},
+    "Fenland": {2022: 23.7, 2023: 21.3, 2024: 20.6, 2025: 21.9},
+    "Huntingdonshire": {2022: 17.1, 2023: 14.7, 2024: 15.0, 2025: 17.4},
+    "South Cambridgeshire": {2022: 12.1, 2023: 11.2, 2024: 11.0, 2025: 12.9},
+    "Cambridgeshire": {2022: 16.4, 2023: 14.5, 2024: 14.7, 2025: 16.5},
+}
+YEAR_ENDING_MONTH = 9  # the strategic assessments' year ends in September
+POLICE_FIRST_MONTH = (2021, 10)  # the sample's police months start with October 2021
+# Districts other than Cambridge City: (crimes as a share of the total recorded, incidents
+# crimed as a share of incidents) by year; 2025's shares make the printed 2025-26 Q1 and Q2
+# half a year of the five districts' year.
+POLICE_SHAPE = {2022: (0.66, 0.56), 2023: (0.63, 0.53), 2024: (0.62, 0.52), 2025: (0.652, 0.60)}
+PETERBOROUGH_QUARTER = (1150, 820, 0.55)  # made up: incidents, crimes, crimed share a quarter
 
 COMMENTARY = {
     "2025-26 Q2": [

@@ -213,28 +213,54 @@ def _marac_xlsx(path: Path, cases: list[Case], rng: random.Random, aliases: dict
 
 
 def _police_files(folder: Path, rows: list, aliases: dict, rng: random.Random) -> list[Path]:
-    """Q1 as CSV with Oct-25 style months; Q2 xlsx with Excel dates; Q3 xlsx with month names and a total."""
+    """The police exports: history, then one file per printed quarter.
+
+    History from October 2021 as one xlsx; Q1 as CSV with Oct-25 style months; Q2 xlsx with
+    Excel dates; Q3 xlsx with month names and a total. Every file has the crimed-incidents
+    column, under a different alias each time.
+    """
 
     def district(area: str) -> str:
         return rng.choice([a for a in aliases[area] if a])
 
+    first_printed = Quarter.parse(T.QUARTERS[0]).start
+    history = [r for r in rows if r[0] < first_printed]
     quarter_rows = {q: [r for r in rows if Quarter.containing(r[0]).label == q] for q in T.QUARTERS}
     folder.mkdir(parents=True, exist_ok=True)
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Police"
+    ws.append(
+        [
+            f"Cambridgeshire Constabulary – domestic abuse by CSP, {history[0][0]:%B %Y} to {history[-1][0]:%B %Y}"
+        ]
+    )
+    ws.append(["Backfill for the year-ending figures of the CSP strategic assessments"])
+    ws.append(
+        ["Month Start", "Local Authority", "DA Incidents", "DA Crimes", "Incidents Resulting in a Crime"]
+    )
+    for month, area, incidents, crimes, crimed in history:
+        ws.append([month, district(area), incidents, crimes, crimed])
+    for cell in ws["A"][3:]:
+        cell.number_format = "DD/MM/YYYY"
+    back = _save(wb, folder / f"Police DA counts {history[0][0]:%b %Y} - {history[-1][0]:%b %Y}.xlsx")
+
     q1 = folder / "police_da_monthly_2025-26_Q1.csv"
     buffer = io.StringIO(newline="")
     w = csv.writer(buffer, lineterminator="\n")
-    w.writerow(["Period", "CSP", "DA Related Incidents", "DA Flagged Crimes"])
-    for month, area, incidents, crimes in quarter_rows["2025-26 Q1"]:
-        w.writerow([month.strftime("%b-%y"), district(area), incidents, crimes])
+    w.writerow(["Period", "CSP", "DA Related Incidents", "DA Flagged Crimes", "Crimed Incidents"])
+    for month, area, incidents, crimes, crimed in quarter_rows["2025-26 Q1"]:
+        w.writerow([month.strftime("%b-%y"), district(area), incidents, crimes, crimed])
     q1.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Police"
     ws.append(["Cambridgeshire Constabulary – domestic abuse, July to September 2025"])
-    ws.append(["Month", "District", "Incidents", "Crimes"])
-    for month, area, incidents, crimes in quarter_rows["2025-26 Q2"]:
-        ws.append([month, district(area), incidents, crimes])
+    ws.append(["Month", "District", "Incidents", "Crimes", "DA Incidents Crimed"])
+    for month, area, incidents, crimes, crimed in quarter_rows["2025-26 Q2"]:
+        ws.append([month, district(area), incidents, crimes, crimed])
     for cell in ws["A"][2:]:
         cell.number_format = "MMM-YY"
     q2 = _save(wb, folder / "Police DA counts Jul-Sep 2025.xlsx")
@@ -242,13 +268,15 @@ def _police_files(folder: Path, rows: list, aliases: dict, rng: random.Random) -
     wb = Workbook()
     ws = wb.active
     ws.title = "Police"
-    ws.append(["Month", "Area", "DA Incidents", "DA Crimes"])
+    ws.append(["Month", "Area", "DA Incidents", "DA Crimes", "Incidents Crimed"])
     q3_rows = quarter_rows["2025-26 Q3"]
-    for month, area, incidents, crimes in q3_rows:
-        ws.append([month.strftime("%B %Y"), district(area), incidents, f"{crimes:,}"])
-    ws.append(["Total", None, sum(r[2] for r in q3_rows), sum(r[3] for r in q3_rows)])
+    for month, area, incidents, crimes, crimed in q3_rows:
+        ws.append([month.strftime("%B %Y"), district(area), incidents, f"{crimes:,}", crimed])
+    ws.append(
+        ["Total", None, sum(r[2] for r in q3_rows), sum(r[3] for r in q3_rows), sum(r[4] for r in q3_rows)]
+    )
     q3 = _save(wb, folder / "Police DA counts Oct-Dec 2025.xlsx")
-    return [q1, q2, q3]
+    return [back, q1, q2, q3]
 
 
 def _specialism_spelling(rng: random.Random, specialism: str) -> str:

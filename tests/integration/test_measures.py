@@ -151,8 +151,10 @@ def test_police_complete_and_incomplete(docs):
         315,
         True,
     )
+    # rates use the population estimate of the year the quarter ends in: Fenland 2025, 86,000 aged 16+
     assert q3["by_area"]["Fenland"] == {"da_incidents": 90, "da_crimes": 45, "months": 3,
-                                        "incidents_per_1000": 1.1, "crimes_per_1000": 0.5}  # fmt: skip
+                                        "incidents_per_1000": 1.0, "crimes_per_1000": 0.5}  # fmt: skip
+    assert q3["population_year"] == "2025"
     assert (q4["total"]["da_incidents"], q4["total"]["complete"]) == (7, False)
     assert len(q4["total"]["missing_months"]) == 17 and q4["total"]["incidents_per_1000"] is None
 
@@ -171,10 +173,10 @@ def test_an_incomplete_police_quarter_prints_as_incomplete_not_a_short_total(loa
         report = build_report(conn, deployment, Quarter.parse("2025-26 Q4"))
     tables = {t.key: t for t in report.all_tables}
     other = tables["other_data"]
-    incidents = next(row for row in other.rows if row[0] == "Police DA incidents")
+    incidents = next(row for row in other.rows if row[0] == "Police DA incidents, all districts")
     assert incidents[1:3] == ["incomplete", 630]  # Q4 (one month of one district), then Q3
     police = tables["police_by_district"]
     assert police.rows[-1][:3] == ["Total", "incomplete", 630]
-    headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents")
-    assert headline[1:] == ["incomplete", 630, "–"]
+    headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents Cambs")
+    assert headline[1:3] == ["incomplete", 450] and headline[3].text() == "–"  # Q3: the five Cambs districts
     assert any("incomplete" in note for note in report.quality)
