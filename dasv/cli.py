@@ -19,7 +19,7 @@ import typer
 
 from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.delivery import DeliveryError
-from dasv.errors import RenderError
+from dasv.errors import NoDataError, RenderError
 from dasv.privacy import MissingKeyError, pseudonymiser_from_settings
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
@@ -461,6 +461,7 @@ def main() -> None:
         KeyMismatchError,
         RenderError,
         DeliveryError,
+        NoDataError,
     ) as exc:
         for line in str(exc).splitlines():
             _err(f"dasv: {line}")
@@ -475,7 +476,5 @@ def main() -> None:
         if os.environ.get("DASV_DEBUG"):
             traceback.print_exc()
         _err(f"dasv: unexpected error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-        _err(
-            "dasv: nothing was half-written (each file loads in one transaction); set DASV_DEBUG=1 for details"
-        )
+        _err("dasv: set DASV_DEBUG=1 to see where it happened")
         sys.exit(1)

@@ -3,3 +3,7 @@
 
 class RenderError(RuntimeError):
     """A report output could not be written (folder missing or unwritable, disk full)."""
+
+
+class NoDataError(ValueError):
+    """A quarter has no facts loaded at all: it is not a report, so nothing is rendered."""

@@ -112,7 +112,11 @@ def render_quarter(
 
     Returns:
         ``{"county": {...}, "<district>": {...}}``: output name -> path for each report.
+
+    Raises:
+        NoDataError: nothing at all is loaded for the quarter; no folder is made.
     """
+    from dasv.measures.coverage import require_facts
     from dasv.report.build import build_report
     from dasv.report.slices import SliceBuilder
     from dasv.safe_text import slug
@@ -121,6 +125,7 @@ def render_quarter(
     base = Path(out_dir) / quarter.slug
     outputs: dict[str, dict[str, Path]] = {}
     with engine.connect() as conn:
+        require_facts(conn, quarter)
         if county:
             report = build_report(conn, deployment, quarter, commentary_dir=commentary_dir, refused=refused)
             outputs["county"] = render_outputs(report, base)

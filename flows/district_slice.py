@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from flows.params import DistrictParam, QuarterParam, resolve_district, resolve_quarter
+from flows.params import District, ParameterError, QuarterParam, resolve_district, resolve_quarter
+from flows.quarterly_report import refuse
 from tasks.artifacts import publish_outputs
 from tasks.deliver import notify_operator
-from tasks.render import plan_slices, render_slice
+from tasks.render import check_quarter_has_data, plan_slices, render_slice
 
 
 @flow(name="district-slice", on_failure=[notify_operator])
-def district_slice(district: DistrictParam, quarter: QuarterParam = None) -> dict:
+def district_slice(district: District, quarter: QuarterParam = ""):
     """Render one district's slice from the warehouse (suppression planned across all districts).
 
     Args:
-        district: A configured district, by name or alias (e.g. 'Fenland', 'Hunts').
+        district: A configured district.
         quarter: Quarter to report, written '2025-26 Q3', '2025-26-Q3' or '2025-26Q3'. Leave empty
             for the latest completed quarter (Europe/London).
     """
-    name = resolve_district(district)
-    q = resolve_quarter(quarter)
+    try:
+        name = resolve_district(district)
+        q = resolve_quarter(quarter)
+    except ParameterError as exc:
+        return refuse(str(exc))
     get_run_logger().info("District slice for %s, %s", name, q.label)
+    missing = check_quarter_has_data(q.label)
+    if missing:
+        return refuse(missing)
     outputs = render_slice(name, plan_slices(q.label))
     publish_outputs(q.label, {name: outputs}, district=name)
     return outputs

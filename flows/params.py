@@ -1,7 +1,13 @@
-"""Flow parameters: their UI descriptions, and validation before any work is done."""
+"""Flow parameters: the UI's Run form (types, patterns, choices) and validation before any work.
+
+With ``enforce_parameter_schema`` the form itself refuses what these types refuse: a
+quarter not written like ``2025-26 Q3``, a district not in the configuration. What still
+reaches a flow (a financial year like ``2025-27``) fails the run with one line, no traceback.
+"""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 from pydantic import Field
@@ -10,11 +16,15 @@ from dasv.quarters import Quarter, QuarterError
 from dasv.report.slices import find_district
 from tasks.common import current_deployment
 
+# empty, or 2025-26 Q3 / 2025-26-Q3 / 2025-26Q3 (any case, spaces allowed)
+QUARTER_PATTERN = r"^\s*$|^\s*\d{4}\s*[-/]\s*\d{2}\s*[- ]?\s*[Qq][1-4]\s*$"
+
 # Descriptions shown in the UI's Run form come from the flows' docstrings (Args:).
-QuarterParam = Annotated[str | None, Field(examples=["2025-26 Q3"])]
+QuarterParam = Annotated[str, Field(pattern=QUARTER_PATTERN, examples=["2025-26 Q3"])]
 ReloadParam = bool
 DeliverParam = bool
-DistrictParam = Annotated[str, Field(examples=["Fenland"])]
+# the configured districts, offered as a choice (read from DASV_CONFIG when the flows are imported)
+District = Enum("District", {a.name: a.name for a in current_deployment().districts}, type=str)  # type: ignore[misc]
 
 
 class ParameterError(ValueError):
@@ -22,7 +32,7 @@ class ParameterError(ValueError):
 
 
 def resolve_quarter(text: str | None) -> Quarter:
-    """The quarter asked for, or the latest completed one.
+    """The quarter asked for, or the latest completed one when empty.
 
     Raises:
         ParameterError: not one of the accepted forms.
@@ -42,6 +52,6 @@ def resolve_district(name: str) -> str:
         ParameterError: not a configured district (the message lists them).
     """
     try:
-        return find_district(current_deployment(), name).name
+        return find_district(current_deployment(), getattr(name, "value", name)).name
     except ValueError as exc:
         raise ParameterError(str(exc)) from None

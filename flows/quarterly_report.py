@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, unmapped
+from prefect.states import Failed, State
 
 from flows.locking import quarter_lock
-from flows.params import DeliverParam, QuarterParam, ReloadParam, resolve_quarter
+from flows.params import DeliverParam, ParameterError, QuarterParam, ReloadParam, resolve_quarter
 from flows.runners import configured_task_runner
 from tasks.artifacts import publish_headline, publish_outputs, publish_validation
 from tasks.common import current_deployment
 from tasks.deliver import deliver_reports, notify_operator
 from tasks.load import FileRefusedError, find_inbox_files, load_file
-from tasks.render import plan_slices, render_county, render_slice
+from tasks.render import check_quarter_has_data, plan_slices, render_county, render_slice
 
 
-class RunRefused(RuntimeError):
-    """Some input was refused: the run fails (after rendering what loaded) and nothing is sent."""
+def refuse(message: str) -> State:
+    """End the run as Failed with one line (a user's error: no traceback); the failure hook e-mails it."""
+    get_run_logger().error(message)
+    return Failed(message=message)
 
 
 @flow(
@@ -24,9 +27,7 @@ class RunRefused(RuntimeError):
     log_prints=False,
     task_runner=configured_task_runner(),
 )
-def quarterly_report(
-    quarter: QuarterParam = None, reload: ReloadParam = False, deliver: DeliverParam = False
-) -> dict:
+def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, deliver: DeliverParam = False):
     """Load what is new in the inbox, render the report, its companions and every district slice.
 
     Args:
@@ -35,7 +36,10 @@ def quarterly_report(
         reload: Load every inbox file again even if already loaded (replaces their quarters' facts).
         deliver: E-mail the county PDF to the partnership list and each slice to its CSP.
     """
-    q = resolve_quarter(quarter)
+    try:
+        q = resolve_quarter(quarter)
+    except ParameterError as exc:
+        return refuse(str(exc))
     logger = get_run_logger()
     logger.info(
         "Quarterly report for %s (%s)%s", q.label, q.months_label, ", reloading every file" if reload else ""
@@ -43,6 +47,9 @@ def quarterly_report(
     with quarter_lock(q):
         files, refused = load_inbox(reload)
         publish_validation(q.label, files)
+        missing = check_quarter_has_data(q.label)
+        if missing:
+            return refuse(missing)
         outputs = {"county": render_county(q.label, refused)}
         builder = plan_slices(q.label)
         districts = [a.name for a in current_deployment().districts]
@@ -51,8 +58,10 @@ def quarterly_report(
         publish_headline(q.label)
         publish_outputs(q.label, outputs)
     if refused:
-        raise RunRefused(
-            f"{len(refused)} refusal line(s) in {q.label}; nothing was e-mailed:\n" + "\n".join(refused)
+        files_refused = sum(f["status"] == "refused" for f in files)
+        return refuse(
+            f"{files_refused} input file(s) refused for {q.label}; the report was rendered without them (see its "
+            f"Data quality) and nothing was e-mailed. First problem: {refused[0]}"
         )
     if deliver:
         deliver_reports(q.label, outputs)
@@ -70,5 +79,5 @@ def load_inbox(reload: bool) -> tuple[list[dict], list[str]]:
             files.append(state.result())
         except FileRefusedError as exc:
             refused += exc.lines
-            files.append({"file": exc.file, "status": "refused", "problems": exc.lines})
+            files.append(exc.summary)
     return files, refused

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -26,8 +28,8 @@ def publish_validation(quarter: str, files: list[dict]) -> None:
     q = Quarter.parse(quarter)
     rows = [
         {
-            "file": f["file"], "source": f.get("source") or "", "status": f["status"],
-            "rows read": f.get("rows_read", 0), "rows loaded": f.get("rows_loaded", 0),
+            "file": f["file"], "source": f.get("source") or "not recognised", "status": f["status"],
+            "reason": f.get("reason", ""), "rows read": f.get("rows_read", 0), "rows loaded": f.get("rows_loaded", 0),
             "rows refused": f.get("rows_refused", 0),
             "first refusal lines": " | ".join(f.get("problems", [])[:3]),
         }
@@ -48,12 +50,19 @@ def publish_headline(quarter: str) -> list[dict]:
 
 @task(name="publish-output-links", cache_policy=NO_CACHE)
 def publish_outputs(quarter: str, outputs: dict[str, dict[str, str]], district: str | None = None) -> None:
-    """A markdown list of every output path."""
+    """A markdown list of every output, each an absolute ``file://`` link (CSVs: their folder)."""
     q = Quarter.parse(quarter)
     lines = [f"# Outputs for {q.label}", ""]
     for name, paths in outputs.items():
         lines.append(f"## {'County report' if name == 'county' else name}")
-        lines += [f"- {kind}: `{path}`" for kind, path in paths.items()]
+        csvs = [Path(p) for k, p in paths.items() if k.startswith("csv:")]
+        for kind, path in paths.items():
+            if not kind.startswith("csv:"):
+                uri = Path(path).resolve().as_uri()
+                lines.append(f"- {kind}: [{Path(path).name}]({uri})")
+        if csvs:
+            folder = csvs[0].parent.resolve()
+            lines.append(f"- csv: {len(csvs)} files in [{folder.name}/]({folder.as_uri()})")
         lines.append("")
     create_markdown_artifact("\n".join(lines), key=artifact_key("outputs", q, district),
                              description=f"Where the {q.label} outputs are")  # fmt: skip

@@ -40,4 +40,10 @@ def notify_operator(flow, flow_run, state) -> None:
             settings(),
         )
     except Exception as exc:  # the run has already failed; a failed notice must not hide why
-        logging.getLogger("dasv").warning("Could not e-mail the operators about the failure: %s", exc)
+        message = f"Could not e-mail the operators about this failure: {type(exc).__name__}: {exc}"
+        try:
+            from prefect.logging.loggers import flow_run_logger
+
+            flow_run_logger(flow_run, flow).error(message)  # in the run's own logs, as an error
+        except Exception:
+            logging.getLogger("dasv").error(message)

@@ -18,15 +18,18 @@ from warehouse.load import load_export
 IO_FAULTS = (OSError, OperationalError, WarehouseError, RenderError)
 
 
-class FileRefusedError(Exception):
-    """An input file was refused; its validation lines are the message."""
+RELOAD_HINT = "tick reload in the Run form to load it again"
 
-    def __init__(self, file: str, lines: list[str], total: int):
-        self.file, self.lines, self.total = file, lines, total
-        more = f"\n... and {total - len(lines)} more" if total > len(lines) else ""
-        super().__init__(
-            f"{file} refused ({total} problem(s)); nothing from it was loaded:\n" + "\n".join(lines) + more
-        )
+
+class FileRefusedError(Exception):
+    """An input file was refused; its validation lines are the message, its summary the artifact row."""
+
+    def __init__(self, summary: dict, total: int):
+        self.summary = summary
+        self.file, self.lines, self.total = summary["file"], summary["problems"], total
+        more = f"; and {total - len(self.lines)} more" if total > len(self.lines) else ""
+        super().__init__(f"{self.file} refused ({total} problem(s)), nothing from it was loaded: "
+                         + "; ".join(self.lines[:1]) + more)  # fmt: skip
 
 
 def retry_on_io_fault(task, task_run, state) -> bool:
@@ -56,18 +59,21 @@ def load_file(path: str, reload: bool = False) -> dict:
     logger = get_run_logger()
     file = Path(path)
     export = read_export(file, current_deployment(), today=today_in_london(), display_name=lineage_name(file))
-    summary = {"file": lineage_name(file), "source": export.source, "rows_read": export.rows_read,
-               "rows_refused": export.rows_refused, "problems": [str(p) for p in export.problems[:5]]}  # fmt: skip
+    summary = {"file": lineage_name(file), "source": export.source or "not recognised",
+               "rows_read": export.rows_read, "rows_refused": export.rows_refused,
+               "problems": [str(p) for p in export.problems[:5]]}  # fmt: skip
     if export.refused:
-        logger.error(
-            "Refused %s: %d problem(s); nothing from this file was loaded",
-            summary["file"],
-            export.problem_count,
-        )
-        raise FileRefusedError(summary["file"], summary["problems"], export.problem_count)
+        summary |= {"status": "refused", "rows_loaded": 0,
+                    "reason": f"refused: {export.problem_count} problem(s); nothing from this file was loaded"}  # fmt: skip
+        logger.error("Refused %s: %d problem(s); nothing from this file was loaded", summary["file"],
+                     export.problem_count)  # fmt: skip
+        for line in summary["problems"]:
+            logger.error("%s", line)
+        raise FileRefusedError(summary, export.problem_count)
     outcome = load_export(
         engine(), export, pseudonymiser(), current_deployment(), reload=reload, file_name=summary["file"]
     )
-    logger.info("%s: %s", summary["file"], outcome.message)
+    reason = outcome.message + (f"; {RELOAD_HINT}" if outcome.status == "skipped" else "")
+    logger.info("%s: %s", summary["file"], reason)
     return {**summary, "status": outcome.status, "rows_loaded": outcome.rows_loaded, "batch_id": outcome.batch_id,
-            "periods": outcome.periods, "message": outcome.message}  # fmt: skip
+            "periods": outcome.periods, "reason": reason}  # fmt: skip

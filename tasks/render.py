@@ -7,6 +7,8 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from dasv.errors import NoDataError
+from dasv.measures.coverage import require_facts
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
@@ -33,6 +35,22 @@ def render_county(
     outputs = render_outputs(report, _base(q, out))
     get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
     return {k: str(v) for k, v in outputs.items()}
+
+
+@task(name="check-quarter-has-data", cache_policy=NO_CACHE)
+def check_quarter_has_data(quarter: str) -> str | None:
+    """None when the quarter has facts from some source; else the one-line reason it cannot be reported."""
+    q = Quarter.parse(quarter)
+    with engine().connect() as conn:
+        try:
+            counts = require_facts(conn, q)
+        except NoDataError as exc:
+            return str(exc)
+    absent = [source for source, n in counts.items() if not n]
+    if absent:
+        get_run_logger().warning("%s has nothing yet from %s: the report says so in Data quality", q.label,
+                                 ", ".join(absent))  # fmt: skip
+    return None
 
 
 @task(name="plan-district-slices", cache_policy=NO_CACHE)

@@ -12,6 +12,7 @@ from dasv.measures import demographics as demographics_m
 from dasv.measures import idva as idva_m
 from dasv.measures import marac as marac_m
 from dasv.measures import police as police_m
+from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label, police_label
@@ -133,7 +134,9 @@ def build_report(
         charts=trend_charts(data, trend, area_names, labels),
         commentary=read_commentary(commentary_dir, quarter),
         statements=draft_statements(now, before, labels, deployment),
-        quality=quality_notes(conn, deployment, data, quarter, doc, refused or []) + load_notes(sources),
+        quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
+        + quality_notes(conn, deployment, data, quarter, doc, refused or [])
+        + load_notes(sources),
         sources=sources,
         definitions=definitions(deployment),
         metrics=doc,

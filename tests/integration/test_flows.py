@@ -85,45 +85,77 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
     assert (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
     assert len(result["outputs"]) == 7
     validation = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
-    assert len(validation) == 7 and {row["status"] for row in validation} == {"loaded"}
+    assert len(validation) == 8 and {row["status"] for row in validation} == {"loaded"}
     headline = json.loads(Artifact.get("dasv-headline-2025-26-q3").data)
-    assert headline[0]["measure"] == "IDVA referrals" and headline[0]["2025-26 Q3"] == 476
+    assert headline[0] == {"Measure": "IDVA referrals", "2025-26 Q3": "476", "2025-26 Q2": "516",
+                           "Change": "-40 (-8%)"}  # fmt: skip
+    engagement = next(row for row in headline if row["Measure"] == "Engagement % of criteria met")
+    assert (engagement["2025-26 Q3"], engagement["Change"]) == ("77%", "-4 points")  # as the PDF prints it
     outputs = Artifact.get("dasv-outputs-2025-26-q3")
-    assert "dasv-2025-26-Q3.pdf" in outputs.data and "fenland" in outputs.data
+    pdf = (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").resolve().as_uri()
+    assert f"]({pdf})" in outputs.data and "fenland" in outputs.data  # absolute file:// links
     before = fact_counts(env)
     assert before == sample_fact_counts()
     quarterly_report("2025-26-Q3")
     again = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
     assert {row["status"] for row in again} == {"skipped"}
+    assert all("same SHA-256" in row["reason"] and "tick reload" in row["reason"] for row in again)
     assert fact_counts(env) == before
     quarterly_report("2025-26 Q3", reload=True)
     assert fact_counts(env) == before  # replaced, never doubled
 
 
-def test_bad_parameters_fail_at_once_with_the_accepted_forms(harness, env):
+def test_bad_parameters_fail_at_once_with_one_line(harness, env):
     from flows.district_slice import district_slice
     from flows.quarterly_report import quarterly_report
 
-    with pytest.raises(ValueError, match="2025-26 Q3"):
-        quarterly_report("Q3 2025")
-    with pytest.raises(ValueError, match="expected one of Cambridge City"):
-        district_slice("Narnia", "2025-26 Q3")
+    state = quarterly_report("Q3 2025", return_state=True)  # refused by the parameter pattern
+    assert state.is_failed() and "quarter" in state.message
+    state = quarterly_report("2025-27 Q3", return_state=True)  # the pattern allows it; the flow refuses it
+    assert state.is_failed() and state.message.startswith("quarter '2025-27 Q3': financial year 2025-27")
+    assert "\n" not in state.message
+    state = district_slice("Narnia", "2025-26 Q3", return_state=True)
+    assert state.is_failed() and "district: Input should be 'Cambridge City'" in state.message
     assert not (env / "w.db").exists()  # nothing was done
 
 
+def test_a_quarter_with_nothing_loaded_is_refused_and_the_operator_told(harness, env, smtp):
+    from flows.district_slice import district_slice
+    from flows.quarterly_report import quarterly_report
+
+    _, received = smtp
+    state = quarterly_report("2026-27 Q2", return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith(
+        "2026-27 Q2 (July – September 2026) has nothing loaded: no IDVA referrals"
+    )
+    assert not (env / "out" / "2026-27-Q2").exists()
+    deadline = time.time() + 10
+    while not received.messages and time.time() < deadline:
+        time.sleep(0.2)
+    assert len(received.messages) == 1 and received.messages[0]["Subject"].startswith("dasv run failed")
+    assert "has nothing loaded" in received.messages[0].get_payload()
+    state = district_slice("Fenland", "2026-27 Q2", return_state=True)
+    assert state.is_failed() and "has nothing loaded" in state.message
+    assert not (env / "out" / "2026-27-Q2").exists()
+
+
 def test_refused_file_fails_the_run_sends_no_report_and_tells_the_operator(harness, env, smtp):
-    from flows.quarterly_report import RunRefused, quarterly_report
+    from flows.quarterly_report import quarterly_report
 
     _, received = smtp
     write_csv(
         env / "inbox" / "idva" / "zz-broken.csv",
         [IDVA_HEADER, ["X1", "C1", "10/31/2025", "Fenland", "Y", "Y"]],
     )
-    with pytest.raises(RunRefused, match="month-first"):
-        quarterly_report("2025-26 Q3", deliver=True)
+    state = quarterly_report("2025-26 Q3", deliver=True, return_state=True)
+    assert state.is_failed() and "1 input file(s) refused" in state.message and "month-first" in state.message
     rows = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
     broken = next(r for r in rows if r["file"] == "idva/zz-broken.csv")
     assert broken["status"] == "refused" and "row 2 column 'Referral Date'" in broken["first refusal lines"]
+    assert (
+        broken["source"] == "idva" and broken["rows read"] == 1 and broken["reason"].startswith("refused: 1")
+    )
     assert fact_counts(env) == sample_fact_counts()  # the other files loaded, nothing of the broken one
     deadline = time.time() + 10
     while not received.messages and time.time() < deadline:
@@ -162,7 +194,7 @@ def test_district_slice_flow(harness, env):
     from flows.quarterly_report import quarterly_report
 
     quarterly_report("2025-26 Q3")
-    outputs = district_slice("Hunts", "2025-26 Q3")
+    outputs = district_slice("Huntingdonshire", "2025-26 Q3")
     assert outputs["pdf"].endswith("dasv-2025-26-Q3-huntingdonshire.pdf")
     assert "huntingdonshire" in Artifact.get("dasv-outputs-2025-26-q3-huntingdonshire").data
 
@@ -222,18 +254,31 @@ def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
     """Configuration text that looks like a formula is written as text, never as a formula."""
     import csv as csv_module
 
-    from dasv.report.model import Column, ReportTable
-    from report_templates.csv_out import render_csv
-    from report_templates.xlsx import table_frame
+    import openpyxl
 
-    table = ReportTable("t", "T", [Column("=HYPERLINK(\"http://x\")", "label"), Column("+cmd", "count")],
-                        [["@SUM(1+1)", 5], ["-2+3", -4]])  # fmt: skip
+    from dasv.report.model import Change, Column, ReportTable
+    from report_templates.csv_out import render_csv
+    from report_templates.xlsx import render_xlsx
+    from tests.unit.test_pdf_layout import _report
+
+    table = ReportTable("t", "T", [Column("=HYPERLINK(\"http://x\")", "label"), Column("+cmd", "count"),
+                                   Column("Change", "change")],
+                        [["@SUM(1+1)", 5, Change(5, 45)], ["-2+3", -4, Change(-4, 0)]])  # fmt: skip
     path = render_csv(table, tmp_path / "t.csv")
     rows = list(csv_module.reader(path.open(encoding="utf-8")))
-    assert rows == [['\'=HYPERLINK("http://x")', "'+cmd"], ["'@SUM(1+1)", "5"], ["'-2+3", "-4"]]
-    frame = table_frame(table)
-    assert list(frame.columns) == ['\'=HYPERLINK("http://x")', "'+cmd"]
-    assert frame.iloc[0, 0] == "'@SUM(1+1)" and frame.iloc[1, 1] == -4
+    assert rows == [['\'=HYPERLINK("http://x")', "'+cmd", "change", "change_pct", "change_points"],
+                    ["'@SUM(1+1)", "5", "-40", "-88.9", ""], ["'-2+3", "-4", "-4", "", ""]]  # fmt: skip
+    report = _report(1)
+    report.tables = [table]
+    wb = openpyxl.load_workbook(render_xlsx(report, tmp_path / "t.xlsx"))
+    sheet = next(ws for ws in wb.worksheets if ws["A1"].value == "T")
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    texts = {c.value: c.data_type for c in cells if isinstance(c.value, str)}
+    # an xlsx string cell is never a formula: written as strings, with no visible guard apostrophe
+    assert texts['=HYPERLINK("http://x")'] == texts["@SUM(1+1)"] == texts["-2+3"] == "s"
+    assert not any(c.data_type == "f" for c in cells) and not any(str(v).startswith("'") for v in texts)
+    numbers = [c.value for c in cells if isinstance(c.value, int | float)]
+    assert -40 in numbers and -88.9 in numbers  # the change as numbers
 
 
 def test_quarterly_flow_on_a_local_dask_cluster(harness, env, monkeypatch):
@@ -273,3 +318,25 @@ def test_unreachable_warehouse_is_retried_then_fails_the_run_clearly(harness, en
         )
     loads = [r for r in runs if r.name.startswith("load-file")]
     assert loads and loads[0].run_count == 4  # tried, then retried three times
+
+
+def test_a_notice_that_cannot_be_sent_is_an_error_in_the_runs_logs(harness, env, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    from flows.quarterly_report import quarterly_report
+
+    monkeypatch.setenv("DASV_SMTP_PORT", "1")  # nothing listens there
+    state = quarterly_report("2026-27 Q2", return_state=True)  # fails: nothing loaded
+    assert state.is_failed()
+    deadline = time.time() + 20
+    while True:
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+            )
+        errors = [e.message for e in logs if e.level >= 40 and "Could not e-mail the operators" in e.message]
+        if errors or time.time() > deadline:
+            break
+        time.sleep(0.5)  # logs reach the server in batches
+    assert errors and "127.0.0.1:1" in errors[0]

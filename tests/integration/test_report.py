@@ -156,7 +156,9 @@ def test_no_slice_shows_a_count_from_1_to_4(rendered):
         for key, path in outputs.items():
             if key.startswith("csv:"):
                 header, *rows = csv.reader(path.open(encoding="utf-8"))
-                counts = [i for i, h in enumerate(header) if i and not h.startswith("change")]  # a change is no count
+                counts = [
+                    i for i, h in enumerate(header) if i and not h.startswith("change")
+                ]  # a change is no count
                 for row in rows:
                     label = row[0]
                     if "%" in label or "per 1,000" in label or "Engagement" in label:
