@@ -1,0 +1,57 @@
+"""Install like a user: build the wheel, install it into a clean virtual environment, run the demo.
+
+Nothing from the source tree is importable there (the test runs from an empty folder), so a
+package or template missing from the wheel fails here, as it would for a partnership.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.servers import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _run(args: list, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], cwd=out)
+    assert built.returncode == 0, built.stderr
+    assert "deprecat" not in built.stderr.lower(), built.stderr  # e.g. project.license as a table
+    return next(out.glob("dasv_reporting-*.whl"))
+
+
+def test_the_wheel_holds_every_package_and_template(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    tree = {
+        str(p.relative_to(ROOT))
+        for top in ("dasv", "loaders", "warehouse", "report_templates", "tasks", "flows", "portal")
+        for p in (ROOT / top).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",)
+    }
+    missing = sorted(tree - names)
+    assert missing == [], f"files of the tree missing from the wheel: {missing}"
+
+
+def test_a_clean_install_runs_the_demo(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    assert _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path).returncode == 0
+    installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], cwd=tmp_path, timeout=900)
+    assert installed.returncode == 0, installed.stderr
+    assert "deprecat" not in installed.stderr.lower(), installed.stderr
+    work = tmp_path / "somewhere-else"
+    work.mkdir()
+    demo = _run([str(venv / "bin" / "dasv"), "demo", "--out", "demo"], cwd=work)
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr
+    assert (work / "demo" / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
+    assert (work / "demo" / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").is_file()
