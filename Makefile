@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/$$(PREFECT_PORT)/$(PREFECT_PORT)/g; s/$$(PREFECT_HOST)/$(PREFECT_HOST)/g' \
+	  | awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11" >&2; exit 1; }
@@ -27,18 +28,34 @@ test: $(STAMP) ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_U
 	$(BIN)/python -m pytest
 
 PREFECT_PORT ?= 4200
-PREFECT_ENV := PREFECT_API_URL=http://127.0.0.1:$(PREFECT_PORT)/api PREFECT_SERVER_ANALYTICS_ENABLED=false DASV_PROJECT_DIR=$(CURDIR)
+PREFECT_HOST ?= 127.0.0.1
+# Basic auth: set PREFECT_SERVER_API_AUTH_STRING=user:password for the server (required beyond
+# loopback); the deploy and worker targets pass the same string to their client.
+PREFECT_ENV := PREFECT_API_URL=http://$(PREFECT_HOST):$(PREFECT_PORT)/api PREFECT_SERVER_ANALYTICS_ENABLED=false \
+  PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED=true PREFECT_API_AUTH_STRING="$${PREFECT_API_AUTH_STRING:-$${PREFECT_SERVER_API_AUTH_STRING:-}}" \
+  DASV_PROJECT_DIR=$(CURDIR)
+# Without DASV_PSEUDONYM_KEY the worker runs on the demo warehouse (`make demo`) with the demo's key.
+DEMO_ENV := DASV_DEMO=1 DASV_DATABASE_URL=sqlite:///$(CURDIR)/var/demo/warehouse.db DASV_INBOX=$(CURDIR)/var/demo/inbox \
+  DASV_OUT=$(CURDIR)/var/demo/out
 
-prefect-server: $(STAMP) ## Start a local Prefect server (UI on http://127.0.0.1:4200)
-	$(PREFECT_ENV) $(BIN)/prefect server start --host 127.0.0.1 --port $(PREFECT_PORT)
+prefect-server: $(STAMP) ## Start a Prefect server (UI on http://$(PREFECT_HOST):$(PREFECT_PORT)), CSRF protection on
+	@case "$(PREFECT_HOST)" in 127.0.0.1|localhost|::1) ;; *) [ -n "$${PREFECT_SERVER_API_AUTH_STRING:-}" ] || \
+	  { echo "PREFECT_HOST=$(PREFECT_HOST) is beyond loopback: set PREFECT_SERVER_API_AUTH_STRING=user:password first" >&2; exit 2; } ;; esac
+	$(PREFECT_ENV) $(BIN)/prefect server start --host $(PREFECT_HOST) --port $(PREFECT_PORT)
 
 prefect-deploy: $(STAMP) ## Create the work pool and the three deployments on the running server
 	$(PREFECT_ENV) $(BIN)/prefect server status --wait --timeout 60
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
 	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
 
-prefect-worker: $(STAMP) ## Start a process worker for the dasv-process pool (from this folder)
-	$(PREFECT_ENV) $(BIN)/prefect worker start --pool dasv-process
+prefect-worker: $(STAMP) ## Start a process worker (the demo warehouse unless DASV_PSEUDONYM_KEY is set)
+	@if [ -z "$${DASV_PSEUDONYM_KEY:-}" ]; then \
+	  echo "DASV_PSEUDONYM_KEY is not set: this worker uses the demo warehouse var/demo (made-up people) and the demo's key."; \
+	  echo "For real data set DASV_PSEUDONYM_KEY (and DASV_DATABASE_URL, DASV_INBOX, DASV_OUT) and start it again."; \
+	  $(PREFECT_ENV) $(DEMO_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	else \
+	  $(PREFECT_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	fi
 
 stress: $(STAMP) ## The fault and fuzz suites at full size (50 kill trials per database, 20x fuzz cases)
 	DASV_STRESS=20 $(BIN)/python -m pytest tests/hostile -s

@@ -47,7 +47,7 @@ def pseudonymiser_from_settings(settings: Settings, demo: bool = False) -> Pseud
     """
     if settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value():
         return Pseudonymiser(settings.pseudonym_key.get_secret_value())
-    if demo:
+    if demo or settings.demo:
         return Pseudonymiser(DEMO_PSEUDONYM_KEY)
     raise MissingKeyError(
         "DASV_PSEUDONYM_KEY is not set: client IDs cannot be pseudonymised without the "

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_password: SecretStr | None = None
+    # DASV_DEMO=1: use the demo's built-in key (made-up people only; `make prefect-worker` sets it
+    # when no DASV_PSEUDONYM_KEY is given, so the Prefect walkthrough runs on the demo warehouse)
+    demo: bool = False
 
     def resolved_database_url(self) -> str:
         """The warehouse URL: ``DASV_DATABASE_URL`` or the SQLite file under ``var/``."""

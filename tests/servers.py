@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -64,11 +65,28 @@ def prefect(args: list[str], env: dict, check: bool = True) -> subprocess.Comple
     return result
 
 
-def wait_final(api: str, run_id: str, timeout: float = 240) -> dict:
+def api_client(api: str, auth: str | None = None) -> httpx.Client:
+    """An HTTP client of the Prefect API: basic auth when the server has it, and a CSRF token.
+
+    With ``PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED`` every POST needs the token the server
+    issued to this client id (the Prefect client and UI do the same).
+    """
+    client = httpx.Client(base_url=api, timeout=10, auth=tuple(auth.split(":", 1)) if auth else None)
+    client_id = str(uuid.uuid4())
+    answer = client.get("/csrf-token", params={"client": client_id})
+    if answer.status_code == 200:
+        client.headers.update(
+            {"Prefect-Csrf-Token": answer.json()["token"], "Prefect-Csrf-Client": client_id}
+        )
+    return client
+
+
+def wait_final(api: str | httpx.Client, run_id: str, timeout: float = 240) -> dict:
     """Poll a flow run until it reaches a final state; return the run."""
+    client = api if isinstance(api, httpx.Client) else httpx.Client(base_url=api, timeout=10)
     deadline = time.time() + timeout
     while time.time() < deadline:
-        run = httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
+        run = client.get(f"/flow_runs/{run_id}").json()
         if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED"):
             return run
         time.sleep(1)

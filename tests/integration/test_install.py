@@ -25,7 +25,9 @@ def _run(args: list, cwd: Path, timeout: int = 600) -> subprocess.CompletedProce
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], cwd=out)
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], cwd=out
+    )
     assert built.returncode == 0, built.stderr
     assert "deprecat" not in built.stderr.lower(), built.stderr  # e.g. project.license as a table
     return next(out.glob("dasv_reporting-*.whl"))

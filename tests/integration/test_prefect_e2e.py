@@ -1,10 +1,11 @@
 """End to end on a real Prefect server and process worker, as an operator would use them.
 
-Starts `prefect server start` on a free loopback port with its own PREFECT_HOME, creates
-the work pool, runs `prefect deploy --all` from the project, starts a worker, triggers the
-rerun deployment exactly as the UI's Run button does (`prefect deployment run --param`),
-and checks outputs, artifacts, reruns, bad parameters and two runs of one quarter at once.
-Everything it started is stopped at the end.
+Starts `prefect server start` on a free loopback port with its own PREFECT_HOME, with basic
+authentication and CSRF protection on (as the README asks for any bind beyond loopback),
+creates the work pool, runs `prefect deploy --all` from the project, starts a worker,
+triggers the rerun deployment exactly as the UI's Run button does (`prefect deployment run
+--param`), and checks outputs, artifacts, reruns, bad parameters and two runs of one
+quarter at once. Everything it started is stopped at the end.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from sqlalchemy import func, select
 
 from dasv.sample.write import write_sample_inbox
 from tests.files import sample_fact_counts
-from tests.servers import PREFECT, ROOT, free_port, prefect, start, stop, wait_final, wait_healthy
+from tests.servers import PREFECT, ROOT, api_client, free_port, prefect, start, stop, wait_final, wait_healthy
 from warehouse.db import open_warehouse
 from warehouse.models import IdvaReferral, MaracCase, PoliceMonth
 
 pytestmark = pytest.mark.slow
+AUTH = "operator:not-a-real-password-e2e"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,8 @@ def stack(tmp_path_factory):
         "PREFECT_HOME": str(tmp / "prefect-home"), "PREFECT_API_URL": api,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "2",
         "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
+        "PREFECT_SERVER_API_AUTH_STRING": AUTH, "PREFECT_API_AUTH_STRING": AUTH,
+        "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
         "DASV_PROJECT_DIR": str(ROOT), "DASV_DATABASE_URL": f"sqlite:///{tmp / 'warehouse.db'}",
         "DASV_INBOX": str(tmp / "inbox"), "DASV_OUT": str(tmp / "out"),
     }  # fmt: skip
@@ -47,13 +51,21 @@ def stack(tmp_path_factory):
     worker = None
     try:
         wait_healthy(api)
+        assert httpx.get(f"{api}/admin/version", timeout=10).status_code == 401  # basic auth is on
+        assert (
+            httpx.post(
+                f"{api}/deployments/filter", json={}, timeout=10, auth=tuple(AUTH.split(":"))
+            ).status_code
+            == 403
+        )  # and CSRF
+        client = api_client(api, AUTH)
         prefect(["work-pool", "create", "dasv-process", "--type", "process"], env)
         deployed = prefect(["--no-prompt", "deploy", "--all"], env)
         assert deployed.stdout.count("successfully created") == 3, deployed.stdout
         worker = start(
             [PREFECT, "worker", "start", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
         )
-        yield {"api": api, "env": env, "tmp": tmp}
+        yield {"api": api, "env": env, "tmp": tmp, "client": client}
     finally:
         if worker is not None:
             stop(worker)
@@ -66,7 +78,7 @@ def run_deployment(stack, name: str, *params: str) -> dict:
         args += ["--param", p]
     out = prefect(args, stack["env"]).stdout
     run_id = re.search(r"UUID: ([0-9a-f-]{36})", out).group(1)
-    return wait_final(stack["api"], run_id)
+    return wait_final(stack["client"], run_id)
 
 
 def facts(stack) -> tuple:
@@ -81,15 +93,13 @@ def facts(stack) -> tuple:
 
 
 def artifact(stack, key: str) -> dict:
-    found = httpx.post(
-        f"{stack['api']}/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}}}, timeout=10
-    )
+    found = stack["client"].post("/artifacts/filter", json={"artifacts": {"key": {"any_": [key]}}})
     return found.json()[0]
 
 
 def logs(stack, run_id: str) -> list[dict]:
     body = {"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC", "limit": 200}
-    return httpx.post(f"{stack['api']}/logs/filter", json=body, timeout=10).json()
+    return stack["client"].post("/logs/filter", json=body).json()
 
 
 def first_log(stack, run_id: str, text: str, timeout: float = 20) -> str:
@@ -106,7 +116,7 @@ def first_log(stack, run_id: str, text: str, timeout: float = 20) -> str:
 
 
 def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
-    deployments = httpx.post(f"{stack['api']}/deployments/filter", json={}, timeout=10).json()
+    deployments = stack["client"].post("/deployments/filter", json={}).json()
     by_name = {d["name"]: d for d in deployments}
     assert set(by_name) == {"scheduled-quarterly", "rerun-quarter", "district-slice"}
     schedule = by_name["scheduled-quarterly"]["schedules"][0]["schedule"]
@@ -114,7 +124,19 @@ def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     props = by_name["rerun-quarter"]["parameter_openapi_schema"]["properties"]
     assert set(props) == {"quarter", "reload", "deliver"}
     assert props["reload"]["type"] == "boolean" and "description" in props["quarter"]
+    assert (
+        props["quarter"]["type"] == "string"
+        and props["quarter"]["default"] == ""
+        and "pattern" in props["quarter"]
+    )
     assert by_name["rerun-quarter"]["enforce_parameter_schema"] is True
+    district = by_name["district-slice"]["parameter_openapi_schema"]
+    choices = district["definitions"]["District"]["enum"]
+    assert choices[:3] == ["Cambridge City", "East Cambridgeshire", "Fenland"] and len(choices) == 6
+    pull = by_name["rerun-quarter"]["pull_steps"][0]
+    assert pull == {
+        "flows.steps.set_working_directory_from_env": {"variable": "DASV_PROJECT_DIR"}
+    }  # nothing pinned
 
 
 def test_rerun_deployment_completes_and_a_second_rerun_changes_no_fact(stack):
@@ -139,14 +161,25 @@ def test_rerun_deployment_completes_and_a_second_rerun_changes_no_fact(stack):
     assert facts(stack) == before  # same rows, same ids: nothing was rewritten
 
 
-def test_bad_quarter_fails_at_once_naming_the_accepted_forms(stack):
-    run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="Q3 2025"')
+def test_a_bad_quarter_is_refused_by_the_form_and_a_wrong_year_fails_in_one_line(stack):
+    refused = prefect(["deployment", "run", "quarterly-report/rerun-quarter", "--param", 'quarter="2025-26 Q7"'],
+                      stack["env"], check=False)  # fmt: skip
+    assert refused.returncode != 0 and "quarter" in (refused.stdout + refused.stderr)  # no run was created
+    run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-27 Q3"')
     assert run["state"]["type"] == "FAILED"
-    assert "expected '2025-26 Q3', '2025-26-Q3' or '2025-26Q3'" in run["state"]["message"]
+    message = run["state"]["message"]
+    assert (
+        message.startswith("quarter '2025-27 Q3'")
+        and "expected e.g. '2025-26 Q3'" in message
+        and "\n" not in message
+    )
+    assert not any("Traceback" in entry["message"] for entry in logs(stack, run["id"]))
 
 
 def test_district_slice_deployment(stack):
-    run = run_deployment(stack, "district-slice/district-slice", 'district="Hunts"', 'quarter="2025-26Q3"')
+    run = run_deployment(
+        stack, "district-slice/district-slice", 'district="Huntingdonshire"', 'quarter="2025-26Q3"'
+    )
     assert run["state"]["type"] == "COMPLETED", run["state"]
     assert "huntingdonshire" in artifact(stack, "dasv-outputs-2025-26-q3-huntingdonshire")["data"]
 
