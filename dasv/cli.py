@@ -402,7 +402,7 @@ def demo(
     typer.echo("")
     typer.echo(f"The {q3.label} report: {outputs['county']['pdf']}")
     typer.echo(f"Warehouse: {database}")
-    typer.echo(f"All measures: dasv --db sqlite:///{database} metrics --quarter '{q3.label}' --format table")
+    typer.echo(f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table")
 
 
 @app.command()
@@ -442,6 +442,17 @@ def db_upgrade() -> None:
             f"cannot upgrade {engine.url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}"
         ) from exc
     typer.echo(f"warehouse {engine.url.render_as_string(hide_password=True)} is at the latest schema")
+
+
+def command_name() -> str:
+    """How to type ``dasv`` again: its path when it is not on PATH (e.g. ``.venv/bin/dasv``)."""
+    invoked = Path(sys.argv[0])
+    if invoked.name != "dasv" or not invoked.parent.parts:
+        return "dasv" if shutil.which("dasv") else f"{Path(sys.executable).parent / 'dasv'}"
+    on_path = shutil.which("dasv")
+    if on_path and Path(on_path).resolve() == invoked.resolve():
+        return "dasv"
+    return str(invoked)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from email import message_from_bytes
@@ -340,3 +341,106 @@ def test_a_notice_that_cannot_be_sent_is_an_error_in_the_runs_logs(harness, env,
             break
         time.sleep(0.5)  # logs reach the server in batches
     assert errors and "127.0.0.1:1" in errors[0]
+
+
+def test_every_output_shows_each_figure_as_the_same_number(harness, env):
+    """Headline, tables and statements: PDF, HTML, CSV, xlsx, JSON, terminal and Prefect artifact agree.
+
+    Each shown figure is checked against the report model's exact value: printed forms
+    (PDF, HTML, terminal, artifact) must be its whole-number text, stored forms (CSV, xlsx,
+    JSON) its one-decimal number, both rounded half up from the same unrounded value.
+    """
+    import csv as csv_module
+    from html.parser import HTMLParser
+
+    import openpyxl
+    from pypdf import PdfReader
+
+    from dasv.config import load_deployment
+    from dasv.quarters import Quarter
+    from dasv.report.build import build_report
+    from flows.quarterly_report import quarterly_report
+    from report_templates.csv_out import csv_value
+    from report_templates.text import render_text, table_records
+
+    quarterly_report("2025-26 Q3")
+    out = env / "out" / "2025-26-Q3"
+    engine = open_warehouse(f"sqlite:///{env / 'w.db'}")
+    with engine.connect() as conn:
+        report = build_report(conn, load_deployment(), Quarter.parse("2025-26 Q3"))
+    engine.dispose()
+
+    # the Prefect artifact and the terminal print the headline exactly as the report does
+    artifact = json.loads(Artifact.get("dasv-headline-2025-26-q3").data)
+    assert artifact == table_records(report.headline)
+    terminal = render_text(report.headline)
+    for r, row in enumerate(report.headline.rows):
+        cells = [report.headline.text(r, c) for c in range(1, len(row))]
+        assert re.search(
+            r"^" + re.escape(row[0]) + r" +" + r" +".join(map(re.escape, cells)) + "$", terminal, re.M
+        )
+    engagement = next(r for r in artifact if r["Measure"] == "Engagement % of criteria met")
+    assert engagement["Change"] == "-4 points"  # 287/375 - Q2's rate = -3.96 points
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "table" and "id" in attrs:
+                self.current = self.tables.setdefault(attrs["id"], [])
+            elif tag == "tr" and hasattr(self, "current"):
+                self.current.append([])
+            elif tag in ("th", "td") and hasattr(self, "current") and self.current:
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag in ("th", "td") and self.cell is not None:
+                self.current[-1].append(self.cell.strip())
+                self.cell = None
+
+    html = Tables()
+    html.feed((out / "dasv-2025-26-Q3.html").read_text(encoding="utf-8"))
+    pdf = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(out / "dasv-2025-26-Q3.pdf").pages)
+    workbook = openpyxl.load_workbook(out / "dasv-2025-26-Q3.xlsx")
+    checked = 0
+    for table in report.all_tables:
+        printed = [
+            [str(row[0])] + [table.text(r, c) for c in range(1, len(row))] for r, row in enumerate(table.rows)
+        ]
+        assert [r for r in html.tables[table.key] if len(r) == len(table.columns)][
+            -len(printed) :
+        ] == printed, table.key
+        if table.key in ("headline", "idva_by_area"):
+            for line in printed:
+                assert " ".join(line) in pdf, (table.key, line)
+        rows = list(
+            csv_module.reader((out / "csv" / f"dasv-2025-26-Q3-{table.key}.csv").open(encoding="utf-8"))
+        )
+        assert rows[1:] == [[csv_value(c) for c in row] for row in table.data_rows()], table.key
+        sheet = next(ws for ws in workbook.worksheets if str(ws["A1"].value).startswith(table.title))
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        start = next(i for i, v in enumerate(values) if v[0] == table.columns[0].header) + 1
+        for stored, row in zip(values[start:], table.data_rows(), strict=False):
+            numbers = [(s, c) for s, c in zip(stored, row, strict=True) if isinstance(s, int | float)]
+            assert all(float(s) == float(csv_value(c)) for s, c in numbers), (table.key, stored)
+        checked += 1
+    assert checked == len(report.all_tables) == 7
+
+    doc = json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text())
+    total = doc["idva"]["total"]
+    headline = {row[0]: row for row in report.headline.rows}
+    assert total["total_referrals"] == headline["IDVA referrals"][1]
+    rate = headline["Engagement % of criteria met"][1]
+    assert total["engagement_pct"] == rate.value(1) == 76.5 and report.headline.text(2, 1) == "77%"
+    before = report.headline.text(2, 2)
+    assert f"Engagement % of criteria met fell 4 points, from {before} to 77%." in report.statements
+    assert "IDVA referrals fell 8%, from 516 to 476." in report.statements
+    for statement in report.statements:
+        assert statement in pdf.replace("• ", "") or statement.split(",")[0] in pdf

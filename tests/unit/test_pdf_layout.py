@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
+import pytest
 from pypdf import PdfReader
 
 from dasv.report.model import Chart, Column, Rate, Report, ReportTable, Suppressed, format_cell
@@ -49,3 +51,25 @@ def test_print_forms():
     assert format_cell(Suppressed("<5")) == "<5"
     assert format_cell(2437) == "2,437"
     assert format_cell(Rate(90, 83400, per=1000)) == "1.1"
+
+
+@pytest.mark.parametrize("points", [0, 1, 2])
+@pytest.mark.parametrize(
+    "series",
+    [{"All areas": [80.0, 75.5]}, {"Fenland": [12.0, None], "Hunts": [3.0, 4.0]}, {}],
+    ids=["one series", "two series with a gap", "no series"],
+)
+def test_charts_with_zero_one_or_two_quarters_render(tmp_path, points, series):
+    """A first quarter, or a warehouse holding one quarter, still gets its charts (no max() of nothing)."""
+    from report_templates.charts import chart_svg, draw_chart
+
+    categories = ["2025-26 Q2", "2025-26 Q3"][:points]
+    chart = Chart("c", "Chart", categories, {k: v[:points] for k, v in series.items()}, "n", "A chart.")
+    assert draw_chart(chart).width > 0
+    svg = chart_svg(chart)
+    assert svg.startswith("<") and "font-family: Helvetica;" not in svg
+    sizes = [float(x) for x in re.findall(r"font-size: ([0-9.]+)", svg)]
+    assert sizes and min(sizes) >= 12  # readable in the HTML report
+    report = _report(3)
+    report.charts = [chart]
+    assert render_pdf(report, tmp_path / "c.pdf").stat().st_size > 1000
