@@ -140,6 +140,9 @@ class Deployment(BaseModel):
     series_breaks: list[SeriesBreak] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
     police_reporting_area: PoliceReportingArea | None = None
+    # the month the CSP strategic assessments' years end in (9: "year ending September");
+    # None: the reported quarter's last month
+    year_ending_month: int | None = Field(default=None, ge=1, le=12)
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:

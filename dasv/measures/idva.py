@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection, and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
@@ -125,6 +126,18 @@ def counts_by_quarter_area(conn: Connection, quarter_ids: Iterable[int]) -> dict
         .group_by(r.quarter_id, AreaDim.name)
     )
     return {(q, a): IdvaCounts(*map(int, counts)) for q, a, *counts in rows}
+
+
+def counts_by_area_between(conn: Connection, start: date, end: date) -> dict[str, IdvaCounts]:
+    """Area name -> counts of the referrals dated ``start`` to ``end`` (any span, e.g. a year ending)."""
+    r = aliased(IdvaReferral)
+    rows = conn.execute(
+        select(AreaDim.name, *_count_columns(r))
+        .join(AreaDim, AreaDim.id == r.area_id)
+        .where(r.referral_day >= start.toordinal(), r.referral_day <= end.toordinal())
+        .group_by(AreaDim.name)
+    )
+    return {a: IdvaCounts(*map(int, counts)) for a, *counts in rows}
 
 
 def counts_by_report_row(

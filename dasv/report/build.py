@@ -12,6 +12,7 @@ from dasv.measures import demographics as demographics_m
 from dasv.measures import idva as idva_m
 from dasv.measures import marac as marac_m
 from dasv.measures import police as police_m
+from dasv.measures import year_ending as year_ending_m
 from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
@@ -21,6 +22,8 @@ from dasv.quarters import LONDON, Quarter
 from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable
 from dasv.report.statements import draft_statements, load_notes, quality_notes
+from dasv.report.suppress import COUNTY
+from dasv.report.year_ending import REPORTING, year_ending_for
 
 IDVA_SOURCE = "Source: IDVA service referral export"
 MARAC_SOURCE = "Source: MARAC case list"
@@ -121,6 +124,9 @@ def build_report(
 
     doc = metrics_document(conn, deployment, quarter)
     sources = source_files(conn, sorted(set(quarters) | {quarter.previous()}))
+    figures = year_ending_for(conn, deployment, quarter)
+    area = deployment.police_reporting_area
+    year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -140,6 +146,7 @@ def build_report(
         sources=sources,
         definitions=definitions(deployment),
         metrics=doc,
+        sections=[figures.section(year_who, suppressed=False)],
     )
 
 
@@ -416,5 +423,5 @@ def definitions(deployment: Deployment) -> list[tuple[str, str]]:
             text += (f" Later years: {table.estimates_source or 'mid-year estimates'} "
                      f"({', '.join(sorted(table.estimates))}); a rate uses the estimate of the year its period ends in.")  # fmt: skip
         population = [("Population", text)]
-    return [*idva_m.DEFINITIONS, *marac_m.DEFINITIONS, *police_m.DEFINITIONS, *demographics_m.DEFINITIONS,
-            *population]  # fmt: skip
+    return [*idva_m.DEFINITIONS, *marac_m.DEFINITIONS, *police_m.DEFINITIONS, *year_ending_m.DEFINITIONS,
+            *demographics_m.DEFINITIONS, *population]  # fmt: skip

@@ -100,15 +100,19 @@ class Change:
             "change_points": None,
         }
 
-    def text(self) -> str:
-        """``-40 (-8%)``, ``+4 (+2%)``, ``+3`` (from 0), ``-4 points``, or ``–`` when not comparable."""
+    def text(self, places: int = 0) -> str:
+        """``-40 (-8%)``, ``+4 (+2%)``, ``+3`` (from 0), ``-4 points``, or ``–`` when not comparable.
+
+        Args:
+            places: decimals of the percentage and points (the year-ending statements use 1).
+        """
         diff = self.difference()
         if diff is None:
             return DASH
         if self.is_points:
-            return f"{_signed(round_half_up(diff, 0))} points"
+            return f"{_signed(round_half_up(diff, places), places)} points"
         pct = self.percent()
-        return f"{_signed(int(diff))}" + ("" if pct is None else f" ({_signed(round_half_up(pct, 0))}%)")
+        return f"{_signed(int(diff))}" + ("" if pct is None else f" ({_signed(round_half_up(pct, places), places)}%)")
 
 
 # The spreadsheet and CSV columns a Change column becomes: (CSV header, spreadsheet header).
@@ -127,10 +131,10 @@ def _no_minus_zero(value: float) -> float:
     return 0.0 if value == 0 else value
 
 
-def _signed(value: float) -> str:
-    """``+4``, ``-40``, ``0`` with thousands separators (a rounded zero has no sign)."""
+def _signed(value: float, places: int = 0) -> str:
+    """``+4``, ``-40``, ``+7.7``, ``0`` with thousands separators (a rounded zero has no sign)."""
     value = _no_minus_zero(value)
-    return "0" if value == 0 else f"{value:+,.0f}"
+    return "0" if value == 0 else f"{value:+,.{places}f}"
 
 
 # A cell: a count, a rate, a change, a plain number (days), text, missing (None) or suppressed.
@@ -275,6 +279,18 @@ class Chart:
 
 
 @dataclass
+class Section:
+    """A further section of a report (e.g. the year-ending figures), drawn after the trends."""
+
+    key: str
+    title: str
+    intro: list[str] = field(default_factory=list)
+    tables: list[ReportTable] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    statements: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Report:
     """Everything one quarterly report (county or a district slice) shows."""
 
@@ -296,8 +312,9 @@ class Report:
     notes: dict[str, str] = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     suppressed: bool = False
+    sections: list[Section] = field(default_factory=list)
 
     @property
     def all_tables(self) -> list[ReportTable]:
-        """The headline table then the others, in report order."""
-        return [self.headline, *self.tables]
+        """The headline table, the others, then each further section's, in report order."""
+        return [self.headline, *self.tables, *(t for s in self.sections for t in s.tables)]

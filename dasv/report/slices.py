@@ -8,7 +8,6 @@ give them away. Rates are shown only when numerator and denominator are both sho
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -20,9 +19,9 @@ from dasv.report.build import TREND_QUARTERS, definitions, report_quarters, shor
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed
 from dasv.report.statements import movement
-from dasv.report.suppress import Grid, primary_marker, suppress_grid
+from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
+from dasv.report.year_ending import year_ending_for
 
-COUNTY = "county"
 IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
 MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
 POLICE_MEASURES = ("da_incidents", "da_crimes")
@@ -52,30 +51,6 @@ def measure_values(d: QuarterData, deployment: Deployment, area: str | None) -> 
     return out
 
 
-@dataclass
-class SuppressionPlan:
-    """Markers for every (area or county, measure, quarter) shown in any slice."""
-
-    threshold: int
-    values: dict[tuple[str, str, Quarter], int] = field(default_factory=dict)
-    marks: dict[tuple[str, str, Quarter], str] = field(default_factory=dict)
-
-    def cell(self, area: str, measure: str, q: Quarter) -> Cell:
-        """The count, or its marker when withheld."""
-        mark = self.marks.get((area, measure, q))
-        return Suppressed(mark) if mark else self.values.get((area, measure, q), 0)
-
-    def shown(self, area: str, measure: str, q: Quarter) -> bool:
-        """True when the count is published."""
-        return (area, measure, q) not in self.marks
-
-    def rate(self, area: str, numerator: str, denominator: str, q: Quarter, per: int = 100) -> Cell:
-        """A rate, only when both counts are published; otherwise withheld."""
-        if not (self.shown(area, numerator, q) and self.shown(area, denominator, q)):
-            return Suppressed("[c]")
-        return Rate(self.values[(area, numerator, q)], self.values[(area, denominator, q)], per)
-
-
 def plan_suppression(
     county: dict[Quarter, QuarterData],
     by_district: dict[str, dict[Quarter, QuarterData]],
@@ -85,21 +60,11 @@ def plan_suppression(
     threshold = deployment.suppression.threshold
     plan = SuppressionPlan(threshold)
     districts = list(by_district)
-    small = primary_marker(threshold)
     for q, county_data in county.items():
         county_values = measure_values(county_data, deployment, None)
         per_district = {d: measure_values(by_district[d][q], deployment, d) for d in districts}
         for measure, county_value in county_values.items():
-            column = [per_district[d][measure] for d in districts]
-            marks = suppress_grid(Grid([[v] for v in column], row_totals=False, col_totals=True), threshold)
-            for d, value, mark in zip(districts, column, marks, strict=False):
-                plan.values[(d, measure, q)] = value
-                if mark[0]:
-                    plan.marks[(d, measure, q)] = mark[0]
-            plan.values[(COUNTY, measure, q)] = county_value
-            county_mark = marks[-1][0] or (small if 0 < county_value < threshold else None)
-            if county_mark:
-                plan.marks[(COUNTY, measure, q)] = county_mark
+            plan.add_line(measure, q, {d: per_district[d][measure] for d in districts}, county_value)
     return plan
 
 
@@ -129,6 +94,7 @@ class SliceBuilder:
         self.county = self.districts.pop(COUNTY)
         self.plan = plan_suppression(self.county, self.districts, deployment)
         self.sources = source_files(conn, sorted(set(self.fy) | {quarter.previous()}))
+        self.year_ending = year_ending_for(conn, deployment, quarter)
 
     def report(self, district: str) -> Report:
         """The slice report for one district."""
@@ -160,6 +126,7 @@ class SliceBuilder:
             definitions=definitions(self.deployment),
             metrics=self.metrics(name),
             suppressed=True,
+            sections=[self.year_ending.section([(name, name), (COUNTY, county)], suppressed=True)],
         )
 
     def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:

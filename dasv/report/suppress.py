@@ -18,13 +18,17 @@ withheld value; the property test checks the whole table exactly by linear progr
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import linprog
 
+from dasv.report.model import Cell, Rate, Suppressed
+
 PRIMARY = "<5"
 SECONDARY = "[c]"
+COUNTY = "county"  # the county's key in a plan (beside the districts' names)
 
 
 def primary_marker(threshold: int) -> str:
@@ -192,3 +196,51 @@ def _withhold_one_more(values, marks, interior, total, threshold, small) -> bool
             marks[r][c] = SECONDARY
             return True
     return False
+
+
+@dataclass
+class SuppressionPlan:
+    """Markers for every (area or county, measure, period) shown in any slice.
+
+    A period is any hashable (a quarter, a year ending); each measure and period is one line
+    of districts whose total is the county figure, planned with :func:`suppress_grid`.
+    """
+
+    threshold: int
+    values: dict[tuple[str, str, Hashable], int] = field(default_factory=dict)
+    marks: dict[tuple[str, str, Hashable], str] = field(default_factory=dict)
+
+    def cell(self, area: str, measure: str, q: Hashable) -> Cell:
+        """The count, or its marker when withheld."""
+        mark = self.marks.get((area, measure, q))
+        return Suppressed(mark) if mark else self.values.get((area, measure, q), 0)
+
+    def shown(self, area: str, measure: str, q: Hashable) -> bool:
+        """True when the count is published."""
+        return (area, measure, q) not in self.marks
+
+    def add_line(self, measure: str, period, by_district: dict[str, int], county_value: int) -> None:
+        """Plan one line: the districts' values of a measure and period, with the county as its total."""
+        column = list(by_district.values())
+        marks = suppress_grid(Grid([[v] for v in column], row_totals=False, col_totals=True), self.threshold)
+        for d, value, mark in zip(by_district, column, marks, strict=False):
+            self.values[(d, measure, period)] = value
+            if mark[0]:
+                self.marks[(d, measure, period)] = mark[0]
+        self.values[(COUNTY, measure, period)] = county_value
+        small = primary_marker(self.threshold)
+        county_mark = marks[-1][0] or (small if 0 < county_value < self.threshold else None)
+        if county_mark:
+            self.marks[(COUNTY, measure, period)] = county_mark
+
+    def withhold_together(self, area: str, measures: tuple[str, ...], period) -> None:
+        """Withhold every measure of a group when any is withheld (any two of them give the third)."""
+        if any((area, m, period) in self.marks for m in measures):
+            for m in measures:
+                self.marks.setdefault((area, m, period), "[c]")
+
+    def rate(self, area: str, numerator: str, denominator: str, q: Hashable, per: int = 100) -> Cell:
+        """A rate, only when both counts are published; otherwise withheld."""
+        if not (self.shown(area, numerator, q) and self.shown(area, denominator, q)):
+            return Suppressed("[c]")
+        return Rate(self.values[(area, numerator, q)], self.values[(area, denominator, q)], per)

@@ -1,0 +1,252 @@
+"""The "Year ending" section: four years of strategic-assessment figures (PRODUCT.md).
+
+The CSP strategic assessment compares the twelve months to a month with the three years
+before, for its district beside the county (the Cambridge City assessment's Figure 8), and
+the rate per 1,000 of every district (its Table 5). Every figure here comes from
+:func:`dasv.measures.year_ending.year_ending_document`; slices withhold small counts with
+the same planning as the quarterly tables, across all districts at once.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select
+
+from dasv.config import Deployment
+from dasv.measures.labels import label
+from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
+from dasv.quarters import Quarter
+from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
+from dasv.report.suppress import COUNTY, SuppressionPlan
+from warehouse.models import LoadBatch, LoadCoverage
+
+YEARS_SHOWN = 4
+REPORTING = "reporting_area"
+POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by district"
+POLICE_ROWS = ("total_recorded", "da_crimes", "da_incidents", "crimed_incidents", "incident_only")
+IDVA_ROWS = ("total_referrals", "criteria_met", "repeats")
+MARAC_ROWS = ("referrals", "cases_heard", "repeat_cases")
+INCOMPLETE, NOT_SUPPLIED = "incomplete", "not supplied"
+
+
+class YearEndingFigures:
+    """Four years ending in the same month: the documents, what the warehouse covers, and the plan."""
+
+    def __init__(self, conn: Connection, deployment: Deployment, last: YearEnding):
+        self.deployment = deployment
+        self.years = last.previous_years(YEARS_SHOWN)
+        self.docs = {y: year_ending_document(conn, deployment, y) for y in self.years}
+        self.covered = {source: {y for y in self.years if _covers(conn, source, y)} for source in ("idva", "marac")}
+        self.districts = [a.name for a in deployment.districts]
+        self.plan = self._plan()
+
+    @property
+    def last(self) -> YearEnding:
+        """The latest of the years shown."""
+        return self.years[-1]
+
+    def _plan(self) -> SuppressionPlan:
+        plan = SuppressionPlan(self.deployment.suppression.threshold)
+        for y, doc in self.docs.items():
+            police = doc["police"]
+            for key in POLICE_KEYS:
+                values = {d: police["by_area"][d][key] or 0 for d in self.districts}
+                plan.add_line(f"police.{key}", y, values, police["total"][key] or 0)
+            for source, keys in (("idva", IDVA_ROWS + ("engaged",)), ("marac", MARAC_ROWS)):
+                for key in keys:
+                    values = {d: doc[source]["by_area"][d][key] for d in self.districts}
+                    plan.add_line(f"{source}.{key}", y, values, doc[source]["total"][key])
+            for who in [*self.districts, COUNTY]:
+                for _ in range(2):  # any two of each triple give the third
+                    plan.withhold_together(who, ("police.da_incidents", "police.crimed_incidents", "police.incident_only"), y)
+                    plan.withhold_together(who, ("police.incident_only", "police.da_crimes", "police.total_recorded"), y)
+        return plan
+
+    # cells --------------------------------------------------------------------------------------
+
+    def police_entry(self, who: str, y: YearEnding) -> dict:
+        """The document's police entry of a district, the county or the reporting area."""
+        police = self.docs[y]["police"]
+        if who == COUNTY:
+            return police["total"]
+        if who == REPORTING:
+            return police["reporting_area"]
+        return police["by_area"][who]
+
+    def withheld(self, who: str, key: str, y: YearEnding) -> str | None:
+        """The slice's marker for a withheld value (the reporting area: withheld if any district is)."""
+        if who == REPORTING:
+            area = self.deployment.police_reporting_area
+            hidden = any((d, key, y) in self.plan.marks for d in area.districts) if area else False
+            return "[c]" if hidden else None
+        return self.plan.marks.get((who, key, y))
+
+    def police_cell(self, who: str, key: str, y: YearEnding, suppressed: bool) -> Cell:
+        """A count, or incomplete / not supplied / withheld."""
+        entry = self.police_entry(who, y)
+        if not entry["complete"]:
+            return INCOMPLETE if entry["da_incidents"] or entry["da_crimes"] else NOT_SUPPLIED
+        if suppressed and (mark := self.withheld(who, f"police.{key}", y)):
+            return Suppressed(mark)
+        return entry[key]
+
+    def crimed_pct_cell(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
+        """Incidents crimed as a rate of incidents (None without the crimed column)."""
+        crimed, incidents = (self.police_cell(who, k, y, suppressed) for k in ("crimed_incidents", "da_incidents"))
+        if isinstance(crimed, int) and isinstance(incidents, int):
+            return Rate(crimed, incidents)
+        return Suppressed("[c]") if isinstance(crimed, Suppressed) or isinstance(incidents, Suppressed) else (
+            crimed if isinstance(crimed, str) else None)  # fmt: skip
+
+    def rate_cell(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
+        """The total recorded per 1,000 of all ages (the year's population estimate)."""
+        total = self.police_cell(who, "total_recorded", y, suppressed)
+        people = self.police_entry(who, y)["population"]
+        if isinstance(total, int) and people:
+            return Rate(total, people, per=1000)
+        return total if isinstance(total, Suppressed | str) else None
+
+    def service_cell(self, who: str, source: str, key: str, y: YearEnding, suppressed: bool) -> Cell:
+        """An IDVA or MARAC count of the year (None where the warehouse does not hold the whole year)."""
+        if y not in self.covered[source]:
+            return None
+        if suppressed and (mark := self.plan.marks.get((who, f"{source}.{key}", y))):
+            return Suppressed(mark)
+        doc = self.docs[y][source]
+        return doc["total"][key] if who == COUNTY else doc["by_area"][who][key]
+
+    # tables, chart, statements -----------------------------------------------------------------
+
+    def _columns(self, who: list[tuple[str, str]]) -> list[Column]:
+        cols = [Column("Measure", "label")]
+        for _, name in who:
+            cols += [Column(f"{name} {y.short}", "count", group=name, sub=y.short, current=y == self.last)
+                     for y in self.years]  # fmt: skip
+        return cols
+
+    def police_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
+        """Figure 8: the police figures of each area in ``who`` for the four years."""
+        rows: list[list[Cell]] = []
+        for key in POLICE_ROWS:
+            rows.append([label(f"police.{key}"), *[self.police_cell(w, key, y, suppressed) for w, _ in who for y in self.years]])
+        rows.append([label("police.crimed_pct"), *[self.crimed_pct_cell(w, y, suppressed) for w, _ in who for y in self.years]])
+        rows.append([label("police.total_per_1000"), *[self.rate_cell(w, y, suppressed) for w, _ in who for y in self.years]])
+        names = " and ".join(n for _, n in who)
+        return ReportTable(
+            "year_ending_police", f"Police recorded domestic abuse, {names}, years ending {self.last.month_name}",
+            self._columns(who), rows, source=POLICE_SOURCE, notes=self._notes(), section="other",
+        )  # fmt: skip
+
+    def rates_table(self, suppressed: bool) -> ReportTable:
+        """Table 5: every district's (and the reporting area's, and the county's) rate per 1,000."""
+        who = [(d, d) for d in self.districts]
+        area = self.deployment.police_reporting_area
+        if area:
+            who.append((REPORTING, f"{area.name} ({area.description or ', '.join(area.districts)})"))
+        who.append((COUNTY, self.deployment.county_label))
+        columns = [Column("Area", "label")] + [
+            Column(f"{y.short}, per 1,000 (population {self.police_entry(COUNTY, y)['population_year']})", "rate",
+                   sub=f"{y.short} ({self.police_entry(COUNTY, y)['population_year']} pop.)", current=y == self.last)
+            for y in self.years
+        ]  # fmt: skip
+        rows = [[name, *[self.rate_cell(w, y, suppressed) for y in self.years]] for w, name in who]
+        return ReportTable(
+            "year_ending_rates", "Police recorded domestic abuse per 1,000 population (all ages), by district",
+            columns, rows, source=POLICE_SOURCE,
+            notes=["Total police recorded DA (incident-only + crimes) per 1,000 residents of all ages; each year uses the "
+                   "population estimate of the year it ends in, named in the column."] + self._population_notes(),
+        )  # fmt: skip
+
+    def services_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
+        """The same years' IDVA and MARAC figures (blank where the warehouse lacks part of a year)."""
+        rows: list[list[Cell]] = []
+        for source, keys in (("idva", IDVA_ROWS), ("marac", MARAC_ROWS)):
+            for key in keys:
+                rows.append([label(f"{source}.{key}"),
+                             *[self.service_cell(w, source, key, y, suppressed) for w, _ in who for y in self.years]])  # fmt: skip
+        rows.insert(2, [label("idva.engagement_pct"), *[self._engagement(w, y, suppressed) for w, _ in who for y in self.years]])
+        return ReportTable(
+            "year_ending_services", f"IDVA and MARAC, {' and '.join(n for _, n in who)}, the same years",
+            self._columns(who), rows, source="Sources: IDVA referral export; MARAC case list",
+            notes=["A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."],
+        )  # fmt: skip
+
+    def _engagement(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
+        engaged = self.service_cell(who, "idva", "engaged", y, suppressed)
+        met = self.service_cell(who, "idva", "criteria_met", y, suppressed)
+        if isinstance(engaged, int) and isinstance(met, int):
+            return Rate(engaged, met)
+        return Suppressed("[c]") if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
+
+    def chart(self, who: str, name: str, suppressed: bool) -> Chart:
+        """One chart: the four years' police figures of one area."""
+        series = {}
+        for key in ("total_recorded", "da_incidents", "da_crimes", "incident_only"):
+            values = [self.police_cell(who, key, y, suppressed) for y in self.years]
+            series[label(f"police.{key}")] = [float(v) if isinstance(v, int) else None for v in values]
+        cats = [y.short for y in self.years]
+        return Chart("year_ending", f"Police recorded domestic abuse, {name}, {cats[0]} to {cats[-1]}", cats, series,
+                     "Records", f"Line chart of police recorded domestic abuse in {name} for the years ending "
+                     f"{cats[0].removeprefix('YE ')} to {cats[-1].removeprefix('YE ')}; gaps are withheld or incomplete years.")  # fmt: skip
+
+    def statements(self, who: str, name: str, suppressed: bool) -> list[str]:
+        """Each police measure of the latest year against the year before, naming the measure compared."""
+        last, before = self.years[-1], self.years[-2]
+        lines = []
+        for key in POLICE_ROWS:
+            now, then = self.police_cell(who, key, last, suppressed), self.police_cell(who, key, before, suppressed)
+            if isinstance(now, int) and isinstance(then, int):
+                lines.append(f"{label(f'police.{key}')}, {name}: {Change(now, then).text(places=1)}, from {then:,} in "
+                             f"the {before.title} to {now:,} in the {last.title}.")  # fmt: skip
+        now, then = self.crimed_pct_cell(who, last, suppressed), self.crimed_pct_cell(who, before, suppressed)
+        change = Change(now, then)
+        if change.comparable:
+            lines.append(f"{label('police.crimed_pct')}, {name}: {change.text(places=1)}, from {format_cell(then)} to "
+                         f"{format_cell(now)}.")  # fmt: skip
+        return lines
+
+    def section(self, who: list[tuple[str, str]], suppressed: bool) -> Section:
+        """The report section: Figure 8 for ``who``, Table 5, the services, one chart and statements."""
+        first, name = who[0]
+        return Section(
+            key="year_ending",
+            title=f"Year ending {self.last.month_name}: strategic assessment figures",
+            intro=[f"The twelve months to the end of each {self.last.month_name}, as Community Safety "
+                   f"Partnership strategic assessments compare them: the {self.last.title} beside the three years before."],
+            tables=[self.police_table(who, suppressed), self.rates_table(suppressed), self.services_table(who, suppressed)],
+            charts=[self.chart(first, name, suppressed)],
+            statements=self.statements(first, name, suppressed),
+        )  # fmt: skip
+
+    def _notes(self) -> list[str]:
+        notes = ["Incident only = DA incidents minus those that resulted in a crime; the total = incident only + DA crimes.",
+                 "Rate per 1,000: residents of all ages, the population estimate of the year each period ends in."]  # fmt: skip
+        if any(self.police_entry(COUNTY, y)["crimed_incidents"] is None for y in self.years):
+            notes.append("– for crimed figures: the police export lacks the crimed-incidents column for a month of that year.")
+        return notes + self._population_notes()
+
+    def _population_notes(self) -> list[str]:
+        table = self.deployment.population
+        if not table:
+            return []
+        years = sorted({self.police_entry(COUNTY, y)["population_year"] for y in self.years} - {None})
+        return [f"Population ({', '.join(years)}): {table.estimates_source or table.source}"]
+
+
+def _covers(conn: Connection, source: str, year: YearEnding) -> bool:
+    """True when live loads of ``source`` cover every quarter the year touches."""
+    quarters = {Quarter.containing(m).label for m in year.months}
+    held = set(
+        conn.scalars(
+            select(LoadCoverage.period)
+            .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
+            .where(LoadBatch.source == source, LoadCoverage.superseded_by.is_(None), LoadCoverage.period.in_(quarters))
+        )
+    )
+    return held == quarters
+
+
+def year_ending_for(conn: Connection, deployment: Deployment, quarter: Quarter) -> YearEndingFigures:
+    """The four years ending with the latest configured month on or before the quarter's end."""
+    from dasv.measures.year_ending import latest_year_ending
+
+    return YearEndingFigures(conn, deployment, latest_year_ending(quarter.end, deployment.year_ending_month))
