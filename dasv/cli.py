@@ -203,31 +203,53 @@ def check(
 
 @app.command()
 def metrics(
-    quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
+    quarter: Annotated[str | None, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")] = None,
+    year_ending: Annotated[
+        str | None, typer.Option("--year-ending", help="The twelve months to a month, e.g. 2025-09.")
+    ] = None,
     district: Annotated[str | None, typer.Option(help="One district, with small numbers suppressed.")] = None,
     format: Annotated[Format, typer.Option("--format", help="json, csv or table.")] = Format.json,
 ) -> None:
-    """Print one quarter's measures (METRICS_JSON.md)."""
+    """Print one quarter's measures (METRICS_JSON.md), or the year-ending figures (--year-ending)."""
     from dasv.measures.document import metrics_document
     from dasv.measures.present import as_csv, as_table
 
-    q = _parse_quarter(quarter)
+    if (quarter is None) == (year_ending is None):
+        raise UsageError("give exactly one of --quarter (e.g. '2025-26 Q3') or --year-ending (e.g. 2025-09)")
     c = ctx()
     area = _district(c, district) if district else None
-    engine = c.engine()
-    with engine.connect() as conn:
-        if area:
-            from dasv.report.slices import SliceBuilder
+    if year_ending is not None:
+        doc = _year_ending_document(c, year_ending, area)
+    else:
+        q = _parse_quarter(quarter)
+        with c.engine().connect() as conn:
+            if area:
+                from dasv.report.slices import SliceBuilder
 
-            doc = SliceBuilder(conn, c.deployment, q).metrics(area)
-        else:
-            doc = metrics_document(conn, c.deployment, q)
+                doc = SliceBuilder(conn, c.deployment, q).metrics(area)
+            else:
+                doc = metrics_document(conn, c.deployment, q)
     if format is Format.json:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     elif format is Format.csv:
         typer.echo(as_csv(doc), nl=False)
     else:
         typer.echo(as_table(doc), nl=False)
+
+
+def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
+    from dasv.measures.year_ending import YearEnding, YearEndingError, year_ending_document
+
+    try:
+        year = YearEnding.parse(text)
+    except YearEndingError as exc:
+        raise UsageError(str(exc)) from None
+    with c.engine().connect() as conn:
+        if area is None:
+            return year_ending_document(conn, c.deployment, year)
+        from dasv.report.year_ending import YearEndingFigures
+
+        return YearEndingFigures(conn, c.deployment, year, years=1).district_document(area, year)
 
 
 def _district(c: Context, name: str) -> str:
@@ -402,7 +424,9 @@ def demo(
     typer.echo("")
     typer.echo(f"The {q3.label} report: {outputs['county']['pdf']}")
     typer.echo(f"Warehouse: {database}")
-    typer.echo(f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table")
+    typer.echo(
+        f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table"
+    )
 
 
 @app.command()

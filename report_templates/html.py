@@ -30,12 +30,21 @@ def render_html(report: Report, path: Path) -> Path:
     """Write the HTML report: semantic tables with captions and scopes, SVG charts with text alternatives."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
     template = env.get_template("report.html.j2")
-    charts = [{"key": c.key, "title": c.title, "description": c.description, "src": svg_data_uri(chart_svg(c))}
-              for c in report.charts]  # fmt: skip
-    html = template.render(report=report, charts=charts, groups=_groups, london_time=london_time)
+    sections = [
+        {"key": s.key, "title": s.title, "intro": s.intro, "tables": s.tables, "statements": s.statements,
+         "charts": [_chart(c) for c in s.charts]}
+        for s in report.sections
+    ]  # fmt: skip
+    html = template.render(report=report, charts=[_chart(c) for c in report.charts], sections=sections,
+                           groups=_groups, london_time=london_time)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def _chart(chart) -> dict:
+    return {"key": chart.key, "title": chart.title, "description": chart.description,
+            "src": svg_data_uri(chart_svg(chart))}  # fmt: skip
 
 
 def svg_data_uri(svg: str) -> str:

@@ -189,45 +189,64 @@ def render_pdf(report: Report, path: Path) -> Path:
         story.append(_p("Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and "
                         "[c] marks a value withheld so that a suppressed count cannot be worked out from totals. "
                         "Rates on suppressed counts are not shown.", "small"))  # fmt: skip
-    story.append(_p("1. Headline figures", "h1"))
+    number = iter(range(1, 100))
+
+    def heading(title: str) -> Paragraph:
+        return _p(f"{next(number)}. {title}", "h1")
+
+    story.append(heading("Headline figures"))
     story += table_flowable(report.headline, width * 0.75)
     story.append(CondPageBreak(4 * cm))
-    story.append(_p("2. Referral data", "h1"))
+    story.append(heading("Referral data"))
     for t in report.tables:
         if t.section == "referrals":
             story += table_flowable(t, width)
     story.append(CondPageBreak(4 * cm))
-    story.append(_p("3. Other relevant data", "h1"))
+    story.append(heading("Other relevant data"))
     for t in report.tables:
         if t.section != "referrals":
             story += table_flowable(t, width if len(t.columns) > 4 else width * 0.75)
     story.append(CondPageBreak(PAGE[1] - 2 * MARGIN - 1 * cm))  # the charts start a page of their own
+    story.append(heading("Trends over the last eight quarters"))
+    story += _charts(report.charts, width)
+    for section in report.sections:
+        story.append(CondPageBreak(PAGE[1] - 2 * MARGIN - 1 * cm))
+        story.append(heading(section.title))
+        story += [_p(p) for p in section.intro]
+        for t in section.tables:
+            story += table_flowable(t, width if len(t.columns) > 4 else width * 0.75)
+        story += _charts(section.charts, width)
+        if section.statements:
+            story.append(_p("Drafted from the figures", "h2"))
+            story.append(_bullets(section.statements))
     story.append(CondPageBreak(4 * cm))
-    story.append(_p("4. Trends over the last eight quarters", "h1"))
-    for chart in report.charts:
-        story.append(
-            KeepTogether(
-                [draw_chart(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)]
-            )
-        )
-    story.append(CondPageBreak(4 * cm))
-    story.append(_p("5. Other relevant information", "h1"))
+    story.append(heading("Other relevant information"))
     if report.commentary:
         story.append(_p("Commentary", "h2"))
         story += [_p(p) for p in report.commentary]
     story.append(_p("Drafted from the figures", "h2"))
     story.append(_bullets(report.statements))
     story.append(CondPageBreak(4 * cm))
-    story.append(_p("6. Data quality", "h1"))
+    story.append(heading("Data quality"))
     story.append(_bullets(report.quality or ["No anomalies found."]))
     story.append(_p("Source files", "h2"))
     story += [_sources_table(report, width)]
     story.append(CondPageBreak(4 * cm))
-    story.append(_p("7. Definitions", "h1"))
+    story.append(heading("Definitions"))
     for term, text in report.definitions:
         story.append(Paragraph(f"<b>{escape(term)}</b>: {escape(text)}", STYLES["body"]))
     doc.build(story, onFirstPage=_footer(report), onLaterPages=_footer(report))
     return path
+
+
+def _charts(charts: list, width: float) -> list:
+    """Each chart kept together with its description."""
+    return [
+        KeepTogether(
+            [draw_chart(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)]
+        )
+        for chart in charts
+    ]
 
 
 def _sources_table(report: Report, width: float) -> Table:

@@ -13,7 +13,8 @@ Figure 8 and Table 5):
   the year the period ends in (the year is reported beside it).
 
 A year lacking any month for a district is incomplete (its sums are of the months present),
-as quarters are. The same twelve months' IDVA and MARAC figures sit beside them.
+as quarters are. The same twelve months' IDVA and MARAC figures sit beside them, with
+``complete`` false unless the warehouse holds every quarter of the year for that source.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from dasv.config import Deployment
 from dasv.measures.idva import IdvaCounts, counts_by_area_between
 from dasv.measures.marac import MaracCounts, marac_counts_by_area
 from dasv.measures.rates import ratio
-from dasv.quarters import month_label
-from warehouse.models import AreaDim, PoliceMonth
+from dasv.quarters import Quarter, month_label
+from warehouse.models import AreaDim, LoadBatch, LoadCoverage, PoliceMonth
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June",
@@ -172,7 +173,9 @@ def police_by_area(conn: Connection, year: YearEnding) -> dict[str, dict]:
     return out
 
 
-def police_figures(parts: list[dict], missing: list[str], people: int | None, population_year: str | None) -> dict:
+def police_figures(
+    parts: list[dict], missing: list[str], people: int | None, population_year: str | None
+) -> dict:
     """The METRICS_JSON.md police entry of one area (or a sum of areas) for one year."""
     incidents = sum(p["da_incidents"] for p in parts)
     crimes = sum(p["da_crimes"] for p in parts)
@@ -206,7 +209,11 @@ def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnd
 
     def entry(names: list[str]) -> dict:
         parts = [police[n] for n in names if n in police]
-        missing = [f"{n} {m}" for n in names for m in (police[n]["missing"] if n in police else map(month_label, year.months))]
+        missing = [
+            f"{n} {m}"
+            for n in names
+            for m in (police[n]["missing"] if n in police else map(month_label, year.months))
+        ]
         base = sum(people.get(n) or 0 for n in names) or None
         if any(not people.get(n) for n in names):
             base = None
@@ -218,22 +225,46 @@ def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnd
     }
     area = deployment.police_reporting_area
     if area:
-        police_doc["reporting_area"] = {"name": area.name, "districts": list(area.districts), **entry(area.districts)}
+        police_doc["reporting_area"] = {
+            "name": area.name,
+            "districts": list(area.districts),
+            **entry(area.districts),
+        }
     idva = counts_by_area_between(conn, year.start, year.end)
     marac = marac_counts_by_area(conn, year)
+    covered = {source: loads_cover(conn, source, year) for source in ("idva", "marac")}
     return {
         "year_ending": year.label,
         "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
         "police": police_doc,
         "idva": {
+            "complete": covered["idva"],
             "total": sum(idva.values(), IdvaCounts()).as_dict(),
             "by_area": {n: idva.get(n, IdvaCounts()).as_dict() for n in districts},
         },
         "marac": {
+            "complete": covered["marac"],
             "total": _marac_total(marac),
             "by_area": {n: _marac_area(marac.get(n, MaracCounts())) for n in districts},
         },
     }
+
+
+def loads_cover(conn: Connection, source: str, year: YearEnding) -> bool:
+    """True when live loads of ``source`` cover every quarter the year touches (else its sums are partial)."""
+    quarters = {Quarter.containing(m).label for m in year.months}
+    held = set(
+        conn.scalars(
+            select(LoadCoverage.period)
+            .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
+            .where(
+                LoadBatch.source == source,
+                LoadCoverage.superseded_by.is_(None),
+                LoadCoverage.period.in_(quarters),
+            )
+        )
+    )
+    return held == quarters
 
 
 def _marac_area(counts: MaracCounts) -> dict:

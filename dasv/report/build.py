@@ -341,7 +341,9 @@ def police_table(
     ]  # fmt: skip
     notes = []
     if population:
-        notes.append(f"Population: {population.source} ({population.year}).")
+        notes.append(
+            f"Rates use the {population.year} population (its source is under Population in the definitions)."
+        )
     for brk in deployment.series_breaks:
         if prev.start < brk.date <= quarter.end or quarter.last_n(8)[0].start < brk.date <= quarter.end:
             notes.append(f"Series break {brk.date:%B %Y}: {brk.note}")

@@ -112,7 +112,9 @@ class Change:
         if self.is_points:
             return f"{_signed(round_half_up(diff, places), places)} points"
         pct = self.percent()
-        return f"{_signed(int(diff))}" + ("" if pct is None else f" ({_signed(round_half_up(pct, places), places)}%)")
+        return f"{_signed(int(diff))}" + (
+            "" if pct is None else f" ({_signed(round_half_up(pct, places), places)}%)"
+        )
 
 
 # The spreadsheet and CSV columns a Change column becomes: (CSV header, spreadsheet header).

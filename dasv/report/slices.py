@@ -212,7 +212,9 @@ class SliceBuilder:
         rows += [[LABELS[m], *self._series(name, m, fy)] for m in DEMOGRAPHIC_MEASURES]
         notes = []
         if population:
-            notes.append(f"Population: {population.source} ({population.year}).")
+            notes.append(
+                f"Rates use the {population.year} population (its source is under Population in the definitions)."
+            )
         return ReportTable("other_district", f"MARAC, police and demographics, {name} and {county}, {self.quarter.label}",
                            self._columns(name, county, fy), rows,
                            source="Sources: MARAC case list; police monthly counts; IDVA referral export", notes=notes)  # fmt: skip

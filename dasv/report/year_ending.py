@@ -9,7 +9,7 @@ the same planning as the quarterly tables, across all districts at once.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from dasv.config import Deployment
 from dasv.measures.labels import label
@@ -17,7 +17,6 @@ from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_docum
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
 from dasv.report.suppress import COUNTY, SuppressionPlan
-from warehouse.models import LoadBatch, LoadCoverage
 
 YEARS_SHOWN = 4
 REPORTING = "reporting_area"
@@ -31,11 +30,14 @@ INCOMPLETE, NOT_SUPPLIED = "incomplete", "not supplied"
 class YearEndingFigures:
     """Four years ending in the same month: the documents, what the warehouse covers, and the plan."""
 
-    def __init__(self, conn: Connection, deployment: Deployment, last: YearEnding):
+    def __init__(self, conn: Connection, deployment: Deployment, last: YearEnding, years: int = YEARS_SHOWN):
         self.deployment = deployment
-        self.years = last.previous_years(YEARS_SHOWN)
+        self.years = last.previous_years(years)
         self.docs = {y: year_ending_document(conn, deployment, y) for y in self.years}
-        self.covered = {source: {y for y in self.years if _covers(conn, source, y)} for source in ("idva", "marac")}
+        self.covered = {
+            source: {y for y in self.years if self.docs[y][source]["complete"]}
+            for source in ("idva", "marac")
+        }
         self.districts = [a.name for a in deployment.districts]
         self.plan = self._plan()
 
@@ -57,8 +59,12 @@ class YearEndingFigures:
                     plan.add_line(f"{source}.{key}", y, values, doc[source]["total"][key])
             for who in [*self.districts, COUNTY]:
                 for _ in range(2):  # any two of each triple give the third
-                    plan.withhold_together(who, ("police.da_incidents", "police.crimed_incidents", "police.incident_only"), y)
-                    plan.withhold_together(who, ("police.incident_only", "police.da_crimes", "police.total_recorded"), y)
+                    plan.withhold_together(
+                        who, ("police.da_incidents", "police.crimed_incidents", "police.incident_only"), y
+                    )
+                    plan.withhold_together(
+                        who, ("police.incident_only", "police.da_crimes", "police.total_recorded"), y
+                    )
         return plan
 
     # cells --------------------------------------------------------------------------------------
@@ -91,7 +97,9 @@ class YearEndingFigures:
 
     def crimed_pct_cell(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
         """Incidents crimed as a rate of incidents (None without the crimed column)."""
-        crimed, incidents = (self.police_cell(who, k, y, suppressed) for k in ("crimed_incidents", "da_incidents"))
+        crimed, incidents = (
+            self.police_cell(who, k, y, suppressed) for k in ("crimed_incidents", "da_incidents")
+        )
         if isinstance(crimed, int) and isinstance(incidents, int):
             return Rate(crimed, incidents)
         return Suppressed("[c]") if isinstance(crimed, Suppressed) or isinstance(incidents, Suppressed) else (
@@ -127,9 +135,24 @@ class YearEndingFigures:
         """Figure 8: the police figures of each area in ``who`` for the four years."""
         rows: list[list[Cell]] = []
         for key in POLICE_ROWS:
-            rows.append([label(f"police.{key}"), *[self.police_cell(w, key, y, suppressed) for w, _ in who for y in self.years]])
-        rows.append([label("police.crimed_pct"), *[self.crimed_pct_cell(w, y, suppressed) for w, _ in who for y in self.years]])
-        rows.append([label("police.total_per_1000"), *[self.rate_cell(w, y, suppressed) for w, _ in who for y in self.years]])
+            rows.append(
+                [
+                    label(f"police.{key}"),
+                    *[self.police_cell(w, key, y, suppressed) for w, _ in who for y in self.years],
+                ]
+            )
+        rows.append(
+            [
+                label("police.crimed_pct"),
+                *[self.crimed_pct_cell(w, y, suppressed) for w, _ in who for y in self.years],
+            ]
+        )
+        rows.append(
+            [
+                label("police.total_per_1000"),
+                *[self.rate_cell(w, y, suppressed) for w, _ in who for y in self.years],
+            ]
+        )
         names = " and ".join(n for _, n in who)
         return ReportTable(
             "year_ending_police", f"Police recorded domestic abuse, {names}, years ending {self.last.month_name}",
@@ -163,7 +186,13 @@ class YearEndingFigures:
             for key in keys:
                 rows.append([label(f"{source}.{key}"),
                              *[self.service_cell(w, source, key, y, suppressed) for w, _ in who for y in self.years]])  # fmt: skip
-        rows.insert(2, [label("idva.engagement_pct"), *[self._engagement(w, y, suppressed) for w, _ in who for y in self.years]])
+        rows.insert(
+            2,
+            [
+                label("idva.engagement_pct"),
+                *[self._engagement(w, y, suppressed) for w, _ in who for y in self.years],
+            ],
+        )
         return ReportTable(
             "year_ending_services", f"IDVA and MARAC, {' and '.join(n for _, n in who)}, the same years",
             self._columns(who), rows, source="Sources: IDVA referral export; MARAC case list",
@@ -193,7 +222,10 @@ class YearEndingFigures:
         last, before = self.years[-1], self.years[-2]
         lines = []
         for key in POLICE_ROWS:
-            now, then = self.police_cell(who, key, last, suppressed), self.police_cell(who, key, before, suppressed)
+            now, then = (
+                self.police_cell(who, key, last, suppressed),
+                self.police_cell(who, key, before, suppressed),
+            )
             if isinstance(now, int) and isinstance(then, int):
                 lines.append(f"{label(f'police.{key}')}, {name}: {Change(now, then).text(places=1)}, from {then:,} in "
                              f"the {before.title} to {now:,} in the {last.title}.")  # fmt: skip
@@ -203,6 +235,43 @@ class YearEndingFigures:
             lines.append(f"{label('police.crimed_pct')}, {name}: {change.text(places=1)}, from {format_cell(then)} to "
                          f"{format_cell(now)}.")  # fmt: skip
         return lines
+
+    def district_document(self, name: str, y: YearEnding) -> dict:
+        """The ``--year-ending`` document restricted to one district, with the slices' suppression.
+
+        A withheld count is its marker (``"<5"`` or ``"[c]"``); a rate on one is ``null``.
+        """
+        doc = self.docs[y]
+
+        def value(cell: Cell):
+            return cell.display if isinstance(cell, Suppressed) else cell
+
+        entry = self.police_entry(name, y)
+        police = {key: value(self.police_cell(name, key, y, True)) if entry["complete"] else entry[key]
+                  for key in POLICE_KEYS}  # fmt: skip
+        crimed_pct, rate = self.crimed_pct_cell(name, y, True), self.rate_cell(name, y, True)
+        police |= {
+            "crimed_pct": crimed_pct.value(1) if isinstance(crimed_pct, Rate) else None,
+            "total_per_1000": rate.value(1) if isinstance(rate, Rate) else None,
+            **{k: entry[k] for k in ("population", "population_year", "complete", "missing_months")},
+        }
+        idva = {k: value(self.service_cell(name, "idva", k, y, True)) for k in (*IDVA_ROWS, "engaged")}
+        engagement = self._engagement(name, y, True)
+        idva["engagement_pct"] = engagement.value(1) if isinstance(engagement, Rate) else None
+        marac = {k: value(self.service_cell(name, "marac", k, y, True)) for k in MARAC_ROWS}
+        return {
+            "year_ending": doc["year_ending"],
+            "period": doc["period"],
+            "district": name,
+            "suppression": {
+                "threshold": self.plan.threshold,
+                "marker": f"<{self.plan.threshold}",
+                "secondary_marker": "[c]",
+            },  # fmt: skip
+            "police": {"by_area": {name: police}},
+            "idva": {"by_area": {name: idva}},
+            "marac": {"by_area": {name: marac}},
+        }
 
     def section(self, who: list[tuple[str, str]], suppressed: bool) -> Section:
         """The report section: Figure 8 for ``who``, Table 5, the services, one chart and statements."""
@@ -221,7 +290,9 @@ class YearEndingFigures:
         notes = ["Incident only = DA incidents minus those that resulted in a crime; the total = incident only + DA crimes.",
                  "Rate per 1,000: residents of all ages, the population estimate of the year each period ends in."]  # fmt: skip
         if any(self.police_entry(COUNTY, y)["crimed_incidents"] is None for y in self.years):
-            notes.append("– for crimed figures: the police export lacks the crimed-incidents column for a month of that year.")
+            notes.append(
+                "– for crimed figures: the police export lacks the crimed-incidents column for a month of that year."
+            )
         return notes + self._population_notes()
 
     def _population_notes(self) -> list[str]:
@@ -229,20 +300,9 @@ class YearEndingFigures:
         if not table:
             return []
         years = sorted({self.police_entry(COUNTY, y)["population_year"] for y in self.years} - {None})
-        return [f"Population ({', '.join(years)}): {table.estimates_source or table.source}"]
-
-
-def _covers(conn: Connection, source: str, year: YearEnding) -> bool:
-    """True when live loads of ``source`` cover every quarter the year touches."""
-    quarters = {Quarter.containing(m).label for m in year.months}
-    held = set(
-        conn.scalars(
-            select(LoadCoverage.period)
-            .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
-            .where(LoadBatch.source == source, LoadCoverage.superseded_by.is_(None), LoadCoverage.period.in_(quarters))
-        )
-    )
-    return held == quarters
+        return [
+            f"Population: the estimates for {', '.join(years)} (their source is under Population in the definitions)"
+        ]
 
 
 def year_ending_for(conn: Connection, deployment: Deployment, quarter: Quarter) -> YearEndingFigures:

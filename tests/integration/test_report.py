@@ -58,7 +58,8 @@ def test_pdf_sections_in_order_and_metadata(rendered):
     path = rendered["outputs"]["county"]["pdf"]
     text = pdf_text(path)
     order = ["1. Headline figures", "2. Referral data", "3. Other relevant data", "4. Trends over the last eight quarters",
-             "5. Other relevant information", "6. Data quality", "7. Definitions"]  # fmt: skip
+             "5. Year ending September: strategic assessment figures", "6. Other relevant information",
+             "7. Data quality", "8. Definitions"]  # fmt: skip
     positions = [text.index(h) for h in order]
     assert positions == sorted(positions)
     meta = PdfReader(path).metadata
@@ -88,7 +89,7 @@ def test_xlsx_is_accessible_and_numbers_are_numbers(rendered):
 
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
     paths = [p for k, p in rendered["outputs"]["county"].items() if k.startswith("csv:")]
-    assert len(paths) == 7
+    assert len(paths) == 10
     area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
     rows = list(csv.reader(area.open(encoding="utf-8")))
     assert rows[0][:2] == ["Area", "IDVA referrals 2025-26 Q3"]
@@ -118,10 +119,10 @@ def test_html_is_accessible(rendered):
     headings = [int(t[1]) for t, _ in tags if re.fullmatch(r"h[1-6]", t)]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
     tables = sum(1 for t, _ in tags if t == "table")
-    assert tables == sum(1 for t, _ in tags if t == "caption") == 8
+    assert tables == sum(1 for t, _ in tags if t == "caption") == 11
     assert all("scope" in a for t, a in tags if t == "th")
     charts = [a for t, a in tags if t == "img" and a.get("class") == "chart"]
-    assert len(charts) == 2 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
+    assert len(charts) == 3 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
     assert all(a["src"].startswith("data:image/svg+xml;base64,") for a in charts)  # one self-contained file
 
 

@@ -21,6 +21,11 @@ PRINTED_AREA = {
     "Peterborough": "Peterborough",
 }  # fmt: skip
 QUARTERS = ["Q1", "Q2", "Q3"]
+FIGURE_8 = PUBLISHED["police_da_cambridge_city_year_ending_september"]
+TABLE_5 = PUBLISHED["police_da_rate_per_1000_by_district"]
+YEARS_ENDING = {"2022-09": "2021/22", "2023-09": "2022/23", "2024-09": "2023/24", "2025-09": "2024/25"}
+TABLE_5_AREA = {"Cambridge": "Cambridge City", "East Cambridgeshire": "East Cambridgeshire", "Fenland": "Fenland",
+                "Huntingdonshire": "Huntingdonshire", "South Cambridgeshire": "South Cambridgeshire"}  # fmt: skip
 
 
 def dasv(*args, env):
@@ -49,6 +54,15 @@ def metrics(request, tmp_path_factory):
         result = dasv("metrics", "--quarter", f"2025-26 {q}", "--format", "json", env=env)
         assert result.returncode == 0, result.stderr
         out[q] = json.loads(result.stdout)
+    for year in YEARS_ENDING:
+        result = dasv("metrics", "--year-ending", year, "--format", "json", env=env)
+        assert result.returncode == 0, result.stderr
+        out[year] = json.loads(result.stdout)
+        district = dasv(
+            "metrics", "--year-ending", year, "--district", "Cambridge City", "--format", "json", env=env
+        )
+        assert district.returncode == 0, district.stderr
+        out[f"{year} Cambridge City"] = json.loads(district.stdout)
     return out
 
 
@@ -118,3 +132,29 @@ def test_demographics_reproduced(metrics):
         assert demo["disability"] == other["disability"][q]
         printed = {k: v for k, v in other["lgbt"][q].items() if k != "Total"}
         assert demo["sexual_orientation"] == printed
+
+
+def test_figure_8_reproduced_for_cambridge_city(metrics):
+    """`dasv metrics --year-ending YYYY-09 [--district "Cambridge City"]` gives Figure 8's numbers exactly."""
+    for year, printed_year in YEARS_ENDING.items():
+        printed = FIGURE_8[printed_year]
+        for doc in (metrics[year]["police"]["by_area"]["Cambridge City"],
+                    metrics[f"{year} Cambridge City"]["police"]["by_area"]["Cambridge City"]):  # fmt: skip
+            assert doc["complete"] is True
+            assert (doc["total_recorded"], doc["da_crimes"], doc["da_incidents"], doc["crimed_incidents"],
+                    doc["incident_only"]) == (printed["total_incidents_and_crimes"], printed["da_crimes"],
+                                              printed["da_incidents"], printed["incidents_crimed"],
+                                              printed["incident_only"]), year  # fmt: skip
+            assert round(doc["crimed_pct"]) == printed["pct_incidents_crimed"]  # printed as whole percents
+
+
+def test_table_5_rates_reproduced_to_one_decimal(metrics):
+    for year, printed_year in YEARS_ENDING.items():
+        police = metrics[year]["police"]
+        for printed_name, area in TABLE_5_AREA.items():
+            assert police["by_area"][area]["total_per_1000"] == TABLE_5[printed_name][printed_year], (
+                area,
+                year,
+            )
+            assert police["by_area"][area]["population_year"] == year[:4]  # the year the period ends in
+        assert police["reporting_area"]["total_per_1000"] == TABLE_5["Cambridgeshire"][printed_year], year

@@ -1,0 +1,152 @@
+"""Year-ending figures on hand-counted fixtures (SQLite and PostgreSQL), and the printed mistake.
+
+The fixture (Fenland only, so every count is easy to check by eye):
+
+- police months September 2023 to October 2024 for Fenland, 100 incidents and 60 crimes a
+  month; the crimed column is 40 a month except February and March 2024, where the
+  second file leaves it blank: every year here that holds them has no crimed figure;
+- the years ending August, September and October 2024 miss no month; the year ending
+  November 2024 misses November (incomplete);
+- IDVA referrals on 28 Feb 2023 (outside the year ending February 2024), 1 Mar 2023 (its
+  first day), 29 Feb 2024 (its last day: a leap day), 30 Sep 2024 (the last day of the year
+  ending September 2024) and 1 Oct 2024 (the first day after it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dasv.measures.year_ending import YearEnding, year_ending_document
+from dasv.pipeline import load_files
+from loaders import read_export
+from tests.files import IDVA_HEADER, write_csv
+
+TODAY = date(2025, 1, 15)
+
+
+def _month(year: int, month: int) -> str:
+    return f"{year}-{month:02d}"
+
+
+@pytest.fixture
+def loaded(engine, deployment, pseudonymiser, tmp_path):
+    months = [(2023, m) for m in range(9, 13)] + [(2024, m) for m in range(1, 11)]
+    with_crimed = [
+        [_month(y, m), "Fenland", 100, 60, 40] for y, m in months if (y, m) not in ((2024, 2), (2024, 3))
+    ]
+    blank_crimed = [[_month(y, m), "Fenland", 100, 60, ""] for y, m in ((2024, 2), (2024, 3))]
+    header = ["Month", "District", "DA Incidents", "DA Crimes", "Incidents Resulting in a Crime"]
+    write_csv(tmp_path / "inbox" / "police" / "a.csv", [header, *with_crimed])
+    write_csv(tmp_path / "inbox" / "police" / "b.csv", [header, *blank_crimed])
+    days = ["28/02/2023", "01/03/2023", "29/02/2024", "30/09/2024", "01/10/2024"]
+    rows = [[f"R{i}", f"C{i}", day, "Fenland", "Y", "Y"] for i, day in enumerate(days)]
+    write_csv(tmp_path / "inbox" / "idva" / "r.csv", [IDVA_HEADER, *rows])
+    results = load_files(engine, [tmp_path / "inbox"], deployment, pseudonymiser, today=TODAY)
+    assert [o.status for _, o in results] == ["loaded"] * 3
+    return engine
+
+
+def doc(engine, deployment, month: str) -> dict:
+    with engine.connect() as conn:
+        return year_ending_document(conn, deployment, YearEnding.parse(month))
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        # Sep 2023 .. Aug 2024 would need Sep 2023: present; Feb/Mar 2024 lack the crimed column
+        ("2024-08", {"da_incidents": 1200, "da_crimes": 720, "crimed_incidents": None, "complete": True}),
+        # Oct 2023 .. Sep 2024: the September/October boundary; still no crimed figure
+        ("2024-09", {"da_incidents": 1200, "da_crimes": 720, "crimed_incidents": None, "complete": True}),
+        # Nov 2023 .. Oct 2024: complete
+        ("2024-10", {"da_incidents": 1200, "complete": True}),
+        # Dec 2023 .. Nov 2024: November 2024 is missing, so the year is incomplete
+        ("2024-11", {"da_incidents": 1100, "complete": False, "missing_months": ["Fenland 2024-11"]}),
+    ],
+)
+def test_police_year_boundaries_and_completeness(loaded, deployment, month, expected):
+    fenland = doc(loaded, deployment, month)["police"]["by_area"]["Fenland"]
+    assert {k: fenland[k] for k in expected} == expected
+    if not fenland["complete"]:
+        assert fenland["total_per_1000"] is None  # no rate on a short year
+
+
+def test_crimed_figures_appear_only_when_every_month_has_the_column(loaded, deployment):
+    """Nov 2023 .. Oct 2024 is complete, but February and March came without the crimed column."""
+    fenland = doc(loaded, deployment, "2024-10")["police"]["by_area"]["Fenland"]
+    assert fenland["complete"] is True and fenland["da_incidents"] == 1200
+    assert fenland["crimed_incidents"] is fenland["incident_only"] is fenland["total_recorded"] is None
+    assert fenland["crimed_pct"] is None and fenland["total_per_1000"] is None
+
+
+def test_crimed_sums_incident_only_total_and_rate(engine, deployment, pseudonymiser, tmp_path):
+    header = ["Month", "District", "DA Incidents", "DA Crimes", "Crimed Incidents"]
+    rows = [[_month(2024 + (m < 10), m), "Fenland", 100 + m, 60, 40 + m] for m in [10, 11, 12, *range(1, 10)]]
+    write_csv(tmp_path / "police" / "y.csv", [header, *rows])
+    [(_, outcome)] = load_files(
+        engine, [tmp_path / "police"], deployment, pseudonymiser, today=date(2025, 12, 1)
+    )
+    assert outcome.status == "loaded"
+    fenland = doc(engine, deployment, "2025-09")["police"]["by_area"]["Fenland"]
+    incidents = sum(100 + m for m in range(1, 13))  # 1,278
+    crimed = sum(40 + m for m in range(1, 13))  # 558
+    assert (fenland["da_incidents"], fenland["crimed_incidents"]) == (incidents, crimed)
+    assert fenland["incident_only"] == incidents - crimed == 720
+    assert fenland["total_recorded"] == 720 + 720  # incident-only + 12 x 60 crimes
+    assert fenland["crimed_pct"] == 43.7  # 558 / 1,278 = 43.66%
+    assert fenland["population_year"] == "2025" and fenland["population"] == 105600
+    assert fenland["total_per_1000"] == 13.6  # 1,440 / 105,600 x 1,000 = 13.64
+
+
+def test_idva_year_boundaries_and_the_leap_day(loaded, deployment):
+    assert (
+        doc(loaded, deployment, "2024-02")["idva"]["by_area"]["Fenland"]["total_referrals"] == 2
+    )  # 1 Mar 23, 29 Feb 24
+    assert (
+        doc(loaded, deployment, "2024-09")["idva"]["by_area"]["Fenland"]["total_referrals"] == 2
+    )  # 29 Feb, 30 Sep
+    assert doc(loaded, deployment, "2024-10")["idva"]["by_area"]["Fenland"]["total_referrals"] == 3
+    assert YearEnding.parse("2024-02").end == date(2024, 2, 29)
+    assert YearEnding.parse("2024-02").start == date(2023, 3, 1)
+
+
+def test_a_crimed_count_above_the_incidents_is_refused_naming_the_row(deployment, tmp_path):
+    header = ["Month", "District", "DA Incidents", "DA Crimes", "Incidents Crimed"]
+    path = write_csv(tmp_path / "police" / "bad.csv", [header, ["2024-10", "Fenland", 40, 30, 12],
+                                                       ["2024-11", "Fenland", 40, 30, 50]])  # fmt: skip
+    export = read_export(path, deployment, today=TODAY, display_name="bad.csv")
+    assert export.refused
+    assert str(export.problems[0]) == (
+        "bad.csv: row 3 column 'Incidents Crimed': 50 incidents crimed is more than the row's 40 DA incidents; "
+        "expected at most the DA incidents of the same month and district"
+    )
+
+
+def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, tmp_path):
+    """The strategic assessment printed DA incidents rose "14% (+152 incidents)"; +152 is incident-only.
+
+    Our statements name the measure they compare and compute its own change: incidents
+    +148 (+7.7%), incident-only +152 (+16.5%).
+    """
+    from dasv.report.year_ending import YearEndingFigures
+    from dasv.sample.write import write_sample_inbox
+    from warehouse.db import open_warehouse
+
+    write_sample_inbox(tmp_path / "inbox")
+    engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    load_files(engine, [tmp_path / "inbox" / "police"], deployment, pseudonymiser)
+    with engine.connect() as conn:
+        figures = YearEndingFigures(conn, deployment, YearEnding.parse("2025-09"))
+    lines = figures.statements("Cambridge City", "Cambridge City", suppressed=True)
+    assert ("Police DA incidents, Cambridge City: +148 (+7.7%), from 1,914 in the year ending September 2024 "
+            "to 2,062 in the year ending September 2025.") in lines  # fmt: skip
+    assert ("Incident only, Cambridge City: +152 (+16.5%), from 919 in the year ending September 2024 to 1,071 "
+            "in the year ending September 2025.") in lines  # fmt: skip
+    assert not any("+152" in line and "incidents," in line.split(":")[0] for line in lines)
+    table = figures.police_table([("Cambridge City", "Cambridge City")], suppressed=True)
+    printed = {row[0]: [table.text(r, c) for c in range(1, 5)] for r, row in enumerate(table.rows)}
+    assert printed["Proportion of incidents crimed"] == ["56%", "53%", "52%", "48%"]  # Figure 8's row
+    assert printed["Police recorded DA per 1,000 population (all ages)"] == ["17.1", "13.9", "16.0", "16.7"]
+    engine.dispose()
