@@ -6,6 +6,8 @@ Errors are one line each on stderr; never a traceback (set ``DASV_DEBUG=1`` to s
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -42,6 +44,12 @@ class Format(StrEnum):
     json = "json"
     csv = "csv"
     table = "table"
+
+
+class Series(StrEnum):
+    """Series forms of `dasv metrics`."""
+
+    monthly = "monthly"
 
 
 class Source(StrEnum):
@@ -209,8 +217,11 @@ def metrics(
     ] = None,
     district: Annotated[str | None, typer.Option(help="One district, with small numbers suppressed.")] = None,
     format: Annotated[Format, typer.Option("--format", help="json, csv or table.")] = Format.json,
+    series: Annotated[
+        Series | None, typer.Option("--series", help="monthly: the 24 monthly values behind the SPC charts.")
+    ] = None,
 ) -> None:
-    """Print one quarter's measures (METRICS_JSON.md), or the year-ending figures (--year-ending)."""
+    """Print one quarter's measures (METRICS_JSON.md), its monthly series, or the year-ending figures."""
     from dasv.measures.document import metrics_document
     from dasv.measures.present import as_csv, as_table
 
@@ -218,6 +229,11 @@ def metrics(
         raise UsageError("give exactly one of --quarter (e.g. '2025-26 Q3') or --year-ending (e.g. 2025-09)")
     c = ctx()
     area = _district(c, district) if district else None
+    if series is not None:
+        if quarter is None or area is not None:
+            raise UsageError("--series monthly goes with --quarter, for the county and every district")
+        _print_series(c, _parse_quarter(quarter), format)
+        return
     if year_ending is not None:
         doc = _year_ending_document(c, year_ending, area)
     else:
@@ -235,6 +251,28 @@ def metrics(
         typer.echo(as_csv(doc), nl=False)
     else:
         typer.echo(as_table(doc), nl=False)
+
+
+def _print_series(c: Context, q: Quarter, format: Format) -> None:
+    from dasv.measures.series import monthly_series
+    from dasv.safe_text import safe_cell
+
+    with c.engine().connect() as conn:
+        found = monthly_series(conn, c.deployment, q)
+    rows = found.rows()
+    if format is Format.json:
+        doc = {"quarter": q.label, "months": found.months, "covered": found.covered, "series": rows}
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        return
+    if format is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["month", "measure", "area", "value"])
+        writer.writerows([r["month"], r["measure"], safe_cell(r["area"]), r["value"]] for r in rows)
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    for row in rows:
+        typer.echo(f"{row['month']}  {row['measure']:<22} {row['area']:<30} {row['value']:>8,}")
 
 
 def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
