@@ -120,7 +120,11 @@ class YearEndingFigures:
         if suppressed and (mark := self.plan.marks.get((who, f"{source}.{key}", y))):
             return Suppressed(mark)
         doc = self.docs[y][source]
-        return doc["total"][key] if who == COUNTY else doc["by_area"][who][key]
+        if who == COUNTY:
+            return doc["total"][key]
+        if who == REPORTING:  # the reporting area's districts together
+            return sum(doc["by_area"][d][key] for d in self.deployment.police_reporting_area.districts)
+        return doc["by_area"][who][key]
 
     # tables, chart, statements -----------------------------------------------------------------
 

@@ -95,23 +95,30 @@ def _pii(rng: random.Random, area: str) -> tuple[str, str]:
     return name, postcode
 
 
+def quarter_targets(quarter: str) -> tuple[dict, dict, dict]:
+    """(areas, specialism rows, demographics) a quarter's referrals are built to: printed or history."""
+    if quarter in T.HISTORY:
+        return T.history_targets(quarter)
+    areas = {a: by_q[quarter] for a, by_q in T.AREA_TABLE.items() if quarter in by_q}
+    rows = {label: by_q[quarter] for label, by_q in T.SPECIALISM_ROWS.items() if quarter in by_q}
+    return areas, rows, T.DEMOGRAPHICS[quarter]
+
+
 def idva_referrals(seed: int = 2526) -> list[Referral]:
-    """The IDVA referrals of 2025-26 Q1-Q3 (see :mod:`dasv.sample.targets`)."""
+    """The IDVA referrals of the history quarters and 2025-26 Q1-Q3 (see :mod:`dasv.sample.targets`)."""
     rng = random.Random(seed)
     referrals: list[Referral] = []
-    for quarter in T.QUARTERS:
+    for quarter in (*T.HISTORY, *T.QUARTERS):
         pool: list[Referral] = []
-        for area, by_quarter in T.AREA_TABLE.items():
-            if quarter not in by_quarter:
-                continue
-            n, cm, pct, rep = by_quarter[quarter]
+        areas, rows, demographics = quarter_targets(quarter)
+        for area, (n, cm, pct, rep) in areas.items():
             engaged = T.closest_engaged(cm, pct)
             flags = [(i < cm, i < engaged) for i in range(n)]
             repeats = set(rng.sample(range(n), rep))
             pool += [Referral("", quarter, area, c, e, i in repeats) for i, (c, e) in enumerate(flags)]
         rng.shuffle(pool)
-        _assign_specialisms(rng, pool, quarter)
-        _assign_demographics(rng, pool, quarter)
+        _assign_specialisms(rng, pool, quarter, rows)
+        _assign_demographics(rng, pool, demographics)
         q = Quarter.parse(quarter)
         for r in pool:
             r.day = _random_day(rng, q)
@@ -154,13 +161,10 @@ def _split_repeats(total: int, cm: int, engaged: int, rep: int) -> list[tuple[bo
     return out
 
 
-def _assign_specialisms(rng: random.Random, pool: list[Referral], quarter: str) -> None:
+def _assign_specialisms(rng: random.Random, pool: list[Referral], quarter: str, rows: dict) -> None:
     used: set[int] = set()
-    for label, by_quarter in T.SPECIALISM_ROWS.items():
-        if quarter not in by_quarter:
-            continue
+    for label, (total, cm, engaged, rep) in rows.items():
         specialism, areas = T.ROW_SPECIALISM[label]
-        total, cm, engaged, rep = by_quarter[quarter]
         for c, e, size, r in _split_repeats(total, cm, engaged, rep):
             for is_repeat, n in ((True, r), (False, size - r)):
                 for ref in _take(rng, pool, used, n, c, e, is_repeat, areas):
@@ -184,8 +188,7 @@ def _assign_specialisms(rng: random.Random, pool: list[Referral], quarter: str) 
             )
 
 
-def _assign_demographics(rng: random.Random, pool: list[Referral], quarter: str) -> None:
-    targets = T.DEMOGRAPHICS[quarter]
+def _assign_demographics(rng: random.Random, pool: list[Referral], targets: dict) -> None:
     order = pool[:]
     rng.shuffle(order)
     for r in order[: targets["male"]]:
@@ -228,15 +231,16 @@ def _day(rec) -> date:
 
 
 def marac_cases(seed: int = 2526) -> list[Case]:
-    """MARAC cases referred in 2025-26 Q1-Q3, heard in first-in first-out order.
+    """MARAC cases referred from 2023-24 Q4 to 2025-26 Q3, heard in first-in first-out order.
 
     The quarter's cases heard are the oldest cases waiting, so referrals and cases heard
-    per quarter equal the printed figures and the rest are awaiting a hearing.
+    per quarter equal the printed figures (2025-26) and the rest are awaiting a hearing.
     """
     rng = random.Random(seed + 1)
     weights = [(a, s) for a, s in T.POLICE_SHARE.items()] + [("Out of Area", 0.02)]
     cases: list[Case] = []
-    for quarter in T.QUARTERS:
+    quarters = (*T.HISTORY, *T.QUARTERS)
+    for quarter in quarters:
         q = Quarter.parse(quarter)
         referred, _ = T.MARAC[quarter]
         days = sorted(_random_day(rng, q) for _ in range(referred))
@@ -246,7 +250,7 @@ def marac_cases(seed: int = 2526) -> list[Case]:
     for number, c in enumerate(cases, start=1):
         c.ref = f"M25/{number:04d}"
     waiting = list(cases)
-    for quarter in T.QUARTERS:
+    for quarter in quarters:
         q = Quarter.parse(quarter)
         _, heard = T.MARAC[quarter]
         for case in waiting[:heard]:

@@ -12,6 +12,11 @@ deviation is stated beside it.
 from __future__ import annotations
 
 QUARTERS = ("2025-26 Q1", "2025-26 Q2", "2025-26 Q3")
+# Made-up history before the printed quarters, so the demo has 24 months of IDVA and MARAC
+# data for its SPC charts: 2023-24 Q4 to 2024-25 Q4 (Peterborough joins only in 2025-26 Q2,
+# after the service restructure, as in the printed report).
+HISTORY = ("2023-24 Q4", "2024-25 Q1", "2024-25 Q2", "2024-25 Q3", "2024-25 Q4")
+HISTORY_SCALE = {"2023-24 Q4": 0.94, "2024-25 Q1": 0.97, "2024-25 Q2": 1.03, "2024-25 Q3": 0.99, "2024-25 Q4": 0.96}
 
 # area -> quarter -> (total referrals, criteria met, printed engagement %, repeats)
 AREA_TABLE: dict[str, dict[str, tuple[int, int, float | None, int]]] = {
@@ -73,6 +78,11 @@ DEMOGRAPHICS = {
 }  # fmt: skip
 
 MARAC = {  # referrals (referral date in quarter), cases heard (hearing date in quarter)
+    "2023-24 Q4": (214, 190),  # the history quarters are made up
+    "2024-25 Q1": (226, 221),
+    "2024-25 Q2": (238, 229),
+    "2024-25 Q3": (219, 224),
+    "2024-25 Q4": (224, 218),
     "2025-26 Q1": (230, 219),
     "2025-26 Q2": (271, 222),
     "2025-26 Q3": (212, 226),
@@ -144,3 +154,26 @@ def closest_engaged(criteria_met: int, printed_pct: float | None) -> int:
     if not criteria_met or printed_pct is None:
         return 0
     return min(range(criteria_met + 1), key=lambda e: (abs(100 * e / criteria_met - printed_pct), -e))
+
+
+def history_targets(quarter: str) -> tuple[dict, dict, dict]:
+    """Made-up area, specialism and demographic targets of a history quarter: 2025-26 Q1 scaled.
+
+    Returns:
+        (area -> (total, criteria met, engagement %, repeats), row -> (total, met, engaged,
+        repeats), demographics) in the shapes of ``AREA_TABLE``, ``SPECIALISM_ROWS`` and
+        ``DEMOGRAPHICS``.
+    """
+    scale = HISTORY_SCALE[quarter]
+    first = QUARTERS[0]
+    areas = {}
+    for area, by_quarter in AREA_TABLE.items():
+        if first in by_quarter:
+            total, met, pct, repeats = by_quarter[first]
+            areas[area] = (round(total * scale), round(met * scale), pct, round(repeats * scale))
+    rows = {label: tuple(round(v * scale) for v in by_quarter[first])
+            for label, by_quarter in SPECIALISM_ROWS.items() if first in by_quarter}  # fmt: skip
+    demo = DEMOGRAPHICS[first]
+    demographics = {"male": round(demo["male"] * scale), "disability": round(demo["disability"] * scale),
+                    "orientation": {k: v for k, v in demo["orientation"].items()}}  # fmt: skip
+    return areas, rows, demographics

@@ -30,7 +30,15 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
     aliases = _area_spellings()
     referrals = idva_referrals(seed)
     by_quarter = {q: [r for r in referrals if r.quarter == q] for q in T.QUARTERS}
+    history = [r for r in referrals if r.quarter in T.HISTORY]
+    cases = marac_cases(seed)
+    first = Quarter.parse(T.QUARTERS[0]).start
     written = [
+        _idva_history_xlsx(out / "idva" / "IDVA referrals Jan 2024 - Mar 2025.xlsx", history, rng, aliases),
+        _marac_xlsx(
+            out / "marac" / "MARAC case list 2024 to March 2025.xlsx", [c for c in cases if c.referred < first],
+            rng, aliases, title="MARAC case list – 1 January 2024 to 31 March 2025",
+        ),
         _idva_q1_xlsx(
             out / "idva" / "IDVA referrals Q1 2025-26.xlsx", by_quarter["2025-26 Q1"], rng, aliases
         ),
@@ -39,7 +47,8 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
             out / "idva" / "Oasis referrals Oct-Dec 2025.xlsx", by_quarter["2025-26 Q3"], rng, aliases
         ),
         _marac_xlsx(
-            out / "marac" / "MARAC case list 2025-26 (Apr-Dec).xlsx", marac_cases(seed), rng, aliases
+            out / "marac" / "MARAC case list 2025-26 (Apr-Dec).xlsx", [c for c in cases if c.referred >= first],
+            rng, aliases, title="MARAC case list – 1 April 2025 to 31 December 2025",
         ),
     ]
     written += _police_files(out / "police", police_counts(seed), aliases, rng)
@@ -118,6 +127,23 @@ def _idva_q1_xlsx(path: Path, refs: list[Referral], rng: random.Random, aliases:
     return _save(wb, path)
 
 
+def _idva_history_xlsx(path: Path, refs: list[Referral], rng: random.Random, aliases: dict) -> Path:
+    """The service's earlier referrals, exported before it recorded a Repeat flag: repeats are computed."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Referrals"
+    ws.append(["Oasis – referrals January 2024 to March 2025 (historic extract, no repeat flag)"])
+    ws.append(["Referral ID", "Client ID", "Referral Date", "District", "Criteria Met", "Engaged", "Specialism",
+               "Referral Route", "Risk Level", "Age", "Gender", "Disability", "Sexual Orientation", "Ethnicity"])  # fmt: skip
+    for r in refs:
+        ws.append([r.ref, r.client, r.day, _area(rng, aliases, r.area), "Y" if r.criteria_met else "N",
+                   "Y" if r.engaged else "N", "; ".join(r.specialisms) or None, r.route, r.risk, r.age, r.gender,
+                   r.disability, r.orientation, r.ethnicity])  # fmt: skip
+    for cell in ws["C"][2:]:
+        cell.number_format = "DD/MM/YYYY"
+    return _save(wb, path)
+
+
 def _idva_q2_csv(path: Path, refs: list[Referral], rng: random.Random, aliases: dict) -> Path:
     """Windows-1252 CSV: a title line, dates of birth instead of ages, short UK dates, 1/0 and Yes/No."""
     buffer = io.StringIO(newline="")
@@ -189,12 +215,12 @@ def _idva_q3_xlsx(path: Path, refs: list[Referral], rng: random.Random, aliases:
     return _save(wb, path)
 
 
-def _marac_xlsx(path: Path, cases: list[Case], rng: random.Random, aliases: dict) -> Path:
-    """The MARAC case list for the year to date: hearing dates blank while awaiting."""
+def _marac_xlsx(path: Path, cases: list[Case], rng: random.Random, aliases: dict, title: str) -> Path:
+    """A MARAC case list (the year to date, or the history): hearing dates blank while awaiting."""
     wb = Workbook()
     ws = wb.active
     ws.title = "MARAC"
-    ws.append(["MARAC case list – 1 April 2025 to 31 December 2025"])
+    ws.append([title])
     ws.append([])
     ws.append(["MARAC ID", "Victim ID", "Victim Name", "Date Referred", "MARAC Date",
                "Local Authority", "Agency", "Repeat Case", "Age", "Gender", "Disability",
