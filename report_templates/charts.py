@@ -94,9 +94,21 @@ def _nice_step(value: float, ticks: int = 5) -> float:
 SANS = "Arial, Helvetica, 'Liberation Sans', sans-serif"
 
 
-def chart_svg(chart: Chart) -> str:
+def draw_any(chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
+    """Any of the report's charts: a line chart, an SPC chart or a funnel plot."""
+    from dasv.report.model import FunnelChart, SpcChart
+    from report_templates.plots import draw_funnel, draw_spc
+
+    if isinstance(chart, SpcChart):
+        return draw_spc(chart, width, height, font)
+    if isinstance(chart, FunnelChart):
+        return draw_funnel(chart, width, height * 1.15, font)
+    return draw_chart(chart, width, height, font)
+
+
+def chart_svg(chart) -> str:
     """The chart as an SVG document for the HTML report: text at least 12 px, in a sans-serif font."""
-    svg = renderSVG.drawToString(draw_chart(chart, width=900, height=360, font=12))
+    svg = renderSVG.drawToString(draw_any(chart, width=900, height=360, font=12))
     svg = svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
     svg = svg.replace("font-family: Helvetica-Bold", f"font-family: {SANS}; font-weight: bold")
     svg = svg.replace("font-family: Helvetica", f"font-family: {SANS}")

@@ -6,9 +6,10 @@ import base64
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from dasv.quarters import london_time
-from dasv.report.model import Report, ReportTable
+from dasv.report.model import Report, ReportTable, Variation
 from report_templates.charts import chart_svg
 
 TEMPLATES = Path(__file__).parent
@@ -36,10 +37,27 @@ def render_html(report: Report, path: Path) -> Path:
         for s in report.sections
     ]  # fmt: skip
     html = template.render(report=report, charts=[_chart(c) for c in report.charts], sections=sections,
-                           groups=_groups, london_time=london_time)  # fmt: skip
+                           groups=_groups, london_time=london_time, cell=cell_html)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path
+
+
+ICONS = {  # the charts' marker shapes: never colour alone
+    "special_cause_higher": '<polygon points="1,11 11,11 6,1" fill="#F46A25"/>',
+    "special_cause_lower": '<polygon points="6,0 11,6 6,12 1,6" fill="#28A197"/>',
+    "common_cause": '<circle cx="6" cy="6" r="4.5" fill="#6F777B"/>',
+}
+
+
+def cell_html(table: ReportTable, row: int, col: int) -> Markup:
+    """A cell as HTML: its printed text, with the SPC icon before a variation's words."""
+    cell = table.rows[row][col]
+    text = escape(table.text(row, col))
+    if isinstance(cell, Variation) and cell.signal in ICONS:
+        icon = f'<svg class="icon" aria-hidden="true" focusable="false" width="12" height="12" viewBox="0 0 12 12">{ICONS[cell.signal]}</svg>'
+        return Markup(f"{icon} {text}")
+    return Markup(text)
 
 
 def _chart(chart) -> dict:

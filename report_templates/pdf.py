@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -28,8 +29,9 @@ from reportlab.platypus import (
 )
 
 from dasv.quarters import london_time
-from dasv.report.model import Report, ReportTable
-from report_templates.charts import draw_chart
+from dasv.report.model import Report, ReportTable, Variation, format_cell
+from report_templates.charts import draw_any
+from report_templates.plots import ORANGE, TEAL, marker
 
 PAGE = landscape(A4)
 MARGIN = 1.4 * cm
@@ -118,7 +120,10 @@ def table_flowable(table: ReportTable, width: float) -> list:
     for r, row in enumerate(table.rows):
         is_total = table.total_row and r == len(table.rows) - 1
         cells = [Paragraph(escape(str(row[0])), STYLES["cell_bold" if is_total else "cell"])]
-        cells += [table.text(r, c) for c in range(1, len(row))]
+        cells += [
+            variation_flowable(row[c]) if table.columns[c].kind == "variation" else table.text(r, c)
+            for c in range(1, len(row))
+        ]
         body.append(cells)
 
     n_head = len(head_rows)
@@ -154,6 +159,20 @@ def table_flowable(table: ReportTable, width: float) -> list:
     ]
     # the caption keeps with the table; long tables then flow with repeated headers
     return [CondPageBreak(3 * cm), *caption, flow, *after]
+
+
+def variation_flowable(cell) -> object:
+    """The variation of a headline row: the chart's marker shape as an icon, then the words."""
+    if not isinstance(cell, Variation):
+        return format_cell(cell)
+    icon = Drawing(9, 9)
+    kind = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}.get(cell.signal, "circle")
+    color = {"triangle": ORANGE, "diamond": TEAL}.get(kind, colors.HexColor("#8A9197"))
+    icon.add(marker(kind, 4.5, 4, 7, color))
+    return Table([[icon, Paragraph(escape(cell.text()), STYLES["cell"])]], colWidths=[11, None],
+                 style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))  # fmt: skip
 
 
 def _cell_head(text: str, left: bool = False) -> Paragraph:
@@ -195,7 +214,7 @@ def render_pdf(report: Report, path: Path) -> Path:
         return _p(f"{next(number)}. {title}", "h1")
 
     story.append(heading("Headline figures"))
-    story += table_flowable(report.headline, width * 0.75)
+    story += table_flowable(report.headline, width)
     story.append(CondPageBreak(4 * cm))
     story.append(heading("Referral data"))
     for t in report.tables:
@@ -207,7 +226,7 @@ def render_pdf(report: Report, path: Path) -> Path:
         if t.section != "referrals":
             story += table_flowable(t, width if len(t.columns) > 4 else width * 0.75)
     story.append(CondPageBreak(PAGE[1] - 2 * MARGIN - 1 * cm))  # the charts start a page of their own
-    story.append(heading("Trends over the last eight quarters"))
+    story.append(heading("Variation: monthly SPC charts"))
     story += _charts(report.charts, width)
     for section in report.sections:
         story.append(CondPageBreak(PAGE[1] - 2 * MARGIN - 1 * cm))
@@ -242,9 +261,7 @@ def render_pdf(report: Report, path: Path) -> Path:
 def _charts(charts: list, width: float) -> list:
     """Each chart kept together with its description."""
     return [
-        KeepTogether(
-            [draw_chart(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)]
-        )
+        KeepTogether([draw_any(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)])
         for chart in charts
     ]
 

@@ -95,6 +95,16 @@ class PoliceReportingArea(BaseModel):
     districts: list[str]
 
 
+class SpcSettings(BaseModel):
+    """SPC options (STATISTICS.md): rebase months per measure; a direction where one is meant.
+
+    DA measures are neutral by default: a signal reads "special cause – higher/lower".
+    """
+
+    rebase: dict[str, list[str]] = Field(default_factory=dict)
+    direction: dict[str, Literal["higher_is_better", "lower_is_better"]] = Field(default_factory=dict)
+
+
 class Suppression(BaseModel):
     """Small-number suppression for district slices."""
 
@@ -143,6 +153,7 @@ class Deployment(BaseModel):
     # the month the CSP strategic assessments' years end in (9: "year ending September");
     # None: the reported quarter's last month
     year_ending_month: int | None = Field(default=None, ge=1, le=12)
+    spc: SpcSettings = Field(default_factory=SpcSettings)
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:

@@ -39,8 +39,29 @@ def idva_area_rows(
     }
 
 
-def metrics_document(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:
-    """Every measure of one quarter, county-wide, as METRICS_JSON.md fixes it."""
+def metrics_document(
+    conn: Connection, deployment: Deployment, quarter: Quarter, context: bool = True, series=None
+) -> dict:
+    """Every measure of one quarter, county-wide, as METRICS_JSON.md fixes it.
+
+    With ``context``, the statistical keys of STATISTICS.md too: ``variation`` (the monthly
+    series' SPC charts), ``intervals`` and ``changes`` (against the previous quarter).
+    ``series`` may pass the quarter's monthly series when the caller already has it.
+    """
+    doc = _measures(conn, deployment, quarter)
+    if context:
+        from dasv.measures import context as ctx
+        from dasv.measures.series import monthly_series
+
+        before = _measures(conn, deployment, quarter.previous())
+        series = series or monthly_series(conn, deployment, quarter)
+        doc["variation"] = {k: r.summary() for k, r in ctx.variation(series, deployment).items()}
+        doc["intervals"] = ctx.intervals(doc)
+        doc["changes"] = ctx.changes(doc, before)
+    return doc
+
+
+def _measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:
     qid = quarter_id(quarter)
     areas = idva_area_rows(conn, deployment, [quarter], quarter)
     by_area = {area: by_q[quarter] for area, by_q in areas.items()}

@@ -96,7 +96,9 @@ def newcombe(k_now: int, n_now: int, k_before: int, n_before: int) -> tuple[floa
         return None
     from statsmodels.stats.proportion import confint_proportions_2indep
 
-    lower, upper = confint_proportions_2indep(k_now, n_now, k_before, n_before, method="newcomb", compare="diff")
+    lower, upper = confint_proportions_2indep(
+        k_now, n_now, k_before, n_before, method="newcomb", compare="diff"
+    )
     return 100 * float(lower), 100 * float(upper)
 
 

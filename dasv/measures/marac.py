@@ -215,6 +215,7 @@ def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None)
         "period": {"start": first.start.isoformat(), "end": quarter.end.isoformat()},
         "cases_heard": heard,
         "cases_per_10000_women": ratio(heard, female_16_plus, per=10_000),
+        "women_16_plus": female_16_plus,
         "repeat_cases": int(repeats),
         "repeat_pct": ratio(int(repeats), heard),
         "partner_agency_referrals": int(partner),

@@ -85,6 +85,7 @@ def police_measures(conn: Connection, deployment: Deployment, quarter: Quarter) 
             "months": months,
             "incidents_per_1000": ratio(incidents, base, per=1000),
             "crimes_per_1000": ratio(crimes, base, per=1000),
+            "population_16_plus": base,
         }
     out = {"total": _total(by_area, districts, missing, population), "by_area": by_area,
            "population_year": table.year if table else None}  # fmt: skip
@@ -114,4 +115,5 @@ def _total(by_area: dict, districts: list[str], missing: list[str], population: 
         "not_supplied": [d for d in districts if d not in by_area],
         "incidents_per_1000": ratio(incidents, base, per=1000) if complete else None,
         "crimes_per_1000": ratio(crimes, base, per=1000) if complete else None,
+        "population_16_plus": base,
     }

@@ -83,7 +83,9 @@ def covered_months(conn: Connection, months: list[date]) -> dict[str, list[str]]
     return {s: [m for m in labels if m in found] for s, found in out.items()}
 
 
-def monthly_series(conn: Connection, deployment: Deployment, quarter: Quarter, n: int = WINDOW_MONTHS) -> MonthlySeries:
+def monthly_series(
+    conn: Connection, deployment: Deployment, quarter: Quarter, n: int = WINDOW_MONTHS
+) -> MonthlySeries:
     """Every measure's monthly values for the county, each district and the police reporting area."""
     months = window(quarter, n)
     covered = covered_months(conn, months)

@@ -131,7 +131,9 @@ def _part(result: SpcResult, values: list[float]) -> None:
     for i in range(n - 2):  # rule 4: two of three close to a limit, all three on one side
         window = range(i, i + 3)
         for direction in (1, -1):
-            if sum(close[j] == direction for j in window) >= 2 and all(relative[j] == direction for j in window):
+            if sum(close[j] == direction for j in window) >= 2 and all(
+                relative[j] == direction for j in window
+            ):
                 for j in window:
                     if close[j] == direction:
                         flag(j, 4, direction)

@@ -13,15 +13,31 @@ from dasv.measures import idva as idva_m
 from dasv.measures import marac as marac_m
 from dasv.measures import police as police_m
 from dasv.measures import year_ending as year_ending_m
+from dasv.measures.context import CHARTED, variation
 from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label, police_label
 from dasv.measures.marac import rolling_year
+from dasv.measures.series import monthly_series
+from dasv.measures.spc import SpcResult
 from dasv.quarters import LONDON, Quarter
 from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
-from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable
-from dasv.report.statements import draft_statements, load_notes, quality_notes
+from dasv.report.funnel import funnel_section
+from dasv.report.model import (
+    Cell,
+    Change,
+    Chart,
+    Column,
+    IntervalCell,
+    Rate,
+    Report,
+    ReportTable,
+    SpcChart,
+    Variation,
+    rate_interval_of,
+)
+from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements
 from dasv.report.suppress import COUNTY
 from dasv.report.year_ending import REPORTING, year_ending_for
 
@@ -122,11 +138,14 @@ def build_report(
     rolling = rolling_year(conn, quarter, population.total("female_16_plus") or None if population else None)
     safelives = safelives_table(rolling, quarter, deployment)
 
-    doc = metrics_document(conn, deployment, quarter)
+    series = monthly_series(conn, deployment, quarter)
+    spc = variation(series, deployment)
+    doc = metrics_document(conn, deployment, quarter, series=series)
     sources = source_files(conn, sorted(set(quarters) | {quarter.previous()}))
     figures = year_ending_for(conn, deployment, quarter)
     area = deployment.police_reporting_area
     year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
+    funnel = funnel_section(now.police, deployment, quarter)
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -135,18 +154,19 @@ def build_report(
         author=deployment.author,
         produced_at=datetime.now(LONDON),
         area=None,
-        headline=headline_table(now, before, quarter, deployment),
+        headline=headline_table(now, before, quarter, deployment, spc),
         tables=[total_table, area_table, row_table, other, police, safelives],
-        charts=trend_charts(data, trend, area_names, labels),
+        charts=spc_charts(spc, deployment),
         commentary=read_commentary(commentary_dir, quarter),
-        statements=draft_statements(now, before, labels, deployment),
+        statements=draft_statements(now, before, labels, deployment)
+        + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
         + quality_notes(conn, deployment, data, quarter, doc, refused or [])
         + load_notes(sources),
         sources=sources,
         definitions=definitions(deployment),
         metrics=doc,
-        sections=[figures.section(year_who, suppressed=False)],
+        sections=[s for s in (funnel, figures.section(year_who, suppressed=False)) if s],
     )
 
 
@@ -158,30 +178,52 @@ def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quart
     return [a for a in ordered if a in present] + sorted(present - set(ordered))
 
 
+HEADLINE_KEYS = (
+    "idva.total_referrals", "idva.criteria_met", "idva.engagement_pct", "idva.repeats", "marac.referrals",
+    "marac.cases_heard", "marac.awaiting_hearing", "police.da_incidents", "police.da_crimes",
+)  # fmt: skip
+
+
 def headline_table(
-    now: QuarterData, before: QuarterData, quarter: Quarter, deployment: Deployment
+    now: QuarterData,
+    before: QuarterData,
+    quarter: Quarter,
+    deployment: Deployment,
+    variation: dict[str, SpcResult] | None = None,
 ) -> ReportTable:
-    """Headline figures with the change from last quarter (computed exactly, rounded once)."""
+    """Headline figures: the quarter with its 95% interval, the last, the change, and the variation.
+
+    Args:
+        variation: each measure's SPC chart of the monthly series (the latest month's signal).
+    """
     prev = quarter.previous()
     t_now, t_before = now.idva_total, before.idva_total
     area = deployment.police_reporting_area
     scope, area_name = ("reporting_area", area.name) if area else ("total", None)
-    pairs: list[tuple[str, Cell, Cell]] = [
-        (label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
-        (label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
-        (label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
-         Rate(t_before.engaged, t_before.criteria_met)),
-        (label("idva.repeats"), t_now.repeats, t_before.repeats),
-        (label("marac.referrals"), now.marac.referrals, before.marac.referrals),
-        (label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
-        (label("marac.awaiting_hearing"), now.marac.awaiting_hearing, before.marac.awaiting_hearing),
-        (police_label("police.da_incidents", area_name), police_cell(now, "da_incidents", scope),
-         police_cell(before, "da_incidents", scope)),
-        (police_label("police.da_crimes", area_name), police_cell(now, "da_crimes", scope),
-         police_cell(before, "da_crimes", scope)),
-    ]  # fmt: skip
-    rows = [[name, a, b, Change(a, b)] for name, a, b in pairs]
-    notes = []
+    pairs: dict[str, tuple[str, Cell, Cell]] = {
+        "idva.total_referrals": (label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
+        "idva.criteria_met": (label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
+        "idva.engagement_pct": (label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
+                                Rate(t_before.engaged, t_before.criteria_met)),
+        "idva.repeats": (label("idva.repeats"), t_now.repeats, t_before.repeats),
+        "marac.referrals": (label("marac.referrals"), now.marac.referrals, before.marac.referrals),
+        "marac.cases_heard": (label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
+        "marac.awaiting_hearing": (label("marac.awaiting_hearing"), now.marac.awaiting_hearing,
+                                   before.marac.awaiting_hearing),
+        "police.da_incidents": (police_label("police.da_incidents", area_name), police_cell(now, "da_incidents", scope),
+                                police_cell(before, "da_incidents", scope)),
+        "police.da_crimes": (police_label("police.da_crimes", area_name), police_cell(now, "da_crimes", scope),
+                             police_cell(before, "da_crimes", scope)),
+    }  # fmt: skip
+    variation = variation or {}
+    rows = []
+    for key in HEADLINE_KEYS:
+        name, a, b = pairs[key]
+        spc = variation.get(key)
+        rows.append([name, a, interval_cell(a), b, Change(a, b),
+                     Variation(spc.signal, len(spc.values)) if spc else None])  # fmt: skip
+    notes = ["95% interval: Byar's method for counts, Wilson's for percentages. Variation: the latest month of "
+             "the measure's SPC chart (section 4); a month-on-month pattern, not the change from last quarter."]  # fmt: skip
     if area:
         notes.append(f"Police rows: {area.name} is {area.description or ', '.join(area.districts)}.")
     police = now.police.get(scope) or now.police["total"]
@@ -189,11 +231,24 @@ def headline_table(
         notes.append(f"Police figures for {quarter.label} are incomplete: {police_gaps(police)}.")
     return ReportTable(
         "headline", f"Headline figures, {quarter.label} compared with {prev.label}",
-        [Column("Measure", "label"), Column(quarter.label, "count", current=True), Column(prev.label, "count"),
-         Column("Change", "change")],
+        [Column("Measure", "label"), Column(quarter.label, "count", current=True),
+         Column(f"95% interval {quarter.label}", "interval", sub="95% interval"), Column(prev.label, "count"),
+         Column("Change", "change"), Column("Variation", "variation")],
         rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
         section="headline",
     )  # fmt: skip
+
+
+def interval_cell(value: Cell) -> Cell:
+    """The 95% interval of a headline figure (None where it has none: incomplete, not supplied)."""
+    from dasv.measures.intervals import byar
+
+    if isinstance(value, Rate):
+        interval = rate_interval_of(value)
+        return IntervalCell(interval, "pct" if value.per == 100 else "rate") if interval else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return IntervalCell(byar(value), "count")
+    return None
 
 
 def police_gaps(police: dict) -> str:
@@ -211,7 +266,8 @@ def police_gaps(police: dict) -> str:
 def build_headline(conn: Connection, deployment: Deployment, quarter: Quarter) -> ReportTable:
     """The headline table on its own (the terminal and the Prefect artifact print this one)."""
     data = gather(conn, deployment, [quarter, quarter.previous()])
-    return headline_table(data[quarter], data[quarter.previous()], quarter, deployment)
+    spc = variation(monthly_series(conn, deployment, quarter), deployment)
+    return headline_table(data[quarter], data[quarter.previous()], quarter, deployment, spc)
 
 
 def other_data_table(
@@ -386,6 +442,36 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
                "Rate per 10,000 uses the female population aged 16+"
                + (f" ({population.year} estimate)." if population else ".")],
     )  # fmt: skip
+
+
+def chart_name(key: str, deployment: Deployment) -> str:
+    """A charted series' name (the police rows name their reporting area)."""
+    area = deployment.police_reporting_area
+    return police_label(key, area.name if area else None) if key.startswith("police.") else label(key)
+
+
+def spc_charts(spc: dict[str, SpcResult], deployment: Deployment) -> list[SpcChart]:
+    """The county's XmR charts (section 4): IDVA referrals, criteria met, MARAC referrals, police."""
+    charts = []
+    for key in CHARTED:
+        result = spc.get(key)
+        if result is None:
+            continue
+        name = chart_name(key, deployment)
+        first, last = result.months[0], result.months[-1]
+        if result.method == "xmr":
+            summary = result.summary()
+            text = (f"XmR chart of {name} by month, {first} to {last}: mean {summary['mean']:,.1f}, process limits "
+                    f"{summary['lower']:,.1f} to {summary['upper']:,.1f}; latest month: "
+                    f"{Variation(result.signal, len(result.values)).text().lower()}"
+                    + (f"; special-cause months: {', '.join(result.flags)}" if result.flags else "") + ".")  # fmt: skip
+        else:
+            text = (f"Run chart of {name} by month, {first} to {last}, around the median: too few months for "
+                    f"process limits (n = {len(result.values)}).")  # fmt: skip
+        charts.append(
+            SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, name.split(" (")[0], text)
+        )
+    return charts
 
 
 def trend_charts(

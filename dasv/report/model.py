@@ -139,9 +139,10 @@ def _signed(value: float, places: int = 0) -> str:
     return "0" if value == 0 else f"{value:+,.{places}f}"
 
 
-# A cell: a count, a rate, a change, a plain number (days), text, missing (None) or suppressed.
-Cell = int | float | Rate | Change | str | Suppressed | None
-Kind = Literal["label", "count", "pct", "rate", "number", "text", "change"]
+# A cell: a count, a rate, a change, an interval, a variation, a plain number (days), text,
+# missing (None) or suppressed.
+Cell = object
+Kind = Literal["label", "count", "pct", "rate", "number", "text", "change", "interval", "variation"]
 
 
 @dataclass(frozen=True)
@@ -182,43 +183,108 @@ class ReportTable:
         return format_cell(self.rows[row][col], self.columns[col].kind)
 
     def data_headers(self, machine: bool = False) -> list[str]:
-        """The spreadsheet's (or, with ``machine``, the CSV's) headers: a change column splits in three."""
-        out: list[str] = []
-        for column in self.columns:
-            if column.kind == "change":
-                out += [key if machine else label for key, label in CHANGE_PARTS]
-            else:
-                out.append(column.header)
-        return out
+        """The spreadsheet's (or, with ``machine``, the CSV's) headers.
+
+        A change column splits into its numbers; an interval column into its two limits; every
+        percentage or rate column is followed by its 95% interval's limits.
+        """
+        return [machine_header if machine else header for column in self.columns
+                for machine_header, header in _parts(column)]  # fmt: skip
 
     def data_rows(self) -> list[list[Cell]]:
-        """Rows as the spreadsheet and CSV store them: numbers stay numbers, changes split in three.
+        """Rows as the spreadsheet and CSV store them: numbers stay numbers, changes and intervals split.
 
         Rates and counts are left as cells (each renderer writes them with :func:`data_value`
-        or its own shorthand); each change becomes its numbers, one decimal.
+        or its own shorthand); a change becomes its numbers, an interval its limits (one decimal).
         """
-        out = []
-        for row in self.rows:
-            cells: list[Cell] = []
-            for cell, column in zip(row, self.columns, strict=True):
-                if column.kind == "change":
-                    parts = (
-                        cell.parts()
-                        if isinstance(cell, Change)
-                        else dict.fromkeys(k for k, _ in CHANGE_PARTS)
-                    )
-                    cells += [parts[key] for key, _ in CHANGE_PARTS]
-                else:
-                    cells.append(cell)
-            out.append(cells)
-        return out
+        return [
+            [part for cell, column in zip(row, self.columns, strict=True) for part in _split(cell, column)]
+            for row in self.rows
+        ]
 
     def data_kinds(self) -> list[Kind]:
-        """The kind of each data column (a change's parts are numbers)."""
+        """The kind of each data column (the parts of a change or an interval are numbers)."""
         out: list[Kind] = []
         for column in self.columns:
-            out += ["number"] * len(CHANGE_PARTS) if column.kind == "change" else [column.kind]
+            n = len(_parts(column))
+            out += [column.kind] + ["number"] * (n - 1) if column.kind in ("pct", "rate") else (
+                ["number"] * n if n > 1 else [column.kind])  # fmt: skip
         return out
+
+
+def _parts(column: Column) -> list[tuple[str, str]]:
+    """(CSV header, spreadsheet header) of each data column one column becomes."""
+    h = column.header
+    if column.kind == "change":
+        return CHANGE_PARTS
+    if column.kind == "interval":
+        return [(f"{h} lower", f"{h} lower"), (f"{h} upper", f"{h} upper")]
+    if column.kind in ("pct", "rate"):
+        return [(h, h), (f"{h} 95% lower", f"{h} 95% lower"), (f"{h} 95% upper", f"{h} 95% upper")]
+    return [(h, h)]
+
+
+def _split(cell: Cell, column: Column) -> list[Cell]:
+    """One cell as its data columns (see :func:`_parts`)."""
+    if column.kind == "change":
+        parts = cell.parts() if isinstance(cell, Change) else dict.fromkeys(k for k, _ in CHANGE_PARTS)
+        return [parts[key] for key, _ in CHANGE_PARTS]
+    if column.kind == "interval":
+        return list(cell.limits()) if isinstance(cell, IntervalCell) else [cell, cell]
+    if column.kind == "variation":
+        return [cell.text() if isinstance(cell, Variation) else cell]
+    if column.kind in ("pct", "rate"):
+        if isinstance(cell, Rate):
+            interval = rate_interval_of(cell)
+            limits = IntervalCell(interval, column.kind).limits() if interval else (None, None)
+            return [cell, *limits]
+        return [cell, cell, cell] if isinstance(cell, Suppressed) else [cell, None, None]
+    return [cell]
+
+
+def rate_interval_of(rate: Rate):
+    """The 95% interval of a rate cell: Wilson for a percentage, Byar (scaled) for a rate per 1,000."""
+    from dasv.measures.intervals import rate_interval, wilson
+
+    if not rate.denominator:
+        return None
+    if rate.per == 100:
+        return wilson(rate.numerator, rate.denominator)
+    return rate_interval(rate.numerator, rate.denominator, rate.per)
+
+
+@dataclass(frozen=True)
+class IntervalCell:
+    """A 95% interval printed beside a figure: ``434–520``, ``72–81%`` or ``4.1–4.4``."""
+
+    interval: object  # dasv.measures.intervals.Interval
+    kind: str = "count"
+
+    def limits(self) -> tuple[float, float]:
+        """The lower and upper limits as stored (one decimal, half up)."""
+        return round_half_up(self.interval.lower, 1), round_half_up(self.interval.upper, 1)
+
+    def text(self) -> str:
+        """Whole numbers for counts and percentages, one decimal for rates."""
+        places = 1 if self.kind == "rate" else 0
+        low, high = (round_half_up(x, places) for x in (self.interval.lower, self.interval.upper))
+        suffix = "%" if self.kind == "pct" else ""
+        return f"{low:,.{places}f}–{high:,.{places}f}{suffix}"
+
+
+@dataclass(frozen=True)
+class Variation:
+    """The latest month's SPC summary of a series: words (and, where drawn, an icon)."""
+
+    signal: str | None
+    points: int
+
+    def text(self) -> str:
+        """``Common cause``, ``Special cause – higher``, ``– lower`` or ``Too few months (n = 9)``."""
+        if self.signal is None:
+            return f"Too few months (n = {self.points})"
+        return {"common_cause": "Common cause", "special_cause_higher": "Special cause – higher",
+                "special_cause_lower": "Special cause – lower"}[self.signal]  # fmt: skip
 
 
 def format_cell(cell: Cell, kind: Kind = "count") -> str:
@@ -227,7 +293,7 @@ def format_cell(cell: Cell, kind: Kind = "count") -> str:
         return cell.display
     if cell is None:
         return DASH
-    if isinstance(cell, Change):
+    if isinstance(cell, Change | IntervalCell | Variation):
         return cell.text()
     if isinstance(cell, Rate):
         value = cell.value(places=0 if cell.per == 100 else 1)
@@ -278,6 +344,34 @@ class Chart:
     series: dict[str, list[float | None]]
     y_label: str
     description: str = ""
+
+
+@dataclass
+class SpcChart:
+    """An XmR chart (or a run chart below 12 months) of one monthly series."""
+
+    key: str
+    title: str
+    result: object  # dasv.measures.spc.SpcResult
+    y_label: str
+    description: str = ""
+
+
+@dataclass
+class FunnelChart:
+    """A funnel plot: each area's rate against its population, limits around the county rate.
+
+    Attributes:
+        highlight: the area a slice marks (its own district); None in the county report.
+    """
+
+    key: str
+    title: str
+    funnel: object  # dasv.measures.funnel.Funnel
+    x_label: str
+    y_label: str
+    description: str = ""
+    highlight: str | None = None
 
 
 @dataclass

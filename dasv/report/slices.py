@@ -13,11 +13,16 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
+from dasv.measures import context
+from dasv.measures.context import SPC_MEASURES
 from dasv.measures.labels import label
+from dasv.measures.series import SOURCE_OF, MonthlySeries, monthly_series
+from dasv.measures.spc import SpcResult, analyse
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import TREND_QUARTERS, definitions, report_quarters, short
+from dasv.report.build import TREND_QUARTERS, definitions, interval_cell, report_quarters, short
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
-from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.funnel import funnel_section
+from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.statements import movement
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 from dasv.report.year_ending import year_ending_for
@@ -95,6 +100,17 @@ class SliceBuilder:
         self.plan = plan_suppression(self.county, self.districts, deployment)
         self.sources = source_files(conn, sorted(set(self.fy) | {quarter.previous()}))
         self.year_ending = year_ending_for(conn, deployment, quarter)
+        self.series = monthly_series(conn, deployment, quarter)
+        plan_months(self.plan, self.series, list(self.districts))
+
+    def variation(self, name: str) -> dict[str, SpcResult]:
+        """The district's SPC charts, for the series whose every month the slices publish."""
+        out = {}
+        for measure in SPC_MEASURES:
+            months, values = self.series.series(measure, name)
+            if months and all(self.plan.shown(name, f"month:{measure}", m) for m in months):
+                out[measure] = analyse(months, values, self.deployment.spc.rebase.get(measure, []))
+        return out
 
     def report(self, district: str) -> Report:
         """The slice report for one district."""
@@ -126,7 +142,20 @@ class SliceBuilder:
             definitions=definitions(self.deployment),
             metrics=self.metrics(name),
             suppressed=True,
-            sections=[self.year_ending.section([(name, name), (COUNTY, county)], suppressed=True)],
+            sections=[
+                s
+                for s in (
+                    funnel_section(
+                        self.county[q].police,
+                        self.deployment,
+                        q,
+                        highlight=name,
+                        shown=lambda d: plan.shown(d, "da_incidents", q),
+                    ),
+                    self.year_ending.section([(name, name), (COUNTY, county)], suppressed=True),
+                )
+                if s
+            ],  # fmt: skip
         )
 
     def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:
@@ -221,21 +250,19 @@ class SliceBuilder:
 
     def _headline(self, name: str, q: Quarter, prev: Quarter) -> ReportTable:
         rows = []
-        for m in (
-            "total_referrals",
-            "criteria_met",
-            "repeats",
-            "referrals",
-            "cases_heard",
-            "awaiting_hearing",
-            "da_incidents",
-            "da_crimes",
-        ):
+        spc = self.variation(name)
+        for m in HEADLINE_MEASURES:
             now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
-            rows.append([LABELS[m], now, before, Change(now, before)])
+            result = spc.get(SERIES_KEY.get(m, ""))
+            rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
+                         Variation(result.signal, len(result.values)) if result else None])  # fmt: skip
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
-                           [Column("Measure", "label"), Column(q.label, "count", current=True), Column(prev.label), Column("Change", "change")],
+                           [Column("Measure", "label"), Column(q.label, "count", current=True),
+                            Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),
+                            Column("Change", "change"), Column("Variation", "variation")],
                            rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts",
+                           notes=["No interval, limit or variation is shown for a withheld count, nor for a series "
+                                  "with any withheld month."],
                            section="headline")  # fmt: skip
 
     def _charts(self, name: str) -> list[Chart]:
@@ -298,8 +325,9 @@ class SliceBuilder:
             police_rates[key] = (
                 Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
             )
-        police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates}
-        return {
+        police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates,
+                       "population_16_plus": pop.aged_16_plus if pop else None}  # fmt: skip
+        doc = {
             "quarter": q.label,
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
@@ -317,6 +345,42 @@ class SliceBuilder:
                              "aged_13_17": count("aged_13_17"), "lgbt_total": count("lgbt_total"),
                              "sexual_orientation": {"Not asked": count("not_asked")}},
         }  # fmt: skip
+        doc["variation"] = {k: r.summary() for k, r in self.variation(name).items()}
+        doc["intervals"] = context.intervals(doc)
+        doc["changes"] = self._changes(name)
+        return doc
+
+    def _changes(self, name: str) -> dict[str, dict]:
+        """The headline counts' changes, tested, where both quarters are published."""
+        q, prev = self.quarter, self.quarter.previous()
+        out = {}
+        for m in HEADLINE_MEASURES:
+            key = SERIES_KEY.get(m)
+            now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
+            if key and isinstance(now, int) and isinstance(before, int):
+                if m.startswith("da_") and not (self.districts[name][q].police["total"]["complete"]
+                                                and self.districts[name][prev].police["total"]["complete"]):  # fmt: skip
+                    continue
+                out[key] = context.count_change(before, now)
+        return out
+
+
+HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing",
+                     "da_incidents", "da_crimes")  # fmt: skip
+SERIES_KEY = {"total_referrals": "idva.total_referrals", "criteria_met": "idva.criteria_met", "repeats": "idva.repeats",
+              "referrals": "marac.referrals", "cases_heard": "marac.cases_heard", "da_incidents": "police.da_incidents",
+              "da_crimes": "police.da_crimes"}  # fmt: skip
+
+
+def plan_months(plan: SuppressionPlan, series: MonthlySeries, districts: list[str]) -> None:
+    """Plan the monthly values of every SPC series too: one line per measure and month."""
+    for measure in SPC_MEASURES:
+        for month in series.covered[SOURCE_OF[measure]]:
+            county = series.values.get((measure, COUNTY, month))
+            if county is None:
+                continue
+            values = {d: series.values.get((measure, d, month), 0) for d in districts}
+            plan.add_line(f"month:{measure}", month, values, county)
 
 
 def build_slices(

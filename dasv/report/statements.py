@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from dasv.config import Deployment
+from dasv.measures.context import NOTABLE_P
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts
+from dasv.measures.intervals import newcombe, poisson_change_p
 from dasv.measures.labels import label, police_label
 from dasv.measures.rates import round_half_up
 from dasv.quarters import Quarter
@@ -17,39 +19,88 @@ ENGAGEMENT_JUMP_POINTS = 30
 SMALL_DENOMINATOR = 5
 
 
-def movement(name: str, now: int, before: int) -> str | None:
-    """``IDVA referrals fell 8%, from 516 to 476.`` (None when both are zero).
+def movement(name: str, now: int, before: int, tested: bool = True) -> str | None:
+    """``IDVA referrals fell 8%, from 516 to 476, within normal variation.`` (None when both are zero).
 
-    The percentage is the exact relative change rounded once, half up (:class:`Change`).
+    The percentage is the exact relative change rounded once, half up (:class:`Change`); the
+    verdict is the exact conditional test of two Poisson counts (STATISTICS.md).
     """
     if before == 0 and now == 0:
         return None
+    verdict = _verdict(poisson_change_p(now, before)) if tested else ""
     if now == before:
         return f"{name} were unchanged at {now:,}."
     verb = "rose" if now > before else "fell"
     if before == 0:
-        return f"{name} {verb} from 0 to {now:,}."
+        return f"{name} {verb} from 0 to {now:,}{verdict}."
     pct = round_half_up(abs(Change(now, before).percent()), 0)
-    return f"{name} {verb} {pct:.0f}%, from {before:,} to {now:,}."
+    return f"{name} {verb} {pct:.0f}%, from {before:,} to {now:,}{verdict}."
+
+
+def _verdict(p: float | None) -> str:
+    """``, within normal variation`` or ``, a change unlikely to be chance (p = 0.04)``."""
+    if p is None:
+        return ""
+    if p >= NOTABLE_P:
+        return ", within normal variation"
+    shown = "p < 0.001" if p < 0.001 else f"p = {round_half_up(p, 3 if p < 0.01 else 2):g}"
+    return f", a change unlikely to be chance ({shown})"
 
 
 def rate_movement(name: str, now: Rate, before: Rate) -> str | None:
-    """``Engagement % of criteria met fell 4 points, from 81% to 77%.`` (exact difference, rounded once)."""
+    """A percentage's movement, e.g. "Engagement % of criteria met fell 4 points, from 81% to 77%, ...".
+
+    The difference of the exact rates, rounded once; the verdict from Newcombe's interval of it.
+    """
     change = Change(now, before)
     if not change.comparable:
         return None
     shown_now, shown_before = format_cell(now), format_cell(before)
     points = round_half_up(abs(change.difference()), 0)
+    interval = newcombe(now.numerator, now.denominator, before.numerator, before.denominator)
+    verdict = ""
+    if interval:
+        low, high = (round_half_up(x, 0) for x in interval)
+        notable = interval[0] > 0 or interval[1] < 0
+        verdict = (f", a change unlikely to be chance (95% interval {low:+.0f} to {high:+.0f} points)" if notable
+                   else ", within normal variation")  # fmt: skip
     if points == 0:
-        return (
-            f"{name} was unchanged at {shown_now}."
-            if shown_now == shown_before
-            else (f"{name} moved less than half a point, from {shown_before} to {shown_now}.")
-        )
+        if shown_now == shown_before:
+            return f"{name} was unchanged at {shown_now}."
+        return f"{name} moved less than half a point, from {shown_before} to {shown_now}{verdict}."
     verb = "rose" if change.difference() > 0 else "fell"
-    return (
-        f"{name} {verb} {points:.0f} point{'' if points == 1 else 's'}, from {shown_before} to {shown_now}."
-    )
+    return f"{name} {verb} {points:.0f} point{'' if points == 1 else 's'}, from {shown_before} to {shown_now}{verdict}."
+
+
+RULE_REASONS = {
+    1: "a month outside the process limits",
+    2: "a run of 7 or more months on one side of the mean",
+    3: "7 or more months rising or falling in a row",
+    4: "two of three months close to a process limit",
+}
+
+
+def variation_statements(spc: dict, names: dict[str, str]) -> list[str]:
+    """What the SPC charts say about the latest month: special causes named, common causes grouped."""
+    lines, common = [], []
+    for key, name in names.items():
+        result = spc.get(key)
+        if result is None or result.method != "xmr":
+            continue
+        if result.signal == "common_cause":
+            common.append(name)
+            continue
+        reasons = ", ".join(RULE_REASONS[r] for r in sorted(result.rules[-1]))
+        direction = "higher" if result.signal.endswith("higher") else "lower"
+        lines.append(f"{name}: special cause variation – {direction} in {result.months[-1]} ({reasons}).")
+    if common:
+        lines.append(f"Common cause variation in the latest month for {_join(common)}: within what the monthly "
+                     "series usually shows.")  # fmt: skip
+    return lines
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def draft_statements(now, before, labels: dict[str, str], deployment: Deployment | None = None) -> list[str]:

@@ -253,9 +253,12 @@ def marac_cases(seed: int = 2526) -> list[Case]:
     for quarter in quarters:
         q = Quarter.parse(quarter)
         _, heard = T.MARAC[quarter]
-        for case in waiting[:heard]:
-            earliest = max(case.referred + timedelta(days=rng.randint(7, 28)), q.start)
-            case.heard = min(earliest, q.end)
+        days = (q.end - q.start).days + 1
+        for i, case in enumerate(
+            waiting[:heard]
+        ):  # heard in turn through the quarter, a week after referral at least
+            slot = q.start + timedelta(days=int((i + rng.random()) * days / heard))
+            case.heard = min(max(slot, case.referred + timedelta(days=rng.randint(7, 14))), q.end)
         waiting = waiting[heard:]
     for c in cases:
         c.agency = _weighted(rng, AGENCIES)

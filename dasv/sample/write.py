@@ -36,8 +36,11 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
     written = [
         _idva_history_xlsx(out / "idva" / "IDVA referrals Jan 2024 - Mar 2025.xlsx", history, rng, aliases),
         _marac_xlsx(
-            out / "marac" / "MARAC case list 2024 to March 2025.xlsx", [c for c in cases if c.referred < first],
-            rng, aliases, title="MARAC case list – 1 January 2024 to 31 March 2025",
+            out / "marac" / "MARAC case list 2024 to March 2025.xlsx",
+            [c for c in cases if c.referred < first],
+            rng,
+            aliases,
+            title="MARAC case list – 1 January 2024 to 31 March 2025",
         ),
         _idva_q1_xlsx(
             out / "idva" / "IDVA referrals Q1 2025-26.xlsx", by_quarter["2025-26 Q1"], rng, aliases
@@ -47,8 +50,11 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
             out / "idva" / "Oasis referrals Oct-Dec 2025.xlsx", by_quarter["2025-26 Q3"], rng, aliases
         ),
         _marac_xlsx(
-            out / "marac" / "MARAC case list 2025-26 (Apr-Dec).xlsx", [c for c in cases if c.referred >= first],
-            rng, aliases, title="MARAC case list – 1 April 2025 to 31 December 2025",
+            out / "marac" / "MARAC case list 2025-26 (Apr-Dec).xlsx",
+            [c for c in cases if c.referred >= first],
+            rng,
+            aliases,
+            title="MARAC case list – 1 April 2025 to 31 December 2025",
         ),
     ]
     written += _police_files(out / "police", police_counts(seed), aliases, rng)

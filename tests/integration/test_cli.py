@@ -117,8 +117,10 @@ def test_demo_runs_on_its_own_warehouse(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DASV_PSEUDONYM_KEY", "DASV_DATABASE_URL")}
     result = run("demo", "--out", str(tmp_path / "demo"), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^IDVA referrals +476 +516 +-40 \(-8%\)$", result.stdout, re.M), result.stdout
-    assert re.search(r"^Engagement % of criteria met +77% +80% +-4 points$", result.stdout, re.M)
+    assert re.search(
+        r"^IDVA referrals +476 +434–521 +516 +-40 \(-8%\) +Common cause$", result.stdout, re.M
+    ), result.stdout
+    assert re.search(r"^Engagement % of criteria met +77% +72–81% +80% +-4 points +–$", result.stdout, re.M)
     assert Path(tmp_path / "demo" / "warehouse.db").exists()
 
 
@@ -140,7 +142,7 @@ def test_run_loads_and_renders_everything(sample_env):
     assert (tmp / "out" / "2025-26-Q3" / "districts" / "fenland" / "dasv-2025-26-Q3-fenland.pdf").is_file()
     again = run("run", "--quarter", "2025-26-Q3", env=env)
     files = [p for p in (tmp / "inbox").rglob("*") if p.suffix in (".xlsx", ".csv")]
-    assert again.stdout.count("already loaded") == len(files) == 8  # a rerun loads nothing twice
+    assert again.stdout.count("already loaded") == len(files) == 10  # a rerun loads nothing twice
     assert "use --reload to load it again" in again.stdout
 
 

@@ -153,7 +153,7 @@ def test_police_complete_and_incomplete(docs):
     )
     # rates use the population estimate of the year the quarter ends in: Fenland 2025, 86,000 aged 16+
     assert q3["by_area"]["Fenland"] == {"da_incidents": 90, "da_crimes": 45, "months": 3,
-                                        "incidents_per_1000": 1.0, "crimes_per_1000": 0.5}  # fmt: skip
+                                        "incidents_per_1000": 1.0, "crimes_per_1000": 0.5, "population_16_plus": 86000}  # fmt: skip
     assert q3["population_year"] == "2025"
     assert (q4["total"]["da_incidents"], q4["total"]["complete"]) == (7, False)
     assert len(q4["total"]["missing_months"]) == 17 and q4["total"]["incidents_per_1000"] is None
@@ -178,5 +178,6 @@ def test_an_incomplete_police_quarter_prints_as_incomplete_not_a_short_total(loa
     police = tables["police_by_district"]
     assert police.rows[-1][:3] == ["Total", "incomplete", 630]
     headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents Cambs")
-    assert headline[1:3] == ["incomplete", 450] and headline[3].text() == "–"  # Q3: the five Cambs districts
+    # Q4 incomplete (no interval), Q3 the five Cambs districts, no change between them
+    assert (headline[1], headline[2], headline[3]) == ("incomplete", None, 450) and headline[4].text() == "–"
     assert any("incomplete" in note for note in report.quality)

@@ -39,7 +39,9 @@ def test_rule_1_a_point_outside_the_limits():
     """14 points alternating 10/14 (mean 13.2 with the last), then 30: MR 16 is screened out."""
     r = analyse(months(15), [10, 14] * 7 + [30])
     assert (r.method, r.signal) == ("xmr", "special_cause_higher")
-    assert math.isclose(r.centre[-1], 13.2) and math.isclose(r.upper[-1], 13.2 + 2.66 * 4)  # MR-bar 4, not 4.86
+    assert math.isclose(r.centre[-1], 13.2) and math.isclose(
+        r.upper[-1], 13.2 + 2.66 * 4
+    )  # MR-bar 4, not 4.86
     assert flagged(r, 1) == [14] and r.flags == ["2024-03"]
 
 

@@ -1,0 +1,103 @@
+"""The district comparison: a funnel plot of police DA incidents per 1,000 aged 16+ (STATISTICS.md).
+
+The county report shows every district around the county rate and names those outside the
+99.8% limits; a slice shows the same plot with its own district marked. A district whose
+count a slice withholds has no point, rate or limit anywhere in the slices.
+"""
+
+from __future__ import annotations
+
+from dasv.config import Deployment
+from dasv.measures.funnel import Funnel, funnel
+from dasv.measures.labels import label
+from dasv.quarters import Quarter
+from dasv.report.model import Cell, Column, FunnelChart, ReportTable, Section
+
+TITLE = "Police DA incidents per 1,000 aged 16+ by district"
+
+
+def district_counts(
+    police: dict, deployment: Deployment, quarter: Quarter, shown=None
+) -> dict[str, tuple[int, int]]:
+    """(incidents, population aged 16+) of each district with a complete quarter (and shown, in slices)."""
+    table = deployment.population_for(quarter.end.year)
+    out = {}
+    for area in deployment.districts:
+        figures = police["by_area"].get(area.name)
+        pop = table.by_area.get(area.name) if table else None
+        if figures and figures.get("months") == 3 and pop and (shown is None or shown(area.name)):
+            out[area.name] = (figures["da_incidents"], pop.aged_16_plus)
+    return out
+
+
+def funnel_section(
+    police: dict, deployment: Deployment, quarter: Quarter, highlight: str | None = None, shown=None
+) -> Section | None:
+    """The section: the plot, a table of each district's position, and a sentence naming outliers."""
+    found = funnel(district_counts(police, deployment, quarter, shown))
+    if found is None:
+        return None
+    table = deployment.population_for(quarter.end.year)
+    chart = FunnelChart(
+        "funnel_police_incidents", f"{TITLE}, {quarter.label}", found, f"Population aged 16+ ({table.year})",
+        "Incidents per 1,000", highlight=highlight,
+        description=(f"Funnel plot: each district's police DA incidents per 1,000 residents aged 16+ in {quarter.label} "
+                     f"against its population, with 95% and 99.8% limits around the rate of all districts "
+                     f"together ({found.centre:,.1f})." + (f" {highlight} is the square." if highlight else "")),
+    )  # fmt: skip
+    return Section(
+        key="funnel",
+        title="District comparison: funnel plot",
+        intro=["A district outside the funnel's 99.8% limits differs from the county rate by more than chance "
+               "would explain; between the 95% and 99.8% limits is a warning. Smaller districts have wider "
+               "limits, because small counts vary more."],
+        tables=[position_table(found, quarter)],
+        charts=[chart],
+        statements=funnel_statements(found, highlight),
+    )  # fmt: skip
+
+
+def position_table(found: Funnel, quarter: Quarter) -> ReportTable:
+    """Each district's count, population, rate, limits and position."""
+    rows: list[list[Cell]] = []
+    for p in found.points:
+        (l95, u95), (l998, u998) = p.limits[0.95], p.limits[0.998]
+        rows.append([p.area, p.count, p.population, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
+                     p.outside or "within 95%"])  # fmt: skip
+    columns = [Column("District", "label"), Column(label("police.da_incidents")), Column("Population aged 16+"),
+               Column("Per 1,000", "number"), Column("95% limits", "text"), Column("99.8% limits", "text"),
+               Column("Position", "text")]  # fmt: skip
+    return ReportTable(
+        "funnel_police_incidents", f"{TITLE}, {quarter.label}: position against the county rate", columns, rows,
+        source="Source: police-recorded domestic abuse, monthly counts by district",
+        notes=[f"County rate: {found.centre:,.2f} per 1,000 (all districts with a complete quarter). Limits: exact "
+               "Poisson, interpolated (Spiegelhalter 2005)."],
+    )  # fmt: skip
+
+
+def funnel_statements(found: Funnel, highlight: str | None) -> list[str]:
+    """Name the districts outside the 99.8% limits (and the warnings), or say there are none."""
+    lines = []
+    outliers = [p for p in found.points if p.outside and p.outside.endswith("99.8%")]
+    warnings = [p for p in found.points if p.outside and p.outside.endswith(" 95%")]
+    if outliers:
+        lines.append("Outside the 99.8% limits around the county rate of "
+                     f"{found.centre:,.1f} per 1,000: " + "; ".join(f"{p.area} ({p.rate:,.1f}, {p.outside.split()[0]})"
+                                                              for p in outliers) + ".")  # fmt: skip
+    else:
+        lines.append(
+            f"No district is outside the 99.8% limits around the county rate of {found.centre:,.1f} per 1,000."
+        )
+    if warnings:
+        lines.append("Between the 95% and 99.8% limits (a warning, not a signal): "
+                     + "; ".join(f"{p.area} ({p.rate:,.1f}, {p.outside.split()[0]})" for p in warnings) + ".")  # fmt: skip
+    if highlight:
+        own = next((p for p in found.points if p.area == highlight), None)
+        if own:
+            where = (
+                "within the 95% limits"
+                if not own.outside
+                else f"{own.outside.split()[0]} the {own.outside.split()[1]} limits"
+            )
+            lines.insert(0, f"{highlight}: {own.rate:,.1f} per 1,000, {where} of the county rate.")
+    return lines

@@ -1,0 +1,244 @@
+"""SPC (XmR and run) charts and funnel plots, drawn as reportlab drawings for the PDF and the HTML.
+
+Every element a reader must tell apart has its own shape or dash, not only a colour: points
+are circles, special-cause points triangles (higher) or diamonds (lower), the mean a solid
+line, process limits dashed, "close to a limit" zones are not drawn; in a funnel plot the
+95% limits are dashed, the 99.8% dotted, and a slice's own district a large square with its
+name. Each chart carries a legend in words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
+from reportlab.lib import colors
+
+NAVY = colors.HexColor("#12436D")
+ORANGE = colors.HexColor("#F46A25")
+TEAL = colors.HexColor("#28A197")
+GREY = colors.HexColor("#505A5F")
+PURPLE = colors.HexColor("#801650")
+GRID = colors.HexColor("#DDDDDD")
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+@dataclass
+class Frame:
+    """The plotting area of a drawing and the data ranges it shows."""
+
+    x0: float
+    y0: float
+    width: float
+    height: float
+    xmin: float
+    xmax: float
+    ymin: float
+    ymax: float
+
+    def x(self, v: float) -> float:
+        """Drawing x of a data x."""
+        return self.x0 + (v - self.xmin) / ((self.xmax - self.xmin) or 1) * self.width
+
+    def y(self, v: float) -> float:
+        """Drawing y of a data y."""
+        return self.y0 + (v - self.ymin) / ((self.ymax - self.ymin) or 1) * self.height
+
+
+def nice_range(low: float, high: float, ticks: int = 5) -> tuple[float, float, float]:
+    """A rounded (min, max, step) covering ``low`` to ``high`` with about ``ticks`` gridlines."""
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
+def marker(kind: str, x: float, y: float, size: float, color) -> Group | Circle | Polygon | Rect:
+    """A point marker: circle, triangle (points up), diamond or square."""
+    h = size / 2
+    if kind == "triangle":
+        return Polygon([x - h, y - h, x + h, y - h, x, y + h * 1.2], fillColor=color, strokeColor=color)
+    if kind == "diamond":
+        return Polygon(
+            [x, y - h * 1.2, x + h, y, x, y + h * 1.2, x - h, y], fillColor=color, strokeColor=color
+        )
+    if kind == "square":
+        return Rect(x - h, y - h, size, size, fillColor=color, strokeColor=colors.black, strokeWidth=0.8)
+    return Circle(x, y, h * 0.8, fillColor=color, strokeColor=color)
+
+
+def axes(d: Drawing, f: Frame, xticks, yticks, font: float, x_label: str, y_label: str) -> None:
+    """Gridlines, tick labels and axis titles."""
+    for value, text in yticks:
+        d.add(Line(f.x0, f.y(value), f.x0 + f.width, f.y(value), strokeColor=GRID, strokeWidth=0.5))
+        d.add(
+            String(
+                f.x0 - 4, f.y(value) - font / 3, text, fontName="Helvetica", fontSize=font, textAnchor="end"
+            )
+        )
+    for value, text in xticks:
+        d.add(Line(f.x(value), f.y0, f.x(value), f.y0 - 3, strokeColor=GREY, strokeWidth=0.5))
+        d.add(
+            String(
+                f.x(value), f.y0 - font * 1.3, text, fontName="Helvetica", fontSize=font, textAnchor="middle"
+            )
+        )
+    d.add(Line(f.x0, f.y0, f.x0 + f.width, f.y0, strokeColor=GREY, strokeWidth=0.8))
+    d.add(
+        String(
+            f.x0 + f.width / 2,
+            f.y0 - font * 2.7,
+            x_label,
+            fontName="Helvetica",
+            fontSize=font,
+            textAnchor="middle",
+        )
+    )
+    title = Group(String(0, 0, y_label, fontName="Helvetica", fontSize=font, textAnchor="middle"))
+    title.transform = (0, 1, -1, 0, font, f.y0 + f.height / 2)
+    d.add(title)
+
+
+def legend(d: Drawing, x: float, y: float, items: list[tuple[str, str]], font: float) -> None:
+    """A key in words: (style, text) with style a marker kind or ``line``, ``dashed``, ``dotted``."""
+    for i, (style, text) in enumerate(items):
+        yy = y - i * font * 1.6
+        if style in ("line", "dashed", "dotted"):
+            dash = {"line": None, "dashed": [5, 3], "dotted": [1, 2]}[style]
+            d.add(Line(x, yy + font / 3, x + 22, yy + font / 3, strokeColor=GREY if style != "line" else NAVY,
+                       strokeWidth=1.2, strokeDashArray=dash))  # fmt: skip
+        else:
+            color = {"circle": NAVY, "triangle": ORANGE, "diamond": TEAL, "square": PURPLE}[style]
+            d.add(marker(style, x + 11, yy + font / 3, font * 0.7, color))
+        d.add(String(x + 28, yy, text, fontName="Helvetica", fontSize=font))
+
+
+def month_tick(month: str) -> str:
+    """``Jan 24`` for ``2024-01``."""
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year[2:]}"
+
+
+def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
+    """An XmR chart (mean, process limits, special-cause points) or a run chart around the median."""
+    r = chart.result
+    d = Drawing(width, height)
+    d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
+    n = len(r.values)
+    if n == 0:
+        d.add(
+            String(
+                font * 6,
+                height / 2,
+                "No months loaded for this series yet.",
+                fontName="Helvetica",
+                fontSize=font * 1.2,
+            )
+        )
+        return d
+    spread = [
+        *r.values,
+        *r.centre,
+        *(v for v in r.upper if v is not None),
+        *(v for v in r.lower if v is not None),
+    ]
+    ymin, ymax, step = nice_range(min(spread) * 0.95, max(spread) * 1.03)
+    f = Frame(font * 6, font * 4.5, width - font * 6 - 190, height - font * 8, -0.5, n - 0.5, ymin, ymax)
+    yticks = [
+        (ymin + i * step, f"{ymin + i * step:,.0f}") for i in range(int(round((ymax - ymin) / step)) + 1)
+    ]
+    every = max(1, math.ceil(n / 12))
+    xticks = [(i, month_tick(m)) for i, m in enumerate(r.months) if i % every == 0]
+    if (
+        n - 1
+    ) % every >= every * 0.75 or every == 1:  # the latest month, unless it would crowd the one before
+        xticks = [t for t in xticks if t[0] != n - 1] + [(n - 1, month_tick(r.months[-1]))]
+    axes(d, f, xticks, yticks, font, "Month", chart.y_label)
+    parts = _parts(r)
+    for start, end in parts:
+        xs = (f.x(start - 0.4), f.x(end - 1 + 0.4))
+        d.add(
+            Line(xs[0], f.y(r.centre[start]), xs[1], f.y(r.centre[start]), strokeColor=GREY, strokeWidth=1.2)
+        )
+        if r.method == "xmr":
+            for limit in (r.upper[start], r.lower[start]):
+                d.add(
+                    Line(
+                        xs[0],
+                        f.y(limit),
+                        xs[1],
+                        f.y(limit),
+                        strokeColor=GREY,
+                        strokeWidth=1,
+                        strokeDashArray=[5, 3],
+                    )
+                )
+    points = [(f.x(i), f.y(v)) for i, v in enumerate(r.values)]
+    d.add(PolyLine([c for p in points for c in p], strokeColor=NAVY, strokeWidth=1.2))
+    for i, (x, y) in enumerate(points):
+        if r.side[i] > 0:
+            d.add(marker("triangle", x, y, font * 0.9, ORANGE))
+        elif r.side[i] < 0:
+            d.add(marker("diamond", x, y, font * 0.9, TEAL))
+        else:
+            d.add(marker("circle", x, y, font * 0.6, NAVY))
+    keys = [("circle", "Monthly value"), ("line", "Median" if r.method == "run" else "Mean")]
+    if r.method == "xmr":
+        keys += [
+            ("dashed", "Process limits"),
+            ("triangle", "Special cause – higher"),
+            ("diamond", "Special cause – lower"),
+        ]
+    else:
+        keys.append(("circle", f"Too few months for process limits (n = {n})"))
+    legend(d, f.x0 + f.width + 18, height - font * 4.5, keys, font)
+    return d
+
+
+def _parts(r) -> list[tuple[int, int]]:
+    """(start, end) of each part with its own centre line (a rebase starts a new one)."""
+    starts = [0] + [i for i in range(1, len(r.values)) if (r.centre[i], r.upper[i] if r.upper else None)
+                    != (r.centre[i - 1], r.upper[i - 1] if r.upper else None)]  # fmt: skip
+    return [(s, starts[j + 1] if j + 1 < len(starts) else len(r.values)) for j, s in enumerate(starts)]
+
+
+def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.5) -> Drawing:
+    """Each area's rate against its population, the county rate, and 95% / 99.8% limits."""
+    fn = chart.funnel
+    d = Drawing(width, height)
+    d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
+    rates = [p.rate for p in fn.points] + [v for _, lim in fn.curve for pair in lim.values() for v in pair]
+    ymin, ymax, ystep = nice_range(max(0.0, min(rates) * 0.9), max(rates) * 1.05)
+    xmax_raw = max(n for n, _ in fn.curve)
+    _, xmax, xstep = nice_range(0, xmax_raw)
+    f = Frame(font * 6, font * 4.5, width - font * 6 - 190, height - font * 8, 0, xmax, ymin, ymax)
+    yticks = [
+        (ymin + i * ystep, f"{ymin + i * ystep:,.1f}") for i in range(int(round((ymax - ymin) / ystep)) + 1)
+    ]
+    xticks = [(i * xstep, f"{i * xstep:,.0f}") for i in range(int(round(xmax / xstep)) + 1)]
+    axes(d, f, xticks, yticks, font, chart.x_label, chart.y_label)
+    d.add(Line(f.x0, f.y(fn.centre), f.x0 + f.width, f.y(fn.centre), strokeColor=NAVY, strokeWidth=1.2))
+    for level, dash in ((0.95, [5, 3]), (0.998, [1, 2])):
+        for side in (0, 1):
+            pts = [c for n, lim in fn.curve for c in (f.x(n), f.y(min(max(lim[level][side], ymin), ymax)))]
+            d.add(PolyLine(pts, strokeColor=GREY, strokeWidth=1, strokeDashArray=dash))
+    for p in fn.points:
+        x, y = f.x(p.population), f.y(p.rate)
+        if p.area == chart.highlight:
+            d.add(marker("square", x, y, font * 1.1, PURPLE))
+            d.add(String(x + font, y + font * 0.6, p.area, fontName="Helvetica-Bold", fontSize=font))
+        else:
+            d.add(marker("circle", x, y, font * 0.7, NAVY))
+            if p.outside and p.outside.endswith("99.8%") or len(fn.points) <= 12:
+                d.add(
+                    String(x + font * 0.7, y - font * 1.1, p.area, fontName="Helvetica", fontSize=font * 0.9)
+                )
+    keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", "95% limits"),
+            ("dotted", "99.8% limits")]  # fmt: skip
+    if chart.highlight:
+        keys.insert(1, ("square", chart.highlight))
+    legend(d, f.x0 + f.width + 18, height - font * 4.5, keys, font)
+    return d
