@@ -24,7 +24,18 @@ install: $(STAMP) ## Create .venv and install the project with its test tools
 demo: $(STAMP) ## Sample inbox -> embedded SQLite warehouse -> 2025-26 Q3 measures
 	$(BIN)/dasv demo
 
-test: $(STAMP) ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
+AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm not found: the accessibility tests need axe-core from npm" >&2; exit 1; }
+	mkdir -p $(VENV)/npm && npm install --prefix $(VENV)/npm --silent --no-audit --no-fund axe-core@4
+
+browser: $(AXE) ## Test browser: Debian's chromium (installed if missing and we may) and axe-core
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"
+
+test: $(STAMP) browser ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest
 
 PREFECT_PORT ?= 4200
@@ -73,4 +84,4 @@ lint: $(STAMP) ## ruff lint and format check
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo test lint clean prefect-server prefect-deploy prefect-worker stress bench
+.PHONY: help install demo test browser lint clean prefect-server prefect-deploy prefect-worker stress bench

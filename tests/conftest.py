@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 os.environ.setdefault("DASV_PSEUDONYM_KEY", "test-key-only-for-the-test-suite")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry writes racing the harness
 
 from dasv.config import load_deployment  # noqa: E402
 from dasv.privacy import Pseudonymiser  # noqa: E402
