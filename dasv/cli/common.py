@@ -1,0 +1,156 @@
+"""What every command shares: the Typer app, settings and deployment, one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dasv.config import Deployment, load_deployment
+from dasv.quarters import Quarter, QuarterError
+from dasv.settings import Settings
+from warehouse.db import open_warehouse
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Quarterly Domestic Abuse performance reporting: load exports, compute measures, render reports.",
+)
+db_app = typer.Typer(help="Warehouse maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class Format(StrEnum):
+    """Output formats of `dasv metrics`."""
+
+    json = "json"
+    csv = "csv"
+    table = "table"
+
+
+class Series(StrEnum):
+    """Series forms of `dasv metrics`."""
+
+    monthly = "monthly"
+
+
+class Source(StrEnum):
+    """The three export sources."""
+
+    idva = "idva"
+    marac = "marac"
+    police = "police"
+
+
+class UsageError(Exception):
+    """Wrong usage: exit status 2."""
+
+
+class Context:
+    """What every command needs: settings, deployment and (lazily) the warehouse."""
+
+    def __init__(self, db: str | None, config: Path | None):
+        self.settings = Settings()
+        if db:
+            self.settings.database_url = db
+        self.config_path = config or self.settings.config
+        self._deployment: Deployment | None = None
+
+    @property
+    def deployment(self) -> Deployment:
+        """The deployment configuration (areas, report rows, population...)."""
+        if self._deployment is None:
+            self._deployment = load_deployment(self.config_path)
+        return self._deployment
+
+    def engine(self):
+        """The warehouse, migrated on first use if empty."""
+        return open_warehouse(self.settings.resolved_database_url())
+
+
+STATE: dict[str, Context] = {}
+
+
+def ctx() -> Context:
+    """The current command's context."""
+    return STATE["ctx"]
+
+
+@app.callback()
+def _main(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Warehouse URL (default: DASV_DATABASE_URL or var/warehouse.db)."),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="Deployment YAML (default: DASV_CONFIG or the shipped one)."),
+    ] = None,
+) -> None:
+    STATE["ctx"] = Context(db, config)
+
+
+def parse_quarter(text: str) -> Quarter:
+    """A quarter from the command line (wrong usage otherwise)."""
+    try:
+        return Quarter.parse(text)
+    except QuarterError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def err(line: str) -> None:
+    """One line on standard error."""
+    typer.echo(line, err=True)
+
+
+MAX_PROBLEM_LINES = 50
+
+
+def print_refusal(export, tail: str = "") -> None:
+    """One line naming the file, then one line per problem (at most MAX_PROBLEM_LINES)."""
+    err(f"REFUSED {export.path}: {export.problem_count} problem(s){tail}")
+    for problem in export.problems[:MAX_PROBLEM_LINES]:
+        err(str(problem))
+    if export.problem_count > MAX_PROBLEM_LINES:
+        err(f"... and {export.problem_count - MAX_PROBLEM_LINES} more problem(s) in {export.path}")
+
+
+def report_outcomes(results) -> int:
+    """One line per loaded or skipped file, the refusal lines of a refused one; the number refused."""
+    refused = 0
+    for export, outcome in results:
+        if outcome.status == "refused":
+            refused += 1
+            print_refusal(export, "; nothing from this file was loaded")
+        else:
+            hint = "; use --reload to load it again" if outcome.status == "skipped" else ""
+            typer.echo(f"{outcome.status:<8} {outcome.file}: {outcome.message}{hint}")
+            for note, count in export.repairs.items():
+                typer.echo(f"         repaired {count} row(s): {note}")
+    return refused
+
+
+def district_name(c: Context, name: str) -> str:
+    """The canonical district for a name or alias (wrong usage otherwise)."""
+    from dasv.report.slices import find_district
+
+    try:
+        return find_district(c.deployment, name).name
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def command_name() -> str:
+    """How to type ``dasv`` again: its path when it is not on PATH (e.g. ``.venv/bin/dasv``)."""
+    invoked = Path(sys.argv[0])
+    if invoked.name != "dasv" or not invoked.parent.parts:
+        return "dasv" if shutil.which("dasv") else f"{Path(sys.executable).parent / 'dasv'}"
+    on_path = shutil.which("dasv")
+    if on_path and Path(on_path).resolve() == invoked.resolve():
+        return "dasv"
+    return str(invoked)

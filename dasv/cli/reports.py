@@ -1,0 +1,154 @@
+"""Commands that render: report, run and the demo."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dasv.cli.common import (
+    app,
+    command_name,
+    ctx,
+    district_name,
+    err,
+    parse_quarter,
+    report_outcomes,
+)
+from dasv.privacy import pseudonymiser_from_settings
+from dasv.quarters import Quarter
+from warehouse.db import open_warehouse
+
+
+@app.command()
+def report(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
+    district: Annotated[
+        str | None, typer.Option(help="Only this district's slice (default: county report and every slice).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: DASV_OUT or out/).")] = None,
+    inbox: Annotated[
+        Path | None, typer.Option(help="Inbox holding commentary/<quarter>.md (default: DASV_INBOX).")
+    ] = None,
+) -> None:
+    """Render the report, its companions and the district slices from the warehouse, without loading."""
+    from dasv.pipeline import render_quarter
+
+    q = parse_quarter(quarter)
+    c = ctx()
+    area = district_name(c, district) if district else None
+    outputs = render_quarter(
+        c.engine(),
+        c.deployment,
+        q,
+        out or c.settings.out,
+        commentary_dir=(inbox or c.settings.inbox) / "commentary",
+        districts=[area] if area else None,
+        county=area is None,
+        progress=typer.echo,
+    )
+    _print_outputs(outputs)
+
+
+@app.command()
+def run(
+    quarter: Annotated[str, typer.Option(help="Quarter, e.g. '2025-26 Q3'.")],
+    inbox: Annotated[Path | None, typer.Option(help="Inbox folder (default: DASV_INBOX or inbox/).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: DASV_OUT or out/).")] = None,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Load files again even if already loaded.")
+    ] = False,
+    deliver: Annotated[
+        bool, typer.Option("--deliver", help="E-mail the outputs (SMTP from configuration).")
+    ] = False,
+) -> None:
+    """The quarterly run: load what is new in the inbox, then render the report and every slice."""
+    from dasv.pipeline import discover, load_files, render_quarter
+
+    q = parse_quarter(quarter)
+    c = ctx()
+    inbox = inbox or c.settings.inbox
+    files = discover([inbox])
+    pseudo = pseudonymiser_from_settings(c.settings)
+    engine = c.engine()
+    typer.echo(f"Loading {len(files)} file(s) from {inbox} ...")
+    results = load_files(
+        engine, files, c.deployment, pseudo, reload=reload, progress=lambda e, o: report_outcomes([(e, o)])
+    )
+    refused = [str(p) for e, o in results if o.status == "refused" for p in e.problems[:5]]
+    typer.echo(f"Rendering {q.label} ...")
+    outputs = render_quarter(
+        engine,
+        c.deployment,
+        q,
+        out or c.settings.out,
+        commentary_dir=inbox / "commentary",
+        refused=refused,
+        progress=typer.echo,
+    )
+    _print_outputs(outputs)
+    if refused:
+        err(
+            f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data quality"
+        )
+        raise typer.Exit(1)
+
+
+def _print_outputs(outputs: dict) -> None:
+    for name, paths in outputs.items():
+        if name != "county":
+            typer.echo(f"{name} slice: {paths['pdf'].parent}/ (PDF, HTML, xlsx, metrics.json, csv/)")
+            continue
+        typer.echo("County report:")
+        for kind, path in paths.items():
+            if not kind.startswith("csv:"):
+                typer.echo(f"  {kind:<13} {path}")
+        csvs = [p for k, p in paths.items() if k.startswith("csv:")]
+        if csvs:
+            typer.echo(f"  {'csv':<13} {len(csvs)} files in {csvs[0].parent}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's inbox, warehouse and outputs.")] = Path(
+        "var/demo"
+    ),
+) -> None:
+    """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice."""
+    from dasv.pipeline import load_files, render_quarter
+    from dasv.report.build import build_headline
+    from dasv.sample.write import write_sample_inbox
+    from report_templates.text import render_text
+
+    c = ctx()
+    inbox = out / "inbox"
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    database = out / "warehouse.db"
+    database.unlink(missing_ok=True)
+    typer.echo(f"Writing the sample inbox to {inbox} ...")
+    write_sample_inbox(inbox)
+    engine = open_warehouse(f"sqlite:///{database}")
+    pseudo = pseudonymiser_from_settings(c.settings, demo=True)
+    typer.echo(f"Loading it into {database} ...")
+    results = load_files(engine, [inbox], c.deployment, pseudo)
+    if report_outcomes(results):
+        raise typer.Exit(1)
+    q3 = Quarter.parse("2025-26 Q3")
+    with engine.connect() as conn:
+        headline = build_headline(conn, c.deployment, q3)
+    typer.echo("")
+    typer.echo(f"{q3.label} ({q3.months_label})")
+    typer.echo(render_text(headline))
+    typer.echo("")
+    typer.echo("Rendering the report, its companions and every district slice ...")
+    outputs = render_quarter(engine, c.deployment, q3, out / "out", commentary_dir=inbox / "commentary")
+    _print_outputs(outputs)
+    typer.echo("")
+    typer.echo(f"The {q3.label} report: {outputs['county']['pdf']}")
+    typer.echo(f"Warehouse: {database}")
+    typer.echo(
+        f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table"
+    )
