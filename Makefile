@@ -38,6 +38,10 @@ browser: $(AXE) ## Test browser: Debian's chromium (installed if missing and we 
 test: $(STAMP) browser ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
 	$(BIN)/python -m pytest
 
+portal: $(STAMP) ## The CSP portal on the demo's warehouse and publications (after make demo): http://127.0.0.1:8400
+	DASV_DATABASE_URL=sqlite:///$(CURDIR)/var/demo/warehouse.db DASV_PUBLISH_DIR=$(CURDIR)/var/demo/publish \
+	  DASV_PORTAL_URL=http://127.0.0.1:8400 $(BIN)/dasv portal serve --port 8400
+
 PREFECT_PORT ?= 4200
 PREFECT_HOST ?= 127.0.0.1
 # Basic auth: set PREFECT_SERVER_API_AUTH_STRING=user:password for the server (required beyond
@@ -84,4 +88,4 @@ lint: $(STAMP) ## ruff lint and format check
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo test browser lint clean prefect-server prefect-deploy prefect-worker stress bench
+.PHONY: help install demo portal test browser lint clean prefect-server prefect-deploy prefect-worker stress bench

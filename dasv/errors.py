@@ -7,3 +7,7 @@ class RenderError(RuntimeError):
 
 class NoDataError(ValueError):
     """A quarter has no facts loaded at all: it is not a report, so nothing is rendered."""
+
+
+class UserError(RuntimeError):
+    """Something the operator asked for cannot be done as asked: one line, exit status 1."""

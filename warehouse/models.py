@@ -181,3 +181,128 @@ class PoliceMonth(Base):
     crimed_incidents: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (UniqueConstraint("month", "area_id", name="uq_police_month_area"),)
+
+
+class Publication(Base):
+    """One immutable version of a quarter's outputs (PORTAL.md, Publications)."""
+
+    __tablename__ = "publication"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    folder: Mapped[str] = mapped_column(String(200))  # relative to the publication store
+    metrics_sha256: Mapped[str] = mapped_column(String(64))  # of all its metrics documents together
+
+    __table_args__ = (UniqueConstraint("quarter_id", "version", name="uq_publication_quarter_version"),)
+
+
+class PublicationBatch(Base):
+    """A load batch a publication's figures were computed from."""
+
+    __tablename__ = "publication_batch"
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), primary_key=True)
+
+
+class PublicationFile(Base):
+    """A file of a publication: who may see it (county or one district), its name and checksum."""
+
+    __tablename__ = "publication_file"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), index=True)
+    district: Mapped[str | None] = mapped_column(String(120))  # None: the county report
+    name: Mapped[str] = mapped_column(String(60))  # the name the portal serves: slice.pdf, csv.zip ...
+    path: Mapped[str] = mapped_column(String(400))  # relative to the publication store
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("publication_id", "district", "name", name="uq_publication_file"),)
+
+
+class PublicationMetrics(Base):
+    """A publication's metrics document of the county or of one district (suppressed), as rendered."""
+
+    __tablename__ = "publication_metrics"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), index=True)
+    district: Mapped[str | None] = mapped_column(String(120))
+    document: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class PublicationRevision(Base):
+    """A figure that changed from the previous version of the same quarter."""
+
+    __tablename__ = "publication_revision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), index=True)
+    district: Mapped[str | None] = mapped_column(String(120))
+    measure: Mapped[str] = mapped_column(String(200))
+    old: Mapped[str | None] = mapped_column(String(60))
+    new: Mapped[str | None] = mapped_column(String(60))
+
+
+class PortalUser(Base):
+    """A portal account: a CSP bound to districts, the partnership, or an admin."""
+
+    __tablename__ = "portal_user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    set_password_hash: Mapped[str | None] = mapped_column(String(64))
+    set_password_expires: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PortalUserDistrict(Base):
+    """A district a CSP account may see."""
+
+    __tablename__ = "portal_user_district"
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(120), primary_key=True)
+
+
+class PortalToken(Base):
+    """An API token of a user: only its SHA-256 is stored."""
+
+    __tablename__ = "portal_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PortalSession(Base):
+    """A signed-in browser session (the cookie holds the id; only its SHA-256 is stored)."""
+
+    __tablename__ = "portal_session"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("portal_user.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PortalAccess(Base):
+    """The access log: every request that reached a district, county or API route."""
+
+    __tablename__ = "portal_access"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    token_id: Mapped[int | None] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(400))
+    district: Mapped[str | None] = mapped_column(String(120))
+    quarter: Mapped[str | None] = mapped_column(String(12))
+    file: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[int] = mapped_column(Integer)
+    client: Mapped[str | None] = mapped_column(String(64))

@@ -15,7 +15,7 @@ from dasv.cli.common import (
 )
 from dasv.config import ConfigError
 from dasv.delivery import DeliveryError
-from dasv.errors import NoDataError, RenderError
+from dasv.errors import NoDataError, RenderError, UserError
 from dasv.privacy import MissingKeyError
 from warehouse.db import WarehouseError
 from warehouse.load import KeyMismatchError
@@ -39,6 +39,7 @@ def main() -> None:
         RenderError,
         DeliveryError,
         NoDataError,
+        UserError,
     ) as exc:
         for line in str(exc).splitlines():
             err(f"dasv: {line}")

@@ -91,9 +91,13 @@ def run(
     _print_outputs(outputs)
     if refused:
         err(
-            f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data quality"
+            f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data "
+            "quality, and nothing was published"
         )
         raise typer.Exit(1)
+    from dasv.publications import publish
+
+    typer.echo(publish(engine, c.deployment, q, out or c.settings.out, c.settings.publish_dir).message)
 
 
 def _print_outputs(outputs: dict) -> None:
@@ -117,6 +121,7 @@ def demo(
     ),
 ) -> None:
     """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice."""
+    from dasv.demo import DEMO_ACCOUNTS, add_demo_accounts, clear_store
     from dasv.pipeline import load_files, render_quarter
     from dasv.report.build import build_headline
     from dasv.sample.write import write_sample_inbox
@@ -128,6 +133,7 @@ def demo(
         shutil.rmtree(inbox)
     database = out / "warehouse.db"
     database.unlink(missing_ok=True)
+    clear_store(out / "publish")
     typer.echo(f"Writing the sample inbox to {inbox} ...")
     write_sample_inbox(inbox)
     engine = open_warehouse(f"sqlite:///{database}")
@@ -146,9 +152,21 @@ def demo(
     typer.echo("Rendering the report, its companions and every district slice ...")
     outputs = render_quarter(engine, c.deployment, q3, out / "out", commentary_dir=inbox / "commentary")
     _print_outputs(outputs)
+    from dasv.publications import publish
+
+    typer.echo(publish(engine, c.deployment, q3, out / "out", out / "publish").message)
+    add_demo_accounts(engine)
     typer.echo("")
     typer.echo(f"The {q3.label} report: {outputs['county']['pdf']}")
     typer.echo(f"Warehouse: {database}")
     typer.echo(
         f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table"
     )
+    typer.echo("")
+    typer.echo("The CSP portal, with the quarter published: start it with `make portal`, or")
+    typer.echo(
+        f"  DASV_DATABASE_URL=sqlite:///{database} DASV_PUBLISH_DIR={out / 'publish'} {command_name()} portal serve"
+    )
+    typer.echo("then open http://127.0.0.1:8400/ and sign in with a demo account (made up; demo only):")
+    for email, password, what in DEMO_ACCOUNTS:
+        typer.echo(f"  {email:<32} password {password:<26} {what}")

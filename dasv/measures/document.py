@@ -58,6 +58,10 @@ def metrics_document(
         doc["variation"] = {k: r.summary() for k, r in ctx.variation(series, deployment).items()}
         doc["intervals"] = ctx.intervals(doc)
         doc["changes"] = ctx.changes(doc, before)
+        from dasv.measures.year_ending import latest_year_ending, year_ending_document
+
+        year = latest_year_ending(quarter.end, deployment.year_ending_month)
+        doc["year_ending"] = year_ending_document(conn, deployment, year)
     return doc
 
 

@@ -348,6 +348,7 @@ class SliceBuilder:
         doc["variation"] = {k: r.summary() for k, r in self.variation(name).items()}
         doc["intervals"] = context.intervals(doc)
         doc["changes"] = self._changes(name)
+        doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
         return doc
 
     def _changes(self, name: str) -> dict[str, dict]:

@@ -1,0 +1,347 @@
+"""Portal accounts, sign-in, sessions, API tokens and the access log (PORTAL.md), in the warehouse.
+
+Nothing is kept in a process: several portal processes serve the same users. Passwords are
+Argon2id hashes (argon2-cffi); session ids, API tokens and set-password links are random
+and only their SHA-256 is stored. After 5 failed sign-ins within 15 minutes an account is
+locked for 15 minutes, and no answer says whether an account exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from dasv.errors import UserError
+from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
+
+ROLES = ("csp", "partnership", "admin")
+MIN_PASSWORD = 12
+MAX_FAILURES, FAILURE_WINDOW, LOCKOUT = 5, timedelta(minutes=15), timedelta(minutes=15)
+IDLE, ABSOLUTE = timedelta(minutes=30), timedelta(hours=8)
+SET_PASSWORD_VALID = timedelta(hours=72)
+TOKEN_PREFIX = "dasv_"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(UserError):
+    """An account command cannot be done (email taken, unknown district, short password...)."""
+
+
+@dataclass
+class Account:
+    """Who is asking: the user, and what they may see."""
+
+    id: int
+    email: str
+    role: str
+    districts: list[str] = field(default_factory=list)
+    token_id: int | None = None
+    session_csrf: str | None = None
+
+    @property
+    def sees_everything(self) -> bool:
+        """Partnership and admin accounts see the county report and every slice."""
+        return self.role in ("partnership", "admin")
+
+    def may_see(self, district: str | None) -> bool:
+        """A district's slices (or, with None, the county report)."""
+        if district is None:
+            return self.sees_everything
+        return self.sees_everything or district in self.districts
+
+
+def now() -> datetime:
+    """The time, in UTC (the warehouse stores UTC)."""
+    return datetime.now(UTC)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def digest(secret: str) -> str:
+    """The SHA-256 stored for a random secret (session id, token, link)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()  # Argon2id, the library's (OWASP-aligned) default costs
+
+
+def check_password(password: str) -> None:
+    """Raises AccountError for a password under 12 characters (NCSC: length over complexity)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password is {len(password)} characters; it must be at least {MIN_PASSWORD}")
+
+
+# --- accounts (the command line) ----------------------------------------------------------------
+
+
+def add_user(
+    engine: Engine, email: str, role: str, districts: list[str], password: str | None = None
+) -> tuple[int, str | None]:
+    """Create an account; without a password, return a one-time set-password secret (72 hours).
+
+    Raises:
+        AccountError: a bad email, role, district list or password, or the email is taken.
+    """
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r} is not one of {', '.join(ROLES)}")
+    if role == "csp" and not districts:
+        raise AccountError("a csp account needs at least one --district")
+    if password is not None:
+        check_password(password)
+    link = None if password is not None else secrets.token_urlsafe(32)
+    with Session(engine) as conn, conn.begin():
+        if conn.scalar(select(PortalUser.id).where(PortalUser.email == email)) is not None:
+            raise AccountError(f"an account for {email} already exists")
+        user_id = conn.execute(
+            insert(PortalUser).values(
+                email=email, role=role, password_hash=_hasher().hash(password) if password else None, disabled=False,
+                created_at=now(), failures=0, set_password_hash=digest(link) if link else None,
+                set_password_expires=now() + SET_PASSWORD_VALID if link else None,
+            ).returning(PortalUser.id)
+        ).scalar_one()  # fmt: skip
+        if districts:
+            conn.execute(
+                insert(PortalUserDistrict),
+                [{"user_id": user_id, "district": d} for d in sorted(set(districts))],
+            )
+    return user_id, link
+
+
+def set_disabled(engine: Engine, email: str, disabled: bool) -> None:
+    """Disable (ending every session and token at once) or enable an account.
+
+    Raises:
+        AccountError: no such account.
+    """
+    with Session(engine) as conn, conn.begin():
+        user_id = _user_id(conn, email)
+        conn.execute(update(PortalUser).where(PortalUser.id == user_id).values(disabled=disabled))
+        if disabled:
+            conn.execute(delete(PortalSession).where(PortalSession.user_id == user_id))
+            conn.execute(
+                update(PortalToken).where(PortalToken.user_id == user_id, PortalToken.revoked_at.is_(None))
+                .values(revoked_at=now())
+            )  # fmt: skip
+
+
+def _user_id(conn: Session, email: str) -> int:
+    user_id = conn.scalar(select(PortalUser.id).where(PortalUser.email == email.strip().lower()))
+    if user_id is None:
+        raise AccountError(f"there is no account for {email}")
+    return user_id
+
+
+def list_users(engine: Engine) -> list[dict]:
+    """Every account: email, role, districts, disabled, locked, whether a password is set."""
+    with Session(engine) as conn:
+        districts: dict[int, list[str]] = {}
+        for user_id, district in conn.execute(
+            select(PortalUserDistrict.user_id, PortalUserDistrict.district)
+        ):
+            districts.setdefault(user_id, []).append(district)
+        rows = conn.execute(select(PortalUser).order_by(PortalUser.email)).scalars().all()
+        return [{"email": u.email, "role": u.role, "districts": sorted(districts.get(u.id, [])), "disabled": u.disabled,
+                 "locked": bool(u.locked_until and _utc(u.locked_until) > now()), "password_set": u.password_hash is not None}
+                for u in rows]  # fmt: skip
+
+
+def create_token(engine: Engine, email: str, days: int = 365) -> tuple[int, str]:
+    """A new API token for an account: (its id, the token, shown once)."""
+    if days < 1:
+        raise AccountError("--days must be 1 or more")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with Session(engine) as conn, conn.begin():
+        user_id = _user_id(conn, email)
+        token_id = conn.execute(
+            insert(PortalToken).values(user_id=user_id, token_hash=digest(token), created_at=now(),
+                                       expires_at=now() + timedelta(days=days)).returning(PortalToken.id)
+        ).scalar_one()  # fmt: skip
+    return token_id, token
+
+
+def revoke_token(engine: Engine, token_id: int) -> None:
+    """Revoke a token: it stops working on the next request."""
+    with Session(engine) as conn, conn.begin():
+        if conn.scalar(select(PortalToken.id).where(PortalToken.id == token_id)) is None:
+            raise AccountError(f"there is no token {token_id}")
+        conn.execute(update(PortalToken).where(PortalToken.id == token_id).values(revoked_at=now()))
+
+
+def list_tokens(engine: Engine) -> list[dict]:
+    """Every token (never the secret): id, account, created, expires, revoked."""
+    with Session(engine) as conn:
+        rows = conn.execute(
+            select(PortalToken.id, PortalUser.email, PortalToken.created_at, PortalToken.expires_at, PortalToken.revoked_at)
+            .join(PortalUser, PortalUser.id == PortalToken.user_id).order_by(PortalToken.id)
+        ).all()  # fmt: skip
+    return [{"id": r[0], "email": r[1], "created": r[2], "expires": r[3], "revoked": r[4]} for r in rows]
+
+
+# --- sign-in, sessions and tokens (the portal) --------------------------------------------------------
+
+_DUMMY_HASH: list[str] = []
+
+
+def sign_in(engine: Engine, email: str, password: str) -> Account | None:
+    """The account if the password is right and the account usable; None otherwise (whatever the reason)."""
+    hasher = _hasher()
+    moment = now()
+    with Session(engine) as conn, conn.begin():
+        user = (
+            conn.execute(select(PortalUser).where(PortalUser.email == email.strip().lower()))
+            .scalars()
+            .first()
+        )
+        if user is None or user.password_hash is None:
+            if not _DUMMY_HASH:
+                _DUMMY_HASH.append(hasher.hash(secrets.token_hex(16)))
+            _verify(hasher, _DUMMY_HASH[0], password)  # the same work as a real check: no timing oracle
+            return None
+        if user.disabled or (user.locked_until and _utc(user.locked_until) > moment):
+            _verify(hasher, user.password_hash, password)
+            return None
+        if _verify(hasher, user.password_hash, password):
+            conn.execute(update(PortalUser).where(PortalUser.id == user.id)
+                         .values(failures=0, first_failure_at=None, locked_until=None))  # fmt: skip
+            return _account(conn, user)
+        recent = user.first_failure_at and moment - _utc(user.first_failure_at) < FAILURE_WINDOW
+        failures = (user.failures if recent else 0) + 1
+        conn.execute(update(PortalUser).where(PortalUser.id == user.id).values(
+            failures=failures, first_failure_at=user.first_failure_at if recent else moment,
+            locked_until=moment + LOCKOUT if failures >= MAX_FAILURES else None))  # fmt: skip
+        return None
+
+
+def _verify(hasher, stored: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _account(conn: Session, user: PortalUser, **extra) -> Account:
+    districts = list(
+        conn.scalars(select(PortalUserDistrict.district).where(PortalUserDistrict.user_id == user.id))
+    )
+    return Account(user.id, user.email, user.role, sorted(districts), **extra)
+
+
+def start_session(engine: Engine, account: Account) -> tuple[str, str]:
+    """A new session: (the cookie's secret, its CSRF token)."""
+    secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    moment = now()
+    with Session(engine) as conn, conn.begin():
+        conn.execute(insert(PortalSession).values(id_hash=digest(secret), user_id=account.id, csrf_token=csrf,
+                                                  created_at=moment, last_seen=moment))  # fmt: skip
+    return secret, csrf
+
+
+def session_account(engine: Engine, secret: str | None) -> Account | None:
+    """The account of a live session (30 minutes idle, 8 hours at most; never a disabled account)."""
+    if not secret:
+        return None
+    moment = now()
+    with Session(engine) as conn:
+        row = conn.execute(
+            select(PortalSession, PortalUser).join(PortalUser, PortalUser.id == PortalSession.user_id)
+            .where(PortalSession.id_hash == digest(secret))
+        ).first()  # fmt: skip
+        if row is None:
+            return None
+        session, user = row
+        expired = moment - _utc(session.last_seen) > IDLE or moment - _utc(session.created_at) > ABSOLUTE
+        if user.disabled or expired:
+            conn.execute(delete(PortalSession).where(PortalSession.id_hash == session.id_hash))
+            conn.commit()
+            return None
+        if moment - _utc(session.last_seen) > timedelta(
+            seconds=30
+        ):  # keep it alive, without a write per request
+            conn.execute(
+                update(PortalSession).where(PortalSession.id_hash == session.id_hash).values(last_seen=moment)
+            )
+            conn.commit()
+        return _account(conn, user, session_csrf=session.csrf_token)
+
+
+def end_session(engine: Engine, secret: str | None) -> None:
+    """Sign out: the session is deleted on the server."""
+    if secret:
+        with Session(engine) as conn, conn.begin():
+            conn.execute(delete(PortalSession).where(PortalSession.id_hash == digest(secret)))
+
+
+def token_account(engine: Engine, token: str | None) -> Account | None:
+    """The account of a live API token (not revoked, not expired, account not disabled)."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    with Session(engine) as conn:
+        row = conn.execute(
+            select(PortalToken, PortalUser).join(PortalUser, PortalUser.id == PortalToken.user_id)
+            .where(PortalToken.token_hash == digest(token))
+        ).first()  # fmt: skip
+        if row is None:
+            return None
+        token_row, user = row
+        if token_row.revoked_at is not None or _utc(token_row.expires_at) <= now() or user.disabled:
+            return None
+        return _account(conn, user, token_id=token_row.id)
+
+
+def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
+    """Set a password from a one-time link; False when the link is unknown, used or expired."""
+    check_password(password)
+    with Session(engine) as conn, conn.begin():
+        user = (
+            conn.execute(select(PortalUser).where(PortalUser.set_password_hash == digest(secret)))
+            .scalars()
+            .first()
+        )
+        if user is None or user.set_password_expires is None or _utc(user.set_password_expires) < now():
+            return False
+        conn.execute(update(PortalUser).where(PortalUser.id == user.id).values(
+            password_hash=_hasher().hash(password), set_password_hash=None, set_password_expires=None,
+            failures=0, locked_until=None))  # fmt: skip
+    return True
+
+
+# --- the access log ---------------------------------------------------------------------------------
+
+
+def log_access(engine: Engine, **row) -> None:
+    """One access-log row: time, account or token, method, route, district, quarter, file, status, client."""
+    with Session(engine) as conn, conn.begin():
+        conn.execute(insert(PortalAccess).values(at=now(), **row))
+
+
+def access_log(engine: Engine, since: datetime | None = None, email: str | None = None) -> list[dict]:
+    """The access log, oldest first, optionally from a time and for one account."""
+    with Session(engine) as conn:
+        query = select(PortalAccess, PortalUser.email).outerjoin(
+            PortalUser, PortalUser.id == PortalAccess.user_id
+        )
+        if since is not None:
+            query = query.where(PortalAccess.at >= since)
+        if email is not None:
+            query = query.where(PortalUser.email == email.strip().lower())
+        rows = conn.execute(query.order_by(PortalAccess.id)).all()
+    return [{"at": a.at, "user": e, "token": a.token_id, "method": a.method, "route": a.route, "district": a.district,
+             "quarter": a.quarter, "file": a.file, "status": a.status, "client": a.client} for a, e in rows]  # fmt: skip

@@ -1,0 +1,202 @@
+"""`dasv portal`: serve the CSP slice portal; manage its accounts and tokens; read its access log."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from dasv.cli.common import UsageError, app, ctx, district_name
+from dasv.quarters import london_time
+
+portal_app = typer.Typer(
+    help="The CSP slice portal (PORTAL.md): serve it, manage accounts and tokens.", no_args_is_help=True
+)
+user_app = typer.Typer(help="Portal accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(portal_app, name="portal")
+portal_app.add_typer(user_app, name="user")
+portal_app.add_typer(token_app, name="token")
+
+
+class Role(StrEnum):
+    """Who an account is."""
+
+    csp = "csp"
+    partnership = "partnership"
+    admin = "admin"
+
+
+class AuditFormat(StrEnum):
+    """Forms of the access log."""
+
+    table = "table"
+    csv = "csv"
+
+
+@portal_app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8400,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option("--proxy-headers", help="Behind a TLS reverse proxy: trust its X-Forwarded-* headers."),
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (state lives in the warehouse).")] = 1,
+) -> None:
+    """Serve the portal with uvicorn."""
+    import uvicorn
+
+    c = ctx()
+    c.engine().dispose()  # migrate and check the warehouse before listening
+    typer.echo(f"The DASV slice portal on http://{host}:{port}/ (publication store {c.settings.publish_dir})")
+    uvicorn.run("portal.serve:app", factory=True, host=host, port=port, proxy_headers=proxy_headers,
+                forwarded_allow_ips="*" if proxy_headers else None, workers=workers, log_level="info",
+                server_header=False)  # fmt: skip
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="The account's e-mail address (its sign-in name).")],
+    role: Annotated[Role, typer.Option(help="csp, partnership or admin.")] = Role.csp,
+    district: Annotated[
+        list[str] | None, typer.Option(help="A district the csp account sees (repeat for more).")
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from standard input (12 characters at least)."
+        ),
+    ] = False,
+) -> None:
+    """Create an account; without --password-stdin, print a one-time set-password link (72 hours)."""
+    from dasv.accounts import AccountError, add_user
+
+    c = ctx()
+    districts = []
+    for name in district or []:
+        try:
+            districts.append(district_name(c, name))
+        except UsageError as exc:
+            raise AccountError(str(exc)) from None
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    _, link = add_user(c.engine(), email, role.value, districts, password)
+    typer.echo(
+        f"added {email.strip().lower()} ({role.value}{': ' + ', '.join(districts) if districts else ''})"
+    )
+    if link:
+        typer.echo("One-time link to set the password (valid 72 hours):")
+        typer.echo(f"{c.settings.portal_url.rstrip('/')}/set-password?token={link}")
+
+
+@user_app.command("disable")
+def user_disable(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
+    """Disable an account: its sessions and tokens stop working at once."""
+    from dasv.accounts import set_disabled
+
+    set_disabled(ctx().engine(), email, True)
+    typer.echo(f"disabled {email}; its sessions and tokens are ended")
+
+
+@user_app.command("enable")
+def user_enable(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
+    """Enable a disabled account (it needs new sessions and tokens)."""
+    from dasv.accounts import set_disabled
+
+    set_disabled(ctx().engine(), email, False)
+    typer.echo(f"enabled {email}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every account."""
+    from dasv.accounts import list_users
+
+    for u in list_users(ctx().engine()):
+        state = (
+            "disabled"
+            if u["disabled"]
+            else "locked"
+            if u["locked"]
+            else "active"
+            if u["password_set"]
+            else "no password yet"
+        )
+        typer.echo(f"{u['email']:<40} {u['role']:<12} {state:<16} {', '.join(u['districts'])}")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Argument(help="The account the token acts for.")],
+    days: Annotated[int, typer.Option(help="Days until it expires.")] = 365,
+) -> None:
+    """Create an API token; it is printed once, alone, as the last line (only a hash is kept)."""
+    from dasv.accounts import create_token
+
+    token_id, token = create_token(ctx().engine(), email, days)
+    typer.echo(f"token {token_id} for {email}, valid {days} days; it is shown only now:", err=True)
+    typer.echo(token)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (dasv portal token list).")],
+) -> None:
+    """Revoke a token: it stops working on the next request."""
+    from dasv.accounts import revoke_token
+
+    revoke_token(ctx().engine(), token_id)
+    typer.echo(f"revoked token {token_id}")
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token (never the secret)."""
+    from dasv.accounts import list_tokens
+
+    for t in list_tokens(ctx().engine()):
+        state = (
+            f"revoked {london_time(t['revoked'])}" if t["revoked"] else f"expires {london_time(t['expires'])}"
+        )
+        typer.echo(f"{t['id']:>5}  {t['email']:<40} created {london_time(t['created'])}  {state}")
+
+
+@portal_app.command("audit")
+def audit(
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD) or time (ISO 8601).")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this account's requests.")] = None,
+    format: Annotated[AuditFormat, typer.Option("--format", help="table or csv.")] = AuditFormat.table,
+) -> None:
+    """The access log: every request that reached a district, county or API route."""
+    from dasv.accounts import access_log
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since)
+        except ValueError:
+            raise UsageError(
+                f"--since {since!r} is not a date; expected YYYY-MM-DD or an ISO 8601 time"
+            ) from None
+        start = start if start.tzinfo else start.replace(tzinfo=UTC)
+    rows = access_log(ctx().engine(), start, user)
+    columns = ["at", "user", "token", "method", "route", "district", "quarter", "file", "status", "client"]
+    if format is AuditFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(
+                [r["at"].isoformat() if r["at"] else ""] + ["" if r[k] is None else r[k] for k in columns[1:]]
+            )
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    for r in rows:
+        who = r["user"] or (f"token {r['token']}" if r["token"] else "-")
+        typer.echo(f"{london_time(r['at'], seconds=True)}  {r['status']}  {r['method']:<4} {r['route']:<60} "
+                   f"{who}  {r['client'] or ''}")  # fmt: skip

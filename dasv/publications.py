@@ -1,0 +1,427 @@
+"""Publications: immutable, versioned copies of a quarter's outputs, and what changed between them.
+
+PORTAL.md, "Publications". ``publish`` copies what ``dasv report`` rendered for a quarter
+(the county report and every slice) into a write-once store, ``<store>/<quarter>/v<n>/``,
+and records the version in the warehouse: its files with their SHA-256, the load batches
+the figures came from, the metrics document of the county and of each district (as
+rendered, so suppressed for districts), and the figures that differ from the previous
+version. The portal serves only what is recorded here, looked up by (district, quarter,
+version, name), never by a path taken from a URL.
+
+Publishing is serialised in the warehouse (PostgreSQL advisory lock; SQLite write lock).
+Files are copied into a hidden folder and renamed into place before the transaction
+commits: a killed publish leaves either nothing recorded (and a folder no row points at,
+removed by the next publish) or the whole version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, func, insert, select, text
+
+from dasv.config import Deployment
+from dasv.errors import UserError
+from dasv.quarters import Quarter
+from dasv.safe_text import slug
+from warehouse.models import (
+    LoadBatch,
+    LoadCoverage,
+    Publication,
+    PublicationBatch,
+    PublicationFile,
+    PublicationMetrics,
+    PublicationRevision,
+)
+
+PUBLISH_LOCK_ID = 0x70756273  # "pubs"
+COUNTY_FILES = {".pdf": "report.pdf", ".html": "report.html", ".xlsx": "report.xlsx", "-metrics.json": "metrics.json",
+                "-marac-return.xlsx": "marac-return.xlsx"}  # fmt: skip
+SLICE_FILES = {
+    ".pdf": "slice.pdf",
+    ".html": "slice.html",
+    ".xlsx": "slice.xlsx",
+    "-metrics.json": "slice.json",
+}
+MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".html": "text/html; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json",
+    ".zip": "application/zip",
+}
+FIGURES = ("idva", "marac", "police", "demographics")  # the parts of a metrics document that are figures
+
+
+class PublishError(UserError):
+    """A quarter cannot be published (nothing rendered, store not writable...): one line."""
+
+
+@dataclass
+class PublishResult:
+    """What one publish did."""
+
+    quarter: str
+    version: int
+    new: bool
+    folder: Path
+    revisions: list[tuple[str | None, str, str | None, str | None]] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def message(self) -> str:
+        """One line for the operator."""
+        if not self.new:
+            return f"{self.quarter}: the outputs are the same as version {self.version}; nothing new was published"
+        what = f"{self.files} files in {self.folder}"
+        if self.version == 1:
+            return f"published {self.quarter} version 1 ({what})"
+        return (f"published {self.quarter} version {self.version} ({what}); {len(self.revisions)} figure(s) revised "
+                f"since version {self.version - 1}")  # fmt: skip
+
+
+def quarter_id(q: Quarter) -> int:
+    """The warehouse id of a quarter."""
+    return q.fy_start * 10 + q.number
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def rendered_files(
+    deployment: Deployment, quarter: Quarter, out_dir: Path
+) -> dict[str | None, dict[str, bytes]]:
+    """Every published name's bytes, per district (None: the county), from the rendered outputs.
+
+    Raises:
+        PublishError: the county report or a slice has not been rendered (the line says which).
+    """
+    base = Path(out_dir) / quarter.slug
+    stem = f"dasv-{quarter.slug}"
+    wanted: dict[str | None, tuple[Path, str, dict[str, str]]] = {None: (base, stem, COUNTY_FILES)}
+    for area in deployment.districts:
+        wanted[area.name] = (base / "districts" / slug(area.name), f"{stem}-{slug(area.name)}", SLICE_FILES)
+    found: dict[str | None, dict[str, bytes]] = {}
+    missing = []
+    for district, (folder, name, files) in wanted.items():
+        try:
+            found[district] = {
+                public: (folder / f"{name}{suffix}").read_bytes() for suffix, public in files.items()
+            }
+            found[district]["csv.zip"] = _zip_folder(folder / "csv")
+        except OSError:
+            missing.append("the county report" if district is None else f"the {district} slice")
+    if missing:
+        raise PublishError(
+            f"{quarter.label}: nothing complete to publish in {base} (missing {', '.join(missing)}); run "
+            f"`dasv report --quarter '{quarter.label}'` first"
+        )
+    return found
+
+
+def _zip_folder(folder: Path) -> bytes:
+    """The CSVs of a folder as one zip, byte-identical for identical files (fixed dates, sorted)."""
+    files = sorted(p for p in folder.iterdir() if p.suffix == ".csv")
+    if not files:
+        raise OSError(f"no CSV files in {folder}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(path.name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o444 << 16
+            archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def publish(
+    engine: Engine, deployment: Deployment, quarter: Quarter, out_dir: Path, store: Path
+) -> PublishResult:
+    """Record the rendered outputs of a quarter as its next version (or nothing, if unchanged).
+
+    Raises:
+        PublishError: nothing complete to publish, or the store cannot be written.
+    """
+    files = rendered_files(deployment, quarter, out_dir)
+    documents = {d: json.loads(f["slice.json" if d else "metrics.json"]) for d, f in files.items()}
+    metrics_sha = sha256_bytes(json.dumps({str(k): v for k, v in documents.items()}, sort_keys=True).encode())
+    store = Path(store)
+    try:
+        (store / quarter.slug).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"cannot write to the publication store {store}: {exc.strerror or exc}") from None
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PUBLISH_LOCK_ID})
+        latest = conn.execute(
+            select(Publication).where(Publication.quarter_id == quarter_id(quarter)).order_by(Publication.version.desc())
+        ).first()  # fmt: skip
+        if latest and latest.metrics_sha256 == metrics_sha:
+            return PublishResult(quarter.label, latest.version, False, store / latest.folder)
+        version = (latest.version if latest else 0) + 1
+        folder = f"{quarter.slug}/v{version}"
+        _write_version(store, folder, files)
+        now = datetime.now(UTC)
+        pub_id = conn.execute(
+            insert(Publication).values(quarter_id=quarter_id(quarter), version=version, published_at=now,
+                                       folder=folder, metrics_sha256=metrics_sha).returning(Publication.id)
+        ).scalar_one()  # fmt: skip
+        conn.execute(insert(PublicationFile), [
+            {"publication_id": pub_id, "district": d, "name": name, "path": f"{folder}/{_place(d)}/{name}",
+             "sha256": sha256_bytes(data), "size": len(data)}
+            for d, named in files.items() for name, data in named.items()
+        ])  # fmt: skip
+        conn.execute(insert(PublicationMetrics), [
+            {"publication_id": pub_id, "district": d, "document": json.dumps(doc, sort_keys=True),
+             "sha256": sha256_bytes(json.dumps(doc, sort_keys=True).encode())}
+            for d, doc in documents.items()
+        ])  # fmt: skip
+        batches = _batches_in_use(conn, quarter)
+        if batches:
+            conn.execute(
+                insert(PublicationBatch), [{"publication_id": pub_id, "batch_id": b} for b in batches]
+            )
+        revisions = _revisions(conn, latest.id, documents) if latest else []
+        if revisions:
+            conn.execute(insert(PublicationRevision), [
+                {"publication_id": pub_id, "district": d, "measure": m, "old": o, "new": n} for d, m, o, n in revisions
+            ])  # fmt: skip
+    return PublishResult(
+        quarter.label, version, True, store / folder, revisions, sum(len(f) for f in files.values())
+    )
+
+
+def _place(district: str | None) -> str:
+    return "county" if district is None else f"districts/{slug(district)}"
+
+
+def _write_version(store: Path, folder: str, files: dict[str | None, dict[str, bytes]]) -> None:
+    """Write every file into a hidden folder, make them read-only, then rename it into place."""
+    target = store / folder
+    parent = target.parent
+    for leftover in parent.glob(".v*.tmp-*"):  # an earlier publish killed while copying
+        shutil.rmtree(leftover, ignore_errors=True)
+    if target.exists():  # renamed into place by a publish killed before it committed: no row points at it
+        _make_writable(target)
+        shutil.rmtree(target)
+    staging = parent / f".{target.name}.tmp-{os.getpid()}"
+    try:
+        for district, named in files.items():
+            place = staging / _place(district)
+            place.mkdir(parents=True, exist_ok=True)
+            for name, data in named.items():
+                (place / name).write_bytes(data)
+                (place / name).chmod(0o444)
+        for folder_path in sorted((p for p in staging.rglob("*") if p.is_dir()), reverse=True):
+            folder_path.chmod(0o555)
+        staging.chmod(0o555)
+        staging.rename(target)
+    except OSError as exc:
+        _make_writable(staging)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise PublishError(f"cannot write to the publication store {store}: {exc.strerror or exc}") from None
+
+
+def _make_writable(folder: Path) -> None:
+    if not folder.exists():
+        return
+    folder.chmod(0o755)
+    for p in folder.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def _batches_in_use(conn: Connection, quarter: Quarter) -> list[int]:
+    ids = [quarter_id(q) for q in {quarter, quarter.previous(), *quarter.last_n(8)}]
+    return sorted(
+        conn.scalars(
+            select(LoadCoverage.batch_id)
+            .where(LoadCoverage.quarter_id.in_(ids), LoadCoverage.superseded_by.is_(None))
+            .distinct()
+        )
+    )
+
+
+def figures(doc: dict) -> dict[tuple[str, str], object]:
+    """(measure, area) -> value of every figure of a metrics document (``county`` for county-wide ones)."""
+    out: dict[tuple[str, str], object] = {}
+
+    def walk(node, path: list[str]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, [*path, str(key)])
+            return
+        if isinstance(node, list):
+            return
+        if "by_area" in path:
+            i = path.index("by_area")
+            out[(".".join(path[:i] + path[i + 2 :]), path[i + 1])] = node
+        else:
+            out[(".".join(path), "county")] = node
+
+    for part in FIGURES:
+        if part in doc:
+            walk(doc[part], [part])
+    return out
+
+
+def _revisions(
+    conn: Connection, previous_id: int, documents: dict
+) -> list[tuple[str | None, str, str | None, str | None]]:
+    """Every figure that differs from the previous version: (district, measure at area, old, new)."""
+    before = {
+        d: json.loads(doc)
+        for d, doc in conn.execute(
+            select(PublicationMetrics.district, PublicationMetrics.document).where(
+                PublicationMetrics.publication_id == previous_id
+            )
+        )
+    }
+    out = []
+    for district, doc in documents.items():
+        old, new = figures(before.get(district, {})), figures(doc)
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                measure = key[0] if key[1] == "county" else f"{key[0]} ({key[1]})"
+                out.append((district, measure, _text(old.get(key)), _text(new.get(key))))
+    return out
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)[:60]
+
+
+# --- reading publications (the CLI and the portal) --------------------------------------------------
+
+
+@dataclass
+class Version:
+    """One published version of a quarter, with its revision notes."""
+
+    quarter: str
+    version: int
+    published_at: datetime
+    revisions: list[tuple[str | None, str, str | None, str | None]]
+
+
+def versions(conn: Connection, quarter: Quarter | None = None, district: str | None = None) -> list[Version]:
+    """Published versions (newest quarter first, then version), with the revisions a reader may see.
+
+    ``district`` limits the revision notes to that district's own figures (what a CSP sees).
+    """
+    from warehouse.models import QuarterDim
+
+    query = (
+        select(Publication.id, QuarterDim.label, Publication.version, Publication.published_at)
+        .join(QuarterDim, QuarterDim.id == Publication.quarter_id)
+        .order_by(Publication.quarter_id.desc(), Publication.version)
+    )
+    if quarter is not None:
+        query = query.where(Publication.quarter_id == quarter_id(quarter))
+    rows = conn.execute(query).all()
+    notes: dict[int, list] = {}
+    if rows:
+        rev = select(PublicationRevision).where(PublicationRevision.publication_id.in_([r.id for r in rows]))
+        if district is not None:
+            rev = rev.where(PublicationRevision.district == district)
+        for r in conn.execute(rev.order_by(PublicationRevision.id)):
+            notes.setdefault(r.publication_id, []).append((r.district, r.measure, r.old, r.new))
+    return [Version(label, version, at, notes.get(pid, [])) for pid, label, version, at in rows]
+
+
+def published_file(
+    conn: Connection, quarter: Quarter, district: str | None, name: str, version: int | None = None
+) -> tuple[str, str, int] | None:
+    """(stored path, SHA-256, version) of a published file; the latest version unless one is asked for."""
+    query = (
+        select(PublicationFile.path, PublicationFile.sha256, Publication.version)
+        .join(Publication, Publication.id == PublicationFile.publication_id)
+        .where(Publication.quarter_id == quarter_id(quarter), PublicationFile.name == name)
+        .where(
+            PublicationFile.district.is_(None) if district is None else PublicationFile.district == district
+        )
+        .order_by(Publication.version.desc())
+    )
+    if version is not None:
+        query = query.where(Publication.version == version)
+    row = conn.execute(query).first()
+    return (row.path, row.sha256, row.version) if row else None
+
+
+def published_quarters(conn: Connection) -> list[str]:
+    """Labels of every quarter with a publication, newest first."""
+    from warehouse.models import QuarterDim
+
+    return list(
+        conn.scalars(
+            select(QuarterDim.label)
+            .join(Publication, Publication.quarter_id == QuarterDim.id)
+            .group_by(QuarterDim.id, QuarterDim.label)
+            .order_by(QuarterDim.id.desc())
+        )
+    )
+
+
+def metrics_documents(conn: Connection, district: str | None) -> list[tuple[str, int, datetime, dict]]:
+    """(quarter, version, published at, document) of every version, for the county or one district."""
+    from warehouse.models import QuarterDim
+
+    rows = conn.execute(
+        select(QuarterDim.label, Publication.version, Publication.published_at, PublicationMetrics.document)
+        .join(Publication, Publication.id == PublicationMetrics.publication_id)
+        .join(QuarterDim, QuarterDim.id == Publication.quarter_id)
+        .where(
+            PublicationMetrics.district.is_(None)
+            if district is None
+            else PublicationMetrics.district == district
+        )
+        .order_by(Publication.quarter_id, Publication.version)
+    ).all()
+    return [(label, version, at, json.loads(doc)) for label, version, at, doc in rows]
+
+
+def first_published(
+    conn: Connection, quarter: Quarter, district: str | None = None
+) -> tuple[dict, datetime] | None:
+    """The figures of a quarter as first published (version 1), and when, for the ``[r]`` marks."""
+    row = conn.execute(
+        select(PublicationMetrics.document, Publication.published_at)
+        .join(Publication, Publication.id == PublicationMetrics.publication_id)
+        .where(Publication.quarter_id == quarter_id(quarter), Publication.version == 1)
+        .where(
+            PublicationMetrics.district.is_(None)
+            if district is None
+            else PublicationMetrics.district == district
+        )
+    ).first()
+    return (json.loads(row.document), row.published_at) if row else None
+
+
+def latest_version(conn: Connection, quarter: Quarter) -> int | None:
+    """The newest version number of a quarter (None if never published)."""
+    return conn.scalar(
+        select(func.max(Publication.version)).where(Publication.quarter_id == quarter_id(quarter))
+    )
+
+
+def batches_of(conn: Connection, quarter: Quarter, version: int) -> list[tuple[int, str, str]]:
+    """(batch id, file, SHA-256) of the loads a version was computed from."""
+    return [
+        tuple(r)
+        for r in conn.execute(
+            select(LoadBatch.id, LoadBatch.file_name, LoadBatch.sha256)
+            .join(PublicationBatch, PublicationBatch.batch_id == LoadBatch.id)
+            .join(Publication, Publication.id == PublicationBatch.publication_id)
+            .where(Publication.quarter_id == quarter_id(quarter), Publication.version == version)
+            .order_by(LoadBatch.id)
+        )
+    ]

@@ -1,0 +1,77 @@
+"""What every portal request needs: the warehouse, the store, the deployment, and who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import unquote
+
+from fastapi import Request
+from sqlalchemy import Engine
+
+from dasv import accounts
+from dasv.config import Deployment
+from dasv.quarters import Quarter, QuarterError
+from dasv.safe_text import slug
+
+SESSION_COOKIE = "dasv_session"
+CSRF_COOKIE = "dasv_csrf"
+
+
+@dataclass
+class Portal:
+    """The portal's configuration, built once per process."""
+
+    engine: Engine
+    deployment: Deployment
+    store: Path
+
+    @cached_property
+    def districts_by_slug(self) -> dict[str, str]:
+        """Slug -> canonical district name."""
+        return {slug(a.name): a.name for a in self.deployment.districts}
+
+    def district(self, text: str) -> str | None:
+        """The canonical district a URL segment names (slug, name or alias, any case), else None.
+
+        Anything with a slash, a dot-dot or a percent sign left after decoding is no district.
+        """
+        if not text or any(ch in text for ch in "/\\%") or ".." in text or len(text) > 120:
+            return None
+        if text.lower() in self.districts_by_slug:
+            return self.districts_by_slug[text.lower()]
+        area = self.deployment.area(unquote(text))
+        return area.name if area is not None and area.kind == "district" else None
+
+
+def parse_quarter(text: str) -> Quarter | None:
+    """A quarter from a URL segment in any accepted form, else None."""
+    try:
+        return Quarter.parse(text)
+    except QuarterError:
+        return None
+
+
+def portal(request: Request) -> Portal:
+    """The portal of this app."""
+    return request.app.state.portal
+
+
+def who(request: Request) -> accounts.Account | None:
+    """The signed-in account (session cookie) or the API token's, cached on the request."""
+    if not hasattr(request.state, "account"):
+        p = portal(request)
+        account = None
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            account = accounts.token_account(p.engine, header[7:].strip())
+        else:
+            account = accounts.session_account(p.engine, request.cookies.get(SESSION_COOKIE))
+        request.state.account = account
+    return request.state.account
+
+
+def note(request: Request, **fields) -> None:
+    """Record what the access log should say about this request (district, quarter, file)."""
+    request.state.log = {**getattr(request.state, "log", {}), **fields}

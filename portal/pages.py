@@ -1,0 +1,319 @@
+"""The portal's pages: sign-in, the reader's reports, a district's versions, a slice, the county report.
+
+Pages use the signed-in session (signed out: a redirect to sign-in). Anything an account may
+not see answers exactly like something that does not exist (PORTAL.md, "Who sees what").
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from dasv import accounts, publications
+from dasv.quarters import Quarter, london_time
+from dasv.safe_text import slug
+from portal.context import CSRF_COOKIE, SESSION_COOKIE, note, parse_quarter, portal, who
+from portal.views import render
+
+router = APIRouter(include_in_schema=False)
+SLICE_FILES = {"slice.pdf": "Slice (PDF)", "slice.xlsx": "Slice (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
+               "slice.json": "Figures (JSON)"}  # fmt: skip
+COUNTY_FILES = {"report.pdf": "Report (PDF)", "report.xlsx": "Report (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
+                "metrics.json": "Figures (JSON)", "marac-return.xlsx": "SafeLives MARAC return (spreadsheet)"}  # fmt: skip
+MAIN = re.compile(r"<main>(.*)</main>", re.S)
+
+
+def page_account(request: Request) -> accounts.Account | None:
+    """The signed-in account of a page request (pages use the session, not API tokens)."""
+    account = who(request)
+    return account if account is not None and account.token_id is None else None
+
+
+def to_sign_in(request: Request) -> Response:
+    """Signed out: to the sign-in page, coming back here after."""
+    return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _local(path: str | None) -> str:
+    """Only a path on this site may be a place to go back to."""
+    return path if path and path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+# --- signing in and out -------------------------------------------------------------------------------
+
+
+def _form_page(request: Request, template: str, status: int = 200, **values) -> Response:
+    """A page with a form, and its double-submit CSRF cookie (before there is a session)."""
+    csrf = secrets.token_urlsafe(32)
+    response = render(request, template, status=status, csrf=csrf, **values)
+    response.set_cookie(
+        CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(request), path="/"
+    )
+    return response
+
+
+def _csrf_ok(request: Request, sent: str | None, expected: str | None) -> bool:
+    return bool(sent and expected and secrets.compare_digest(sent, expected))
+
+
+@router.get("/sign-in")
+def sign_in_page(
+    request: Request, next: str | None = None, signed_out: int = 0, password_set: int = 0
+) -> Response:
+    """The sign-in form."""
+    message = (
+        "You have signed out."
+        if signed_out
+        else "Your password is set: sign in with it."
+        if password_set
+        else None
+    )
+    return _form_page(
+        request, "sign_in.html.j2", title="Sign in", next=_local(next), email="", message=message
+    )
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, email: str = Form(""), password: str = Form(""), csrf_token: str = Form(""),
+            next: str = Form("/")) -> Response:  # fmt: skip
+    """Check the password (locking after 5 failures in 15 minutes) and start a session."""
+    if not _csrf_ok(request, csrf_token, request.cookies.get(CSRF_COOKIE)):
+        raise HTTPException(403, "The form had expired. Go back to the sign-in page and try again.")
+    account = accounts.sign_in(portal(request).engine, email, password)
+    if account is None:
+        return _form_page(request, "sign_in.html.j2", title="Sign in", next=_local(next), email=email[:254],
+                          error="Enter the email address and password of an account that is not locked. After 5 "
+                                "wrong passwords an account is locked for 15 minutes.")  # fmt: skip
+    secret, _ = accounts.start_session(portal(request).engine, account)
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=_secure(request), path="/"
+    )
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, csrf_token: str = Form("")) -> Response:
+    """End the session on the server."""
+    account = page_account(request)
+    if account is None:
+        return RedirectResponse("/sign-in", status_code=303)
+    if not _csrf_ok(request, csrf_token, account.session_csrf):
+        raise HTTPException(403, "The form had expired. Go back, reload the page and try again.")
+    accounts.end_session(portal(request).engine, request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/set-password")
+def set_password_page(request: Request, token: str = "") -> Response:
+    """The form a one-time link opens."""
+    return _form_page(
+        request, "set_password.html.j2", title="Set your password", token=token[:100], expired=not token
+    )
+
+
+@router.post("/set-password")
+def set_password(
+    request: Request, token: str = Form(""), password: str = Form(""), csrf_token: str = Form("")
+) -> Response:
+    """Set the password from the link (12 characters at least)."""
+    if not _csrf_ok(request, csrf_token, request.cookies.get(CSRF_COOKIE)):
+        raise HTTPException(403, "The form had expired. Open the link again and try again.")
+    try:
+        done = accounts.set_password_with_link(portal(request).engine, token, password)
+    except accounts.AccountError:
+        return _form_page(request, "set_password.html.j2", title="Set your password", token=token[:100],
+                          error=f"Enter a password of at least {accounts.MIN_PASSWORD} characters")  # fmt: skip
+    if not done:
+        return _form_page(
+            request, "set_password.html.j2", status=410, title="Set your password", expired=True
+        )
+    return RedirectResponse("/sign-in?password_set=1", status_code=303)
+
+
+# --- what a reader sees --------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """Signed in: the districts and quarters the account may see; signed out: the sign-in page."""
+    account = page_account(request)
+    if account is None:
+        return sign_in_page(request)
+    p = portal(request)
+    with p.engine.connect() as conn:
+        quarters = [Quarter.parse(label) for label in publications.published_quarters(conn)]
+    districts = [
+        {"name": a.name, "slug": slug(a.name)} for a in p.deployment.districts if account.may_see(a.name)
+    ]
+    return render(request, "home.html.j2", title="Your reports", districts=districts, quarters=quarters,
+                  county=account.may_see(None))  # fmt: skip
+
+
+def _district(request: Request, text: str) -> str:
+    """The canonical district an account may see, or the not-found page."""
+    note(request, district=text[:120])
+    account = page_account(request)
+    name = portal(request).district(text)
+    if name is None or account is None or not account.may_see(name):
+        raise HTTPException(404)
+    note(request, district=name)
+    return name
+
+
+@router.get("/districts/{district}/")
+def district_page(request: Request, district: str) -> Response:
+    """Every published quarter and version of the district, with its revision notes."""
+    if page_account(request) is None:
+        return to_sign_in(request)
+    name = _district(request, district)
+    with portal(request).engine.connect() as conn:
+        found = publications.versions(conn, district=name)
+    latest = {}
+    for v in found:
+        latest[v.quarter] = max(latest.get(v.quarter, 0), v.version)
+    rows = [{"quarter": v.quarter, "slug": Quarter.parse(v.quarter).slug, "version": v.version,
+             "published": london_time(v.published_at), "revisions": v.revisions, "latest": v.version == latest[v.quarter]}
+            for v in found]  # fmt: skip
+    return render(request, "district.html.j2", title=f"{name}: published slices", district=name, slug=slug(name),
+                  versions=rows)  # fmt: skip
+
+
+def _quarter(request: Request, text: str, canonical_base: str) -> Quarter | Response:
+    """The quarter of a URL; another accepted form redirects to the canonical one."""
+    q = parse_quarter(text)
+    if q is None:
+        raise HTTPException(404)
+    note(request, quarter=q.label)
+    if text != q.slug:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(canonical_base.format(q=q.slug) + query, status_code=308)
+    return q
+
+
+@router.get("/districts/{district}/{quarter}/")
+def slice_page(
+    request: Request, district: str, quarter: str, version: int | None = Query(None, ge=1)
+) -> Response:
+    """The latest (or an earlier) version of a slice as a page, with its downloads."""
+    if page_account(request) is None:
+        return to_sign_in(request)
+    name = _district(request, district)
+    q = _quarter(request, quarter, f"/districts/{slug(name)}/{{q}}/")
+    if isinstance(q, Response):
+        return q
+    return _report_page(
+        request, q, name, version, SLICE_FILES, "slice.html", f"/districts/{slug(name)}/{q.slug}/"
+    )
+
+
+@router.get("/districts/{district}/{quarter}/{file}")
+def slice_file(
+    request: Request, district: str, quarter: str, file: str, version: int | None = Query(None, ge=1)
+) -> Response:
+    """A published file of a slice: slice.pdf, slice.xlsx, slice.json or csv.zip."""
+    if page_account(request) is None:
+        return to_sign_in(request)
+    name = _district(request, district)
+    note(request, file=file[:60])
+    q = _quarter(request, quarter, f"/districts/{slug(name)}/{{q}}/{file}")
+    if isinstance(q, Response):
+        return q
+    if file not in SLICE_FILES:
+        raise HTTPException(404)
+    return _send(request, q, name, file, version, f"dasv-{q.slug}-{slug(name)}")
+
+
+def _county(request: Request) -> None:
+    note(request, district=None)
+    account = page_account(request)
+    if account is None or not account.may_see(None):
+        raise HTTPException(404)
+
+
+@router.get("/county/{quarter}/")
+def county_page(request: Request, quarter: str, version: int | None = Query(None, ge=1)) -> Response:
+    """The county report (partnership and admin accounts only)."""
+    if page_account(request) is None:
+        return to_sign_in(request)
+    _county(request)
+    q = _quarter(request, quarter, "/county/{q}/")
+    if isinstance(q, Response):
+        return q
+    return _report_page(request, q, None, version, COUNTY_FILES, "report.html", f"/county/{q.slug}/")
+
+
+@router.get("/county/{quarter}/{file}")
+def county_file(
+    request: Request, quarter: str, file: str, version: int | None = Query(None, ge=1)
+) -> Response:
+    """A published file of the county report."""
+    if page_account(request) is None:
+        return to_sign_in(request)
+    _county(request)
+    note(request, file=file[:60])
+    q = _quarter(request, quarter, "/county/{q}/" + file)
+    if isinstance(q, Response):
+        return q
+    if file not in COUNTY_FILES:
+        raise HTTPException(404)
+    return _send(request, q, None, file, version, f"dasv-{q.slug}")
+
+
+def _stored(request: Request, relative: str) -> Path:
+    """A file of the store, by the path the warehouse recorded (never one built from the URL)."""
+    store = portal(request).store.resolve()
+    path = (store / relative).resolve()
+    if store not in path.parents or not path.is_file():
+        raise HTTPException(404)
+    return path
+
+
+def _send(
+    request: Request, q: Quarter, district: str | None, name: str, version: int | None, stem: str
+) -> Response:
+    with portal(request).engine.connect() as conn:
+        found = publications.published_file(conn, q, district, name, version)
+    if found is None:
+        raise HTTPException(404)
+    path, _, number = found
+    note(request, file=name)
+    stored = _stored(request, path)
+    suffix = Path(name).suffix
+    filename = f"{stem}-v{number}{'-tables' if name == 'csv.zip' else ''}{suffix}"
+    return FileResponse(stored, media_type=publications.MEDIA_TYPES[suffix], filename=filename)
+
+
+def _report_page(request: Request, q: Quarter, district: str | None, version: int | None, files: dict, html: str,
+                 base: str) -> Response:  # fmt: skip
+    with portal(request).engine.connect() as conn:
+        found = publications.published_file(conn, q, district, html, version)
+        if found is None:
+            raise HTTPException(404)
+        latest = publications.latest_version(conn, q)
+        info = next(v for v in publications.versions(conn, q) if v.version == found[2])
+        sizes = {name: publications.published_file(conn, q, district, name, found[2]) for name in files}
+    body = MAIN.search(_stored(request, found[0]).read_text(encoding="utf-8"))
+    listed = [{"name": n, "label": label, "size": _size(_stored(request, sizes[n][0]).stat().st_size)}
+              for n, label in files.items() if sizes.get(n)]  # fmt: skip
+    heading = f"{district}: {q.label} slice" if district else f"County report, {q.label}"
+    return render(request, "slice.html.j2", title=heading, heading=heading, district=district,
+                  slug=slug(district) if district else None, quarter=q.label, version=found[2],
+                  latest=found[2] == latest, published=london_time(info.published_at), files=listed, base=base,
+                  body=Markup(body.group(1) if body else ""))  # fmt: skip
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.1f} MB"
