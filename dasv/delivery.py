@@ -38,8 +38,35 @@ def smtp_password(settings: Settings) -> str | None:
         return None
 
 
+def link_messages(delivery: Delivery, quarter: str, portal_url: str, version: int) -> list[Message]:
+    """``delivery.mode: link``: each recipient gets the portal address of its report, never the figures.
+
+    Domestic abuse figures in inboxes are a risk a link avoids (PORTAL.md, "Delivery").
+    """
+    from dasv.quarters import Quarter
+    from dasv.safe_text import slug
+
+    q = Quarter.parse(quarter)
+    base = portal_url.rstrip("/")
+    revision = (f"This is version {version}: a revision of the {quarter} publication (figures changed since version "
+                f"{version - 1}; the page lists them).\n\n" if version > 1 else "")  # fmt: skip
+    messages = []
+    if delivery.partnership:
+        messages.append(Message(delivery.partnership, f"Domestic abuse quarterly performance report, {quarter}"
+                                + (f" (revised, version {version})" if version > 1 else ""),
+                                f"{revision}The {quarter} county report is published on the portal (sign in to open it; "
+                                f"it is not suppressed: for the DASV Board only):\n{base}/county/{q.slug}/\n"))  # fmt: skip
+    for district, recipients in delivery.districts.items():
+        if recipients:
+            messages.append(Message(recipients, f"{district}: domestic abuse figures, {quarter}"
+                                    + (f" (revised, version {version})" if version > 1 else ""),
+                                    f"{revision}The {quarter} slice for {district} is published on the portal:\n"
+                                    f"{base}/districts/{slug(district)}/{q.slug}/\n"))  # fmt: skip
+    return messages
+
+
 def report_messages(outputs: dict[str, dict[str, Path]], delivery: Delivery, quarter: str) -> list[Message]:
-    """The county PDF to the partnership list; each slice's PDF to its CSP's recipients."""
+    """``delivery.mode: attach``: the county PDF to the partnership list; each slice's PDF to its CSP."""
     messages = []
     county = outputs.get("county")
     if county and delivery.partnership:

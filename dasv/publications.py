@@ -406,6 +406,17 @@ def first_published(
     return (json.loads(row.document), row.published_at) if row else None
 
 
+def first_published_all(conn: Connection, quarter: Quarter) -> dict[str, tuple[dict, datetime]]:
+    """District -> (its first-published document, when) of a quarter (slices' ``[r]`` marks)."""
+    rows = conn.execute(
+        select(PublicationMetrics.district, PublicationMetrics.document, Publication.published_at)
+        .join(Publication, Publication.id == PublicationMetrics.publication_id)
+        .where(Publication.quarter_id == quarter_id(quarter), Publication.version == 1,
+               PublicationMetrics.district.is_not(None))
+    ).all()  # fmt: skip
+    return {district: (json.loads(doc), at) for district, doc, at in rows}
+
+
 def latest_version(conn: Connection, quarter: Quarter) -> int | None:
     """The newest version number of a quarter (None if never published)."""
     return conn.scalar(

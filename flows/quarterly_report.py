@@ -12,6 +12,7 @@ from tasks.artifacts import publish_headline, publish_outputs, publish_validatio
 from tasks.common import current_deployment
 from tasks.deliver import deliver_reports, notify_operator
 from tasks.load import FileRefusedError, find_inbox_files, load_file
+from tasks.publish import publish_quarter
 from tasks.render import check_quarter_has_data, plan_slices, render_county, render_slice
 
 
@@ -28,7 +29,7 @@ def refuse(message: str) -> State:
     task_runner=configured_task_runner(),
 )
 def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, deliver: DeliverParam = False):
-    """Load what is new in the inbox, render the report, its companions and every district slice.
+    """Load what is new in the inbox, render the report and every district slice, publish them, deliver.
 
     Args:
         quarter: Quarter to report, written '2025-26 Q3', '2025-26-Q3' or '2025-26Q3'. Leave empty
@@ -56,7 +57,8 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         for name, future in zip(districts, render_slice.map(districts, unmapped(builder)), strict=True):
             outputs[name] = future.result()
         publish_headline(q.label)
-        publish_outputs(q.label, outputs)
+        published = None if refused else publish_quarter(q.label)
+        publish_outputs(q.label, outputs, portal=published is not None)
     if refused:
         files_refused = sum(f["status"] == "refused" for f in files)
         return refuse(
@@ -64,7 +66,7 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
             f"Data quality) and nothing was e-mailed. First problem: {refused[0]}"
         )
     if deliver:
-        deliver_reports(q.label, outputs)
+        deliver_reports(q.label, outputs, version=published["version"])
     logger.info("Done: %s and %d district slices", outputs["county"]["pdf"], len(districts))
     return {"quarter": q.label, "files": len(files), "outputs": outputs}
 

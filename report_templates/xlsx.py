@@ -14,7 +14,7 @@ import gptables as gpt
 import pandas as pd
 
 from dasv.quarters import london_time
-from dasv.report.model import Rate, Report, ReportTable, Suppressed, data_value
+from dasv.report.model import Rate, Report, ReportTable, Revised, Suppressed, data_value
 
 SHORTHAND = {
     "[c]": "Confidential: a small count (1 to 4), or a value withheld so that a small count cannot be "
@@ -30,6 +30,8 @@ WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False}
 
 
 def _cell(value, kind: str):
+    if isinstance(value, Revised):
+        return _cell(value.cell, kind)
     if isinstance(value, Suppressed):
         return "[c]"
     if value is None:

@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from dasv.quarters import Quarter
 from dasv.report.build import build_headline
 from report_templates.text import table_records
-from tasks.common import current_deployment, engine
+from tasks.common import current_deployment, engine, settings
 
 
 def artifact_key(kind: str, quarter: Quarter, district: str | None = None) -> str:
@@ -49,12 +49,22 @@ def publish_headline(quarter: str) -> list[dict]:
 
 
 @task(name="publish-output-links", cache_policy=NO_CACHE)
-def publish_outputs(quarter: str, outputs: dict[str, dict[str, str]], district: str | None = None) -> None:
-    """A markdown list of every output, each an absolute ``file://`` link (CSVs: their folder)."""
+def publish_outputs(
+    quarter: str, outputs: dict[str, dict[str, str]], district: str | None = None, portal: bool = False
+) -> None:
+    """A markdown list of every output: its portal page once published, and each file as a ``file://`` link."""
+    from dasv.safe_text import slug
+
     q = Quarter.parse(quarter)
+    base = settings().portal_url.rstrip("/")
     lines = [f"# Outputs for {q.label}", ""]
     for name, paths in outputs.items():
         lines.append(f"## {'County report' if name == 'county' else name}")
+        if portal:
+            page = (
+                f"{base}/county/{q.slug}/" if name == "county" else f"{base}/districts/{slug(name)}/{q.slug}/"
+            )
+            lines.append(f"- published on the portal: [{page}]({page})")
         csvs = [Path(p) for k, p in paths.items() if k.startswith("csv:")]
         for kind, path in paths.items():
             if not kind.startswith("csv:"):

@@ -125,6 +125,7 @@ class Delivery(BaseModel):
     Secret block ``dasv-smtp-password``.
     """
 
+    mode: Literal["attach", "link"] = "attach"  # link: e-mail the portal address of the new report
     smtp_host: str = "localhost"
     smtp_port: int = 25
     starttls: bool = False

@@ -37,6 +37,7 @@ from dasv.report.model import (
     Variation,
     rate_interval_of,
 )
+from dasv.report.revisions import Revisions
 from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements
 from dasv.report.suppress import COUNTY
 from dasv.report.year_ending import REPORTING, year_ending_for
@@ -77,14 +78,37 @@ def _sub(q: Quarter, current: Quarter) -> str:
     return short(q) if q.fy_start == current.fy_start else q.label
 
 
-def idva_cells(counts_by_quarter: list[IdvaCounts]) -> list[Cell]:
-    """Cells in :func:`idva_columns` order for one row."""
+def idva_cells(
+    counts_by_quarter: list[IdvaCounts],
+    quarters: list[Quarter] | None = None,
+    revisions=None,
+    path: tuple = (),
+) -> list[Cell]:
+    """Cells in :func:`idva_columns` order for one row (earlier quarters marked ``[r]`` where revised).
+
+    Args:
+        path: where the row's counts sit in a metrics document, e.g. ``("idva", "by_area", "Fenland")``.
+    """
+
+    def mark(i: int, key: str, cell: Cell, rate_of: tuple[str, str] | None = None) -> Cell:
+        if revisions is None or quarters is None:
+            return cell
+        pair = ((*path, rate_of[0]), (*path, rate_of[1])) if rate_of else None
+        return revisions.mark(quarters[i], (*path, key), cell, pair)
+
+    pairs = list(enumerate(counts_by_quarter))
     cells: list[Cell] = []
-    cells += [c.total_referrals for c in counts_by_quarter]
-    cells += [c.criteria_met for c in counts_by_quarter]
-    cells += [Rate(c.engaged, c.criteria_met) for c in counts_by_quarter]
-    cells += [c.repeats for c in counts_by_quarter]
-    cells += [Rate(c.repeats, c.total_referrals) for c in counts_by_quarter]
+    cells += [mark(i, "total_referrals", c.total_referrals) for i, c in pairs]
+    cells += [mark(i, "criteria_met", c.criteria_met) for i, c in pairs]
+    cells += [
+        mark(i, "engagement_pct", Rate(c.engaged, c.criteria_met), ("engaged", "criteria_met"))
+        for i, c in pairs
+    ]
+    cells += [mark(i, "repeats", c.repeats) for i, c in pairs]
+    cells += [
+        mark(i, "repeats_pct", Rate(c.repeats, c.total_referrals), ("repeats", "total_referrals"))
+        for i, c in pairs
+    ]
     return cells
 
 
@@ -102,6 +126,8 @@ def build_report(
         refused: problem lines of files refused in this run, for the data-quality section.
     """
     quarters = report_quarters(quarter)
+    revisions = Revisions(conn, quarters, quarter)
+    revisions_notes: list[str] = []  # filled in once every table has been built (it is shared by reference)
     trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
     data = gather(conn, deployment, sorted(set(quarters) | set(trend) | {quarter.previous()}))
     now, before = data[quarter], data[quarter.previous()]
@@ -111,14 +137,18 @@ def build_report(
 
     total_table = ReportTable(
         "idva_total", f"Total referral data, {quarter.label}", [Column("Service", "label"), *cols],
-        [["IDVA referrals", *idva_cells([data[q].idva_total for q in quarters])]], source=IDVA_SOURCE,
+        [["IDVA referrals", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"))]],
+        source=IDVA_SOURCE, notes=revisions_notes,
         section="referrals",
     )  # fmt: skip
     area_rows = [
-        [labels.get(a, a), *idva_cells([data[q].idva_by_area.get(a, IdvaCounts()) for q in quarters])]
+        [labels.get(a, a), *idva_cells([data[q].idva_by_area.get(a, IdvaCounts()) for q in quarters], quarters,
+                                       revisions, ("idva", "by_area", a))]
         for a in area_names
-    ]
-    area_rows.append(["Total", *idva_cells([data[q].idva_total for q in quarters])])
+    ]  # fmt: skip
+    area_rows.append(
+        ["Total", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"))]
+    )
     area_table = ReportTable(
         "idva_by_area", f"All risk level referrals by area, {quarter.label}", [Column("Area", "label"), *cols],
         area_rows, source=IDVA_SOURCE, total_row=True, section="referrals",
@@ -128,7 +158,8 @@ def build_report(
     row_table = ReportTable(
         "idva_by_specialism", f"All risk level referrals by specialism, {quarter.label}",
         [Column("Report row", "label"), *cols],
-        [[row.label, *idva_cells([data[q].idva_rows[row.label] for q in quarters])] for row in deployment.report_rows],
+        [[row.label, *idva_cells([data[q].idva_rows[row.label] for q in quarters], quarters, revisions,
+                                 ("idva", "by_report_row", row.label))] for row in deployment.report_rows],
         source=IDVA_SOURCE, section="referrals",
         notes=["A referral with two specialisms counts in both rows, so rows do not add up to the total."],
     )  # fmt: skip
@@ -138,6 +169,9 @@ def build_report(
     rolling = rolling_year(conn, quarter, population.total("female_16_plus") or None if population else None)
     safelives = safelives_table(rolling, quarter, deployment)
 
+    revisions_notes += revisions.notes()
+    for table in (area_table, row_table):
+        table.notes += revisions.notes()
     series = monthly_series(conn, deployment, quarter)
     spc = variation(series, deployment)
     doc = metrics_document(conn, deployment, quarter, series=series)
@@ -154,7 +188,9 @@ def build_report(
         author=deployment.author,
         produced_at=datetime.now(LONDON),
         area=None,
-        headline=headline_table(now, before, quarter, deployment, spc),
+        headline=headline_table(
+            now, before, quarter, deployment, spc, Revisions(conn, [quarter.previous()], quarter)
+        ),
         tables=[total_table, area_table, row_table, other, police, safelives],
         charts=spc_charts(spc, deployment),
         commentary=read_commentary(commentary_dir, quarter),
@@ -184,17 +220,27 @@ HEADLINE_KEYS = (
 )  # fmt: skip
 
 
+HEADLINE_PATHS = {
+    "idva.total_referrals": ("idva", "total", "total_referrals"), "idva.criteria_met": ("idva", "total", "criteria_met"),
+    "idva.engagement_pct": ("idva", "total", "engagement_pct"), "idva.repeats": ("idva", "total", "repeats"),
+    "marac.referrals": ("marac", "referrals"), "marac.cases_heard": ("marac", "cases_heard"),
+    "marac.awaiting_hearing": ("marac", "awaiting_hearing"),
+}  # fmt: skip
+
+
 def headline_table(
     now: QuarterData,
     before: QuarterData,
     quarter: Quarter,
     deployment: Deployment,
     variation: dict[str, SpcResult] | None = None,
+    revisions: Revisions | None = None,
 ) -> ReportTable:
     """Headline figures: the quarter with its 95% interval, the last, the change, and the variation.
 
     Args:
         variation: each measure's SPC chart of the monthly series (the latest month's signal).
+        revisions: marks ``[r]`` on last quarter's figures that differ from their first publication.
     """
     prev = quarter.previous()
     t_now, t_before = now.idva_total, before.idva_total
@@ -219,6 +265,16 @@ def headline_table(
     rows = []
     for key in HEADLINE_KEYS:
         name, a, b = pairs[key]
+        if revisions is not None:
+            path = (
+                HEADLINE_PATHS[key] if not key.startswith("police.") else ("police", scope, key.split(".")[1])
+            )
+            rate_of = (
+                (("idva", "total", "engaged"), ("idva", "total", "criteria_met"))
+                if key == "idva.engagement_pct"
+                else None
+            )
+            b = revisions.mark(prev, path, b, rate_of)
         spc = variation.get(key)
         rows.append([name, a, interval_cell(a), b, Change(a, b),
                      Variation(spc.signal, len(spc.values)) if spc else None])  # fmt: skip
@@ -229,6 +285,8 @@ def headline_table(
     police = now.police.get(scope) or now.police["total"]
     if not police["complete"] and (police["da_incidents"] or police["not_supplied"]):
         notes.append(f"Police figures for {quarter.label} are incomplete: {police_gaps(police)}.")
+    if revisions is not None:
+        notes += [n for n in revisions.notes() if n.startswith(f"[r] {prev.label}")]
     return ReportTable(
         "headline", f"Headline figures, {quarter.label} compared with {prev.label}",
         [Column("Measure", "label"), Column(quarter.label, "count", current=True),

@@ -226,6 +226,8 @@ def _parts(column: Column) -> list[tuple[str, str]]:
 
 def _split(cell: Cell, column: Column) -> list[Cell]:
     """One cell as its data columns (see :func:`_parts`)."""
+    if isinstance(cell, Revised):
+        return _split(cell.cell, column)
     if column.kind == "change":
         parts = cell.parts() if isinstance(cell, Change) else dict.fromkeys(k for k, _ in CHANGE_PARTS)
         return [parts[key] for key, _ in CHANGE_PARTS]
@@ -251,6 +253,14 @@ def rate_interval_of(rate: Rate):
     if rate.per == 100:
         return wilson(rate.numerator, rate.denominator)
     return rate_interval(rate.numerator, rate.denominator, rate.per)
+
+
+@dataclass(frozen=True)
+class Revised:
+    """A figure that differs from what was first published for its quarter: printed with ``[r]``."""
+
+    cell: object
+    first_published: datetime
 
 
 @dataclass(frozen=True)
@@ -289,6 +299,8 @@ class Variation:
 
 def format_cell(cell: Cell, kind: Kind = "count") -> str:
     """Print form: counts with thousands separators, whole percents half up, ``–`` for nothing."""
+    if isinstance(cell, Revised):
+        return f"{format_cell(cell.cell, kind)} [r]"
     if isinstance(cell, Suppressed):
         return cell.display
     if cell is None:
@@ -311,6 +323,8 @@ def format_cell(cell: Cell, kind: Kind = "count") -> str:
 
 def data_value(cell: Cell) -> int | float | str | None:
     """A cell as the spreadsheet and CSV store it: numbers as numbers (rates to one decimal)."""
+    if isinstance(cell, Revised):  # the table's notes say which quarters are revised
+        return data_value(cell.cell)
     if isinstance(cell, Suppressed):
         return cell.display
     if isinstance(cell, Rate):

@@ -23,6 +23,7 @@ from dasv.report.build import TREND_QUARTERS, definitions, interval_cell, report
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
 from dasv.report.funnel import funnel_section
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
+from dasv.report.revisions import Revisions
 from dasv.report.statements import movement
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 from dasv.report.year_ending import year_ending_for
@@ -102,6 +103,8 @@ class SliceBuilder:
         self.year_ending = year_ending_for(conn, deployment, quarter)
         self.series = monthly_series(conn, deployment, quarter)
         plan_months(self.plan, self.series, list(self.districts))
+        self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
+                                                                 if x != quarter])  # fmt: skip
 
     def variation(self, name: str) -> dict[str, SpcResult]:
         """The district's SPC charts, for the series whose every month the slices publish."""
@@ -167,10 +170,21 @@ class SliceBuilder:
             ]
         return cols
 
-    def _series(self, name: str, measure: str, quarters: list[Quarter]) -> list[Cell]:
-        return [self.plan.cell(name, measure, x) for x in quarters] + [
-            self.plan.cell(COUNTY, measure, x) for x in quarters
-        ]
+    def revisions(self, name: str) -> Revisions:
+        """The district's first-published figures of earlier quarters, for ``[r]`` marks."""
+        first = {q: docs[name] for q, docs in self.first_published.items() if name in docs}
+        return Revisions(None, [], self.quarter, first=first)
+
+    def _series(
+        self, name: str, measure: str, quarters: list[Quarter], revisions: Revisions | None = None
+    ) -> list[Cell]:
+        own = [self.plan.cell(name, measure, x) for x in quarters]
+        if revisions is not None and measure in IDVA_MEASURES:
+            own = [
+                revisions.mark(x, ("idva", "by_area", name, measure), c)
+                for x, c in zip(quarters, own, strict=True)
+            ]
+        return own + [self.plan.cell(COUNTY, measure, x) for x in quarters]
 
     def _rate_series(self, name: str, num: str, den: str, quarters: list[Quarter]) -> list[Cell]:
         return [self.plan.rate(name, num, den, x) for x in quarters] + [
@@ -179,17 +193,18 @@ class SliceBuilder:
 
     def _beside(self, name: str, county: str) -> ReportTable:
         fy = self.fy
+        revisions = self.revisions(name)
         rows = [
-            [LABELS["total_referrals"], *self._series(name, "total_referrals", fy)],
-            [LABELS["criteria_met"], *self._series(name, "criteria_met", fy)],
-            [LABELS["engaged"], *self._series(name, "engaged", fy)],
+            [LABELS["total_referrals"], *self._series(name, "total_referrals", fy, revisions)],
+            [LABELS["criteria_met"], *self._series(name, "criteria_met", fy, revisions)],
+            [LABELS["engaged"], *self._series(name, "engaged", fy, revisions)],
             [label("idva.engagement_pct"), *self._rate_series(name, "engaged", "criteria_met", fy)],
-            [LABELS["repeats"], *self._series(name, "repeats", fy)],
+            [LABELS["repeats"], *self._series(name, "repeats", fy, revisions)],
             [label("idva.repeats_pct"), *self._rate_series(name, "repeats", "total_referrals", fy)],
         ]
         return ReportTable("idva_district", f"IDVA referrals, {name} and {county}, {self.quarter.label}",
                            self._columns(name, county, fy), rows, source="Source: IDVA service referral export",
-                           section="referrals")  # fmt: skip
+                           section="referrals", notes=revisions.notes())  # fmt: skip
 
     def _rows(self, name: str, county: str) -> ReportTable:
         q = self.quarter
@@ -371,6 +386,13 @@ HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", 
 SERIES_KEY = {"total_referrals": "idva.total_referrals", "criteria_met": "idva.criteria_met", "repeats": "idva.repeats",
               "referrals": "marac.referrals", "cases_heard": "marac.cases_heard", "da_incidents": "police.da_incidents",
               "da_crimes": "police.da_crimes"}  # fmt: skip
+
+
+def first_published_by_district(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, dict[str, tuple]]:
+    """Every district's first-published document of each quarter (one query a quarter)."""
+    from dasv.publications import first_published_all
+
+    return {q: first_published_all(conn, q) for q in quarters}
 
 
 def plan_months(plan: SuppressionPlan, series: MonthlySeries, districts: list[str]) -> None:
