@@ -20,15 +20,21 @@ class Revisions:
     """First-published figures of the earlier quarters a report shows, and the marks they call for."""
 
     def __init__(
-        self, conn: Connection, quarters: list[Quarter], current: Quarter, district: str | None = None
+        self,
+        conn: Connection | None,
+        quarters: list[Quarter],
+        current: Quarter,
+        district: str | None = None,
+        first: dict | None = None,
     ):
         from dasv.publications import first_published
 
-        self.first: dict[Quarter, tuple[dict, datetime]] = {}
+        self.first: dict[Quarter, tuple[dict, datetime]] = dict(first or {})
         self.marked: dict[Quarter, datetime] = {}
-        for q in quarters:
-            if q != current and (found := first_published(conn, q, district)):
-                self.first[q] = found
+        if conn is not None:
+            for q in quarters:
+                if q != current and (found := first_published(conn, q, district)):
+                    self.first[q] = found
 
     def mark(
         self, q: Quarter, path: tuple[str, ...], cell: Cell, rate_of: tuple[tuple, tuple] | None = None
