@@ -8,6 +8,7 @@ its path says.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -46,7 +47,11 @@ def create_app(engine, deployment: Deployment, store: Path) -> FastAPI:
 
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next) -> Response:
-        response = await call_next(request)
+        if _traversal(request):
+            response: Response = JSONResponse({"detail": "bad request"}, status_code=400)
+            request.state.log = {"district": None}
+        else:
+            response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -79,6 +84,15 @@ def create_app(engine, deployment: Deployment, store: Path) -> FastAPI:
         return Response("ok", media_type="text/plain")
 
     return app
+
+
+TRAVERSAL = re.compile(r"%2f|%5c|%2e%2e|%2e\.|\.%2e|(^|/)\.\.(/|$)", re.IGNORECASE)
+
+
+def _traversal(request: Request) -> bool:
+    """A path with an encoded slash or backslash, or a dot-dot segment: refused before any route (400)."""
+    raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
+    return bool(TRAVERSAL.search(raw))
 
 
 def _log(request: Request, status: int) -> None:
