@@ -251,26 +251,40 @@ def _batches_in_use(conn: Connection, quarter: Quarter) -> list[int]:
     )
 
 
-def figures(doc: dict) -> dict[tuple[str, str], object]:
-    """(measure, area) -> value of every figure of a metrics document (``county`` for county-wide ones)."""
+NOT_FIGURES = {"repeat_check", "missing_months", "not_supplied", "complete", "months", "population_16_plus",
+               "population", "population_year", "districts", "name", "women_16_plus", "period"}  # fmt: skip
+
+
+def figures(doc: dict, whole: str = "county") -> dict[tuple[str, str], object]:
+    """(measure, area) -> value of every figure of a metrics document.
+
+    ``idva.total.total_referrals`` is ``("idva.total_referrals", whole)`` (``whole``: ``county``,
+    or the district of a slice's document); ``idva.by_area.Fenland.engaged`` is
+    ``("idva.engaged", "Fenland")``; the police reporting area's figures have its name.
+    """
     out: dict[tuple[str, str], object] = {}
 
-    def walk(node, path: list[str]) -> None:
+    def walk(node, path: list[str], area: str) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                walk(value, [*path, str(key)])
+                if key in NOT_FIGURES:
+                    continue
+                if key == "by_area" and isinstance(value, dict):
+                    for name, figures_of in value.items():
+                        walk(figures_of, path, name)
+                elif key == "total" and len(path) == 1:
+                    walk(value, path, whole)
+                elif key == "reporting_area" and isinstance(value, dict):
+                    walk(value, path, str(value.get("name", "reporting area")))
+                else:
+                    walk(value, [*path, str(key)], area)
             return
-        if isinstance(node, list):
-            return
-        if "by_area" in path:
-            i = path.index("by_area")
-            out[(".".join(path[:i] + path[i + 2 :]), path[i + 1])] = node
-        else:
-            out[(".".join(path), "county")] = node
+        if not isinstance(node, list):
+            out[(".".join(path), area)] = node
 
     for part in FIGURES:
         if part in doc:
-            walk(doc[part], [part])
+            walk(doc[part], [part], whole)
     return out
 
 
@@ -288,7 +302,8 @@ def _revisions(
     }
     out = []
     for district, doc in documents.items():
-        old, new = figures(before.get(district, {})), figures(doc)
+        whole = district or "county"
+        old, new = figures(before.get(district, {}), whole), figures(doc, whole)
         for key in sorted(set(old) | set(new)):
             if old.get(key) != new.get(key):
                 measure = key[0] if key[1] == "county" else f"{key[0]} ({key[1]})"

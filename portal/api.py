@@ -79,14 +79,14 @@ def rows_of(request: Request, district: str) -> list[MetricRow]:
         if isinstance(doc.get("year_ending"), dict):
             periods.append(("year_ending", doc["year_ending"].get("year_ending", ""), doc["year_ending"]))
         for period_type, period, part in periods:
-            for (measure, area), value in publications.figures(part).items():
+            for (measure, area), value in publications.figures(part, district).items():
                 if isinstance(value, bool) or not (
                     value is None or isinstance(value, int | float) or value in MARKERS
                 ):
                     continue
                 suppressed = value in MARKERS
                 rows.append(MetricRow(quarter=quarter, version=version, period_type=period_type, period=period,
-                                      measure=measure, area=district if area == "county" else area,
+                                      measure=measure, area=area,
                                       value=None if suppressed else value, suppressed=suppressed))  # fmt: skip
     return rows
 

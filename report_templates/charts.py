@@ -29,7 +29,9 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     """A line chart with a title, axis label and legend; ``font`` is the smallest text size."""
     drawing = Drawing(width, height)
     drawing.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
-    names = list(chart.series)
+    names = [
+        n for n in chart.series if any(v is not None for v in chart.series[n])
+    ]  # an empty series has no line
     if not chart.categories or not any(v is not None for n in names for v in chart.series[n]):
         message = (
             f"No figures for {chart.categories[0] if len(chart.categories) == 1 else 'these quarters'} yet."
@@ -53,7 +55,8 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     plot.valueAxis.labels.fontSize = font
     plot.valueAxis.visibleGrid = True
     plot.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
-    plot.joinedLines = True
+    # reportlab cannot join a lone point (a run of one value between gaps): then markers only
+    plot.joinedLines = not any(_lone_points(chart.series[n]) for n in names)
     for i, _ in enumerate(names):
         line = plot.lines[i]
         line.strokeColor = PALETTE[i % len(PALETTE)]
@@ -82,6 +85,15 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     legend.columnMaximum = len(names)
     drawing.add(legend)
     return drawing
+
+
+def _lone_points(values: list[float | None]) -> bool:
+    """True if some value has no neighbour value on either side."""
+    present = [v is not None for v in values]
+    return any(
+        here and not (i > 0 and present[i - 1]) and not (i + 1 < len(present) and present[i + 1])
+        for i, here in enumerate(present)
+    )
 
 
 def _nice_step(value: float, ticks: int = 5) -> float:

@@ -177,7 +177,8 @@ def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) 
                     )
                 )
     points = [(f.x(i), f.y(v)) for i, v in enumerate(r.values)]
-    d.add(PolyLine([c for p in points for c in p], strokeColor=NAVY, strokeWidth=1.2))
+    if len(points) > 1:
+        d.add(PolyLine([c for p in points for c in p], strokeColor=NAVY, strokeWidth=1.2))
     for i, (x, y) in enumerate(points):
         if r.side[i] > 0:
             d.add(marker("triangle", x, y, font * 0.9, ORANGE))

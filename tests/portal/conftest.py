@@ -47,7 +47,10 @@ def published(tmp_path_factory):
     publish(engine, deployment, Q3, tmp / "out", tmp / "store")
     for key, (email, role, districts) in USERS.items():
         accounts.add_user(engine, email, role, districts, PASSWORD)
-    tokens = {key: accounts.create_token(engine, USERS[key][0])[1] for key in ("csp-fenland", "csp-two", "partnership")}
+    tokens = {
+        key: accounts.create_token(engine, USERS[key][0])[1]
+        for key in ("csp-fenland", "csp-two", "partnership")
+    }
     revoked_id, tokens["revoked"] = accounts.create_token(engine, USERS["csp-fenland"][0])
     accounts.revoke_token(engine, revoked_id)
     expired_id, tokens["expired"] = accounts.create_token(engine, USERS["csp-fenland"][0])
@@ -55,7 +58,14 @@ def published(tmp_path_factory):
         conn.execute(update(PortalToken).where(PortalToken.id == expired_id)
                      .values(expires_at=accounts.now() - timedelta(days=1)))  # fmt: skip
     _, tokens["disabled"] = accounts.create_token(engine, USERS["disabled"][0])
-    return {"tmp": tmp, "url": url, "engine": engine, "deployment": deployment, "tokens": tokens, "store": tmp / "store"}
+    return {
+        "tmp": tmp,
+        "url": url,
+        "engine": engine,
+        "deployment": deployment,
+        "tokens": tokens,
+        "store": tmp / "store",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +98,8 @@ def sign_in(base: str, email: str, password: str = PASSWORD) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=20)
     form = client.get("/sign-in")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-    answer = client.post("/sign-in", data={"email": email, "password": password, "csrf_token": csrf, "next": "/"})
+    answer = client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": csrf, "next": "/"}
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/", answer.text[:500]
     return client

@@ -74,7 +74,9 @@ def json_counts(node, path="") -> list[str]:
     found = []
     if isinstance(node, dict):
         for key, value in node.items():
-            if key in ("suppression", "intervals", "variation", "changes", "period") or NOT_COUNTS.search(str(key)):
+            if key in ("suppression", "intervals", "variation", "changes", "period") or NOT_COUNTS.search(
+                str(key)
+            ):
                 continue
             found += json_counts(value, f"{path}.{key}")
     elif isinstance(node, list):
@@ -109,10 +111,15 @@ def test_nothing_a_csp_can_fetch_holds_a_count_from_1_to_4(published, server):
     book = openpyxl.load_workbook(io.BytesIO(client.get(base + "slice.xlsx").content))
     for sheet in book.worksheets:
         values = [["" if c.value is None else str(c.value) for c in row] for row in sheet.iter_rows()]
-        start = next((i for i, r in enumerate(values) if r and r[0] in ("Measure", "Report row", "Area", "District")), None)
+        start = next(
+            (i for i, r in enumerate(values) if r and r[0] in ("Measure", "Report row", "Area", "District")),
+            None,
+        )
         if start is not None:
             problems += small_counts(values[start:], f"xlsx {sheet.title}")
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(client.get(base + "slice.pdf").content)).pages)
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(client.get(base + "slice.pdf").content)).pages
+    )
     for label in ("Referral criteria met", "Repeat referrals", "MARAC referrals", "Cases heard at MARAC",
                   "Male victims (IDVA)", "Disability (IDVA)", "LGBT+ (IDVA)", "Engaged"):  # fmt: skip
         for match in re.finditer(re.escape(label) + r" ((?:\S+ ){4})", text):
@@ -122,7 +129,9 @@ def test_nothing_a_csp_can_fetch_holds_a_count_from_1_to_4(published, server):
     assert sum(1 for s in book.worksheets if s.max_row > 5) >= 6
     problems += json_counts(client.get(base + "slice.json").json(), "slice.json")
     rows = client.get("/api/v1/districts/fenland/metrics.json", headers=api).json()["rows"]
-    assert rows and any(r["suppressed"] for r in rows) and any(r["period_type"] == "year_ending" for r in rows)
+    assert (
+        rows and any(r["suppressed"] for r in rows) and any(r["period_type"] == "year_ending" for r in rows)
+    )
     problems += [f"api {r['measure']} {r['period']}" for r in rows
                  if not NOT_COUNTS.search(r["measure"]) and type(r["value"]) is int and r["value"] in SMALL]  # fmt: skip
     listing = client.get("/api/v1/districts/fenland/metrics.csv", headers=api).text

@@ -20,10 +20,14 @@ def _form(client: httpx.Client, path: str = "/sign-in") -> str:
 
 
 def _try(client: httpx.Client, email: str, password: str) -> httpx.Response:
-    return client.post("/sign-in", data={"email": email, "password": password, "csrf_token": _form(client), "next": "/"})
+    return client.post(
+        "/sign-in", data={"email": email, "password": password, "csrf_token": _form(client), "next": "/"}
+    )
 
 
-def test_five_wrong_passwords_lock_for_15_minutes_without_saying_whether_the_account_exists(published, server):
+def test_five_wrong_passwords_lock_for_15_minutes_without_saying_whether_the_account_exists(
+    published, server
+):
     engine = published["engine"]
     accounts.add_user(engine, "lock@csp.test", "csp", ["Fenland"], PASSWORD)
     client = httpx.Client(base_url=server, timeout=20)
@@ -62,7 +66,9 @@ def test_sessions_end_when_idle_too_long_at_8_hours_and_on_sign_out(published, s
     home = client.get("/")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
     assert client.post("/sign-out", data={"csrf_token": csrf}).status_code == 303
-    replay = httpx.Client(base_url=server, cookies={"dasv_session": cookie})  # the old cookie, kept by an attacker
+    replay = httpx.Client(
+        base_url=server, cookies={"dasv_session": cookie}
+    )  # the old cookie, kept by an attacker
     assert replay.get("/districts/fenland/", follow_redirects=False).status_code == 303
 
 
@@ -77,7 +83,9 @@ def test_a_disabled_accounts_open_session_and_token_stop_at_the_next_request(pub
     accounts.set_disabled(engine, "leaver@csp.test", True)
     assert client.get("/districts/fenland/", follow_redirects=False).status_code == 303
     assert api.get("/api/v1/districts/fenland/metrics.json").status_code == 401
-    assert _try(httpx.Client(base_url=server), "leaver@csp.test", PASSWORD).status_code == 200  # cannot sign in
+    assert (
+        _try(httpx.Client(base_url=server), "leaver@csp.test", PASSWORD).status_code == 200
+    )  # cannot sign in
 
 
 def test_every_post_needs_its_csrf_token(published, server):
@@ -113,15 +121,24 @@ def test_set_password_links_are_one_time_72_hours_and_12_characters(published, s
         conn.execute(update(PortalUser).where(PortalUser.email == "late@csp.test")
                      .values(set_password_expires=accounts.now() - timedelta(minutes=1)))  # fmt: skip
     csrf = _form(client, f"/set-password?token={old}")
-    assert client.post("/set-password", data={"token": old, "password": PASSWORD, "csrf_token": csrf}).status_code == 410
+    assert (
+        client.post(
+            "/set-password", data={"token": old, "password": PASSWORD, "csrf_token": csrf}
+        ).status_code
+        == 410
+    )
 
 
 def test_session_cookie_is_httponly_and_samesite_lax(server, published):
     accounts.add_user(published["engine"], "cookie@csp.test", "csp", ["Fenland"], PASSWORD)
     client = httpx.Client(base_url=server, timeout=20)
     csrf = _form(client)
-    answer = client.post("/sign-in", data={"email": "cookie@csp.test", "password": PASSWORD, "csrf_token": csrf})
-    cookie = next(v for k, v in answer.headers.multi_items() if k == "set-cookie" and v.startswith("dasv_session="))
+    answer = client.post(
+        "/sign-in", data={"email": "cookie@csp.test", "password": PASSWORD, "csrf_token": csrf}
+    )
+    cookie = next(
+        v for k, v in answer.headers.multi_items() if k == "set-cookie" and v.startswith("dasv_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain http here; behind TLS (https) the cookie is Secure
 

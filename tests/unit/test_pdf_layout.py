@@ -56,8 +56,13 @@ def test_print_forms():
 @pytest.mark.parametrize("points", [0, 1, 2])
 @pytest.mark.parametrize(
     "series",
-    [{"All areas": [80.0, 75.5]}, {"Fenland": [12.0, None], "Hunts": [3.0, 4.0]}, {}],
-    ids=["one series", "two series with a gap", "no series"],
+    [
+        {"All areas": [80.0, 75.5]},
+        {"Fenland": [12.0, None], "Hunts": [3.0, 4.0]},
+        {},
+        {"Withheld": [None, None], "County": [1.0, 2.0]},
+    ],
+    ids=["one series", "two series with a gap", "no series", "a series all withheld"],
 )
 def test_charts_with_zero_one_or_two_quarters_render(tmp_path, points, series):
     """A first quarter, or a warehouse holding one quarter, still gets its charts (no max() of nothing)."""
@@ -73,3 +78,15 @@ def test_charts_with_zero_one_or_two_quarters_render(tmp_path, points, series):
     report = _report(3)
     report.charts = [chart]
     assert render_pdf(report, tmp_path / "c.pdf").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 11, 12, 30])
+def test_spc_charts_with_any_number_of_months_render(tmp_path, n):
+    from dasv.measures.spc import analyse
+    from dasv.report.model import SpcChart
+
+    months = [f"{2023 + i // 12}-{i % 12 + 1:02d}" for i in range(n)]
+    chart = SpcChart("s", "Series", analyse(months, [10 + (i % 3) for i in range(n)]), "n", "d")
+    report = _report(2)
+    report.charts = [chart]
+    assert render_pdf(report, tmp_path / "s.pdf").stat().st_size > 1000
