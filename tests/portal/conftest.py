@@ -45,7 +45,7 @@ def published(tmp_path_factory):
     load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("portal-test-key"))
     render_quarter(engine, deployment, Q3, tmp / "out", commentary_dir=tmp / "inbox" / "commentary")
     publish(engine, deployment, Q3, tmp / "out", tmp / "store")
-    for key, (email, role, districts) in USERS.items():
+    for email, role, districts in USERS.values():
         accounts.add_user(engine, email, role, districts, PASSWORD)
     tokens = {
         key: accounts.create_token(engine, USERS[key][0])[1]
