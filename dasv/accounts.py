@@ -254,32 +254,40 @@ def start_session(engine: Engine, account: Account) -> tuple[str, str]:
     return secret, csrf
 
 
+def _districts(conn, user_id: int) -> list[str]:
+    return sorted(
+        conn.scalars(select(PortalUserDistrict.district).where(PortalUserDistrict.user_id == user_id))
+    )
+
+
 def session_account(engine: Engine, secret: str | None) -> Account | None:
-    """The account of a live session (30 minutes idle, 8 hours at most; never a disabled account)."""
+    """The account of a live session (30 minutes idle, 8 hours at most; never a disabled account).
+
+    Core queries, not the ORM: this runs on every page request.
+    """
     if not secret:
         return None
     moment = now()
-    with Session(engine) as conn:
+    key = digest(secret)
+    with engine.connect() as conn:
         row = conn.execute(
-            select(PortalSession, PortalUser).join(PortalUser, PortalUser.id == PortalSession.user_id)
-            .where(PortalSession.id_hash == digest(secret))
+            select(PortalSession.created_at, PortalSession.last_seen, PortalSession.csrf_token, PortalUser.id,
+                   PortalUser.email, PortalUser.role, PortalUser.disabled)
+            .join(PortalUser, PortalUser.id == PortalSession.user_id).where(PortalSession.id_hash == key)
         ).first()  # fmt: skip
         if row is None:
             return None
-        session, user = row
-        expired = moment - _utc(session.last_seen) > IDLE or moment - _utc(session.created_at) > ABSOLUTE
-        if user.disabled or expired:
-            conn.execute(delete(PortalSession).where(PortalSession.id_hash == session.id_hash))
+        created, seen, csrf, user_id, email, role, disabled = row
+        expired = moment - _utc(seen) > IDLE or moment - _utc(created) > ABSOLUTE
+        if disabled or expired:
+            conn.execute(delete(PortalSession).where(PortalSession.id_hash == key))
             conn.commit()
             return None
-        if moment - _utc(session.last_seen) > timedelta(
-            seconds=30
-        ):  # keep it alive, without a write per request
-            conn.execute(
-                update(PortalSession).where(PortalSession.id_hash == session.id_hash).values(last_seen=moment)
-            )
+        account = Account(user_id, email, role, _districts(conn, user_id), session_csrf=csrf)
+        if moment - _utc(seen) > timedelta(seconds=30):  # keep it alive, without a write per request
+            conn.execute(update(PortalSession).where(PortalSession.id_hash == key).values(last_seen=moment))
             conn.commit()
-        return _account(conn, user, session_csrf=session.csrf_token)
+        return account
 
 
 def end_session(engine: Engine, secret: str | None) -> None:
@@ -293,17 +301,18 @@ def token_account(engine: Engine, token: str | None) -> Account | None:
     """The account of a live API token (not revoked, not expired, account not disabled)."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
-    with Session(engine) as conn:
+    with engine.connect() as conn:
         row = conn.execute(
-            select(PortalToken, PortalUser).join(PortalUser, PortalUser.id == PortalToken.user_id)
-            .where(PortalToken.token_hash == digest(token))
+            select(PortalToken.id, PortalToken.revoked_at, PortalToken.expires_at, PortalUser.id, PortalUser.email,
+                   PortalUser.role, PortalUser.disabled)
+            .join(PortalUser, PortalUser.id == PortalToken.user_id).where(PortalToken.token_hash == digest(token))
         ).first()  # fmt: skip
         if row is None:
             return None
-        token_row, user = row
-        if token_row.revoked_at is not None or _utc(token_row.expires_at) <= now() or user.disabled:
+        token_id, revoked, expires, user_id, email, role, disabled = row
+        if revoked is not None or _utc(expires) <= now() or disabled:
             return None
-        return _account(conn, user, token_id=token_row.id)
+        return Account(user_id, email, role, _districts(conn, user_id), token_id=token_id)
 
 
 def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
@@ -328,7 +337,7 @@ def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
 
 def log_access(engine: Engine, **row) -> None:
     """One access-log row: time, account or token, method, route, district, quarter, file, status, client."""
-    with Session(engine) as conn, conn.begin():
+    with engine.begin() as conn:
         conn.execute(insert(PortalAccess).values(at=now(), **row))
 
 

@@ -404,6 +404,22 @@ def metrics_documents(conn: Connection, district: str | None) -> list[tuple[str,
     return [(label, version, at, json.loads(doc)) for label, version, at, doc in rows]
 
 
+def metrics_checksums(conn: Connection, district: str | None) -> tuple[tuple[int, str], ...]:
+    """(publication id, SHA-256) of every published metrics document of the county or a district."""
+    return tuple(
+        (pid, sha)
+        for pid, sha in conn.execute(
+            select(PublicationMetrics.publication_id, PublicationMetrics.sha256)
+            .where(
+                PublicationMetrics.district.is_(None)
+                if district is None
+                else PublicationMetrics.district == district
+            )
+            .order_by(PublicationMetrics.publication_id)
+        )
+    )
+
+
 def first_published(
     conn: Connection, quarter: Quarter, district: str | None = None
 ) -> tuple[dict, datetime] | None:

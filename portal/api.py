@@ -12,8 +12,8 @@ import csv
 import io
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
@@ -53,7 +53,8 @@ class Problem(BaseModel):
     detail: str
 
 
-ERRORS = {401: {"model": Problem, "description": "No token, or a bad one"},
+ERRORS = {400: {"model": Problem, "description": "A request that is not understood"},
+          401: {"model": Problem, "description": "No token, or a bad one"},
           404: {"model": Problem, "description": "No such district, or not one this token may see"}}  # fmt: skip
 
 
@@ -70,9 +71,24 @@ def _allowed(request: Request, district: str) -> str:
 
 
 def rows_of(request: Request, district: str) -> list[MetricRow]:
-    """Every figure of every published version of a district (suppressed ones flagged, no value)."""
+    """Every figure of every published version of a district (suppressed ones flagged, no value).
+
+    Published versions never change, so the rows are kept per (district, versions' checksums):
+    a new version changes the key, and nothing stale can be served.
+    """
     with portal(request).engine.connect() as conn:
-        found = publications.metrics_documents(conn, district)
+        key = (district, publications.metrics_checksums(conn, district))
+        if key not in _ROWS:
+            _ROWS[key] = _rows(publications.metrics_documents(conn, district), district)
+            if len(_ROWS) > 256:
+                _ROWS.pop(next(iter(_ROWS)))
+    return _ROWS[key]
+
+
+_ROWS: dict[tuple, list[MetricRow]] = {}
+
+
+def _rows(found: list, district: str) -> list[MetricRow]:
     rows: list[MetricRow] = []
     for quarter, version, _, doc in found:
         periods = [("quarter", quarter, doc)]
@@ -100,13 +116,14 @@ def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Met
 
 @router.get(
     "/districts/{district}/metrics.csv",
-    response_class=PlainTextResponse,
+    response_model=None,
+    response_class=JSONResponse,  # errors are JSON; the 200 answer is text/csv, documented below
     responses={
         **ERRORS,
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
     },
 )
-def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> PlainTextResponse:
+def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Response:
     """A district's published figures as CSV (columns: quarter, version, period_type, period, measure, area, value, suppressed)."""
     name = _allowed(request, district)
     buffer = io.StringIO()

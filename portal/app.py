@@ -47,9 +47,11 @@ def create_app(engine, deployment: Deployment, store: Path) -> FastAPI:
 
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next) -> Response:
-        if _traversal(request):
-            response: Response = JSONResponse({"detail": "bad request"}, status_code=400)
+        if _traversal(request):  # answered like anything else that does not exist
             request.state.log = {"district": None}
+            response: Response = (JSONResponse({"detail": "not found"}, status_code=404)
+                                  if request.url.path.startswith("/api/")
+                                  else render(request, "not_found.html.j2", status=404, title="Page not found"))  # fmt: skip
         else:
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
@@ -90,7 +92,7 @@ TRAVERSAL = re.compile(r"%2f|%5c|%2e%2e|%2e\.|\.%2e|(^|/)\.\.(/|$)", re.IGNORECA
 
 
 def _traversal(request: Request) -> bool:
-    """A path with an encoded slash or backslash, or a dot-dot segment: refused before any route (400)."""
+    """A path with an encoded slash or backslash, or a dot-dot segment: not found, before any route."""
     raw = request.scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0]
     return bool(TRAVERSAL.search(raw))
 

@@ -74,7 +74,7 @@ def server(published):
     port = free_port()
     env = {**os.environ, "DASV_DATABASE_URL": published["url"], "DASV_PUBLISH_DIR": str(published["store"]),
            "DASV_PORTAL_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-    process = start([sys.executable, "-m", "dasv", "portal", "serve", "--port", str(port)], env,
+    process = start([sys.executable, "-m", "dasv", "portal", "serve", "--port", str(port), "--workers", "2"], env,
                     published["tmp"] / "portal.log")  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = 60

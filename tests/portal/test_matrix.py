@@ -77,7 +77,7 @@ def expected(route: str, caller: str, spelling: str | None) -> int:
     valid = session or caller in ("token-fenland", "token-two")
     district = SPELLINGS.get(spelling) if spelling is not None else None
     if spelling in TRAVERSAL:
-        return 400  # an encoded slash or dot-dot: refused before any route
+        return 404  # an encoded slash or dot-dot: not found, before any route
     if route == "no trailing slash":
         return 307
     if api:
