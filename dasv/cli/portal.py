@@ -47,6 +47,10 @@ def serve(
         bool,
         typer.Option("--proxy-headers", help="Behind a TLS reverse proxy: trust its X-Forwarded-* headers."),
     ] = False,
+    proxy: Annotated[
+        str,
+        typer.Option(help="The proxy's address(es), comma-separated: only they may set X-Forwarded-*."),
+    ] = "127.0.0.1",
     workers: Annotated[int, typer.Option(help="Worker processes (state lives in the warehouse).")] = 1,
 ) -> None:
     """Serve the portal with uvicorn."""
@@ -56,7 +60,7 @@ def serve(
     c.engine().dispose()  # migrate and check the warehouse before listening
     typer.echo(f"The DASV slice portal on http://{host}:{port}/ (publication store {c.settings.publish_dir})")
     uvicorn.run("portal.serve:app", factory=True, host=host, port=port, proxy_headers=proxy_headers,
-                forwarded_allow_ips="*" if proxy_headers else None, workers=workers, log_level="info",
+                forwarded_allow_ips=proxy if proxy_headers else None, workers=workers, log_level="info",
                 server_header=False)  # fmt: skip
 
 
