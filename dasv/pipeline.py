@@ -6,6 +6,7 @@ The CLI and the Prefect tasks both call these; neither adds logic of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import Engine
 
 from dasv.config import Deployment
 from dasv.privacy import Pseudonymiser
+from dasv.progress import Progress
 from dasv.quarters import LONDON, Quarter
 from loaders import SOURCES, Export, read_export
 from warehouse.load import LoadOutcome, load_export
@@ -72,19 +74,36 @@ def load_files(
     reload: bool = False,
     today: date | None = None,
     progress: Callable[[Export, LoadOutcome], None] | None = None,
+    show_progress: bool = False,
 ) -> list[tuple[Export, LoadOutcome]]:
     """Validate and load each file, all or nothing per file; a refused file loads nothing.
+
+    Args:
+        progress: called after each file.
+        show_progress: show rows read, validated and written of big files on standard error
+            (a bar on a terminal, else a line every few seconds).
 
     Returns:
         ``(export, outcome)`` per file, in the order loaded.
     """
+    from dasv.progress import ProgressShow
+
     today = today or today_in_london()
     results = []
     for path in discover(paths):
-        export = read_export(path, deployment, source=source, today=today, display_name=str(path))
-        outcome = load_export(
-            engine, export, pseudonymiser, deployment, reload=reload, file_name=lineage_name(path)
-        )
+        with ProgressShow(path.name) if show_progress else nullcontext() as shown:
+            export = read_export(
+                path, deployment, source=source, today=today, display_name=str(path), progress=shown
+            )
+            outcome = load_export(
+                engine,
+                export,
+                pseudonymiser,
+                deployment,
+                reload=reload,
+                file_name=lineage_name(path),
+                progress=shown,
+            )
         results.append((export, outcome))
         if progress:
             progress(export, outcome)
@@ -101,6 +120,7 @@ def render_quarter(
     county: bool = True,
     refused: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
+    slices_done: Progress | None = None,
 ) -> dict[str, dict[str, Path]]:
     """Render the county report and district slices for a quarter from the warehouse.
 
@@ -109,6 +129,8 @@ def render_quarter(
     Args:
         districts: slices to render (default: every configured district; ``[]`` for none).
         county: render the county report too.
+        progress: told of each report rendered (a line of text), unless ``slices_done`` is
+            given: then it is told of the county report only, and ``slices_done`` counts slices.
 
     Returns:
         ``{"county": {...}, "<district>": {...}}``: output name -> path for each report.
@@ -134,9 +156,11 @@ def render_quarter(
         names = [a.name for a in deployment.districts] if districts is None else districts
         if names:
             builder = SliceBuilder(conn, deployment, quarter)
-            for name in names:
+            for done, name in enumerate(names, start=1):
                 report = builder.report(name)
                 outputs[report.area] = render_outputs(report, base / "districts" / slug(report.area))
-                if progress:
+                if slices_done:
+                    slices_done("slices", done, len(names))
+                elif progress:
                     progress(f"{report.area} slice: {outputs[report.area]['pdf']}")
     return outputs

@@ -30,6 +30,11 @@ class Pseudonymiser:
         message = f"{kind}\x1f{raw_id.strip()}".encode()
         return hmac.digest(self._secret, message, "sha256").hex()
 
+    def keys(self, kind: str, raw_ids) -> list[str]:
+        """``key(kind, id)`` of many IDs, in order (the same keys, without the per-call overhead)."""
+        secret, prefix, digest = self._secret, f"{kind}\x1f".encode(), hmac.digest
+        return [digest(secret, prefix + raw.strip().encode(), "sha256").hex() for raw in raw_ids]
+
     @property
     def fingerprint(self) -> str:
         """Identifies the secret without revealing it: stored with the warehouse to refuse mixing keys."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from loaders.rules import Report, RowRules
+from loaders.rules import EARLIEST, Report, RowRules
 
 SOURCE = "idva"
 
@@ -32,3 +32,17 @@ class IdvaRules(RowRules):
                 "Y (engaged) although Criteria Met is N",
                 "Engaged to be N when the referral did not meet criteria",
             )
+
+    def check_columns(self, data: dict[str, list], row_numbers: list[int]) -> bool:
+        """The same rules over whole columns: False at the first problem (the row reader words it)."""
+        refs = data["referral_ref"]
+        if len(set(refs)) != len(refs):
+            return False
+        days = set(data["referral_date"]) - {None}
+        if days and (min(days) < EARLIEST or max(days) > self.today):
+            return False
+        engaged, criteria = data["engaged"], data["criteria_met"]
+        if any((e is None and c) or (e and c is False) for e, c in zip(engaged, criteria, strict=True)):
+            return False
+        data["engaged"] = [False if e is None else e for e in engaged]
+        return True

@@ -26,6 +26,27 @@ class RowRules:
         """Check one parsed row; call ``report`` for each problem."""
         raise NotImplementedError
 
+    def check_columns(self, data: dict[str, list], row_numbers: list[int]) -> bool:
+        """Check whole columns (the column reader's path); False at the first problem.
+
+        Fills in what ``check`` fills in. This default runs ``check`` row by row; a source with
+        big files overrides it with whole-column checks.
+        """
+        from loaders.columnar import columns_of, rows_of
+
+        rows = rows_of(data)
+        found = []
+
+        def report(_field: str, _what: str, _expected: str) -> None:
+            found.append(True)
+
+        for row, number in zip(rows, row_numbers, strict=True):
+            self.check(row, number, report)
+            if found:
+                return False
+        data.update(columns_of(rows))
+        return True
+
     def check_unique(
         self, field: str, label: str, row: dict, row_number: int, report: Report, seen: dict
     ) -> None:

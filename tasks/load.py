@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from dasv.errors import RenderError
 from dasv.pipeline import discover, lineage_name, today_in_london
+from dasv.progress import ProgressShow
 from loaders import read_export
 from tasks.common import current_deployment, engine, pseudonymiser, settings
 from warehouse.db import WarehouseError
@@ -58,7 +59,11 @@ def load_file(path: str, reload: bool = False) -> dict:
     """Validate and load one file in one transaction; a refused file fails this task and loads nothing."""
     logger = get_run_logger()
     file = Path(path)
-    export = read_export(file, current_deployment(), today=today_in_london(), display_name=lineage_name(file))
+    # big files log rows read, validated and written every 10 seconds
+    shown = ProgressShow(file.name, bar=False, every=10, line=logger.info)
+    export = read_export(
+        file, current_deployment(), today=today_in_london(), display_name=lineage_name(file), progress=shown
+    )
     summary = {"file": lineage_name(file), "source": export.source or "not recognised",
                "rows_read": export.rows_read, "rows_refused": export.rows_refused,
                "problems": [str(p) for p in export.problems[:5]]}  # fmt: skip
@@ -71,8 +76,9 @@ def load_file(path: str, reload: bool = False) -> dict:
             logger.error("%s", line)
         raise FileRefusedError(summary, export.problem_count)
     outcome = load_export(
-        engine(), export, pseudonymiser(), current_deployment(), reload=reload, file_name=summary["file"]
-    )
+        engine(), export, pseudonymiser(), current_deployment(), reload=reload, file_name=summary["file"],
+        progress=shown,
+    )  # fmt: skip
     reason = outcome.message + (f"; {RELOAD_HINT}" if outcome.status == "skipped" else "")
     logger.info("%s: %s", summary["file"], reason)
     return {**summary, "status": outcome.status, "rows_loaded": outcome.rows_loaded, "batch_id": outcome.batch_id,

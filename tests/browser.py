@@ -32,8 +32,10 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Module scope: Playwright's sync API keeps an event loop running in
+    the main thread while it is open, which would break later tests that run their own (asyncio.run)."""
     reason = _missing()
     if reason:
         if os.environ.get("DASV_TEST_REQUIRE_BROWSER"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from sqlalchemy import text
 
 os.environ.setdefault("DASV_PSEUDONYM_KEY", "test-key-only-for-the-test-suite")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry writes racing the harness
+# never publish into the project's var/ (tests that publish set their own store)
+os.environ.setdefault("DASV_PUBLISH_DIR", tempfile.mkdtemp(prefix="dasv-test-publish-"))
 
 from dasv.config import load_deployment  # noqa: E402
 from dasv.privacy import Pseudonymiser  # noqa: E402

@@ -46,6 +46,8 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
+            # up to 128 MB of page cache (default 2 MB): a 250,000-row load's index pages stay in memory
+            cursor.execute("PRAGMA cache_size=-131072")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -20,14 +20,17 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import islice
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from dasv.config import Deployment
 from dasv.privacy import Pseudonymiser
+from dasv.progress import Progress, gc_paused
 from dasv.quarters import Quarter, month_label
 from loaders import Export
+from loaders.export import PROGRESS_EVERY
 from loaders.spec import vocabularies
 from warehouse.db import WarehouseError
 from warehouse.models import (
@@ -139,7 +142,10 @@ def _quarter_id(q: Quarter) -> int:
 def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:
     """The periods a file covers: period label -> (its quarter, rows in it)."""
     field = "month" if export.source == "police" else "referral_date"
-    by_month = Counter((row[field].year, row[field].month) for row in export.rows)
+    by_day = Counter(export.data[field])
+    by_month: Counter = Counter()
+    for day, n in by_day.items():
+        by_month[(day.year, day.month)] += n
     counts: Counter[str] = Counter()
     quarters: dict[str, Quarter] = {}
     for (year, month), n in by_month.items():
@@ -158,6 +164,7 @@ def load_export(
     deployment: Deployment,
     reload: bool = False,
     file_name: str | None = None,
+    progress: Progress | None = None,
 ) -> LoadOutcome:
     """Load one validated export in a single transaction (see the module docstring).
 
@@ -172,7 +179,12 @@ def load_export(
         outcome.message = f"refused: {export.problem_count} problem(s); nothing loaded"
         return outcome
     try:
-        return _load(engine, export, pseudonymiser, deployment, reload, name, outcome)
+        with gc_paused():
+            return _load(engine, export, pseudonymiser, deployment, reload, name, outcome, progress)
+    except WarehouseError as exc:
+        raise WarehouseError(
+            f"{name}: {exc}; the load was rolled back, so nothing from it was loaded"
+        ) from exc
     except (DBAPIError, *_driver_errors()) as exc:
         cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         raise WarehouseError(
@@ -203,6 +215,7 @@ def _load(
     reload: bool,
     name: str,
     outcome: LoadOutcome,
+    progress: Progress | None,
 ) -> LoadOutcome:
     coverage = coverage_of(export)
     with engine.begin() as conn:
@@ -230,7 +243,7 @@ def _load(
                 sha256=export.sha256,
                 sheet=export.sheet,
                 rows_read=export.rows_read,
-                rows_loaded=len(export.rows),
+                rows_loaded=export.row_count,
                 rows_refused=export.rows_refused,
                 rows_skipped=export.skipped_blank + export.skipped_total,
                 repairs=json.dumps(dict(export.repairs)) if export.repairs else None,
@@ -248,10 +261,10 @@ def _load(
                 for p, (q, n) in coverage.items()
             ],
         )
-        _insert_facts(conn, export, batch_id, dims, pseudonymiser)
+        _insert_facts(conn, export, batch_id, dims, pseudonymiser, progress)
     outcome.status, outcome.batch_id = "loaded", batch_id
-    outcome.rows_loaded = len(export.rows)
-    if engine.dialect.name == "postgresql" and len(export.rows) >= 10_000:
+    outcome.rows_loaded = export.row_count
+    if engine.dialect.name == "postgresql" and export.row_count >= 10_000:
         # COPY leaves the planner's statistics stale; measures on a big fresh load need them
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text(f"ANALYZE {FACT_TABLES[export.source].__tablename__}"))
@@ -334,120 +347,196 @@ def _mark_superseded(conn: Connection, batch_id: int) -> list[int]:
     return done
 
 
-def _insert_facts(conn: Connection, export: Export, batch_id: int, dims: dict, pseudo: Pseudonymiser) -> None:
-    """Build each fact as a tuple of stored values (dates ISO text, flags 0/1: both databases take them)."""
-    areas = dims["areas"]
-    quarter_of: dict = {}
-    iso: dict = {}
+def _insert_facts(
+    conn: Connection,
+    export: Export,
+    batch_id: int,
+    dims: dict,
+    pseudo: Pseudonymiser,
+    progress: Progress | None,
+) -> None:
+    """Build the facts column by column, in stored form (dates ISO text, flags 0/1: both databases take them).
 
-    def quarter_id_of(day) -> int:
-        key = (day.year, day.month)
-        if key not in quarter_of:
-            quarter_of[key] = _quarter_id(Quarter.containing(day))
-        return quarter_of[key]
+    Each distinct day, area and person is converted or hashed once; referral and case IDs are
+    all different, so each is hashed.
+    """
+    data, n = export.data, export.row_count
+    if not n:
+        return
 
-    def day_text(day) -> str | None:
-        if day is None:
-            return None
-        if day not in iso:
-            iso[day] = day.isoformat()
-        return iso[day]
+    def column(name: str) -> list:
+        return data[name] if name in data else [None] * n
 
-    rows = export.rows
+    def flags(name: str) -> list:
+        return [None if v is None else int(v) for v in column(name)]
+
+    def days_as(values: list, convert) -> list:
+        done = {d: convert(d) for d in set(values) - {None}}
+        return [None if d is None else done[d] for d in values]
+
+    days = data["month" if export.source == "police" else "referral_date"]
+    where = (
+        [batch_id] * n,
+        [dims["areas"][a] for a in data["area"]],
+        days_as(days, lambda d: _quarter_id(Quarter.containing(d))),
+    )
     if export.source == "police":
-        columns = (
+        names = (
             "batch_id",
-            "month",
             "area_id",
             "quarter_id",
+            "month",
             "da_incidents",
             "da_crimes",
             "crimed_incidents",
         )
-        bulk_insert(conn, PoliceMonth, columns, [
-            (batch_id, day_text(r["month"]), areas[r["area"]], quarter_id_of(r["month"]), r["da_incidents"],
-             r["da_crimes"], r.get("crimed_incidents"))
-            for r in rows
-        ])  # fmt: skip
+        counts = (column("da_incidents"), column("da_crimes"), column("crimed_incidents"))
+        bulk_insert(conn, PoliceMonth, names, (*where, days_as(days, date.isoformat), *counts), n, progress)
         return
-    people = f"{export.source}-person"
-    person_keys: dict[str, str] = {}  # a person with several referrals is hashed once
+    clients = list(set(data["client_id"]))  # a person with several referrals is hashed once
+    person_of = dict(zip(clients, pseudo.keys(f"{export.source}-person", clients), strict=True))
     common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group")
-    base = (
+    names = (
         "batch_id",
+        "area_id",
+        "quarter_id",
         "person_key",
         "referral_date",
         "referral_day",
-        "quarter_id",
-        "area_id",
         "repeat_flag",
         *common,
     )
-    records = []
-    for r in rows:
-        client = r["client_id"]
-        person = person_keys.get(client)
-        if person is None:
-            person = person_keys[client] = pseudo.key(people, client)
-        day = r["referral_date"]
-        flag = r.get("repeat_flag")
-        record = (batch_id, person, day_text(day), day.toordinal(), quarter_id_of(day), areas[r["area"]],
-                  None if flag is None else int(flag), *[r.get(c) for c in common])  # fmt: skip
-        if export.source == "idva":
-            record += (pseudo.key("idva-referral", r["referral_ref"]), int(r["criteria_met"]), int(r["engaged"]),
-                       r.get("route"), r.get("risk_level"))  # fmt: skip
-        else:
-            heard = r.get("hearing_date")
-            record += (pseudo.key("marac-case", r["case_ref"]), day_text(heard), heard.toordinal() if heard else None,
-                       r.get("referring_agency"))  # fmt: skip
-        records.append(record)
-    if export.source == "marac":
-        bulk_insert(
-            conn, MaracCase, (*base, "case_key", "hearing_date", "hearing_day", "referring_agency"), records
-        )
-        return
-    ids = bulk_insert(
-        conn, IdvaReferral, (*base, "referral_key", "criteria_met", "engaged", "route", "risk_level"), records
+    person = (
+        [person_of[c] for c in data["client_id"]],
+        days_as(days, date.isoformat),
+        days_as(days, date.toordinal),
+        flags("repeat_flag"),
+        *(column(c) for c in common),
     )
+    if export.source == "marac":
+        heard = column("hearing_date")
+        case = (pseudo.keys("marac-case", data["case_ref"]), days_as(heard, date.isoformat),
+                days_as(heard, date.toordinal), column("referring_agency"))  # fmt: skip
+        names += ("case_key", "hearing_date", "hearing_day", "referring_agency")
+        bulk_insert(conn, MaracCase, names, (*where, *person, *case), n, progress)
+        return
+    referral = (pseudo.keys("idva-referral", data["referral_ref"]), flags("criteria_met"), flags("engaged"),
+                column("route"), column("risk_level"))  # fmt: skip
+    names += ("referral_key", "criteria_met", "engaged", "route", "risk_level")
+    first = bulk_insert(conn, IdvaReferral, names, (*where, *person, *referral), n, progress)
     specialisms = dims["specialisms"]
     links = [
         (rid, specialisms[s])
-        for rid, row in zip(ids, rows, strict=True)
-        for s in row.get("specialisms") or ()
+        for rid, chosen in zip(range(first, first + n), column("specialisms"), strict=True)
+        for s in chosen or ()
     ]
-    bulk_insert(conn, IdvaReferralSpecialism, ("referral_id", "specialism_id"), links, with_ids=False)
+    names = ("referral_id", "specialism_id")
+    bulk_insert(
+        conn, IdvaReferralSpecialism, names, tuple(zip(*links, strict=True)), len(links), with_ids=False
+    )
+    check_references(conn, batch_id, first)
+
+
+# What the referral tables refer to (migration 0004): checked by one query per table and load.
+_DANGLING_REFERRALS = """
+SELECT count(*) FROM idva_referral r
+LEFT JOIN load_batch b ON b.id = r.batch_id
+LEFT JOIN quarter q ON q.id = r.quarter_id
+LEFT JOIN area a ON a.id = r.area_id
+WHERE {where} AND (b.id IS NULL OR q.id IS NULL OR a.id IS NULL)
+"""
+_DANGLING_LINKS = """
+SELECT count(*) FROM idva_referral_specialism l
+LEFT JOIN idva_referral r ON r.id = l.referral_id
+LEFT JOIN specialism s ON s.id = l.specialism_id
+WHERE {where} AND (r.id IS NULL OR s.id IS NULL)
+"""
+
+
+def check_references(conn: Connection, batch_id: int | None = None, first_id: int = 0) -> None:
+    """Every IDVA referral and specialism link (of one load, or all) refers to rows that exist.
+
+    A load's referrals are those of its batch; its links are those from its first referral id on
+    (ids are given in order under the load lock).
+
+    Raises:
+        WarehouseError: naming how many rows refer to nothing (the load's transaction is then
+            rolled back, so nothing of it stays).
+    """
+    if batch_id is None:
+        referrals, links = "1 = 1", "1 = 1"
+    else:
+        referrals, links = "r.batch_id = :batch", "l.referral_id >= :first"
+    params = {"batch": batch_id, "first": first_id}
+    dangling = {
+        "IDVA referrals": conn.scalar(text(_DANGLING_REFERRALS.format(where=referrals)), params),
+        "specialism links": conn.scalar(text(_DANGLING_LINKS.format(where=links)), params),
+    }
+    bad = [f"{n:,} {what}" for what, n in dangling.items() if n]
+    if bad:
+        raise WarehouseError(
+            f"{' and '.join(bad)} refer to a batch, quarter, area, referral or specialism that does not exist"
+        )
 
 
 def bulk_insert(
-    conn: Connection, model, columns: tuple[str, ...], rows: list[tuple], with_ids: bool = True
-) -> list[int]:
-    """Insert many rows fast: ids assigned here (we hold the warehouse lock).
+    conn: Connection,
+    model,
+    columns: tuple[str, ...],
+    values: tuple,
+    count: int,
+    progress: Progress | None = None,
+    with_ids: bool = True,
+) -> int:
+    """Insert ``count`` rows given as columns (``values``: one sequence per name in ``columns``) fast.
+
+    Ids are assigned here, in order (we hold the warehouse lock).
 
     COPY on PostgreSQL; sqlite3's own executemany on SQLite (SQLAlchemy's per-row
     processing would cost more than the insert itself).
 
     Returns:
-        the ids given to the rows, in order (when ``with_ids``).
+        the id given to the first row (the rest follow in order), when ``with_ids``.
     """
-    if not rows:
-        return []
+    if not count:
+        return 0
     table = model.__table__
-    ids: list[int] = []
+    first = 0
     if with_ids:
-        start = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
-        ids = list(range(start, start + len(rows)))
-        columns = ("id", *columns)
-        rows = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
+        first = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+        columns, values = ("id", *columns), (range(first, first + count), *values)
+    rows = zip(*values, strict=True)
     names = ", ".join(columns)  # table and column names come from our own schema, never from input
     driver = conn.connection.driver_connection
+    chunks = _chunks(rows, count, progress)
     if conn.dialect.name == "postgresql":
         with driver.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            if ids:
-                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", (table.name, ids[-1]))
+                for chunk in chunks:
+                    for row in chunk:
+                        copy.write_row(row)
+            if with_ids:
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", (table.name, first + count - 1)
+                )
     else:
         placeholders = ", ".join("?" for _ in columns)
-        driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
-    return ids
+        for chunk in chunks:
+            driver.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", chunk)
+    return first
+
+
+def _chunks(rows, count: int, progress: Progress | None):
+    """The rows in chunks of ``PROGRESS_EVERY``, reporting ``written`` after each (big loads only)."""
+    if progress is None or count < PROGRESS_EVERY:
+        yield rows
+        return
+    rows = iter(rows)
+    done = 0
+    while done < count:
+        chunk = list(islice(rows, PROGRESS_EVERY))
+        if not chunk:
+            return
+        yield chunk
+        done += len(chunk)
+        progress("written", done, count)

@@ -105,17 +105,22 @@ class LoadCoverage(Base):
 
 
 class IdvaReferral(Base):
-    """One referral to the IDVA service."""
+    """One referral to the IDVA service.
+
+    ``batch_id``, ``quarter_id`` and ``area_id`` refer to ``load_batch``, ``quarter`` and
+    ``area``; they are checked once per load (``warehouse.load.check_references``), not by
+    declared foreign keys, which PostgreSQL checks row by row (migration 0004).
+    """
 
     __tablename__ = "idva_referral"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(Integer, index=True)
     referral_key: Mapped[str] = mapped_column(KEY)
     person_key: Mapped[str] = mapped_column(KEY)
     referral_date: Mapped[date] = mapped_column(Date)
     referral_day: Mapped[int] = mapped_column(Integer)  # date.toordinal(): portable day arithmetic
-    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"), index=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    quarter_id: Mapped[int] = mapped_column(Integer, index=True)
+    area_id: Mapped[int] = mapped_column(Integer)
     criteria_met: Mapped[bool] = mapped_column(Boolean)
     engaged: Mapped[bool] = mapped_column(Boolean)
     route: Mapped[str | None] = mapped_column(String(40))
@@ -131,11 +136,11 @@ class IdvaReferral(Base):
 
 
 class IdvaReferralSpecialism(Base):
-    """Which specialisms a referral belongs to (zero or more)."""
+    """Which specialisms a referral belongs to (zero or more); references checked once per load."""
 
     __tablename__ = "idva_referral_specialism"
-    referral_id: Mapped[int] = mapped_column(ForeignKey("idva_referral.id"), primary_key=True)
-    specialism_id: Mapped[int] = mapped_column(ForeignKey("specialism.id"), primary_key=True)
+    referral_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    specialism_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class MaracCase(Base):

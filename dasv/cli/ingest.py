@@ -43,8 +43,9 @@ def load(
     pseudo = pseudonymiser_from_settings(c.settings)
     engine = c.engine()
     results = load_files(
-        engine, files, c.deployment, pseudo, source=source.value if source else None, reload=reload
-    )
+        engine, files, c.deployment, pseudo, source=source.value if source else None, reload=reload,
+        show_progress=True,
+    )  # fmt: skip
     refused = report_outcomes(results)
     if refused:
         raise typer.Exit(1)
@@ -74,7 +75,7 @@ def check(
         skipped = export.skipped_blank + export.skipped_total
         typer.echo(
             f"ok       {name}: {export.source}, sheet {export.sheet or '-'}, header row {export.header_row}, "
-            f"{len(export.rows)} rows would load"
+            f"{export.row_count} rows would load"
             + (f", {skipped} blank/total rows skipped" if skipped else "")
         )
         if export.ignored_columns:
@@ -158,3 +159,13 @@ def db_upgrade() -> None:
             f"cannot upgrade {engine.url.render_as_string(hide_password=True)}: {str(exc).splitlines()[0]}"
         ) from exc
     typer.echo(f"warehouse {engine.url.render_as_string(hide_password=True)} is at the latest schema")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Check that every IDVA referral and specialism link refers to rows that exist (loads check their own)."""
+    from warehouse.load import check_references
+
+    with ctx().engine().connect() as conn:
+        check_references(conn)
+    typer.echo("every IDVA referral and specialism link refers to rows that exist")

@@ -18,6 +18,7 @@ from dasv.cli.common import (
     report_outcomes,
 )
 from dasv.privacy import pseudonymiser_from_settings
+from dasv.progress import ProgressShow
 from dasv.quarters import Quarter
 from warehouse.db import open_warehouse
 
@@ -39,16 +40,18 @@ def report(
     q = parse_quarter(quarter)
     c = ctx()
     area = district_name(c, district) if district else None
-    outputs = render_quarter(
-        c.engine(),
-        c.deployment,
-        q,
-        out or c.settings.out,
-        commentary_dir=(inbox or c.settings.inbox) / "commentary",
-        districts=[area] if area else None,
-        county=area is None,
-        progress=typer.echo,
-    )
+    with ProgressShow(q.label, unit="slices") as shown:
+        outputs = render_quarter(
+            c.engine(),
+            c.deployment,
+            q,
+            out or c.settings.out,
+            commentary_dir=(inbox or c.settings.inbox) / "commentary",
+            districts=[area] if area else None,
+            county=area is None,
+            progress=typer.echo,
+            slices_done=shown,
+        )
     _print_outputs(outputs)
 
 
@@ -75,19 +78,22 @@ def run(
     engine = c.engine()
     typer.echo(f"Loading {len(files)} file(s) from {inbox} ...")
     results = load_files(
-        engine, files, c.deployment, pseudo, reload=reload, progress=lambda e, o: report_outcomes([(e, o)])
-    )
+        engine, files, c.deployment, pseudo, reload=reload, progress=lambda e, o: report_outcomes([(e, o)]),
+        show_progress=True,
+    )  # fmt: skip
     refused = [str(p) for e, o in results if o.status == "refused" for p in e.problems[:5]]
     typer.echo(f"Rendering {q.label} ...")
-    outputs = render_quarter(
-        engine,
-        c.deployment,
-        q,
-        out or c.settings.out,
-        commentary_dir=inbox / "commentary",
-        refused=refused,
-        progress=typer.echo,
-    )
+    with ProgressShow(q.label, unit="slices") as shown:
+        outputs = render_quarter(
+            engine,
+            c.deployment,
+            q,
+            out or c.settings.out,
+            commentary_dir=inbox / "commentary",
+            refused=refused,
+            progress=typer.echo,
+            slices_done=shown,
+        )
     _print_outputs(outputs)
     if refused:
         err(
@@ -101,7 +107,14 @@ def run(
 
 
 def _print_outputs(outputs: dict) -> None:
+    slices = [paths["pdf"].parent for name, paths in outputs.items() if name != "county"]
+    if len(slices) > 12:  # national scale: one line, not hundreds
+        typer.echo(
+            f"{len(slices)} district slices: {slices[0].parent}/<district>/ (PDF, HTML, xlsx, metrics.json, csv/)"
+        )
     for name, paths in outputs.items():
+        if name != "county" and len(slices) > 12:
+            continue
         if name != "county":
             typer.echo(f"{name} slice: {paths['pdf'].parent}/ (PDF, HTML, xlsx, metrics.json, csv/)")
             continue

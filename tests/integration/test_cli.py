@@ -128,7 +128,7 @@ def test_demo_runs_on_its_own_warehouse(tmp_path):
 def sample_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli-sample")
     env = {**os.environ, "DASV_DATABASE_URL": f"sqlite:///{tmp / 'w.db'}", "DASV_OUT": str(tmp / "out"),
-           "DASV_INBOX": str(tmp / "inbox")}  # fmt: skip
+           "DASV_INBOX": str(tmp / "inbox"), "DASV_PUBLISH_DIR": str(tmp / "publish")}  # fmt: skip
     assert run("sample-data", "--out", str(tmp / "inbox"), env=env).returncode == 0
     return tmp, env
 

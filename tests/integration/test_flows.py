@@ -62,7 +62,8 @@ def env(monkeypatch, tmp_path, sample_inbox, smtp):
     shutil.copytree(sample_inbox, inbox)
     controller, _ = smtp
     values = {"DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}", "DASV_INBOX": str(inbox),
-              "DASV_OUT": str(tmp_path / "out"), "DASV_SMTP_HOST": "127.0.0.1",
+              "DASV_OUT": str(tmp_path / "out"), "DASV_PUBLISH_DIR": str(tmp_path / "publish"),
+              "DASV_SMTP_HOST": "127.0.0.1",
               "DASV_SMTP_PORT": str(controller.port)}  # fmt: skip
     for key, value in values.items():
         monkeypatch.setenv(key, value)

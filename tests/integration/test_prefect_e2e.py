@@ -43,7 +43,7 @@ def stack(tmp_path_factory):
         "PREFECT_SERVER_API_AUTH_STRING": AUTH, "PREFECT_API_AUTH_STRING": AUTH,
         "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
         "DASV_PROJECT_DIR": str(ROOT), "DASV_DATABASE_URL": f"sqlite:///{tmp / 'warehouse.db'}",
-        "DASV_INBOX": str(tmp / "inbox"), "DASV_OUT": str(tmp / "out"),
+        "DASV_INBOX": str(tmp / "inbox"), "DASV_OUT": str(tmp / "out"), "DASV_PUBLISH_DIR": str(tmp / "publish"),
     }  # fmt: skip
     server = start(
         [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, tmp / "server.log"

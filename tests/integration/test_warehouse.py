@@ -157,7 +157,7 @@ def test_failure_mid_insert_rolls_back_everything(engine, tmp_path, deployment, 
         deployment,
         today=TODAY,
     )
-    export.rows[-1]["area"] = "Area the dimension lacks"  # fails at insert, after the delete
+    export.data["area"][-1] = "Area the dimension lacks"  # fails at insert, after the delete
     with pytest.raises(KeyError):
         load_export(engine, export, pseudonymiser, deployment)
     assert snapshot(engine) == before
@@ -249,3 +249,58 @@ def test_database_level_lock_serialises_loads(engine, warehouse_url, tmp_path, d
         assert not done and worker.is_alive()  # waiting for our transaction
     worker.join(30)
     assert done and done[0].status == "loaded"
+
+
+def test_references_are_checked_once_per_load_and_by_db_check(engine, tmp_path, deployment, pseudonymiser):
+    """Referral facts have no per-row foreign keys (migration 0004): a dangling one is still caught."""
+    from warehouse.db import WarehouseError
+    from warehouse.load import check_references
+
+    path = write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(3)])
+    load(engine, path, deployment, pseudonymiser)
+    with engine.connect() as conn:
+        check_references(conn)  # all good
+        fks = {fk["referred_table"] for fk in inspect(conn).get_foreign_keys("idva_referral")}
+        assert fks == set()  # checked per load instead
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE idva_referral SET area_id = 9999 WHERE id = (SELECT min(id) FROM idva_referral)")
+        )
+        conn.execute(
+            text("INSERT INTO idva_referral_specialism (referral_id, specialism_id) VALUES (123456, 1)")
+        )
+    with engine.connect() as conn, pytest.raises(WarehouseError) as caught:
+        check_references(conn)
+    assert str(caught.value) == (
+        "1 IDVA referrals and 1 specialism links refer to a batch, quarter, area, referral or specialism that "
+        "does not exist"
+    )
+
+
+def test_a_load_writing_a_dangling_reference_is_rolled_back(
+    engine, tmp_path, deployment, pseudonymiser, monkeypatch
+):
+    """If the loader ever handed out an area id the warehouse lacks, the load's one check refuses it all."""
+    from warehouse import load as load_module
+    from warehouse.db import WarehouseError
+
+    load(engine, write_csv(tmp_path / "idva" / "q2.csv", [IDVA_HEADER, *idva_rows(2, day="03/07/2025")]),
+         deployment, pseudonymiser)  # fmt: skip
+    before = snapshot(engine)
+    export = read_export(write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(3)]), deployment,
+                         today=TODAY)  # fmt: skip
+    real = load_module.ensure_dimensions
+
+    def wrong_area_ids(conn, dep, quarters):
+        dims = real(conn, dep, quarters)
+        dims["areas"] = {name: 9999 for name in dims["areas"]}
+        return dims
+
+    monkeypatch.setattr(load_module, "ensure_dimensions", wrong_area_ids)
+    with pytest.raises(WarehouseError) as caught:
+        load_export(engine, export, pseudonymiser, deployment, file_name="q3.csv")
+    assert str(caught.value) == (
+        "q3.csv: 3 IDVA referrals refer to a batch, quarter, area, referral or specialism that does not exist; "
+        "the load was rolled back, so nothing from it was loaded"
+    )
+    assert snapshot(engine) == before

@@ -1,0 +1,123 @@
+"""The column reader gives exactly what the row reader gives, and hands every problem to it."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+
+import loaders.export as export_module
+from dasv.config import load_deployment
+from dasv.progress import ProgressShow
+from dasv.sample.write import write_sample_inbox
+from loaders import read_export
+from loaders.export import PROGRESS_EVERY
+from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
+
+TODAY = date(2026, 1, 10)
+READ_COLUMNS = export_module._read_columns
+
+
+@pytest.fixture(scope="module")
+def dep():
+    return load_deployment()
+
+
+def both(path, dep, monkeypatch, today=TODAY):
+    """The file read by the column reader (as loads do) and by the row reader alone."""
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(READ_COLUMNS(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(export_module, "_read_columns", spy)
+    fast = read_export(path, dep, today=today)
+    monkeypatch.setattr(export_module, "_read_columns", lambda *a, **k: False)
+    slow = read_export(path, dep, today=today)
+    return fast, slow, calls
+
+
+def same(fast, slow) -> None:
+    for attr in ("source", "sheet", "header_row", "row_numbers", "rows_read", "rows_refused", "skipped_blank",
+                 "skipped_total", "problem_count", "repairs"):  # fmt: skip
+        assert getattr(fast, attr) == getattr(slow, attr), attr
+    assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
+    assert fast.rows == slow.rows
+
+
+def test_every_sample_file_reads_the_same_both_ways(tmp_path, dep, monkeypatch):
+    files = [p for p in write_sample_inbox(tmp_path / "inbox") if p.suffix in (".xlsx", ".csv")]
+    assert len(files) >= 5
+    for path in files:
+        fast, slow, calls = both(path, dep, monkeypatch, today=date(2026, 11, 26))
+        assert calls == [True], path  # clean: the column reader read it
+        assert fast.row_count > 0
+        same(fast, slow)
+
+
+def test_mixed_numeric_cells_and_repairs_read_as_the_row_reader_reads_them(tmp_path, dep, monkeypatch):
+    rows = [IDVA_HEADER + ["Referral Route", "Repeat"]]
+    for i, (crit, route) in enumerate(
+        [(1, "Police"), (True, "Carrier pigeon"), ("Y", "Carrier pigeon"), (0, "")]
+    ):
+        rows.append([f"R{i}", f"C{i % 2}", "03/10/2025", "Fenland", crit, "N", route, 1.0 if i else True])
+    path = write_xlsx(tmp_path / "idva" / "mixed.xlsx", rows)
+    fast, slow, calls = both(path, dep, monkeypatch)
+    assert calls == [True]
+    same(fast, slow)
+    assert fast.repairs  # the unknown route, counted once per row
+    assert [r["criteria_met"] for r in fast.rows] == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        lambda rows: rows[2].__setitem__(2, "31/02/2025"),  # not a date
+        lambda rows: rows[3].__setitem__(0, "R1"),  # a repeated Referral ID
+        lambda rows: rows[1].__setitem__(5, "Y") or rows[1].__setitem__(4, "N"),  # engaged without criteria
+        lambda rows: rows[2].__setitem__(4, ""),  # blank where required
+        lambda rows: rows.append(["Total", "", "", "", "", ""]) or rows.append(idva_rows(1, start=99)[0]),
+    ],
+    ids=["cell", "duplicate", "rule", "blank", "after-total"],
+)
+def test_a_problem_is_worded_by_the_row_reader_exactly(tmp_path, dep, monkeypatch, bad):
+    rows = [IDVA_HEADER, *idva_rows(5)]
+    bad(rows)
+    path = write_csv(tmp_path / "idva" / "bad.csv", rows)
+    fast, slow, calls = both(path, dep, monkeypatch)
+    assert fast.refused and calls in ([], [False])
+    same(fast, slow)
+
+
+def test_short_csv_rows_read_as_blank_cells(tmp_path, dep, monkeypatch):
+    header = IDVA_HEADER + ["Risk Level"]
+    rows = [header, [*idva_rows(1)[0], "High"], idva_rows(1, start=2)[0]]  # the second row stops early
+    path = write_csv(tmp_path / "idva" / "short.csv", rows)
+    fast, slow, calls = both(path, dep, monkeypatch)
+    assert calls == [True]
+    same(fast, slow)
+    assert [r.get("risk_level") for r in fast.rows] == ["High", None]
+
+
+def test_a_big_file_shows_progress_and_a_small_one_none(tmp_path, dep, engine, pseudonymiser):
+    from warehouse.load import load_export
+
+    n = PROGRESS_EVERY + 5_000
+    path = write_csv(tmp_path / "idva" / "big.csv", [IDVA_HEADER, *idva_rows(n)])
+    out = io.StringIO()
+    with ProgressShow("big.csv", stream=out, every=0) as shown:
+        export = read_export(path, dep, today=TODAY, progress=shown)
+        load_export(engine, export, pseudonymiser, dep, progress=shown)
+    lines = out.getvalue().splitlines()
+    assert f"big.csv: read {n:,} of {n:,} rows" in lines
+    assert f"big.csv: validated {n:,} of {n:,} rows" in lines
+    assert f"big.csv: written {PROGRESS_EVERY:,} of {n:,} rows" in lines
+    assert lines[-1] == f"big.csv: written {n:,} of {n:,} rows"
+    small = io.StringIO()
+    with ProgressShow("small.csv", stream=small, every=0) as shown:
+        read_export(
+            write_csv(tmp_path / "idva" / "small.csv", [IDVA_HEADER, *idva_rows(3)]), dep, progress=shown
+        )
+    assert small.getvalue() == ""
