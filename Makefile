@@ -63,13 +63,17 @@ prefect-deploy: $(STAMP) ## Create the work pool and the three deployments on th
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
 	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
 
+# Poll for runs every second (default 10 s): a run pressed in the UI starts within a second or so.
+WORKER_ENV := PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-1} \
+  PREFECT_WORKER_PREFETCH_SECONDS=$${PREFECT_WORKER_PREFETCH_SECONDS:-10}
+
 prefect-worker: $(STAMP) ## Start a process worker (the demo warehouse unless DASV_PSEUDONYM_KEY is set)
 	@if [ -z "$${DASV_PSEUDONYM_KEY:-}" ]; then \
 	  echo "DASV_PSEUDONYM_KEY is not set: this worker uses the demo warehouse var/demo (made-up people) and the demo's key."; \
 	  echo "For real data set DASV_PSEUDONYM_KEY (and DASV_DATABASE_URL, DASV_INBOX, DASV_OUT) and start it again."; \
-	  $(PREFECT_ENV) $(DEMO_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/prefect worker start --pool dasv-process; \
 	else \
-	  $(PREFECT_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/prefect worker start --pool dasv-process; \
 	fi
 
 stress: $(STAMP) ## The fault and fuzz suites at full size (50 kill trials per database, 20x fuzz cases)

@@ -13,7 +13,7 @@ from tasks.common import current_deployment
 from tasks.deliver import deliver_reports, notify_operator
 from tasks.load import FileRefusedError, find_inbox_files, load_file
 from tasks.publish import publish_quarter
-from tasks.render import check_quarter_has_data, plan_slices, render_county, render_slice
+from tasks.render import check_quarter_has_data, plan_slices, render_county, render_slices, slice_batches
 
 
 def refuse(message: str) -> State:
@@ -54,8 +54,8 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         outputs = {"county": render_county(q.label, refused)}
         builder = plan_slices(q.label)
         districts = [a.name for a in current_deployment().districts]
-        for name, future in zip(districts, render_slice.map(districts, unmapped(builder)), strict=True):
-            outputs[name] = future.result()
+        for future in render_slices.map(slice_batches(districts), unmapped(builder)):
+            outputs |= future.result()
         publish_headline(q.label)
         published = None if refused else publish_quarter(q.label)
         publish_outputs(q.label, outputs, portal=published is not None)

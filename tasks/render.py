@@ -62,11 +62,53 @@ def plan_slices(quarter: str) -> SliceBuilder:
     return builder
 
 
+def _render_one(district: str, builder: SliceBuilder, out: str | None) -> dict[str, str]:
+    report = builder.report(district)
+    outputs = render_outputs(report, _base(builder.quarter, out) / "districts" / slug(report.area))
+    return {k: str(v) for k, v in outputs.items()}
+
+
 @task(name="render-district-slice", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
       cache_policy=NO_CACHE)  # fmt: skip
 def render_slice(district: str, builder: SliceBuilder, out: str | None = None) -> dict[str, str]:
     """One district's slice (PDF, HTML, xlsx, CSV, JSON), suppressed."""
-    report = builder.report(district)
-    outputs = render_outputs(report, _base(builder.quarter, out) / "districts" / slug(report.area))
-    get_run_logger().info("Rendered the %s slice: %s", report.area, outputs["pdf"])
-    return {k: str(v) for k, v in outputs.items()}
+    outputs = _render_one(district, builder, out)
+    get_run_logger().info("Rendered the %s slice: %s", district, outputs["pdf"])
+    return outputs
+
+
+# A task run costs about half a second of orchestration (PREFECT_NOTES.md): hundreds of districts are
+# rendered in a few batches, one task run each, rather than a task run per district.
+SLICE_BATCHES = 8
+
+
+def slice_batches(districts: list[str], batches: int = SLICE_BATCHES) -> list[list[str]]:
+    """The districts in at most ``batches`` runs of consecutive districts, as even as they divide."""
+    size = -(-len(districts) // batches) if districts else 1
+    return [districts[i : i + size] for i in range(0, len(districts), size)]
+
+
+def _batch_name() -> str:
+    from prefect.runtime import task_run
+
+    names = task_run.parameters.get("districts", [])
+    return (
+        f"render-slices {names[0]} to {names[-1]} ({len(names)})"
+        if len(names) > 1
+        else f"render-slice {names[0]}"
+    )
+
+
+@task(name="render-district-slices", task_run_name=_batch_name, retries=2, retry_delay_seconds=5,
+      retry_condition_fn=retry_on_io_fault, cache_policy=NO_CACHE)  # fmt: skip
+def render_slices(
+    districts: list[str], builder: SliceBuilder, out: str | None = None
+) -> dict[str, dict[str, str]]:
+    """Several districts' slices in one task run (a retry renders the batch again: outputs are overwritten)."""
+    logger = get_run_logger()
+    outputs = {}
+    for done, district in enumerate(districts, start=1):
+        outputs[district] = _render_one(district, builder, out)
+        logger.info("Rendered the %s slice (%d of %d in this batch): %s", district, done, len(districts),
+                    outputs[district]["pdf"])  # fmt: skip
+    return outputs

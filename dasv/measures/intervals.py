@@ -44,11 +44,13 @@ def wilson(successes: int, trials: int, per: int = 100) -> Interval | None:
     """95% Wilson score interval of ``successes / trials`` (None when there are no trials)."""
     if trials <= 0:
         return None
-    from statsmodels.stats.proportion import proportion_confint
-
-    lower, upper = proportion_confint(successes, trials, alpha=0.05, method="wilson")
-    lower = 0.0 if successes == 0 else max(0.0, float(lower))  # exact bounds at 0/n and n/n
-    upper = 1.0 if successes == trials else min(1.0, float(upper))
+    # the score interval in closed form (Wilson 1927; statsmodels' proportion_confint "wilson" gives
+    # the same, tested, at a thousand times the cost: a report computes hundreds of them)
+    p, z2 = successes / trials, Z95 * Z95
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = Z95 / (1 + z2 / trials) * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials))
+    lower = 0.0 if successes == 0 else max(0.0, centre - half)  # exact bounds at 0/n and n/n
+    upper = 1.0 if successes == trials else min(1.0, centre + half)
     return Interval(per * successes / trials, per * lower, per * upper, "wilson")
 
 

@@ -123,6 +123,18 @@ def test_wilson_against_newcombe_1998_table_1(k, n, lower, upper):
     assert abs(ci.lower - lower) < 0.006 and abs(ci.upper - upper) < 0.006
 
 
+def test_wilson_in_closed_form_equals_statsmodels():
+    from statsmodels.stats.proportion import proportion_confint
+
+    for n in (1, 2, 7, 30, 263, 5000):
+        for k in {0, 1, n // 3, n // 2, n - 1, n}:
+            lower, upper = proportion_confint(k, n, alpha=0.05, method="wilson")
+            ci = wilson(k, n)
+            assert (
+                abs(ci.lower - 100 * max(0.0, lower)) < 1e-9 and abs(ci.upper - 100 * min(1.0, upper)) < 1e-9
+            )
+
+
 def test_wilson_edge_cases():
     assert wilson(0, 0) is None
     none, every = wilson(0, 12), wilson(12, 12)
