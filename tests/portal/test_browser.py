@@ -5,12 +5,15 @@ Screenshots of each page go under the test's temporary folder (``portal-screens/
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
 
 from tests.browser import axe_violations, browser  # noqa: F401 - the fixture
 from tests.portal.conftest import PASSWORD
+
+expect = pytest.importorskip("playwright.sync_api").expect  # waits and retries, unlike a bare assert
 
 
 @pytest.fixture
@@ -42,21 +45,21 @@ def test_a_fenland_csp_signs_in_sees_only_fenland_downloads_and_signs_out(browse
     page.fill("#email", "fenland@csp.test")
     page.fill("#password", "not the password at all")
     page.click("button[type=submit]")
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     _check(page, screens, "02-sign-in-error")
     page.fill("#email", "fenland@csp.test")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    assert page.locator("h1").inner_text() == "Your reports"
+    expect(page.locator("h1")).to_have_text("Your reports")
     districts = page.locator("tbody th a").all_inner_texts()
     assert districts == ["Fenland"]  # nothing of the other districts, no county report
     assert page.locator("text=County report").count() == 0
     _check(page, screens, "03-home")
     page.click("a[href='/districts/fenland/']")
-    assert "Fenland: published slices" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Fenland: published slices")
     _check(page, screens, "04-district")
     page.click("a[href='/districts/fenland/2025-26-Q3/']")
-    assert page.locator("h1").inner_text() == "Fenland: 2025-26 Q3 slice"
+    expect(page.locator("h1")).to_have_text("Fenland: 2025-26 Q3 slice")
     assert page.locator(".report table").count() >= 6
     _check(page, screens, "05-slice")
     with page.expect_download() as pdf:
@@ -73,14 +76,14 @@ def test_a_fenland_csp_signs_in_sees_only_fenland_downloads_and_signs_out(browse
     assert all(n.endswith(".csv") for n in zipfile.ZipFile(zip_path).namelist())
     for url in ("/districts/peterborough/", "/districts/peterborough/2025-26-Q3/", "/county/2025-26-Q3/"):
         page.goto(f"{server}{url}")
-        assert page.locator("h1").inner_text() == "Page not found", url
+        expect(page.locator("h1"), url).to_have_text("Page not found")
     _check(page, screens, "06-not-found")
     page.goto(f"{server}/")
     page.click("text=Sign out")
-    assert "You have signed out." in page.content()
+    expect(page.locator("body")).to_contain_text("You have signed out.")
     _check(page, screens, "07-signed-out")
     page.goto(f"{server}/districts/fenland/")
-    assert page.url.startswith(f"{server}/sign-in")  # the session ended on the server
+    expect(page).to_have_url(re.compile(re.escape(f"{server}/sign-in")))  # the session ended on the server
     context.close()
 
 
@@ -90,7 +93,7 @@ def test_the_partnership_sees_the_county_report(browser, server, screens):  # no
     _sign_in(page, server, "board@partnership.test")
     assert page.locator("tbody th a").count() == 6
     page.click("a[href='/county/2025-26-Q3/']")
-    assert page.locator("h1").inner_text() == "County report, 2025-26 Q3"
+    expect(page.locator("h1")).to_have_text("County report, 2025-26 Q3")
     assert page.locator("text=SafeLives MARAC return (spreadsheet)").count() == 1
     _check(page, screens, "08-county")
     context.close()
