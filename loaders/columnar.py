@@ -85,25 +85,30 @@ def read_column(
     return list(map(outcome.__getitem__, keyed))
 
 
+def columns_from_rows(rows: list[list], header: HeaderMatch) -> dict[int, Sequence]:
+    """The contract columns of the kept rows, by column index."""
+    width = min(map(len, rows), default=0)
+    if max(header.columns, default=-1) < width:  # one transpose of every row (a C loop)
+        every = list(zip(*rows, strict=False))
+        return {index: every[index] for index in header.columns}
+    return {index: column_of(rows, index, width) for index in header.columns}
+
+
 def read_columns(
-    rows: list[list], header: HeaderMatch, readers: CellReaders, blank_refused: dict[str, bool]
+    columns: dict[int, Sequence], header: HeaderMatch, readers: CellReaders, blank_refused: dict[str, bool]
 ) -> dict[str, list]:
-    """Every contract column of the kept rows, parsed: field -> values.
+    """Every contract column (by index, as cells), parsed: field -> values.
 
     Raises:
         NeedsRowReader: some cell has a problem.
     """
     repairs: Counter = Counter()
     data: dict[str, list] = {}
-    width = min(map(len, rows), default=0)
-    needed = max(header.columns, default=-1)
-    # one transpose of every row when no row is short (a C loop), else column by column
-    columns = list(zip(*rows, strict=False)) if needed < width else None
     for index, col in sorted(header.columns.items()):
         remembered = col.type in readers.plain
         parse = readers.plain[col.type] if remembered else readers.by_type[col.type]
         data[col.field] = read_column(
-            columns[index] if columns is not None else column_of(rows, index, width),
+            columns[index],
             parse,
             remembered,
             col.type == "area",

@@ -18,15 +18,17 @@ from dasv.config import Deployment
 from dasv.names import normalise_name
 from dasv.progress import Progress, gc_paused
 from loaders.cells import CellReaders
-from loaders.columnar import NeedsRowReader, columns_of, derive_age, read_columns, rows_of
+from loaders.columnar import NeedsRowReader, columns_from_rows, columns_of, derive_age, read_columns, rows_of
 from loaders.header import HEADER_SEARCH_ROWS, HeaderMatch, find_header
 from loaders.idva import IdvaRules
 from loaders.marac import MaracRules
 from loaders.police import PoliceRules
 from loaders.problems import WITHHELD, CellError, FileRefused, Problem
-from loaders.read import Sheet, open_sheets, sha256_of
+from loaders.read import WORKBOOK_SUFFIXES, Sheet, check_zip, open_sheets, sha256_of
 from loaders.rules import RowRules
 from loaders.spec import SOURCES, SourceSpec, source_spec, vocabularies
+from loaders.typed_xlsx import MIN_BYTES as TYPED_MIN_BYTES
+from loaders.typed_xlsx import read_typed
 
 MAX_PROBLEMS_KEPT = 1000
 PROGRESS_EVERY = 25_000  # rows between progress reports; smaller files report none
@@ -129,6 +131,8 @@ def _read_export(
         export.sha256 = sha256_of(path)
         if source is None and path.parent.name.lower() in SOURCES:
             source = path.parent.name.lower()
+        if _read_typed(export, path, deployment, source, today, name, progress):
+            return export
         sheets = open_sheets(path)
         spec, sheet, header, data_rows = _choose(sheets, deployment, source, name)
     except FileRefused as exc:
@@ -169,6 +173,40 @@ def _read_export(
         export.data = {}
         export.row_numbers = []
     return export
+
+
+def _read_typed(
+    export: Export,
+    path: Path,
+    deployment: Deployment,
+    source: str | None,
+    today: date,
+    name: str,
+    progress: Progress | None,
+) -> bool:
+    """A big plain workbook read as typed columns (:mod:`loaders.typed_xlsx`); True when it loaded clean."""
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return False
+    check_zip(path)  # never hand a compression bomb to any reader
+
+    def choose(first_rows):
+        spec, _sheet, header, _rest = _choose([Sheet(None, iter(first_rows))], deployment, source, name)
+        return spec, header
+
+    typed = read_typed(path, choose, min_bytes=TYPED_MIN_BYTES)
+    if typed is None:
+        return False
+    sheet_name, spec, header, columns, height = typed
+    numbers = list(range(header.row + 1, header.row + 1 + height))
+    if not _check_columns(export, spec, header, columns, numbers, deployment, today):
+        return False
+    export.source, export.sheet = spec.source, sheet_name
+    export.header_row, export.columns = header.row, dict(header.headers)
+    export.ignored_columns = header.ignored
+    if progress is not None and height >= PROGRESS_EVERY:
+        progress("read", height, height)
+        progress("validated", height, height)
+    return True
 
 
 def _rules_for(source: str, today: date, deployment: Deployment) -> RowRules:
@@ -307,16 +345,33 @@ def _read_columns(
     today: date,
 ) -> bool:
     """The column reader; True when it read the file (it had no problem)."""
+    rows = kept[:-1] if total_row is not None else kept
+    numbers = [number for number, _ in rows]
+    if not _check_columns(export, spec, header, columns_from_rows([c for _, c in rows], header), numbers,
+                          deployment, today):  # fmt: skip
+        return False
+    export.skipped_total = 1 if total_row is not None else 0
+    return True
+
+
+def _check_columns(
+    export: Export,
+    spec: SourceSpec,
+    header: HeaderMatch,
+    columns: dict,
+    numbers: list[int],
+    deployment: Deployment,
+    today: date,
+) -> bool:
+    """Parse and check the contract columns; fill ``export`` and return True when nothing is wrong."""
     readers = CellReaders(deployment, vocabularies())
     rules = _rules_for(spec.source, today, deployment)
     blank_refused = {
         col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
         for col in header.columns.values()
     }
-    rows = kept[:-1] if total_row is not None else kept
-    numbers = [number for number, _ in rows]
     try:
-        data = read_columns([cells for _, cells in rows], header, readers, blank_refused)
+        data = read_columns(columns, header, readers, blank_refused)
         derive_age(data)
     except NeedsRowReader:
         return False
@@ -324,7 +379,6 @@ def _read_columns(
         return False
     export.data, export.row_numbers = data, numbers
     export.rows_read = len(numbers)
-    export.skipped_total = 1 if total_row is not None else 0
     export.repairs.update(readers.repairs)
     return True
 

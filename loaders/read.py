@@ -65,7 +65,8 @@ def open_sheets(path: Path) -> list[Sheet]:
     raise FileRefused(f"files ending {suffix or '(no extension)'!r} are not read", FORMAT_EXPECTED)
 
 
-def _check_zip(path: Path) -> None:
+def check_zip(path: Path) -> None:
+    """Refuse a file that is not a zip, or would expand past ``MAX_UNCOMPRESSED_BYTES`` (a bomb)."""
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -85,7 +86,7 @@ def _check_zip(path: Path) -> None:
 
 
 def _workbook_sheets(path: Path) -> list[Sheet]:
-    _check_zip(path)
+    check_zip(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         names = list(workbook.sheet_names)

@@ -17,6 +17,7 @@ from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 
 TODAY = date(2026, 1, 10)
 READ_COLUMNS = export_module._read_columns
+READ_TYPED = export_module._read_typed
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +122,79 @@ def test_a_big_file_shows_progress_and_a_small_one_none(tmp_path, dep, engine, p
             write_csv(tmp_path / "idva" / "small.csv", [IDVA_HEADER, *idva_rows(3)]), dep, progress=shown
         )
     assert small.getvalue() == ""
+
+
+# --- big plain workbooks: typed columns (loaders/typed_xlsx.py) ------------------------------------
+
+
+def typed_and_usual(path, dep, monkeypatch, today=TODAY):
+    """The file read with the typed path open to every size, and with it closed."""
+    used = []
+
+    def spy(*args, **kwargs):
+        used.append(READ_TYPED(*args, **kwargs))
+        return used[-1]
+
+    monkeypatch.setattr(export_module, "TYPED_MIN_BYTES", 0)
+    monkeypatch.setattr(export_module, "_read_typed", spy)
+    typed = read_export(path, dep, today=today)
+    monkeypatch.setattr(export_module, "_read_typed", lambda *a, **k: False)
+    usual = read_export(path, dep, today=today)
+    return typed, usual, used
+
+
+def same_export(a, b) -> None:
+    same(a, b)
+    assert (a.columns, a.ignored_columns, a.sha256) == (b.columns, b.ignored_columns, b.sha256)
+
+
+def test_a_plain_workbook_reads_as_typed_columns_exactly_as_row_by_row(tmp_path, dep, monkeypatch):
+    header = IDVA_HEADER + ["Specialism", "Age", "Repeat", "Date of Birth", "Notes"]
+    rows = [header]
+    for i in range(1, 41):
+        rows.append([f"R{i}", 1000 + i % 7, date(2025, 10, 1 + i % 28), "Fenland" if i % 3 else "Peterborough",
+                     "Y", "N" if i % 4 else "Y", "CYP; Housing" if i % 5 == 0 else None, 20 + i, i % 2 == 0,
+                     date(1980, 1, 1 + i % 28) if i % 6 == 0 else None, "free text"])  # fmt: skip
+    path = write_xlsx(tmp_path / "idva" / "plain.xlsx", rows)
+    typed, usual, used = typed_and_usual(path, dep, monkeypatch)
+    assert used == [True] and not typed.refused
+    same_export(typed, usual)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda rows: rows.insert(
+            0, ["IDVA referrals, October to December 2025"]
+        ),  # a banner: header on row 2
+        lambda rows: rows.insert(5, [None] * 6),  # a blank row
+        lambda rows: rows.append(["Total", None, None, None, None, None]),  # a Total row
+        lambda rows: rows[3].__setitem__(1, 12345),  # a number among text IDs
+        lambda rows: rows[3].__setitem__(2, "3 October 2025"),  # text among dates
+        lambda rows: rows[2].__setitem__(4, "maybe"),  # a problem
+        lambda rows: rows[0].append("District"),  # a repeated header
+    ],
+    ids=["banner", "blank-row", "total-row", "mixed-ids", "mixed-dates", "problem", "repeated-header"],
+)
+def test_anything_not_plain_is_read_the_usual_way_with_the_same_outcome(tmp_path, dep, monkeypatch, change):
+    rows = [IDVA_HEADER] + [[f"R{i}", f"C{i}", date(2025, 10, 3), "Fenland", "Y", "N"] for i in range(1, 9)]
+    change(rows)
+    path = write_xlsx(tmp_path / "idva" / "odd.xlsx", rows)
+    typed, usual, used = typed_and_usual(path, dep, monkeypatch)
+    assert used in ([False], [])  # [] when the file is refused before (e.g. no header at all)
+    same_export(typed, usual)
+
+
+def test_every_sample_and_hostile_workbook_reads_the_same_with_typed_columns_open(tmp_path, dep, monkeypatch):
+    from tests.hostile.corpus import CASES
+
+    files = [p for p in write_sample_inbox(tmp_path / "inbox") if p.suffix == ".xlsx"]
+    for case in CASES:
+        if not case.heavy:
+            built = case.build(tmp_path / case.name)
+            if built.suffix.lower() in (".xlsx", ".xlsm") and built.is_file():
+                files.append(built)
+    assert len(files) > 15
+    for path in files:
+        typed, usual, _ = typed_and_usual(path, dep, monkeypatch, today=date(2026, 11, 26))
+        same_export(typed, usual)
