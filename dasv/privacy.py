@@ -7,6 +7,11 @@ import hmac
 
 from dasv.settings import DEMO_PSEUDONYM_KEY, Settings
 
+try:  # OpenSSL's one-shot HMAC, which hmac.digest calls after checks of its own (a fifth of the time)
+    from _hashlib import hmac_digest as _DIGEST
+except ImportError:  # pragma: no cover - CPython without OpenSSL
+    _DIGEST = hmac.digest
+
 
 class MissingKeyError(RuntimeError):
     """No pseudonym key is configured where one is required."""
@@ -32,8 +37,8 @@ class Pseudonymiser:
 
     def keys(self, kind: str, raw_ids) -> list[str]:
         """``key(kind, id)`` of many IDs, in order (the same keys, without the per-call overhead)."""
-        secret, prefix, digest = self._secret, f"{kind}\x1f".encode(), hmac.digest
-        return [digest(secret, prefix + raw.strip().encode(), "sha256").hex() for raw in raw_ids]
+        secret, prefix = self._secret, f"{kind}\x1f".encode()
+        return [_DIGEST(secret, prefix + raw.strip().encode(), "sha256").hex() for raw in raw_ids]
 
     @property
     def fingerprint(self) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from dasv.config import Deployment
+from dasv.config import SAFE_LOADER, Deployment
 from dasv.names import normalise_name
 
 COLUMNS_FILE = Path(__file__).with_name("columns.yaml")
@@ -49,7 +49,7 @@ class SourceSpec:
 
 @cache
 def _contract() -> dict:
-    return yaml.safe_load(COLUMNS_FILE.read_text(encoding="utf-8"))
+    return yaml.load(COLUMNS_FILE.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 def vocabularies() -> dict[str, dict]:

@@ -198,3 +198,12 @@ def test_every_sample_and_hostile_workbook_reads_the_same_with_typed_columns_ope
     for path in files:
         typed, usual, _ = typed_and_usual(path, dep, monkeypatch, today=date(2026, 11, 26))
         same_export(typed, usual)
+
+
+def test_keys_in_bulk_are_the_keys_one_at_a_time():
+    from dasv.privacy import Pseudonymiser
+
+    pseudo = Pseudonymiser("a partnership secret")
+    ids = ["C1", " C2 ", "ü-7", "1001"]
+    assert pseudo.keys("idva-person", ids) == [pseudo.key("idva-person", i) for i in ids]
+    assert len(set(pseudo.keys("idva-person", ids))) == 4
