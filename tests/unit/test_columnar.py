@@ -84,7 +84,7 @@ def test_mixed_numeric_cells_and_repairs_read_as_the_row_reader_reads_them(tmp_p
     ids=["cell", "duplicate", "rule", "blank", "after-total"],
 )
 def test_a_problem_is_worded_by_the_row_reader_exactly(tmp_path, dep, monkeypatch, bad):
-    rows = [IDVA_HEADER, *idva_rows(5)]
+    rows = [list(IDVA_HEADER), *idva_rows(5)]
     bad(rows)
     path = write_csv(tmp_path / "idva" / "bad.csv", rows)
     fast, slow, calls = both(path, dep, monkeypatch)
@@ -177,7 +177,9 @@ def test_a_plain_workbook_reads_as_typed_columns_exactly_as_row_by_row(tmp_path,
     ids=["banner", "blank-row", "total-row", "mixed-ids", "mixed-dates", "problem", "repeated-header"],
 )
 def test_anything_not_plain_is_read_the_usual_way_with_the_same_outcome(tmp_path, dep, monkeypatch, change):
-    rows = [IDVA_HEADER] + [[f"R{i}", f"C{i}", date(2025, 10, 3), "Fenland", "Y", "N"] for i in range(1, 9)]
+    rows = [list(IDVA_HEADER)] + [
+        [f"R{i}", f"C{i}", date(2025, 10, 3), "Fenland", "Y", "N"] for i in range(1, 9)
+    ]
     change(rows)
     path = write_xlsx(tmp_path / "idva" / "odd.xlsx", rows)
     typed, usual, used = typed_and_usual(path, dep, monkeypatch)
