@@ -45,14 +45,37 @@ class Funnel:
     curve: list[tuple[int, dict[float, tuple[float, float]]]]
 
 
-def poisson_limit_count(expected: float, p: float) -> float:
-    """The ``p`` quantile of a Poisson count of mean ``expected``, interpolated (Spiegelhalter 2005)."""
+def poisson_limit_count(expected, p: float):
+    """The ``p`` quantile of a Poisson count of mean ``expected``, interpolated (Spiegelhalter 2005).
+
+    ``expected`` may be a number or an array of them (one scipy call for a whole funnel).
+    """
+    import numpy as np
     from scipy.stats import poisson
 
-    r = float(poisson.ppf(p, expected))
-    below, at = float(poisson.cdf(r - 1, expected)), float(poisson.cdf(r, expected))
-    alpha = (at - p) / (at - below) if at > below else 0.0
-    return max(0.0, r - alpha)
+    expected = np.asarray(expected, dtype=float)
+    r = poisson.ppf(p, expected)
+    below, at = poisson.cdf(r - 1, expected), poisson.cdf(r, expected)
+    gap = at - below
+    alpha = np.divide(at - p, gap, out=np.zeros_like(gap), where=gap > 0)
+    out = np.maximum(0.0, r - alpha)
+    return float(out) if out.ndim == 0 else out
+
+
+def _limits(centre: float, populations: list[int], per: int) -> list[dict[float, tuple[float, float]]]:
+    """Each population's limits at every level, computed for all populations at once."""
+    import numpy as np
+
+    n = np.asarray(populations, dtype=float)
+    expected = centre / per * n
+    out: list[dict[float, tuple[float, float]]] = [{} for _ in populations]
+    for level in LEVELS:
+        tail = (1 - level) / 2
+        low = poisson_limit_count(expected, tail) / n * per
+        high = poisson_limit_count(expected, 1 - tail) / n * per
+        for i, limits in enumerate(out):
+            limits[level] = (float(low[i]), float(high[i]))
+    return out
 
 
 def rate_limits(centre: float, population: int, level: float, per: int) -> tuple[float, float]:
@@ -71,11 +94,11 @@ def funnel(counts: dict[str, tuple[int, int]], per: int = 1000, steps: int = 60)
     if len(usable) < 2:
         return None
     centre = sum(c for c, _ in usable.values()) / sum(n for _, n in usable.values()) * per
+    limits = _limits(centre, [n for _, n in usable.values()], per)
     points = [
-        FunnelPoint(a, c, n, c / n * per, {lv: rate_limits(centre, n, lv, per) for lv in LEVELS})
-        for a, (c, n) in usable.items()
+        FunnelPoint(a, c, n, c / n * per, lim) for (a, (c, n)), lim in zip(usable.items(), limits, strict=True)
     ]
     low, high = min(n for _, n in usable.values()) * 0.5, max(n for _, n in usable.values()) * 1.3
     populations = [int(low + (high - low) * i / (steps - 1)) for i in range(steps)]
-    curve = [(n, {lv: rate_limits(centre, n, lv, per) for lv in LEVELS}) for n in populations]
+    curve = list(zip(populations, _limits(centre, populations, per), strict=True))
     return Funnel(centre, per, points, curve)

@@ -23,7 +23,7 @@ from dasv.measures.series import monthly_series
 from dasv.measures.spc import SpcResult
 from dasv.quarters import LONDON, Quarter
 from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
-from dasv.report.funnel import funnel_section
+from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import (
     Cell,
     Change,
@@ -179,7 +179,7 @@ def build_report(
     figures = year_ending_for(conn, deployment, quarter)
     area = deployment.police_reporting_area
     year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
-    funnel = funnel_section(now.police, deployment, quarter)
+    funnel = funnel_section(district_funnel(now.police, deployment, quarter), deployment, quarter)
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",

@@ -30,11 +30,15 @@ def district_counts(
     return out
 
 
+def district_funnel(police: dict, deployment: Deployment, quarter: Quarter, shown=None) -> Funnel | None:
+    """The funnel of the districts' police DA incidents (those ``shown``, in slices)."""
+    return funnel(district_counts(police, deployment, quarter, shown))
+
+
 def funnel_section(
-    police: dict, deployment: Deployment, quarter: Quarter, highlight: str | None = None, shown=None
+    found: Funnel | None, deployment: Deployment, quarter: Quarter, highlight: str | None = None
 ) -> Section | None:
     """The section: the plot, a table of each district's position, and a sentence naming outliers."""
-    found = funnel(district_counts(police, deployment, quarter, shown))
     if found is None:
         return None
     table = deployment.population_for(quarter.end.year)

@@ -9,19 +9,21 @@ give them away. Rates are shown only when numerator and denominator are both sho
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
 from dasv.measures import context
 from dasv.measures.context import SPC_MEASURES
+from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
 from dasv.measures.series import SOURCE_OF, MonthlySeries, monthly_series
 from dasv.measures.spc import SpcResult, analyse
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import TREND_QUARTERS, definitions, interval_cell, report_quarters, short
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
-from dasv.report.funnel import funnel_section
+from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
 from dasv.report.statements import movement
@@ -106,6 +108,13 @@ class SliceBuilder:
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
                                                                  if x != quarter])  # fmt: skip
 
+    @cached_property
+    def funnel(self) -> Funnel | None:
+        """The districts' funnel, the same in every slice: only districts whose count the slices show."""
+        q = self.quarter
+        return district_funnel(self.county[q].police, self.deployment, q,
+                               shown=lambda d: self.plan.shown(d, "da_incidents", q))  # fmt: skip
+
     def variation(self, name: str) -> dict[str, SpcResult]:
         """The district's SPC charts, for the series whose every month the slices publish."""
         out = {}
@@ -148,13 +157,7 @@ class SliceBuilder:
             sections=[
                 s
                 for s in (
-                    funnel_section(
-                        self.county[q].police,
-                        self.deployment,
-                        q,
-                        highlight=name,
-                        shown=lambda d: plan.shown(d, "da_incidents", q),
-                    ),
+                    funnel_section(self.funnel, self.deployment, q, highlight=name),
                     self.year_ending.section([(name, name), (COUNTY, county)], suppressed=True),
                 )
                 if s

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
+
 from dasv.measures.funnel import funnel, rate_limits
 from dasv.pipeline import load_files
 from tests.files import IDVA_HEADER, write_csv
@@ -89,4 +91,7 @@ def test_funnel_limits_follow_the_exact_poisson_and_name_outliers():
     found = funnel({"A": (500, 120_000), "B": (200, 75_000), "C": (520, 84_000), "D": (600, 150_000)})
     positions = {p.area: p.outside for p in found.points}
     assert positions == {"A": None, "B": "below 99.8%", "C": "above 99.8%", "D": None}
+    for p in found.points:  # the whole funnel is computed at once: the same limits as one district at a time
+        for level, (low, high) in p.limits.items():
+            assert (low, high) == pytest.approx(rate_limits(found.centre, p.population, level, 1000), abs=1e-12)
     assert funnel({"A": (5, 1000)}) is None  # one district: nothing to compare
