@@ -32,7 +32,7 @@ async def _signed_in(base: str, email: str, password: str) -> httpx.AsyncClient:
 async def _run(base: str, email: str, password: str, token: str, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
-    sessions = [await _signed_in(base, email, password) for _ in range(clients // 2)]
+    sessions = list(await asyncio.gather(*[_signed_in(base, email, password) for _ in range(clients // 2)]))
     tokened = [httpx.AsyncClient(base_url=base, timeout=30, headers={"Authorization": f"Bearer {token}"})
                for _ in range(clients - len(sessions))]  # fmt: skip
     stop = time.monotonic() + seconds

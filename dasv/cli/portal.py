@@ -14,6 +14,8 @@ import typer
 from dasv.cli.common import UsageError, app, ctx, district_name
 from dasv.quarters import london_time
 
+KEEP_ALIVE_SECONDS = 75  # idle keep-alive: longer than a reverse proxy keeps its upstream connections
+
 portal_app = typer.Typer(
     help="The CSP slice portal (PORTAL.md): serve it, manage accounts and tokens.", no_args_is_help=True
 )
@@ -59,9 +61,11 @@ def serve(
     c = ctx()
     c.engine().dispose()  # migrate and check the warehouse before listening
     typer.echo(f"The DASV slice portal on http://{host}:{port}/ (publication store {c.settings.publish_dir})")
+    # uvicorn's default keep-alive is 5 s: a client (or proxy) reusing an idle connection just as the
+    # server closed it got no answer at all (seen in the load test). Keep them longer than nginx's 60 s.
     uvicorn.run("portal.serve:app", factory=True, host=host, port=port, proxy_headers=proxy_headers,
                 forwarded_allow_ips=proxy if proxy_headers else None, workers=workers, log_level="info",
-                server_header=False)  # fmt: skip
+                server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
 
 
 @user_app.command("add")
