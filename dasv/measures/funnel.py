@@ -44,6 +44,11 @@ class Funnel:
     points: list[FunnelPoint]
     curve: list[tuple[int, dict[float, tuple[float, float]]]]
 
+    @property
+    def areas(self) -> set[str]:
+        """The districts with a point."""
+        return {p.area for p in self.points}
+
 
 def poisson_limit_count(expected, p: float):
     """The ``p`` quantile of a Poisson count of mean ``expected``, interpolated (Spiegelhalter 2005).
@@ -96,7 +101,8 @@ def funnel(counts: dict[str, tuple[int, int]], per: int = 1000, steps: int = 60)
     centre = sum(c for c, _ in usable.values()) / sum(n for _, n in usable.values()) * per
     limits = _limits(centre, [n for _, n in usable.values()], per)
     points = [
-        FunnelPoint(a, c, n, c / n * per, lim) for (a, (c, n)), lim in zip(usable.items(), limits, strict=True)
+        FunnelPoint(a, c, n, c / n * per, lim)
+        for (a, (c, n)), lim in zip(usable.items(), limits, strict=True)
     ]
     low, high = min(n for _, n in usable.values()) * 0.5, max(n for _, n in usable.values()) * 1.3
     populations = [int(low + (high - low) * i / (steps - 1)) for i in range(steps)]

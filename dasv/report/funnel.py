@@ -55,16 +55,18 @@ def funnel_section(
         intro=["A district outside the funnel's 99.8% limits differs from the county rate by more than chance "
                "would explain; between the 95% and 99.8% limits is a warning. Smaller districts have wider "
                "limits, because small counts vary more."],
-        tables=[position_table(found, quarter)],
+        tables=[position_table(found, quarter, highlight)] if not highlight or highlight in found.areas else [],
         charts=[chart],
         statements=funnel_statements(found, highlight),
     )  # fmt: skip
 
 
-def position_table(found: Funnel, quarter: Quarter) -> ReportTable:
-    """Each district's count, population, rate, limits and position."""
+def position_table(found: Funnel, quarter: Quarter, only: str | None = None) -> ReportTable:
+    """Each district's count, population, rate, limits and position (``only`` one's, in its slice)."""
     rows: list[list[Cell]] = []
     for p in found.points:
+        if only and p.area != only:
+            continue
         (l95, u95), (l998, u998) = p.limits[0.95], p.limits[0.998]
         rows.append([p.area, p.count, p.population, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
                      p.outside or "within 95%"])  # fmt: skip
@@ -75,7 +77,9 @@ def position_table(found: Funnel, quarter: Quarter) -> ReportTable:
         "funnel_police_incidents", f"{TITLE}, {quarter.label}: position against the county rate", columns, rows,
         source="Source: police-recorded domestic abuse, monthly counts by district",
         notes=[f"County rate: {found.centre:,.2f} per 1,000 (all districts with a complete quarter). Limits: exact "
-               "Poisson, interpolated (Spiegelhalter 2005)."],
+               "Poisson, interpolated (Spiegelhalter 2005)."]
+        + ([f"This table gives {only}'s position; the plot shows every district whose count is published, "
+            f"{only} as the square."] if only else []),
     )  # fmt: skip
 
 

@@ -143,6 +143,16 @@ def test_every_district_gets_a_slice(rendered):
         assert rendered["outputs"][name]["pdf"].is_file()
 
 
+def test_a_slices_funnel_table_is_its_own_position_and_the_county_table_every_district(rendered):
+    builder, county = rendered["slices"], rendered["outputs"]["county"]
+    for name in [a.name for a in load_deployment().districts]:
+        funnel = next(s for s in builder.report(name).sections if s.key == "funnel")
+        assert [row[0] for row in funnel.tables[0].rows] == [name]
+        assert len(funnel.charts[0].funnel.points) == len(builder.funnel.points)  # the plot: every district
+    rows = county["csv:funnel_police_incidents"].read_text().splitlines()[1:]
+    assert len(rows) == len(builder.funnel.points) == 6
+
+
 SMALL = {"1", "2", "3", "4"}
 
 
