@@ -382,7 +382,7 @@ if __name__ == "__main__":  # the local Dask cluster's processes re-import this 
     run_id = state.state_details.flow_run_id
     with get_client(sync_client=True) as client:
         flow_run = client.read_flow_run(run_id)
-        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])), limit=1000)
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])), limit=200)
     spans = {}
     for t in tasks:
         if t.start_time is None or t.end_time is None:
