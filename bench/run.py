@@ -354,6 +354,7 @@ def bench_orchestration() -> None:
                 **env,
                 "DASV_DATABASE_URL": f"sqlite:///{work / (mode + '.db')}",
                 "DASV_OUT": str(work / mode),
+                "DASV_PUBLISH_DIR": str(work / mode / "publish"),  # never the project's own var/publish
             }
             seconds, _, stdout = run_measured([sys.executable, "-c", script, mode], run_env)
             times[mode] = (seconds, float(stdout.strip().splitlines()[-1]))
