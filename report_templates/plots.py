@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 NAVY = colors.HexColor("#12436D")
 ORANGE = colors.HexColor("#F46A25")
@@ -206,6 +207,22 @@ def _parts(r) -> list[tuple[int, int]]:
     return [(s, starts[j + 1] if j + 1 < len(starts) else len(r.values)) for j, s in enumerate(starts)]
 
 
+def _free_label(text: str, x: float, y: float, face: str, size: float, placed: list) -> String:
+    """A point's label beside it, in the first corner that overlaps no label already placed."""
+    width = stringWidth(text, face, size)
+    corners = ((size * 0.8, -size * 1.2), (size * 0.8, size * 0.6), (-size * 0.8 - width, -size * 1.2),
+               (-size * 0.8 - width, size * 0.6))  # fmt: skip
+    for dx, dy in corners:
+        box = (x + dx, y + dy, x + dx + width, y + dy + size)
+        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            break
+    else:
+        dx, dy = corners[0]
+        box = (x + dx, y + dy, x + dx + width, y + dy + size)
+    placed.append(box)
+    return String(x + dx, y + dy, text, fontName=face, fontSize=size)
+
+
 def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.5) -> Drawing:
     """Each area's rate against its population, the county rate, and 95% / 99.8% limits."""
     fn = chart.funnel
@@ -226,17 +243,18 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
         for side in (0, 1):
             pts = [c for n, lim in fn.curve for c in (f.x(n), f.y(min(max(lim[level][side], ymin), ymax)))]
             d.add(PolyLine(pts, strokeColor=GREY, strokeWidth=1, strokeDashArray=dash))
-    for p in fn.points:
-        x, y = f.x(p.population), f.y(p.rate)
-        if p.area == chart.highlight:
-            d.add(marker("square", x, y, font * 1.1, PURPLE))
-            d.add(String(x + font, y + font * 0.6, p.area, fontName="Helvetica-Bold", fontSize=font))
+    placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
+    for p in sorted(fn.points, key=lambda p: p.area == chart.highlight):  # the district's own square on top
+        own = p.area == chart.highlight
+        if own:
+            d.add(marker("square", f.x(p.population), f.y(p.rate), font * 1.1, PURPLE))
         else:
-            d.add(marker("circle", x, y, font * 0.7, NAVY))
-            if p.outside and p.outside.endswith("99.8%") or len(fn.points) <= 12:
-                d.add(
-                    String(x + font * 0.7, y - font * 1.1, p.area, fontName="Helvetica", fontSize=font * 0.9)
-                )
+            d.add(marker("circle", f.x(p.population), f.y(p.rate), font * 0.7, NAVY))
+    for p in sorted(fn.points, key=lambda p: p.area != chart.highlight):  # its label placed first
+        own = p.area == chart.highlight
+        if own or p.outside and p.outside.endswith("99.8%") or len(fn.points) <= 12:
+            face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
+            d.add(_free_label(p.area, f.x(p.population), f.y(p.rate), face, size, placed))
     keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", "95% limits"),
             ("dotted", "99.8% limits")]  # fmt: skip
     if chart.highlight:
