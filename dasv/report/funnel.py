@@ -41,6 +41,8 @@ def funnel_section(
     """The section: the plot, a table of each district's position, and a sentence naming outliers."""
     if found is None:
         return None
+    withheld = highlight is not None and highlight not in found.areas  # its own count not published
+    highlight = None if withheld else highlight
     table = deployment.population_for(quarter.end.year)
     chart = FunnelChart(
         "funnel_police_incidents", f"{TITLE}, {quarter.label}", found, f"Population aged 16+ ({table.year})",
@@ -55,9 +57,10 @@ def funnel_section(
         intro=["A district outside the funnel's 99.8% limits differs from the county rate by more than chance "
                "would explain; between the 95% and 99.8% limits is a warning. Smaller districts have wider "
                "limits, because small counts vary more."],
-        tables=[position_table(found, quarter, highlight)] if not highlight or highlight in found.areas else [],
+        tables=[] if withheld else [position_table(found, quarter, highlight)],
         charts=[chart],
-        statements=funnel_statements(found, highlight),
+        statements=(["This district's count is withheld in slices, so it has no point on the plot."] if withheld
+                    else []) + funnel_statements(found, highlight),
     )  # fmt: skip
 
 

@@ -153,6 +153,18 @@ def test_a_slices_funnel_table_is_its_own_position_and_the_county_table_every_di
     assert len(rows) == len(builder.funnel.points) == 6
 
 
+def test_a_slice_whose_own_count_is_withheld_has_no_point_table_or_square(rendered):
+    from dasv.report.funnel import funnel_section
+
+    builder = rendered["slices"]
+    others = builder.funnel.points[1:]  # as if the first district's count were withheld
+    found = type(builder.funnel)(builder.funnel.centre, builder.funnel.per, others, builder.funnel.curve)
+    name = builder.funnel.points[0].area
+    section = funnel_section(found, builder.deployment, Q3, highlight=name)
+    assert section.tables == [] and section.charts[0].highlight is None
+    assert "withheld" in section.statements[0] and name not in section.charts[0].description
+
+
 SMALL = {"1", "2", "3", "4"}
 
 
