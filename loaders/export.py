@@ -354,6 +354,16 @@ def _read_columns(
     return True
 
 
+def _cell_checks(spec: SourceSpec, header: HeaderMatch, deployment: Deployment, today: date):
+    """The cell readers, the source's row rules, and which fields may not be blank: both readers use them."""
+    rules = _rules_for(spec.source, today, deployment)
+    blank_refused = {
+        col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
+        for col in header.columns.values()
+    }
+    return CellReaders(deployment, vocabularies()), rules, blank_refused
+
+
 def _check_columns(
     export: Export,
     spec: SourceSpec,
@@ -364,12 +374,7 @@ def _check_columns(
     today: date,
 ) -> bool:
     """Parse and check the contract columns; fill ``export`` and return True when nothing is wrong."""
-    readers = CellReaders(deployment, vocabularies())
-    rules = _rules_for(spec.source, today, deployment)
-    blank_refused = {
-        col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
-        for col in header.columns.values()
-    }
+    readers, rules, blank_refused = _cell_checks(spec, header, deployment, today)
     try:
         data = read_columns(columns, header, readers, blank_refused)
         derive_age(data)
@@ -392,12 +397,7 @@ def _read_rows(
     today: date,
     name: str,
 ) -> None:
-    readers = CellReaders(deployment, vocabularies())
-    rules = _rules_for(spec.source, today, deployment)
-    blank_refused = {
-        col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
-        for col in header.columns.values()
-    }
+    readers, rules, blank_refused = _cell_checks(spec, header, deployment, today)
     # (index, field, column, parse, memo): the memo keeps each distinct value's outcome, inline below
     parsers = [
         (

@@ -16,8 +16,6 @@ from loaders.export import PROGRESS_EVERY
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 
 TODAY = date(2026, 1, 10)
-READ_COLUMNS = export_module._read_columns
-READ_TYPED = export_module._read_typed
 
 
 @pytest.fixture(scope="module")
@@ -25,19 +23,26 @@ def dep():
     return load_deployment()
 
 
-def both(path, dep, monkeypatch, today=TODAY):
-    """The file read by the column reader (as loads do) and by the row reader alone."""
-    calls = []
+READERS = {name: getattr(export_module, name) for name in ("_read_columns", "_read_typed")}  # unpatched
+
+
+def with_and_without(reader: str, path, dep, monkeypatch, today):
+    """The file read with ``export_module.<reader>`` watched (its answers recorded), then with it declining."""
+    original, answers = READERS[reader], []
 
     def spy(*args, **kwargs):
-        calls.append(READ_COLUMNS(*args, **kwargs))
-        return calls[-1]
+        answers.append(original(*args, **kwargs))
+        return answers[-1]
 
-    monkeypatch.setattr(export_module, "_read_columns", spy)
-    fast = read_export(path, dep, today=today)
-    monkeypatch.setattr(export_module, "_read_columns", lambda *a, **k: False)
-    slow = read_export(path, dep, today=today)
-    return fast, slow, calls
+    monkeypatch.setattr(export_module, reader, spy)
+    used = read_export(path, dep, today=today)
+    monkeypatch.setattr(export_module, reader, lambda *a, **k: False)
+    return used, read_export(path, dep, today=today), answers
+
+
+def both(path, dep, monkeypatch, today=TODAY):
+    """The file read by the column reader (as loads do) and by the row reader alone."""
+    return with_and_without("_read_columns", path, dep, monkeypatch, today)
 
 
 def same(fast, slow) -> None:
@@ -129,18 +134,8 @@ def test_a_big_file_shows_progress_and_a_small_one_none(tmp_path, dep, engine, p
 
 def typed_and_usual(path, dep, monkeypatch, today=TODAY):
     """The file read with the typed path open to every size, and with it closed."""
-    used = []
-
-    def spy(*args, **kwargs):
-        used.append(READ_TYPED(*args, **kwargs))
-        return used[-1]
-
     monkeypatch.setattr(export_module, "TYPED_MIN_BYTES", 0)
-    monkeypatch.setattr(export_module, "_read_typed", spy)
-    typed = read_export(path, dep, today=today)
-    monkeypatch.setattr(export_module, "_read_typed", lambda *a, **k: False)
-    usual = read_export(path, dep, today=today)
-    return typed, usual, used
+    return with_and_without("_read_typed", path, dep, monkeypatch, today)
 
 
 def same_export(a, b) -> None:
