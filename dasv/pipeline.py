@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from dasv.config import Deployment
 from dasv.privacy import Pseudonymiser
-from dasv.progress import Progress
+from dasv.progress import Progress, ProgressShow
 from dasv.quarters import LONDON, Quarter
 from loaders import SOURCES, Export, read_export
 from warehouse.load import LoadOutcome, load_export
@@ -86,8 +86,6 @@ def load_files(
     Returns:
         ``(export, outcome)`` per file, in the order loaded.
     """
-    from dasv.progress import ProgressShow
-
     today = today or today_in_london()
     results = []
     for path in discover(paths):

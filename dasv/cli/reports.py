@@ -108,15 +108,15 @@ def run(
 
 def _print_outputs(outputs: dict) -> None:
     slices = [paths["pdf"].parent for name, paths in outputs.items() if name != "county"]
-    if len(slices) > 12:  # national scale: one line, not hundreds
+    many = len(slices) > 12  # national scale: one line, not hundreds
+    if many:
         typer.echo(
             f"{len(slices)} district slices: {slices[0].parent}/<district>/ (PDF, HTML, xlsx, metrics.json, csv/)"
         )
     for name, paths in outputs.items():
-        if name != "county" and len(slices) > 12:
-            continue
         if name != "county":
-            typer.echo(f"{name} slice: {paths['pdf'].parent}/ (PDF, HTML, xlsx, metrics.json, csv/)")
+            if not many:
+                typer.echo(f"{name} slice: {paths['pdf'].parent}/ (PDF, HTML, xlsx, metrics.json, csv/)")
             continue
         typer.echo("County report:")
         for kind, path in paths.items():
