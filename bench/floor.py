@@ -5,7 +5,8 @@ sheet with fastexcel into Arrow, checks every cell and rule with Polars expressi
 values, dates from 1990 to today, known districts, yes/no and vocabulary values, ages,
 specialisms, unique referral IDs, engaged only when criteria were met), makes the same keyed
 hashes (each client once, each referral) and writes the same rows into the same schema in one
-transaction (sqlite3 executemany, or PostgreSQL COPY). It has none of the row reader's
+transaction (sqlite3 executemany, or PostgreSQL COPY), stored repeats refreshed by the same
+statement a load uses (``warehouse/repeats.py``). It has none of the row reader's
 wording, tolerance of messy layouts or lineage beyond one batch row. ``main`` prints
 ``seconds rows``; the bench runs it as its own process, as it runs `dasv load`.
 
@@ -115,6 +116,7 @@ def load(path: Path, url: str, config: Path) -> int:
     from warehouse.db import open_warehouse
     from warehouse.load import _quarter_id, ensure_dimensions, lock_warehouse
     from warehouse.models import IdvaReferral, LoadBatch
+    from warehouse.repeats import refresh_repeats
 
     deployment = load_deployment(config)
     frame = fastexcel.read_excel(path).load_sheet(0).to_polars()
@@ -160,6 +162,8 @@ def load(path: Path, url: str, config: Path) -> int:
                  .with_columns(pl.col("specialisms").replace_strict(specialism_ids, return_dtype=pl.Int64)).rows())  # fmt: skip
         _write(conn, "idva_referral", columns, rows)
         _write(conn, "idva_referral_specialism", ["referral_id", "specialism_id"], links)
+        days = table["referral_day"]
+        refresh_repeats(conn, IdvaReferral, days.min(), days.max())  # the schema's stored repeats, as a load does
     return n
 
 
@@ -174,7 +178,7 @@ def rows_digest(url: str) -> tuple[int, str]:
     query = text("""
         SELECT r.id, r.referral_key, r.person_key, r.referral_date, r.referral_day, q.label, a.name, r.criteria_met,
                r.engaged, r.route, r.risk_level, r.repeat_flag, r.age, r.gender, r.disability, r.sexual_orientation,
-               r.ethnic_group
+               r.ethnic_group, r.computed_repeat
         FROM idva_referral r JOIN quarter q ON q.id = r.quarter_id JOIN area a ON a.id = r.area_id""")
     links = text(
         "SELECT l.referral_id, s.name FROM idva_referral_specialism l JOIN specialism s ON s.id = l.specialism_id"

@@ -8,7 +8,8 @@ A load is one transaction:
 3. skip a file whose checksum is already loaded and in use, unless ``reload``;
 4. delete this source's facts for the periods the file covers (quarters for IDVA and
    MARAC, months for police) and mark the batches that supplied them as superseded;
-5. insert the batch, its coverage and its facts.
+5. insert the batch, its coverage and its facts;
+6. refresh the stored computed repeats the change can affect (``warehouse/repeats.py``).
 
 If anything fails, or the process is killed, the transaction rolls back and the
 warehouse is as it was before the file.
@@ -46,6 +47,7 @@ from warehouse.models import (
     SpecialismDim,
     WarehouseMeta,
 )
+from warehouse.repeats import REPEAT_TABLES, refresh_repeats
 
 PERSON_DAY = ("person_key", "referral_day")  # the repeat lookup's index (ix_*_person_day)
 LOAD_LOCK_ID = 0x64617376  # "dasv": one advisory lock for all warehouse writes
@@ -264,6 +266,10 @@ def _load(
             ],
         )
         _insert_facts(conn, export, batch_id, dims, pseudonymiser, progress)
+        if export.source in REPEAT_TABLES:
+            quarters = [q for q, _ in coverage.values()]
+            first, last = min(q.start for q in quarters), max(q.end for q in quarters)
+            refresh_repeats(conn, REPEAT_TABLES[export.source], first.toordinal(), last.toordinal())
     outcome.status, outcome.batch_id = "loaded", batch_id
     outcome.rows_loaded = export.row_count
     if engine.dialect.name == "postgresql" and export.row_count >= 10_000:

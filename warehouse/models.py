@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -126,6 +127,8 @@ class IdvaReferral(Base):
     route: Mapped[str | None] = mapped_column(String(40))
     risk_level: Mapped[str | None] = mapped_column(String(12))
     repeat_flag: Mapped[bool | None] = mapped_column(Boolean)
+    # another one for the same person key in the 365 days before (warehouse/repeats.py)
+    computed_repeat: Mapped[bool] = mapped_column(Boolean, server_default=false())
     age: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str | None] = mapped_column(String(20))
     disability: Mapped[str | None] = mapped_column(String(12))
@@ -159,6 +162,8 @@ class MaracCase(Base):
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
     referring_agency: Mapped[str | None] = mapped_column(String(40))
     repeat_flag: Mapped[bool | None] = mapped_column(Boolean)
+    # another one for the same person key in the 365 days before (warehouse/repeats.py)
+    computed_repeat: Mapped[bool] = mapped_column(Boolean, server_default=false())
     age: Mapped[int | None] = mapped_column(Integer)
     gender: Mapped[str | None] = mapped_column(String(20))
     disability: Mapped[str | None] = mapped_column(String(12))

@@ -7,7 +7,7 @@ purge is recorded as a batch of its own (kind ``purge``) with what it deleted.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
@@ -21,6 +21,7 @@ from warehouse.models import (
     MaracCase,
     PoliceMonth,
 )
+from warehouse.repeats import REPEAT_TABLES, refresh_repeats
 
 
 def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dict[str, int]:
@@ -49,6 +50,8 @@ def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dic
         )
         for model in (IdvaReferral, MaracCase, PoliceMonth, LoadCoverage):
             conn.execute(delete(model).where(model.quarter_id < qid))
+        for model in REPEAT_TABLES.values():  # the first year kept loses its history
+            refresh_repeats(conn, model, date.min.toordinal(), quarter.start.toordinal() - 1)
         if batch_ids:
             conn.execute(
                 update(LoadCoverage)

@@ -16,14 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.config import ReportRow
 from dasv.measures.rates import ratio
 from warehouse.models import AreaDim, IdvaReferral, IdvaReferralSpecialism, SpecialismDim
-
-REPEAT_WINDOW_DAYS = 365
 
 DEFINITIONS = [
     ("IDVA referrals", "IDVA referrals whose referral date falls in the quarter."),
@@ -89,13 +87,12 @@ class IdvaCounts:
 
 
 def computed_repeat(r):
-    """True when the same person key has an IDVA referral in the 365 days before this one."""
-    prior = aliased(IdvaReferral)
-    return exists().where(
-        prior.person_key == r.person_key,
-        prior.referral_day < r.referral_day,
-        prior.referral_day >= r.referral_day - REPEAT_WINDOW_DAYS,
-    )
+    """True when the same person key has an IDVA referral in the 365 days before this one.
+
+    Stored with each referral when it is loaded and kept current by every load and purge
+    (``warehouse/repeats.py``), so a measure reads a column instead of each row's history.
+    """
+    return r.computed_repeat
 
 
 def repeat_expression(r):

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, case, exists, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter
 from warehouse.models import AreaDim, MaracCase
-
-REPEAT_WINDOW_DAYS = 365
 
 DEFINITIONS = [
     ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
@@ -63,14 +61,11 @@ def _count_if(condition):
 
 
 def repeat_expression(m):
-    """The MARAC's Repeat flag where present, else: referred to MARAC in the 12 months before."""
-    prior = aliased(MaracCase)
-    computed = exists().where(
-        prior.person_key == m.person_key,
-        prior.referral_day < m.referral_day,
-        prior.referral_day >= m.referral_day - REPEAT_WINDOW_DAYS,
-    )
-    return case((m.repeat_flag.is_not(None), m.repeat_flag), else_=computed)
+    """The MARAC's Repeat flag where present, else: referred to MARAC in the 12 months before.
+
+    The computed repeat is stored with each case when it is loaded (``warehouse/repeats.py``).
+    """
+    return case((m.repeat_flag.is_not(None), m.repeat_flag), else_=m.computed_repeat)
 
 
 @dataclass(frozen=True)

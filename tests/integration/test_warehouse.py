@@ -304,3 +304,42 @@ def test_a_load_writing_a_dangling_reference_is_rolled_back(
         "the load was rolled back, so nothing from it was loaded"
     )
     assert snapshot(engine) == before
+
+
+
+def test_stored_repeats_follow_every_load_reload_and_purge(engine, tmp_path, deployment, pseudonymiser):
+    """Each row's stored computed repeat equals the definition after every write, in any order."""
+    from dasv.quarters import Quarter
+    from warehouse.models import MaracCase
+    from warehouse.purge import purge_before
+    from warehouse.repeats import repeat_drift
+
+    def idva(name, rows):
+        return write_csv(tmp_path / "idva" / f"{name}.csv", [IDVA_HEADER, *[[*r, "Fenland", "Y", "Y"] for r in rows]])
+
+    def stored(model) -> dict[str, int]:
+        with engine.connect() as conn:
+            repeats = conn.scalar(select(func.count()).select_from(model).where(model.computed_repeat.is_(True)))
+            rows = conn.scalar(select(func.count()).select_from(model))
+            return {"rows": rows, "repeats": int(repeats), "drift": repeat_drift(conn, model)}
+
+    q1 = [["A1", "V1", "10/04/2025"], ["A2", "V2", "11/04/2025"],
+          ["A3", "V1", "10/04/2025"]]  # same day: neither is before the other  # fmt: skip
+    q2 = [["B1", "V1", "10/07/2025"], ["B2", "V3", "12/07/2025"]]
+    q3 = [["C1", "V1", "10/10/2025"], ["C2", "V2", "01/10/2025"], ["C3", "V3", "20/10/2025"]]
+    steps = [
+        (idva("q3", q3), {"rows": 3, "repeats": 0}),  # the latest quarter first: no history yet
+        (idva("q1", q1), {"rows": 6, "repeats": 2}),  # C1 and C2 now have April before them
+        (idva("q2", q2), {"rows": 8, "repeats": 4}),  # B1 (April) and C3 (July)
+        (idva("q2-v2", q2[:1]), {"rows": 7, "repeats": 3}),  # B2 withdrawn: C3 is no longer a repeat
+    ]
+    for path, expected in steps:
+        load(engine, path, deployment, pseudonymiser)
+        assert stored(IdvaReferral) == {**expected, "drift": 0}, path.name
+    purge_before(engine, Quarter.parse("2025-26 Q2"))  # April goes: only C1 (B1 in July) is left a repeat
+    assert stored(IdvaReferral) == {"rows": 4, "repeats": 1, "drift": 0}
+
+    cases = [["Case ID", "Client ID", "Referral Date", "District"],
+             ["M1", "V9", "03/07/2025", "Fenland"], ["M2", "V9", "03/10/2025", "Hunts"]]  # fmt: skip
+    load(engine, write_csv(tmp_path / "marac" / "m.csv", cases), deployment, pseudonymiser)
+    assert stored(MaracCase) == {"rows": 2, "repeats": 1, "drift": 0}
