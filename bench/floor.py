@@ -163,7 +163,9 @@ def load(path: Path, url: str, config: Path) -> int:
         _write(conn, "idva_referral", columns, rows)
         _write(conn, "idva_referral_specialism", ["referral_id", "specialism_id"], links)
         days = table["referral_day"]
-        refresh_repeats(conn, IdvaReferral, days.min(), days.max())  # the schema's stored repeats, as a load does
+        refresh_repeats(
+            conn, IdvaReferral, days.min(), days.max()
+        )  # the schema's stored repeats, as a load does
     return n
 
 

@@ -9,7 +9,8 @@ A load is one transaction:
 4. delete this source's facts for the periods the file covers (quarters for IDVA and
    MARAC, months for police) and mark the batches that supplied them as superseded;
 5. insert the batch, its coverage and its facts;
-6. refresh the stored computed repeats the change can affect (``warehouse/repeats.py``).
+6. refresh what is derived from the facts the change can affect: stored repeats
+   (``warehouse/repeats.py``) and monthly counts (``warehouse/monthly.py``).
 
 If anything fails, or the process is killed, the transaction rolls back and the
 warehouse is as it was before the file.
@@ -47,6 +48,7 @@ from warehouse.models import (
     SpecialismDim,
     WarehouseMeta,
 )
+from warehouse.monthly import refresh_monthly
 from warehouse.repeats import REPEAT_TABLES, refresh_repeats
 
 PERSON_DAY = ("person_key", "referral_day")  # the repeat lookup's index (ix_*_person_day)
@@ -269,7 +271,7 @@ def _load(
         if export.source in REPEAT_TABLES:
             quarters = [q for q, _ in coverage.values()]
             first, last = min(q.start for q in quarters), max(q.end for q in quarters)
-            refresh_repeats(conn, REPEAT_TABLES[export.source], first.toordinal(), last.toordinal())
+            refresh_derived(conn, export.source, first.toordinal(), last.toordinal())
     outcome.status, outcome.batch_id = "loaded", batch_id
     outcome.rows_loaded = export.row_count
     if engine.dialect.name == "postgresql" and export.row_count >= 10_000:
@@ -283,6 +285,15 @@ def _load(
         + (f"; replaced {replaced} rows loaded earlier" if replaced else "")
     )
     return outcome
+
+
+def refresh_derived(conn: Connection, source: str, first_day: int, last_day: int) -> None:
+    """Bring what is derived from ``source``'s facts up to date after a change between two days.
+
+    The stored repeats first, then the monthly counts that include them.
+    """
+    refresh_repeats(conn, REPEAT_TABLES[source], first_day, last_day)
+    refresh_monthly(conn, source, first_day, last_day)
 
 
 def periods_text(periods: list[str]) -> str:

@@ -176,6 +176,20 @@ class MaracCase(Base):
     )
 
 
+class MonthlyCount(Base):
+    """A derived fact: one IDVA or MARAC count for one district and calendar month.
+
+    Kept current by every load and purge (``warehouse/monthly.py``) so that the monthly series
+    reads a few thousand rows rather than grouping a million referrals by month.
+    """
+
+    __tablename__ = "monthly_count"
+    measure: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 class PoliceMonth(Base):
     """Police-recorded DA incidents and crimes for one district and month."""
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from dasv.quarters import Quarter
-from warehouse.load import lock_warehouse
+from warehouse.load import lock_warehouse, refresh_derived
 from warehouse.models import (
     IdvaReferral,
     IdvaReferralSpecialism,
@@ -21,7 +21,7 @@ from warehouse.models import (
     MaracCase,
     PoliceMonth,
 )
-from warehouse.repeats import REPEAT_TABLES, refresh_repeats
+from warehouse.repeats import REPEAT_TABLES
 
 
 def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dict[str, int]:
@@ -50,8 +50,8 @@ def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dic
         )
         for model in (IdvaReferral, MaracCase, PoliceMonth, LoadCoverage):
             conn.execute(delete(model).where(model.quarter_id < qid))
-        for model in REPEAT_TABLES.values():  # the first year kept loses its history
-            refresh_repeats(conn, model, date.min.toordinal(), quarter.start.toordinal() - 1)
+        for source in REPEAT_TABLES:  # the months purged go, and the first year kept loses its history
+            refresh_derived(conn, source, date.min.toordinal(), quarter.start.toordinal() - 1)
         if batch_ids:
             conn.execute(
                 update(LoadCoverage)

@@ -63,6 +63,8 @@ def repeat_drift(conn: Connection, model) -> int:
     """Rows whose stored ``computed_repeat`` differs from the definition (always 0)."""
     return int(
         conn.scalar(
-            select(func.count()).select_from(model).where(model.computed_repeat != had_one_before(model, model))
+            select(func.count())
+            .select_from(model)
+            .where(model.computed_repeat != had_one_before(model, model))
         )
     )

@@ -7,8 +7,10 @@ source covers it (a covered month with no record is 0; an uncovered month is abs
 IDVA and MARAC loads cover whole quarters, police loads months. The county's police value
 of a month needs every district's row for it, the reporting area's every one of its own.
 
-Counts are made with one grouped query per source for every area at once, so 300 districts
-cost no more queries than six.
+IDVA and MARAC counts are read from ``monthly_count``, which every load keeps current with
+the same definitions as the quarter's measures (``warehouse/monthly.py``); police counts
+from their monthly facts. One query per source serves every area, so 300 districts cost no
+more queries than six.
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, extract, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
-from dasv.measures.idva import repeat_expression as idva_repeat
 from dasv.quarters import Quarter, month_label
-from warehouse.models import AreaDim, IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
+from warehouse.models import AreaDim, LoadBatch, LoadCoverage, MonthlyCount, PoliceMonth
 
 WINDOW_MONTHS = 24
 COUNTY, REPORTING = "county", "reporting_area"
@@ -89,39 +89,21 @@ def monthly_series(
     """Every measure's monthly values for the county, each district and the police reporting area."""
     months = window(quarter, n)
     covered = covered_months(conn, months)
-    start, end = months[0], date.fromordinal(Quarter.containing(months[-1]).end.toordinal())
+    start = months[0]
     districts = [a.name for a in deployment.districts]
     values: dict[tuple[str, str, str], int] = {}
 
     def add(measure: str, area: str, month: str, value: int) -> None:
         values[(measure, area, month)] = values.get((measure, area, month), 0) + int(value or 0)
 
-    r = aliased(IdvaReferral)
-    year, month = extract("year", r.referral_date), extract("month", r.referral_date)
-    for area, y, m, total, met, engaged, repeats in conn.execute(
-        select(AreaDim.name, year, month, func.count(r.id), _count_if(r.criteria_met), _count_if(r.engaged),
-               _count_if(idva_repeat(r)))
-        .join(AreaDim, AreaDim.id == r.area_id)
-        .where(r.referral_day >= start.toordinal(), r.referral_day <= end.toordinal())
-        .group_by(AreaDim.name, year, month)
-    ):  # fmt: skip
-        label = f"{int(y):04d}-{int(m):02d}"
-        for measure, value in (("total_referrals", total), ("criteria_met", met), ("engaged", engaged),
-                               ("repeats", repeats)):  # fmt: skip
-            for who in (area, COUNTY):
-                add(f"idva.{measure}", who, label, value)
-    c = aliased(MaracCase)
-    for date_column, day_column, measure in ((c.referral_date, c.referral_day, "referrals"),
-                                             (c.hearing_date, c.hearing_day, "cases_heard")):  # fmt: skip
-        y, m = extract("year", date_column), extract("month", date_column)
-        for area, yy, mm, count in conn.execute(
-            select(AreaDim.name, y, m, func.count(c.id))
-            .join(AreaDim, AreaDim.id == c.area_id)
-            .where(day_column >= start.toordinal(), day_column <= end.toordinal())
-            .group_by(AreaDim.name, y, m)
-        ):
-            for who in (area, COUNTY):
-                add(f"marac.{measure}", who, f"{int(yy):04d}-{int(mm):02d}", count)
+    # IDVA and MARAC counts are stored by month as they are loaded (warehouse/monthly.py)
+    for measure, area, day, value in conn.execute(
+        select(MonthlyCount.measure, AreaDim.name, MonthlyCount.month, MonthlyCount.value)
+        .join(AreaDim, AreaDim.id == MonthlyCount.area_id)
+        .where(MonthlyCount.month >= start, MonthlyCount.month <= months[-1])
+    ):
+        for who in (area, COUNTY):
+            add(measure, who, month_label(day), value)
     police_rows = conn.execute(
         select(AreaDim.name, PoliceMonth.month, PoliceMonth.da_incidents, PoliceMonth.da_crimes)
         .join(AreaDim, AreaDim.id == PoliceMonth.area_id)
@@ -149,7 +131,3 @@ def monthly_series(
             for who in (COUNTY, *districts):
                 values.setdefault((measure, who, label), 0)
     return MonthlySeries([month_label(m) for m in months], covered, values)
-
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((and_(condition), 1), else_=0)), 0)

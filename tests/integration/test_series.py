@@ -93,5 +93,7 @@ def test_funnel_limits_follow_the_exact_poisson_and_name_outliers():
     assert positions == {"A": None, "B": "below 99.8%", "C": "above 99.8%", "D": None}
     for p in found.points:  # the whole funnel is computed at once: the same limits as one district at a time
         for level, (low, high) in p.limits.items():
-            assert (low, high) == pytest.approx(rate_limits(found.centre, p.population, level, 1000), abs=1e-12)
+            assert (low, high) == pytest.approx(
+                rate_limits(found.centre, p.population, level, 1000), abs=1e-12
+            )
     assert funnel({"A": (5, 1000)}) is None  # one district: nothing to compare

@@ -315,21 +315,27 @@ def test_a_load_writing_a_dangling_reference_is_rolled_back(
     assert snapshot(engine) == before
 
 
-
 def test_stored_repeats_follow_every_load_reload_and_purge(engine, tmp_path, deployment, pseudonymiser):
-    """Each row's stored computed repeat equals the definition after every write, in any order."""
+    """Each row's stored computed repeat equals the definition after every write, in any order,
+    and so do the stored monthly counts (warehouse/repeats.py, warehouse/monthly.py)."""
     from dasv.quarters import Quarter
     from warehouse.models import MaracCase
+    from warehouse.monthly import monthly_drift
     from warehouse.purge import purge_before
     from warehouse.repeats import repeat_drift
 
     def idva(name, rows):
-        return write_csv(tmp_path / "idva" / f"{name}.csv", [IDVA_HEADER, *[[*r, "Fenland", "Y", "Y"] for r in rows]])
+        return write_csv(
+            tmp_path / "idva" / f"{name}.csv", [IDVA_HEADER, *[[*r, "Fenland", "Y", "Y"] for r in rows]]
+        )
 
     def stored(model) -> dict[str, int]:
         with engine.connect() as conn:
-            repeats = conn.scalar(select(func.count()).select_from(model).where(model.computed_repeat.is_(True)))
+            repeats = conn.scalar(
+                select(func.count()).select_from(model).where(model.computed_repeat.is_(True))
+            )
             rows = conn.scalar(select(func.count()).select_from(model))
+            assert monthly_drift(conn) == {}  # the stored monthly counts follow every change too
             return {"rows": rows, "repeats": int(repeats), "drift": repeat_drift(conn, model)}
 
     q1 = [["A1", "V1", "10/04/2025"], ["A2", "V2", "11/04/2025"],
@@ -348,7 +354,15 @@ def test_stored_repeats_follow_every_load_reload_and_purge(engine, tmp_path, dep
     purge_before(engine, Quarter.parse("2025-26 Q2"))  # April goes: only C1 (B1 in July) is left a repeat
     assert stored(IdvaReferral) == {"rows": 4, "repeats": 1, "drift": 0}
 
-    cases = [["Case ID", "Client ID", "Referral Date", "District"],
-             ["M1", "V9", "03/07/2025", "Fenland"], ["M2", "V9", "03/10/2025", "Hunts"]]  # fmt: skip
+    header = ["Case ID", "Client ID", "Referral Date", "District", "Hearing Date"]
+    cases = [
+        header,
+        ["M1", "V9", "03/07/2025", "Fenland", "20/07/2025"],
+        ["M2", "V9", "03/10/2025", "Hunts", ""],
+    ]
     load(engine, write_csv(tmp_path / "marac" / "m.csv", cases), deployment, pseudonymiser)
+    assert stored(MaracCase) == {"rows": 2, "repeats": 1, "drift": 0}
+    # Q2 again, M1 now heard in November: July's hearing goes, November's comes (another quarter)
+    again = [header, ["M1", "V9", "03/07/2025", "Fenland", "05/11/2025"]]
+    load(engine, write_csv(tmp_path / "marac" / "m-q2.csv", again), deployment, pseudonymiser)
     assert stored(MaracCase) == {"rows": 2, "repeats": 1, "drift": 0}
