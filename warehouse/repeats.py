@@ -19,7 +19,7 @@ always be 0 (tests check it after loads, reloads out of order and purges).
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, exists, func, select, update
+from sqlalchemy import Connection, exists, func, not_, select, update
 from sqlalchemy.orm import aliased
 
 from warehouse.models import IdvaReferral, MaracCase
@@ -42,7 +42,7 @@ def refresh_repeats(conn: Connection, model, first_day: int, last_day: int) -> i
     """Recompute ``computed_repeat`` for every row a change between the two days can affect.
 
     A row's value depends on the rows in the 365 days before it, so rows from ``first_day``
-    to ``last_day + 365`` are recomputed; only those whose value changes are written.
+    to ``last_day + 365`` are recomputed; only those whose value changes are written (flipped).
     Returns how many rows changed.
     """
     target = model.__table__
@@ -54,7 +54,7 @@ def refresh_repeats(conn: Connection, model, first_day: int, last_day: int) -> i
             target.c.referral_day <= last_day + REPEAT_WINDOW_DAYS,
             target.c.computed_repeat != computed,
         )
-        .values(computed_repeat=computed)
+        .values(computed_repeat=not_(target.c.computed_repeat))  # differs, so flips: one lookup a row
     )
     return int(result.rowcount or 0)
 

@@ -19,6 +19,8 @@ from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.files import IDVA_HEADER, write_csv
 from warehouse.db import open_warehouse
 from warehouse.models import IdvaReferral, IdvaReferralSpecialism, LoadBatch, LoadCoverage
+from warehouse.monthly import monthly_drift
+from warehouse.repeats import repeat_drift
 
 SCALE = int(os.environ.get("DASV_STRESS", "1"))
 KILL_TRIALS = 6 if SCALE == 1 else 50
@@ -63,6 +65,8 @@ def consistent(url: str) -> dict:
             .where(IdvaReferralSpecialism.referral_id.not_in(select(IdvaReferral.id)))
         )  # fmt: skip
         assert orphans == 0
+        # what a load derives from the facts is written in the same transaction (warehouse/repeats.py, monthly.py)
+        assert repeat_drift(conn, IdvaReferral) == 0 and monthly_drift(conn) == {}
     engine.dispose()
     return per_quarter
 
