@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal
 BYAR_MIN_EVENTS = 10  # below this, exact Poisson limits (Fingertips)
@@ -54,6 +55,7 @@ def wilson(successes: int, trials: int, per: int = 100) -> Interval | None:
     return Interval(per * successes / trials, per * lower, per * upper, "wilson")
 
 
+@lru_cache(maxsize=4096)  # a national report asks for the same small counts' limits thousands of times
 def poisson_limits(events: int, confidence: float = 0.95) -> tuple[float, float]:
     """Limits of a Poisson count: Byar's approximation from 10 events, exact (chi-squared) below."""
     z = _z(confidence)
