@@ -5,9 +5,9 @@ sheet with fastexcel into Arrow, checks every cell and rule with Polars expressi
 values, dates from 1990 to today, known districts, yes/no and vocabulary values, ages,
 specialisms, unique referral IDs, engaged only when criteria were met), makes the same keyed
 hashes (each client once, each referral) and writes the same rows into the same schema in one
-transaction (sqlite3 executemany, or PostgreSQL COPY), stored repeats refreshed by the same
-statement a load uses (``warehouse/repeats.py``). It has none of the row reader's
-wording, tolerance of messy layouts or lineage beyond one batch row. ``main`` prints
+transaction (sqlite3 executemany, or PostgreSQL COPY), with what the schema derives from the
+facts (stored repeats, monthly counts) refreshed by the statements a load uses. It has none
+of the row reader's wording, tolerance of messy layouts or lineage beyond one batch row. ``main`` prints
 ``seconds rows``; the bench runs it as its own process, as it runs `dasv load`.
 
     python bench/floor.py FILE.xlsx WAREHOUSE_URL CONFIG.yaml
@@ -114,9 +114,8 @@ def load(path: Path, url: str, config: Path) -> int:
     from dasv.config import load_deployment
     from dasv.quarters import Quarter
     from warehouse.db import open_warehouse
-    from warehouse.load import _quarter_id, ensure_dimensions, lock_warehouse
+    from warehouse.load import _quarter_id, ensure_dimensions, lock_warehouse, refresh_derived
     from warehouse.models import IdvaReferral, LoadBatch
-    from warehouse.repeats import refresh_repeats
 
     deployment = load_deployment(config)
     frame = fastexcel.read_excel(path).load_sheet(0).to_polars()
@@ -162,10 +161,8 @@ def load(path: Path, url: str, config: Path) -> int:
                  .with_columns(pl.col("specialisms").replace_strict(specialism_ids, return_dtype=pl.Int64)).rows())  # fmt: skip
         _write(conn, "idva_referral", columns, rows)
         _write(conn, "idva_referral_specialism", ["referral_id", "specialism_id"], links)
-        days = table["referral_day"]
-        refresh_repeats(
-            conn, IdvaReferral, days.min(), days.max()
-        )  # the schema's stored repeats, as a load does
+        # what the schema derives from the facts, by the statements a load uses (warehouse/load.py)
+        refresh_derived(conn, "idva", table["referral_day"].min(), table["referral_day"].max())
     return n
 
 
