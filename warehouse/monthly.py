@@ -2,7 +2,7 @@
 
 The series (``dasv.measures.series``) shows each IDVA and MARAC count for 24 months, for the
 county and every district. Grouping a million referrals by calendar month took seconds in
-every run; instead each load and purge recomputes, in its own transaction, the months its
+every run; instead each load and purge recomputes, in the same transaction, the months its
 change can affect and stores one row per measure, area and month that has any fact
 (``monthly_count``). The definitions are the measures' own (the repeat is
 ``dasv.measures.idva.repeat_expression``), so a month's counts add up to its quarter's.
