@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, delete, extract, func, insert, select, true
+from sqlalchemy import Connection, delete, extract, insert, select, true
 
-from dasv.measures.idva import repeat_expression as idva_repeat
+from dasv.measures.idva import _count_if, repeat_expression
 from warehouse.models import IdvaReferral, MaracCase, MonthlyCount
 from warehouse.repeats import REPEAT_WINDOW_DAYS
 
@@ -31,7 +31,7 @@ GROUPS = {
         "idva.total_referrals": true(),
         "idva.criteria_met": IdvaReferral.criteria_met,
         "idva.engaged": IdvaReferral.engaged,
-        "idva.repeats": idva_repeat(IdvaReferral),
+        "idva.repeats": repeat_expression(IdvaReferral),
     })],
     "marac": [
         (MaracCase.referral_date, MaracCase.referral_day, "repeats", {"marac.referrals": true()}),
@@ -55,8 +55,7 @@ def _counts(conn: Connection, date_column, day_column, measures: dict, first: in
     year, month = extract("year", date_column), extract("month", date_column)
     where = [day_column >= first] + ([day_column <= last] if last is not None else [day_column.is_not(None)])
     rows = conn.execute(
-        select(model.area_id, year, month,
-               *(func.coalesce(func.sum(case((and_(c), 1), else_=0)), 0) for c in measures.values()))
+        select(model.area_id, year, month, *(_count_if(c) for c in measures.values()))
         .where(*where)
         .group_by(model.area_id, year, month)
     )  # fmt: skip
