@@ -8,10 +8,10 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
+from prefect.client.base import PrefectHttpxSyncClient
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).with_name("prefect"))
@@ -66,24 +66,24 @@ def prefect(args: list[str], env: dict, check: bool = True) -> subprocess.Comple
 
 
 def api_client(api: str, auth: str | None = None) -> httpx.Client:
-    """An HTTP client of the Prefect API: basic auth when the server has it, and a CSRF token.
+    """An HTTP client of the Prefect API as Prefect's own client makes it.
 
-    With ``PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED`` every POST needs the token the server
-    issued to this client id (the Prefect client and UI do the same).
+    ``PrefectHttpxSyncClient`` fetches and renews the CSRF token every POST needs under
+    ``PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED``, retries what the server says is retryable
+    (503 when its SQLite database is busy under a running flow; 429, 502, 408) with backoff,
+    and raises on any other error with the server's answer in the message.
     """
-    client = httpx.Client(base_url=api, timeout=10, auth=tuple(auth.split(":", 1)) if auth else None)
-    client_id = str(uuid.uuid4())
-    answer = client.get("/csrf-token", params={"client": client_id})
-    if answer.status_code == 200:
-        client.headers.update(
-            {"Prefect-Csrf-Token": answer.json()["token"], "Prefect-Csrf-Client": client_id}
-        )
-    return client
+    return PrefectHttpxSyncClient(
+        base_url=api,
+        timeout=10,
+        auth=tuple(auth.split(":", 1)) if auth else None,
+        enable_csrf_support=True,
+    )
 
 
 def wait_final(api: str | httpx.Client, run_id: str, timeout: float = 240) -> dict:
     """Poll a flow run until it reaches a final state; return the run."""
-    client = api if isinstance(api, httpx.Client) else httpx.Client(base_url=api, timeout=10)
+    client = api if isinstance(api, httpx.Client) else api_client(api)
     deadline = time.time() + timeout
     while time.time() < deadline:
         run = client.get(f"/flow_runs/{run_id}").json()
