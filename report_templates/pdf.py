@@ -16,6 +16,7 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
@@ -119,7 +120,7 @@ def table_flowable(table: ReportTable, width: float) -> list:
     body = []
     for r, row in enumerate(table.rows):
         is_total = table.total_row and r == len(table.rows) - 1
-        cells = [Paragraph(escape(str(row[0])), STYLES["cell_bold" if is_total else "cell"])]
+        cells = [_label(str(row[0]), label_width, bold=is_total)]
         cells += [
             variation_flowable(row[c]) if table.columns[c].kind == "variation" else table.text(r, c)
             for c in range(1, len(row))
@@ -130,7 +131,7 @@ def table_flowable(table: ReportTable, width: float) -> list:
     style = [
         ("BACKGROUND", (0, 0), (-1, n_head - 1), NAVY),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("FONT", (1, n_head), (-1, -1), "Helvetica", 7.5),
+        ("FONT", (0, n_head), (-1, -1), "Helvetica", 7.5, 9),  # the cell style's font, size and leading
         ("ALIGN", (1, n_head), (-1, -1), "RIGHT"),
         ("LINEBELOW", (0, n_head - 1), (-1, n_head - 1), 0.8, NAVY),
         ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.grey),
@@ -143,10 +144,10 @@ def table_flowable(table: ReportTable, width: float) -> list:
             style.append(("BACKGROUND", (0, n_head + r), (-1, n_head + r), ZEBRA))
     for c, column in enumerate(table.columns):
         if column.current and c > 0:
-            style.append(("FONT", (c, n_head), (c, -1), "Helvetica-Bold", 7.5))
+            style.append(("FONT", (c, n_head), (c, -1), "Helvetica-Bold", 7.5, 9))
     if table.total_row:
         style += [
-            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7.5),
+            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7.5, 9),
             ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
         ]
     flow = Table(
@@ -159,6 +160,21 @@ def table_flowable(table: ReportTable, width: float) -> list:
     ]
     # the caption keeps with the table; long tables then flow with repeated headers
     return [CondPageBreak(3 * cm), *caption, flow, *after]
+
+
+def _label(text: str, width: float, bold: bool = False) -> str | Paragraph:
+    """A row label: the plain string when it fits on one line, else a Paragraph that wraps it.
+
+    A string is drawn in the table's font as fast as a number; a slice's tables have hundreds of
+    labels, and each Paragraph is parsed and wrapped again on every page split.
+    """
+    style = STYLES["cell_bold" if bold else "cell"]
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING:
+        return text
+    return Paragraph(escape(text), style)
+
+
+CELL_PADDING = 6  # platypus Table's default left and right padding
 
 
 def variation_flowable(cell) -> object:
