@@ -55,10 +55,11 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         builder = plan_slices(q.label)
         districts = [a.name for a in current_deployment().districts]
         batches = render_slices.map(slice_batches(districts), unmapped(builder))
-        outputs = {"county": county.result()}
+        rendered = county.result()
+        outputs = {"county": rendered.outputs}
         for future in batches:
             outputs |= future.result()
-        publish_headline(q.label)
+        publish_headline(q.label, rendered.headline)
         published = None if refused else publish_quarter(q.label)
         publish_outputs(q.label, outputs, portal=published is not None)
     if refused:

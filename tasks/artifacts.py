@@ -9,9 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from dasv.quarters import Quarter
-from dasv.report.build import build_headline
-from report_templates.text import table_records
-from tasks.common import current_deployment, engine, settings
+from tasks.common import settings
 
 
 def artifact_key(kind: str, quarter: Quarter, district: str | None = None) -> str:
@@ -39,11 +37,13 @@ def publish_validation(quarter: str, files: list[dict]) -> None:
 
 
 @task(name="publish-headline-table", cache_policy=NO_CACHE)
-def publish_headline(quarter: str) -> list[dict]:
-    """The headline table of the report, each cell printed exactly as the PDF prints it."""
+def publish_headline(quarter: str, rows: list[dict[str, str]]) -> list[dict]:
+    """The headline table, each cell printed exactly as the PDF prints it.
+
+    ``rows`` are the county report's own headline table (``render_county`` returns them), not a
+    second computation of it.
+    """
     q = Quarter.parse(quarter)
-    with engine().connect() as conn:
-        rows = table_records(build_headline(conn, current_deployment(), q))
     create_table_artifact(rows, key=artifact_key("headline", q), description=f"Headline figures, {q.label}")
     return rows
 

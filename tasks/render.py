@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -14,6 +15,7 @@ from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
 from dasv.safe_text import slug
 from report_templates.render import render_outputs
+from report_templates.text import table_records
 from tasks.common import current_deployment, engine, settings
 from tasks.load import retry_on_io_fault
 
@@ -22,19 +24,30 @@ def _base(quarter: Quarter, out: str | None) -> Path:
     return Path(out or settings().out) / quarter.slug
 
 
+class CountyRendered(NamedTuple):
+    """What ``render_county`` returns: the files it wrote and the headline table as printed."""
+
+    outputs: dict[str, str]  # output kind -> file written
+    headline: list[dict[str, str]]  # one dict per row: header -> printed cell
+
+
 @task(name="render-county-report", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
       cache_policy=NO_CACHE)  # fmt: skip
 def render_county(
     quarter: str, refused: list[str], out: str | None = None, inbox: str | None = None
-) -> dict[str, str]:
-    """The county report and its companions (PDF, HTML, xlsx, CSV, JSON, MARAC return)."""
+) -> CountyRendered:
+    """The county report and its companions (PDF, HTML, xlsx, CSV, JSON, MARAC return).
+
+    Returns the files written and the report's headline table as printed, for the headline
+    artifact (the same table the PDF draws, not a second computation of it).
+    """
     q = Quarter.parse(quarter)
     commentary = Path(inbox or settings().inbox) / "commentary"
     with engine().connect() as conn:
         report = build_report(conn, current_deployment(), q, commentary_dir=commentary, refused=refused)
     outputs = render_outputs(report, _base(q, out))
     get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
-    return {k: str(v) for k, v in outputs.items()}
+    return CountyRendered({k: str(v) for k, v in outputs.items()}, table_records(report.headline))
 
 
 @task(name="check-quarter-has-data", cache_policy=NO_CACHE)
