@@ -13,13 +13,18 @@ Definitions (PRODUCT.md, Measures):
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter
+
+if TYPE_CHECKING:
+    from dasv.measures.year_ending import YearEnding
 from warehouse.models import AreaDim, MaracCase
 
 DEFINITIONS = [
@@ -98,47 +103,64 @@ class MaracCounts:
         }
 
 
-def marac_counts_by_area(conn: Connection, quarter: Quarter) -> dict[str, MaracCounts]:
-    """The quarter's MARAC measures for every area, in two grouped queries."""
+def marac_counts_by_area(conn: Connection, period: Quarter | YearEnding) -> dict[str, MaracCounts]:
+    """A quarter's (or a year's) MARAC measures for every area."""
+    return _counts_by_area(conn, [period])[0]
+
+
+def marac_counts_by_quarter_area(
+    conn: Connection, quarters: list[Quarter]
+) -> dict[Quarter, dict[str, MaracCounts]]:
+    """Several quarters' MARAC measures for every area.
+
+    One scan of the cases counts them for all the quarters (a national report asks for nine, and
+    a scan each took 0.3 s); medians come from each quarter's cases heard, found by their index.
+    """
+    quarters = list(dict.fromkeys(quarters))
+    return dict(zip(quarters, _counts_by_area(conn, quarters), strict=True))
+
+
+def _counts_by_area(conn: Connection, periods: list) -> list[dict[str, MaracCounts]]:
+    """Each period's MARAC measures by area name: the counts from one scan of the cases."""
     m = aliased(MaracCase)
-    start, end = quarter.start.toordinal(), quarter.end.toordinal()
-    heard = and_(m.hearing_day >= start, m.hearing_day <= end)
-    rows = conn.execute(
-        select(
-            AreaDim.name,
+    columns = []
+    for period in periods:
+        start, end = period.start.toordinal(), period.end.toordinal()
+        heard = and_(m.hearing_day >= start, m.hearing_day <= end)
+        columns += [
             _count_if(and_(m.referral_day >= start, m.referral_day <= end)),
             _count_if(heard),
             _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
             _count_if(and_(heard, repeat_expression(m))),
-        )
-        .join(AreaDim, AreaDim.id == m.area_id)
-        .group_by(AreaDim.name)
-    ).all()
-    medians = _medians_by_area(conn, quarter)
-    return {name: MaracCounts(int(a), int(b), int(c), int(d), medians.get(name)) for name, a, b, c, d in rows}
+        ]
+    names = dict(conn.execute(select(AreaDim.id, AreaDim.name)).all())
+    rows = conn.execute(select(m.area_id, *columns).group_by(m.area_id)).all()
+    out = []
+    for i, period in enumerate(periods):
+        counts: dict[str, list[int]] = {}
+        for row in rows:
+            totals = counts.setdefault(names[row[0]], [0, 0, 0, 0])
+            for k in range(4):
+                totals[k] += int(row[1 + 4 * i + k])
+        by_area: dict[str, list[int]] = {}
+        for area_id, days in _days_to_hearing(conn, period):
+            by_area.setdefault(names[area_id], []).append(days)
+        out.append({name: MaracCounts(*c, _median(by_area.get(name, []))) for name, c in counts.items()})
+    return out
 
 
-def _medians_by_area(conn: Connection, quarter: Quarter) -> dict[str, float]:
+def _days_to_hearing(conn: Connection, period) -> list[tuple[int, int]]:
+    """(area id, days from referral to hearing) of each case heard in the period."""
     m = aliased(MaracCase)
-    start, end = quarter.start.toordinal(), quarter.end.toordinal()
-    days = (m.hearing_day - m.referral_day).label("days")
-    ranked = (
-        select(
-            m.area_id.label("area_id"),
-            days,
-            func.row_number().over(partition_by=m.area_id, order_by=days).label("rn"),
-            func.count().over(partition_by=m.area_id).label("n"),
-        )
-        .where(m.hearing_day >= start, m.hearing_day <= end)
-        .subquery()
-    )
-    rows = conn.execute(
-        select(AreaDim.name, func.avg(ranked.c.days))
-        .join(AreaDim, AreaDim.id == ranked.c.area_id)
-        .where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
-        .group_by(AreaDim.name)
+    start, end = period.start.toordinal(), period.end.toordinal()
+    return conn.execute(
+        select(m.area_id, m.hearing_day - m.referral_day).where(m.hearing_day >= start, m.hearing_day <= end)
     ).all()
-    return {name: round(float(v), 1) for name, v in rows}
+
+
+def _median(days: list[int]) -> float | None:
+    """The median (the mean of the middle two of an even number), to one decimal place."""
+    return None if not days else round(float(statistics.median(days)), 1)
 
 
 def marac_counts(conn: Connection, quarter: Quarter) -> MaracCounts:
@@ -164,23 +186,8 @@ def marac_counts(conn: Connection, quarter: Quarter) -> MaracCounts:
 
 
 def median_days_to_hearing(conn: Connection, quarter: Quarter) -> float | None:
-    """Median days from referral to hearing of the cases heard in the quarter (window functions)."""
-    m = aliased(MaracCase)
-    start, end = quarter.start.toordinal(), quarter.end.toordinal()
-    days = (m.hearing_day - m.referral_day).label("days")
-    ranked = (
-        select(
-            days,
-            func.row_number().over(order_by=days).label("rn"),
-            func.count().over().label("n"),
-        )
-        .where(m.hearing_day >= start, m.hearing_day <= end)
-        .subquery()
-    )
-    value = conn.scalar(
-        select(func.avg(ranked.c.days)).where(ranked.c.rn.in_([(ranked.c.n + 1) / 2, (ranked.c.n + 2) / 2]))
-    )
-    return None if value is None else round(float(value), 1)
+    """Median days from referral to hearing of the cases heard in the quarter."""
+    return _median([days for _, days in _days_to_hearing(conn, quarter)])
 
 
 def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None) -> dict:

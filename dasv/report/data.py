@@ -11,7 +11,7 @@ from dasv.config import Deployment
 from dasv.measures.demographics import EMPTY, LGBT_CATEGORIES, NOT_ASKED, demographics_by_area
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
-from dasv.measures.marac import MaracCounts, marac_counts_by_area, median_days_to_hearing
+from dasv.measures.marac import MaracCounts, marac_counts_by_quarter_area, median_days_to_hearing
 from dasv.measures.police import police_measures
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
@@ -55,13 +55,16 @@ def gather_by_area(
     out: dict[str, dict[Quarter, QuarterData]] = {name: {} for name in names}
     if with_county:
         out["county"] = {}
+    marac_by_quarter = marac_counts_by_quarter_area(conn, quarters)
     for q in quarters:
         qid = quarter_id(q)
-        marac = marac_counts_by_area(conn, q)
+        marac = marac_by_quarter[q]
         police = police_measures(conn, deployment, q)
         demo = demographics_by_area(conn, qid)
         if with_county:
-            out["county"][q] = _county(conn, deployment, q, by_area, rows, marac, police, demo)
+            out["county"][q] = _county(
+                deployment, q, by_area, rows, marac, median_days_to_hearing(conn, q), police, demo
+            )
         missing = {
             name: [m for m in police["total"]["missing_months"] if m.startswith(name + " ")] for name in names
         }
@@ -91,15 +94,15 @@ def gather_by_area(
     return out
 
 
-def _county(conn, deployment, q, by_area, rows, marac, police, demo) -> QuarterData:
-    """The county's measures as the sum of every area's grouped rows (the median needs its own query)."""
+def _county(deployment, q, by_area, rows, marac, median, police, demo) -> QuarterData:
+    """The county's measures as the sum of every area's grouped rows (the median comes from its own query)."""
     qid = quarter_id(q)
     marac_total = MaracCounts(
         *(
             sum(getattr(m, f) for m in marac.values())
             for f in ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
         ),
-        median_days_to_hearing(conn, q),
+        median,
     )
     orientation: dict[str, int] = {}
     for d in demo.values():

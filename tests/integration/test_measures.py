@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from dasv.measures.document import metrics_document
+from dasv.measures.marac import marac_counts_by_quarter_area
 from dasv.pipeline import load_files
 from dasv.quarters import Quarter
 from tests.files import write_csv, write_xlsx
@@ -181,3 +182,30 @@ def test_an_incomplete_police_quarter_prints_as_incomplete_not_a_short_total(loa
     # Q4 incomplete (no interval), Q3 the five Cambs districts, no change between them
     assert (headline[1], headline[2], headline[3]) == ("incomplete", None, 450) and headline[4].text() == "–"
     assert any("incomplete" in note for note in report.quality)
+
+
+def test_median_days_of_an_even_number_of_cases_is_the_mean_of_the_middle_two(engine, tmp_path, deployment,
+                                                                              pseudonymiser):  # fmt: skip
+    """Four cases heard: 2, 5, 8 and 30 days -> 6.5 (the old window-function query said 8: SQLAlchemy 2's
+    true division made ``(n + 1) / 2`` 2.5, so it matched only the upper middle row)."""
+    rows = [MARAC[0]] + [
+        [f"E{i}", f"W{i}", referred, heard, district, "Police"]
+        for i, (referred, heard, district) in enumerate([
+            ("01/10/2025", "03/10/2025", "Fenland"), ("01/10/2025", "06/10/2025", "Fenland"),
+            ("01/10/2025", "09/10/2025", "Hunts"), ("01/10/2025", "31/10/2025", "Hunts"),
+        ])
+    ]  # fmt: skip
+    write_csv(tmp_path / "inbox" / "marac.csv", rows)
+    results = load_files(engine, [tmp_path / "inbox"], deployment, pseudonymiser, today=date(2026, 6, 1))
+    assert [o.status for _, o in results] == ["loaded"]
+    with engine.connect() as conn:
+        doc = metrics_document(conn, deployment, Quarter.parse("2025-26 Q3"))
+    assert doc["marac"]["median_days_to_hearing"] == 6.5
+    with engine.connect() as conn:
+        by_area = marac_counts_by_quarter_area(conn, [Quarter.parse("2025-26 Q3")])[
+            Quarter.parse("2025-26 Q3")
+        ]
+    assert (by_area["Fenland"].median_days_to_hearing, by_area["Huntingdonshire"].median_days_to_hearing) == (
+        3.5,
+        19,
+    )
