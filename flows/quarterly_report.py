@@ -52,7 +52,9 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         if missing:
             return refuse(missing)
         county = render_county.submit(q.label, refused)  # beside the slice plan: they share no work
-        builder = plan_slices(q.label)
+        # the plan is passed on as a future: on Dask it stays where it was made and each worker fetches
+        # it once, where a value would be copied into every batch's task (and kept until the run ends)
+        builder = plan_slices.submit(q.label)
         districts = [a.name for a in current_deployment().districts]
         batches = render_slices.map(slice_batches(districts), unmapped(builder))
         rendered = county.result()
