@@ -22,10 +22,10 @@ from sqlalchemy.orm import aliased
 
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter
+from warehouse.models import AreaDim, MaracCase
 
 if TYPE_CHECKING:
     from dasv.measures.year_ending import YearEnding
-from warehouse.models import AreaDim, MaracCase
 
 DEFINITIONS = [
     ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
