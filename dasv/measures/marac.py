@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
@@ -103,15 +103,20 @@ class MaracCounts:
         }
 
 
+class MaracByArea(NamedTuple):
+    """One period's MARAC measures by area name, and the median days to hearing of all its cases."""
+
+    areas: dict[str, MaracCounts]
+    median_days_to_hearing: float | None
+
+
 def marac_counts_by_area(conn: Connection, period: Quarter | YearEnding) -> dict[str, MaracCounts]:
     """A quarter's (or a year's) MARAC measures for every area."""
-    return _counts_by_area(conn, [period])[0]
+    return _counts_by_area(conn, [period])[0].areas
 
 
-def marac_counts_by_quarter_area(
-    conn: Connection, quarters: list[Quarter]
-) -> dict[Quarter, dict[str, MaracCounts]]:
-    """Several quarters' MARAC measures for every area.
+def marac_counts_by_quarter_area(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, MaracByArea]:
+    """Several quarters' MARAC measures for every area, and each quarter's median of all cases.
 
     One scan of the cases counts them for all the quarters (a national report asks for nine, and
     a scan each took 0.3 s); medians come from each quarter's cases heard, found by their index.
@@ -120,7 +125,7 @@ def marac_counts_by_quarter_area(
     return dict(zip(quarters, _counts_by_area(conn, quarters), strict=True))
 
 
-def _counts_by_area(conn: Connection, periods: list) -> list[dict[str, MaracCounts]]:
+def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
     """Each period's MARAC measures by area name: the counts from one scan of the cases."""
     m = aliased(MaracCase)
     columns = []
@@ -142,10 +147,16 @@ def _counts_by_area(conn: Connection, periods: list) -> list[dict[str, MaracCoun
             totals = counts.setdefault(names[row[0]], [0, 0, 0, 0])
             for k in range(4):
                 totals[k] += int(row[1 + 4 * i + k])
+        heard_days = _days_to_hearing(conn, period)
         by_area: dict[str, list[int]] = {}
-        for area_id, days in _days_to_hearing(conn, period):
+        for area_id, days in heard_days:
             by_area.setdefault(names[area_id], []).append(days)
-        out.append({name: MaracCounts(*c, _median(by_area.get(name, []))) for name, c in counts.items()})
+        out.append(
+            MaracByArea(
+                {name: MaracCounts(*c, _median(by_area.get(name, []))) for name, c in counts.items()},
+                _median([days for _, days in heard_days]),
+            )
+        )
     return out
 
 

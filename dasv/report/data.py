@@ -11,7 +11,7 @@ from dasv.config import Deployment
 from dasv.measures.demographics import EMPTY, LGBT_CATEGORIES, NOT_ASKED, demographics_by_area
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
-from dasv.measures.marac import MaracCounts, marac_counts_by_quarter_area, median_days_to_hearing
+from dasv.measures.marac import MaracCounts, marac_counts_by_quarter_area
 from dasv.measures.police import police_measures
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
@@ -58,13 +58,11 @@ def gather_by_area(
     marac_by_quarter = marac_counts_by_quarter_area(conn, quarters)
     for q in quarters:
         qid = quarter_id(q)
-        marac = marac_by_quarter[q]
+        marac, median = marac_by_quarter[q]
         police = police_measures(conn, deployment, q)
         demo = demographics_by_area(conn, qid)
         if with_county:
-            out["county"][q] = _county(
-                deployment, q, by_area, rows, marac, median_days_to_hearing(conn, q), police, demo
-            )
+            out["county"][q] = _county(deployment, q, by_area, rows, marac, median, police, demo)
         missing = {
             name: [m for m in police["total"]["missing_months"] if m.startswith(name + " ")] for name in names
         }
@@ -95,7 +93,7 @@ def gather_by_area(
 
 
 def _county(deployment, q, by_area, rows, marac, median, police, demo) -> QuarterData:
-    """The county's measures as the sum of every area's grouped rows (the median comes from its own query)."""
+    """The county's measures as the sum of every area's grouped rows (the median is of all its cases)."""
     qid = quarter_id(q)
     marac_total = MaracCounts(
         *(

@@ -202,9 +202,8 @@ def test_median_days_of_an_even_number_of_cases_is_the_mean_of_the_middle_two(en
         doc = metrics_document(conn, deployment, Quarter.parse("2025-26 Q3"))
     assert doc["marac"]["median_days_to_hearing"] == 6.5
     with engine.connect() as conn:
-        by_area = marac_counts_by_quarter_area(conn, [Quarter.parse("2025-26 Q3")])[
-            Quarter.parse("2025-26 Q3")
-        ]
+        q3 = Quarter.parse("2025-26 Q3")
+        by_area = marac_counts_by_quarter_area(conn, [q3])[q3].areas
     assert (by_area["Fenland"].median_days_to_hearing, by_area["Huntingdonshire"].median_days_to_hearing) == (
         3.5,
         19,
