@@ -89,6 +89,32 @@ def test_xlsx_is_accessible_and_numbers_are_numbers(rendered):
     assert all(isinstance(v, int | float) for v in cambs[1:])
 
 
+def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered):
+    """Each table sheet: one Excel table from its header row to its last row, listed and linked on Contents;
+    every shorthand used in a cell is a key on the Notes sheet."""
+    wb = openpyxl.load_workbook(rendered["outputs"]["county"]["xlsx"])
+    notes = wb["Notes"]
+    keys = {notes.cell(r, 1).value for r in range(4, notes.max_row + 1)}
+    assert {"[c]", "[x]", "[z]"} <= keys and notes.cell(3, 1).value == "Note number"
+    links = {wb["Contents"].cell(r, 1).hyperlink.location for r in range(4, wb["Contents"].max_row + 1)}
+    tables = [ws for ws in wb.worksheets if ws.title.startswith("Table_")]
+    assert links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 11
+    used = set()
+    for ws in tables:
+        assert not ws.sheet_view.showGridLines and len(ws.tables) == 1, ws.title
+        (table,) = ws.tables.values()
+        first, last = table.ref.split(":")
+        header = int(re.sub(r"\D", "", first))
+        assert [c.value for c in ws[header]][: len(table.tableColumns)] == [
+            c.name for c in table.tableColumns
+        ]
+        assert int(re.sub(r"\D", "", last)) == ws.max_row
+        used |= {
+            c.value for row in ws.iter_rows(min_row=header + 1) for c in row if str(c.value).startswith("[")
+        }
+    assert used and used <= keys
+
+
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
     paths = [p for k, p in rendered["outputs"]["county"].items() if k.startswith("csv:")]
     assert len(paths) == 11
