@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -43,6 +45,7 @@ def stack(tmp_path_factory):
         "PREFECT_UI_URL": f"http://127.0.0.1:{port}",
         "PREFECT_SERVER_API_AUTH_STRING": AUTH, "PREFECT_API_AUTH_STRING": AUTH,
         "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # dasv-flow-run
         "DASV_PROJECT_DIR": str(ROOT), "DASV_DATABASE_URL": f"sqlite:///{tmp / 'warehouse.db'}",
         "DASV_INBOX": str(tmp / "inbox"), "DASV_OUT": str(tmp / "out"), "DASV_PUBLISH_DIR": str(tmp / "publish"),
     }  # fmt: skip
