@@ -11,7 +11,7 @@ from flows.runners import configured_task_runner
 from tasks.artifacts import publish_headline, publish_outputs, publish_validation
 from tasks.common import current_deployment
 from tasks.deliver import deliver_reports, notify_operator
-from tasks.load import FileRefusedError, find_inbox_files, load_file
+from tasks.load import FileRefusedError, find_inbox_files, load_file, read_file
 from tasks.publish import publish_quarter
 from tasks.render import check_quarter_has_data, plan_slices, render_county, render_slices, slice_batches
 
@@ -77,13 +77,20 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
 
 
 def load_inbox(reload: bool) -> tuple[list[dict], list[str]]:
-    """Load each inbox file in order; collect what was refused instead of stopping."""
+    """Load each inbox file in order, reading the next while one is written; collect what was refused.
+
+    Writes stay in inbox order (a later export of a quarter replaces an earlier one); reading,
+    validating and hashing the next file overlaps the write (on another worker when the runner
+    has processes). One file is read ahead, so at most two are held at once.
+    """
+    paths = find_inbox_files()
     files: list[dict] = []
     refused: list[str] = []
-    for path in find_inbox_files():
-        state = load_file(path, reload, return_state=True)
+    ahead = read_file.submit(paths[0]) if paths else None
+    for i in range(len(paths)):
+        read, ahead = ahead, (read_file.submit(paths[i + 1]) if i + 1 < len(paths) else None)
         try:
-            files.append(state.result())
+            files.append(load_file(read.result(), reload))
         except FileRefusedError as exc:
             refused += exc.lines
             files.append(exc.summary)

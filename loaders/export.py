@@ -66,6 +66,7 @@ class Export:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     repairs: Counter = field(default_factory=Counter)
+    key_fingerprint: str = ""  # set once raw identifiers are replaced by keyed hashes (warehouse.load.pseudonymise)
 
     @property
     def row_count(self) -> int:

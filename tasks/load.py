@@ -1,4 +1,4 @@
-"""Load tasks: find the inbox files, validate and load each (retried only for I/O faults)."""
+"""Load tasks: find the inbox files; read, validate and pseudonymise each; write each (retried only for I/O faults)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from dasv.errors import RenderError
 from dasv.pipeline import discover, lineage_name, today_in_london
 from dasv.progress import ProgressShow
 from loaders import read_export
+from loaders.export import Export
 from tasks.common import current_deployment, engine, pseudonymiser, settings
 from warehouse.db import WarehouseError
-from warehouse.load import load_export
+from warehouse.load import load_export, pseudonymise
 
 IO_FAULTS = (OSError, OperationalError, WarehouseError, RenderError)
 
@@ -31,6 +32,9 @@ class FileRefusedError(Exception):
         more = f"; and {total - len(self.lines)} more" if total > len(self.lines) else ""
         super().__init__(f"{self.file} refused ({total} problem(s)), nothing from it was loaded: "
                          + "; ".join(self.lines[:1]) + more)  # fmt: skip
+
+    def __reduce__(self):  # raised in a Dask worker, re-raised in the flow: rebuilt from what made it
+        return (FileRefusedError, (self.summary, self.total))
 
 
 def retry_on_io_fault(task, task_run, state) -> bool:
@@ -53,13 +57,26 @@ def find_inbox_files(inbox: str | None = None) -> list[str]:
     return files
 
 
-@task(name="load-file", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=retry_on_io_fault,
+class ReadFile:
+    """A file read, validated and pseudonymised (no raw identifier left), ready to be written.
+
+    A plain holder, so Prefect does not walk the export's columns (250,000 rows each) as it walks
+    a task's parameters.
+    """
+
+    __slots__ = ("export", "summary")
+
+    def __init__(self, export: Export, summary: dict):
+        self.export, self.summary = export, summary
+
+
+@task(name="read-file", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=retry_on_io_fault,
       cache_policy=NO_CACHE)  # fmt: skip
-def load_file(path: str, reload: bool = False) -> dict:
-    """Validate and load one file in one transaction; a refused file fails this task and loads nothing."""
+def read_file(path: str) -> ReadFile:
+    """Read, validate and pseudonymise one file, without the warehouse; a refused file fails this task."""
     logger = get_run_logger()
     file = Path(path)
-    # big files log rows read, validated and written every 10 seconds
+    # big files log rows read and validated every 10 seconds
     shown = ProgressShow(file.name, bar=False, every=10, line=logger.info)
     export = read_export(
         file, current_deployment(), today=today_in_london(), display_name=lineage_name(file), progress=shown
@@ -75,8 +92,19 @@ def load_file(path: str, reload: bool = False) -> dict:
         for line in summary["problems"]:
             logger.error("%s", line)
         raise FileRefusedError(summary, export.problem_count)
+    pseudonymise(export, pseudonymiser())
+    return ReadFile(export, summary)
+
+
+@task(name="load-file", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=retry_on_io_fault,
+      cache_policy=NO_CACHE)  # fmt: skip
+def load_file(read: ReadFile, reload: bool = False) -> dict:
+    """Write one read file to the warehouse in one transaction (skipped if already loaded, unless reload)."""
+    logger = get_run_logger()
+    summary = read.summary
+    shown = ProgressShow(read.export.path.name, bar=False, every=10, line=logger.info)  # rows written
     outcome = load_export(
-        engine(), export, pseudonymiser(), current_deployment(), reload=reload, file_name=summary["file"],
+        engine(), read.export, pseudonymiser(), current_deployment(), reload=reload, file_name=summary["file"],
         progress=shown,
     )  # fmt: skip
     reason = outcome.message + (f"; {RELOAD_HINT}" if outcome.status == "skipped" else "")

@@ -366,6 +366,43 @@ def _mark_superseded(conn: Connection, batch_id: int) -> list[int]:
     return done
 
 
+# The raw identifiers an export carries, the key each becomes, and the kind its hash is keyed with.
+RAW_IDS = {"client_id": ("person_key", "{source}-person"), "referral_ref": ("referral_key", "idva-referral"),
+           "case_ref": ("case_key", "marac-case")}  # fmt: skip
+
+
+def pseudonymise(export: Export, pseudo: Pseudonymiser) -> Export:
+    """Replace the export's raw identifiers by their keyed hashes, in place (once: a second call checks the key).
+
+    Each distinct client is hashed once (a person with several referrals); referral and case IDs
+    are all different, so each is hashed. After this the export holds no raw identifier, so it
+    may be handed between processes (a read in one, the write in another).
+
+    Raises:
+        KeyMismatchError: the export was pseudonymised with another key.
+    """
+    if export.key_fingerprint:
+        if export.key_fingerprint != pseudo.fingerprint:
+            raise KeyMismatchError(
+                f"{export.path.name} was pseudonymised with another key (fingerprint {export.key_fingerprint}); "
+                f"this load uses {pseudo.fingerprint}"
+            )
+        return export
+    data = export.data
+    for raw, (key, kind) in RAW_IDS.items():
+        if raw not in data:
+            continue
+        values, kind = data.pop(raw), kind.format(source=export.source)
+        if raw == "client_id":
+            distinct = list(set(values))
+            hashed = dict(zip(distinct, pseudo.keys(kind, distinct), strict=True))
+            data[key] = [hashed[v] for v in values]
+        else:  # unique within the file (the loaders check): nothing to share
+            data[key] = pseudo.keys(kind, values)
+    export.key_fingerprint = pseudo.fingerprint
+    return export
+
+
 def _insert_facts(
     conn: Connection,
     export: Export,
@@ -376,8 +413,8 @@ def _insert_facts(
 ) -> None:
     """Build the facts column by column, in stored form (dates ISO text, flags 0/1: both databases take them).
 
-    Each distinct day, area and person is converted or hashed once; referral and case IDs are
-    all different, so each is hashed.
+    Each distinct day and area is converted once; identifiers are hashed by :func:`pseudonymise`
+    unless the export already was.
     """
     data, n = export.data, export.row_count
     if not n:
@@ -412,8 +449,7 @@ def _insert_facts(
         counts = (column("da_incidents"), column("da_crimes"), column("crimed_incidents"))
         bulk_insert(conn, PoliceMonth, names, (*where, days_as(days, date.isoformat), *counts), n, progress)
         return
-    clients = list(set(data["client_id"]))  # a person with several referrals is hashed once
-    person_of = dict(zip(clients, pseudo.keys(f"{export.source}-person", clients), strict=True))
+    pseudonymise(export, pseudo)
     common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group")
     names = (
         "batch_id",
@@ -426,7 +462,7 @@ def _insert_facts(
         *common,
     )
     person = (
-        [person_of[c] for c in data["client_id"]],
+        data["person_key"],
         days_as(days, date.isoformat),
         days_as(days, date.toordinal),
         flags("repeat_flag"),
@@ -434,12 +470,12 @@ def _insert_facts(
     )
     if export.source == "marac":
         heard = column("hearing_date")
-        case = (pseudo.keys("marac-case", data["case_ref"]), days_as(heard, date.isoformat),
+        case = (data["case_key"], days_as(heard, date.isoformat),
                 days_as(heard, date.toordinal), column("referring_agency"))  # fmt: skip
         names += ("case_key", "hearing_date", "hearing_day", "referring_agency")
         bulk_insert(conn, MaracCase, names, (*where, *person, *case), n, progress, sort_by=PERSON_DAY)
         return
-    referral = (pseudo.keys("idva-referral", data["referral_ref"]), flags("criteria_met"), flags("engaged"),
+    referral = (data["referral_key"], flags("criteria_met"), flags("engaged"),
                 column("route"), column("risk_level"))  # fmt: skip
     names += ("referral_key", "criteria_met", "engaged", "route", "risk_level")
     first = bulk_insert(

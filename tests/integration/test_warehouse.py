@@ -366,3 +366,38 @@ def test_stored_repeats_follow_every_load_reload_and_purge(engine, tmp_path, dep
     again = [header, ["M1", "V9", "03/07/2025", "Fenland", "05/11/2025"]]
     load(engine, write_csv(tmp_path / "marac" / "m-q2.csv", again), deployment, pseudonymiser)
     assert stored(MaracCase) == {"rows": 2, "repeats": 1, "drift": 0}
+
+
+def test_an_export_pseudonymised_before_its_write_stores_the_same_rows_and_carries_no_raw_id(
+    engine, tmp_path, deployment, pseudonymiser
+):
+    """The quarterly flow reads (and hashes) a file in one process and writes it in another: the
+    export handed over holds keys only, and the stored rows are those of a load in one step."""
+    import pickle
+
+    from warehouse.load import pseudonymise
+
+    rows = [["R1", "C1", "03/10/2025", "Fenland", "Y", "Y"], ["R2", "C1", "04/10/2025", "Fenland", "Y", "N"],
+            ["R3", "C2", "05/10/2025", "Peterborough", "N", "N"]]  # fmt: skip
+    path = write_xlsx(tmp_path / "idva" / "q3.xlsx", [IDVA_HEADER, *rows])
+    in_one_step = snapshot_after(engine, lambda: load(engine, path, deployment, pseudonymiser))
+    export = pseudonymise(read_export(path, deployment, today=TODAY), pseudonymiser)
+    handed = pickle.dumps(export)
+    assert not any(raw.encode() in handed for raw in ("R1", "R2", "R3", "C1", "C2"))
+    assert (
+        export.data["person_key"][0] == export.data["person_key"][1] == pseudonymiser.key("idva-person", "C1")
+    )
+    # the same quarter again, from the handed-over export: it replaces the first load's rows
+    outcome = load_export(engine, pickle.loads(handed), pseudonymiser, deployment, reload=True)
+    assert outcome.status == "loaded"
+    with engine.connect() as conn:
+        stored = sorted(conn.execute(select(IdvaReferral.person_key, IdvaReferral.referral_key)).all())
+    assert stored == in_one_step
+    with pytest.raises(KeyMismatchError):
+        pseudonymise(export, Pseudonymiser("another key"))
+
+
+def snapshot_after(engine, action) -> list:
+    action()
+    with engine.connect() as conn:
+        return sorted(conn.execute(select(IdvaReferral.person_key, IdvaReferral.referral_key)).all())
