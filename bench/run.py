@@ -516,6 +516,19 @@ def bench_portal() -> None:
                                  "and the server share the machine's cores"}  # fmt: skip
 
 
+def machine_yardstick(folder: Path) -> float:
+    """Seconds for a bare python-calamine read of the first IDVA file: how fast the (shared) machine is now.
+
+    The same read took 3.3 s one evening and 6.1 s one afternoon on this project's machine;
+    each step records it so that figures from different runs can be compared.
+    """
+    from python_calamine import CalamineWorkbook
+
+    path = sorted((folder / "idva").glob("*.xlsx"))[0]
+    seconds, _ = timed(lambda: CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python())
+    return round(seconds, 2)
+
+
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -523,6 +536,8 @@ def main() -> None:
                           "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     RESULTS["sizes"] = {"districts": DISTRICTS, "referrals_per_quarter": REFERRALS, "quarters": QUARTERS}
     folder = inbox("national", DISTRICTS, REFERRALS, QUARTERS)
+    yardstick = machine_yardstick(folder)
+    log(f"machine yardstick: python-calamine reads one 250,000-row IDVA file in {yardstick} s")
     for name, step in (("ingest", lambda: bench_ingest(folder)), ("measures", lambda: bench_measures(folder)),
                        ("reload", bench_reload), ("render", lambda: bench_render(folder)),
                        ("orchestration", bench_orchestration), ("portal", bench_portal),
@@ -534,6 +549,8 @@ def main() -> None:
         except Exception as exc:  # record and go on: one failed measure must not hide the others
             RESULTS[name] = {"error": f"{type(exc).__name__}: {exc}"}
             log(f"{name} failed: {exc}")
+        if isinstance(RESULTS.get(name), dict):  # how fast the machine was when this step ran
+            RESULTS[name]["machine_calamine_read_seconds"] = yardstick
         log(f"{name}: {json.dumps(RESULTS.get(name))}")
     path = ROOT / "bench" / "results.json"
     if ONLY and path.exists():  # some steps only: keep the other steps' figures from the last full run
