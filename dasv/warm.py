@@ -218,7 +218,7 @@ class WarmProcess:
         self.files = _module_files()
         self.idle = idle_seconds()
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        staging = path.with_name(f"{path.stem}.{os.getpid()}.tmp")
+        staging = path.with_name(f"{os.getpid()}.tmp")  # short: a socket's path has at most 107 bytes
         self.listener.bind(str(staging))
         self.listener.listen(16)
         os.replace(staging, path)  # atomically: a client never sees a socket that is not listening yet

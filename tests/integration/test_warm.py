@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,8 +41,9 @@ def env(tmp_path):
     (tmp_path / "stub_engine.py").write_text(ENGINE)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
+    sockets = Path(tempfile.mkdtemp(prefix="w", dir="/tmp"))  # short: a socket's path has at most 107 bytes
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT__", "DASV_"))}
-    env = {**base, "TMPDIR": str(tmp_path), "PYTHONPATH": str(tmp_path), "DASV_WARM_ENGINE": "stub_engine",
+    env = {**base, "TMPDIR": str(sockets), "PYTHONPATH": str(tmp_path), "DASV_WARM_ENGINE": "stub_engine",
            "DASV_WARM_IDLE_SECONDS": "60"}  # fmt: skip
     yield env, run_dir
     path = socket_path(env)
@@ -52,6 +55,7 @@ def env(tmp_path):
                     os.kill(pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
+    shutil.rmtree(sockets, ignore_errors=True)
 
 
 def socket_path(env: dict) -> Path:
@@ -59,8 +63,6 @@ def socket_path(env: dict) -> Path:
     try:
         os.environ.clear()
         os.environ.update(env)
-        import tempfile
-
         tempfile.tempdir = None  # gettempdir() caches TMPDIR
         return warm.socket_path(env)
     finally:
