@@ -170,6 +170,8 @@ def _write_sheet(worksheet, formats: _Formats, sheet: _Sheet) -> None:
             widths[c] = max(widths[c], _width(value))
     for c, width in enumerate(widths):
         worksheet.set_column_pixels(c, c, width)
+    if not sheet.rows:  # an Excel table needs a data row: the header alone stays plain cells
+        return
     worksheet.add_table(top, 0, top + len(sheet.rows), len(sheet.headers) - 1, {
         "name": sheet.table_name, "header_row": True, "autofilter": False, "style": None,
         "columns": [{"header": h, "header_format": formats("text", bold=True, bottom=1, text_wrap=1,
