@@ -54,10 +54,9 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         # the plan is passed on as a future: on Dask it stays where it was made and each worker fetches
         # it once, where a value would be copied into every batch's task (and kept until the run ends)
         builder = plan_slices.submit(q.label)
-        # after the plan, not beside it: the two query the warehouse hardest, and side by side on two
-        # cores the plan took 2.5 times as long (58 s instead of 20 s nationally), delaying every slice;
+        # from the figures the plan gathered (nationally that halved the county report's own queries);
         # submitted before the slices so that a worker takes this longest task first
-        county = render_county.submit(q.label, refused, wait_for=[builder])
+        county = render_county.submit(q.label, refused, builder)
         districts = [a.name for a in current_deployment().districts]
         batches = render_slices.map(slice_batches(districts), unmapped(builder))
         rendered = county.result()
@@ -82,19 +81,21 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
 def load_inbox(reload: bool) -> tuple[list[dict], list[str]]:
     """Load each inbox file in order, reading the next while one is written; collect what was refused.
 
-    Writes stay in inbox order (a later export of a quarter replaces an earlier one); reading,
-    validating and hashing the next file overlaps the write (on another worker when the runner
-    has processes). One file is read ahead, so at most two are held at once.
+    Files already loaded are skipped unread (unless reload). Writes stay in inbox order (a later
+    export of a quarter replaces an earlier one); reading, validating and hashing the next file
+    overlaps the write (on another worker when the runner has processes). One file is read
+    ahead, so at most two are held at once.
     """
-    paths = find_inbox_files()
-    files: list[dict] = []
+    found = find_inbox_files(reload=reload)
+    files: list[dict] = [summary for _, summary in found]  # None until the file is loaded or refused
     refused: list[str] = []
-    ahead = read_file.submit(paths[0]) if paths else None
-    for i in range(len(paths)):
-        read, ahead = ahead, (read_file.submit(paths[i + 1]) if i + 1 < len(paths) else None)
+    todo = [(i, path) for i, (path, summary) in enumerate(found) if summary is None]
+    ahead = read_file.submit(todo[0][1]) if todo else None
+    for n, (i, _) in enumerate(todo):
+        read, ahead = ahead, (read_file.submit(todo[n + 1][1]) if n + 1 < len(todo) else None)
         try:
-            files.append(load_file(read.result(), reload))
+            files[i] = load_file(read.result(), reload)
         except FileRefusedError as exc:
             refused += exc.lines
-            files.append(exc.summary)
+            files[i] = exc.summary
     return files, refused

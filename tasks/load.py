@@ -11,11 +11,12 @@ from sqlalchemy.exc import OperationalError
 from dasv.errors import RenderError
 from dasv.pipeline import discover, lineage_name, today_in_london
 from dasv.progress import ProgressShow
-from loaders import read_export
+from loaders import SOURCES, read_export
 from loaders.export import Export
+from loaders.read import sha256_of
 from tasks.common import current_deployment, engine, pseudonymiser, settings
 from warehouse.db import WarehouseError
-from warehouse.load import load_export, pseudonymise
+from warehouse.load import key_matches, load_export, loaded_batch, pseudonymise, skipped_message
 
 IO_FAULTS = (OSError, OperationalError, WarehouseError, RenderError)
 
@@ -49,12 +50,54 @@ def retry_on_io_fault(task, task_run, state) -> bool:
 
 
 @task(name="find-inbox-files", cache_policy=NO_CACHE)
-def find_inbox_files(inbox: str | None = None) -> list[str]:
-    """The export files in the inbox, in load order."""
+def find_inbox_files(inbox: str | None = None, reload: bool = False) -> list[tuple[str, dict | None]]:
+    """The export files in the inbox, in load order, each with its summary if it is already loaded.
+
+    A file whose bytes are already loaded (same SHA-256, of the source its inbox folder names) is
+    skipped without being read, unless ``reload``; its summary is then the artifact row.
+    """
     folder = Path(inbox) if inbox else settings().inbox
-    files = [str(p) for p in discover([folder])]
-    get_run_logger().info("Found %d export file(s) in %s", len(files), folder)
-    return files
+    files = discover([folder])
+    found: list[tuple[str, dict | None]] = [(str(p), None) for p in files]
+    if files and not reload:
+        try:
+            with engine().connect() as conn:
+                if key_matches(conn, pseudonymiser()):  # else each file is read, and its load refused
+                    found = _skip_loaded(conn, files)
+        except IO_FAULTS as exc:  # only a saving: each file is read, and its load retried and reported
+            get_run_logger().warning(
+                "Could not check which files are already loaded (%s); reading them all", exc
+            )
+    skipped = sum(summary is not None for _, summary in found)
+    get_run_logger().info("Found %d export file(s) in %s%s", len(files), folder,
+                          f"; {skipped} already loaded (same SHA-256), not read again" if skipped else "")  # fmt: skip
+    return found
+
+
+def _skip_loaded(conn, files: list[Path]) -> list[tuple[str, dict | None]]:
+    """Each file with its summary if it is skipped, deciding as a load in inbox order would.
+
+    Once an earlier file of a source is to be loaded, later files of that source are read: that
+    load may replace the periods their batches are in use for, and then they load again.
+    """
+    found: list[tuple[str, dict | None]] = []
+    to_load: set[str | None] = set()  # sources of earlier files to be loaded (None: not known before reading)
+    for path in files:
+        folder = path.parent.name.lower()
+        source = folder if folder in SOURCES else None
+        batch = None
+        if not (None in to_load or source in to_load or (source is None and to_load)):
+            batch = loaded_batch(conn, sha256_of(path), source)
+        if batch is None:
+            to_load.add(source)
+            found.append((str(path), None))
+            continue
+        found.append((str(path), {
+            "file": lineage_name(path), "source": batch.source, "rows_read": batch.rows_read,
+            "rows_refused": batch.rows_refused, "problems": [], "status": "skipped", "rows_loaded": 0,
+            "batch_id": batch.id, "periods": [], "reason": f"{skipped_message(batch.id)}; {RELOAD_HINT}",
+        }))  # fmt: skip
+    return found
 
 
 class ReadFile:
@@ -107,7 +150,7 @@ def load_file(read: ReadFile, reload: bool = False) -> dict:
         engine(), read.export, pseudonymiser(), current_deployment(), reload=reload, file_name=summary["file"],
         progress=shown,
     )  # fmt: skip
-    reason = outcome.message + (f"; {RELOAD_HINT}" if outcome.status == "skipped" else "")
+    reason = outcome.message + (f"; {RELOAD_HINT}" if outcome.status == "skipped" else "")  # a copy met twice
     logger.info("%s: %s", summary["file"], reason)
     return {**summary, "status": outcome.status, "rows_loaded": outcome.rows_loaded, "batch_id": outcome.batch_id,
             "periods": outcome.periods, "reason": reason}  # fmt: skip

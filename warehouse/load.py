@@ -145,6 +145,31 @@ def _quarter_id(q: Quarter) -> int:
     return q.fy_start * 10 + q.number
 
 
+def loaded_batch(conn: Connection, sha256: str, source: str | None = None):
+    """The batch in use that loaded a file with these bytes (of ``source``, when known), or None.
+
+    Such a file is skipped unless reload is asked for (PRODUCT.md, "Operations"). A batch whose
+    periods later exports have all replaced is no longer in use: its file loads again.
+    """
+    query = select(LoadBatch.id, LoadBatch.source, LoadBatch.rows_read, LoadBatch.rows_refused).where(
+        LoadBatch.sha256 == sha256, LoadBatch.kind == "load", LoadBatch.superseded_by.is_(None)
+    )
+    if source is not None:
+        query = query.where(LoadBatch.source == source)
+    return conn.execute(query.order_by(LoadBatch.id)).first()
+
+
+def skipped_message(batch_id: int) -> str:
+    """Why a file was skipped."""
+    return f"already loaded as batch {batch_id} (same SHA-256), so nothing changed"
+
+
+def key_matches(conn: Connection, pseudonymiser: Pseudonymiser) -> bool:
+    """The warehouse holds no key fingerprint yet, or this key's (reads only; :func:`check_key` records it)."""
+    stored = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == "key_fingerprint"))
+    return stored is None or stored == pseudonymiser.fingerprint
+
+
 def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:
     """The periods a file covers: period label -> (its quarter, rows in it)."""
     field = "month" if export.source == "police" else "referral_date"
@@ -227,17 +252,10 @@ def _load(
     with engine.begin() as conn:
         lock_warehouse(conn)
         check_key(conn, pseudonymiser)
-        already = conn.execute(
-            select(LoadBatch.id).where(
-                LoadBatch.source == export.source,
-                LoadBatch.sha256 == export.sha256,
-                LoadBatch.kind == "load",
-                LoadBatch.superseded_by.is_(None),
-            )
-        ).first()
+        already = loaded_batch(conn, export.sha256, export.source)
         if already and not reload:
             outcome.status, outcome.batch_id = "skipped", already.id
-            outcome.message = f"already loaded as batch {already.id} (same SHA-256), so nothing changed"
+            outcome.message = skipped_message(already.id)
             return outcome
         dims = ensure_dimensions(conn, deployment, {q for q, _ in coverage.values()})
         batch_id = conn.execute(

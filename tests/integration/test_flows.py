@@ -80,6 +80,18 @@ def fact_counts(tmp_path) -> tuple:
     return counts
 
 
+def task_names(state) -> list[str]:
+    """The names of a flow run's task runs."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
+    return [r.name for r in runs]
+
+
 def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, env):
     from flows.quarterly_report import quarterly_report
 
@@ -98,13 +110,34 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
     assert f"]({pdf})" in outputs.data and "fenland" in outputs.data  # absolute file:// links
     before = fact_counts(env)
     assert before == sample_fact_counts()
-    quarterly_report("2025-26-Q3")
+    state = quarterly_report("2025-26-Q3", return_state=True)
     again = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
     assert {row["status"] for row in again} == {"skipped"}
     assert all("same SHA-256" in row["reason"] and "tick reload" in row["reason"] for row in again)
+    assert [row["rows read"] for row in again] == [row["rows read"] for row in validation]
+    names = task_names(state)
+    assert any(n.startswith("find-inbox-files") for n in names)
+    assert not [n for n in names if n.startswith(("read-file", "load-file"))]  # skipped unread
     assert fact_counts(env) == before
     quarterly_report("2025-26 Q3", reload=True)
     assert fact_counts(env) == before  # replaced, never doubled
+
+
+def test_a_rerun_reads_only_new_files_and_those_a_new_load_could_replace(harness, env):
+    from flows.quarterly_report import quarterly_report
+
+    quarterly_report("2025-26 Q3")
+    # sorts first in idva/: its load may replace periods the later IDVA files are in use for, so
+    # those are read again (and then skipped as already loaded); MARAC and police files are not read
+    write_csv(
+        env / "inbox" / "idva" / "0-late.csv", [IDVA_HEADER, ["L1", "C1", "15/05/2023", "Fenland", "Y", "Y"]]
+    )
+    state = quarterly_report("2025-26 Q3", return_state=True)
+    rows = {r["file"]: r for r in json.loads(Artifact.get("dasv-validation-2025-26-q3").data)}
+    assert rows["idva/0-late.csv"]["status"] == "loaded"
+    assert {r["status"] for f, r in rows.items() if f != "idva/0-late.csv"} == {"skipped"}
+    reads = [n for n in task_names(state) if n.startswith("read-file")]
+    assert len(reads) == sum(f.startswith("idva/") for f in rows) == 5
 
 
 def test_bad_parameters_fail_at_once_with_one_line(harness, env):
