@@ -137,7 +137,7 @@ def render_quarter(
         NoDataError: nothing at all is loaded for the quarter; no folder is made.
     """
     from dasv.measures.coverage import require_facts
-    from dasv.report.build import build_report
+    from dasv.report.build import build_report, gather_quarter
     from dasv.report.slices import SliceBuilder
     from dasv.safe_text import slug
     from report_templates.render import render_outputs
@@ -146,14 +146,18 @@ def render_quarter(
     outputs: dict[str, dict[str, Path]] = {}
     with engine.connect() as conn:
         require_facts(conn, quarter)
+        names = [a.name for a in deployment.districts] if districts is None else districts
+        # the slices' plan gathers every figure the county report needs too: gathered once
+        builder = SliceBuilder(conn, deployment, quarter) if names else None
         if county:
-            report = build_report(conn, deployment, quarter, commentary_dir=commentary_dir, refused=refused)
+            gathered = builder.gathered if builder else gather_quarter(conn, deployment, quarter)
+            report = build_report(
+                conn, deployment, quarter, commentary_dir=commentary_dir, refused=refused, gathered=gathered
+            )
             outputs["county"] = render_outputs(report, base)
             if progress:
                 progress(f"county report: {outputs['county']['pdf']}")
-        names = [a.name for a in deployment.districts] if districts is None else districts
-        if names:
-            builder = SliceBuilder(conn, deployment, quarter)
+        if builder:
             for done, name in enumerate(names, start=1):
                 report = builder.report(name)
                 outputs[report.area] = render_outputs(report, base / "districts" / slug(report.area))

@@ -66,7 +66,8 @@ class Export:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     repairs: Counter = field(default_factory=Counter)
-    key_fingerprint: str = ""  # set once raw identifiers are replaced by keyed hashes (warehouse.load.pseudonymise)
+    # set once raw identifiers are replaced by keyed hashes (warehouse.load.pseudonymise)
+    key_fingerprint: str = ""
 
     @property
     def row_count(self) -> int:

@@ -34,17 +34,25 @@ class CountyRendered(NamedTuple):
 @task(name="render-county-report", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
       cache_policy=NO_CACHE)  # fmt: skip
 def render_county(
-    quarter: str, refused: list[str], out: str | None = None, inbox: str | None = None
+    quarter: str,
+    refused: list[str],
+    builder: SliceBuilder | None = None,
+    out: str | None = None,
+    inbox: str | None = None,
 ) -> CountyRendered:
     """The county report and its companions (PDF, HTML, xlsx, CSV, JSON, MARAC return).
 
-    Returns the files written and the report's headline table as printed, for the headline
-    artifact (the same table the PDF draws, not a second computation of it).
+    Starts from the figures the slices' plan gathered (``builder``), when given. Returns the
+    files written and the report's headline table as printed, for the headline artifact (the
+    same table the PDF draws, not a second computation of it).
     """
     q = Quarter.parse(quarter)
     commentary = Path(inbox or settings().inbox) / "commentary"
+    gathered = builder.gathered if builder is not None else None
     with engine().connect() as conn:
-        report = build_report(conn, current_deployment(), q, commentary_dir=commentary, refused=refused)
+        report = build_report(
+            conn, current_deployment(), q, commentary_dir=commentary, refused=refused, gathered=gathered
+        )
     outputs = render_outputs(report, _base(q, out))
     get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
     return CountyRendered({k: str(v) for k, v in outputs.items()}, table_records(report.headline))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
@@ -40,13 +42,19 @@ def idva_area_rows(
 
 
 def metrics_document(
-    conn: Connection, deployment: Deployment, quarter: Quarter, context: bool = True, series=None
+    conn: Connection,
+    deployment: Deployment,
+    quarter: Quarter,
+    context: bool = True,
+    series=None,
+    year_ending: dict | None = None,
 ) -> dict:
     """Every measure of one quarter, county-wide, as METRICS_JSON.md fixes it.
 
     With ``context``, the statistical keys of STATISTICS.md too: ``variation`` (the monthly
     series' SPC charts), ``intervals`` and ``changes`` (against the previous quarter).
-    ``series`` may pass the quarter's monthly series when the caller already has it.
+    ``series`` and ``year_ending`` (the latest year ending's document) may pass what the caller
+    already has; the document gets its own copy of the latter.
     """
     doc = _measures(conn, deployment, quarter)
     if context:
@@ -60,8 +68,10 @@ def metrics_document(
         doc["changes"] = ctx.changes(doc, before)
         from dasv.measures.year_ending import latest_year_ending, year_ending_document
 
-        year = latest_year_ending(quarter.end, deployment.year_ending_month)
-        doc["year_ending"] = year_ending_document(conn, deployment, year)
+        if year_ending is None:
+            year = latest_year_ending(quarter.end, deployment.year_ending_month)
+            year_ending = year_ending_document(conn, deployment, year)
+        doc["year_ending"] = copy.deepcopy(year_ending)
     return doc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -19,10 +20,10 @@ from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label, police_label
 from dasv.measures.marac import rolling_year
-from dasv.measures.series import monthly_series
+from dasv.measures.series import MonthlySeries, monthly_series
 from dasv.measures.spc import SpcResult
 from dasv.quarters import LONDON, Quarter
-from dasv.report.data import QuarterData, gather, quarters_with_idva, source_files
+from dasv.report.data import QuarterData, gather, gather_by_area, quarters_with_idva, source_files
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import (
     Cell,
@@ -33,6 +34,7 @@ from dasv.report.model import (
     Rate,
     Report,
     ReportTable,
+    SourceFile,
     SpcChart,
     Variation,
     rate_interval_of,
@@ -40,7 +42,7 @@ from dasv.report.model import (
 from dasv.report.revisions import Revisions
 from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements
 from dasv.report.suppress import COUNTY
-from dasv.report.year_ending import REPORTING, year_ending_for
+from dasv.report.year_ending import REPORTING, YearEndingFigures, year_ending_for
 
 IDVA_SOURCE = "Source: IDVA service referral export"
 MARAC_SOURCE = "Source: MARAC case list"
@@ -112,24 +114,64 @@ def idva_cells(
     return cells
 
 
+@dataclass
+class Gathered:
+    """What the county report and the district slices both start from, gathered once for a quarter.
+
+    Data only (no connection): it can be handed to parallel workers. Nothing that builds a
+    report changes it.
+    """
+
+    quarter: Quarter
+    fy: list[Quarter]  # the report's quarters (:func:`report_quarters`)
+    trend: list[Quarter]  # the trend charts' quarters: those of the last eight that hold IDVA referrals
+    county: dict[Quarter, QuarterData]
+    districts: dict[str, dict[Quarter, QuarterData]]
+    series: MonthlySeries  # the monthly series of the SPC charts
+    year_ending: YearEndingFigures
+    sources: list[SourceFile]  # the loads in use for the report's quarters
+
+
+def gather_quarter(conn: Connection, deployment: Deployment, quarter: Quarter) -> Gathered:
+    """Every figure the quarter's county report and slices draw on (grouped queries, once)."""
+    fy = report_quarters(quarter)
+    trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
+    by_area = gather_by_area(
+        conn, deployment, sorted(set(fy) | set(trend) | {quarter.previous()}), with_county=True
+    )
+    county = by_area.pop(COUNTY)
+    return Gathered(
+        quarter=quarter,
+        fy=fy,
+        trend=trend,
+        county=county,
+        districts=by_area,
+        series=monthly_series(conn, deployment, quarter),
+        year_ending=year_ending_for(conn, deployment, quarter),
+        sources=source_files(conn, sorted(set(fy) | {quarter.previous()})),
+    )
+
+
 def build_report(
     conn: Connection,
     deployment: Deployment,
     quarter: Quarter,
     commentary_dir: Path | None = None,
     refused: list[str] | None = None,
+    gathered: Gathered | None = None,
 ) -> Report:
     """The county report for the Board (not suppressed).
 
     Args:
         commentary_dir: folder holding ``<quarter>.md`` (the author's commentary), if any.
         refused: problem lines of files refused in this run, for the data-quality section.
+        gathered: the quarter's figures when the caller has them (the slices' plan gathers the
+            same); else they are gathered here.
     """
-    quarters = report_quarters(quarter)
+    gathered = gathered or gather_quarter(conn, deployment, quarter)
+    quarters, data = gathered.fy, gathered.county
     revisions = Revisions(conn, quarters, quarter)
     revisions_notes: list[str] = []  # filled in once every table has been built (it is shared by reference)
-    trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
-    data = gather(conn, deployment, sorted(set(quarters) | set(trend) | {quarter.previous()}))
     now, before = data[quarter], data[quarter.previous()]
     area_names = _areas_shown(deployment, data, quarter)
     labels = {a.name: a.display for a in deployment.areas}
@@ -172,11 +214,9 @@ def build_report(
     revisions_notes += revisions.notes()
     for table in (area_table, row_table):
         table.notes += revisions.notes()
-    series = monthly_series(conn, deployment, quarter)
+    series, sources, figures = gathered.series, gathered.sources, gathered.year_ending
     spc = variation(series, deployment)
-    doc = metrics_document(conn, deployment, quarter, series=series)
-    sources = source_files(conn, sorted(set(quarters) | {quarter.previous()}))
-    figures = year_ending_for(conn, deployment, quarter)
+    doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
     area = deployment.police_reporting_area
     year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
     funnel = funnel_section(district_funnel(now.police, deployment, quarter), deployment, quarter)

@@ -18,17 +18,16 @@ from dasv.measures import context
 from dasv.measures.context import SPC_MEASURES
 from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
-from dasv.measures.series import SOURCE_OF, MonthlySeries, monthly_series
+from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import TREND_QUARTERS, definitions, interval_cell, report_quarters, short
-from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
+from dasv.report.build import definitions, gather_quarter, interval_cell, short
+from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
 from dasv.report.statements import movement
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
-from dasv.report.year_ending import year_ending_for
 
 IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
 MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
@@ -95,15 +94,14 @@ class SliceBuilder:
     def __init__(self, conn: Connection, deployment: Deployment, quarter: Quarter):
         # keeps data only (no connection), so a builder can be handed to parallel workers
         self.deployment, self.quarter = deployment, quarter
-        self.fy = report_quarters(quarter)
-        self.trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
-        self.quarters = sorted(set(self.fy) | set(self.trend) | {quarter.previous()})
-        self.districts = gather_by_area(conn, deployment, self.quarters, with_county=True)
-        self.county = self.districts.pop(COUNTY)
+        # the county report starts from the same figures (build_report(gathered=...)): gathered once
+        self.gathered = gathered = gather_quarter(conn, deployment, quarter)
+        self.fy, self.trend = gathered.fy, gathered.trend
+        self.districts, self.county = gathered.districts, gathered.county
         self.plan = plan_suppression(self.county, self.districts, deployment)
-        self.sources = source_files(conn, sorted(set(self.fy) | {quarter.previous()}))
-        self.year_ending = year_ending_for(conn, deployment, quarter)
-        self.series = monthly_series(conn, deployment, quarter)
+        self.sources = gathered.sources
+        self.year_ending = gathered.year_ending
+        self.series = gathered.series
         plan_months(self.plan, self.series, list(self.districts))
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
                                                                  if x != quarter])  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from dasv.measures.document import metrics_document
 from dasv.pipeline import load_files, render_quarter
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter
+from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
 from dasv.sample.write import write_sample_inbox
 from warehouse.db import open_warehouse
@@ -36,6 +38,21 @@ def rendered(tmp_path_factory):
         doc = metrics_document(conn, deployment, Q3)
         slices = SliceBuilder(conn, deployment, Q3)
     return {"outputs": outputs, "doc": doc, "slices": slices, "tmp": tmp, "engine": engine}
+
+
+def test_the_county_report_from_the_slices_figures_is_the_one_gathered_alone(rendered):
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        alone = build_report(conn, deployment, Q3)
+        builder = SliceBuilder(conn, deployment, Q3)
+        fenland = builder.report("Fenland")
+        shared = build_report(conn, deployment, Q3, gathered=builder.gathered)
+        again = builder.report("Fenland")
+    assert shared.metrics == alone.metrics and shared.tables  # the same figures, tables and notes
+    assert replace(shared, produced_at=alone.produced_at) == alone
+    assert (
+        replace(again, produced_at=fenland.produced_at) == fenland
+    )  # the county report changed nothing shared
 
 
 def pdf_text(path: Path) -> str:
