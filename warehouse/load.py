@@ -94,7 +94,7 @@ def check_key(conn: Connection, pseudonymiser: Pseudonymiser) -> None:
     Raises:
         KeyMismatchError: person keys made with another secret would never match these.
     """
-    stored = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == "key_fingerprint"))
+    stored = _stored_fingerprint(conn)
     if stored is None:
         conn.execute(insert(WarehouseMeta).values(key="key_fingerprint", value=pseudonymiser.fingerprint))
     elif stored != pseudonymiser.fingerprint:
@@ -166,8 +166,11 @@ def skipped_message(batch_id: int) -> str:
 
 def key_matches(conn: Connection, pseudonymiser: Pseudonymiser) -> bool:
     """The warehouse holds no key fingerprint yet, or this key's (reads only; :func:`check_key` records it)."""
-    stored = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == "key_fingerprint"))
-    return stored is None or stored == pseudonymiser.fingerprint
+    return _stored_fingerprint(conn) in (None, pseudonymiser.fingerprint)
+
+
+def _stored_fingerprint(conn: Connection) -> str | None:
+    return conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == "key_fingerprint"))
 
 
 def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:

@@ -122,7 +122,6 @@ class Gathered:
     report changes it.
     """
 
-    quarter: Quarter
     fy: list[Quarter]  # the report's quarters (:func:`report_quarters`)
     trend: list[Quarter]  # the trend charts' quarters: those of the last eight that hold IDVA referrals
     county: dict[Quarter, QuarterData]
@@ -141,7 +140,6 @@ def gather_quarter(conn: Connection, deployment: Deployment, quarter: Quarter) -
     )
     county = by_area.pop(COUNTY)
     return Gathered(
-        quarter=quarter,
         fy=fy,
         trend=trend,
         county=county,
