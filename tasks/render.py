@@ -9,11 +9,13 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from dasv.errors import NoDataError
+from dasv.forked import call_in_child
 from dasv.measures.coverage import require_facts
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
 from dasv.safe_text import slug
+from flows.runners import draws_in_children
 from report_templates.render import render_outputs
 from report_templates.text import table_records
 from tasks.common import current_deployment, engine, settings
@@ -22,6 +24,13 @@ from tasks.load import retry_on_io_fault
 
 def _base(quarter: Quarter, out: str | None) -> Path:
     return Path(out or settings().out) / quarter.slug
+
+
+def _draw(report, folder: Path) -> dict[str, Path]:
+    """Every output of a report built here (where the connection is), drawn in a forked child on the thread pool."""
+    if draws_in_children():
+        return call_in_child(render_outputs, report, folder)
+    return render_outputs(report, folder)
 
 
 class CountyRendered(NamedTuple):
@@ -53,7 +62,7 @@ def render_county(
         report = build_report(
             conn, current_deployment(), q, commentary_dir=commentary, refused=refused, gathered=gathered
         )
-    outputs = render_outputs(report, _base(q, out))
+    outputs = _draw(report, _base(q, out))
     get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
     return CountyRendered({k: str(v) for k, v in outputs.items()}, table_records(report.headline))
 
@@ -79,14 +88,22 @@ def plan_slices(quarter: str) -> SliceBuilder:
     """Gather every district's measures and plan suppression across all of them, once."""
     with engine().connect() as conn:
         builder = SliceBuilder(conn, current_deployment(), Quarter.parse(quarter))
+    builder.funnel  # noqa: B018 - computed once here, not in each slice's worker or child process
     get_run_logger().info("Planned suppression for %d district slices", len(builder.districts))
     return builder
 
 
-def _render_one(district: str, builder: SliceBuilder, out: str | None) -> dict[str, str]:
+def _slice(district: str, builder: SliceBuilder, out: str | None) -> dict[str, str]:
     report = builder.report(district)
     outputs = render_outputs(report, _base(builder.quarter, out) / "districts" / slug(report.area))
     return {k: str(v) for k, v in outputs.items()}
+
+
+def _render_one(district: str, builder: SliceBuilder, out: str | None) -> dict[str, str]:
+    """A slice built and drawn in a forked child on the thread pool (it has the plan already)."""
+    if draws_in_children():
+        return call_in_child(_slice, district, builder, out)
+    return _slice(district, builder, out)
 
 
 @task(name="render-district-slice", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
