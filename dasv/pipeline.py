@@ -6,6 +6,7 @@ The CLI and the Prefect tasks both call these; neither adds logic of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from dasv.config import Deployment
+from dasv.forked import CORES, call_in_child
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, ProgressShow
 from dasv.quarters import LONDON, Quarter
@@ -123,6 +125,7 @@ def render_quarter(
     """Render the county report and district slices for a quarter from the warehouse.
 
     Outputs go to ``out_dir/<quarter>/`` (county) and ``out_dir/<quarter>/districts/<district>/``.
+    Each report is drawn in a forked child, one at a time per core (``dasv.forked``).
 
     Args:
         districts: slices to render (default: every configured district; ``[]`` for none).
@@ -138,31 +141,61 @@ def render_quarter(
     """
     from dasv.measures.coverage import require_facts
     from dasv.report.build import build_report, gather_quarter
-    from dasv.report.slices import SliceBuilder
-    from dasv.safe_text import slug
+    from dasv.report.slices import SliceBuilder, find_district
     from report_templates.render import render_outputs
 
     base = Path(out_dir) / quarter.slug
     outputs: dict[str, dict[str, Path]] = {}
-    with engine.connect() as conn:
+    # one thread per core, each drawing its report in a forked child (dasv.forked: threads alone take
+    # turns on one core); the reports are built here, where the connection is
+    with engine.connect() as conn, ThreadPoolExecutor(max_workers=CORES) as pool:
         require_facts(conn, quarter)
         names = [a.name for a in deployment.districts] if districts is None else districts
         # the slices' plan gathers every figure the county report needs too: gathered once
         builder = SliceBuilder(conn, deployment, quarter) if names else None
+        drawn = {}
         if county:
             gathered = builder.gathered if builder else gather_quarter(conn, deployment, quarter)
             report = build_report(
                 conn, deployment, quarter, commentary_dir=commentary_dir, refused=refused, gathered=gathered
             )
-            outputs["county"] = render_outputs(report, base)
-            if progress:
-                progress(f"county report: {outputs['county']['pdf']}")
+            drawn[pool.submit(call_in_child, render_outputs, report, base)] = "county"
         if builder:
-            for done, name in enumerate(names, start=1):
-                report = builder.report(name)
-                outputs[report.area] = render_outputs(report, base / "districts" / slug(report.area))
+            builder.funnel  # noqa: B018 - computed once here, not in every child
+            for name in names:
+                folder = slice_folder(out_dir, deployment, quarter, name)
+                area = find_district(deployment, name).name
+                drawn[pool.submit(call_in_child, draw_slice, builder, name, folder)] = area
+        try:
+            done = 0
+            for future in as_completed(drawn):
+                who, made = drawn[future], future.result()
+                outputs[who] = made
+                if who == "county":
+                    if progress:
+                        progress(f"county report: {made['pdf']}")
+                    continue
+                done += 1
                 if slices_done:
                     slices_done("slices", done, len(names))
                 elif progress:
-                    progress(f"{report.area} slice: {outputs[report.area]['pdf']}")
-    return outputs
+                    progress(f"{who} slice: {made['pdf']}")
+        except BaseException:
+            pool.shutdown(cancel_futures=True)  # the first failure stops the reports not yet begun
+            raise
+    return {who: outputs[who] for who in drawn.values()}  # county first, then the slices in order
+
+
+def slice_folder(out_dir: Path, deployment: Deployment, quarter: Quarter, district: str) -> Path:
+    """Where a district's slice goes: ``out_dir/<quarter>/districts/<district>/`` (its canonical name)."""
+    from dasv.report.slices import find_district
+    from dasv.safe_text import slug
+
+    return Path(out_dir) / quarter.slug / "districts" / slug(find_district(deployment, district).name)
+
+
+def draw_slice(builder, district: str, folder: Path) -> dict[str, Path]:
+    """Build a district's slice from the plan and write every output of it into ``folder``."""
+    from report_templates.render import render_outputs
+
+    return render_outputs(builder.report(district), folder)

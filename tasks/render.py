@@ -11,10 +11,10 @@ from prefect.cache_policies import NO_CACHE
 from dasv.errors import NoDataError
 from dasv.forked import call_in_child
 from dasv.measures.coverage import require_facts
+from dasv.pipeline import draw_slice, slice_folder
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
-from dasv.safe_text import slug
 from flows.runners import draws_in_children
 from report_templates.render import render_outputs
 from report_templates.text import table_records
@@ -26,11 +26,9 @@ def _base(quarter: Quarter, out: str | None) -> Path:
     return Path(out or settings().out) / quarter.slug
 
 
-def _draw(report, folder: Path) -> dict[str, Path]:
-    """Every output of a report built here (where the connection is), drawn in a forked child on the thread pool."""
-    if draws_in_children():
-        return call_in_child(render_outputs, report, folder)
-    return render_outputs(report, folder)
+def _drawn(fn, *args):
+    """``fn(*args)``: in a forked child on the thread pool (its threads take turns on one core), else here."""
+    return call_in_child(fn, *args) if draws_in_children() else fn(*args)
 
 
 class CountyRendered(NamedTuple):
@@ -62,7 +60,7 @@ def render_county(
         report = build_report(
             conn, current_deployment(), q, commentary_dir=commentary, refused=refused, gathered=gathered
         )
-    outputs = _draw(report, _base(q, out))
+    outputs = _drawn(render_outputs, report, _base(q, out))
     get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
     return CountyRendered({k: str(v) for k, v in outputs.items()}, table_records(report.headline))
 
@@ -93,17 +91,11 @@ def plan_slices(quarter: str) -> SliceBuilder:
     return builder
 
 
-def _slice(district: str, builder: SliceBuilder, out: str | None) -> dict[str, str]:
-    report = builder.report(district)
-    outputs = render_outputs(report, _base(builder.quarter, out) / "districts" / slug(report.area))
-    return {k: str(v) for k, v in outputs.items()}
-
-
 def _render_one(district: str, builder: SliceBuilder, out: str | None) -> dict[str, str]:
-    """A slice built and drawn in a forked child on the thread pool (it has the plan already)."""
-    if draws_in_children():
-        return call_in_child(_slice, district, builder, out)
-    return _slice(district, builder, out)
+    """A slice built and drawn, in a forked child on the thread pool (it has the plan already)."""
+    folder = slice_folder(Path(out or settings().out), builder.deployment, builder.quarter, district)
+    outputs = _drawn(draw_slice, builder, district, folder)
+    return {k: str(v) for k, v in outputs.items()}
 
 
 @task(name="render-district-slice", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
