@@ -15,6 +15,7 @@ twice. At most one child per core runs at a time.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -68,6 +69,7 @@ def call_in_child(fn: Callable[..., T], *args, **kwargs) -> T:
 
 def _child(fn, args, kwargs, read_end: int, write_end: int) -> None:
     code = 0
+    gc.freeze()  # what the parent made stays out of this child's collections: not walked, not copied
     try:
         os.close(read_end)
         for signum in (signal.SIGTERM, signal.SIGINT):  # the parent's handlers are not this process's

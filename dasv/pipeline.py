@@ -142,8 +142,9 @@ def render_quarter(
     from dasv.measures.coverage import require_facts
     from dasv.report.build import build_report, gather_quarter
     from dasv.report.slices import SliceBuilder, find_district
-    from report_templates.render import render_outputs
+    from report_templates.render import prepare, render_outputs
 
+    prepare()  # what every first report in a process does, done once here for every child
     base = Path(out_dir) / quarter.slug
     outputs: dict[str, dict[str, Path]] = {}
     # one thread per core, each drawing its report in a forked child (dasv.forked: threads alone take

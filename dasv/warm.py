@@ -46,9 +46,11 @@ WARM_MODULES = (
     "scipy.stats", "statsmodels.stats.proportion", "alembic.command", "alembic.script",
     "alembic.runtime.migration",
 )  # fmt: skip
+# Then what each run's first report would do once (compile the HTML template): "module:function".
+WARM_CALLS = ("report_templates.render:prepare",)
 if os.environ.get("DASV_WARM_ENGINE"):  # a stand-in engine module (tests/integration/test_warm.py)
     ENGINE = os.environ["DASV_WARM_ENGINE"]
-    WARM_MODULES = (ENGINE,)
+    WARM_MODULES, WARM_CALLS = (ENGINE,), ()
 # Variables Prefect sets per run (flow run id, control channel, entrypoint): everything else in
 # the environment must match the warm process's own, since libraries read settings at import.
 PER_RUN_PREFIX = "PREFECT__"
@@ -363,6 +365,10 @@ def serve(path: Path, worker: int) -> None:
     started = time.monotonic()
     for name in WARM_MODULES:
         __import__(name)
+    for call in WARM_CALLS:
+        module, _, function = call.partition(":")
+        __import__(module)
+        getattr(sys.modules[module], function)()
     gc.freeze()  # the imported objects stay out of the children's collections: their pages stay shared
     warm = WarmProcess(path, worker, own_env, sys.path[0] if sys.path else "")
     print(f"warm process {os.getpid()}: {len(warm.files)} modules imported in {time.monotonic() - started:.1f} s",

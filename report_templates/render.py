@@ -18,11 +18,17 @@ from dasv.report.model import Report
 from dasv.safe_text import slug
 from report_templates.csv_out import render_csv
 from report_templates.html import render_html
+from report_templates.html import template as html_template
 from report_templates.pdf import render_pdf
 from report_templates.xlsx import render_xlsx
 
 # the SafeLives return workbook holds MARAC figures only: it defines those, and the population
 MARAC_TERMS = {term for term, _ in MARAC_DEFINITIONS} | {"Population"}
+
+
+def prepare() -> None:
+    """Do once in this process what every process's first report would: forked children inherit it."""
+    html_template()
 
 
 def output_stem(report: Report) -> str:

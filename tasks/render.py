@@ -16,7 +16,7 @@ from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
 from flows.runners import draws_in_children
-from report_templates.render import render_outputs
+from report_templates.render import prepare, render_outputs
 from report_templates.text import table_records
 from tasks.common import current_deployment, engine, settings
 from tasks.load import retry_on_io_fault
@@ -28,7 +28,10 @@ def _base(quarter: Quarter, out: str | None) -> Path:
 
 def _drawn(fn, *args):
     """``fn(*args)``: in a forked child on the thread pool (its threads take turns on one core), else here."""
-    return call_in_child(fn, *args) if draws_in_children() else fn(*args)
+    if not draws_in_children():
+        return fn(*args)
+    prepare()  # once a process: each child inherits it done
+    return call_in_child(fn, *args)
 
 
 class CountyRendered(NamedTuple):
