@@ -77,7 +77,7 @@ def stack(tmp_path_factory):
 
 
 # The worker settings README "Operating it with Prefect" documents (and `make prefect-worker` uses).
-WORKER_SETTINGS = {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "10"}
+WORKER_SETTINGS = {"PREFECT_WORKER_QUERY_SECONDS": "0.5", "PREFECT_WORKER_PREFETCH_SECONDS": "10"}
 
 
 def run_deployment(stack, name: str, *params: str) -> dict:
