@@ -24,14 +24,16 @@ import traceback
 from collections.abc import Callable
 from typing import TypeVar
 
+from dasv.errors import RenderError
+
 T = TypeVar("T")
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 _SLOTS = threading.BoundedSemaphore(CORES)
 
 
-class ChildLost(RuntimeError):
-    """The child ended without sending its result (killed, or out of memory)."""
+class ChildLost(RenderError):
+    """The child ended without sending its result (killed, or out of memory): one line for a user."""
 
 
 def can_fork() -> bool:
@@ -60,7 +62,7 @@ def call_in_child(fn: Callable[..., T], *args, **kwargs) -> T:
         finally:
             _, status = os.waitpid(pid, 0)
     if not data:
-        raise ChildLost(f"the process computing {_name(fn)} ended without a result ({_how(status)})")
+        raise ChildLost(f"a forked process ({_name(fn)}) ended without a result ({_how(status)})")
     ok, value = pickle.loads(data)
     if ok:
         return value
