@@ -544,11 +544,23 @@ def machine_yardstick(folder: Path) -> float:
     return round(min(reads), 2)
 
 
+def _commit() -> str:
+    """The checked-out commit (with ``+changes`` when the tree differs from it), or ``unknown``."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     RESULTS["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                          "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+                          "when": datetime.now(UTC).isoformat(timespec="seconds"), "commit": _commit()}  # fmt: skip
     RESULTS["sizes"] = {"districts": DISTRICTS, "referrals_per_quarter": REFERRALS, "quarters": QUARTERS}
     folder = inbox("national", DISTRICTS, REFERRALS, QUARTERS)
     yardstick = machine_yardstick(folder)
@@ -572,7 +584,11 @@ def main() -> None:
     if ONLY and path.exists():  # some steps only: keep the other steps' figures from the last full run
         RESULTS.update({k: v for k, v in {**json.loads(path.read_text()), **RESULTS}.items()})
         RESULTS.setdefault("partial_runs", []).append(
-            {"steps": sorted(ONLY), "when": RESULTS["machine"]["when"]}
+            {
+                "steps": sorted(ONLY),
+                "when": RESULTS["machine"]["when"],
+                "commit": RESULTS["machine"]["commit"],
+            }
         )
     else:
         RESULTS["total_seconds"] = round(time.perf_counter() - started)
