@@ -34,18 +34,19 @@ def test_the_childs_exception_is_raised_here_with_its_type_message_and_traceback
     assert "in a forked child process" in caught.value.__notes__[0] and "_refuse" in caught.value.__notes__[0]
 
 
-class Unbuildable(Exception):
-    def __init__(self, a, b):
-        super().__init__(f"{a} and {b}")
+class Unsendable(Exception):
+    def __init__(self, text):
+        super().__init__(text)
+        self.lock = threading.Lock()  # cannot be pickled, whatever pickling support is installed
 
 
-def _raise_unbuildable():
-    raise Unbuildable(1, 2)
+def _raise_unsendable():
+    raise Unsendable("1 and 2")
 
 
 def test_an_exception_that_cannot_come_back_is_named():
-    with pytest.raises(RuntimeError, match="Unbuildable: 1 and 2"):
-        call_in_child(_raise_unbuildable)
+    with pytest.raises(RuntimeError, match="Unsendable: 1 and 2"):
+        call_in_child(_raise_unsendable)
 
 
 def _die(note):
