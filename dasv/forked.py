@@ -30,6 +30,16 @@ T = TypeVar("T")
 
 CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 _SLOTS = threading.BoundedSemaphore(CORES)
+_FORKING = threading.Lock()
+
+
+def _fresh_locks() -> None:  # a forked process starts with its own, free, whatever its parent held
+    global _SLOTS, _FORKING
+    _SLOTS, _FORKING = threading.BoundedSemaphore(CORES), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_locks)
 
 
 class ChildLost(RenderError):
@@ -51,11 +61,14 @@ def call_in_child(fn: Callable[..., T], *args, **kwargs) -> T:
     if not can_fork():
         return fn(*args, **kwargs)
     with _SLOTS:
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: compute, send, leave without running anything of the parent's
-            _child(fn, args, kwargs, read_end, write_end)
-        os.close(write_end)
+        # one fork at a time, the pipe's write end closed here before the next: a child that
+        # inherited another's write end would hold that one's result back until it ended too
+        with _FORKING:
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: compute, send, leave without running anything of the parent's
+                _child(fn, args, kwargs, read_end, write_end)
+            os.close(write_end)
         try:
             with open(read_end, "rb") as pipe:
                 data = pipe.read()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 
 import pytest
@@ -82,3 +83,36 @@ def test_threads_run_children_side_by_side():
     for t in threads:
         t.join()
     assert len(set(results)) == 6 and os.getpid() not in results
+
+
+def _write_ends() -> int:
+    """How many pipe write ends this process holds open (Linux: /proc)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            is_pipe = os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:")
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                flags = next(int(line.split()[1], 8) for line in info if line.startswith("flags:"))
+        except OSError:
+            continue
+        count += is_pipe and flags & 3 == os.O_WRONLY
+    return count
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fdinfo"), reason="reads /proc")
+def test_a_child_holds_no_other_childs_pipe_open():
+    """Else a result waits until every child that inherited its pipe has ended, not only its own."""
+    alone = call_in_child(_write_ends)
+    seen = []
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns as often as they can: the race has its chances
+    threads = [
+        threading.Thread(target=lambda: seen.extend(call_in_child(_write_ends) for _ in range(10)))
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sys.setswitchinterval(switching)
+    assert len(seen) == 80 and max(seen) == alone, (alone, sorted(set(seen)))
