@@ -162,7 +162,6 @@ def render_quarter(
             )
             drawn[pool.submit(call_in_child, render_outputs, report, base)] = "county"
         if builder:
-            builder.funnel  # noqa: B018 - computed once here, not in every child
             for name in names:
                 folder = slice_folder(out_dir, deployment, quarter, name)
                 area = find_district(deployment, name).name

@@ -89,7 +89,6 @@ def plan_slices(quarter: str) -> SliceBuilder:
     """Gather every district's measures and plan suppression across all of them, once."""
     with engine().connect() as conn:
         builder = SliceBuilder(conn, current_deployment(), Quarter.parse(quarter))
-    builder.funnel  # noqa: B018 - computed once here, not in each slice's worker or child process
     get_run_logger().info("Planned suppression for %d district slices", len(builder.districts))
     return builder
 

@@ -9,7 +9,6 @@ give them away. Rates are shown only when numerator and denominator are both sho
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cached_property
 
 from sqlalchemy import Connection
 
@@ -105,13 +104,12 @@ class SliceBuilder:
         plan_months(self.plan, self.series, list(self.districts))
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
                                                                  if x != quarter])  # fmt: skip
-
-    @cached_property
-    def funnel(self) -> Funnel | None:
-        """The districts' funnel, the same in every slice: only districts whose count the slices show."""
-        q = self.quarter
-        return district_funnel(self.county[q].police, self.deployment, q,
-                               shown=lambda d: self.plan.shown(d, "da_incidents", q))  # fmt: skip
+        # the districts' funnel, the same in every slice (only districts whose count the slices show):
+        # made with the plan, not again in each worker or forked child that draws slices
+        self.funnel: Funnel | None = district_funnel(
+            self.county[quarter].police, deployment, quarter,
+            shown=lambda d: self.plan.shown(d, "da_incidents", quarter),
+        )  # fmt: skip
 
     def variation(self, name: str) -> dict[str, SpcResult]:
         """The district's SPC charts, for the series whose every month the slices publish."""
