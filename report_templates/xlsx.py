@@ -12,6 +12,7 @@ cell, which was most of a district slice's rendering time.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from math import ceil
 from pathlib import Path
 from typing import NamedTuple
@@ -128,7 +129,11 @@ def _numeric(rows: list[list], column: int) -> bool:
 
 def _width(value, font_size: int = 12, bold: bool = False) -> int:
     """Pixels for the longest line of a cell, scaled for font size, bold and capitals (gptables' rule)."""
-    text = value if isinstance(value, str) else str(value)
+    return _text_width(value if isinstance(value, str) else str(value), font_size, bold)
+
+
+@lru_cache(maxsize=4096)  # a national slice's tables repeat the same cells (counts, "[c]") thousands of times
+def _text_width(text: str, font_size: int, bold: bool) -> int:
     line = max(text.split("\n"), key=len)
     upper = sum(ch.isupper() for ch in line) / len(line) if line else 0
     return ceil(cell_autofit_width(line) * (font_size / 11) * (1.1 if bold else 1.0) * (1.0 + 0.15 * upper))
@@ -159,15 +164,16 @@ def _write_sheet(worksheet, formats: _Formats, sheet: _Sheet) -> None:
     for c, header in enumerate(sheet.headers):
         worksheet.write_string(top, c, header, formats("text", bold=True, bottom=1, text_wrap=1, valign="top",
                                                        align=aligns[c]))  # fmt: skip
+    cell_formats = [formats("text", text_wrap=1, align=a) for a in aligns]
+    link_format = formats("text", text_wrap=1, align=aligns[0], font_color="blue", underline=1) if sheet.links else None
     for r, row in enumerate(sheet.rows, start=top + 1):
         for c, value in enumerate(row):
-            if sheet.links and c == 0:
-                worksheet.write_url(r, c, f"internal:'{value}'!A1", formats("text", text_wrap=1, align=aligns[c],
-                                    font_color="blue", underline=1), string=value)  # fmt: skip
+            if link_format and c == 0:
+                worksheet.write_url(r, c, f"internal:'{value}'!A1", link_format, string=value)
             elif isinstance(value, str):
-                worksheet.write_string(r, c, value, formats("text", text_wrap=1, align=aligns[c]))
+                worksheet.write_string(r, c, value, cell_formats[c])
             else:
-                worksheet.write_number(r, c, value, formats("text", text_wrap=1, align=aligns[c]))
+                worksheet.write_number(r, c, value, cell_formats[c])
             widths[c] = max(widths[c], _width(value))
     for c, width in enumerate(widths):
         worksheet.set_column_pixels(c, c, width)
