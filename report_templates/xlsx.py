@@ -165,7 +165,9 @@ def _write_sheet(worksheet, formats: _Formats, sheet: _Sheet) -> None:
         worksheet.write_string(top, c, header, formats("text", bold=True, bottom=1, text_wrap=1, valign="top",
                                                        align=aligns[c]))  # fmt: skip
     cell_formats = [formats("text", text_wrap=1, align=a) for a in aligns]
-    link_format = formats("text", text_wrap=1, align=aligns[0], font_color="blue", underline=1) if sheet.links else None
+    link_format = (
+        formats("text", text_wrap=1, align=aligns[0], font_color="blue", underline=1) if sheet.links else None
+    )
     for r, row in enumerate(sheet.rows, start=top + 1):
         for c, value in enumerate(row):
             if link_format and c == 0:
