@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from xml.sax.saxutils import escape
 
-from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, Group, String
@@ -17,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.validators import Auto
 
 from dasv.report.model import Chart
+from report_templates.svg import drawing_svg
 
 PALETTE = [colors.HexColor(c) for c in ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1",
                                           "#0F7B3F", "#B58840", "#6B6B6B")]  # fmt: skip
@@ -120,7 +120,7 @@ def draw_any(chart, width: float = 720, height: float = 230, font: float = 7.5) 
 
 def chart_svg(chart) -> str:
     """The chart as an SVG document for the HTML report: text at least 12 px, in a sans-serif font."""
-    svg = renderSVG.drawToString(draw_any(chart, width=900, height=360, font=12))
+    svg = drawing_svg(draw_any(chart, width=900, height=360, font=12))
     svg = svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
     svg = svg.replace("font-family: Helvetica-Bold", f"font-family: {SANS}; font-weight: bold")
     svg = svg.replace("font-family: Helvetica", f"font-family: {SANS}")

@@ -277,3 +277,26 @@ def test_district_metrics_document_marks_suppressed_counts(rendered):
     assert "CYP Cambs 13–17" not in rows  # a row for other areas only
     cyp = rows["CYP Peterborough excluding MARAC referrals"]
     assert cyp["total_referrals"] == "<5" and cyp["engagement_pct"] is None
+
+
+def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(rendered):
+    """report_templates/svg.py swaps renderSVG's minidom document for a light one: nothing else may change."""
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.shapes import Drawing, Group, String
+
+    from report_templates.charts import draw_any
+    from report_templates.svg import drawing_svg
+
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    fenland = rendered["slices"].report("Fenland")
+    charts = [c for r in (county, fenland) for c in [*r.charts, *(c for s in r.sections for c in s.charts)]]
+    assert {type(c).__name__ for c in charts} == {"Chart", "SpcChart", "FunnelChart"}  # every kind drawn
+    drawings = [draw_any(c, width=900, height=360, font=12) for c in charts]
+    odd = Drawing(200, 100)  # text that must be escaped, a nested transformed group, unicode
+    group = Group(String(10, 10, 'A & B < C > "D" – 5%'), transform=(1, 0, 0, 1, 20, 30))
+    group.add(Group(String(0, 0, "inner"), transform=(2, 0, 0, 2, 0, 0)))
+    odd.add(group)
+    for drawing in [*drawings, odd]:
+        assert drawing_svg(drawing) == renderSVG.drawToString(drawing)
