@@ -582,15 +582,11 @@ def main() -> None:
             RESULTS[name]["machine_calamine_read_seconds"] = yardstick
         log(f"{name}: {json.dumps(RESULTS.get(name))}")
     path = ROOT / "bench" / "results.json"
-    if ONLY and path.exists():  # some steps only: keep the other steps' figures from the last full run
-        RESULTS.update({k: v for k, v in {**json.loads(path.read_text()), **RESULTS}.items()})
-        RESULTS.setdefault("partial_runs", []).append(
-            {
-                "steps": sorted(ONLY),
-                "when": RESULTS["machine"]["when"],
-                "commit": RESULTS["machine"]["commit"],
-            }
-        )
+    if ONLY and path.exists():  # some steps only: keep the other steps' figures and the full run's machine
+        run = {"steps": sorted(ONLY), **{k: RESULTS["machine"][k] for k in ("when", "commit")}}
+        previous = json.loads(path.read_text())
+        RESULTS.update({k: v for k, v in previous.items() if k not in RESULTS or k == "machine"})
+        RESULTS.setdefault("partial_runs", []).append(run)
     else:
         RESULTS["total_seconds"] = round(time.perf_counter() - started)
     path.write_text(json.dumps(RESULTS, indent=2) + "\n")
