@@ -35,6 +35,8 @@ def _sign_in(page, server: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
+    # signed in: wait for the home page, so that the next step does not race the redirect
+    expect(page.locator("h1")).to_have_text("Your reports")
 
 
 def test_a_fenland_csp_signs_in_sees_only_fenland_downloads_and_signs_out(browser, server, screens, tmp_path):  # noqa: F811
@@ -91,7 +93,7 @@ def test_the_partnership_sees_the_county_report(browser, server, screens):  # no
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
     _sign_in(page, server, "board@partnership.test")
-    assert page.locator("tbody th a").count() == 6
+    expect(page.locator("tbody th a")).to_have_count(6)
     page.click("a[href='/county/2025-26-Q3/']")
     expect(page.locator("h1")).to_have_text("County report, 2025-26 Q3")
     assert page.locator("text=SafeLives MARAC return (spreadsheet)").count() == 1
