@@ -12,14 +12,17 @@ writing them out: the SVG is byte for byte what ``renderSVG.drawToString`` retur
 from __future__ import annotations
 
 from io import StringIO
+from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderSVG
 from reportlab.graphics.renderbase import renderScaledDrawing
 from reportlab.graphics.shapes import Drawing
 
+_QUOTE = {'"': "&quot;"}
 
-def _escaped(text: str) -> str:  # what minidom escapes, in its order
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace('"', "&quot;").replace(">", "&gt;")
+
+def _escaped(text: str) -> str:  # what minidom escapes: & < > and "
+    return escape(text, _QUOTE)
 
 
 class _Text:
