@@ -2,7 +2,9 @@
 
 Numbers are written as plain numbers (a change splits into ``change``, ``change_pct`` and
 ``change_points``), so no numeric cell needs a guard; text that a spreadsheet would read
-as a formula gets a leading apostrophe (:func:`dasv.safe_text.safe_cell`).
+as a formula gets a leading apostrophe (:func:`dasv.safe_text.safe_cell`). A figure with no
+value (not supplied, not recorded, incomplete) is an empty cell, and the row's last column,
+``status``, says which figures those are and why (``ok`` when every figure has a value).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def render_csv(table: ReportTable, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow([safe_cell(h) for h in table.data_headers(machine=True)])
-        for row in table.data_rows():
-            writer.writerow([csv_value(cell) for cell in row])
+        writer.writerow([safe_cell(h) for h in table.data_headers(machine=True)] + ["status"])
+        for i, row in enumerate(table.data_rows()):
+            writer.writerow([csv_value(cell) for cell in row] + [safe_cell(table.row_status(i))])
     return path

@@ -21,13 +21,15 @@ import xlsxwriter
 from xlsxwriter.utility import cell_autofit_width
 
 from dasv.quarters import london_time
+from dasv.measures.status import Missing
 from dasv.report.model import Rate, Report, ReportTable, Revised, Suppressed, data_value
 
 SHORTHAND = {
     "[c]": "Confidential: a small count (1 to 4), or a value withheld so that a small count cannot be "
     "worked out from totals. Only district slices withhold values.",
     "[z]": "Not applicable: a percentage or rate whose denominator is zero.",
-    "[x]": "Not available: the figure is missing for this period (for example an incomplete police quarter).",
+    "[x]": "Not available: the source does not cover this period (not supplied), covers only part of it "
+    "(incomplete), or has no such column (not recorded). The table's notes say which; never a zero.",
 }
 
 
@@ -42,6 +44,8 @@ def _cell(value, kind: str):
         return _cell(value.cell, kind)
     if isinstance(value, Suppressed):
         return "[c]"
+    if isinstance(value, Missing):
+        return "[x]"
     if value is None:
         return "[z]" if kind in ("pct", "rate", "number") else "[x]"
     if isinstance(value, Rate):

@@ -75,7 +75,7 @@ def intervals(doc: dict) -> dict[str, dict]:
         }.get(key, key)
         if count_key in rolling:
             out[f"marac.rolling_12_months.{key}_pct"] = _pct(rolling[count_key], heard)
-    if rolling.get("women_16_plus"):
+    if rolling.get("women_16_plus") and isinstance(heard, int):
         out["marac.rolling_12_months.cases_per_10000_women"] = rate_interval(
             heard, rolling["women_16_plus"], 10_000
         )
@@ -131,6 +131,8 @@ def count_change(before: int, now: int) -> dict | None:
 
 def pct_change(k_before: int, n_before: int, k_now: int, n_now: int) -> dict | None:
     """A percentage's change in points with its Newcombe interval; notable when it excludes 0."""
+    if not all(isinstance(x, int) for x in (k_before, n_before, k_now, n_now)):
+        return None
     frm, to = exact_ratio(k_before, n_before), exact_ratio(k_now, n_now)
     if frm is None or to is None:
         return None

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 from dasv.config import Deployment
 from dasv.measures.demographics import demographics
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row, repeat_flag_check
-from dasv.measures.marac import marac_counts, rolling_year
+from dasv.measures.marac import MaracCounts, marac_counts, rolling_year
 from dasv.measures.police import police_measures
 from dasv.quarters import Quarter
 from warehouse.models import AreaDim
@@ -88,7 +88,7 @@ def _measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dic
     history_months = 0
     if first is not None and first < quarter.start:
         history_months = (quarter.start.year - first.year) * 12 + quarter.start.month - first.month
-    return {
+    doc = {
         "quarter": quarter.label,
         "period": {"start": quarter.start.isoformat(), "end": quarter.end.isoformat()},
         "idva": {
@@ -107,3 +107,39 @@ def _measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dic
         "police": police_measures(conn, deployment, quarter),
         "demographics": demographics(conn, qid),
     }
+    return with_status(conn, quarter, doc)
+
+
+def with_status(conn: Connection, quarter: Quarter, doc: dict) -> dict:
+    """The document with ``status`` (each source's, and each unrecorded column's) and ``null`` for absent figures.
+
+    A source no loaded export covers for the quarter has every figure ``null`` (never 0), and
+    ``status`` says ``not supplied``; a demographic column the IDVA export lacks is ``null``
+    with ``not recorded``. Police figures keep METRICS_JSON's ``complete`` flag beside them.
+    """
+    from dasv.measures.coverage import coverage, idva_fields_recorded
+    from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK
+
+    cov = coverage(conn)
+    qid = quarter_id(quarter)
+    status = {source: cov.status(source, quarter) for source in ("idva", "marac")}
+    police = doc["police"]["total"]
+    status["police"] = OK if police["complete"] else (INCOMPLETE if doc["police"]["by_area"] else NOT_SUPPLIED)
+    if status["idva"] != OK:
+        blank = dict.fromkeys(IdvaCounts().as_dict())
+        doc["idva"]["total"] = dict(blank)
+        doc["idva"]["by_area"] = {}
+        doc["idva"]["by_report_row"] = {label: dict(blank) for label in doc["idva"]["by_report_row"]}
+        doc["demographics"] = {k: ({} if k == "sexual_orientation" else None) for k in doc["demographics"]}
+        status.update({f"demographics.{k}": status["idva"] for k in doc["demographics"]})
+    else:
+        for measure, absent in idva_fields_recorded(conn, [qid]).get(qid, {}).items():
+            if measure in doc["demographics"]:
+                doc["demographics"][measure] = {} if measure == "sexual_orientation" else None
+            status[f"demographics.{measure}"] = absent
+    if status["marac"] != OK:
+        for key in MaracCounts.__dataclass_fields__:
+            doc["marac"][key] = None
+        doc["marac"]["repeat_pct"] = None
+    doc["status"] = status
+    return doc

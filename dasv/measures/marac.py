@@ -224,7 +224,7 @@ def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None)
         ).where(m.hearing_day >= start, m.hearing_day <= end)
     ).one()
     heard = int(heard)
-    return {
+    out = {
         "period": {"start": first.start.isoformat(), "end": quarter.end.isoformat()},
         "cases_heard": heard,
         "cases_per_10000_women": ratio(heard, female_16_plus, per=10_000),
@@ -244,3 +244,36 @@ def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None)
         "aged_16_17": int(aged_16_17),
         "aged_16_17_pct": ratio(int(aged_16_17), heard),
     }
+    return with_rolling_status(conn, quarter, out)
+
+
+ROLLING_COUNTS = ("cases_heard", "repeat_cases", "partner_agency_referrals", "male_victims", "disabled", "lgbt",
+                  "minority_ethnic", "aged_16_17")  # fmt: skip
+ROLLING_RATES = {"cases_heard": "cases_per_10000_women", "repeat_cases": "repeat_pct",
+                 "partner_agency_referrals": "partner_agency_pct", "male_victims": "male_pct",
+                 "disabled": "disabled_pct", "lgbt": "lgbt_pct", "minority_ethnic": "minority_ethnic_pct",
+                 "aged_16_17": "aged_16_17_pct"}  # fmt: skip
+
+
+def with_rolling_status(conn: Connection, quarter: Quarter, out: dict) -> dict:
+    """The rolling year's figures with ``status``: each figure whose source or column does not cover the year.
+
+    Nine months of MARAC lists make every figure ``incomplete``; a list without a disability
+    column makes "disabled" ``not recorded``. Such a figure (and its percentage) is ``null``,
+    never a count of part of the year.
+    """
+    from dasv.measures.coverage import coverage, marac_fields_recorded
+    from dasv.measures.status import OK
+
+    quarters = quarter.last_n(4)
+    window = coverage(conn).window("marac", quarters)
+    status = dict.fromkeys(ROLLING_COUNTS, window)
+    if window == OK:
+        status.update(marac_fields_recorded(conn, quarters))
+    status = {k: v for k, v in status.items() if v != OK}
+    if "cases_heard" in status:  # every share is of the cases heard
+        status = dict.fromkeys(ROLLING_COUNTS, status["cases_heard"])
+    for key in status:
+        out[key] = out[ROLLING_RATES[key]] = None
+    out["status"] = status
+    return out

@@ -22,6 +22,7 @@ from dasv.measures.labels import label, police_label
 from dasv.measures.marac import rolling_year
 from dasv.measures.series import MonthlySeries, monthly_series
 from dasv.measures.spc import SpcResult
+from dasv.measures.status import OK, Missing
 from dasv.quarters import LONDON, Quarter
 from dasv.report.data import QuarterData, gather, gather_by_area, quarters_with_idva, source_files
 from dasv.report.funnel import district_funnel, funnel_section
@@ -85,14 +86,19 @@ def idva_cells(
     quarters: list[Quarter] | None = None,
     revisions=None,
     path: tuple = (),
+    statuses: list[str] | None = None,
 ) -> list[Cell]:
     """Cells in :func:`idva_columns` order for one row (earlier quarters marked ``[r]`` where revised).
 
     Args:
         path: where the row's counts sit in a metrics document, e.g. ``("idva", "by_area", "Fenland")``.
+        statuses: the IDVA export's status in each quarter; a quarter it does not cover has no
+            figures (``not supplied``), never zeros.
     """
 
     def mark(i: int, key: str, cell: Cell, rate_of: tuple[str, str] | None = None) -> Cell:
+        if statuses is not None and statuses[i] != OK:
+            return Missing(statuses[i], "IDVA referral export")
         if revisions is None or quarters is None:
             return cell
         pair = ((*path, rate_of[0]), (*path, rate_of[1])) if rate_of else None
@@ -174,20 +180,24 @@ def build_report(
     area_names = _areas_shown(deployment, data, quarter)
     labels = {a.name: a.display for a in deployment.areas}
     cols = idva_columns(quarters, quarter)
+    idva_status = [data[q].status_of("idva") for q in quarters]
+    absent = absence_notes(data, quarters, "idva")
 
     total_table = ReportTable(
         "idva_total", f"Total referral data, {quarter.label}", [Column("Service", "label"), *cols],
-        [["IDVA referrals", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"))]],
+        [["IDVA referrals", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"),
+                                        idva_status)]],
         source=IDVA_SOURCE, notes=revisions_notes,
         section="referrals",
     )  # fmt: skip
     area_rows = [
         [labels.get(a, a), *idva_cells([data[q].idva_by_area.get(a, IdvaCounts()) for q in quarters], quarters,
-                                       revisions, ("idva", "by_area", a))]
+                                       revisions, ("idva", "by_area", a), idva_status)]
         for a in area_names
     ]  # fmt: skip
     area_rows.append(
-        ["Total", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"))]
+        ["Total", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"),
+                              idva_status)]
     )
     area_table = ReportTable(
         "idva_by_area", f"All risk level referrals by area, {quarter.label}", [Column("Area", "label"), *cols],
@@ -199,7 +209,7 @@ def build_report(
         "idva_by_specialism", f"All risk level referrals by specialism, {quarter.label}",
         [Column("Report row", "label"), *cols],
         [[row.label, *idva_cells([data[q].idva_rows[row.label] for q in quarters], quarters, revisions,
-                                 ("idva", "by_report_row", row.label))] for row in deployment.report_rows],
+                                 ("idva", "by_report_row", row.label), idva_status)] for row in deployment.report_rows],
         source=IDVA_SOURCE, section="referrals",
         notes=["A referral with two specialisms counts in both rows, so rows do not add up to the total."],
     )  # fmt: skip
@@ -209,9 +219,9 @@ def build_report(
     rolling = rolling_year(conn, quarter, population.total("female_16_plus") or None if population else None)
     safelives = safelives_table(rolling, quarter, deployment)
 
-    revisions_notes += revisions.notes()
+    revisions_notes += revisions.notes() + absent
     for table in (area_table, row_table):
-        table.notes += revisions.notes()
+        table.notes += revisions.notes() + absent
     series, sources, figures = gathered.series, gathered.sources, gathered.year_ending
     spc = variation(series, deployment)
     doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
@@ -282,23 +292,29 @@ def headline_table(
     """
     prev = quarter.previous()
     t_now, t_before = now.idva_total, before.idva_total
+    now, before = _with_status(now), _with_status(before)
     area = deployment.police_reporting_area
     scope, area_name = ("reporting_area", area.name) if area else ("total", None)
     pairs: dict[str, tuple[str, Cell, Cell]] = {
-        "idva.total_referrals": (label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
-        "idva.criteria_met": (label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
-        "idva.engagement_pct": (label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
-                                Rate(t_before.engaged, t_before.criteria_met)),
-        "idva.repeats": (label("idva.repeats"), t_now.repeats, t_before.repeats),
-        "marac.referrals": (label("marac.referrals"), now.marac.referrals, before.marac.referrals),
-        "marac.cases_heard": (label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
-        "marac.awaiting_hearing": (label("marac.awaiting_hearing"), now.marac.awaiting_hearing,
-                                   before.marac.awaiting_hearing),
-        "police.da_incidents": (police_label("police.da_incidents", area_name), police_cell(now, "da_incidents", scope),
-                                police_cell(before, "da_incidents", scope)),
-        "police.da_crimes": (police_label("police.da_crimes", area_name), police_cell(now, "da_crimes", scope),
-                             police_cell(before, "da_crimes", scope)),
+        "idva.total_referrals": (label("idva.total_referrals"), now("idva", t_now.total_referrals),
+                                 before("idva", t_before.total_referrals)),
+        "idva.criteria_met": (label("idva.criteria_met"), now("idva", t_now.criteria_met),
+                              before("idva", t_before.criteria_met)),
+        "idva.engagement_pct": (label("idva.engagement_pct"), now("idva", Rate(t_now.engaged, t_now.criteria_met)),
+                                before("idva", Rate(t_before.engaged, t_before.criteria_met))),
+        "idva.repeats": (label("idva.repeats"), now("idva", t_now.repeats), before("idva", t_before.repeats)),
+        "marac.referrals": (label("marac.referrals"), now("marac", now.data.marac.referrals),
+                            before("marac", before.data.marac.referrals)),
+        "marac.cases_heard": (label("marac.cases_heard"), now("marac", now.data.marac.cases_heard),
+                              before("marac", before.data.marac.cases_heard)),
+        "marac.awaiting_hearing": (label("marac.awaiting_hearing"), now("marac", now.data.marac.awaiting_hearing),
+                                   before("marac", before.data.marac.awaiting_hearing)),
+        "police.da_incidents": (police_label("police.da_incidents", area_name),
+                                police_cell(now.data, "da_incidents", scope), police_cell(before.data, "da_incidents", scope)),
+        "police.da_crimes": (police_label("police.da_crimes", area_name), police_cell(now.data, "da_crimes", scope),
+                             police_cell(before.data, "da_crimes", scope)),
     }  # fmt: skip
+    now, before = now.data, before.data
     variation = variation or {}
     rows = []
     for key in HEADLINE_KEYS:
@@ -333,6 +349,28 @@ def headline_table(
         rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
         section="headline",
     )  # fmt: skip
+
+
+class _with_status:
+    """A quarter's figures, each called with its source to get the value or its status (``not supplied``)."""
+
+    def __init__(self, data: QuarterData):
+        self.data = data
+
+    def __call__(self, source: str, value: Cell) -> Cell:
+        status = self.data.status_of(source)
+        return value if status == OK else Missing(status, source)
+
+
+def absence_notes(data: dict[Quarter, QuarterData], quarters: list[Quarter], source: str) -> list[str]:
+    """``Not supplied: no IDVA referral export loaded covers 2025-26 Q1.`` for each quarter a source lacks."""
+    from dasv.measures.coverage import SOURCE_EXPORTS
+
+    lacking = [q.label for q in quarters if data[q].status_of(source) != OK]
+    if not lacking:
+        return []
+    return [f"Not supplied: no {SOURCE_EXPORTS[source]} loaded covers {', '.join(lacking)}; its figures are "
+            "shown as not supplied, never as zero."]  # fmt: skip
 
 
 def interval_cell(value: Cell) -> Cell:
@@ -371,8 +409,12 @@ def other_data_table(
 ) -> ReportTable:
     """MARAC, police and demographic figures, one column per quarter."""
 
-    def row(name: str, get) -> list[Cell]:
-        return [name, *[get(data[q]) for q in quarters]]
+    def row(name: str, get, source: str | None = None) -> list[Cell]:
+        def cell(d: QuarterData) -> Cell:
+            status = d.status_of(source) if source else OK
+            return get(d) if status == OK else Missing(status, source)
+
+        return [name, *[cell(data[q]) for q in quarters]]
 
     area = deployment.police_reporting_area
     police_rows = []
@@ -382,30 +424,33 @@ def other_data_table(
     police_rows += [row(label(k) + (", all districts" if area else ""), lambda d, k=k: police_cell(d, k))
                     for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     rows = [
-        row(label("marac.referrals"), lambda d: d.marac.referrals),
-        row(label("marac.cases_heard"), lambda d: d.marac.cases_heard),
-        row(label("marac.awaiting_hearing"), lambda d: d.marac.awaiting_hearing),
-        row(label("marac.repeat_cases"), lambda d: d.marac.repeat_cases),
-        row(label("marac.repeat_pct"), lambda d: Rate(d.marac.repeat_cases, d.marac.cases_heard)),
-        row(label("marac.median_days_to_hearing"), lambda d: d.marac.median_days_to_hearing),
+        row(label("marac.referrals"), lambda d: d.marac.referrals, "marac"),
+        row(label("marac.cases_heard"), lambda d: d.marac.cases_heard, "marac"),
+        row(label("marac.awaiting_hearing"), lambda d: d.marac.awaiting_hearing, "marac"),
+        row(label("marac.repeat_cases"), lambda d: d.marac.repeat_cases, "marac"),
+        row(label("marac.repeat_pct"), lambda d: Rate(d.marac.repeat_cases, d.marac.cases_heard), "marac"),
+        row(label("marac.median_days_to_hearing"), lambda d: d.marac.median_days_to_hearing, "marac"),
         *police_rows,
-        row(label("demographics.male_victims"), lambda d: d.demographics["male_victims"]),
-        row(label("demographics.disability"), lambda d: d.demographics["disability"]),
-        row(label("demographics.aged_13_17"), lambda d: d.demographics["aged_13_17"]),
-        row(label("demographics.lgbt_total") + ", all categories", lambda d: d.demographics["lgbt_total"]),
-    ]
+        row(label("demographics.male_victims"), lambda d: d.demographics["male_victims"], "demographics.male_victims"),
+        row(label("demographics.disability"), lambda d: d.demographics["disability"], "demographics.disability"),
+        row(label("demographics.aged_13_17"), lambda d: d.demographics["aged_13_17"], "demographics.aged_13_17"),
+        row(label("demographics.lgbt_total") + ", all categories", lambda d: d.demographics["lgbt_total"],
+            "demographics.lgbt_total"),
+    ]  # fmt: skip
     categories = [
         c
         for c in demographics_m.LGBT_CATEGORIES
         if any(data[q].demographics["sexual_orientation"].get(c) for q in quarters)
     ]
     rows += [
-        row(f"LGBT+: {c}", lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0)) for c in categories
+        row(f"LGBT+: {c}", lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0), "demographics.lgbt_total")
+        for c in categories
     ]
     rows.append(
         row(
             label("demographics.not_asked"),
             lambda d: d.demographics["sexual_orientation"].get("Not asked", 0),
+            "demographics.not_asked",
         )
     )
     columns = [Column("Measure", "label")] + [
@@ -417,6 +462,12 @@ def other_data_table(
     ]
     if area:
         notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+    notes += absence_notes(data, quarters, "marac") + absence_notes(data, quarters, "idva")
+    unrecorded = sorted({k.split(".", 1)[1].replace("_", " ") for q in quarters for k, v in data[q].status.items()
+                         if k.startswith("demographics.") and v != OK})  # fmt: skip
+    if unrecorded:
+        notes.append(f"Not recorded: the IDVA export has no {', '.join(unrecorded)} for some quarters; those "
+                     "figures are shown as not recorded, never as zero.")  # fmt: skip
     incomplete = [q.label for q in quarters if not data[q].police["total"]["complete"]]
     if incomplete:
         notes.append(
@@ -427,8 +478,8 @@ def other_data_table(
                        source=f"{MARAC_SOURCE}; {POLICE_SOURCE}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
 
 
-INCOMPLETE = "incomplete"
-NOT_SUPPLIED = "not supplied"
+INCOMPLETE = Missing("incomplete", "police monthly counts")
+NOT_SUPPLIED = Missing("not supplied", "police monthly counts")
 
 
 def police_cell(d: QuarterData, key: str, scope: str = "total") -> Cell:
@@ -511,30 +562,41 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
     population = deployment.population_for(quarter.end.year)
     female = population.total("female_16_plus") if population else 0
 
-    def pct(key: str) -> Rate:
-        return Rate(rolling[key], heard)
+    status = rolling.get("status") or {}
+
+    def count(key: str) -> Cell:
+        return Missing(status[key], "MARAC case list") if key in status else rolling[key]
+
+    def pct(key: str) -> Cell:
+        return Missing(status[key], "MARAC case list") if key in status else Rate(rolling[key], heard)
 
     rows: list[list[Cell]] = [
-        ["Cases heard", heard, None],
-        ["Cases heard per 10,000 women aged 16+", Rate(heard, female, per=10_000) if female else None, None],
-        ["Repeat cases", rolling["repeat_cases"], pct("repeat_cases")],
-        [
-            "Referred by partner agencies (not police)",
-            rolling["partner_agency_referrals"],
-            pct("partner_agency_referrals"),
-        ],
-        ["Victim male", rolling["male_victims"], pct("male_victims")],
-        ["Victim disabled", rolling["disabled"], pct("disabled")],
-        ["Victim LGBT+", rolling["lgbt"], pct("lgbt")],
-        ["Victim from a minority ethnic group", rolling["minority_ethnic"], pct("minority_ethnic")],
-        ["Victim aged 16–17", rolling["aged_16_17"], pct("aged_16_17")],
-    ]
+        ["Cases heard", count("cases_heard"), None],
+        ["Cases heard per 10,000 women aged 16+",
+         count("cases_heard") if "cases_heard" in status else Rate(heard, female, per=10_000) if female else None,
+         None],
+        ["Repeat cases", count("repeat_cases"), pct("repeat_cases")],
+        ["Referred by partner agencies (not police)", count("partner_agency_referrals"),
+         pct("partner_agency_referrals")],
+        ["Victim male", count("male_victims"), pct("male_victims")],
+        ["Victim disabled", count("disabled"), pct("disabled")],
+        ["Victim LGBT+", count("lgbt"), pct("lgbt")],
+        ["Victim from a minority ethnic group", count("minority_ethnic"), pct("minority_ethnic")],
+        ["Victim aged 16–17", count("aged_16_17"), pct("aged_16_17")],
+    ]  # fmt: skip
     start, end = rolling["period"]["start"], rolling["period"]["end"]
+    gaps = []
+    if "cases_heard" in status:
+        gaps.append(f"The MARAC case lists loaded do not cover the whole twelve months ({status['cases_heard']}): "
+                    "no figure of the year is shown, never a count of part of it.")  # fmt: skip
+    elif status:
+        gaps.append("Not recorded: the MARAC case list has no column for " + ", ".join(
+            sorted({k.replace("_", " ") for k in status})) + " in some or all of the twelve months.")  # fmt: skip
     return ReportTable(
         "marac_rolling_12_months", f"MARAC, rolling twelve months to {quarter.end:%d %B %Y} (SafeLives measures)",
         [Column("Measure", "label"), Column("Number", "count", current=True), Column("% of cases heard", "pct", current=True)],
         rows, source=MARAC_SOURCE,
-        notes=[f"Cases heard from {start} to {end}.",
+        notes=[f"Cases heard from {start} to {end}.", *gaps,
                "Rate per 10,000 uses the female population aged 16+"
                + (f" ({population.year} estimate)." if population else ".")],
     )  # fmt: skip

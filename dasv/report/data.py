@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
+from dasv.measures.coverage import Coverage, coverage, idva_fields_recorded
 from dasv.measures.demographics import EMPTY, LGBT_CATEGORIES, NOT_ASKED, demographics_by_area
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row
 from dasv.measures.marac import MaracCounts, marac_counts_by_quarter_area
 from dasv.measures.police import police_measures
+from dasv.measures.status import OK
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
 from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage
@@ -28,11 +30,24 @@ class QuarterData:
     marac: MaracCounts
     police: dict
     demographics: dict
+    # each source's status for the quarter ("idva", "marac", "police"), and a demographic
+    # measure's ("demographics.disability") where its column is not recorded; absent keys are ok
+    status: dict[str, str] = field(default_factory=dict)
 
     @property
     def idva_total(self) -> IdvaCounts:
         """All areas together."""
         return sum(self.idva_by_area.values(), IdvaCounts())
+
+    def status_of(self, key: str) -> str:
+        """The status of a measure (``idva.total_referrals``, ``demographics.disability``) this quarter.
+
+        A demographic measure takes the IDVA export's status first, then its own column's.
+        """
+        source = key.split(".", 1)[0]
+        source = "idva" if source == "demographics" else source
+        own = self.status.get(source, OK)
+        return own if own != OK else self.status.get(key, OK)
 
 
 def gather(conn: Connection, deployment: Deployment, quarters: list[Quarter]) -> dict[Quarter, QuarterData]:
@@ -49,6 +64,8 @@ def gather_by_area(
     grouped rows (so the county and the districts come from one set of queries).
     """
     ids = [quarter_id(q) for q in quarters]
+    cov = coverage(conn)
+    fields = idva_fields_recorded(conn, ids)
     by_area = counts_by_quarter_area(conn, ids)
     rows = counts_by_report_row(conn, deployment.report_rows, ids, by_area=True)
     names = [a.name for a in deployment.districts]
@@ -61,8 +78,10 @@ def gather_by_area(
         marac, median = marac_by_quarter[q]
         police = police_measures(conn, deployment, q)
         demo = demographics_by_area(conn, qid)
+        status = quarter_status(cov, q, fields.get(qid, {}))
         if with_county:
             out["county"][q] = _county(deployment, q, by_area, rows, marac, median, police, demo)
+            out["county"][q].status = status
         missing = {
             name: [m for m in police["total"]["missing_months"] if m.startswith(name + " ")] for name in names
         }
@@ -88,8 +107,16 @@ def gather_by_area(
                     "by_area": {name: district} if district else {},
                 },  # fmt: skip
                 demographics=demo.get(name, EMPTY),
+                status=status,
             )
     return out
+
+
+def quarter_status(cov: Coverage, q: Quarter, fields: dict[str, str]) -> dict[str, str]:
+    """Each source's status for the quarter, and the demographic columns not recorded."""
+    status = {source: cov.status(source, q) for source in ("idva", "marac", "police")}
+    status.update({f"demographics.{m}": s for m, s in fields.items()})
+    return status
 
 
 def _county(deployment, q, by_area, rows, marac, median, police, demo) -> QuarterData:

@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Literal
 
 from dasv.measures.rates import exact_ratio, ratio, round_half_up
+from dasv.measures.status import OK, Missing, status_of
 
 DASH = "–"
 
@@ -202,6 +203,20 @@ class ReportTable:
             for row in self.rows
         ]
 
+    def row_status(self, row: int) -> str:
+        """``ok``, or each figure of the row that has no value with its status (the CSV's status column).
+
+        E.g. ``IDVA referrals 2025-26 Q1: not supplied; Repeat referrals 2025-26 Q1: not supplied``.
+        """
+        parts = [f"{column.header}: {status_of(_bare(cell))}"
+                 for cell, column in zip(self.rows[row], self.columns, strict=True)
+                 if status_of(_bare(cell)) != OK]  # fmt: skip
+        return "; ".join(parts) or OK
+
+    def missing(self) -> list[Missing]:
+        """Every figure of the table that has no value."""
+        return [_bare(c) for row in self.rows for c in row if isinstance(_bare(c), Missing)]
+
     def data_kinds(self) -> list[Kind]:
         """The kind of each data column (the parts of a change or an interval are numbers)."""
         out: list[Kind] = []
@@ -210,6 +225,11 @@ class ReportTable:
             out += [column.kind] + ["number"] * (n - 1) if column.kind in ("pct", "rate") else (
                 ["number"] * n if n > 1 else [column.kind])  # fmt: skip
         return out
+
+
+def _bare(cell: Cell) -> Cell:
+    """A cell without its ``[r]`` mark."""
+    return cell.cell if isinstance(cell, Revised) else cell
 
 
 def _parts(column: Column) -> list[tuple[str, str]]:
@@ -240,7 +260,7 @@ def _split(cell: Cell, column: Column) -> list[Cell]:
             interval = rate_interval_of(cell)
             limits = IntervalCell(interval, column.kind).limits() if interval else (None, None)
             return [cell, *limits]
-        return [cell, cell, cell] if isinstance(cell, Suppressed) else [cell, None, None]
+        return [cell, cell, cell] if isinstance(cell, Suppressed | Missing) else [cell, None, None]
     return [cell]
 
 
@@ -298,11 +318,16 @@ class Variation:
 
 
 def format_cell(cell: Cell, kind: Kind = "count") -> str:
-    """Print form: counts with thousands separators, whole percents half up, ``–`` for nothing."""
+    """Print form: counts with thousands separators, whole percents half up, ``–`` for nothing.
+
+    A figure with no value prints its status (``not supplied``, ``not recorded``, ``incomplete``).
+    """
     if isinstance(cell, Revised):
         return f"{format_cell(cell.cell, kind)} [r]"
     if isinstance(cell, Suppressed):
         return cell.display
+    if isinstance(cell, Missing):
+        return cell.status
     if cell is None:
         return DASH
     if isinstance(cell, Change | IntervalCell | Variation):
@@ -327,6 +352,8 @@ def data_value(cell: Cell) -> int | float | str | None:
         return data_value(cell.cell)
     if isinstance(cell, Suppressed):
         return cell.display
+    if isinstance(cell, Missing):  # an empty cell; the row's status says why
+        return None
     if isinstance(cell, Rate):
         return cell.value(places=1)
     if isinstance(cell, Change):

@@ -11,6 +11,7 @@ from dasv.measures.idva import IdvaCounts
 from dasv.measures.intervals import newcombe, poisson_change_p
 from dasv.measures.labels import label, police_label
 from dasv.measures.rates import round_half_up
+from dasv.measures.status import OK
 from dasv.quarters import Quarter
 from dasv.report.model import Change, Rate, format_cell
 from warehouse.models import IdvaReferral
@@ -106,16 +107,21 @@ def _join(items: list[str]) -> str:
 def draft_statements(now, before, labels: dict[str, str], deployment: Deployment | None = None) -> list[str]:
     """Plain factual sentences comparing this quarter with the last (e.g. 'IDVA referrals fell 8%, from 516 to 476.')."""
     t_now, t_before = now.idva_total, before.idva_total
+    # a source not supplied in either quarter has no movement to state (never "from 0")
+    idva, marac = (now.status_of(s) == OK and before.status_of(s) == OK for s in ("idva", "marac"))
     lines = [
         movement(label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
         movement(label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
         rate_movement(label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
                       Rate(t_before.engaged, t_before.criteria_met)),
         movement(label("idva.repeats"), t_now.repeats, t_before.repeats),
-        movement(label("marac.referrals"), now.marac.referrals, before.marac.referrals),
-        movement(label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
-    ]  # fmt: skip
-    if now.marac.awaiting_hearing:
+    ] if idva else []  # fmt: skip
+    if marac:
+        lines += [
+            movement(label("marac.referrals"), now.marac.referrals, before.marac.referrals),
+            movement(label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
+        ]
+    if marac and now.marac.awaiting_hearing:
         lines.append(f"{now.marac.awaiting_hearing:,} MARAC cases were awaiting a hearing at the end of the quarter "
                      f"({before.marac.awaiting_hearing:,} a quarter earlier).")  # fmt: skip
     area = deployment.police_reporting_area if deployment else None
@@ -131,7 +137,7 @@ def draft_statements(now, before, labels: dict[str, str], deployment: Deployment
                 movement(police_label(key, area.name if area else None), p_now[field], p_before[field])
             )
     changes = []
-    for area_name, c in now.idva_by_area.items():
+    for area_name, c in now.idva_by_area.items() if idva else ():
         b = before.idva_by_area.get(area_name, IdvaCounts())
         if b.total_referrals >= 10:
             changes.append(
@@ -152,6 +158,8 @@ def quality_notes(
     notes: list[str] = []
     now, before = data[quarter], data[quarter.previous()]
     labels = {a.name: a.display for a in deployment.areas}
+    if before.status_of("idva") != OK:
+        before = type(before)(before.quarter, {}, {}, before.marac, before.police, before.demographics)
     for name, c in sorted(now.idva_by_area.items()):
         _rate_checks(notes, labels.get(name, name), c, before.idva_by_area.get(name, IdvaCounts()))
     for row_label, c in now.idva_rows.items():
@@ -181,7 +189,7 @@ def quality_notes(
     police = now.police["total"]
     if not police["complete"]:
         notes.append(f"Police data for {quarter.label} is incomplete (missing {', '.join(police['missing_months'])}): "
-                     "totals are of the months present.")  # fmt: skip
+                     "its police figures are shown as incomplete, never as a total of the months present.")  # fmt: skip
     for line in refused:
         notes.append(f"Refused in this run (nothing loaded from the file): {line}")
     return notes
