@@ -50,8 +50,11 @@ def metrics(
     if year_ending is not None:
         doc = _year_ending_document(c, year_ending, area)
     else:
+        from dasv.measures.coverage import require_facts
+
         q = parse_quarter(quarter)
         with c.engine().connect() as conn:
+            require_facts(conn, q)  # a quarter with nothing loaded is refused, as by `dasv report`
             if area:
                 from dasv.report.slices import SliceBuilder
 
@@ -89,6 +92,8 @@ def _print_series(c: Context, q: Quarter, format: Format) -> None:
 
 
 def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
+    from dasv.errors import NoDataError
+    from dasv.measures.status import NOT_SUPPLIED
     from dasv.measures.year_ending import YearEnding, YearEndingError, year_ending_document
 
     try:
@@ -96,8 +101,16 @@ def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
     except YearEndingError as exc:
         raise UsageError(str(exc)) from None
     with c.engine().connect() as conn:
+        doc = year_ending_document(conn, c.deployment, year)
+        if all(doc[s]["status"] == NOT_SUPPLIED for s in ("idva", "marac")) and doc["police"]["total"][
+            "status"
+        ] == NOT_SUPPLIED:
+            raise NoDataError(
+                f"the {year.title} ({year.start:%B %Y} to {year.end:%B %Y}) has nothing loaded: no IDVA "
+                "referrals, no MARAC cases and no police months; load its exports first"
+            )
         if area is None:
-            return year_ending_document(conn, c.deployment, year)
+            return doc
         from dasv.report.year_ending import YearEndingFigures
 
         return YearEndingFigures(conn, c.deployment, year, years=1).district_document(area, year)

@@ -137,6 +137,16 @@ def with_status(conn: Connection, quarter: Quarter, doc: dict) -> dict:
             if measure in doc["demographics"]:
                 doc["demographics"][measure] = {} if measure == "sexual_orientation" else None
             status[f"demographics.{measure}"] = absent
+    for scope in ("total", "reporting_area"):  # an incomplete police quarter has no totals, never part sums
+        figures = doc["police"].get(scope)
+        if figures and not figures["complete"]:
+            figures.update(dict.fromkeys(("da_incidents", "da_crimes", "incidents_per_1000", "crimes_per_1000")))
+            figures["status"] = INCOMPLETE if any(d in doc["police"]["by_area"] for d in figures.get(
+                "districts", doc["police"]["by_area"])) else NOT_SUPPLIED  # fmt: skip
+    for figures in doc["police"]["by_area"].values():
+        if figures["months"] != 3:
+            figures.update(dict.fromkeys(("da_incidents", "da_crimes", "incidents_per_1000", "crimes_per_1000")))
+            figures["status"] = INCOMPLETE
     if status["marac"] != OK:
         for key in MaracCounts.__dataclass_fields__:
             doc["marac"][key] = None

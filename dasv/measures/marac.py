@@ -273,7 +273,8 @@ def with_rolling_status(conn: Connection, quarter: Quarter, out: dict) -> dict:
     status = {k: v for k, v in status.items() if v != OK}
     if "cases_heard" in status:  # every share is of the cases heard
         status = dict.fromkeys(ROLLING_COUNTS, status["cases_heard"])
-    for key in status:
+    for key in list(status):
         out[key] = out[ROLLING_RATES[key]] = None
+        status[ROLLING_RATES[key]] = status[key]
     out["status"] = status
     return out

@@ -12,8 +12,9 @@ Figure 8 and Table 5):
 - *Rate per 1,000*: the total per 1,000 residents of all ages, from the mid-year estimate of
   the year the period ends in (the year is reported beside it).
 
-A year lacking any month for a district is incomplete (its sums are of the months present),
-as quarters are. The same twelve months' IDVA and MARAC figures sit beside them, with
+A year lacking any month for a district is incomplete: its figures are ``null`` with
+``status`` ``incomplete`` (or ``not supplied`` with no month at all), never the sums of the
+months present. The same twelve months' IDVA and MARAC figures sit beside them, with
 ``complete`` false unless the warehouse holds every quarter of the year for that source.
 """
 
@@ -28,6 +29,7 @@ from dasv.config import Deployment
 from dasv.measures.idva import IdvaCounts, counts_by_area_between
 from dasv.measures.marac import MaracCounts, marac_counts_by_area
 from dasv.measures.rates import ratio
+from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK
 from dasv.quarters import Quarter, month_label
 from warehouse.models import AreaDim, LoadBatch, LoadCoverage, PoliceMonth
 
@@ -184,17 +186,20 @@ def police_figures(
     incident_only = None if crimed is None else incidents - crimed
     total = None if incident_only is None else incident_only + crimes
     complete = bool(parts) and not missing
+    if not complete:  # never a total of the months present: null, with the status saying why
+        incidents = crimes = crimed = incident_only = total = None
     return {
         "da_incidents": incidents,
         "da_crimes": crimes,
         "crimed_incidents": crimed,
         "incident_only": incident_only,
         "total_recorded": total,
-        "crimed_pct": ratio(crimed, incidents) if crimed is not None else None,
+        "crimed_pct": ratio(crimed, incidents) if crimed is not None and incidents is not None else None,
         "total_per_1000": ratio(total, people, per=1000) if total is not None and complete else None,
         "population": people,
         "population_year": population_year,
         "complete": complete,
+        "status": OK if complete else (INCOMPLETE if parts else NOT_SUPPLIED),
         "missing_months": missing,
     }
 
@@ -232,22 +237,38 @@ def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnd
         }
     idva = counts_by_area_between(conn, year.start, year.end)
     marac = marac_counts_by_area(conn, year)
-    covered = {source: loads_cover(conn, source, year) for source in ("idva", "marac")}
-    return {
+    status = {source: loads_status(conn, source, year) for source in ("idva", "marac")}
+    doc = {
         "year_ending": year.label,
         "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
         "police": police_doc,
         "idva": {
-            "complete": covered["idva"],
+            "complete": status["idva"] == OK,
+            "status": status["idva"],
             "total": sum(idva.values(), IdvaCounts()).as_dict(),
             "by_area": {n: idva.get(n, IdvaCounts()).as_dict() for n in districts},
         },
         "marac": {
-            "complete": covered["marac"],
+            "complete": status["marac"] == OK,
+            "status": status["marac"],
             "total": _marac_total(marac),
             "by_area": {n: _marac_area(marac.get(n, MaracCounts())) for n in districts},
         },
     }
+    for source in ("idva", "marac"):  # a year a source does not cover has no figures of it, never part sums
+        if status[source] != OK:
+            part = doc[source]
+            part["total"] = dict.fromkeys(part["total"])
+            part["by_area"] = {n: dict.fromkeys(v) for n, v in part["by_area"].items()}
+    return doc
+
+
+def loads_status(conn: Connection, source: str, year: YearEnding) -> str:
+    """``ok`` when live loads of ``source`` cover every quarter the year touches; else incomplete or not supplied."""
+    from dasv.measures.coverage import coverage
+
+    quarters = sorted({Quarter.containing(m) for m in year.months})
+    return coverage(conn).window(source, quarters)
 
 
 def loads_cover(conn: Connection, source: str, year: YearEnding) -> bool:

@@ -19,6 +19,7 @@ from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
+from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import definitions, gather_quarter, interval_cell, short
 from dasv.report.data import QuarterData
@@ -111,6 +112,28 @@ class SliceBuilder:
             shown=lambda d: self.plan.shown(d, "da_incidents", quarter),
         )  # fmt: skip
 
+    def status(self, who: str, measure: str, x: Quarter) -> str:
+        """A slice measure's status in a quarter: its source's (or its column's) for the district or county."""
+        d = (self.county if who == COUNTY else self.districts[who])[x]
+        if measure in POLICE_MEASURES:
+            police = d.police["total"]
+            return OK if police["complete"] else (INCOMPLETE if d.police["by_area"] else NOT_SUPPLIED)
+        if measure in MARAC_MEASURES:
+            return d.status_of("marac")
+        if measure in IDVA_MEASURES or measure.startswith("row:"):
+            return d.status_of("idva")
+        return d.status_of(f"demographics.{measure}")
+
+    def cell(self, who: str, measure: str, x: Quarter) -> Cell:
+        """The published cell (a count, ``<5`` or ``[c]``), or its status where the source does not cover it."""
+        status = self.status(who, measure, x)
+        return self.plan.cell(who, measure, x) if status == OK else Missing(status, measure)
+
+    def rate(self, who: str, num: str, den: str, x: Quarter) -> Cell:
+        """A published rate, or its status where the source does not cover the quarter."""
+        status = self.status(who, num, x)
+        return self.plan.rate(who, num, den, x) if status == OK else Missing(status, num)
+
     def variation(self, name: str) -> dict[str, SpcResult]:
         """The district's SPC charts, for the series whose every month the slices publish."""
         out = {}
@@ -177,17 +200,17 @@ class SliceBuilder:
     def _series(
         self, name: str, measure: str, quarters: list[Quarter], revisions: Revisions | None = None
     ) -> list[Cell]:
-        own = [self.plan.cell(name, measure, x) for x in quarters]
+        own = [self.cell(name, measure, x) for x in quarters]
         if revisions is not None and measure in IDVA_MEASURES:
             own = [
                 revisions.mark(x, ("idva", "by_area", name, measure), c)
                 for x, c in zip(quarters, own, strict=True)
             ]
-        return own + [self.plan.cell(COUNTY, measure, x) for x in quarters]
+        return own + [self.cell(COUNTY, measure, x) for x in quarters]
 
     def _rate_series(self, name: str, num: str, den: str, quarters: list[Quarter]) -> list[Cell]:
-        return [self.plan.rate(name, num, den, x) for x in quarters] + [
-            self.plan.rate(COUNTY, num, den, x) for x in quarters
+        return [self.rate(name, num, den, x) for x in quarters] + [
+            self.rate(COUNTY, num, den, x) for x in quarters
         ]
 
     def _beside(self, name: str, county: str) -> ReportTable:
@@ -222,9 +245,9 @@ class SliceBuilder:
             for who in (name, COUNTY):
                 key = f"row:{row.label}:"
                 cells += [
-                    self.plan.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")
+                    self.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")
                 ]
-                cells.append(self.plan.rate(who, key + "engaged", key + "criteria_met", q))
+                cells.append(self.rate(who, key + "engaged", key + "criteria_met", q))
             rows.append(cells)
         return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
                            rows, source="Source: IDVA service referral export",
@@ -245,7 +268,9 @@ class SliceBuilder:
                     complete = (self.districts[name] if who == name else self.county)[x].police["total"][
                         "complete"
                     ]
-                    if not base or not complete:
+                    if self.status(who, m, x) != OK:
+                        cells.append(Missing(self.status(who, m, x), m))
+                    elif not base or not complete:
                         cells.append(None)
                     elif self.plan.shown(who, m, x):
                         cells.append(Rate(self.plan.values[(who, m, x)], base, per=1000))
@@ -266,7 +291,7 @@ class SliceBuilder:
         rows = []
         spc = self.variation(name)
         for m in HEADLINE_MEASURES:
-            now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
+            now, before = self.cell(name, m, q), self.cell(name, m, prev)
             result = spc.get(SERIES_KEY.get(m, ""))
             rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
                          Variation(result.signal, len(result.values)) if result else None])  # fmt: skip
@@ -286,12 +311,12 @@ class SliceBuilder:
         def value(who: str, x: Quarter) -> float | None:
             return (
                 float(self.plan.values[(who, "total_referrals", x)])
-                if self.plan.shown(who, "total_referrals", x)
+                if self.plan.shown(who, "total_referrals", x) and self.status(who, "total_referrals", x) == OK
                 else None
             )
 
         def engagement(who: str, x: Quarter) -> float | None:
-            cell = self.plan.rate(who, "engaged", "criteria_met", x)
+            cell = self.rate(who, "engaged", "criteria_met", x)
             return cell.value(1) if isinstance(cell, Rate) else None
 
         return [
@@ -305,7 +330,7 @@ class SliceBuilder:
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
         lines = []
         for m in ("total_referrals", "referrals", "da_incidents"):
-            now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
+            now, before = self.cell(name, m, q), self.cell(name, m, prev)
             if isinstance(now, int) and isinstance(before, int):
                 lines.append(movement(f"{LABELS[m]} in {name}", now, before))
         return [line for line in lines if line]
@@ -315,11 +340,16 @@ class SliceBuilder:
         q, plan = self.quarter, self.plan
 
         def count(m: str):
-            cell = plan.cell(name, m, q)
+            cell = self.cell(name, m, q)
+            if isinstance(cell, Missing):
+                absent[m] = cell.status
+                return None
             return cell.display if isinstance(cell, Suppressed) else cell
 
+        absent: dict[str, str] = {}
+
         def pct(num: str, den: str):
-            cell = plan.rate(name, num, den, q)
+            cell = self.rate(name, num, den, q)
             return cell.value(1) if isinstance(cell, Rate) else None
 
         def idva(prefix: str = "") -> dict:
@@ -330,7 +360,8 @@ class SliceBuilder:
             }  # fmt: skip
 
         d = self.districts[name][q]
-        median = d.marac.median_days_to_hearing if plan.shown(name, "cases_heard", q) else None
+        median = (d.marac.median_days_to_hearing if plan.shown(name, "cases_heard", q)
+                  and self.status(name, "cases_heard", q) == OK else None)
         population = self.deployment.population_for(q.end.year)
         pop = population.by_area.get(name) if population else None
         police_rates = {}
@@ -359,6 +390,9 @@ class SliceBuilder:
                              "aged_13_17": count("aged_13_17"), "lgbt_total": count("lgbt_total"),
                              "sexual_orientation": {"Not asked": count("not_asked")}},
         }  # fmt: skip
+        doc["status"] = {"idva": self.status(name, "total_referrals", q), "marac": self.status(name, "referrals", q),
+                         "police": self.status(name, "da_incidents", q),
+                         **{f"demographics.{m}": v for m, v in absent.items() if m in DEMOGRAPHIC_MEASURES}}  # fmt: skip
         doc["variation"] = {k: r.summary() for k, r in self.variation(name).items()}
         doc["intervals"] = context.intervals(doc)
         doc["changes"] = self._changes(name)
@@ -371,7 +405,7 @@ class SliceBuilder:
         out = {}
         for m in HEADLINE_MEASURES:
             key = SERIES_KEY.get(m)
-            now, before = self.plan.cell(name, m, q), self.plan.cell(name, m, prev)
+            now, before = self.cell(name, m, q), self.cell(name, m, prev)
             if key and isinstance(now, int) and isinstance(before, int):
                 if m.startswith("da_") and not (self.districts[name][q].police["total"]["complete"]
                                                 and self.districts[name][prev].police["total"]["complete"]):  # fmt: skip

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 from dasv.config import Deployment
 from dasv.measures.labels import label
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
+from dasv.measures.status import Missing
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
 from dasv.report.suppress import COUNTY, SuppressionPlan
@@ -24,7 +25,7 @@ POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by distr
 POLICE_ROWS = ("total_recorded", "da_crimes", "da_incidents", "crimed_incidents", "incident_only")
 IDVA_ROWS = ("total_referrals", "criteria_met", "repeats")
 MARAC_ROWS = ("referrals", "cases_heard", "repeat_cases")
-INCOMPLETE, NOT_SUPPLIED = "incomplete", "not supplied"
+INCOMPLETE, NOT_SUPPLIED = Missing("incomplete", "police monthly counts"), Missing("not supplied", "police monthly counts")
 
 
 class YearEndingFigures:
@@ -51,12 +52,15 @@ class YearEndingFigures:
         for y, doc in self.docs.items():
             police = doc["police"]
             for key in POLICE_KEYS:
+                # an incomplete year has no figures (null): its line is of zeros, and nothing of it is shown
                 values = {d: police["by_area"][d][key] or 0 for d in self.districts}
-                plan.add_line(f"police.{key}", y, values, police["total"][key] or 0)
+                total = police["total"][key]
+                plan.add_line(f"police.{key}", y, values, sum(values.values()) if total is None else total)
             for source, keys in (("idva", IDVA_ROWS + ("engaged",)), ("marac", MARAC_ROWS)):
                 for key in keys:
-                    values = {d: doc[source]["by_area"][d][key] for d in self.districts}
-                    plan.add_line(f"{source}.{key}", y, values, doc[source]["total"][key])
+                    values = {d: doc[source]["by_area"][d][key] or 0 for d in self.districts}
+                    total = doc[source]["total"][key]
+                    plan.add_line(f"{source}.{key}", y, values, sum(values.values()) if total is None else total)
             for who in [*self.districts, COUNTY]:
                 for _ in range(2):  # any two of each triple give the third
                     plan.withhold_together(
@@ -90,7 +94,7 @@ class YearEndingFigures:
         """A count, or incomplete / not supplied / withheld."""
         entry = self.police_entry(who, y)
         if not entry["complete"]:
-            return INCOMPLETE if entry["da_incidents"] or entry["da_crimes"] else NOT_SUPPLIED
+            return Missing(entry.get("status") or "incomplete", "police monthly counts")
         if suppressed and (mark := self.withheld(who, f"police.{key}", y)):
             return Suppressed(mark)
         return entry[key]
@@ -103,7 +107,7 @@ class YearEndingFigures:
         if isinstance(crimed, int) and isinstance(incidents, int):
             return Rate(crimed, incidents)
         return Suppressed("[c]") if isinstance(crimed, Suppressed) or isinstance(incidents, Suppressed) else (
-            crimed if isinstance(crimed, str) else None)  # fmt: skip
+            crimed if isinstance(crimed, Missing) else None)  # fmt: skip
 
     def rate_cell(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
         """The total recorded per 1,000 of all ages (the year's population estimate)."""
@@ -111,12 +115,12 @@ class YearEndingFigures:
         people = self.police_entry(who, y)["population"]
         if isinstance(total, int) and people:
             return Rate(total, people, per=1000)
-        return total if isinstance(total, Suppressed | str) else None
+        return total if isinstance(total, Suppressed | Missing) else None
 
     def service_cell(self, who: str, source: str, key: str, y: YearEnding, suppressed: bool) -> Cell:
         """An IDVA or MARAC count of the year (None where the warehouse does not hold the whole year)."""
         if y not in self.covered[source]:
-            return None
+            return Missing(self.docs[y][source].get("status") or "incomplete", source)
         if suppressed and (mark := self.plan.marks.get((who, f"{source}.{key}", y))):
             return Suppressed(mark)
         doc = self.docs[y][source]
@@ -248,6 +252,8 @@ class YearEndingFigures:
         doc = self.docs[y]
 
         def value(cell: Cell):
+            if isinstance(cell, Missing):
+                return None
             return cell.display if isinstance(cell, Suppressed) else cell
 
         entry = self.police_entry(name, y)
@@ -257,7 +263,7 @@ class YearEndingFigures:
         police |= {
             "crimed_pct": crimed_pct.value(1) if isinstance(crimed_pct, Rate) else None,
             "total_per_1000": rate.value(1) if isinstance(rate, Rate) else None,
-            **{k: entry[k] for k in ("population", "population_year", "complete", "missing_months")},
+            **{k: entry.get(k) for k in ("population", "population_year", "complete", "status", "missing_months")},
         }
         idva = {k: value(self.service_cell(name, "idva", k, y, True)) for k in (*IDVA_ROWS, "engaged")}
         engagement = self._engagement(name, y, True)
@@ -273,8 +279,8 @@ class YearEndingFigures:
                 "secondary_marker": "[c]",
             },  # fmt: skip
             "police": {"by_area": {name: police}},
-            "idva": {"by_area": {name: idva}},
-            "marac": {"by_area": {name: marac}},
+            "idva": {"status": doc["idva"].get("status"), "by_area": {name: idva}},
+            "marac": {"status": doc["marac"].get("status"), "by_area": {name: marac}},
         }
 
     def section(self, who: list[tuple[str, str]], suppressed: bool) -> Section:
