@@ -26,6 +26,7 @@ from dasv.measures.status import OK, Missing
 from dasv.quarters import LONDON, Quarter
 from dasv.report.data import QuarterData, gather, gather_by_area, quarters_with_idva, source_files
 from dasv.report.funnel import district_funnel, funnel_section
+from dasv.report.lineage import contributing_batches, coverage_table, needed_periods
 from dasv.report.model import (
     Cell,
     Change,
@@ -35,6 +36,7 @@ from dasv.report.model import (
     Rate,
     Report,
     ReportTable,
+    Section,
     SourceFile,
     SpcChart,
     Variation,
@@ -134,7 +136,8 @@ class Gathered:
     districts: dict[str, dict[Quarter, QuarterData]]
     series: MonthlySeries  # the monthly series of the SPC charts
     year_ending: YearEndingFigures
-    sources: list[SourceFile]  # the loads in use for the report's quarters
+    sources: list[SourceFile]  # the loads behind the report's figures (dasv/report/lineage.py)
+    coverage: ReportTable | None = None  # each source's months, and the months the report lacks
 
 
 def gather_quarter(conn: Connection, deployment: Deployment, quarter: Quarter) -> Gathered:
@@ -145,14 +148,18 @@ def gather_quarter(conn: Connection, deployment: Deployment, quarter: Quarter) -
         conn, deployment, sorted(set(fy) | set(trend) | {quarter.previous()}), with_county=True
     )
     county = by_area.pop(COUNTY)
+    series = monthly_series(conn, deployment, quarter)
+    year_ending = year_ending_for(conn, deployment, quarter)
+    need = needed_periods(quarter, fy, trend, series, year_ending)
     return Gathered(
         fy=fy,
         trend=trend,
         county=county,
         districts=by_area,
-        series=monthly_series(conn, deployment, quarter),
-        year_ending=year_ending_for(conn, deployment, quarter),
-        sources=source_files(conn, sorted(set(fy) | {quarter.previous()})),
+        series=series,
+        year_ending=year_ending,
+        sources=source_files(conn, contributing_batches(conn, need)),
+        coverage=coverage_table(conn, quarter, fy, series, year_ending),
     )
 
 
@@ -250,8 +257,17 @@ def build_report(
         sources=sources,
         definitions=definitions(deployment),
         metrics=doc,
-        sections=[s for s in (funnel, figures.section(year_who, suppressed=False)) if s],
+        sections=[s for s in (funnel, figures.section(year_who, suppressed=False), coverage_section(gathered)) if s],
     )
+
+
+def coverage_section(gathered: Gathered) -> Section | None:
+    """Data coverage: which months each source covers and which the report needed and lacks."""
+    if gathered.coverage is None:
+        return None
+    return Section("coverage", "Data coverage", intro=[
+        "Which months each source's loaded exports cover, and which months this report's figures needed "
+        "but no export covers. Those figures read not supplied or incomplete."], tables=[gathered.coverage])  # fmt: skip
 
 
 def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quarter: Quarter) -> list[str]:

@@ -168,16 +168,10 @@ def quarters_with_idva(conn: Connection, candidates: list[Quarter]) -> list[Quar
     return [q for q in candidates if quarter_id(q) in have]
 
 
-def source_files(conn: Connection, quarters: list[Quarter]) -> list[SourceFile]:
-    """The loads in use for these quarters: file, checksum, load time, rows, repairs."""
-    ids = [quarter_id(q) for q in quarters]
-    in_use = (
-        select(LoadCoverage.batch_id)
-        .where(LoadCoverage.quarter_id.in_(ids), LoadCoverage.superseded_by.is_(None))
-        .distinct()
-    )
+def source_files(conn: Connection, batch_ids: list[int]) -> list[SourceFile]:
+    """The loads behind a report's figures (:mod:`dasv.report.lineage`): file, checksum, load time, rows, repairs."""
     batches = conn.execute(
-        select(LoadBatch).where(LoadBatch.id.in_(in_use)).order_by(LoadBatch.source, LoadBatch.id)
+        select(LoadBatch).where(LoadBatch.id.in_(batch_ids)).order_by(LoadBatch.source, LoadBatch.id)
     ).all()
     files = []
     for batch in batches:

@@ -13,8 +13,8 @@ from sqlalchemy import Connection
 
 from dasv.config import Deployment
 from dasv.measures.labels import label
-from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.measures.status import Missing
+from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
 from dasv.report.suppress import COUNTY, SuppressionPlan
