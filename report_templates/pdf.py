@@ -264,6 +264,8 @@ def render_pdf(report: Report, path: Path) -> Path:
     story.append(CondPageBreak(4 * cm))
     story.append(heading("Data quality"))
     story.append(_bullets(report.quality or ["No anomalies found."]))
+    for table in report.quality_tables:
+        story += table_flowable(table, width)
     story.append(_p("Source files", "h2"))
     story += [_sources_table(report, width)]
     story.append(CondPageBreak(4 * cm))

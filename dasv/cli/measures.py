@@ -54,7 +54,7 @@ def metrics(
 
         q = parse_quarter(quarter)
         with c.engine().connect() as conn:
-            require_facts(conn, q)  # a quarter with nothing loaded is refused, as by `dasv report`
+            require_facts(conn, q, "no measures printed")  # refused with nothing loaded, as by `dasv report`
             if area:
                 from dasv.report.slices import SliceBuilder
 

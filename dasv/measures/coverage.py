@@ -49,7 +49,7 @@ def facts_in_quarter(conn: Connection, quarter: Quarter) -> dict[str, int]:
     }
 
 
-def require_facts(conn: Connection, quarter: Quarter) -> dict[str, int]:
+def require_facts(conn: Connection, quarter: Quarter, outcome: str = "nothing was rendered") -> dict[str, int]:
     """The quarter's facts per source.
 
     Raises:
@@ -59,7 +59,7 @@ def require_facts(conn: Connection, quarter: Quarter) -> dict[str, int]:
     if not any(counts.values()):
         raise NoDataError(
             f"{quarter.label} ({quarter.months_label}) has nothing loaded: no IDVA referrals, no MARAC cases "
-            "and no police months; load its exports first (nothing was rendered)"
+            f"and no police months; load its exports first ({outcome})"
         )
     return counts
 
@@ -109,16 +109,29 @@ class Coverage:
 
 
 def coverage(conn: Connection) -> Coverage:
-    """Every period each source's live loads cover (the ``load_coverage`` rows not superseded)."""
+    """Every period each source's live loads cover (the ``load_coverage`` rows not superseded).
+
+    An IDVA export or MARAC list covers every quarter from its first to its last: an export is
+    of a date range, and a quarter inside it with no referral had none (a police export's
+    months are each district's own rows, so a month inside its range with no row is missing).
+    """
     out = Coverage()
-    for source, period in conn.execute(
-        select(LoadBatch.source, LoadCoverage.period)
+    spans: dict[tuple[str, int], list[Quarter]] = {}
+    for source, batch, period in conn.execute(
+        select(LoadBatch.source, LoadBatch.id, LoadCoverage.period)
         .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
         .where(LoadCoverage.superseded_by.is_(None), LoadBatch.kind == "load")
-        .distinct()
     ):
         out.periods.setdefault(source, set()).add(period)
+        if source != "police":
+            spans.setdefault((source, batch), []).append(Quarter.parse(period))
+    for (source, _), quarters in spans.items():
+        q, last = min(quarters), max(quarters)
+        while q < last:
+            q = q.next()
+            out.periods[source].add(q.label)
     return out
+
 
 
 # optional columns behind a figure: field -> the measures that read it

@@ -34,7 +34,7 @@ MEANING = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Missing:
     """A figure with no value: ``not supplied``, ``not recorded`` or ``incomplete``.
 
@@ -52,6 +52,15 @@ class Missing:
 
     def __str__(self) -> str:
         return self.status
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to another missing figure, or to the text of, its status (``== "not supplied"``)."""
+        if isinstance(other, Missing):
+            return self.status == other.status
+        return isinstance(other, str) and self.status == other
+
+    def __hash__(self) -> int:
+        return hash(self.status)
 
 
 def combine(statuses: list[str]) -> str:

@@ -36,7 +36,6 @@ from dasv.report.model import (
     Rate,
     Report,
     ReportTable,
-    Section,
     SourceFile,
     SpcChart,
     Variation,
@@ -257,17 +256,9 @@ def build_report(
         sources=sources,
         definitions=definitions(deployment),
         metrics=doc,
-        sections=[s for s in (funnel, figures.section(year_who, suppressed=False), coverage_section(gathered)) if s],
+        sections=[s for s in (funnel, figures.section(year_who, suppressed=False)) if s],
+        quality_tables=[gathered.coverage] if gathered.coverage else [],
     )
-
-
-def coverage_section(gathered: Gathered) -> Section | None:
-    """Data coverage: which months each source covers and which the report needed and lacks."""
-    if gathered.coverage is None:
-        return None
-    return Section("coverage", "Data coverage", intro=[
-        "Which months each source's loaded exports cover, and which months this report's figures needed "
-        "but no export covers. Those figures read not supplied or incomplete."], tables=[gathered.coverage])  # fmt: skip
 
 
 def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quarter: Quarter) -> list[str]:

@@ -450,8 +450,10 @@ class Report:
     metrics: dict = field(default_factory=dict)
     suppressed: bool = False
     sections: list[Section] = field(default_factory=list)
+    # tables of the data-quality section (the coverage of each source), drawn before the source files
+    quality_tables: list[ReportTable] = field(default_factory=list)
 
     @property
     def all_tables(self) -> list[ReportTable]:
-        """The headline table, the others, then each further section's, in report order."""
-        return [self.headline, *self.tables, *(t for s in self.sections for t in s.tables)]
+        """The headline table, the others, each further section's, then data quality's, in report order."""
+        return [self.headline, *self.tables, *(t for s in self.sections for t in s.tables), *self.quality_tables]

@@ -21,7 +21,7 @@ from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import coverage_section, definitions, gather_quarter, interval_cell, short
+from dasv.report.build import definitions, gather_quarter, interval_cell, short
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
@@ -178,10 +178,10 @@ class SliceBuilder:
                 for s in (
                     funnel_section(self.funnel, self.deployment, q, highlight=name),
                     self.year_ending.section([(name, name), (COUNTY, county)], suppressed=True),
-                    coverage_section(self.gathered),
                 )
                 if s
             ],  # fmt: skip
+            quality_tables=[self.gathered.coverage] if self.gathered.coverage else [],
         )
 
     def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:

@@ -135,14 +135,15 @@ def test_marac(docs):
                                "median_days_to_hearing")} == {
         "referrals": 4, "cases_heard": 3, "awaiting_hearing": 2, "repeat_cases": 1, "repeat_pct": 33.3,
         "median_days_to_hearing": 7}  # fmt: skip
+    # no MARAC list covers Q4's referrals: its figures are not supplied, never 0 (absence is never zero)
     assert (q4["referrals"], q4["cases_heard"], q4["awaiting_hearing"], q4["median_days_to_hearing"]) == (
-        0,
-        1,
-        1,
-        6,
-    )
+        None, None, None, None)  # fmt: skip
+    assert docs["2025-26 Q4"]["status"]["marac"] == "not supplied"
+    # nor does any cover the rest of the rolling year to Q4: incomplete, no count of part of it
     rolling = q4["rolling_12_months"]
-    assert rolling["cases_heard"] == 4 and rolling["partner_agency_referrals"] == 1
+    assert rolling["cases_heard"] is None and rolling["status"]["cases_heard"] == "incomplete"
+    q3_rolling = q3["rolling_12_months"]
+    assert q3_rolling["status"]["cases_heard"] == "incomplete" and q3_rolling["partner_agency_referrals"] is None
 
 
 def test_police_complete_and_incomplete(docs):
@@ -156,7 +157,8 @@ def test_police_complete_and_incomplete(docs):
     assert q3["by_area"]["Fenland"] == {"da_incidents": 90, "da_crimes": 45, "months": 3,
                                         "incidents_per_1000": 1.0, "crimes_per_1000": 0.5, "population_16_plus": 86000}  # fmt: skip
     assert q3["population_year"] == "2025"
-    assert (q4["total"]["da_incidents"], q4["total"]["complete"]) == (7, False)
+    # one month of one district: no total of the months present, the status says why
+    assert (q4["total"]["da_incidents"], q4["total"]["complete"], q4["total"]["status"]) == (None, False, "incomplete")
     assert len(q4["total"]["missing_months"]) == 17 and q4["total"]["incidents_per_1000"] is None
 
 
