@@ -130,7 +130,7 @@ class Gathered:
     """
 
     fy: list[Quarter]  # the report's quarters (:func:`report_quarters`)
-    trend: list[Quarter]  # the trend charts' quarters: those of the last eight that hold IDVA referrals
+    trend: list[Quarter]  # the trend charts' quarters: the last eight, from the first that holds IDVA referrals
     county: dict[Quarter, QuarterData]
     districts: dict[str, dict[Quarter, QuarterData]]
     series: MonthlySeries  # the monthly series of the SPC charts
@@ -142,7 +142,10 @@ class Gathered:
 def gather_quarter(conn: Connection, deployment: Deployment, quarter: Quarter) -> Gathered:
     """Every figure the quarter's county report and slices draw on (grouped queries, once)."""
     fy = report_quarters(quarter)
-    trend = quarters_with_idva(conn, quarter.last_n(TREND_QUARTERS)) or [quarter]
+    # from the first of the last eight quarters with IDVA referrals: a quarter not supplied after it is a gap
+    last = quarter.last_n(TREND_QUARTERS)
+    have = quarters_with_idva(conn, last)
+    trend = [q for q in last if have and q >= have[0]] or [quarter]
     by_area = gather_by_area(
         conn, deployment, sorted(set(fy) | set(trend) | {quarter.previous()}), with_county=True
     )

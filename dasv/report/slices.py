@@ -322,10 +322,10 @@ class SliceBuilder:
 
         return [
             Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "Referrals",
-                  f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld values are gaps."),
+                  f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld or not supplied values are gaps."),
             Chart("trend_engagement", f"Engagement %, {name} and {self.deployment.county_label}", cats,
                   {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},
-                  "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the county; withheld values are gaps."),
+                  "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the county; withheld or not supplied values are gaps."),
         ]  # fmt: skip
 
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
