@@ -49,14 +49,18 @@ def funnel_section(
         "Incidents per 1,000", highlight=highlight,
         description=(f"Funnel plot: each district's police DA incidents per 1,000 residents aged 16+ in {quarter.label} "
                      f"against its population, with 95% and 99.8% limits around the rate of all districts "
-                     f"together ({found.centre:,.1f})." + (f" {highlight} is the square." if highlight else "")),
+                     f"together ({found.centre:,.1f}). {adjustment_text(found)}"
+                     + (f" {highlight} is the square." if highlight else "")),
     )  # fmt: skip
     return Section(
         key="funnel",
         title="District comparison: funnel plot",
         intro=["A district outside the funnel's 99.8% limits differs from the county rate by more than chance "
                "would explain; between the 95% and 99.8% limits is a warning. Smaller districts have wider "
-               "limits, because small counts vary more."],
+               "limits, because small counts vary more. When the districts differ more than chance alone would "
+               "make them (over-dispersion, usual with counts in the hundreds), the limits are widened to allow "
+               "for the ordinary spread between districts (Spiegelhalter 2005), and only a district outside "
+               "the widened 99.8% limits is named."],
         tables=[] if withheld else [position_table(found, quarter, highlight)],
         charts=[chart],
         statements=(["This district's count is withheld in slices, so it has no point on the plot."] if withheld
@@ -79,11 +83,28 @@ def position_table(found: Funnel, quarter: Quarter, only: str | None = None) -> 
     return ReportTable(
         "funnel_police_incidents", f"{TITLE}, {quarter.label}: position against the county rate", columns, rows,
         source="Source: police-recorded domestic abuse, monthly counts by district",
-        notes=[f"County rate: {found.centre:,.2f} per 1,000 (all districts with a complete quarter). Limits: exact "
-               "Poisson, interpolated (Spiegelhalter 2005)."]
+        notes=[f"County rate: {found.centre:,.2f} per 1,000 (all districts with a complete quarter). Limits: "
+               + ("widened for over-dispersion by the additive random-effects method (Spiegelhalter 2005). "
+                  if found.adjusted else "exact Poisson, interpolated (Spiegelhalter 2005). ")
+               + adjustment_text(found)]
         + ([f"This table gives {only}'s position; the plot shows every district whose count is published, "
             f"{only} as the square."] if only else []),
     )  # fmt: skip
+
+
+def adjustment_text(found: Funnel) -> str:
+    """The sentence under the plot: whether the limits were widened for over-dispersion, with phi and tau²."""
+    d = found.dispersion
+    if d is None:
+        return "The limits are exact Poisson (over-dispersion not estimated)."
+    stat = (f"dispersion ratio phi = {d.phi:,.2f}, the mean square of the {d.groups} districts' z-scores winsorised "
+            f"at the 10th and 90th percentiles; the dispersion statistic {d.groups} × phi = {d.groups * d.phi:,.1f} "
+            f"against {d.groups - 1} expected by chance")  # fmt: skip
+    if d.adjusted:
+        return (f"The districts differ more than chance alone would make them ({stat}), so the limits are widened "
+                f"by the between-district variance tau² = {d.tau2:.3g} (square-root scale); a district outside "
+                "them differs by more than the usual spread between districts.")  # fmt: skip
+    return f"The districts differ no more than chance would make them ({stat}), so the limits are exact Poisson."
 
 
 def funnel_statements(found: Funnel, highlight: str | None) -> list[str]:
@@ -92,12 +113,13 @@ def funnel_statements(found: Funnel, highlight: str | None) -> list[str]:
     outliers = [p for p in found.points if p.outside and p.outside.endswith("99.8%")]
     warnings = [p for p in found.points if p.outside and p.outside.endswith(" 95%")]
     if outliers:
-        lines.append("Outside the 99.8% limits around the county rate of "
+        lines.append("Outside the " + ("adjusted " if found.adjusted else "") + "99.8% limits around the county rate of "
                      f"{found.centre:,.1f} per 1,000: " + "; ".join(f"{p.area} ({p.rate:,.1f}, {p.outside.split()[0]})"
                                                               for p in outliers) + ".")  # fmt: skip
     else:
         lines.append(
-            f"No district is outside the 99.8% limits around the county rate of {found.centre:,.1f} per 1,000."
+            f"No district is outside the {'adjusted ' if found.adjusted else ''}99.8% limits around the county rate "
+            f"of {found.centre:,.1f} per 1,000."
         )
     if warnings:
         lines.append("Between the 95% and 99.8% limits (a warning, not a signal): "
