@@ -151,7 +151,7 @@ def quality_notes(
     """Anomalies, reconciliation, repeat-flag checks, incomplete data and refused files."""
     notes: list[str] = []
     now, before = data[quarter], data[quarter.previous()]
-    labels = {a.name: a.display for a in deployment.areas}
+    labels = deployment.area_labels
     for name, c in sorted(now.idva_by_area.items()):
         _rate_checks(notes, labels.get(name, name), c, before.idva_by_area.get(name, IdvaCounts()))
     for row_label, c in now.idva_rows.items():
