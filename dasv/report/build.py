@@ -469,7 +469,7 @@ def police_table(
         ])  # fmt: skip
     area = deployment.police_reporting_area
     scopes = (
-        [("reporting_area", f"{area.name} ({len(area.districts)} districts)", area.districts)] if area else []
+        [("reporting_area", area.name, area.districts)] if area else []  # one label; what it covers in a note
     )
     scopes.append(("total", "Total", [a.name for a in deployment.districts]))
     for scope, name, districts in scopes:
@@ -501,6 +501,8 @@ def police_table(
             notes.append(f"Series break {brk.date:%B %Y}: {brk.note}")
     if not now.police["total"]["complete"]:
         notes.append(f"Incomplete quarter: {police_gaps(now.police['total'])}.")
+    if area:
+        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
     return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
                        source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
 
