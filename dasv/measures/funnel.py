@@ -148,11 +148,11 @@ class Funnel:
 
         ``only``: that area's position alone (a district slice's document, as its table).
         """
-        out = {"measure": "police.da_incidents", "per": self.per, "centre": round(self.centre, 4)}
+        out = {"measure": "police.da_incidents", "per": self.per, "centre": round(self.centre, 2)}
         out |= self.dispersion.summary() if self.dispersion else {"method": "poisson", "phi": None, "tau2": None}
         out["areas"] = {
-            p.area: {"count": p.count, "population": p.population, "rate": round(p.rate, 4),
-                     "limits": {f"{level * 100:g}": [round(v, 4) for v in p.limits[level]] for level in LEVELS},
+            p.area: {"count": p.count, "population": p.population, "rate": round(p.rate, 2),
+                     "limits": {f"{level * 100:g}": [round(v, 2) for v in p.limits[level]] for level in LEVELS},
                      "position": p.outside or "within 95%"}
             for p in self.points if only is None or p.area == only
         }  # fmt: skip
