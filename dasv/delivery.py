@@ -82,6 +82,23 @@ def report_messages(outputs: dict[str, dict[str, Path]], delivery: Delivery, qua
     return messages
 
 
+def deliver(quarter: str, outputs: dict, delivery: Delivery, settings: Settings, version: int = 1) -> int:
+    """E-mail a rendered quarter: the reports attached, or their portal links (``delivery.mode``).
+
+    The one path for both ``dasv run --deliver`` and the flow's ``deliver=True``. ``outputs`` is
+    ``render_quarter``'s: name (``county`` or a district) -> kind -> path (or its text).
+
+    Raises:
+        DeliveryError: the server refused the connection, the login or a message.
+    """
+    if delivery.mode == "link":
+        messages = link_messages(delivery, quarter, settings.portal_url, version)
+    else:
+        paths = {name: {k: Path(v) for k, v in files.items()} for name, files in outputs.items()}
+        messages = report_messages(paths, delivery, quarter)
+    return send(messages, delivery, settings)
+
+
 def send(messages: list[Message], delivery: Delivery, settings: Settings) -> int:
     """Send messages over one SMTP connection (STARTTLS and login when configured).
 

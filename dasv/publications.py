@@ -191,7 +191,7 @@ def publish(
             conn.execute(
                 insert(PublicationBatch), [{"publication_id": pub_id, "batch_id": b} for b in batches]
             )
-        revisions = _revisions(conn, latest.id, documents) if latest else []
+        revisions = _revisions(conn, latest.id, documents, deployment.area_labels) if latest else []
         if revisions:
             conn.execute(insert(PublicationRevision), [
                 {"publication_id": pub_id, "district": d, "measure": m, "old": o, "new": n} for d, m, o, n in revisions
@@ -289,9 +289,16 @@ def figures(doc: dict, whole: str = "county") -> dict[tuple[str, str], object]:
 
 
 def _revisions(
-    conn: Connection, previous_id: int, documents: dict
+    conn: Connection, previous_id: int, documents: dict, labels: dict[str, str] | None = None
 ) -> list[tuple[str | None, str, str | None, str | None]]:
-    """Every figure that differs from the previous version: (district, measure at area, old, new)."""
+    """Every figure that differs from the previous version: (district, measure at area, old, new).
+
+    The measure is printed as the report prints it: "Police DA incidents, Fenland" (the measure's
+    label and the area's, ``labels``), "IDVA referrals" for the county's own figure.
+    """
+    from dasv.measures.labels import figure_label
+
+    labels = labels or {}
     before = {
         d: json.loads(doc)
         for d, doc in conn.execute(
@@ -306,7 +313,7 @@ def _revisions(
         old, new = figures(before.get(district, {}), whole), figures(doc, whole)
         for key in sorted(set(old) | set(new)):
             if old.get(key) != new.get(key):
-                measure = key[0] if key[1] == "county" else f"{key[0]} ({key[1]})"
+                measure = figure_label(key[0]) + ("" if key[1] == "county" else f", {labels.get(key[1], key[1])}")
                 out.append((district, measure, _text(old.get(key)), _text(new.get(key))))
     return out
 

@@ -254,10 +254,16 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
         own = p.area == chart.highlight
         if own or p.outside and p.outside.endswith("99.8%") or len(fn.points) <= 12:
             face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
-            d.add(_free_label(p.area, f.x(p.population), f.y(p.rate), face, size, placed))
-    keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", "95% limits"),
-            ("dotted", "99.8% limits")]  # fmt: skip
+            d.add(_free_label(chart.labels.get(p.area, p.area), f.x(p.population), f.y(p.rate), face, size, placed))
+    widened = " (widened)" if getattr(fn, "adjusted", False) else ""  # over-dispersion (Spiegelhalter 2005)
+    keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", f"95% limits{widened}"),
+            ("dotted", f"99.8% limits{widened}")]  # fmt: skip
     if chart.highlight:
-        keys.insert(1, ("square", chart.highlight))
+        keys.insert(1, ("square", chart.labels.get(chart.highlight, chart.highlight)))
     legend(d, f.x0 + f.width + 18, height - font * 4.5, keys, font)
+    if widened:  # the adjustment in words under the key; the sentence under the plot says why
+        below = height - font * 4.5 - len(keys) * font * 1.6 - font * 0.6
+        for i, text in enumerate(("Limits widened for over-dispersion:",
+                                  f"phi = {fn.dispersion.phi:,.2f}, tau² = {fn.dispersion.tau2:.3g}")):  # fmt: skip
+            d.add(String(f.x0 + f.width + 18, below - i * font * 1.4, text, fontName="Helvetica", fontSize=font * 0.9))
     return d

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dasv.delivery import Message, link_messages, report_messages, send
+from dasv.delivery import Message, deliver, send
 from tasks.common import current_deployment, settings
 
 
 @task(name="deliver-reports", retries=3, retry_delay_seconds=[5, 30, 120], cache_policy=NO_CACHE)
 def deliver_reports(quarter: str, outputs: dict[str, dict[str, str]], version: int = 1) -> int:
     """E-mail the reports (attached, or their portal links), retried, then failed."""
-    delivery = current_deployment().delivery
-    if delivery.mode == "link":
-        messages = link_messages(delivery, quarter, settings().portal_url, version)
-    else:
-        paths = {name: {k: Path(v) for k, v in files.items()} for name, files in outputs.items()}
-        messages = report_messages(paths, delivery, quarter)
-    sent = send(messages, delivery, settings())
+    sent = deliver(quarter, outputs, current_deployment().delivery, settings(), version)  # as `dasv run --deliver`
     get_run_logger().info("E-mailed %d message(s) for %s", sent, quarter)
     return sent
 

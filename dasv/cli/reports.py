@@ -64,7 +64,8 @@ def run(
         bool, typer.Option("--reload", help="Load files again even if already loaded.")
     ] = False,
     deliver: Annotated[
-        bool, typer.Option("--deliver", help="E-mail the outputs (SMTP from configuration).")
+        bool, typer.Option("--deliver", help="E-mail the county report and each slice (or their portal links) "
+                           "as the quarterly-report flow does, once published (SMTP from configuration).")
     ] = False,
 ) -> None:
     """The quarterly run: load what is new in the inbox, then render the report and every slice."""
@@ -98,12 +99,18 @@ def run(
     if refused:
         err(
             f"dasv: {sum(o.status == 'refused' for _, o in results)} file(s) refused; the report says so in Data "
-            "quality, and nothing was published"
+            "quality, and nothing was published" + (" or e-mailed" if deliver else "")
         )
         raise typer.Exit(1)
     from dasv.publications import publish
 
-    typer.echo(publish(engine, c.deployment, q, out or c.settings.out, c.settings.publish_dir).message)
+    published = publish(engine, c.deployment, q, out or c.settings.out, c.settings.publish_dir)
+    typer.echo(published.message)
+    if deliver:
+        from dasv.delivery import deliver as send_reports  # the flow's delivery, the same function
+
+        sent = send_reports(q.label, outputs, c.deployment.delivery, c.settings, published.version)
+        typer.echo(f"E-mailed {sent} message(s) for {q.label}")
 
 
 def _print_outputs(outputs: dict) -> None:

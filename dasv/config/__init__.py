@@ -214,6 +214,11 @@ class Deployment(BaseModel):
         """The area a name or alias stands for, if any."""
         return self.area_lookup.get(normalise_name(name))
 
+    @cached_property
+    def area_labels(self) -> dict[str, str]:
+        """Canonical name -> the one label the county report prints for it in every table, chart and statement."""
+        return {a.name: a.display for a in self.areas}
+
 
 def load_deployment(path: Path | None = None) -> Deployment:
     """Read and check a deployment YAML (the shipped one when ``path`` is None).

@@ -72,6 +72,11 @@ def metrics_document(
             year = latest_year_ending(quarter.end, deployment.year_ending_month)
             year_ending = year_ending_document(conn, deployment, year)
         doc["year_ending"] = copy.deepcopy(year_ending)
+        from dasv.report.funnel import district_funnel
+
+        districts = district_funnel(doc["police"], deployment, quarter)
+        if districts is not None:  # each district's position, and the over-dispersion adjustment (STATISTICS.md)
+            doc["funnel"] = districts.summary()
     return doc
 
 

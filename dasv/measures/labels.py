@@ -34,6 +34,46 @@ LABELS: dict[str, str] = {
 }
 
 
+# The SafeLives rolling year's rows (metrics.json ``marac.rolling_12_months``), as the report's table prints them.
+ROLLING_YEAR: dict[str, str] = {
+    "cases_heard": "Cases heard",
+    "cases_per_10000_women": "Cases heard per 10,000 women aged 16+",
+    "repeat_cases": "Repeat cases",
+    "partner_agency_referrals": "Referred by partner agencies (not police)",
+    "male_victims": "Victim male",
+    "male": "Victim male",
+    "disabled": "Victim disabled",
+    "lgbt": "Victim LGBT+",
+    "minority_ethnic": "Victim from a minority ethnic group",
+    "aged_16_17": "Victim aged 16–17",
+    "repeat": "Repeat cases",
+    "partner_agency": "Referred by partner agencies (not police)",
+}
+RATES = {"police.incidents_per_1000": "Police DA incidents per 1,000 aged 16+",
+         "police.crimes_per_1000": "Police DA crimes per 1,000 aged 16+"}  # fmt: skip
+
+
+def figure_label(key: str) -> str:
+    """The printed name of any figure of a metrics document (a ``publications.figures`` key).
+
+    ``idva.by_report_row.Housing.engaged`` is "Engaged, Housing"; the rolling year's
+    ``marac.rolling_12_months.disabled_pct`` is "MARAC rolling twelve months: Victim disabled, % of
+    cases heard". A key with no printed name is returned as it is, never dropped.
+    """
+    if key in LABELS or key in RATES:
+        return LABELS.get(key) or RATES[key]
+    parts = key.split(".")
+    if parts[:2] == ["idva", "by_report_row"] and len(parts) >= 4:
+        return f"{LABELS.get('idva.' + parts[-1], parts[-1])}, {'.'.join(parts[2:-1])}"
+    if parts[:2] == ["demographics", "sexual_orientation"] and len(parts) >= 3:
+        return f"Sexual orientation (IDVA): {'.'.join(parts[2:])}"
+    if parts[:2] == ["marac", "rolling_12_months"] and len(parts) == 3:
+        name = parts[2].removesuffix("_pct")
+        printed = ROLLING_YEAR.get(name, name)
+        return f"MARAC rolling twelve months: {printed}" + (", % of cases heard" if parts[2].endswith("_pct") else "")
+    return key
+
+
 def label(key: str) -> str:
     """The printed name of a measure (``idva.total_referrals`` -> ``IDVA referrals``)."""
     return LABELS[key]

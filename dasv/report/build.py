@@ -187,7 +187,7 @@ def build_report(
     revisions_notes: list[str] = []  # filled in once every table has been built (it is shared by reference)
     now, before = data[quarter], data[quarter.previous()]
     area_names = _areas_shown(deployment, data, quarter)
-    labels = {a.name: a.display for a in deployment.areas}
+    labels = deployment.area_labels  # one label per area in every table, chart and statement
     cols = idva_columns(quarters, quarter)
     idva_status = [data[q].status_of("idva") for q in quarters]
     absent = absence_notes(data, quarters, "idva")
@@ -236,7 +236,7 @@ def build_report(
     doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
     area = deployment.police_reporting_area
     year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
-    funnel = funnel_section(district_funnel(now.police, deployment, quarter), deployment, quarter)
+    funnel = funnel_section(district_funnel(now.police, deployment, quarter), deployment, quarter, labels=labels)
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -259,7 +259,7 @@ def build_report(
         sources=sources,
         definitions=definitions(deployment),
         metrics=doc,
-        sections=[s for s in (funnel, figures.section(year_who, suppressed=False)) if s],
+        sections=[s for s in (funnel, figures.section(year_who, suppressed=False, labels=labels)) if s],
         quality_tables=[gathered.coverage] if gathered.coverage else [],
     )
 
@@ -530,7 +530,7 @@ def police_table(
         ])  # fmt: skip
     area = deployment.police_reporting_area
     scopes = (
-        [("reporting_area", f"{area.name} ({len(area.districts)} districts)", area.districts)] if area else []
+        [("reporting_area", area.name, area.districts)] if area else []  # one label; what it covers in a note
     )
     scopes.append(("total", "Total", [a.name for a in deployment.districts]))
     for scope, name, districts in scopes:
@@ -562,6 +562,8 @@ def police_table(
             notes.append(f"Series break {brk.date:%B %Y}: {brk.note}")
     if not now.police["total"]["complete"]:
         notes.append(f"Incomplete quarter: {police_gaps(now.police['total'])}.")
+    if area:
+        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
     return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
                        source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
 
@@ -659,13 +661,32 @@ def trend_charts(
 
 
 def read_commentary(folder: Path | None, quarter: Quarter) -> list[str]:
-    """The author's paragraphs from ``<folder>/<quarter slug>.md`` (blank-line separated)."""
-    if folder is None:
+    """The author's paragraphs from ``<folder>/<quarter>.md`` (blank-line separated).
+
+    The file may name the quarter in any accepted form (``2025-26 Q3.md``, ``2025-26-Q3.md``,
+    ``2025-26Q3.md``).
+
+    Raises:
+        UserError: two files name the same quarter (which one the author meant is not guessed).
+    """
+    from dasv.errors import UserError
+    from dasv.quarters import QuarterError
+
+    def names_quarter(path: Path) -> bool:
+        try:
+            return path.is_file() and Quarter.parse(path.stem) == quarter
+        except QuarterError:
+            return False
+
+    if folder is None or not Path(folder).is_dir():
         return []
-    path = Path(folder) / f"{quarter.slug}.md"
-    if not path.is_file():
+    found = sorted(p for p in Path(folder).glob("*.md") if names_quarter(p))
+    if len(found) > 1:
+        raise UserError(f"two commentary files for {quarter.label}: {' and '.join(str(p) for p in found)}; "
+                        "keep one (the report does not guess which the author meant)")  # fmt: skip
+    if not found:
         return []
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = found[0].read_text(encoding="utf-8", errors="replace")
     return [" ".join(p.split()) for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
 
 

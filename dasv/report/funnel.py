@@ -36,42 +36,58 @@ def district_funnel(police: dict, deployment: Deployment, quarter: Quarter, show
 
 
 def funnel_section(
-    found: Funnel | None, deployment: Deployment, quarter: Quarter, highlight: str | None = None
+    found: Funnel | None,
+    deployment: Deployment,
+    quarter: Quarter,
+    highlight: str | None = None,
+    labels: dict[str, str] | None = None,
 ) -> Section | None:
-    """The section: the plot, a table of each district's position, and a sentence naming outliers."""
+    """The section: the plot, a table of each district's position, and a sentence naming outliers.
+
+    ``labels``: how the document prints each district (the county report's area labels); the
+    canonical names where not given.
+    """
     if found is None:
         return None
+    labels = labels or {}
     withheld = highlight is not None and highlight not in found.areas  # its own count not published
     highlight = None if withheld else highlight
     table = deployment.population_for(quarter.end.year)
     chart = FunnelChart(
         "funnel_police_incidents", f"{TITLE}, {quarter.label}", found, f"Population aged 16+ ({table.year})",
-        "Incidents per 1,000", highlight=highlight,
+        "Incidents per 1,000", highlight=highlight, labels=labels,
         description=(f"Funnel plot: each district's police DA incidents per 1,000 residents aged 16+ in {quarter.label} "
                      f"against its population, with 95% and 99.8% limits around the rate of all districts "
-                     f"together ({found.centre:,.1f})." + (f" {highlight} is the square." if highlight else "")),
+                     f"together ({found.centre:,.1f}). {adjustment_text(found)}"
+                     + (f" {labels.get(highlight, highlight)} is the square." if highlight else "")),
     )  # fmt: skip
     return Section(
         key="funnel",
         title="District comparison: funnel plot",
         intro=["A district outside the funnel's 99.8% limits differs from the county rate by more than chance "
                "would explain; between the 95% and 99.8% limits is a warning. Smaller districts have wider "
-               "limits, because small counts vary more."],
-        tables=[] if withheld else [position_table(found, quarter, highlight)],
+               "limits, because small counts vary more. When the districts differ more than chance alone would "
+               "make them (over-dispersion, usual with counts in the hundreds), the limits are widened to allow "
+               "for the ordinary spread between districts (Spiegelhalter 2005), and only a district outside "
+               "the widened 99.8% limits is named."],
+        tables=[] if withheld else [position_table(found, quarter, highlight, labels)],
         charts=[chart],
         statements=(["This district's count is withheld in slices, so it has no point on the plot."] if withheld
-                    else []) + funnel_statements(found, highlight),
+                    else []) + funnel_statements(found, highlight, labels),
     )  # fmt: skip
 
 
-def position_table(found: Funnel, quarter: Quarter, only: str | None = None) -> ReportTable:
+def position_table(
+    found: Funnel, quarter: Quarter, only: str | None = None, labels: dict[str, str] | None = None
+) -> ReportTable:
     """Each district's count, population, rate, limits and position (``only`` one's, in its slice)."""
+    labels = labels or {}
     rows: list[list[Cell]] = []
     for p in found.points:
         if only and p.area != only:
             continue
         (l95, u95), (l998, u998) = p.limits[0.95], p.limits[0.998]
-        rows.append([p.area, p.count, p.population, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
+        rows.append([labels.get(p.area, p.area), p.count, p.population, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
                      p.outside or "within 95%"])  # fmt: skip
     columns = [Column("District", "label"), Column(label("police.da_incidents")), Column("Population aged 16+"),
                Column("Per 1,000", "number"), Column("95% limits", "text"), Column("99.8% limits", "text"),
@@ -79,29 +95,48 @@ def position_table(found: Funnel, quarter: Quarter, only: str | None = None) -> 
     return ReportTable(
         "funnel_police_incidents", f"{TITLE}, {quarter.label}: position against the county rate", columns, rows,
         source="Source: police-recorded domestic abuse, monthly counts by district",
-        notes=[f"County rate: {found.centre:,.2f} per 1,000 (all districts with a complete quarter). Limits: exact "
-               "Poisson, interpolated (Spiegelhalter 2005)."]
-        + ([f"This table gives {only}'s position; the plot shows every district whose count is published, "
-            f"{only} as the square."] if only else []),
+        notes=[f"County rate: {found.centre:,.2f} per 1,000 (all districts with a complete quarter). Limits: "
+               + ("widened for over-dispersion by the additive random-effects method (Spiegelhalter 2005). "
+                  if found.adjusted else "exact Poisson, interpolated (Spiegelhalter 2005). ")
+               + adjustment_text(found)]
+        + ([f"This table gives {labels.get(only, only)}'s position; the plot shows every district whose count is "
+            f"published, {labels.get(only, only)} as the square."] if only else []),
     )  # fmt: skip
 
 
-def funnel_statements(found: Funnel, highlight: str | None) -> list[str]:
+def adjustment_text(found: Funnel) -> str:
+    """The sentence under the plot: whether the limits were widened for over-dispersion, with phi and tau²."""
+    d = found.dispersion
+    if d is None:
+        return "The limits are exact Poisson (over-dispersion not estimated)."
+    stat = (f"dispersion ratio phi = {d.phi:,.2f}, the mean square of the {d.groups} districts' z-scores winsorised "
+            f"at the 10th and 90th percentiles; the dispersion statistic {d.groups} × phi = {d.groups * d.phi:,.1f} "
+            f"against {d.groups - 1} expected by chance")  # fmt: skip
+    if d.adjusted:
+        return (f"The districts differ more than chance alone would make them ({stat}), so the limits are widened "
+                f"by the between-district variance tau² = {d.tau2:.3g} (square-root scale); a district outside "
+                "them differs by more than the usual spread between districts.")  # fmt: skip
+    return f"The districts differ no more than chance would make them ({stat}), so the limits are exact Poisson."
+
+
+def funnel_statements(found: Funnel, highlight: str | None, labels: dict[str, str] | None = None) -> list[str]:
     """Name the districts outside the 99.8% limits (and the warnings), or say there are none."""
+    labels = labels or {}
     lines = []
     outliers = [p for p in found.points if p.outside and p.outside.endswith("99.8%")]
     warnings = [p for p in found.points if p.outside and p.outside.endswith(" 95%")]
     if outliers:
-        lines.append("Outside the 99.8% limits around the county rate of "
-                     f"{found.centre:,.1f} per 1,000: " + "; ".join(f"{p.area} ({p.rate:,.1f}, {p.outside.split()[0]})"
+        lines.append("Outside the " + ("adjusted " if found.adjusted else "") + "99.8% limits around the county rate of "
+                     f"{found.centre:,.1f} per 1,000: " + "; ".join(f"{labels.get(p.area, p.area)} ({p.rate:,.1f}, {p.outside.split()[0]})"
                                                               for p in outliers) + ".")  # fmt: skip
     else:
         lines.append(
-            f"No district is outside the 99.8% limits around the county rate of {found.centre:,.1f} per 1,000."
+            f"No district is outside the {'adjusted ' if found.adjusted else ''}99.8% limits around the county rate "
+            f"of {found.centre:,.1f} per 1,000."
         )
     if warnings:
         lines.append("Between the 95% and 99.8% limits (a warning, not a signal): "
-                     + "; ".join(f"{p.area} ({p.rate:,.1f}, {p.outside.split()[0]})" for p in warnings) + ".")  # fmt: skip
+                     + "; ".join(f"{labels.get(p.area, p.area)} ({p.rate:,.1f}, {p.outside.split()[0]})" for p in warnings) + ".")  # fmt: skip
     if highlight:
         own = next((p for p in found.points if p.area == highlight), None)
         if own:
@@ -110,5 +145,5 @@ def funnel_statements(found: Funnel, highlight: str | None) -> list[str]:
                 if not own.outside
                 else f"{own.outside.split()[0]} the {own.outside.split()[1]} limits"
             )
-            lines.insert(0, f"{highlight}: {own.rate:,.1f} per 1,000, {where} of the county rate.")
+            lines.insert(0, f"{labels.get(highlight, highlight)}: {own.rate:,.1f} per 1,000, {where} of the county rate.")
     return lines

@@ -413,6 +413,7 @@ class FunnelChart:
     y_label: str
     description: str = ""
     highlight: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # area -> how the document prints it
 
 
 @dataclass

@@ -398,6 +398,8 @@ class SliceBuilder:
         doc["intervals"] = context.intervals(doc)
         doc["changes"] = self._changes(name)
         doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
+        if self.funnel is not None:  # the plot's adjustment and the district's own position (as its table)
+            doc["funnel"] = self.funnel.summary(only=name)
         return doc
 
     def _changes(self, name: str) -> dict[str, dict]:

@@ -157,7 +157,7 @@ def quality_notes(
     """Anomalies, reconciliation, repeat-flag checks, incomplete data and refused files."""
     notes: list[str] = []
     now, before = data[quarter], data[quarter.previous()]
-    labels = {a.name: a.display for a in deployment.areas}
+    labels = deployment.area_labels
     if before.status_of("idva") != OK:
         before = type(before)(before.quarter, {}, {}, before.marac, before.police, before.demographics)
     for name, c in sorted(now.idva_by_area.items()):

@@ -167,12 +167,17 @@ class YearEndingFigures:
             self._columns(who), rows, source=POLICE_SOURCE, notes=self._notes(), section="other",
         )  # fmt: skip
 
-    def rates_table(self, suppressed: bool) -> ReportTable:
-        """Table 5: every district's (and the reporting area's, and the county's) rate per 1,000."""
-        who = [(d, d) for d in self.districts]
+    def rates_table(self, suppressed: bool, labels: dict[str, str] | None = None) -> ReportTable:
+        """Table 5: every district's (and the reporting area's, and the county's) rate per 1,000.
+
+        ``labels``: how the document prints each district (the county report's area labels).
+        """
+        who = [(d, (labels or {}).get(d, d)) for d in self.districts]
         area = self.deployment.police_reporting_area
-        if area:
-            who.append((REPORTING, f"{area.name} ({area.description or ', '.join(area.districts)})"))
+        described = []
+        if area:  # its name, as the police rows print it; what it covers in a note
+            who.append((REPORTING, area.name))
+            described = [f"{area.name} is {area.description or ', '.join(area.districts)}."]
         who.append((COUNTY, self.deployment.county_label))
         columns = [Column("Area", "label")] + [
             Column(f"{y.short}, per 1,000 (population {self.police_entry(COUNTY, y)['population_year']})", "rate",
@@ -184,7 +189,7 @@ class YearEndingFigures:
             "year_ending_rates", "Police recorded domestic abuse per 1,000 population (all ages), by district",
             columns, rows, source=POLICE_SOURCE,
             notes=["Total police recorded DA (incident-only + crimes) per 1,000 residents of all ages; each year uses the "
-                   "population estimate of the year it ends in, named in the column."] + self._population_notes(),
+                   "population estimate of the year it ends in, named in the column."] + described + self._population_notes(),
         )  # fmt: skip
 
     def services_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
@@ -235,12 +240,12 @@ class YearEndingFigures:
                 self.police_cell(who, key, before, suppressed),
             )
             if isinstance(now, int) and isinstance(then, int):
-                lines.append(f"{label(f'police.{key}')}, {name}: {Change(now, then).text(places=1)}, from {then:,} in "
+                lines.append(f"{label(f'police.{key}')}, {name}: {Change(now, then).text()}, from {then:,} in "
                              f"the {before.title} to {now:,} in the {last.title}.")  # fmt: skip
         now, then = self.crimed_pct_cell(who, last, suppressed), self.crimed_pct_cell(who, before, suppressed)
         change = Change(now, then)
         if change.comparable:
-            lines.append(f"{label('police.crimed_pct')}, {name}: {change.text(places=1)}, from {format_cell(then)} to "
+            lines.append(f"{label('police.crimed_pct')}, {name}: {change.text()}, from {format_cell(then)} to "
                          f"{format_cell(now)}.")  # fmt: skip
         return lines
 
@@ -283,15 +288,19 @@ class YearEndingFigures:
             "marac": {"status": doc["marac"].get("status"), "by_area": {name: marac}},
         }
 
-    def section(self, who: list[tuple[str, str]], suppressed: bool) -> Section:
-        """The report section: Figure 8 for ``who``, Table 5, the services, one chart and statements."""
+    def section(self, who: list[tuple[str, str]], suppressed: bool, labels: dict[str, str] | None = None) -> Section:
+        """The report section: Figure 8 for ``who``, Table 5, the services, one chart and statements.
+
+        ``labels``: how the document prints each district in Table 5 (the county report's area labels).
+        """
         first, name = who[0]
         return Section(
             key="year_ending",
             title=f"Year ending {self.last.month_name}: strategic assessment figures",
             intro=[f"The twelve months to the end of each {self.last.month_name}, as Community Safety "
                    f"Partnership strategic assessments compare them: the {self.last.title} beside the three years before."],
-            tables=[self.police_table(who, suppressed), self.rates_table(suppressed), self.services_table(who, suppressed)],
+            tables=[self.police_table(who, suppressed), self.rates_table(suppressed, labels),
+                    self.services_table(who, suppressed)],
             charts=[self.chart(first, name, suppressed)],
             statements=self.statements(first, name, suppressed),
         )  # fmt: skip

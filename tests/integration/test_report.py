@@ -208,6 +208,28 @@ def test_a_slice_whose_own_count_is_withheld_has_no_point_table_or_square(render
     assert "withheld" in section.statements[0] and name not in section.charts[0].description
 
 
+def test_the_demo_funnel_names_only_districts_outside_the_limits_widened_for_over_dispersion(rendered):
+    from dasv.measures.funnel import funnel
+
+    county = rendered["outputs"]["county"]
+    spread = json.loads(county["metrics"].read_text())["funnel"]
+    assert spread["method"] == "additive_random_effects" and spread["tau2"] > 0 and spread["phi"] > 1
+    assert spread["dispersion_statistic"] > spread["expected"] == len(spread["areas"]) - 1 == 5
+    outside = {a for a, v in spread["areas"].items() if v["position"].endswith("99.8%")}
+    counts = {a: (v["count"], v["population"]) for a, v in spread["areas"].items()}
+    poisson = funnel(counts, overdispersion=False)  # what the plot named before: 5 of the 6 districts
+    assert sum(1 for p in poisson.points if p.outside and p.outside.endswith("99.8%")) >= 4 > len(outside)
+    text = " ".join(PdfReader(county["pdf"]).pages[i].extract_text() for i in range(len(PdfReader(county["pdf"]).pages)))
+    text = re.sub(r"\s+", " ", text)
+    assert f"tau² = {spread['tau2']:.3g}" in text and f"phi = {spread['phi']:,.2f}" in text  # under the plot
+    sentence = re.search(r"(No district is outside the adjusted 99.8% limits|Outside the adjusted 99.8% limits[^.]*\.)",
+                         text).group(0)  # fmt: skip
+    assert {a for a in counts if a in sentence} == outside
+    assert "tau² = " in county["html"].read_text()
+    fenland = json.loads(rendered["outputs"]["Fenland"]["metrics"].read_text())["funnel"]
+    assert list(fenland["areas"]) == ["Fenland"] and fenland["tau2"] > 0  # a slice: its own position only
+
+
 SMALL = {"1", "2", "3", "4"}
 
 

@@ -130,7 +130,7 @@ def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, 
     """The strategic assessment printed DA incidents rose "14% (+152 incidents)"; +152 is incident-only.
 
     Our statements name the measure they compare and compute its own change: incidents
-    +148 (+7.7%), incident-only +152 (+16.5%).
+    +148 (+7.7%, printed whole as every change in the report: +8%), incident-only +152 (+16.5%: +17%).
     """
     from dasv.report.year_ending import YearEndingFigures
     from dasv.sample.write import write_sample_inbox
@@ -142,9 +142,9 @@ def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, 
     with engine.connect() as conn:
         figures = YearEndingFigures(conn, deployment, YearEnding.parse("2025-09"))
     lines = figures.statements("Cambridge City", "Cambridge City", suppressed=True)
-    assert ("Police DA incidents, Cambridge City: +148 (+7.7%), from 1,914 in the year ending September 2024 "
+    assert ("Police DA incidents, Cambridge City: +148 (+8%), from 1,914 in the year ending September 2024 "
             "to 2,062 in the year ending September 2025.") in lines  # fmt: skip
-    assert ("Incident only, Cambridge City: +152 (+16.5%), from 919 in the year ending September 2024 to 1,071 "
+    assert ("Incident only, Cambridge City: +152 (+17%), from 919 in the year ending September 2024 to 1,071 "
             "in the year ending September 2025.") in lines  # fmt: skip
     assert not any("+152" in line and "incidents," in line.split(":")[0] for line in lines)
     table = figures.police_table([("Cambridge City", "Cambridge City")], suppressed=True)
