@@ -111,7 +111,8 @@ class Change:
         if diff is None:
             return DASH
         if self.is_points:
-            return f"{_signed(round_half_up(diff, places), places)} points"
+            shown = round_half_up(diff, places)
+            return f"{_signed(shown, places)} point{'' if abs(shown) == 1 else 's'}"
         pct = self.percent()
         return f"{_signed(int(diff))}" + (
             "" if pct is None else f" ({_signed(round_half_up(pct, places), places)}%)"

@@ -108,7 +108,8 @@ def test_metrics_formats(tmp_path, env):
     write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(4)])
     assert run("load", str(tmp_path / "idva"), env=env).returncode == 0
     as_csv = run("metrics", "--quarter", "2025-26-Q3", "--format", "csv", env=env).stdout.splitlines()
-    assert as_csv[0] == "measure,value" and "idva.total.total_referrals,4" in as_csv
+    assert as_csv[0] == "measure,value,status" and "idva.total.total_referrals,4,ok" in as_csv
+    assert "marac.referrals,,not supplied" in as_csv  # only an IDVA export is loaded: MARAC is not 0
     table = run("metrics", "--quarter", "2025-26 Q3", "--format", "table", env=env).stdout
     assert "total_referrals" in table and "Fenland" in table
 
