@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dasv.config import Deployment, load_deployment
+from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
 from warehouse.db import open_warehouse
@@ -83,6 +83,7 @@ def ctx() -> Context:
 
 @app.callback()
 def _main(
+    invocation: typer.Context,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Warehouse URL (default: DASV_DATABASE_URL or var/warehouse.db)."),
@@ -92,7 +93,12 @@ def _main(
         typer.Option("--config", help="Deployment YAML (default: DASV_CONFIG or the shipped one)."),
     ] = None,
 ) -> None:
-    STATE["ctx"] = Context(db, config)
+    STATE["ctx"] = c = Context(db, config)
+    if invocation.invoked_subcommand != "config":  # every command checks the configuration first; `config check` words it
+        try:
+            c.deployment
+        except ConfigError as exc:
+            raise ConfigError(f"{exc}\n(`dasv config check` lists every problem; docs/adopting.md)") from None
 
 
 def parse_quarter(text: str) -> Quarter:

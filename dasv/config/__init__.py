@@ -228,3 +228,19 @@ def load_deployment(path: Path | None = None) -> Deployment:
         return Deployment.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError("\n".join(f"{path}: {line}" for line in problem_lines(exc))) from None
+
+
+SCHEMA_FILE = Path(__file__).with_name("deployment.schema.json")
+
+
+def json_schema() -> str:
+    """The JSON Schema of a deployment YAML, as written to ``deployment.schema.json`` (editors validate with it).
+
+    Regenerate with ``python -m dasv.config``; a test holds the file to the models.
+    """
+    import json
+
+    schema = Deployment.model_json_schema()
+    schema["title"] = "dasv-reporting deployment configuration"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
