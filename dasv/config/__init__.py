@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from dasv.names import normalise_name
 
@@ -175,6 +175,7 @@ class Deployment(Strict):
     # None: the reported quarter's last month
     year_ending_month: int | None = Field(default=None, ge=1, le=12)
     spc: SpcSettings = Field(default_factory=SpcSettings)
+    _county_police_area: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:
@@ -183,7 +184,18 @@ class Deployment(Strict):
         problems = reference_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
+        area = self.police_reporting_area
+        if area and set(area.districts) == {a.name for a in self.districts}:
+            # the whole county (one force for every district): its rows would repeat the county's
+            # ("Norfolk and Norfolk"), so the county's rows are the police rows
+            self.police_reporting_area = None
+            self._county_police_area = area.name
         return self
+
+    @property
+    def police_area_is_county(self) -> bool:
+        """The configured police reporting area was every district: shown once, as the county."""
+        return self._county_police_area is not None
 
     @cached_property
     def area_lookup(self) -> dict[str, Area]:

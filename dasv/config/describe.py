@@ -62,10 +62,10 @@ def describe(dep: Deployment) -> list[str]:
     else:
         out.append("Population: none configured: no rates are shown")
     area = dep.police_reporting_area
-    if area is None:
+    if dep.police_area_is_county:
+        out.append("Police reporting area: every district, the whole county: its rows are the county's, shown once")
+    elif area is None:
         out.append("Police reporting area: none: headline police rows cover every district")
-    elif set(area.districts) == {d.name for d in districts}:
-        out.append(f"Police reporting area: {area.name!r}, the whole county: one row, as the county's")
     else:
         out.append(f"Police reporting area: {area.name!r} = {', '.join(area.districts)}")
     out.append(f"Specialisms: {', '.join(specialisms_of(dep))}")
