@@ -34,7 +34,7 @@ COUNTY = "Wyvernshire"
 QUARTERS = [Quarter(2024, 1), Quarter(2024, 2), Quarter(2024, 3), Quarter(2024, 4),
             Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]  # fmt: skip
 LAST = QUARTERS[-1]
-POLICE_FROM = date(2023, 1, 1)  # the force's own export starts here
+POLICE_FROM = date(2023, 4, 1)  # the force's export starts here: no figures for the year ending December 2022
 # the provider's spellings: (value in the export, weight)
 SERVICE_STRANDS = [("", 55), ("Young People", 8), ("Housing IDVA", 9), ("Older Persons", 10), ("Stalking", 7),
                    ("Older Persons; Housing IDVA", 3), ("BAME", 8)]  # fmt: skip
@@ -52,7 +52,7 @@ IDVA_HEADER = ["Case Number", "Service User Ref", "Referral Received On", "Home 
                "Caseworker"]  # fmt: skip
 MARAC_HEADER = ["MARAC Ref", "Victim Ref", "Date Referred", "Conference Date", "District", "Referring Agency",
                 "Age", "Gender", "Ethnicity"]  # fmt: skip
-POLICE_HEADER = ["Period", "Local Authority", "DA Incidents", "DA Crimes"]
+POLICE_HEADER = ["Period", "Local Authority", "DA Incidents", "DA Crimes", "Incidents Crimed"]
 
 
 def config_text() -> str:
@@ -216,7 +216,8 @@ def _police_rows(rng: random.Random) -> list[list]:
     while month <= LAST.end:
         for name, (_, _, people, _) in DISTRICTS.items():
             incidents = int(people / 1000 * rng.uniform(1.0, 1.4))
-            rows.append([month.strftime("%b-%y"), name, incidents, int(incidents * rng.uniform(0.45, 0.6))])
+            crimed = int(incidents * rng.uniform(0.3, 0.4))
+            rows.append([month.strftime("%b-%y"), name, incidents, int(incidents * rng.uniform(0.45, 0.6)), crimed])
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return rows
 
