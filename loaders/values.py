@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dasv.config import Deployment
 from dasv.config.check import nearest as closest
+from dasv.names import normalise_name
 from loaders.spec import SOURCES, contract, vocabularies
 
 # vocabularies whose canonical values a deployment may add to (a route or agency of its own);
@@ -92,6 +93,29 @@ def nearest(word: str, known: list[str]) -> str:
     return f"; did you mean `{close}`?" if close else ""
 
 
+def _spelling_clashes(source: str, field: str, name: str, maps: dict, deployment: Deployment) -> list[str]:
+    """A spelling mapped onto one value that already means another (``Police: [GP]``, GP being Health)."""
+    spec = vocabularies()[name]
+    builtin = spec.get("values") or {}
+    if name == "specialisms":
+        builtin = {s: builtin.get(s, []) for s in specialisms_of(deployment)}
+    means: dict[str, str] = {}
+    for canonical, spellings in builtin.items():
+        for spelling in [canonical, *spellings]:
+            means[normalise_name(spelling)] = canonical
+    out = []
+    for canonical, spellings in maps.items():
+        for spelling in spellings:
+            already = means.get(normalise_name(spelling))
+            if already is not None and already != canonical:
+                out.append(
+                    f"`{alias_key(source, field)}.{canonical}`: {spelling!r} already means {already!r}; "
+                    "expected each spelling to mean one value"
+                )
+            means.setdefault(normalise_name(spelling), canonical)
+    return out
+
+
 def value_alias_problems(deployment: Deployment) -> list[str]:
     """What is wrong with the deployment's ``specialisms`` and ``value_aliases`` (one line each)."""
     problems: list[str] = []
@@ -114,6 +138,7 @@ def value_alias_problems(deployment: Deployment) -> list[str]:
                 )
                 continue
             name = coded[field]
+            problems += _spelling_clashes(source, field, name, maps, deployment)
             if name in EXTENSIBLE:
                 continue  # a new canonical value is how a deployment adds a route or an agency
             accepted = canonical_values(source, field, deployment)

@@ -73,7 +73,7 @@ def test_value_maps_are_checked(tmp_path):
     config["value_aliases"] = {
         "marac": {"referring_agncy": {"Police": ["Force"]}, "gender": {"Femal": ["Fem"]}},
         "idvaa": {},
-        "idva": {"specialisms": {"Older People": ["OP"]}},
+        "idva": {"specialisms": {"Older People": ["OP"]}, "route": {"Police": ["GP"]}},
     }
     found = problems(tmp_path, config)
     assert any(line.startswith("`value_aliases.marac.referring_agncy`: not a coded column of marac; did you mean "
@@ -81,6 +81,7 @@ def test_value_maps_are_checked(tmp_path):
     assert any(line.startswith("`value_aliases.marac.gender.Femal`: 'Femal' is not one of the accepted values")
                and "did you mean `Female`?" in line for line in found), found  # fmt: skip
     assert any(line.startswith("`value_aliases.idvaa`: not a source; did you mean `idva`?") for line in found)
+    assert "`value_aliases.idva.route.Police`: 'GP' already means 'Health'; expected each spelling to mean one value" in found
     assert any("`value_aliases.idva.specialisms.Older People`" in line and "add it to `specialisms` first" in line
                for line in found), found  # fmt: skip
 
