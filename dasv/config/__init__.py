@@ -95,8 +95,9 @@ class ReportRow(Strict):
 class PoliceReportingArea(Strict):
     """The districts the headline police rows cover, and the name their labels carry.
 
-    The printed report's "Police DA Incidents Cambs" is the five Cambridgeshire districts:
-    that row is complete when those districts' months are, whatever Peterborough's are.
+    For a force that covers some of the districts: the headline police rows cover those
+    districts, carry the area's name and are complete when their months are. An area of every
+    district is the county itself, shown once as the county's rows.
     """
 
     name: str
