@@ -76,14 +76,16 @@ class Context:
 STATE: dict[str, Context] = {}
 
 
-def ctx() -> Context:
-    """The current command's context."""
-    return STATE["ctx"]
+def ctx(check: bool = True) -> Context:
+    """The current command's context, its configuration checked first (unless ``check`` is False)."""
+    c = STATE["ctx"]
+    if check:
+        check_configuration(c)
+    return c
 
 
 @app.callback()
 def _main(
-    invocation: typer.Context,
     db: Annotated[
         str | None,
         typer.Option("--db", help="Warehouse URL (default: DASV_DATABASE_URL or var/warehouse.db)."),
@@ -93,12 +95,19 @@ def _main(
         typer.Option("--config", help="Deployment YAML (default: DASV_CONFIG or the shipped one)."),
     ] = None,
 ) -> None:
-    STATE["ctx"] = c = Context(db, config)
-    if invocation.invoked_subcommand != "config":  # every command checks the configuration first; `config check` words it
-        try:
-            c.deployment
-        except ConfigError as exc:
-            raise ConfigError(f"{exc}\n(`dasv config check` lists every problem; docs/adopting.md)") from None
+    STATE["ctx"] = Context(db, config)
+    STATE["checked"] = False
+
+
+def check_configuration(c: Context) -> None:
+    """Every command checks the deployment YAML before it does anything (`config check` words it)."""
+    if STATE.get("checked"):
+        return
+    try:
+        c.deployment
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}\n(`dasv config check` lists every problem; docs/adopting.md)") from None
+    STATE["checked"] = True
 
 
 def parse_quarter(text: str) -> Quarter:

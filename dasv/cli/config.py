@@ -24,7 +24,7 @@ def check(
     """Print what the deployment will do (districts, rows, value maps, schedule, delivery), or every problem (exit 1)."""
     from dasv.config.describe import describe
 
-    path = file or ctx().config_path
+    path = file or ctx(check=False).config_path
     try:
         deployment = load_deployment(path)
     except ConfigError as exc:
