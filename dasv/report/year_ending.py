@@ -228,6 +228,8 @@ class YearEndingFigures:
 
     def statements(self, who: str, name: str, suppressed: bool) -> list[str]:
         """Each police measure of the latest year against the year before, naming the measure compared."""
+        if len(self.years) < 2:  # the earlier years are left out: nothing to compare with
+            return []
         last, before = self.years[-1], self.years[-2]
         lines = []
         for key in POLICE_ROWS:
