@@ -24,6 +24,15 @@ install: $(STAMP) ## Create .venv and install the project with its test tools
 demo: $(STAMP) ## Sample inbox -> embedded SQLite warehouse -> 2025-26 Q3 measures
 	$(BIN)/dasv demo
 
+ADOPT := var/adopt
+ADOPT_ENV := DASV_CONFIG=$(ADOPT)/wyvernshire.yaml DASV_DATABASE_URL=sqlite:///$(CURDIR)/$(ADOPT)/warehouse.db \
+  DASV_PUBLISH_DIR=$(ADOPT)/publish DASV_PSEUDONYM_KEY=adopt-example-key-not-for-real-data
+
+adopt-example: $(STAMP) ## A made-up second partnership from its YAML to a published quarter (var/adopt; docs/adopting.md)
+	rm -rf $(ADOPT) && $(BIN)/python -m dasv.sample.adopt $(ADOPT)
+	$(ADOPT_ENV) $(BIN)/dasv config check
+	$(ADOPT_ENV) $(BIN)/dasv run --quarter "2025-26 Q3" --inbox $(ADOPT)/inbox --out $(ADOPT)/out
+
 AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
 
 $(AXE):

@@ -185,11 +185,16 @@ def read_text(value: object) -> str:
 
 
 class Vocabulary:
-    """Canonical values and their spellings; unknown text refused, or mapped to ``other``."""
+    """Canonical values and their spellings; unknown text refused, or mapped to ``other``.
 
-    def __init__(self, name: str, values: dict[str, list[str]], other: str | None = None):
+    ``key`` is the deployment YAML key that maps another spelling onto a canonical value
+    (``value_aliases.marac.referring_agency``): a refusal names it.
+    """
+
+    def __init__(self, name: str, values: dict[str, list[str]], other: str | None = None, key: str = ""):
         self.name = name
         self.other = other
+        self.key = key
         self.canonical = list(values)
         self._lookup = {}
         for canonical, spellings in values.items():
@@ -206,6 +211,13 @@ class Vocabulary:
         """The accepted values, for a message."""
         return "one of " + ", ".join(self.canonical)
 
+    def how_to_map(self, value: object) -> str:
+        """``; or map it in the deployment YAML under value_aliases.idva.route: {<one of those>: ['x']}``."""
+        if not self.key:
+            return ""
+        shown = show_value(str(value).strip())
+        return f"; or map it in the deployment YAML under `{self.key}` (<accepted value>: [{shown}])"
+
 
 class CellReaders:
     """The readers for one file, bound to a deployment; counts what it repaired.
@@ -220,8 +232,9 @@ class CellReaders:
         self.deployment = deployment
         self.repairs: Counter[str] = Counter()
         self._repair: str | None = None
+        # spec["key"]: the YAML key that maps a spelling in this source (loaders.values.vocabularies_for)
         self.vocab = {
-            name: Vocabulary(name, spec.get("values", {}), spec.get("other"))
+            name: Vocabulary(name, spec.get("values", {}), spec.get("other"), spec.get("key", ""))
             for name, spec in vocabularies.items()
             if "values" in spec
         }
@@ -229,7 +242,10 @@ class CellReaders:
         self._ethnicity_keywords = [
             (group, [k.casefold() for k in words]) for group, words in ethnicity.get("keywords", {}).items()
         ]
-        self._ethnicity_other = ethnicity.get("other", "Not known")
+        self._ethnicity = Vocabulary(
+            "ethnicity", {g: list(s) for g, s in ethnicity.get("aliases", {}).items()}, key=ethnicity.get("key", "")
+        )
+        self._ethnicity_other = ethnicity.get("other")
         self._areas = ", ".join(a.name for a in deployment.areas)
         readers: dict[str, Callable[[object], object]] = {
             **{name: self._vocab_reader(name) for name in self.vocab},
@@ -293,20 +309,30 @@ class CellReaders:
             if canonical is None:
                 raise CellError(
                     f"{show_value(part.strip())} is not a specialism",
-                    f"{vocab.expected()}, separated by ; , or /",
+                    f"{vocab.expected()}, separated by ; , or /{vocab.how_to_map(part)}"
+                    + ("; or add it to `specialisms`" if vocab.key else ""),
                 )
             if canonical not in out:
                 out.append(canonical)
         return tuple(out)
 
     def read_ethnicity(self, value: object) -> str:
-        """Only the coarse ONS group of free-text ethnicity is kept."""
+        """Only the coarse ONS group of free-text ethnicity is kept: a mapped spelling, else by keyword."""
+        mapped = self._ethnicity.get(value)
+        if mapped is not None:
+            return mapped
         text = str(value).casefold()
         for group, words in self._ethnicity_keywords:
             if any(word in text for word in words):
                 return group
-        self._repair = "Ethnicity not recognised: stored as 'Not known'"
-        return self._ethnicity_other
+        if self._ethnicity_other is not None:
+            self._repair = f"Ethnicity not recognised: stored as '{self._ethnicity_other}'"
+            return self._ethnicity_other
+        groups = ", ".join(group for group, _ in self._ethnicity_keywords)
+        raise CellError(
+            f"{show_value(value)} is not a recognised ethnicity",
+            f"text naming one of the groups {groups}{self._ethnicity.how_to_map(value)}",
+        )
 
     def _vocab_reader(self, name: str) -> Callable[[object], str]:
         vocab = self.vocab[name]
@@ -318,6 +344,6 @@ class CellReaders:
             if vocab.other is not None:
                 self._repair = f"{name} {show_value(value)} not recognised: stored as '{vocab.other}'"
                 return vocab.other
-            raise CellError(f"{show_value(value)} is not recognised", vocab.expected())
+            raise CellError(f"{show_value(value)} is not recognised", vocab.expected() + vocab.how_to_map(value))
 
         return read

@@ -26,7 +26,8 @@ from loaders.police import PoliceRules
 from loaders.problems import WITHHELD, CellError, FileRefused, Problem
 from loaders.read import WORKBOOK_SUFFIXES, Sheet, check_zip, open_sheets, sha256_of
 from loaders.rules import RowRules
-from loaders.spec import SOURCES, SourceSpec, source_spec, vocabularies
+from loaders.spec import SOURCES, SourceSpec, source_spec
+from loaders.values import vocabularies_for
 from loaders.typed_xlsx import MIN_BYTES as TYPED_MIN_BYTES
 from loaders.typed_xlsx import read_typed
 
@@ -259,11 +260,13 @@ def _choose(
             sheet=sheets[0].name if len(sheets) == 1 else None,
         )
     near, sheet, spec = best
+    unrecognised = f"; headers not recognised: {', '.join(repr(t) for t in near.ignored)}" if near.ignored else ""
     raise FileRefused(
         f"no complete header row in the first {HEADER_SEARCH_ROWS} rows: the nearest, row {near.row}, "
-        f"lacks {', '.join(c.name for c in near.missing)}",
-        f"a header row naming {', '.join(c.name for c in spec.required)} "
-        f"(or their aliases; see loaders/columns.yaml)",
+        f"lacks {', '.join(c.name for c in near.missing)}{unrecognised}",
+        f"a header row naming {', '.join(c.name for c in spec.required)} (or their aliases); if the export "
+        f"names a column differently, map it in the deployment YAML under `column_aliases.{spec.source}` "
+        f"(e.g. {near.missing[0].name}: [<the export's header>])",
         sheet=sheet.name,
     )
 
@@ -363,7 +366,7 @@ def _cell_checks(spec: SourceSpec, header: HeaderMatch, deployment: Deployment, 
         col.field: col.required and col.type != "area" and col.field not in rules.blank_allowed
         for col in header.columns.values()
     }
-    return CellReaders(deployment, vocabularies()), rules, blank_refused
+    return CellReaders(deployment, vocabularies_for(spec.source, deployment)), rules, blank_refused
 
 
 def _check_columns(

@@ -48,18 +48,19 @@ class SourceSpec:
 
 
 @cache
-def _contract() -> dict:
+def contract() -> dict:
+    """The parsed ``columns.yaml``."""
     return yaml.load(COLUMNS_FILE.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 def vocabularies() -> dict[str, dict]:
     """Value vocabularies of the contract (specialisms, routes, gender, ...)."""
-    return _contract()["vocabularies"]
+    return contract()["vocabularies"]
 
 
 def source_spec(source: str, deployment: Deployment) -> SourceSpec:
     """The spec of one source with this deployment's extra aliases merged in."""
-    raw = _contract()["sources"][source]
+    raw = contract()["sources"][source]
     extra = deployment.column_aliases.get(source, {})
     columns = []
     for col in raw["columns"]:

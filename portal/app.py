@@ -34,7 +34,7 @@ def create_app(engine, deployment: Deployment, store: Path) -> FastAPI:
     app = FastAPI(
         title="DASV slice portal API",
         version="1",
-        description="Published district slices for Community Safety Partnerships (PORTAL.md). Pages use the "
+        description="Published district slices for Community Safety Partnerships (docs/portal.md). Pages use the "
         "signed-in session; the API accepts `Authorization: Bearer <token>` or a session.",
         docs_url=None,
         redoc_url=None,

@@ -34,7 +34,7 @@ from dasv.progress import Progress, gc_paused
 from dasv.quarters import Quarter, month_label
 from loaders import Export
 from loaders.export import PROGRESS_EVERY
-from loaders.spec import vocabularies
+from loaders.values import specialisms_of
 from warehouse.db import WarehouseError
 from warehouse.models import (
     AreaDim,
@@ -133,7 +133,7 @@ def ensure_dimensions(conn: Connection, deployment: Deployment, quarters: set[Qu
                 .returning(AreaDim.id)
             ).scalar_one()
     specialisms = {n: i for i, n in conn.execute(select(SpecialismDim.id, SpecialismDim.name))}
-    for name in vocabularies()["specialisms"]["values"]:
+    for name in specialisms_of(deployment):
         if name not in specialisms:
             specialisms[name] = conn.execute(
                 insert(SpecialismDim).values(name=name).returning(SpecialismDim.id)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from dasv.config import Deployment, load_deployment
+from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
 from warehouse.db import open_warehouse
@@ -76,9 +76,12 @@ class Context:
 STATE: dict[str, Context] = {}
 
 
-def ctx() -> Context:
-    """The current command's context."""
-    return STATE["ctx"]
+def ctx(check: bool = True) -> Context:
+    """The current command's context, its configuration checked first (unless ``check`` is False)."""
+    c = STATE["ctx"]
+    if check:
+        check_configuration(c)
+    return c
 
 
 @app.callback()
@@ -93,6 +96,18 @@ def _main(
     ] = None,
 ) -> None:
     STATE["ctx"] = Context(db, config)
+    STATE["checked"] = False
+
+
+def check_configuration(c: Context) -> None:
+    """Every command checks the deployment YAML before it does anything (`config check` words it)."""
+    if STATE.get("checked"):
+        return
+    try:
+        c.deployment
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}\n(`dasv config check` lists every problem; docs/adopting.md)") from None
+    STATE["checked"] = True
 
 
 def parse_quarter(text: str) -> Quarter:

@@ -100,6 +100,7 @@ def sample_data(
     quarters: Annotated[int, typer.Option(help="National scale: quarters, ending 2025-26 Q3.")] = 4,
 ) -> None:
     """Write a sample inbox of made-up people: the county sample (2025-26 Q1-Q3), or a national-scale one."""
+    ctx()  # the configuration is checked first, as by every command
     if scale == 1 and districts is None and referrals_per_quarter is None:
         from dasv.sample.write import write_sample_inbox
 

@@ -34,7 +34,7 @@ def metrics(
         Series | None, typer.Option("--series", help="monthly: the 24 monthly values behind the SPC charts.")
     ] = None,
 ) -> None:
-    """Print one quarter's measures (METRICS_JSON.md), its monthly series, or the year-ending figures."""
+    """Print one quarter's measures (docs/metrics_json.md), its monthly series, or the year-ending figures."""
     from dasv.measures.document import metrics_document
     from dasv.measures.present import as_csv, as_table
 

@@ -17,7 +17,7 @@ from dasv.quarters import london_time
 KEEP_ALIVE_SECONDS = 75  # idle keep-alive: longer than a reverse proxy keeps its upstream connections
 
 portal_app = typer.Typer(
-    help="The CSP slice portal (PORTAL.md): serve it, manage accounts and tokens.", no_args_is_help=True
+    help="The CSP slice portal (docs/portal.md): serve it, manage accounts and tokens.", no_args_is_help=True
 )
 user_app = typer.Typer(help="Portal accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)

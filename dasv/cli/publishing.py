@@ -1,4 +1,4 @@
-"""`dasv publish` and `dasv publications`: immutable versions of a quarter's outputs (PORTAL.md)."""
+"""`dasv publish` and `dasv publications`: immutable versions of a quarter's outputs (docs/portal.md)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from dasv.names import normalise_name
 
@@ -26,7 +26,13 @@ class ConfigError(ValueError):
     """The deployment configuration file is missing or wrong."""
 
 
-class Area(BaseModel):
+class Strict(BaseModel):
+    """A part of the configuration: a key it does not know is refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Area(Strict):
     """A canonical area: a local authority district or one of the 'no district' buckets."""
 
     name: str
@@ -41,7 +47,7 @@ class Area(BaseModel):
         return self.label or self.name
 
 
-class Population(BaseModel):
+class Population(Strict):
     """Population of one district for rates."""
 
     all_ages: int | None = None
@@ -49,7 +55,7 @@ class Population(BaseModel):
     female_16_plus: int | None = None
 
 
-class PopulationTable(BaseModel):
+class PopulationTable(Strict):
     """Populations by area, with the year and source the report states.
 
     ``by_area`` is the base year's table; ``estimates`` adds later years (ONS mid-year
@@ -77,7 +83,7 @@ class PopulationTable(BaseModel):
         return sum(getattr(p, field) or 0 for n, p in self.by_area.items() if areas is None or n in areas)
 
 
-class ReportRow(BaseModel):
+class ReportRow(Strict):
     """One row of the 'by specialism' table: a label and a filter over referrals."""
 
     label: str
@@ -86,11 +92,12 @@ class ReportRow(BaseModel):
     exclude_route: str | None = None
 
 
-class PoliceReportingArea(BaseModel):
+class PoliceReportingArea(Strict):
     """The districts the headline police rows cover, and the name their labels carry.
 
-    The printed report's "Police DA Incidents Cambs" is the five Cambridgeshire districts:
-    that row is complete when those districts' months are, whatever Peterborough's are.
+    For a force that covers some of the districts: the headline police rows cover those
+    districts, carry the area's name and are complete when their months are. An area of every
+    district is the county itself, shown once as the county's rows.
     """
 
     name: str
@@ -98,7 +105,7 @@ class PoliceReportingArea(BaseModel):
     districts: list[str]
 
 
-class SpcSettings(BaseModel):
+class SpcSettings(Strict):
     """SPC options (STATISTICS.md): rebase months per measure; a direction where one is meant.
 
     DA measures are neutral by default: a signal reads "special cause – higher/lower".
@@ -108,20 +115,20 @@ class SpcSettings(BaseModel):
     direction: dict[str, Literal["higher_is_better", "lower_is_better"]] = Field(default_factory=dict)
 
 
-class Suppression(BaseModel):
+class Suppression(Strict):
     """Small-number suppression for district slices."""
 
     threshold: int = Field(default=5, ge=2)
 
 
-class SeriesBreak(BaseModel):
+class SeriesBreak(Strict):
     """A change in recording practice that breaks comparisons across it."""
 
     date: date
     note: str
 
 
-class Delivery(BaseModel):
+class Delivery(Strict):
     """Who gets the reports by e-mail, and through which SMTP server.
 
     The SMTP password is never here: it comes from ``DASV_SMTP_PASSWORD`` or the Prefect
@@ -139,7 +146,13 @@ class Delivery(BaseModel):
     districts: dict[str, list[str]] = Field(default_factory=dict)
 
 
-class Deployment(BaseModel):
+class SpecialismsAdded(Strict):
+    """``specialisms: {add: [Older People]}``: the built-in specialisms and these."""
+
+    add: list[str]
+
+
+class Deployment(Strict):
     """A whole deployment configuration file."""
 
     partnership: str
@@ -150,6 +163,11 @@ class Deployment(BaseModel):
     population: PopulationTable | None = None
     report_rows: list[ReportRow] = Field(default_factory=list)
     column_aliases: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    # the IDVA specialisms: the whole list, or {add: [...]} to the built-in CYP, Housing,
+    # Minority Ethnic, Stalking, OOCD (None: the built-in list)
+    specialisms: list[str] | SpecialismsAdded | None = None
+    # source -> field -> canonical value -> this partnership's spellings of it
+    value_aliases: dict[str, dict[str, dict[str, list[str]]]] = Field(default_factory=dict)
     suppression: Suppression = Field(default_factory=Suppression)
     series_breaks: list[SeriesBreak] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
@@ -158,39 +176,27 @@ class Deployment(BaseModel):
     # None: the reported quarter's last month
     year_ending_month: int | None = Field(default=None, ge=1, le=12)
     spc: SpcSettings = Field(default_factory=SpcSettings)
+    _county_police_area: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:
-        names = {a.name for a in self.areas}
-        if len(names) != len(self.areas):
-            raise ValueError("area names must be unique")
-        for row in self.report_rows:
-            unknown = set(row.areas or []) - names
-            if unknown:
-                raise ValueError(f"report row {row.label!r} names unknown areas {sorted(unknown)}")
-        if self.population:
-            for table in [self.population.by_area, *self.population.estimates.values()]:
-                unknown = set(table) - names
-                if unknown:
-                    raise ValueError(f"population names unknown areas {sorted(unknown)}")
-        unknown = set(self.delivery.districts) - names
-        if unknown:
-            raise ValueError(f"delivery names unknown districts {sorted(unknown)}")
-        if self.police_reporting_area:
-            districts = {a.name for a in self.areas if a.kind == "district"}
-            unknown = set(self.police_reporting_area.districts) - districts
-            if unknown or not self.police_reporting_area.districts:
-                raise ValueError(
-                    f"police_reporting_area names {sorted(unknown) or 'no'} districts; expected some of {sorted(districts)}"
-                )
-        seen: dict[str, str] = {}
-        for area in self.areas:
-            for alias in [area.name, *area.aliases]:
-                key = normalise_name(alias)
-                if seen.get(key, area.name) != area.name:
-                    raise ValueError(f"alias {alias!r} maps to both {seen[key]!r} and {area.name!r}")
-                seen[key] = area.name
+        from dasv.config.check import reference_problems  # the value lists live with the loaders
+
+        problems = reference_problems(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        area = self.police_reporting_area
+        if area and set(area.districts) == {a.name for a in self.districts}:
+            # the whole county (one force for every district): its rows would repeat the county's
+            # ("Norfolk and Norfolk"), so the county's rows are the police rows
+            self.police_reporting_area = None
+            self._county_police_area = area.name
         return self
+
+    @property
+    def police_area_is_county(self) -> bool:
+        """The configured police reporting area was every district: shown once, as the county."""
+        return self._county_police_area is not None
 
     @cached_property
     def area_lookup(self) -> dict[str, Area]:
@@ -224,15 +230,35 @@ def load_deployment(path: Path | None = None) -> Deployment:
     """Read and check a deployment YAML (the shipped one when ``path`` is None).
 
     Raises:
-        ConfigError: the file cannot be read or does not describe a deployment.
+        ConfigError: the file cannot be read or does not describe a deployment; one line per
+            problem, each naming the key to change (an unknown key with the nearest known one).
     """
+    from dasv.config.check import problem_lines
+
     path = path or DEFAULT_CONFIG
     try:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: not a deployment configuration: expected keys such as partnership, areas")
     try:
         return Deployment.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError("\n".join(lines)) from None
+        raise ConfigError("\n".join(f"{path}: {line}" for line in problem_lines(exc))) from None
+
+
+SCHEMA_FILE = Path(__file__).with_name("deployment.schema.json")
+
+
+def json_schema() -> str:
+    """The JSON Schema of a deployment YAML, as written to ``deployment.schema.json`` (editors validate with it).
+
+    Regenerate with ``python -m dasv.config``; a test holds the file to the models.
+    """
+    import json
+
+    schema = Deployment.model_json_schema()
+    schema["title"] = "dasv-reporting deployment configuration"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -35,13 +35,23 @@ DEFINITIONS = [
         "present and are marked incomplete, never presented as a full quarter. A district "
         "with no month at all is shown as not supplied, never as zero.",
     ),
-    (
-        "Police reporting area",
-        "The headline police rows cover the configured reporting area named in their label "
-        "(e.g. 'Cambs', Cambridgeshire's five districts); they are complete when every month of "
-        "the quarter is present for those districts.",
-    ),
 ]
+
+
+def police_definitions(deployment: Deployment) -> list[tuple[str, str]]:
+    """The police definitions, with the configured reporting area's own (named from the configuration)."""
+    area = deployment.police_reporting_area
+    if area is None:
+        return list(DEFINITIONS)
+    what = area.description or ", ".join(area.districts)
+    return [
+        *DEFINITIONS,
+        (
+            "Police reporting area",
+            f"The headline police rows labelled '{area.name}' cover {what}; they are complete when "
+            "every month of the quarter is present for those districts.",
+        ),
+    ]
 
 
 def police_measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:

@@ -211,8 +211,7 @@ def build_report(
     area_table = ReportTable(
         "idva_by_area", f"All risk level referrals by area, {quarter.label}", [Column("Area", "label"), *cols],
         area_rows, source=IDVA_SOURCE, total_row=True, section="referrals",
-        notes=["Areas are the client's district of residence; Out of Area, address not documented and "
-               "moved to refuge are shown as recorded."],
+        notes=[_areas_note(deployment)],
     )  # fmt: skip
     row_table = ReportTable(
         "idva_by_specialism", f"All risk level referrals by specialism, {quarter.label}",
@@ -262,6 +261,13 @@ def build_report(
         sections=[s for s in (funnel, figures.section(year_who, suppressed=False, labels=labels)) if s],
         quality_tables=[gathered.coverage] if gathered.coverage else [],
     )
+
+
+def _areas_note(deployment: Deployment) -> str:
+    """The areas table's note, naming this deployment's own non-district areas."""
+    others = [a.display for a in deployment.areas if a.kind != "district"]
+    shown = f"; {', '.join(others)} are shown as recorded" if others else ""
+    return f"Areas are the client's district of residence{shown}."
 
 
 def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quarter: Quarter) -> list[str]:
@@ -700,5 +706,5 @@ def definitions(deployment: Deployment) -> list[tuple[str, str]]:
             text += (f" Later years: {table.estimates_source or 'mid-year estimates'} "
                      f"({', '.join(sorted(table.estimates))}); a rate uses the estimate of the year its period ends in.")  # fmt: skip
         population = [("Population", text)]
-    return [*idva_m.DEFINITIONS, *marac_m.DEFINITIONS, *police_m.DEFINITIONS, *year_ending_m.DEFINITIONS,
+    return [*idva_m.DEFINITIONS, *marac_m.DEFINITIONS, *police_m.police_definitions(deployment), *year_ending_m.DEFINITIONS,
             *demographics_m.DEFINITIONS, *population]  # fmt: skip

@@ -33,8 +33,13 @@ class YearEndingFigures:
 
     def __init__(self, conn: Connection, deployment: Deployment, last: YearEnding, years: int = YEARS_SHOWN):
         self.deployment = deployment
-        self.years = last.previous_years(years)
-        self.docs = {y: year_ending_document(conn, deployment, y) for y in self.years}
+        wanted = last.previous_years(years)
+        docs = {y: year_ending_document(conn, deployment, y) for y in wanted}
+        # years before the warehouse holds anything are left out (a partnership with two years of
+        # exports gets two columns, not two of "not supplied"); the intro says so
+        first = next((i for i, y in enumerate(wanted) if _holds_anything(docs[y])), len(wanted) - 1)
+        self.years, self.left_out = wanted[first:], wanted[:first]
+        self.docs = {y: docs[y] for y in self.years}
         self.covered = {
             source: {y for y in self.years if self.docs[y][source]["complete"]}
             for source in ("idva", "marac")
@@ -232,6 +237,8 @@ class YearEndingFigures:
 
     def statements(self, who: str, name: str, suppressed: bool) -> list[str]:
         """Each police measure of the latest year against the year before, naming the measure compared."""
+        if len(self.years) < 2:  # the earlier years are left out: nothing to compare with
+            return []
         last, before = self.years[-1], self.years[-2]
         lines = []
         for key in POLICE_ROWS:
@@ -298,12 +305,23 @@ class YearEndingFigures:
             key="year_ending",
             title=f"Year ending {self.last.month_name}: strategic assessment figures",
             intro=[f"The twelve months to the end of each {self.last.month_name}, as Community Safety "
-                   f"Partnership strategic assessments compare them: the {self.last.title} beside the three years before."],
+                   f"Partnership strategic assessments compare them: {self._years_compared()}."],
             tables=[self.police_table(who, suppressed), self.rates_table(suppressed, labels),
                     self.services_table(who, suppressed)],
             charts=[self.chart(first, name, suppressed)],
             statements=self.statements(first, name, suppressed),
         )  # fmt: skip
+
+    def _years_compared(self) -> str:
+        before = len(self.years) - 1
+        text = f"the {self.last.title}" + (
+            f" beside the {'year' if before == 1 else f'{before} years'} before" if before else ""
+        )
+        if self.left_out:
+            text += (f" (no figures are held for the year{'s' if len(self.left_out) > 1 else ''} ending "
+                     f"{', '.join(y.title.removeprefix('year ending ') for y in self.left_out)}, so "
+                     f"{'they are' if len(self.left_out) > 1 else 'it is'} left out)")  # fmt: skip
+        return text
 
     def _notes(self) -> list[str]:
         notes = ["Incident only = DA incidents minus those that resulted in a crime; the total = incident only + DA crimes.",
@@ -322,6 +340,15 @@ class YearEndingFigures:
         return [
             f"Population: the estimates for {', '.join(years)} (their source is under Population in the definitions)"
         ]
+
+
+def _holds_anything(doc: dict) -> bool:
+    """A year-ending document with any police month, IDVA referral or MARAC referral in it."""
+    police = doc["police"]["total"]
+    return bool(
+        police["da_incidents"] or police["da_crimes"] or doc["police"]["total"]["complete"]
+        or doc["idva"]["total"]["total_referrals"] or doc["marac"]["total"]["referrals"]
+    )
 
 
 def year_ending_for(conn: Connection, deployment: Deployment, quarter: Quarter) -> YearEndingFigures:

@@ -8,6 +8,7 @@ from dasv.config import load_deployment
 from loaders.cells import CellReaders, read_age, read_bool, read_count, read_date, read_month
 from loaders.problems import CellError
 from loaders.spec import vocabularies
+from loaders.values import vocabularies_for
 
 
 @pytest.mark.parametrize(
@@ -134,11 +135,14 @@ def test_unknown_specialism_refused(readers):
         readers.by_type["specialisms"]("Housing; Gardening")
 
 
-def test_unknown_route_is_repaired_to_other_and_counted():
-    readers = CellReaders(load_deployment(), vocabularies())
+def test_unknown_route_is_refused_never_stored_as_other():
+    readers = CellReaders(load_deployment(), vocabularies_for("idva", load_deployment()))
     assert readers.by_type["route"]("Police") == "Police"
-    assert readers.by_type["route"]("Neighbour") == "Other"
-    assert sum(readers.repairs.values()) == 1
+    assert readers.by_type["route"]("Other") == "Other"  # Other only where the export says Other
+    with pytest.raises(CellError) as err:
+        readers.by_type["route"]("Neighbour")
+    assert "value_aliases.idva.route" in err.value.expected and "Children's Social Care" in err.value.expected
+    assert not readers.repairs
 
 
 @pytest.mark.parametrize(

@@ -191,14 +191,16 @@ def test_date_of_birth_becomes_age_and_is_dropped(tmp_path, dep):
     assert "Jane Doe" not in repr(export.rows)
 
 
-def test_unknown_route_repaired_not_refused(tmp_path, dep):
+def test_unknown_route_refused_naming_the_yaml_key(tmp_path, dep):
     path = write_csv(
         tmp_path / "idva" / "r.csv",
         [IDVA_HEADER + ["Referral Route"], ["R1", "C1", "03/10/2025", "Fenland", "Y", "Y", "Neighbour"]],
     )
     export = read(path, dep)
-    assert not export.refused and export.rows[0]["route"] == "Other"
-    assert sum(export.repairs.values()) == 1
+    assert export.refused and export.problem_count == 1
+    line = str(export.problems[0])
+    assert line.startswith(f"{path}: row 2 column 'Referral Route': 'Neighbour' is not recognised; expected one of ")
+    assert "value_aliases.idva.route" in line and "['Neighbour']" in line
 
 
 # --- refused ---------------------------------------------------------------------------
