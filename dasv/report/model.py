@@ -423,6 +423,7 @@ class Report:
     metrics: dict = field(default_factory=dict)
     suppressed: bool = False
     sections: list[Section] = field(default_factory=list)
+    provenance: list[str] = field(default_factory=list)  # what produced it (dasv.provenance): Data quality
 
     @property
     def all_tables(self) -> list[ReportTable]:
