@@ -136,7 +136,10 @@ def main(args: list[str] | None = None) -> None:
         started = {}
     if "pid" not in started:  # none listening, or it has gone stale: start a fresh one for next time
         conn.close()
-        start_warm_process(path)
+        try:
+            start_warm_process(path)
+        except OSError:  # e.g. DASV_PROJECT_DIR names no folder: the run itself says so, cold
+            pass
         run_cold(args)
     pid = started["pid"]
 
