@@ -38,7 +38,9 @@ class ExportsDue:
     quarter: Quarter
     today: date
     due: date  # the day by which every export should have arrived
-    missing: dict[str, list[date]] = field(default_factory=dict)  # source -> first days of months with nothing
+    missing: dict[str, list[date]] = field(
+        default_factory=dict
+    )  # source -> first days of months with nothing
     last_files: dict[str, LastFile | None] = field(default_factory=dict)
 
     @property
@@ -131,4 +133,3 @@ def exports_due(conn: Connection, quarter: Quarter, today: date, due_days: int) 
     have = months_with_data(conn, quarter)
     missing = {source: [m for m in quarter.months if m not in have[source]] for source in SOURCES}
     return ExportsDue(quarter, today, due_date(quarter, due_days), missing, last_files(conn))
-

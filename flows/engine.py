@@ -55,8 +55,13 @@ def run(flow_run_id: UUID) -> int:
     configure_from_env()  # before any flow code loads, as prefect.engine does
     with handle_engine_signals(flow_run_id):
         from prefect._internal.metrics import RunMetrics
-        from prefect.flow_engine import _drive_run_flow_result, flow_run_logger, load_flow, load_flow_run
-        from prefect.flow_engine import run_flow
+        from prefect.flow_engine import (
+            _drive_run_flow_result,
+            flow_run_logger,
+            load_flow,
+            load_flow_run,
+            run_flow,
+        )
 
         flow_run = load_flow_run(flow_run_id=flow_run_id)
         run_logger = flow_run_logger(flow_run=flow_run)
@@ -94,7 +99,10 @@ def main() -> None:
     try:
         flow_run_id = UUID(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PREFECT__FLOW_RUN_ID", ""))
     except ValueError:
-        print(f"flows.engine: not a flow run id: {sys.argv[1:] or 'PREFECT__FLOW_RUN_ID unset'}", file=sys.stderr)
+        print(
+            f"flows.engine: not a flow run id: {sys.argv[1:] or 'PREFECT__FLOW_RUN_ID unset'}",
+            file=sys.stderr,
+        )
         sys.exit(1)
     sys.exit(run(flow_run_id))
 

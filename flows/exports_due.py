@@ -109,7 +109,9 @@ def _start_report(q: Quarter, deliver: bool, name: str):
         run = run_deployment(name, parameters={"quarter": q.label, "deliver": deliver}, timeout=0,
                              idempotency_key=start_key(q), as_subflow=False)  # fmt: skip
     except Exception as exc:  # no such deployment, server unreachable: one line
-        return Failed(message=f"Every export for {q.label} is in, but the report run could not be started: {exc}")
+        return Failed(
+            message=f"Every export for {q.label} is in, but the report run could not be started: {exc}"
+        )
     logger.info("Every export for %s is in: the report run %s (%s) is started (once per quarter)", q.label,
                 run.name, run.id)  # fmt: skip
     return Completed(message=f"{q.label}: every export is in; report run {run.name} started")

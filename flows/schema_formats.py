@@ -1,4 +1,4 @@
-"""The quarter parameter's check in the Prefect server, refusing in words rather than a regex.
+r"""The quarter parameter's check in the Prefect server, refusing in words rather than a regex.
 
 A deployment's parameter schema is checked by the Prefect server with ``jsonschema``, whose
 ``pattern`` refusal prints the regular expression ("'2025-26 Q7' does not match '^\\s*$|…'").

@@ -71,4 +71,6 @@ def test_an_empty_warehouse_misses_everything_and_says_no_file_ever_arrived(tmp_
     with engine.connect() as conn:
         due = exports_due(conn, Q3, date(2026, 2, 1), due_days=10)
     assert [line.split(":")[0] for line in due.lines()] == ["idva", "marac", "police"]
-    assert all("October–December 2025 missing (no file from it has ever been loaded)" in line for line in due.lines())
+    assert all(
+        "October–December 2025 missing (no file from it has ever been loaded)" in line for line in due.lines()
+    )
