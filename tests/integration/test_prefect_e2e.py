@@ -300,7 +300,8 @@ def test_an_empty_quarter_fails_in_one_line_everywhere_and_the_operators_are_ema
     entries = [e["message"] for e in logs(stack, run["id"])]
     assert not [e for e in entries if "Traceback" in e or "Engine execution" in e or "FailedRun" in e], entries
     mail = stack["mailbox"].wait_for(f"dasv run failed: quarterly-report ({run['name']})")  # by the automation
-    assert message in mail.get_payload() and f"/runs/flow-run/{run['id']}" in mail.get_payload()
+    body = mail.get_payload(decode=True).decode()
+    assert message in body and f"/runs/flow-run/{run['id']}" in body
     worker = stack["worker_log"].read_text()
     for noise in ("Traceback", "Engine execution exited", "RuntimeWarning", "FailedRun"):
         assert noise not in worker, worker[-3000:]
@@ -314,7 +315,7 @@ def test_a_run_that_crashes_before_its_code_loads_is_told_in_one_line_and_emaile
     message = run["state"]["message"]
     assert "DASV_PROJECT_DIR=/nonexistent-dasv is not a folder on the worker" in message and "\n" not in message
     mail = stack["mailbox"].wait_for(f"dasv run ended Crashed: quarterly-report ({run['name']})")
-    assert "is not a folder on the worker" in mail.get_payload()
+    assert "is not a folder on the worker" in mail.get_payload(decode=True).decode()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
