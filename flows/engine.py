@@ -29,9 +29,16 @@ BUG_HINT = (
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception as one line: its message's first line, or its type when it has none."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """An exception as one line: the innermost cause's first line (a pull step's own words), or its type."""
+    inner = exc
+    while inner.__cause__ is not None:
+        inner = inner.__cause__
+    text = str(inner).strip()
+    line = text.splitlines()[0] if text else type(inner).__name__
+    if inner is not exc:  # e.g. "Encountered error while running flows.steps.set_working_directory_from_env"
+        outer = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        line = f"{line} ({outer[0].lower()}{outer[1:]})"
+    return line
 
 
 def _crash(flow_run, message: str) -> bool:

@@ -113,7 +113,9 @@ class Mailbox:
                 if str(message["Subject"]).startswith(subject_start):
                     return message
             time.sleep(0.5)
-        raise AssertionError(f"no e-mail {subject_start!r} in {timeout}s: {[m['Subject'] for m in self.messages]}")
+        raise AssertionError(
+            f"no e-mail {subject_start!r} in {timeout}s: {[m['Subject'] for m in self.messages]}"
+        )
 
 
 def prefect_database_url() -> str | None:

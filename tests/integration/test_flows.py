@@ -176,6 +176,43 @@ def test_a_quarter_with_nothing_loaded_is_refused_and_the_operator_told(harness,
     assert not (env / "out" / "2026-27-Q2").exists()
 
 
+def run_logs(state) -> list[tuple[str, str]]:
+    """(level name, message) of a flow run's log lines (they arrive in batches: waits for the hook's)."""
+    import logging
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline, lines = time.time() + 15, []
+    while time.time() < deadline:
+        with get_client(sync_client=True) as client:
+            found = client.read_logs(
+                LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+            )
+        lines = [(logging.getLevelName(entry.level), entry.message) for entry in found]
+        if any("notice" in message for _, message in lines):
+            break
+        time.sleep(0.5)
+    return lines
+
+
+def test_on_the_demo_warehouse_a_failure_notice_is_logged_not_sent_to_a_missing_server(
+    harness, env, smtp, monkeypatch
+):
+    from flows.quarterly_report import quarterly_report
+
+    _, received = smtp
+    monkeypatch.setenv("DASV_DEMO", "1")  # what `make prefect-worker` sets on the demo warehouse
+    monkeypatch.delenv("DASV_SMTP_HOST")  # the demo's configuration names localhost:25: nothing there
+    state = quarterly_report("2026-27 Q2", return_state=True)
+    assert state.is_failed()
+    lines = run_logs(state)
+    assert any(level == "INFO" and "Demo: no SMTP server" in message and "has nothing loaded" in message
+               for level, message in lines), lines  # fmt: skip
+    assert not [m for level, m in lines if level == "ERROR" and "cannot send" in m], lines
+    assert received.messages == []
+
+
 def test_refused_file_fails_the_run_sends_no_report_and_tells_the_operator(harness, env, smtp):
     from flows.quarterly_report import quarterly_report
 

@@ -92,7 +92,14 @@ def stack(tmp_path_factory):
         worker = start(
             [PREFECT, "worker", "start", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
         )
-        yield {"api": api, "env": env, "tmp": tmp, "client": client, "mailbox": mailbox, "worker_log": tmp / "worker.log"}
+        yield {
+            "api": api,
+            "env": env,
+            "tmp": tmp,
+            "client": client,
+            "mailbox": mailbox,
+            "worker_log": tmp / "worker.log",
+        }
     finally:
         if worker is not None:
             stop(worker)
@@ -150,7 +157,13 @@ def first_log(stack, run_id: str, text: str, timeout: float = 20) -> str:
 def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     deployments = stack["client"].post("/deployments/filter", json={}).json()
     by_name = {d["name"]: d for d in deployments}
-    assert set(by_name) == {"scheduled-quarterly", "rerun-quarter", "district-slice", "exports-due", "notify-operator"}
+    assert set(by_name) == {
+        "scheduled-quarterly",
+        "rerun-quarter",
+        "district-slice",
+        "exports-due",
+        "notify-operator",
+    }
     schedule = by_name["scheduled-quarterly"]["schedules"][0]["schedule"]
     assert (schedule["cron"], schedule["timezone"]) == ("0 7 15 1,4,7,10 *", "Europe/London")
     props = by_name["rerun-quarter"]["parameter_openapi_schema"]["properties"]
@@ -204,14 +217,23 @@ def test_a_bad_quarter_is_refused_in_words_by_the_form_and_by_the_run(stack):
     deployment = stack["client"].get("/deployments/name/quarterly-report/rerun-quarter").json()
     schema = deployment["parameter_openapi_schema"]
     # what the Run form asks the server before it creates a run (the server learnt the format from our collection)
-    checked = stack["client"].post("/ui/schemas/validate", json={"schema": schema, "values": {"quarter": "2025-26 Q7"}})
-    assert "'2025-26 Q7': a quarter is Q1–Q4, written '2025-26 Q3'" in json.dumps(checked.json(), ensure_ascii=False)
+    checked = stack["client"].post(
+        "/ui/schemas/validate", json={"schema": schema, "values": {"quarter": "2025-26 Q7"}}
+    )
+    assert "'2025-26 Q7': a quarter is Q1–Q4, written '2025-26 Q3'" in json.dumps(
+        checked.json(), ensure_ascii=False
+    )
     assert "does not match" not in checked.text
-    ok = stack["client"].post("/ui/schemas/validate", json={"schema": schema, "values": {"quarter": "2025-26 Q3"}})
+    ok = stack["client"].post(
+        "/ui/schemas/validate", json={"schema": schema, "values": {"quarter": "2025-26 Q3"}}
+    )
     assert ok.json()["valid"] is True, ok.json()
     # `prefect deployment run` is not checked for formats by the server: the run refuses it, in the same words
     run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q7"')
-    assert (run["state"]["type"], run["state"]["message"]) == ("FAILED", "'2025-26 Q7': a quarter is Q1–Q4, written '2025-26 Q3'")
+    assert (run["state"]["type"], run["state"]["message"]) == (
+        "FAILED",
+        "'2025-26 Q7': a quarter is Q1–Q4, written '2025-26 Q3'",
+    )
     run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-27 Q3"')
     assert run["state"]["type"] == "FAILED"
     message = run["state"]["message"]
@@ -298,8 +320,12 @@ def test_an_empty_quarter_fails_in_one_line_everywhere_and_the_operators_are_ema
     assert message.startswith("2026-27 Q2 (July – September 2026) has nothing loaded") and "\n" not in message
     first_log(stack, run["id"], "has nothing loaded")
     entries = [e["message"] for e in logs(stack, run["id"])]
-    assert not [e for e in entries if "Traceback" in e or "Engine execution" in e or "FailedRun" in e], entries
-    mail = stack["mailbox"].wait_for(f"dasv run failed: quarterly-report ({run['name']})")  # by the automation
+    assert not [e for e in entries if "Traceback" in e or "Engine execution" in e or "FailedRun" in e], (
+        entries
+    )
+    mail = stack["mailbox"].wait_for(
+        f"dasv run failed: quarterly-report ({run['name']})"
+    )  # by the automation
     body = mail.get_payload(decode=True).decode()
     assert message in body and f"/runs/flow-run/{run['id']}" in body
     worker = stack["worker_log"].read_text()
@@ -313,7 +339,9 @@ def test_a_run_that_crashes_before_its_code_loads_is_told_in_one_line_and_emaile
     run = wait_final(stack["client"], re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
     assert run["state"]["type"] == "CRASHED", run["state"]
     message = run["state"]["message"]
-    assert "DASV_PROJECT_DIR=/nonexistent-dasv is not a folder on the worker" in message and "\n" not in message
+    assert (
+        "DASV_PROJECT_DIR=/nonexistent-dasv is not a folder on the worker" in message and "\n" not in message
+    )
     mail = stack["mailbox"].wait_for(f"dasv run ended Crashed: quarterly-report ({run['name']})")
     assert "is not a folder on the worker" in mail.get_payload(decode=True).decode()
 
@@ -332,7 +360,11 @@ def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm(stack, signum):
         os.kill(worker.pid, signum)  # to its pid, as an operator would
         code = worker.wait(timeout=15)
         took = time.monotonic() - sent
-        assert took <= 10 and code in (0, 130, -signum.value, 128 + signum.value), (took, code, log.read_text()[-2000:])
+        assert took <= 10 and code in (0, 130, -signum.value, 128 + signum.value), (
+            took,
+            code,
+            log.read_text()[-2000:],
+        )
         assert "Traceback" not in log.read_text()
     finally:
         stop(worker)
