@@ -78,13 +78,13 @@ prefect-deploy: $(STAMP) ## Create the work pool, the deployments and the dasv-r
 WORKER_ENV := PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-0.5} \
   PREFECT_WORKER_PREFETCH_SECONDS=$${PREFECT_WORKER_PREFETCH_SECONDS:-10} PATH="$(CURDIR)/$(BIN):$$PATH"
 
-prefect-worker: $(STAMP) ## Start a process worker (the demo warehouse unless DASV_PSEUDONYM_KEY is set)
+prefect-worker: $(STAMP) ## Start a process worker (the demo warehouse unless DASV_PSEUDONYM_KEY is set); Ctrl-C stops it within 10 s
 	@if [ -z "$${DASV_PSEUDONYM_KEY:-}" ]; then \
 	  echo "DASV_PSEUDONYM_KEY is not set: this worker uses the demo warehouse var/demo (made-up people) and the demo's key."; \
 	  echo "For real data set DASV_PSEUDONYM_KEY (and DASV_DATABASE_URL, DASV_INBOX, DASV_OUT) and start it again."; \
-	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
 	else \
-	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
 	fi
 
 stress: $(STAMP) ## The fault and fuzz suites at full size (50 kill trials per database, 20x fuzz cases)
