@@ -21,7 +21,8 @@ from dasv.pipeline import today_in_london
 from dasv.publications import latest_version
 from dasv.quarters import Quarter
 from flows.locking import quarter_lock
-from flows.quarterly_report import load_inbox
+from flows.params import ParameterError, QuarterParam, resolve_quarter
+from flows.quarterly_report import load_inbox, refuse
 from tasks.artifacts import artifact_key
 from tasks.common import current_deployment, engine
 from tasks.deliver import notify_operator, send_notice
@@ -58,7 +59,7 @@ def _artifact(due: ExportsDue) -> None:
 
 @flow(name="exports-due", on_failure=[notify_operator], log_prints=False)
 def exports_due_check(due_days: int = 10, start_report: bool = True, deliver: bool = True,
-                      report_deployment: str = REPORT_DEPLOYMENT):  # fmt: skip
+                      report_deployment: str = REPORT_DEPLOYMENT, quarter: QuarterParam = ""):  # fmt: skip
     """Load what is new in the inbox; say which exports the latest completed quarter still waits for.
 
     Args:
@@ -67,9 +68,13 @@ def exports_due_check(due_days: int = 10, start_report: bool = True, deliver: bo
         start_report: Start the quarterly report run (once per quarter) when every export is in.
         deliver: Whether that run e-mails the reports.
         report_deployment: The deployment that run is made from.
+        quarter: Another quarter to check, written '2025-26 Q3'; empty for the latest completed one.
     """
     logger = get_run_logger()
-    q = Quarter.latest_completed()
+    try:
+        q = resolve_quarter(quarter)
+    except ParameterError as exc:
+        return refuse(str(exc))
     with engine().connect() as conn:
         published = latest_version(conn, q)
     if published:

@@ -28,8 +28,10 @@ import sys
 import time
 from pathlib import Path
 
-FINISH_SECONDS = 5.0  # runs in progress may finish by then
-KILL_SECONDS = 8.5  # then nothing of the worker is left (well within 10 s)
+FINISH_SECONDS = (
+    3.0  # runs in progress may finish by then; then they are told to stop (and release their slots)
+)
+KILL_SECONDS = 9.0  # then nothing of the worker is left (within 10 s)
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 
@@ -124,7 +126,7 @@ def stop(worker: subprocess.Popen, signum: int) -> int:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        if not wait_until(KILL_SECONDS - 1.5):
+        if not wait_until(KILL_SECONDS - 0.5):
             for pid in [*held.values(), *descendants(worker.pid)]:
                 try:
                     os.kill(pid, signal.SIGKILL)

@@ -519,3 +519,29 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
     assert "IDVA referrals fell 8%, from 516 to 476, within normal variation." in report.statements
     for statement in report.statements:
         assert statement in pdf.replace("• ", "") or statement.split(",")[0] in pdf
+
+
+def test_exports_due_emails_a_late_police_file_by_month_then_sees_the_quarter_complete(harness, env, smtp):
+    from flows.exports_due import exports_due_check
+
+    _, received = smtp
+    police = env / "inbox" / "police" / "Police DA counts Oct-Dec 2025.xlsx"
+    held = env / "held-back.xlsx"
+    police.rename(held)
+    state = exports_due_check(quarter="2025-26 Q3", due_days=10, start_report=False, return_state=True)
+    assert (
+        state.is_completed() and "police: October–December 2025 missing (last file police/" in state.message
+    )
+    deadline = time.time() + 10
+    while not received.messages and time.time() < deadline:
+        time.sleep(0.2)
+    [mail] = received.messages
+    assert mail["Subject"] == "dasv exports overdue for 2025-26 Q3: police"
+    assert (
+        "- police: October–December 2025 missing (last file police/" in mail.get_payload(decode=True).decode()
+    )
+    assert "police" in Artifact.get("dasv-exports-due-2025-26-q3").data
+    held.rename(police)  # the late export lands
+    state = exports_due_check(quarter="2025-26 Q3", start_report=False, return_state=True)
+    assert state.is_completed() and state.message.startswith("2025-26 Q3: every export is in")
+    assert len(received.messages) == 1

@@ -346,8 +346,14 @@ def test_a_run_that_crashes_before_its_code_loads_is_told_in_one_line_and_emaile
     assert "is not a folder on the worker" in mail.get_payload(decode=True).decode()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_run_running(stack, signum):
+@pytest.mark.parametrize(
+    ("signum", "quarter"),
+    [(signal.SIGINT, "2025-26 Q1"), (signal.SIGTERM, "2024-25 Q4")],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_run_running(
+    stack, signum, quarter
+):
     """A worker of its own pool (so that it, not the module's worker, takes the run) is signalled mid-run."""
     client, env, tag = stack["client"], stack["env"], signum.name.lower()
     prefect(["work-pool", "create", f"dasv-stop-{tag}", "--type", "process"], env)
@@ -361,7 +367,7 @@ def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_ru
     )
     try:
         run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
-                          json={"parameters": {"quarter": "2025-26 Q3", "reload": True}}).json()  # fmt: skip
+                          json={"parameters": {"quarter": quarter, "reload": True}}).json()  # fmt: skip
         first_log(stack, run["id"], "Found ", timeout=90)  # the run is loading: mid-work
         sent = time.monotonic()
         os.kill(worker.pid, signum)  # to its pid, as an operator would
@@ -374,5 +380,36 @@ def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_ru
         if final["state"]["type"] == "CRASHED":
             assert "\n" not in final["state"]["message"], final["state"]
         assert "Traceback" not in text, text[-3000:]
+        slot = f"dasv-quarter-{quarter.replace(' ', '-').lower()}"
+        deadline = time.time() + 75  # released by the run, or at worst when its one-minute lease runs out
+        while client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"] and time.time() < deadline:
+            time.sleep(1)
+        assert client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"] == 0
     finally:
         stop(worker)
+
+
+def test_exports_due_starts_the_quarterly_report_once_when_every_export_is_in(stack):
+    """2025-26 Q2 is complete in the sample and never published here: the check starts its report, once."""
+    client = stack["client"]
+    check = run_deployment(stack, "exports-due/exports-due", 'quarter="2025-26 Q2"', "deliver=false")
+    assert check["state"]["type"] == "COMPLETED" and "every export is in" in check["state"]["message"], check[
+        "state"
+    ]
+    again = run_deployment(stack, "exports-due/exports-due", 'quarter="2025-26 Q2"', "deliver=false")
+    assert again["state"]["type"] == "COMPLETED", again["state"]
+    scheduled = client.get("/deployments/name/quarterly-report/scheduled-quarterly").json()
+    body = {"deployments": {"id": {"any_": [scheduled["id"]]}}}
+    runs = [
+        r
+        for r in client.post("/flow_runs/filter", json=body).json()
+        if r["parameters"].get("quarter") == "2025-26 Q2"
+    ]
+    assert len(runs) == 1, runs  # once, however often the check runs
+    report = wait_final(client, runs[0]["id"])
+    assert report["state"]["type"] == "COMPLETED", report["state"]
+    engine = open_warehouse(stack["env"]["DASV_DATABASE_URL"])
+    with engine.connect() as conn:
+        recorded = provenance_of(conn, stack["tmp"] / "publish", Quarter(2025, 2), 1)
+    engine.dispose()
+    assert recorded["version"] == package_version() and recorded["run_id"] == report["id"]
