@@ -10,6 +10,8 @@ terminal, although the run's state already says why in one line. This module doe
   answer, not an exception, so the process ends with status 0 and nothing more is logged; when
   the failure came from an exception in our code (a bug, not a refusal), one line asks for it
   to be reported, after Prefect's own traceback of it;
+- an operator's error raised in a task or the flow (an SMTP server refusing, a missing key: the
+  errors the command line reports in one line) is logged without its traceback (``OneLineErrors``);
 - when the flow cannot be loaded (the project folder missing on the worker, say), the run is
   marked Crashed with that one line as its message, and the traceback is logged at debug level.
 
@@ -18,6 +20,7 @@ terminal, although the run's state already says why in one line. This module doe
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from uuid import UUID
@@ -39,6 +42,55 @@ def one_line(exc: BaseException) -> str:
         outer = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         line = f"{line} ({outer[0].lower()}{outer[1:]})"
     return line
+
+
+def operator_errors() -> tuple[type[BaseException], ...]:
+    """What an operator or their data caused (the command line's one-line errors): never a traceback."""
+    from dasv.config import ConfigError
+    from dasv.delivery import DeliveryError
+    from dasv.errors import NoDataError, RenderError, UserError
+    from dasv.privacy import MissingKeyError
+    from tasks.load import FileRefusedError
+    from warehouse.db import WarehouseError
+    from warehouse.load import KeyMismatchError
+
+    return (ConfigError, DeliveryError, NoDataError, RenderError, UserError, MissingKeyError, FileRefusedError,
+            WarehouseError, KeyMismatchError)  # fmt: skip
+
+
+class OneLineErrors(logging.Filter):
+    """Drops the traceback from a log record about an operator's error (Prefect logs every task failure with one).
+
+    The record's own line stays ("Task run failed with exception: DeliveryError('cannot send through
+    …') - Retries are exhausted"); ``DASV_DEBUG=1`` keeps tracebacks, as on the command line.
+    """
+
+    def __init__(self, errors: tuple[type[BaseException], ...]):
+        super().__init__()
+        self.errors = errors
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep every record; strip the traceback of an operator's error."""
+        if (
+            record.exc_info
+            and isinstance(record.exc_info[1], self.errors)
+            and not os.environ.get("DASV_DEBUG")
+        ):
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def install_one_line_errors() -> None:
+    """Put ``OneLineErrors`` on every log handler there is (Prefect's console and API handlers)."""
+    errors = operator_errors()
+    loggers = [
+        logging.getLogger(),
+        *(v for v in logging.root.manager.loggerDict.values() if isinstance(v, logging.Logger)),
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if not any(isinstance(f, OneLineErrors) for f in handler.filters):
+                handler.addFilter(OneLineErrors(errors))
 
 
 def _crash(flow_run, message: str) -> bool:
@@ -79,18 +131,19 @@ def run(flow_run_id: UUID) -> int:
             run_logger.error(message)
             run_logger.debug("Where loading failed", exc_info=True)
             return 0 if _crash(flow_run, message) else 1
+        install_one_line_errors()
         with RunMetrics(flow_run, flow):
             state = run_flow(flow, flow_run=flow_run, error_logger=run_logger, return_type="state")
             if getattr(flow, "isasync", False) or getattr(flow, "isgenerator", False):
                 _drive_run_flow_result(flow, state)  # our flows are plain functions; kept for others
                 return 0
-        if state is not None and state.is_failed() and _raised(state):
+        if state is not None and state.is_failed() and _raised(state, operator_errors()):
             run_logger.error(BUG_HINT)
     return 0
 
 
-def _raised(state) -> bool:
-    """True when a Failed state came from an exception raised in the flow (not a refusal it returned)."""
+def _raised(state, expected: tuple[type[BaseException], ...] = ()) -> bool:
+    """True when a Failed state came from an exception raised in the flow: not a refusal it returned, nor ``expected``."""
     from prefect.exceptions import PrefectException
 
     try:
@@ -98,7 +151,7 @@ def _raised(state) -> bool:
     except Exception:
         return False
     # a returned Failed state reads back as prefect's own FailedRun; an exception raised in our code as itself
-    return isinstance(result, Exception) and not isinstance(result, PrefectException)
+    return isinstance(result, Exception) and not isinstance(result, (PrefectException, *expected))
 
 
 def main() -> None:
