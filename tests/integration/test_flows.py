@@ -145,9 +145,9 @@ def test_bad_parameters_fail_at_once_with_one_line(harness, env):
     from flows.district_slice import district_slice
     from flows.quarterly_report import quarterly_report
 
-    state = quarterly_report("Q3 2025", return_state=True)  # refused by the parameter pattern
+    state = quarterly_report("Q3 2025", return_state=True)  # not a quarter: refused in words
     assert state.is_failed() and "quarter" in state.message
-    state = quarterly_report("2025-27 Q3", return_state=True)  # the pattern allows it; the flow refuses it
+    state = quarterly_report("2025-27 Q3", return_state=True)  # the flow refuses it in one line
     assert state.is_failed() and state.message.startswith("quarter '2025-27 Q3': financial year 2025-27")
     assert "\n" not in state.message
     state = district_slice("Narnia", "2025-26 Q3", return_state=True)
