@@ -62,12 +62,21 @@ PREFECT_ENV := PREFECT_API_URL=http://$(PREFECT_HOST):$(PREFECT_PORT)/api PREFEC
 DEMO_ENV := DASV_DEMO=1 DASV_DATABASE_URL=sqlite:///$(CURDIR)/var/demo/warehouse.db DASV_INBOX=$(CURDIR)/var/demo/inbox \
   DASV_OUT=$(CURDIR)/var/demo/out
 
-prefect-server: $(STAMP) ## Start a Prefect server (UI on http://$(PREFECT_HOST):$(PREFECT_PORT)), CSRF protection on
+# The server's own database: SQLite under PREFECT_HOME unless PREFECT_API_DATABASE_CONNECTION_URL (or
+# PREFECT_SERVER_DATABASE_CONNECTION_URL) is postgresql+asyncpg://user@host:5432/db (production).
+PREFECT_DB_URL = $${PREFECT_API_DATABASE_CONNECTION_URL:-$${PREFECT_SERVER_DATABASE_CONNECTION_URL:-}}
+
+prefect-server: $(STAMP) ## Start a Prefect server (UI on http://$(PREFECT_HOST):$(PREFECT_PORT)), CSRF protection on; PostgreSQL if PREFECT_API_DATABASE_CONNECTION_URL
 	@case "$(PREFECT_HOST)" in 127.0.0.1|localhost|::1) ;; *) [ -n "$${PREFECT_SERVER_API_AUTH_STRING:-}" ] || \
 	  { echo "PREFECT_HOST=$(PREFECT_HOST) is beyond loopback: set PREFECT_SERVER_API_AUTH_STRING=user:password first" >&2; exit 2; } ;; esac
+	@url="$(PREFECT_DB_URL)"; case "$$url" in \
+	  "") echo "Prefect server database: SQLite under $${PREFECT_HOME:-~/.prefect} (one operator on a laptop; PostgreSQL for production, see README)";; \
+	  postgresql+asyncpg://*) echo "Prefect server database: PostgreSQL at $${url##*@}";; \
+	  postgresql://*|postgres://*) echo "PREFECT_API_DATABASE_CONNECTION_URL must start postgresql+asyncpg:// (Prefect's async driver), not $${url%%://*}://" >&2; exit 2;; \
+	  *) echo "Prefect server database: $${url%%://*}";; esac
 	$(PREFECT_ENV) $(BIN)/prefect server start --host $(PREFECT_HOST) --port $(PREFECT_PORT)
 
-prefect-deploy: $(STAMP) ## Create the work pool and the three deployments on the running server
+prefect-deploy: $(STAMP) ## Create the work pool, the deployments and the dasv-run-failed automation on the running server
 	$(PREFECT_ENV) $(BIN)/prefect server status --wait --timeout 60
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
 	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
@@ -78,13 +87,13 @@ prefect-deploy: $(STAMP) ## Create the work pool and the three deployments on th
 WORKER_ENV := PREFECT_WORKER_QUERY_SECONDS=$${PREFECT_WORKER_QUERY_SECONDS:-0.5} \
   PREFECT_WORKER_PREFETCH_SECONDS=$${PREFECT_WORKER_PREFETCH_SECONDS:-10} PATH="$(CURDIR)/$(BIN):$$PATH"
 
-prefect-worker: $(STAMP) ## Start a process worker (the demo warehouse unless DASV_PSEUDONYM_KEY is set)
+prefect-worker: $(STAMP) ## Start a process worker (the demo warehouse unless DASV_PSEUDONYM_KEY is set); Ctrl-C stops it within 10 s
 	@if [ -z "$${DASV_PSEUDONYM_KEY:-}" ]; then \
 	  echo "DASV_PSEUDONYM_KEY is not set: this worker uses the demo warehouse var/demo (made-up people) and the demo's key."; \
 	  echo "For real data set DASV_PSEUDONYM_KEY (and DASV_DATABASE_URL, DASV_INBOX, DASV_OUT) and start it again."; \
-	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
 	else \
-	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/prefect worker start --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
 	fi
 
 stress: $(STAMP) ## The fault and fuzz suites at full size (50 kill trials per database, 20x fuzz cases)

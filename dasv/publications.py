@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
+from dasv import provenance
 from dasv.config import Deployment
 from dasv.errors import UserError
 from dasv.quarters import Quarter
@@ -59,6 +60,7 @@ MEDIA_TYPES = {
     ".zip": "application/zip",
 }
 FIGURES = ("idva", "marac", "police", "demographics")  # the parts of a metrics document that are figures
+PROVENANCE = "provenance.json"  # dasv.provenance: recorded with each version, not offered by the portal
 
 
 class PublishError(UserError):
@@ -170,6 +172,8 @@ def publish(
             return PublishResult(quarter.label, latest.version, False, store / latest.folder)
         version = (latest.version if latest else 0) + 1
         folder = f"{quarter.slug}/v{version}"
+        # what produced it (software version and commit, configuration checksum, Prefect run): with the county's files
+        files[None][PROVENANCE] = json.dumps(provenance.current(deployment).as_dict(), indent=2).encode()
         _write_version(store, folder, files)
         now = datetime.now(UTC)
         pub_id = conn.execute(
@@ -474,3 +478,11 @@ def batches_of(conn: Connection, quarter: Quarter, version: int) -> list[tuple[i
             .order_by(LoadBatch.id)
         )
     ]
+
+
+def provenance_of(conn: Connection, store: Path, quarter: Quarter, version: int) -> dict | None:
+    """What produced a published version (``provenance.json``: version, commit, configuration, run); None before."""
+    found = published_file(conn, quarter, None, PROVENANCE, version)
+    if found is None or found[2] != version:
+        return None  # published before provenance was recorded
+    return json.loads((Path(store) / found[0]).read_text(encoding="utf-8"))

@@ -7,9 +7,9 @@ than the demo quarter's whole report. The deployments' command is ``dasv-flow-ru
 
 - it connects to the warm process for its environment and hands over the run: its standard
   streams (as file descriptors), working directory, environment and arguments; the warm
-  process forks, and the child runs ``prefect.engine`` exactly as the cold command would;
+  process forks, and the child runs ``flows.engine`` exactly as the cold command would;
 - when there is none (the first run, another environment, changed code, or after an idle
-  hour) it starts one in the background and runs this run cold, ``python -m prefect.engine``.
+  hour) it starts one in the background and runs this run cold, ``python -m flows.engine``.
 
 Signals sent to the client (the worker cancelling the run) are passed on to the run; if the
 client is killed, the warm process kills the run. A warm process stops taking runs when any
@@ -36,11 +36,14 @@ import tempfile
 import time
 from pathlib import Path
 
-# What runs a flow run (``python -m prefect.engine``), and the modules it needs, imported once by
-# the warm process (the deployments' entrypoints).
-ENGINE = "prefect.engine"
+# What runs a flow run (``python -m flows.engine``: Prefect's engine, failures in one line), and the
+# modules it needs, imported once by the warm process (the deployments' entrypoints). The engine
+# module itself is not imported here: each child runs it as ``__main__``, and runpy warns
+# ("found in sys.modules ... unpredictable behaviour") about a module imported before it is run.
+ENGINE = "flows.engine"
 WARM_MODULES = (
-    "prefect.engine", "prefect.flow_engine", "flows.quarterly_report", "flows.district_slice",
+    "prefect.engine", "prefect.flow_engine", "prefect._internal.metrics", "flows.quarterly_report",
+    "flows.district_slice", "flows.notify", "flows.exports_due",
     # imported lazily where first used: the intervals and funnel limits (scipy, statsmodels) and the
     # warehouse's migration check (alembic); about 1.6 s of every run's imports here
     "scipy.stats", "statsmodels.stats.proportion", "alembic.command", "alembic.script",
@@ -90,7 +93,7 @@ def socket_path(env) -> Path | None:
 
 
 def run_cold(args: list[str]) -> None:
-    """Become ``python -m prefect.engine`` (same process, so the worker's handle stays valid)."""
+    """Become ``python -m flows.engine`` (same process, so the worker's handle stays valid)."""
     os.execv(sys.executable, [sys.executable, "-m", ENGINE, *args])
 
 
@@ -133,7 +136,10 @@ def main(args: list[str] | None = None) -> None:
         started = {}
     if "pid" not in started:  # none listening, or it has gone stale: start a fresh one for next time
         conn.close()
-        start_warm_process(path)
+        try:
+            start_warm_process(path)
+        except OSError:  # e.g. DASV_PROJECT_DIR names no folder: the run itself says so, cold
+            pass
         run_cold(args)
     pid = started["pid"]
 

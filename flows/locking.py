@@ -31,6 +31,8 @@ def quarter_lock(q: Quarter) -> Iterator[None]:
         except Exception:  # not there yet
             client.upsert_global_concurrency_limit_by_name(name, limit=1)
     get_run_logger().info("Waiting for the %s slot (one run per quarter at a time)", name)
-    with concurrency(name, occupy=1, strict=True, lease_duration=600):
+    # the lease is renewed while the run holds the slot; a run killed outright (no chance to release it)
+    # frees it when the lease runs out: a minute, the shortest the server allows
+    with concurrency(name, occupy=1, strict=True, lease_duration=60):
         get_run_logger().info("Holding the %s slot", name)
         yield

@@ -1,8 +1,9 @@
 """Flow parameters: the UI's Run form (types, patterns, choices) and validation before any work.
 
-With ``enforce_parameter_schema`` the form itself refuses what these types refuse: a
-quarter not written like ``2025-26 Q3``, a district not in the configuration. What still
-reaches a flow (a financial year like ``2025-27``) fails the run with one line, no traceback.
+With ``enforce_parameter_schema`` the form itself refuses what these types refuse: a quarter
+that is not one (format ``dasv-quarter``, checked by the server in words: ``flows/schema_formats.py``),
+a district not in the configuration. What still reaches a flow (``prefect deployment run`` is not
+checked for formats by the server) fails the run with the same one line, no traceback.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from pydantic import Field
 
 from dasv.quarters import Quarter, QuarterError
 from dasv.report.slices import find_district
+from flows.schema_formats import QUARTER_FORMAT, quarter_problem
 from tasks.common import current_deployment
 
-# empty, or 2025-26 Q3 / 2025-26-Q3 / 2025-26Q3 (any case, spaces allowed)
-QUARTER_PATTERN = r"^\s*$|^\s*\d{4}\s*[-/]\s*\d{2}\s*[- ]?\s*[Qq][1-4]\s*$"
-
-# Descriptions shown in the UI's Run form come from the flows' docstrings (Args:).
-QuarterParam = Annotated[str, Field(pattern=QUARTER_PATTERN, examples=["2025-26 Q3"])]
+# Descriptions shown in the UI's Run form come from the flows' docstrings (Args:). Empty, or
+# 2025-26 Q3 / 2025-26-Q3 / 2025-26Q3 (any case, spaces allowed): a format, not a pattern, so that
+# the form's refusal is a sentence, not the regular expression
+QuarterParam = Annotated[str, Field(json_schema_extra={"format": QUARTER_FORMAT}, examples=["2025-26 Q3"])]
 ReloadParam = bool
 DeliverParam = bool
 # the configured districts, offered as a choice (read from DASV_CONFIG when the flows are imported)
@@ -39,9 +40,12 @@ def resolve_quarter(text: str | None) -> Quarter:
     """
     if text is None or not str(text).strip():
         return Quarter.latest_completed()
+    problem = quarter_problem(text)
+    if problem:
+        raise ParameterError(problem)
     try:
         return Quarter.parse(text)
-    except QuarterError as exc:
+    except QuarterError as exc:  # quarter_problem says why first; kept for safety
         raise ParameterError(str(exc)) from None
 
 

@@ -268,6 +268,9 @@ def render_pdf(report: Report, path: Path) -> Path:
         story += table_flowable(table, width)
     story.append(_p("Source files", "h2"))
     story += [_sources_table(report, width)]
+    if report.provenance:
+        story.append(_p("Produced by", "h2"))
+        story.append(_bullets(report.provenance))
     story.append(CondPageBreak(4 * cm))
     story.append(heading("Definitions"))
     for term, text in report.definitions:

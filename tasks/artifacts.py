@@ -20,19 +20,26 @@ def artifact_key(kind: str, quarter: Quarter, district: str | None = None) -> st
     return "-".join(parts)
 
 
+NOT_READ = "not read"
+
+
+def validation_row(f: dict) -> dict:
+    """One file's row; a file skipped unread (already loaded, same SHA-256) shows no row counts, not zeros."""
+    unread = f.get("read") is False
+    return {
+        "file": f["file"], "source": f.get("source") or "not recognised", "status": f["status"],
+        "reason": f.get("reason", ""), "rows read": NOT_READ if unread else f.get("rows_read", 0),
+        "rows loaded": NOT_READ if unread else f.get("rows_loaded", 0),
+        "rows refused": NOT_READ if unread else f.get("rows_refused", 0),
+        "first refusal lines": " | ".join(f.get("problems", [])[:3]),
+    }  # fmt: skip
+
+
 @task(name="publish-validation-table", cache_policy=NO_CACHE)
 def publish_validation(quarter: str, files: list[dict]) -> None:
     """One row per input file: what was read, loaded and refused, with the first refusal lines."""
     q = Quarter.parse(quarter)
-    rows = [
-        {
-            "file": f["file"], "source": f.get("source") or "not recognised", "status": f["status"],
-            "reason": f.get("reason", ""), "rows read": f.get("rows_read", 0), "rows loaded": f.get("rows_loaded", 0),
-            "rows refused": f.get("rows_refused", 0),
-            "first refusal lines": " | ".join(f.get("problems", [])[:3]),
-        }
-        for f in files
-    ]  # fmt: skip
+    rows = [validation_row(f) for f in files]
     create_table_artifact(rows, key=artifact_key("validation", q), description=f"Input files for {q.label}")
 
 

@@ -19,22 +19,51 @@ def deliver_reports(quarter: str, outputs: dict[str, dict[str, str]], version: i
     return sent
 
 
-def notify_operator(flow, flow_run, state) -> None:
-    """Flow hook: e-mail the operator address the failed run's link (best effort, never raises)."""
-    try:
-        from prefect.settings import PREFECT_UI_URL
+def failure_message(flow_name: str, run_name: str, run_id, message: str | None, parameters: dict,
+                    state_name: str = "Failed") -> Message | None:  # fmt: skip
+    """The operators' e-mail about a run that ended Failed, Crashed or TimedOut (None: no operator address)."""
+    from prefect.settings import PREFECT_UI_URL
 
-        delivery = current_deployment().delivery
-        if not delivery.operator:
-            return
-        link = f"{PREFECT_UI_URL.value() or ''}/runs/flow-run/{flow_run.id}"
-        body = (f"The Prefect run {flow_run.name} of {flow.name} failed: {state.message}\n\n"
-                f"Parameters: {flow_run.parameters}\nRun: {link}\n")  # fmt: skip
-        send(
-            [Message(delivery.operator, f"dasv run failed: {flow.name} ({flow_run.name})", body)],
-            delivery,
-            settings(),
-        )
+    delivery = current_deployment().delivery
+    if not delivery.operator:
+        return None
+    link = f"{PREFECT_UI_URL.value() or ''}/runs/flow-run/{run_id}"
+    what = "failed" if state_name == "Failed" else f"ended {state_name}"
+    body = (f"The Prefect run {run_name} of {flow_name} {what}: {message or '(no message)'}\n\n"
+            f"Parameters: {parameters}\nRun: {link}\n")  # fmt: skip
+    return Message(delivery.operator, f"dasv run {what}: {flow_name} ({run_name})", body)
+
+
+def send_notice(message: Message, log) -> bool:
+    """Send an operators' notice; in the demo without an SMTP server (DASV_SMTP_HOST), only log it.
+
+    Raises:
+        DeliveryError: the SMTP server refused it.
+    """
+    config = settings()
+    if config.demo and not config.smtp_host:
+        log.info("Demo: no SMTP server (set DASV_SMTP_HOST to send it); the notice for %s would say: %s",
+                 ", ".join(message.to), message.body.splitlines()[0])  # fmt: skip
+        return False
+    send([message], current_deployment().delivery, config)
+    return True
+
+
+def notify_operator(flow, flow_run, state) -> None:
+    """Flow hook: e-mail the operator address the failed run's link (best effort, never raises).
+
+    Runs of a deployment are told by the ``dasv-run-failed`` automation instead (``prefect.yaml``,
+    ``flows/notify.py``), which also sees crashes this hook cannot: the hook covers flows called
+    directly (tests, scripts).
+    """
+    if getattr(flow_run, "deployment_id", None):
+        return
+    try:
+        message = failure_message(flow.name, flow_run.name, flow_run.id, state.message, flow_run.parameters)
+        if message is not None:
+            from prefect.logging.loggers import flow_run_logger
+
+            send_notice(message, flow_run_logger(flow_run, flow))
     except Exception as exc:  # the run has already failed; a failed notice must not hide why
         message = f"Could not e-mail the operators about this failure: {type(exc).__name__}: {exc}"
         try:

@@ -93,7 +93,7 @@ def _skip_loaded(conn, files: list[Path]) -> list[tuple[str, dict | None]]:
             found.append((str(path), None))
             continue
         found.append((str(path), {
-            "file": lineage_name(path), "source": batch.source, "rows_read": batch.rows_read,
+            "file": lineage_name(path), "source": batch.source, "rows_read": batch.rows_read, "read": False,
             "rows_refused": batch.rows_refused, "problems": [], "status": "skipped", "rows_loaded": 0,
             "batch_id": batch.id, "periods": [], "reason": f"{skipped_message(batch.id)}; {RELOAD_HINT}",
         }))  # fmt: skip

@@ -91,3 +91,50 @@ def wait_final(api: str | httpx.Client, run_id: str, timeout: float = 240) -> di
             return run
         time.sleep(1)
     raise TimeoutError(f"flow run {run_id} did not finish in {timeout}s")
+
+
+class Mailbox:
+    """An aiosmtpd handler that keeps what it receives (``Controller(Mailbox(), ...)``)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def wait_for(self, subject_start: str, timeout: float = 90):
+        """The first message whose subject starts so, waiting for it to arrive."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for message in list(self.messages):
+                if str(message["Subject"]).startswith(subject_start):
+                    return message
+            time.sleep(0.5)
+        raise AssertionError(
+            f"no e-mail {subject_start!r} in {timeout}s: {[m['Subject'] for m in self.messages]}"
+        )
+
+
+def prefect_database_url() -> str | None:
+    """A fresh PostgreSQL database for a Prefect server, on the suite's server (DASV_TEST_POSTGRES_URL); else None.
+
+    The warehouse tests own the database that URL names: the Prefect server gets its own beside it,
+    ``<name>_prefect``, dropped and created here.
+    """
+    url = os.environ.get("DASV_TEST_POSTGRES_URL")
+    if not url:
+        return None
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    name = f"{target.database}_prefect"
+    admin = create_engine(target.set(drivername="postgresql+psycopg", database="postgres"),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return target.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)

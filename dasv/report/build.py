@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
+from dasv import provenance
 from dasv.config import Deployment
 from dasv.measures import demographics as demographics_m
 from dasv.measures import idva as idva_m
@@ -260,6 +261,7 @@ def build_report(
         metrics=doc,
         sections=[s for s in (funnel, figures.section(year_who, suppressed=False, labels=labels)) if s],
         quality_tables=[gathered.coverage] if gathered.coverage else [],
+        provenance=provenance.current(deployment).lines(),
     )
 
 

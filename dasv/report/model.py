@@ -454,6 +454,7 @@ class Report:
     sections: list[Section] = field(default_factory=list)
     # tables of the data-quality section (the coverage of each source), drawn before the source files
     quality_tables: list[ReportTable] = field(default_factory=list)
+    provenance: list[str] = field(default_factory=list)  # what produced it (dasv.provenance): Data quality
 
     @property
     def all_tables(self) -> list[ReportTable]:

@@ -114,7 +114,8 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
     again = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
     assert {row["status"] for row in again} == {"skipped"}
     assert all("same SHA-256" in row["reason"] and "tick reload" in row["reason"] for row in again)
-    assert [row["rows read"] for row in again] == [row["rows read"] for row in validation]
+    # skipped unread: no row counts (never "rows read 2447, rows loaded 0")
+    assert {(row["rows read"], row["rows loaded"]) for row in again} == {("not read", "not read")}
     names = task_names(state)
     assert any(n.startswith("find-inbox-files") for n in names)
     assert not [n for n in names if n.startswith(("read-file", "load-file"))]  # skipped unread
@@ -144,9 +145,9 @@ def test_bad_parameters_fail_at_once_with_one_line(harness, env):
     from flows.district_slice import district_slice
     from flows.quarterly_report import quarterly_report
 
-    state = quarterly_report("Q3 2025", return_state=True)  # refused by the parameter pattern
+    state = quarterly_report("Q3 2025", return_state=True)  # not a quarter: refused in words
     assert state.is_failed() and "quarter" in state.message
-    state = quarterly_report("2025-27 Q3", return_state=True)  # the pattern allows it; the flow refuses it
+    state = quarterly_report("2025-27 Q3", return_state=True)  # the flow refuses it in one line
     assert state.is_failed() and state.message.startswith("quarter '2025-27 Q3': financial year 2025-27")
     assert "\n" not in state.message
     state = district_slice("Narnia", "2025-26 Q3", return_state=True)
@@ -173,6 +174,43 @@ def test_a_quarter_with_nothing_loaded_is_refused_and_the_operator_told(harness,
     state = district_slice("Fenland", "2026-27 Q2", return_state=True)
     assert state.is_failed() and "has nothing loaded" in state.message
     assert not (env / "out" / "2026-27-Q2").exists()
+
+
+def run_logs(state) -> list[tuple[str, str]]:
+    """(level name, message) of a flow run's log lines (they arrive in batches: waits for the hook's)."""
+    import logging
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline, lines = time.time() + 15, []
+    while time.time() < deadline:
+        with get_client(sync_client=True) as client:
+            found = client.read_logs(
+                LogFilter(flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+            )
+        lines = [(logging.getLevelName(entry.level), entry.message) for entry in found]
+        if any("notice" in message for _, message in lines):
+            break
+        time.sleep(0.5)
+    return lines
+
+
+def test_on_the_demo_warehouse_a_failure_notice_is_logged_not_sent_to_a_missing_server(
+    harness, env, smtp, monkeypatch
+):
+    from flows.quarterly_report import quarterly_report
+
+    _, received = smtp
+    monkeypatch.setenv("DASV_DEMO", "1")  # what `make prefect-worker` sets on the demo warehouse
+    monkeypatch.delenv("DASV_SMTP_HOST")  # the demo's configuration names localhost:25: nothing there
+    state = quarterly_report("2026-27 Q2", return_state=True)
+    assert state.is_failed()
+    lines = run_logs(state)
+    assert any(level == "INFO" and "Demo: no SMTP server" in message and "has nothing loaded" in message
+               for level, message in lines), lines  # fmt: skip
+    assert not [m for level, m in lines if level == "ERROR" and "cannot send" in m], lines
+    assert received.messages == []
 
 
 def test_refused_file_fails_the_run_sends_no_report_and_tells_the_operator(harness, env, smtp):
@@ -481,3 +519,29 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
     assert "IDVA referrals fell 8%, from 516 to 476, within normal variation." in report.statements
     for statement in report.statements:
         assert statement in pdf.replace("• ", "") or statement.split(",")[0] in pdf
+
+
+def test_exports_due_emails_a_late_police_file_by_month_then_sees_the_quarter_complete(harness, env, smtp):
+    from flows.exports_due import exports_due_check
+
+    _, received = smtp
+    police = env / "inbox" / "police" / "Police DA counts Oct-Dec 2025.xlsx"
+    held = env / "held-back.xlsx"
+    police.rename(held)
+    state = exports_due_check(quarter="2025-26 Q3", due_days=10, start_report=False, return_state=True)
+    assert (
+        state.is_completed() and "police: October–December 2025 missing (last file police/" in state.message
+    )
+    deadline = time.time() + 10
+    while not received.messages and time.time() < deadline:
+        time.sleep(0.2)
+    [mail] = received.messages
+    assert mail["Subject"] == "dasv exports overdue for 2025-26 Q3: police"
+    assert (
+        "- police: October–December 2025 missing (last file police/" in mail.get_payload(decode=True).decode()
+    )
+    assert "police" in Artifact.get("dasv-exports-due-2025-26-q3").data
+    held.rename(police)  # the late export lands
+    state = exports_due_check(quarter="2025-26 Q3", start_report=False, return_state=True)
+    assert state.is_completed() and state.message.startswith("2025-26 Q3: every export is in")
+    assert len(received.messages) == 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -20,11 +21,27 @@ from pathlib import Path
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from dasv.provenance import package_version
+from dasv.publications import provenance_of
+from dasv.quarters import Quarter
 from dasv.sample.write import write_sample_inbox
 from tests.files import sample_fact_counts
-from tests.servers import PREFECT, ROOT, api_client, free_port, prefect, start, stop, wait_final, wait_healthy
+from tests.servers import (
+    PREFECT,
+    ROOT,
+    Mailbox,
+    api_client,
+    free_port,
+    prefect,
+    prefect_database_url,
+    start,
+    stop,
+    wait_final,
+    wait_healthy,
+)
 from warehouse.db import open_warehouse
 from warehouse.models import IdvaReferral, MaracCase, PoliceMonth
 
@@ -36,6 +53,9 @@ AUTH = "operator:not-a-real-password-e2e"
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("prefect-e2e")
     write_sample_inbox(tmp / "inbox")
+    mailbox = Mailbox()
+    smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {
@@ -48,6 +68,9 @@ def stack(tmp_path_factory):
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # dasv-flow-run
         "DASV_PROJECT_DIR": str(ROOT), "DASV_DATABASE_URL": f"sqlite:///{tmp / 'warehouse.db'}",
         "DASV_INBOX": str(tmp / "inbox"), "DASV_OUT": str(tmp / "out"), "DASV_PUBLISH_DIR": str(tmp / "publish"),
+        "DASV_SMTP_HOST": "127.0.0.1", "DASV_SMTP_PORT": str(smtp.port),  # the operators' notices
+        # the server's own database: PostgreSQL when the suite has one (CI), else SQLite under PREFECT_HOME
+        **({"PREFECT_SERVER_DATABASE_CONNECTION_URL": url} if (url := prefect_database_url()) else {}),
     }  # fmt: skip
     server = start(
         [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, tmp / "server.log"
@@ -65,15 +88,23 @@ def stack(tmp_path_factory):
         client = api_client(api, AUTH)
         prefect(["work-pool", "create", "dasv-process", "--type", "process"], env)
         deployed = prefect(["--no-prompt", "deploy", "--all"], env)
-        assert deployed.stdout.count("successfully created") == 3, deployed.stdout
-        worker = start(
-            [PREFECT, "worker", "start", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
+        assert deployed.stdout.count("successfully created") == 5, deployed.stdout
+        worker = start(  # as `make prefect-worker` starts it
+            [sys.executable, "-m", "flows.worker", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
         )
-        yield {"api": api, "env": env, "tmp": tmp, "client": client}
+        yield {
+            "api": api,
+            "env": env,
+            "tmp": tmp,
+            "client": client,
+            "mailbox": mailbox,
+            "worker_log": tmp / "worker.log",
+        }
     finally:
         if worker is not None:
             stop(worker)
         stop(server)
+        smtp.stop()
 
 
 # The worker settings README "Operating it with Prefect" documents (and `make prefect-worker` uses).
@@ -126,7 +157,13 @@ def first_log(stack, run_id: str, text: str, timeout: float = 20) -> str:
 def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     deployments = stack["client"].post("/deployments/filter", json={}).json()
     by_name = {d["name"]: d for d in deployments}
-    assert set(by_name) == {"scheduled-quarterly", "rerun-quarter", "district-slice"}
+    assert set(by_name) == {
+        "scheduled-quarterly",
+        "rerun-quarter",
+        "district-slice",
+        "exports-due",
+        "notify-operator",
+    }
     schedule = by_name["scheduled-quarterly"]["schedules"][0]["schedule"]
     assert (schedule["cron"], schedule["timezone"]) == ("0 7 15 1,4,7,10 *", "Europe/London")
     props = by_name["rerun-quarter"]["parameter_openapi_schema"]["properties"]
@@ -135,7 +172,7 @@ def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     assert (
         props["quarter"]["type"] == "string"
         and props["quarter"]["default"] == ""
-        and "pattern" in props["quarter"]
+        and props["quarter"]["format"] == "dasv-quarter"
     )
     assert by_name["rerun-quarter"]["enforce_parameter_schema"] is True
     district = by_name["district-slice"]["parameter_openapi_schema"]
@@ -162,6 +199,13 @@ def test_rerun_deployment_completes_and_a_second_rerun_changes_no_fact(stack):
     assert artifact(stack, "dasv-validation-2025-26-q3")["type"] == "table"
     assert "IDVA referrals" in artifact(stack, "dasv-headline-2025-26-q3")["data"]
     assert "dasv-2025-26-Q3.pdf" in artifact(stack, "dasv-outputs-2025-26-q3")["data"]
+    html = (stack["tmp"] / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").read_text()
+    assert "Produced by" in html and f"Prefect flow run {run['id']}" in html  # provenance, in Data quality
+    engine = open_warehouse(stack["env"]["DASV_DATABASE_URL"])
+    with engine.connect() as conn:
+        recorded = provenance_of(conn, stack["tmp"] / "publish", Quarter(2025, 3), 1)
+    engine.dispose()
+    assert recorded["run_id"] == run["id"] and recorded["version"] == package_version() and recorded["commit"]
     before = facts(stack)
     assert before[0] == sample_fact_counts()
     again = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q3"')
@@ -169,10 +213,27 @@ def test_rerun_deployment_completes_and_a_second_rerun_changes_no_fact(stack):
     assert facts(stack) == before  # same rows, same ids: nothing was rewritten
 
 
-def test_a_bad_quarter_is_refused_by_the_form_and_a_wrong_year_fails_in_one_line(stack):
-    refused = prefect(["deployment", "run", "quarterly-report/rerun-quarter", "--param", 'quarter="2025-26 Q7"'],
-                      stack["env"], check=False)  # fmt: skip
-    assert refused.returncode != 0 and "quarter" in (refused.stdout + refused.stderr)  # no run was created
+def test_a_bad_quarter_is_refused_in_words_by_the_form_and_by_the_run(stack):
+    deployment = stack["client"].get("/deployments/name/quarterly-report/rerun-quarter").json()
+    schema = deployment["parameter_openapi_schema"]
+    # what the Run form asks the server before it creates a run (the server learnt the format from our collection)
+    checked = stack["client"].post(
+        "/ui/schemas/validate", json={"schema": schema, "values": {"quarter": "2025-26 Q7"}}
+    )
+    assert "'2025-26 Q7': a quarter is Q1–Q4, written '2025-26 Q3'" in json.dumps(
+        checked.json(), ensure_ascii=False
+    )
+    assert "does not match" not in checked.text
+    ok = stack["client"].post(
+        "/ui/schemas/validate", json={"schema": schema, "values": {"quarter": "2025-26 Q3"}}
+    )
+    assert ok.json()["valid"] is True, ok.json()
+    # `prefect deployment run` is not checked for formats by the server: the run refuses it, in the same words
+    run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q7"')
+    assert (run["state"]["type"], run["state"]["message"]) == (
+        "FAILED",
+        "'2025-26 Q7': a quarter is Q1–Q4, written '2025-26 Q3'",
+    )
     run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-27 Q3"')
     assert run["state"]["type"] == "FAILED"
     message = run["state"]["message"]
@@ -250,3 +311,105 @@ def test_run_pressed_in_the_ui_is_timed_from_submit_to_completed(stack):
     for t in sorted(tasks, key=lambda t: t["start_time"] or ""):
         print((t["start_time"] or "")[11:23], (t["end_time"] or "")[11:23], t["name"])
     assert final["state"]["type"] == "COMPLETED", final["state"]
+
+
+def test_an_empty_quarter_fails_in_one_line_everywhere_and_the_operators_are_emailed(stack):
+    run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2026-27 Q2"')
+    assert run["state"]["type"] == "FAILED"
+    message = run["state"]["message"]
+    assert message.startswith("2026-27 Q2 (July – September 2026) has nothing loaded") and "\n" not in message
+    first_log(stack, run["id"], "has nothing loaded")
+    entries = [e["message"] for e in logs(stack, run["id"])]
+    assert not [e for e in entries if "Traceback" in e or "Engine execution" in e or "FailedRun" in e], (
+        entries
+    )
+    mail = stack["mailbox"].wait_for(
+        f"dasv run failed: quarterly-report ({run['name']})"
+    )  # by the automation
+    body = mail.get_payload(decode=True).decode()
+    assert message in body and f"/runs/flow-run/{run['id']}" in body
+    worker = stack["worker_log"].read_text()
+    for noise in ("Traceback", "Engine execution exited", "RuntimeWarning", "FailedRun"):
+        assert noise not in worker, worker[-3000:]
+
+
+def test_a_run_that_crashes_before_its_code_loads_is_told_in_one_line_and_emailed(stack):
+    out = prefect(["deployment", "run", "quarterly-report/rerun-quarter", "--param", 'quarter="2025-26 Q3"',
+                   "--job-variable", 'env={"DASV_PROJECT_DIR": "/nonexistent-dasv"}'], stack["env"]).stdout  # fmt: skip
+    run = wait_final(stack["client"], re.search(r"UUID: ([0-9a-f-]{36})", out).group(1))
+    assert run["state"]["type"] == "CRASHED", run["state"]
+    message = run["state"]["message"]
+    assert (
+        "DASV_PROJECT_DIR=/nonexistent-dasv is not a folder on the worker" in message and "\n" not in message
+    )
+    mail = stack["mailbox"].wait_for(f"dasv run ended Crashed: quarterly-report ({run['name']})")
+    assert "is not a folder on the worker" in mail.get_payload(decode=True).decode()
+
+
+@pytest.mark.parametrize(
+    ("signum", "quarter"),
+    [(signal.SIGINT, "2025-26 Q1"), (signal.SIGTERM, "2024-25 Q4")],
+    ids=["SIGINT", "SIGTERM"],
+)
+def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_run_running(
+    stack, signum, quarter
+):
+    """A worker of its own pool (so that it, not the module's worker, takes the run) is signalled mid-run."""
+    client, env, tag = stack["client"], stack["env"], signum.name.lower()
+    prefect(["work-pool", "create", f"dasv-stop-{tag}", "--type", "process"], env)
+    base = client.get("/deployments/name/quarterly-report/rerun-quarter").json()
+    fields = ("flow_id", "entrypoint", "pull_steps", "job_variables", "parameter_openapi_schema")
+    deployment = client.post("/deployments/", json={**{k: base[k] for k in fields}, "name": f"stop-{tag}",
+                             "work_pool_name": f"dasv-stop-{tag}", "tags": ["dasv-stop-test"]}).json()  # fmt: skip
+    log = stack["tmp"] / f"worker-{tag}.log"
+    worker = start(
+        [sys.executable, "-m", "flows.worker", "--pool", f"dasv-stop-{tag}"], env, log, cwd=stack["tmp"]
+    )
+    try:
+        run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                          json={"parameters": {"quarter": quarter, "reload": True}}).json()  # fmt: skip
+        first_log(stack, run["id"], "Found ", timeout=90)  # the run is loading: mid-work
+        sent = time.monotonic()
+        os.kill(worker.pid, signum)  # to its pid, as an operator would
+        code = worker.wait(timeout=15)
+        took = time.monotonic() - sent
+        text = log.read_text()
+        assert took <= 10 and code == 0, (took, code, text[-3000:])
+        final = wait_final(client, run["id"], timeout=20)  # finished, or released: never left Running
+        assert final["state"]["type"] in ("COMPLETED", "CRASHED"), final["state"]
+        if final["state"]["type"] == "CRASHED":
+            assert "\n" not in final["state"]["message"], final["state"]
+        assert "Traceback" not in text, text[-3000:]
+        slot = f"dasv-quarter-{quarter.replace(' ', '-').lower()}"
+        deadline = time.time() + 75  # released by the run, or at worst when its one-minute lease runs out
+        while client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"] and time.time() < deadline:
+            time.sleep(1)
+        assert client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"] == 0
+    finally:
+        stop(worker)
+
+
+def test_exports_due_starts_the_quarterly_report_once_when_every_export_is_in(stack):
+    """2025-26 Q2 is complete in the sample and never published here: the check starts its report, once."""
+    client = stack["client"]
+    check = run_deployment(stack, "exports-due/exports-due", 'quarter="2025-26 Q2"', "deliver=false")
+    assert check["state"]["type"] == "COMPLETED" and "every export is in" in check["state"]["message"], check[
+        "state"
+    ]
+    again = run_deployment(stack, "exports-due/exports-due", 'quarter="2025-26 Q2"', "deliver=false")
+    assert again["state"]["type"] == "COMPLETED", again["state"]
+    scheduled = client.get("/deployments/name/quarterly-report/scheduled-quarterly").json()
+    body = {"deployments": {"id": {"any_": [scheduled["id"]]}}}
+    runs = [
+        r
+        for r in client.post("/flow_runs/filter", json=body).json()
+        if r["parameters"].get("quarter") == "2025-26 Q2"
+    ]
+    assert len(runs) == 1, runs  # once, however often the check runs
+    report = wait_final(client, runs[0]["id"])
+    assert report["state"]["type"] == "COMPLETED", report["state"]
+    engine = open_warehouse(stack["env"]["DASV_DATABASE_URL"])
+    with engine.connect() as conn:
+        recorded = provenance_of(conn, stack["tmp"] / "publish", Quarter(2025, 2), 1)
+    engine.dispose()
+    assert recorded["version"] == package_version() and recorded["run_id"] == report["id"]

@@ -1,0 +1,76 @@
+"""What a quarter still waits for (dasv.exports_due), on a real warehouse loaded from the sample inbox."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+
+from dasv.exports_due import due_date, exports_due, month_ranges
+from dasv.pipeline import load_files
+from dasv.quarters import Quarter
+from dasv.sample.write import write_sample_inbox
+from warehouse.db import open_warehouse
+
+Q3 = Quarter(2025, 3)
+Q3_POLICE = "Police DA counts Oct-Dec 2025.xlsx"
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    inbox = tmp_path_factory.mktemp("due") / "inbox"
+    write_sample_inbox(inbox)
+    return inbox
+
+
+def load(tmp_path, inbox, deployment, pseudonymiser, leave_out=()):
+    copy = tmp_path / "inbox"
+    shutil.copytree(inbox, copy)
+    for name in leave_out:
+        (copy / "police" / name).unlink()
+    engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    load_files(engine, [copy], deployment, pseudonymiser)
+    return engine
+
+
+def test_month_ranges_read_as_a_person_writes_them():
+    assert month_ranges([date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)]) == "October–December 2025"
+    assert month_ranges([date(2025, 10, 1), date(2025, 12, 1)]) == "October 2025, December 2025"
+    assert month_ranges([date(2025, 12, 1), date(2026, 1, 1)]) == "December 2025–January 2026"
+    assert month_ranges([date(2026, 3, 1)]) == "March 2026"
+
+
+def test_a_missing_police_file_is_listed_by_month_with_the_last_file_and_overdue_after_the_due_date(
+    tmp_path, sample, deployment, pseudonymiser
+):
+    engine = load(tmp_path, sample, deployment, pseudonymiser, leave_out=[Q3_POLICE])
+    with engine.connect() as conn:
+        before_due = exports_due(conn, Q3, date(2026, 1, 5), due_days=10)
+        after_due = exports_due(conn, Q3, date(2026, 1, 11), due_days=10)
+    assert due_date(Q3, 10) == date(2026, 1, 10)
+    assert before_due.missing == {"idva": [], "marac": [], "police": Q3.months}
+    assert not before_due.complete and not before_due.overdue
+    assert after_due.overdue
+    [line] = after_due.lines()
+    assert line.startswith("police: October–December 2025 missing (last file police/")
+    assert Q3_POLICE not in line  # the last file that arrived is another one
+    assert "overdue" in after_due.summary() and "\n" not in after_due.summary()
+
+
+def test_a_complete_quarter_is_complete_and_never_overdue(tmp_path, sample, deployment, pseudonymiser):
+    engine = load(tmp_path, sample, deployment, pseudonymiser)
+    with engine.connect() as conn:
+        due = exports_due(conn, Q3, date(2026, 3, 1), due_days=10)
+    assert due.complete and not due.overdue and due.lines() == []
+    assert due.summary().startswith("2025-26 Q3: every export is in")
+
+
+def test_an_empty_warehouse_misses_everything_and_says_no_file_ever_arrived(tmp_path):
+    engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    with engine.connect() as conn:
+        due = exports_due(conn, Q3, date(2026, 2, 1), due_days=10)
+    assert [line.split(":")[0] for line in due.lines()] == ["idva", "marac", "police"]
+    assert all(
+        "October–December 2025 missing (no file from it has ever been loaded)" in line for line in due.lines()
+    )
