@@ -62,6 +62,9 @@ def _allowed(request: Request, district: str) -> str:
     note(request, district=district[:120])
     account = who(request)
     if account is None:
+        if request.headers.get("authorization"):
+            raise HTTPException(401, "the bearer token is not valid: it is mistyped, revoked or expired (an API "
+                                     "token starts with dasv_; make a new one on the portal's API tokens page)")  # fmt: skip
         raise HTTPException(401, "a bearer token (or a signed-in session) is required")
     name = portal(request).district(district)
     if name is None or not account.may_see(name):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlsplit
+
 from fastapi import FastAPI
 
 from dasv.config import load_deployment
@@ -9,12 +12,39 @@ from dasv.settings import Settings
 from portal.app import create_app
 from warehouse.db import open_warehouse
 
+LOOPBACK = ["127.0.0.1", "localhost", "::1", "[::1]"]
+QUIET_QUERIES = ("/set-password",)  # routes whose query carries a secret: logged without it
+
+
+class DropSecretQueries(logging.Filter):
+    """uvicorn's access log line without the query string of a route whose query is a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path = args[2]
+            if path.startswith(QUIET_QUERIES) and "?" in path:
+                record.args = (*args[:2], path.split("?", 1)[0] + "?[removed]", *args[3:])
+        return True
+
+
+def trusted_hosts(settings: Settings) -> list[str]:
+    """The Host headers answered: DASV_PORTAL_URL's host, loopback, and DASV_PORTAL_HOSTS."""
+    hosts = [urlsplit(settings.portal_url).hostname or "127.0.0.1", *LOOPBACK]
+    hosts += [h.strip() for h in settings.portal_hosts.split(",") if h.strip()]
+    return list(dict.fromkeys(hosts))
+
 
 def app() -> FastAPI:
     """The portal for ``DASV_DATABASE_URL``, ``DASV_CONFIG`` and ``DASV_PUBLISH_DIR``."""
     settings = Settings()
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, DropSecretQueries) for f in access.filters):
+        access.addFilter(DropSecretQueries())
     return create_app(
         open_warehouse(settings.resolved_database_url()),
         load_deployment(settings.config),
         settings.publish_dir,
+        public_url=settings.portal_url,
+        trusted_hosts=trusted_hosts(settings),
     )
