@@ -25,6 +25,8 @@ SLICE_FILES = {"slice.pdf": "Slice (PDF)", "slice.xlsx": "Slice (spreadsheet)", 
                "slice.json": "Figures (JSON)"}  # fmt: skip
 COUNTY_FILES = {"report.pdf": "Report (PDF)", "report.xlsx": "Report (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
                 "metrics.json": "Figures (JSON)", "marac-return.xlsx": "SafeLives MARAC return (spreadsheet)"}  # fmt: skip
+DOWNLOAD_TAGS = {"csv.zip": "-tables", "marac-return.xlsx": "-marac-return", "metrics.json": "-figures",
+                 "slice.json": "-figures"}  # fmt: skip
 MAX_VERSION = 2**31 - 1  # a larger ?version= is a bad request, never an integer the database cannot hold
 MAIN = re.compile(r"<main>(.*)</main>", re.S)
 
@@ -313,7 +315,7 @@ def _send(
     note(request, file=name)
     stored = _stored(request, path)
     suffix = Path(name).suffix
-    filename = f"{stem}-v{number}{'-tables' if name == 'csv.zip' else ''}{suffix}"
+    filename = f"{stem}-v{number}{DOWNLOAD_TAGS.get(name, '')}{suffix}"  # every download of a version its own name
     return FileResponse(stored, media_type=publications.MEDIA_TYPES[suffix], filename=filename)
 
 

@@ -242,3 +242,16 @@ def test_no_account_names_the_warehouse_it_looked_in(published):
                             env=_env(published), capture_output=True, text=True, timeout=120)  # fmt: skip
     path = published["url"].removeprefix("sqlite:///")
     assert result.returncode == 1 and result.stderr.strip() == f"dasv: there is no account for nobody@x.test in the warehouse {path}"
+
+
+def test_every_download_of_a_version_has_its_own_file_name(server):
+    from portal.pages import COUNTY_FILES, SLICE_FILES
+
+    client = sign_in(server, USERS["partnership"][0])
+    names = []
+    for base, files in (("/county/2025-26-Q3/", COUNTY_FILES), ("/districts/fenland/2025-26-Q3/", SLICE_FILES)):
+        for name in files:
+            answer = client.get(base + name)
+            assert answer.status_code == 200, base + name
+            names.append(answer.headers["content-disposition"].split("filename=")[1])
+    assert len(set(names)) == len(names), names
