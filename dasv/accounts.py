@@ -161,18 +161,40 @@ def list_users(engine: Engine) -> list[dict]:
                 for u in rows]  # fmt: skip
 
 
-def create_token(engine: Engine, email: str, days: int = 365) -> tuple[int, str]:
-    """A new API token for an account: (its id, the token, shown once)."""
+def create_token(engine: Engine, email: str | None, days: int = 365, user_id: int | None = None) -> tuple[int, str]:
+    """A new API token for an account (by email, or by id from the portal): (its id, the token, shown once)."""
     if days < 1:
         raise AccountError("--days must be 1 or more")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with Session(engine) as conn, conn.begin():
-        user_id = _user_id(conn, email)
+        user_id = _user_id(conn, email) if user_id is None else user_id
         token_id = conn.execute(
             insert(PortalToken).values(user_id=user_id, token_hash=digest(token), created_at=now(),
                                        expires_at=now() + timedelta(days=days)).returning(PortalToken.id)
         ).scalar_one()  # fmt: skip
     return token_id, token
+
+
+def user_tokens(engine: Engine, user_id: int) -> list[dict]:
+    """One account's own tokens, newest first (never the secret): id, created, expires, revoked."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(PortalToken.id, PortalToken.created_at, PortalToken.expires_at, PortalToken.revoked_at)
+            .where(PortalToken.user_id == user_id).order_by(PortalToken.id.desc())
+        ).all()  # fmt: skip
+    moment = now()
+    return [{"id": r[0], "created": r[1], "expires": r[2], "revoked": r[3],
+             "live": r[3] is None and _utc(r[2]) > moment} for r in rows]  # fmt: skip
+
+
+def revoke_own_token(engine: Engine, user_id: int, token_id: int) -> bool:
+    """Revoke one of an account's own tokens; False when it has no such token."""
+    with Session(engine) as conn, conn.begin():
+        found = conn.execute(
+            update(PortalToken).where(PortalToken.id == token_id, PortalToken.user_id == user_id,
+                                      PortalToken.revoked_at.is_(None)).values(revoked_at=now())
+        )  # fmt: skip
+        return found.rowcount == 1
 
 
 def revoke_token(engine: Engine, token_id: int) -> None:

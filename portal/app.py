@@ -25,7 +25,7 @@ from dasv.config import Deployment
 from portal.context import Portal, portal, who
 from portal.views import render
 
-LOGGED = ("/districts/", "/county/", "/api/")
+LOGGED = ("/districts/", "/county/", "/api/", "/account/")
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; " \
       "form-action 'self'; base-uri 'none'; object-src 'none'"  # fmt: skip
 
@@ -38,7 +38,7 @@ def create_app(
     ``public_url`` (``DASV_PORTAL_URL``) is the only address a redirect may name; ``trusted_hosts``, the
     ``Host`` headers answered at all (others get 400). ``portal.serve`` passes both from the settings.
     """
-    from portal import api, pages
+    from portal import api, pages, tokens
 
     app = FastAPI(
         title="DASV slice portal API",
@@ -50,9 +50,10 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.portal = Portal(engine, deployment, Path(store))
+    app.state.portal = Portal(engine, deployment, Path(store), public_url)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.include_router(pages.router)
+    app.include_router(tokens.router)
     app.include_router(api.router)
     public = urlsplit(public_url) if public_url else None
     if trusted_hosts:  # inside the headers middleware below: its 400 carries the headers too

@@ -26,6 +26,7 @@ class Portal:
     engine: Engine
     deployment: Deployment
     store: Path
+    public_url: str | None = None
 
     @cached_property
     def districts_by_slug(self) -> dict[str, str]:
