@@ -161,7 +161,9 @@ def list_users(engine: Engine) -> list[dict]:
                 for u in rows]  # fmt: skip
 
 
-def create_token(engine: Engine, email: str | None, days: int = 365, user_id: int | None = None) -> tuple[int, str]:
+def create_token(
+    engine: Engine, email: str | None, days: int = 365, user_id: int | None = None
+) -> tuple[int, str]:
     """A new API token for an account (by email, or by id from the portal): (its id, the token, shown once)."""
     if days < 1:
         raise AccountError("--days must be 1 or more")

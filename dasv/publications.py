@@ -477,7 +477,9 @@ def verify_store(conn: Connection, store: Path, checksums: bool = False) -> list
     """
     problems = []
     rows = conn.execute(
-        select(PublicationFile.path, PublicationFile.size, PublicationFile.sha256).order_by(PublicationFile.id)
+        select(PublicationFile.path, PublicationFile.size, PublicationFile.sha256).order_by(
+            PublicationFile.id
+        )
     ).all()
     for path, size, sha in rows:
         found = Path(store) / path

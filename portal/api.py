@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
@@ -25,7 +25,10 @@ from portal.context import note, portal, who
 from portal.feed import COLUMNS, Row, feed_rows
 
 router = APIRouter(prefix="/api/v1", tags=["districts"])
-bearer = HTTPBearer(auto_error=False, description="An API token from the portal's API tokens page (or `dasv portal token create`).")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from the portal's API tokens page (or `dasv portal token create`).",
+)
 
 
 class MetricRow(BaseModel):
@@ -105,22 +108,35 @@ def _allowed(request: Request, district: str) -> str:
     return name
 
 
-def rows_of(request: Request, district: str) -> list[Row]:
-    """The feed of a district (:func:`portal.feed.feed_rows`).
+def _serialised(request: Request, district: str, form: str) -> bytes:
+    """The feed of a district as CSV or JSON bytes (:func:`portal.feed.feed_rows`).
 
-    Published versions never change, so the rows are kept per (district, versions' checksums):
+    Published versions never change, so the answer is kept per (district, versions' checksums):
     a new version changes the key, and nothing stale can be served.
     """
     with portal(request).engine.connect() as conn:
-        key = (district, publications.metrics_checksums(conn, district))
-        if key not in _ROWS:
-            _ROWS[key] = feed_rows(publications.metrics_documents(conn, district), district)
-            if len(_ROWS) > 256:
-                _ROWS.pop(next(iter(_ROWS)))
-    return _ROWS[key]
+        key = (district, form, publications.metrics_checksums(conn, district))
+        if key not in _ANSWERS:
+            rows = feed_rows(publications.metrics_documents(conn, district), district)
+            _ANSWERS[key] = _csv(rows) if form == "csv" else Metrics(
+                district=district, rows=[MetricRow(**vars(r)) for r in rows]).model_dump_json().encode()  # fmt: skip
+            if len(_ANSWERS) > 256:
+                _ANSWERS.pop(next(iter(_ANSWERS)))
+    return _ANSWERS[key]
 
 
-_ROWS: dict[tuple, list[Row]] = {}
+_ANSWERS: dict[tuple, bytes] = {}
+
+
+def _csv(rows: list[Row]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for r in rows:
+        writer.writerow([r.period_type, r.period, r.version, _bool(r.latest), _bool(r.revised), safe_cell(r.measure),
+                         safe_cell(r.label), safe_cell(r.area), "" if r.value is None else r.value, r.status,
+                         safe_cell(r.suppression or ""), _bool(r.complete), r.published.isoformat()])  # fmt: skip
+    return buffer.getvalue().encode("utf-8")
 
 
 @router.get("/districts", response_model=Districts, responses={**ERRORS, 200: {"links": LINKS}},
@@ -139,10 +155,10 @@ def districts(request: Request, _token=Depends(bearer)) -> Districts:
 
 @router.get("/districts/{district}/metrics.json", response_model=Metrics, responses=ERRORS,
             operation_id="metrics_json")  # fmt: skip
-def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Metrics:
+def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Response:
     """A district's published figures as JSON (the same rows as the CSV)."""
     name = _allowed(request, district)
-    return Metrics(district=name, rows=[MetricRow(**vars(r)) for r in rows_of(request, name)])
+    return Response(_serialised(request, name, "json"), media_type="application/json")
 
 
 @router.get(
@@ -152,8 +168,10 @@ def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Met
     operation_id="metrics_csv",
     responses={
         **ERRORS,
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-              "description": "CSV, UTF-8, columns: " + ", ".join(COLUMNS)},
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "CSV, UTF-8, columns: " + ", ".join(COLUMNS),
+        },
     },
 )
 def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Response:
@@ -162,14 +180,7 @@ def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Resp
     Filter `latest = true` to count each figure once; `value` is empty when `status` is not `ok`.
     """
     name = _allowed(request, district)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for r in rows_of(request, name):
-        writer.writerow([r.period_type, r.period, r.version, _bool(r.latest), _bool(r.revised), safe_cell(r.measure),
-                         safe_cell(r.label), safe_cell(r.area), "" if r.value is None else r.value, r.status,
-                         safe_cell(r.suppression or ""), _bool(r.complete), r.published.isoformat()])  # fmt: skip
-    return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(_serialised(request, name, "csv"), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'inline; filename="{slug(name)}-metrics.csv"'})  # fmt: skip
 
 

@@ -17,8 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dasv import accounts
 from dasv.config import Deployment
@@ -31,7 +34,11 @@ CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'n
 
 
 def create_app(
-    engine, deployment: Deployment, store: Path, public_url: str | None = None, trusted_hosts: list[str] | None = None
+    engine,
+    deployment: Deployment,
+    store: Path,
+    public_url: str | None = None,
+    trusted_hosts: list[str] | None = None,
 ) -> FastAPI:
     """The portal for a warehouse, a deployment and a publication store.
 
@@ -44,7 +51,7 @@ def create_app(
         title="DASV slice portal API",
         version="1",
         description="Published district slices for Community Safety Partnerships: the analyst's feed a Power BI "
-        "or Excel \"From Web\" query refreshes from. Pages use the signed-in session; the API accepts "
+        'or Excel "From Web" query refreshes from. Pages use the signed-in session; the API accepts '
         "`Authorization: Bearer <token>` (from the portal's API tokens page or `dasv portal token create`) or a session.",
         docs_url=None,
         redoc_url=None,
@@ -56,26 +63,10 @@ def create_app(
     app.include_router(tokens.router)
     app.include_router(api.router)
     public = urlsplit(public_url) if public_url else None
-    if trusted_hosts:  # inside the headers middleware below: its 400 carries the headers too
+    if trusted_hosts:  # inside the headers middleware: its 400 carries the headers too
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts)
 
-    @app.middleware("http")
-    async def headers_and_log(request: Request, call_next) -> Response:
-        if _traversal(request):  # answered like anything else that does not exist
-            request.state.log = {"district": None}
-            response: Response = _not_found(request)
-        else:
-            try:
-                response = await call_next(request)
-            except Exception:  # noqa: BLE001 - answered as a 500 with the same headers, and logged
-                logging.getLogger("dasv.portal").exception("%s %s failed", request.method, request.url.path[:200])
-                response = _server_error(request)
-        _headers(request, response)
-        if public is not None and "location" in response.headers:
-            response.headers["location"] = _on_public(response.headers["location"], public)
-        if request.url.path.startswith(LOGGED) or response.status_code >= 500:
-            _log(request, response.status_code)
-        return response
+    app.add_middleware(HeadersAndLog, public=public)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -111,25 +102,76 @@ def _not_found(request: Request) -> Response:
 def _server_error(request: Request) -> Response:
     """A 500 that says nothing of the failure (the server log has it)."""
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": "the portal could not answer; the problem has been logged"}, status_code=500)
+        return JSONResponse(
+            {"detail": "the portal could not answer; the problem has been logged"}, status_code=500
+        )
     try:
         return render(request, "problem.html.j2", status=500, title="Sorry, there is a problem with the service",
                       heading="Sorry, there is a problem with the service",
                       text="The problem has been logged. Try again later.")  # fmt: skip
     except Exception:  # noqa: BLE001 - even the page could not be made: a plain answer
-        return Response("Sorry, there is a problem with the service.", status_code=500, media_type="text/plain")
+        return Response(
+            "Sorry, there is a problem with the service.", status_code=500, media_type="text/plain"
+        )
 
 
-def _headers(request: Request, response: Response) -> None:
+class HeadersAndLog:
+    """Every answer's security headers and redirect target; the access-log row; a 500 for any failure.
+
+    Plain ASGI (not ``BaseHTTPMiddleware``, which copies every body through a stream), and the
+    warehouse work (the access log, a page for a refusal) runs in the thread pool, never on the
+    event loop that every other request of the process waits on. The access-log row is written
+    before the answer starts, so a client that has its answer finds it logged.
+    """
+
+    def __init__(self, app: ASGIApp, public: SplitResult | None = None) -> None:
+        self.app, self.public = app, public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer through the app, decorating the answer's start and logging it."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        started = False
+
+        async def answer(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                _headers(request, headers)
+                if self.public is not None and "location" in headers:
+                    headers["location"] = _on_public(headers["location"], self.public)
+                if request.url.path.startswith(LOGGED) or message["status"] >= 500:
+                    await run_in_threadpool(_log, request, message["status"])
+            await send(message)
+
+        if _traversal(request):  # answered like anything else that does not exist
+            request.state.log = {"district": None}
+            response = await run_in_threadpool(_not_found, request)
+            await response(scope, receive, answer)
+            return
+        try:
+            await self.app(scope, receive, answer)
+        except Exception:  # answered as a 500 with the same headers, and logged
+            logging.getLogger("dasv.portal").exception("%s %s failed", request.method, request.url.path[:200])
+            if started:  # the answer had begun: nothing more can be said to the client
+                raise
+            response = await run_in_threadpool(_server_error, request)
+            await response(scope, receive, answer)
+
+
+def _headers(request: Request, headers: MutableHeaders) -> None:
     """The security headers every answer carries (PORTAL.md), HSTS when served over HTTPS."""
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
     if not request.url.path.startswith("/static/"):
-        response.headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "no-store"
     if request.url.scheme == "https":  # behind the TLS proxy (--proxy-headers)
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
 
 def _on_public(location: str, public: SplitResult) -> str:

@@ -55,7 +55,9 @@ def suppression_of(value: object, measure: str, siblings: dict[str, object], mar
         return value
     if value is None and measure.endswith(RATES):
         stem = measure.rsplit(".", 1)[0]
-        if any(isinstance(v, str) and v in markers for m, v in siblings.items() if m.rsplit(".", 1)[0] == stem):
+        if any(
+            isinstance(v, str) and v in markers for m, v in siblings.items() if m.rsplit(".", 1)[0] == stem
+        ):
             return "[c]"
     return None
 
@@ -91,7 +93,9 @@ def label_of(measure: str) -> str:
         return f"{LABELS.get(base, parts[-1])}: {'.'.join(parts[2:-1])}"
     if len(parts) >= 3 and parts[1] == "rolling_12_months":
         return f"{LABELS.get(parts[0] + '.' + parts[-1], parts[-1])} (rolling 12 months)"
-    return LABELS.get(f"{parts[0]}.{parts[-1]}", LABELS.get(f"{parts[0]}.{parts[-1].lower().replace(' ', '_')}", measure))
+    return LABELS.get(
+        f"{parts[0]}.{parts[-1]}", LABELS.get(f"{parts[0]}.{parts[-1].lower().replace(' ', '_')}", measure)
+    )
 
 
 def _complete(part: dict) -> bool:
@@ -106,14 +110,18 @@ def _complete(part: dict) -> bool:
     return True
 
 
-def _figures_of(doc: dict, area: str, as_area: str | None = None) -> dict[tuple[str, str], tuple[object, bool]]:
+def _figures_of(
+    doc: dict, area: str, as_area: str | None = None
+) -> dict[tuple[str, str], tuple[object, bool]]:
     """(measure, area) -> (value, complete) of one document, every area renamed ``as_area`` when given."""
     found = {key: value for key, value in figures(doc, area).items()
              if not isinstance(value, bool) and (value is None or isinstance(value, int | float | str))}  # fmt: skip
     gaps = {(m.split(".", 1)[0], a) for (m, a), v in found.items() if v is None and not m.endswith(RATES)}
     out = {}
     for (measure, found_area), value in found.items():
-        part = measure.split(".", 1)[0]  # a part of the period missing: said by the document, or an empty count
+        part = measure.split(".", 1)[
+            0
+        ]  # a part of the period missing: said by the document, or an empty count
         complete = _complete(doc.get(part, {})) and (part, found_area) not in gaps
         out[(measure, as_area or found_area)] = (value, complete)
     return out
@@ -150,7 +158,9 @@ def feed_rows(found: list[tuple[str, int, datetime, dict]], district: str) -> li
         first = publications[0][2]
         for index, (published, version, values) in enumerate(publications):
             latest = index == len(publications) - 1
-            markers = {"<5", "[c]"} | {v for v, _ in values.values() if isinstance(v, str) and v.startswith("<")}
+            markers = {"<5", "[c]"} | {
+                v for v, _ in values.values() if isinstance(v, str) and v.startswith("<")
+            }
             by_area: dict[str, dict[str, object]] = {}
             for (measure, area), (value, _) in values.items():
                 by_area.setdefault(area, {})[measure] = value
@@ -162,5 +172,7 @@ def feed_rows(found: list[tuple[str, int, datetime, dict]], district: str) -> li
                 rows.append(Row(period_type, period, version, latest, was != value, measure, label_of(measure), area,
                                 number, status_of(value, suppression, measure, siblings, complete), suppression,
                                 complete, published))  # fmt: skip
-    rows.sort(key=lambda r: (r.period_type != "quarter", r.period, r.published, r.area != district, r.measure))
+    rows.sort(
+        key=lambda r: (r.period_type != "quarter", r.period, r.published, r.area != district, r.measure)
+    )
     return rows

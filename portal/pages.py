@@ -93,7 +93,9 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
     if not _csrf_ok(request, csrf_token, request.cookies.get(CSRF_COOKIE)):
         raise HTTPException(403, "The form had expired. Go back to the sign-in page and try again.")
     engine = portal(request).engine
-    accounts.end_session(engine, request.cookies.get(SESSION_COOKIE))  # signing in again ends the previous one
+    accounts.end_session(
+        engine, request.cookies.get(SESSION_COOKIE)
+    )  # signing in again ends the previous one
     account = accounts.sign_in(engine, email, password)
     if account is None:
         return _form_page(request, "sign_in.html.j2", title="Sign in", next=_local(next), email=email[:254],
@@ -232,7 +234,11 @@ def slice_page(
 
 @router.get("/districts/{district}/{quarter}/{file}")
 def slice_file(
-    request: Request, district: str, quarter: str, file: str, version: int | None = Query(None, ge=1, le=MAX_VERSION)
+    request: Request,
+    district: str,
+    quarter: str,
+    file: str,
+    version: int | None = Query(None, ge=1, le=MAX_VERSION),
 ) -> Response:
     """A published file of a slice: slice.pdf, slice.xlsx, slice.json or csv.zip."""
     if page_account(request) is None:
@@ -255,7 +261,9 @@ def _county(request: Request) -> None:
 
 
 @router.get("/county/{quarter}/")
-def county_page(request: Request, quarter: str, version: int | None = Query(None, ge=1, le=MAX_VERSION)) -> Response:
+def county_page(
+    request: Request, quarter: str, version: int | None = Query(None, ge=1, le=MAX_VERSION)
+) -> Response:
     """The county report (partnership and admin accounts only)."""
     if page_account(request) is None:
         return to_sign_in(request)
@@ -315,7 +323,9 @@ def _send(
     note(request, file=name)
     stored = _stored(request, path)
     suffix = Path(name).suffix
-    filename = f"{stem}-v{number}{DOWNLOAD_TAGS.get(name, '')}{suffix}"  # every download of a version its own name
+    filename = (
+        f"{stem}-v{number}{DOWNLOAD_TAGS.get(name, '')}{suffix}"  # every download of a version its own name
+    )
     return FileResponse(stored, media_type=publications.MEDIA_TYPES[suffix], filename=filename)
 
 
@@ -326,16 +336,24 @@ def _report_page(request: Request, q: Quarter, district: str | None, version: in
         if found is None:
             raise HTTPException(404)
         latest = publications.latest_version(conn, q)
-        info = next(v for v in publications.versions(conn, q) if v.version == found[2])
-        sizes = {name: publications.published_file(conn, q, district, name, found[2]) for name in files}
-    body = MAIN.search(_stored(request, found[0]).read_text(encoding="utf-8"))
-    listed = [{"name": n, "label": label, "size": _size(_stored(request, sizes[n][0]).stat().st_size)}
-              for n, label in files.items() if sizes.get(n)]  # fmt: skip
+        key = (str(portal(request).store), found[0], found[1])
+        if key not in _PAGES:  # a published version never changes: its page's parts are read once
+            info = next(v for v in publications.versions(conn, q) if v.version == found[2])
+            sizes = {name: publications.published_file(conn, q, district, name, found[2]) for name in files}
+            body = MAIN.search(_stored(request, found[0]).read_text(encoding="utf-8"))
+            listed = [{"name": n, "label": label, "size": _size(_stored(request, sizes[n][0]).stat().st_size)}
+                      for n, label in files.items() if sizes.get(n)]  # fmt: skip
+            _PAGES[key] = (Markup(body.group(1) if body else ""), listed, london_time(info.published_at))
+            if len(_PAGES) > 64:
+                _PAGES.pop(next(iter(_PAGES)))
+    body, listed, published = _PAGES[key]
     heading = f"{district}: {q.label} slice" if district else f"County report, {q.label}"
     return render(request, "slice.html.j2", title=heading, heading=heading, district=district,
                   slug=slug(district) if district else None, quarter=q.label, version=found[2],
-                  latest=found[2] == latest, published=london_time(info.published_at), files=listed, base=base,
-                  body=Markup(body.group(1) if body else ""))  # fmt: skip
+                  latest=found[2] == latest, published=published, files=listed, base=base, body=body)  # fmt: skip
+
+
+_PAGES: dict[tuple, tuple] = {}
 
 
 def _size(n: int) -> str:

@@ -67,7 +67,9 @@ def revoke(request: Request, token_id: int, csrf_token: str = Form("")) -> Respo
         return to_sign_in(request)
     if not _csrf_ok(request, csrf_token, account.session_csrf):
         raise HTTPException(403, "The form had expired. Go back, reload the page and try again.")
-    if not 0 < token_id < 2**31 or not accounts.revoke_own_token(portal(request).engine, account.id, token_id):
+    if not 0 < token_id < 2**31 or not accounts.revoke_own_token(
+        portal(request).engine, account.id, token_id
+    ):
         raise HTTPException(404)
     note(request, file=f"token {token_id} revoked")
     return RedirectResponse(f"/account/tokens?revoked={token_id}", status_code=303)

@@ -86,7 +86,9 @@ class Context:
         url = make_url(normalise_url(self.settings.resolved_database_url()))
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             if not Path(url.database).is_file():
-                raise UserError(f"there is no warehouse at {url.database}; name it with --db or DASV_DATABASE_URL")
+                raise UserError(
+                    f"there is no warehouse at {url.database}; name it with --db or DASV_DATABASE_URL"
+                )
         return self.engine()
 
     def warehouse_name(self) -> str:
@@ -94,7 +96,9 @@ class Context:
         from sqlalchemy.engine import make_url
 
         url = make_url(self.settings.resolved_database_url())
-        return url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+        return (
+            url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+        )
 
 
 STATE: dict[str, Context] = {}

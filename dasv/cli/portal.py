@@ -238,7 +238,9 @@ def audit(
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for r in rows:  # control characters escaped; a cell that starts like a formula guarded, as the report CSVs are
+        for r in (
+            rows
+        ):  # control characters escaped; a cell that starts like a formula guarded, as the report CSVs are
             writer.writerow([r["at"].isoformat() if r["at"] else ""]
                             + ["" if r[k] is None else safe_cell(terminal_safe(r[k])) for k in columns[1:]])  # fmt: skip
         typer.echo(buffer.getvalue(), nl=False)

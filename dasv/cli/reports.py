@@ -182,7 +182,9 @@ def demo(
         f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table"
     )
     typer.echo("")
-    typer.echo(f"The CSP portal, with {', '.join(q.label for q in [*earlier, q3])} published: start it with `make portal`, or")
+    typer.echo(
+        f"The CSP portal, with {', '.join(q.label for q in [*earlier, q3])} published: start it with `make portal`, or"
+    )
     typer.echo(
         f"  DASV_DATABASE_URL=sqlite:///{database} DASV_PUBLISH_DIR={out / 'publish'} {command_name()} portal serve"
     )

@@ -40,7 +40,10 @@ def county_beside(slices: Slices, name: str) -> dict:
         return cell.value(1) if isinstance(cell, Rate) else None
 
     idva = {m: count(m) for m in IDVA}
-    idva |= {"engagement_pct": pct("engaged", "criteria_met"), "repeats_pct": pct("repeats", "total_referrals")}
+    idva |= {
+        "engagement_pct": pct("engaged", "criteria_met"),
+        "repeats_pct": pct("repeats", "total_referrals"),
+    }
     return {
         "area": slices.deployment.county_label,
         "idva": {"total": idva},

@@ -20,8 +20,8 @@ from dasv.measures.labels import label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.quarters import LONDON, Quarter
-from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.build import definitions, gather_quarter, interval_cell, short
+from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
@@ -364,7 +364,8 @@ class SliceBuilder:
         doc["intervals"] = context.intervals(doc)
         doc["changes"] = self._changes(name)
         doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
-        doc["county"] = county_beside(self, name)  # the portal feed's comparator rows, as this slice shows them
+        # the portal feed's comparator rows and four years ending, as this slice shows them
+        doc["county"] = county_beside(self, name)
         doc["year_ending_years"] = year_ending_years(self, name)
         return doc
 

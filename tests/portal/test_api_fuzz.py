@@ -33,7 +33,9 @@ def test_the_api_never_fails_and_keeps_its_schema(published, server):
 
         fuzz()
         # and the schema holds for a district the token may see
-        case = operation.Case(path_parameters={"district": "fenland"} if "{district}" in operation.path else {})
+        case = operation.Case(
+            path_parameters={"district": "fenland"} if "{district}" in operation.path else {}
+        )
         response = case.call(base_url=server, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 200
         case.validate_response(response)

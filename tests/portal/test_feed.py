@@ -64,7 +64,9 @@ def revised(tmp_path_factory):
     port = free_port()
     env = {**os.environ, "DASV_DATABASE_URL": url, "DASV_PUBLISH_DIR": str(store),
            "DASV_PORTAL_URL": f"http://127.0.0.1:{port}"}  # fmt: skip
-    process = start([sys.executable, "-m", "dasv", "portal", "serve", "--port", str(port)], env, tmp / "portal.log")
+    process = start(
+        [sys.executable, "-m", "dasv", "portal", "serve", "--port", str(port)], env, tmp / "portal.log"
+    )
     base = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     while time.monotonic() - started < 60:
@@ -133,5 +135,7 @@ def test_a_withheld_value_says_which_marker_as_the_slice_prints_it(published, se
     assert feed[feed.status != "withheld"].suppression.eq("").all()
     cyp = feed[(feed.period == "2025-26 Q3") & feed.measure.str.startswith("idva.by_report_row.CYP")]
     marks = dict(zip(cyp.measure.str.rsplit(".", n=1).str[-1], cyp.suppression, strict=True))
-    assert marks["total_referrals"] == "<5" and marks["engagement_pct"] == "[c]"  # not blank and "not withheld"
+    assert (
+        marks["total_referrals"] == "<5" and marks["engagement_pct"] == "[c]"
+    )  # not blank and "not withheld"
     assert (feed[feed.area != "Fenland"].area == published["deployment"].county_label).all()

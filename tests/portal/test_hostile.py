@@ -83,14 +83,18 @@ def test_a_brace_in_the_file_segment_is_never_a_format_string(fenland, path):
 
 
 def test_a_canonical_redirect_keeps_only_the_version(fenland):
-    answer = fenland.get("/districts/fenland/2025-26Q3/slice.pdf?version=1&x=" + "A" * 4000, follow_redirects=False)
+    answer = fenland.get(
+        "/districts/fenland/2025-26Q3/slice.pdf?version=1&x=" + "A" * 4000, follow_redirects=False
+    )
     assert answer.status_code == 308
     assert answer.headers["location"].endswith("/districts/fenland/2025-26-Q3/slice.pdf?version=1")
 
 
 @pytest.mark.parametrize("route", ["/sign-in", "/set-password", "/sign-out"])
 def test_a_non_ascii_csrf_field_is_refused_not_a_500(published, server, route):
-    client = sign_in(server, USERS["csp-fenland"][0]) if route == "/sign-out" else httpx.Client(base_url=server)
+    client = (
+        sign_in(server, USERS["csp-fenland"][0]) if route == "/sign-out" else httpx.Client(base_url=server)
+    )
     client.get("/sign-in")
     answer = client.post(route, data={"csrf_token": "é" * 43, "email": "x@y.test", "password": "p" * 12,
                                       "token": "t"}, follow_redirects=False)  # fmt: skip
@@ -146,7 +150,11 @@ def test_serve_refuses_a_store_that_lacks_a_published_file_and_verify_names_it(p
     env = _env(published, DASV_PUBLISH_DIR=str(store))
     served = subprocess.run([sys.executable, "-m", "dasv", "portal", "serve", "--port", str(free_port())], env=env,
                             capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert served.returncode == 1 and "slice.pdf is missing" in served.stderr and "Traceback" not in served.stderr
+    assert (
+        served.returncode == 1
+        and "slice.pdf is missing" in served.stderr
+        and "Traceback" not in served.stderr
+    )
     verified = subprocess.run([sys.executable, "-m", "dasv", "publications", "--verify"], env=env,
                               capture_output=True, text=True, timeout=120)  # fmt: skip
     assert verified.returncode == 1 and "fenland/slice.pdf is missing" in verified.stderr
@@ -205,7 +213,9 @@ def test_hsts_behind_the_tls_proxy_only(proxied, server):
 def test_signing_in_again_ends_the_previous_session(published, server):
     client = sign_in(server, USERS["csp-fenland"][0])
     first = client.cookies["dasv_session"]
-    form = client.get("/sign-in").text.split('action="/sign-in"')[1]  # (the header's sign-out form has its own)
+    form = client.get("/sign-in").text.split('action="/sign-in"')[
+        1
+    ]  # (the header's sign-out form has its own)
     csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
     again = client.post("/sign-in", data={"email": USERS["csp-fenland"][0], "password": "a long enough test password",
                                           "csrf_token": csrf, "next": "/"})  # fmt: skip
@@ -218,7 +228,9 @@ def test_signing_in_again_ends_the_previous_session(published, server):
 
 
 def test_the_api_says_when_a_token_is_mistyped_and_not_found_is_one_body(server, published):
-    mistyped = httpx.get(f"{server}/api/v1/districts/fenland/metrics.csv", headers={"Authorization": "Bearer dasv_x"})
+    mistyped = httpx.get(
+        f"{server}/api/v1/districts/fenland/metrics.csv", headers={"Authorization": "Bearer dasv_x"}
+    )
     assert mistyped.status_code == 401 and "not valid" in mistyped.json()["detail"]
     token = {"Authorization": f"Bearer {published['tokens']['csp-fenland']}"}
     unknown = httpx.get(f"{server}/api/v1/no-such-route", headers=token)
@@ -241,7 +253,10 @@ def test_no_account_names_the_warehouse_it_looked_in(published):
     result = subprocess.run([sys.executable, "-m", "dasv", "portal", "token", "create", "nobody@x.test"],
                             env=_env(published), capture_output=True, text=True, timeout=120)  # fmt: skip
     path = published["url"].removeprefix("sqlite:///")
-    assert result.returncode == 1 and result.stderr.strip() == f"dasv: there is no account for nobody@x.test in the warehouse {path}"
+    assert (
+        result.returncode == 1
+        and result.stderr.strip() == f"dasv: there is no account for nobody@x.test in the warehouse {path}"
+    )
 
 
 def test_every_download_of_a_version_has_its_own_file_name(server):
@@ -249,7 +264,10 @@ def test_every_download_of_a_version_has_its_own_file_name(server):
 
     client = sign_in(server, USERS["partnership"][0])
     names = []
-    for base, files in (("/county/2025-26-Q3/", COUNTY_FILES), ("/districts/fenland/2025-26-Q3/", SLICE_FILES)):
+    for base, files in (
+        ("/county/2025-26-Q3/", COUNTY_FILES),
+        ("/districts/fenland/2025-26-Q3/", SLICE_FILES),
+    ):
         for name in files:
             answer = client.get(base + name)
             assert answer.status_code == 200, base + name

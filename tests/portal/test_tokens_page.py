@@ -37,7 +37,7 @@ def test_a_user_creates_uses_lists_and_revokes_their_own_token(browser, publishe
     _no_violations(page, screens, "01-no-tokens")
 
     page.check("#days-90")
-    page.click("text=Create a token")
+    page.click("button:has-text('Create a token')")
     expect(page.locator("#new-token")).to_be_visible()
     token = page.locator("#new-token").inner_text().strip()
     assert token.startswith("dasv_")
