@@ -303,15 +303,16 @@ def session_account(engine: Engine, secret: str | None) -> Account | None:
             return None
         created, seen, csrf, user_id, email, role, disabled = row
         expired = moment - _utc(seen) > IDLE or moment - _utc(created) > ABSOLUTE
-        if disabled or expired:
+        account = None if disabled or expired else Account(user_id, email, role, _districts(conn, user_id),
+                                                            session_csrf=csrf)  # fmt: skip
+    # the writes in a transaction of their own (the read above may have been a read-only one)
+    if account is None:
+        with engine.execution_options(dasv_read_only=False).begin() as conn:
             conn.execute(delete(PortalSession).where(PortalSession.id_hash == key))
-            conn.commit()
-            return None
-        account = Account(user_id, email, role, _districts(conn, user_id), session_csrf=csrf)
-        if moment - _utc(seen) > timedelta(seconds=30):  # keep it alive, without a write per request
+    elif moment - _utc(seen) > timedelta(seconds=30):  # keep it alive, without a write per request
+        with engine.execution_options(dasv_read_only=False).begin() as conn:
             conn.execute(update(PortalSession).where(PortalSession.id_hash == key).values(last_seen=moment))
-            conn.commit()
-        return account
+    return account
 
 
 def end_session(engine: Engine, secret: str | None) -> None:

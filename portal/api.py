@@ -114,7 +114,7 @@ def _serialised(request: Request, district: str, form: str) -> bytes:
     Published versions never change, so the answer is kept per (district, versions' checksums):
     a new version changes the key, and nothing stale can be served.
     """
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         key = (district, form, publications.metrics_checksums(conn, district))
         if key not in _ANSWERS:
             rows = feed_rows(publications.metrics_documents(conn, district), district)

@@ -29,6 +29,11 @@ class Portal:
     public_url: str | None = None
 
     @cached_property
+    def reader(self) -> Engine:
+        """The warehouse for reading only: on SQLite its transactions do not take the write lock."""
+        return self.engine.execution_options(dasv_read_only=True)
+
+    @cached_property
     def districts_by_slug(self) -> dict[str, str]:
         """Slug -> canonical district name."""
         return {slug(a.name): a.name for a in self.deployment.districts}
@@ -66,9 +71,9 @@ def who(request: Request) -> accounts.Account | None:
         account = None
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            account = accounts.token_account(p.engine, header[7:].strip())
+            account = accounts.token_account(p.reader, header[7:].strip())
         else:
-            account = accounts.session_account(p.engine, request.cookies.get(SESSION_COOKIE))
+            account = accounts.session_account(p.reader, request.cookies.get(SESSION_COOKIE))
         request.state.account = account
     return request.state.account
 

@@ -161,7 +161,7 @@ def home(request: Request) -> Response:
     if account is None:
         return sign_in_page(request)
     p = portal(request)
-    with p.engine.connect() as conn:
+    with p.reader.connect() as conn:
         quarters = [Quarter.parse(label) for label in publications.published_quarters(conn)]
     districts = [
         {"name": a.name, "slug": slug(a.name)} for a in p.deployment.districts if account.may_see(a.name)
@@ -187,7 +187,7 @@ def district_page(request: Request, district: str) -> Response:
     if page_account(request) is None:
         return to_sign_in(request)
     name = _district(request, district)
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         found = publications.versions(conn, district=name)
     latest = {}
     for v in found:
@@ -315,7 +315,7 @@ def _stored(request: Request, relative: str) -> Path:
 def _send(
     request: Request, q: Quarter, district: str | None, name: str, version: int | None, stem: str
 ) -> Response:
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         found = publications.published_file(conn, q, district, name, version)
     if found is None:
         raise HTTPException(404)
@@ -331,7 +331,7 @@ def _send(
 
 def _report_page(request: Request, q: Quarter, district: str | None, version: int | None, files: dict, html: str,
                  base: str) -> Response:  # fmt: skip
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         found = publications.published_file(conn, q, district, html, version)
         if found is None:
             raise HTTPException(404)

@@ -30,7 +30,7 @@ def _page(request: Request, account: accounts.Account, status: int = 200, **valu
              for a in p.deployment.districts if account.may_see(a.name)]  # fmt: skip
     tokens = [{**t, "created": london_time(t["created"]), "expires": london_time(t["expires"]),
                "revoked": london_time(t["revoked"]) if t["revoked"] else None}
-              for t in accounts.user_tokens(p.engine, account.id)]  # fmt: skip
+              for t in accounts.user_tokens(p.reader, account.id)]  # fmt: skip
     return render(request, "tokens.html.j2", status=status, title="API tokens", tokens=tokens, feeds=feeds,
                   days=DAYS, **values)  # fmt: skip
 
