@@ -223,24 +223,37 @@ _DUMMY_HASH: list[str] = []
 
 
 def sign_in(engine: Engine, email: str, password: str) -> Account | None:
-    """The account if the password is right and the account usable; None otherwise (whatever the reason)."""
+    """The account if the password is right and the account usable; None otherwise (whatever the reason).
+
+    The Argon2 check runs outside any write transaction (it is slow by design, and a SQLite
+    writer holds every other writer up); the failure count is then read and written in one.
+    """
     hasher = _hasher()
     moment = now()
-    with Session(engine) as conn, conn.begin():
-        user = (
-            conn.execute(select(PortalUser).where(PortalUser.email == email.strip().lower()))
-            .scalars()
-            .first()
+    email = email.strip().lower()
+    with Session(engine.execution_options(dasv_read_only=True)) as conn:
+        user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
+        stored = user.password_hash if user is not None else None
+        usable = (
+            user is not None
+            and not user.disabled
+            and not (user.locked_until and _utc(user.locked_until) > moment)
         )
-        if user is None or user.password_hash is None:
-            if not _DUMMY_HASH:
-                _DUMMY_HASH.append(hasher.hash(secrets.token_hex(16)))
-            _verify(hasher, _DUMMY_HASH[0], password)  # the same work as a real check: no timing oracle
+    if stored is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hasher.hash(secrets.token_hex(16)))
+        _verify(hasher, _DUMMY_HASH[0], password)  # the same work as a real check: no timing oracle
+        return None
+    right = _verify(hasher, stored, password)
+    if not usable:
+        return None
+    with Session(engine) as conn, conn.begin():
+        user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
+        if user is None or user.disabled or user.password_hash != stored:
             return None
-        if user.disabled or (user.locked_until and _utc(user.locked_until) > moment):
-            _verify(hasher, user.password_hash, password)
+        if user.locked_until and _utc(user.locked_until) > moment:
             return None
-        if _verify(hasher, user.password_hash, password):
+        if right:
             conn.execute(update(PortalUser).where(PortalUser.id == user.id)
                          .values(failures=0, first_failure_at=None, locked_until=None))  # fmt: skip
             return _account(conn, user)
