@@ -375,8 +375,14 @@ def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
 
 def log_access(engine: Engine, **row) -> None:
     """One access-log row: time, account or token, method, route, district, quarter, file, status, client."""
+    log_access_many(engine, [row])
+
+
+def log_access_many(engine: Engine, rows: list[dict]) -> None:
+    """Access-log rows in one transaction (the portal's group commit); a row without ``at`` is stamped now."""
+    moment = now()
     with engine.begin() as conn:
-        conn.execute(insert(PortalAccess).values(at=now(), **row))
+        conn.execute(insert(PortalAccess), [{"at": moment, **row} for row in rows])
 
 
 def access_log(engine: Engine, since: datetime | None = None, email: str | None = None) -> list[dict]:

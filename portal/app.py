@@ -200,17 +200,19 @@ def _log(request: Request, status: int) -> None:
         found = {"district": parts[2][:120] if len(parts) > 2 and parts[1] == "districts" else None}
     try:
         account = who(request)
-        accounts.log_access(
-            portal(request).engine,
-            user_id=account.id if account else None,
-            token_id=account.token_id if account else None,
-            method=request.method,
-            route=(request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:400],
-            district=found.get("district"),
-            quarter=found.get("quarter"),
-            file=found.get("file"),
-            status=status,
-            client=(request.client.host if request.client else None),
+        portal(request).access_log.write(
+            dict(
+                at=accounts.now(),
+                user_id=account.id if account else None,
+                token_id=account.token_id if account else None,
+                method=request.method,
+                route=(request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:400],
+                district=found.get("district"),
+                quarter=found.get("quarter"),
+                file=found.get("file"),
+                status=status,
+                client=(request.client.host if request.client else None),
+            )
         )
     except Exception:  # noqa: BLE001 - a full log must not turn an answer into an error; the server logs it
         logging.getLogger("dasv.portal").exception("could not write the access log")

@@ -29,6 +29,13 @@ class Portal:
     public_url: str | None = None
 
     @cached_property
+    def access_log(self):
+        """The access-log writer of this process (group commit: :mod:`portal.access_log`)."""
+        from portal.access_log import AccessLogWriter
+
+        return AccessLogWriter(self.engine)
+
+    @cached_property
     def reader(self) -> Engine:
         """The warehouse for reading only: on SQLite its transactions do not take the write lock."""
         return self.engine.execution_options(dasv_read_only=True)
