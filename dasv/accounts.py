@@ -161,18 +161,42 @@ def list_users(engine: Engine) -> list[dict]:
                 for u in rows]  # fmt: skip
 
 
-def create_token(engine: Engine, email: str, days: int = 365) -> tuple[int, str]:
-    """A new API token for an account: (its id, the token, shown once)."""
+def create_token(
+    engine: Engine, email: str | None, days: int = 365, user_id: int | None = None
+) -> tuple[int, str]:
+    """A new API token for an account (by email, or by id from the portal): (its id, the token, shown once)."""
     if days < 1:
         raise AccountError("--days must be 1 or more")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with Session(engine) as conn, conn.begin():
-        user_id = _user_id(conn, email)
+        user_id = _user_id(conn, email) if user_id is None else user_id
         token_id = conn.execute(
             insert(PortalToken).values(user_id=user_id, token_hash=digest(token), created_at=now(),
                                        expires_at=now() + timedelta(days=days)).returning(PortalToken.id)
         ).scalar_one()  # fmt: skip
     return token_id, token
+
+
+def user_tokens(engine: Engine, user_id: int) -> list[dict]:
+    """One account's own tokens, newest first (never the secret): id, created, expires, revoked."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(PortalToken.id, PortalToken.created_at, PortalToken.expires_at, PortalToken.revoked_at)
+            .where(PortalToken.user_id == user_id).order_by(PortalToken.id.desc())
+        ).all()  # fmt: skip
+    moment = now()
+    return [{"id": r[0], "created": r[1], "expires": r[2], "revoked": r[3],
+             "live": r[3] is None and _utc(r[2]) > moment} for r in rows]  # fmt: skip
+
+
+def revoke_own_token(engine: Engine, user_id: int, token_id: int) -> bool:
+    """Revoke one of an account's own tokens; False when it has no such token."""
+    with Session(engine) as conn, conn.begin():
+        found = conn.execute(
+            update(PortalToken).where(PortalToken.id == token_id, PortalToken.user_id == user_id,
+                                      PortalToken.revoked_at.is_(None)).values(revoked_at=now())
+        )  # fmt: skip
+        return found.rowcount == 1
 
 
 def revoke_token(engine: Engine, token_id: int) -> None:
@@ -199,24 +223,37 @@ _DUMMY_HASH: list[str] = []
 
 
 def sign_in(engine: Engine, email: str, password: str) -> Account | None:
-    """The account if the password is right and the account usable; None otherwise (whatever the reason)."""
+    """The account if the password is right and the account usable; None otherwise (whatever the reason).
+
+    The Argon2 check runs outside any write transaction (it is slow by design, and a SQLite
+    writer holds every other writer up); the failure count is then read and written in one.
+    """
     hasher = _hasher()
     moment = now()
-    with Session(engine) as conn, conn.begin():
-        user = (
-            conn.execute(select(PortalUser).where(PortalUser.email == email.strip().lower()))
-            .scalars()
-            .first()
+    email = email.strip().lower()
+    with Session(engine.execution_options(dasv_read_only=True)) as conn:
+        user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
+        stored = user.password_hash if user is not None else None
+        usable = (
+            user is not None
+            and not user.disabled
+            and not (user.locked_until and _utc(user.locked_until) > moment)
         )
-        if user is None or user.password_hash is None:
-            if not _DUMMY_HASH:
-                _DUMMY_HASH.append(hasher.hash(secrets.token_hex(16)))
-            _verify(hasher, _DUMMY_HASH[0], password)  # the same work as a real check: no timing oracle
+    if stored is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hasher.hash(secrets.token_hex(16)))
+        _verify(hasher, _DUMMY_HASH[0], password)  # the same work as a real check: no timing oracle
+        return None
+    right = _verify(hasher, stored, password)
+    if not usable:
+        return None
+    with Session(engine) as conn, conn.begin():
+        user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
+        if user is None or user.disabled or user.password_hash != stored:
             return None
-        if user.disabled or (user.locked_until and _utc(user.locked_until) > moment):
-            _verify(hasher, user.password_hash, password)
+        if user.locked_until and _utc(user.locked_until) > moment:
             return None
-        if _verify(hasher, user.password_hash, password):
+        if right:
             conn.execute(update(PortalUser).where(PortalUser.id == user.id)
                          .values(failures=0, first_failure_at=None, locked_until=None))  # fmt: skip
             return _account(conn, user)
@@ -279,15 +316,16 @@ def session_account(engine: Engine, secret: str | None) -> Account | None:
             return None
         created, seen, csrf, user_id, email, role, disabled = row
         expired = moment - _utc(seen) > IDLE or moment - _utc(created) > ABSOLUTE
-        if disabled or expired:
+        account = None if disabled or expired else Account(user_id, email, role, _districts(conn, user_id),
+                                                            session_csrf=csrf)  # fmt: skip
+    # the writes in a transaction of their own (the read above may have been a read-only one)
+    if account is None:
+        with engine.execution_options(dasv_read_only=False).begin() as conn:
             conn.execute(delete(PortalSession).where(PortalSession.id_hash == key))
-            conn.commit()
-            return None
-        account = Account(user_id, email, role, _districts(conn, user_id), session_csrf=csrf)
-        if moment - _utc(seen) > timedelta(seconds=30):  # keep it alive, without a write per request
+    elif moment - _utc(seen) > timedelta(seconds=30):  # keep it alive, without a write per request
+        with engine.execution_options(dasv_read_only=False).begin() as conn:
             conn.execute(update(PortalSession).where(PortalSession.id_hash == key).values(last_seen=moment))
-            conn.commit()
-        return account
+    return account
 
 
 def end_session(engine: Engine, secret: str | None) -> None:
@@ -337,8 +375,14 @@ def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
 
 def log_access(engine: Engine, **row) -> None:
     """One access-log row: time, account or token, method, route, district, quarter, file, status, client."""
+    log_access_many(engine, [row])
+
+
+def log_access_many(engine: Engine, rows: list[dict]) -> None:
+    """Access-log rows in one transaction (the portal's group commit); a row without ``at`` is stamped now."""
+    moment = now()
     with engine.begin() as conn:
-        conn.execute(insert(PortalAccess).values(at=now(), **row))
+        conn.execute(insert(PortalAccess), [{"at": moment, **row} for row in rows])
 
 
 def access_log(engine: Engine, since: datetime | None = None, email: str | None = None) -> list[dict]:

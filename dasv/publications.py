@@ -486,3 +486,29 @@ def provenance_of(conn: Connection, store: Path, quarter: Quarter, version: int)
     if found is None or found[2] != version:
         return None  # published before provenance was recorded
     return json.loads((Path(store) / found[0]).read_text(encoding="utf-8"))
+
+
+def verify_store(conn: Connection, store: Path, checksums: bool = False) -> list[str]:
+    """What the publication store lacks of what the warehouse records: one line per problem, none if whole.
+
+    Every recorded file must be in the store with its recorded size (and, with ``checksums``, its
+    SHA-256): a portal serving a store that lost a version would otherwise answer "not found".
+    """
+    problems = []
+    rows = conn.execute(
+        select(PublicationFile.path, PublicationFile.size, PublicationFile.sha256).order_by(
+            PublicationFile.id
+        )
+    ).all()
+    for path, size, sha in rows:
+        found = Path(store) / path
+        try:
+            actual = found.stat().st_size
+        except OSError:
+            problems.append(f"{found} is missing")
+            continue
+        if size is not None and actual != size:
+            problems.append(f"{found} is {actual} bytes; {size} were published")
+        elif checksums and sha256_bytes(found.read_bytes()) != sha:
+            problems.append(f"{found} does not have the SHA-256 that was published")
+    return problems

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # the write-once publication store (PORTAL.md) and the portal's address, for links in e-mails
     publish_dir: Path = Path("var") / "publish"
     portal_url: str = "http://127.0.0.1:8400"
+    # further Host names the portal answers (comma-separated) beside DASV_PORTAL_URL's and loopback
+    portal_hosts: str = ""
 
     def resolved_database_url(self) -> str:
         """The warehouse URL: ``DASV_DATABASE_URL`` or the SQLite file under ``var/``."""

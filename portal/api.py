@@ -1,43 +1,52 @@
 """The API a Power BI or Excel "From Web" query refreshes from: a district's published figures, long format.
 
-``GET /api/v1/districts/{district}/metrics.csv`` (and ``.json``): one row per (quarter,
-version, measure, area, value, suppressed) for every published version of every quarter,
-and the year-ending figures each version published (``period_type`` ``year_ending``).
-A bearer token or a session; no or a bad token is 401; a district the token may not see, 404.
+``GET /api/v1/districts/{district}/metrics.csv`` (and ``.json``): the analyst's feed
+(:mod:`portal.feed`, PORTAL.md's columns), every published quarter and version, the county
+beside the district, the four years ending the slice shows. ``GET /api/v1/districts`` lists the
+districts the caller may see, with links to their feeds (OpenAPI links). A bearer token or a
+session; no or a bad token is 401; a district the token may not see, 404.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from dasv import publications
-from dasv.safe_text import safe_cell
+from dasv.safe_text import safe_cell, slug
 from portal.context import note, portal, who
+from portal.feed import COLUMNS, Row, feed_rows
 
 router = APIRouter(prefix="/api/v1", tags=["districts"])
-bearer = HTTPBearer(auto_error=False, description="An API token from `dasv portal token create`.")
-MARKERS = {"<5", "[c]"}
-COLUMNS = ["quarter", "version", "period_type", "period", "measure", "area", "value", "suppressed"]
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from the portal's API tokens page (or `dasv portal token create`).",
+)
 
 
 class MetricRow(BaseModel):
-    """One published figure."""
+    """One published figure (PORTAL.md, the feed's columns)."""
 
-    quarter: str
-    version: int
     period_type: Literal["quarter", "year_ending"]
     period: str
+    version: int
+    latest: bool
+    revised: bool
     measure: str
+    label: str
     area: str
     value: int | float | None
-    suppressed: bool
+    status: Literal["ok", "withheld", "not supplied", "not recorded", "incomplete"]
+    suppression: str | None
+    complete: bool
+    published: datetime
 
 
 class Metrics(BaseModel):
@@ -45,6 +54,21 @@ class Metrics(BaseModel):
 
     district: str
     rows: list[MetricRow]
+
+
+class District(BaseModel):
+    """A district the caller may see, and where its feed is."""
+
+    slug: str
+    name: str
+    csv_url: str
+    json_url: str
+
+
+class Districts(BaseModel):
+    """The districts the caller may see."""
+
+    districts: list[District]
 
 
 class Problem(BaseModel):
@@ -56,13 +80,27 @@ class Problem(BaseModel):
 ERRORS = {400: {"model": Problem, "description": "A request that is not understood"},
           401: {"model": Problem, "description": "No token, or a bad one"},
           404: {"model": Problem, "description": "No such district, or not one this token may see"}}  # fmt: skip
+LINKS = {
+    "metricsJson": {"operationId": "metrics_json", "parameters": {"district": "$response.body#/districts/0/slug"},
+                    "description": "The first district's feed as JSON"},
+    "metricsCsv": {"operationId": "metrics_csv", "parameters": {"district": "$response.body#/districts/0/slug"},
+                   "description": "The first district's feed as CSV"},
+}  # fmt: skip
+
+
+def _account(request: Request):
+    account = who(request)
+    if account is None:
+        if request.headers.get("authorization"):
+            raise HTTPException(401, "the bearer token is not valid: it is mistyped, revoked or expired (an API "
+                                     "token starts with dasv_; make a new one on the portal's API tokens page)")  # fmt: skip
+        raise HTTPException(401, "a bearer token (or a signed-in session) is required")
+    return account
 
 
 def _allowed(request: Request, district: str) -> str:
     note(request, district=district[:120])
-    account = who(request)
-    if account is None:
-        raise HTTPException(401, "a bearer token (or a signed-in session) is required")
+    account = _account(request)
     name = portal(request).district(district)
     if name is None or not account.may_see(name):
         raise HTTPException(404, "not found")
@@ -70,68 +108,81 @@ def _allowed(request: Request, district: str) -> str:
     return name
 
 
-def rows_of(request: Request, district: str) -> list[MetricRow]:
-    """Every figure of every published version of a district (suppressed ones flagged, no value).
+def _serialised(request: Request, district: str, form: str) -> bytes:
+    """The feed of a district as CSV or JSON bytes (:func:`portal.feed.feed_rows`).
 
-    Published versions never change, so the rows are kept per (district, versions' checksums):
+    Published versions never change, so the answer is kept per (district, versions' checksums):
     a new version changes the key, and nothing stale can be served.
     """
-    with portal(request).engine.connect() as conn:
-        key = (district, publications.metrics_checksums(conn, district))
-        if key not in _ROWS:
-            _ROWS[key] = _rows(publications.metrics_documents(conn, district), district)
-            if len(_ROWS) > 256:
-                _ROWS.pop(next(iter(_ROWS)))
-    return _ROWS[key]
+    with portal(request).reader.connect() as conn:
+        key = (district, form, publications.metrics_checksums(conn, district))
+        if key not in _ANSWERS:
+            rows = feed_rows(publications.metrics_documents(conn, district), district)
+            _ANSWERS[key] = _csv(rows) if form == "csv" else Metrics(
+                district=district, rows=[MetricRow(**vars(r)) for r in rows]).model_dump_json().encode()  # fmt: skip
+            if len(_ANSWERS) > 256:
+                _ANSWERS.pop(next(iter(_ANSWERS)))
+    return _ANSWERS[key]
 
 
-_ROWS: dict[tuple, list[MetricRow]] = {}
+_ANSWERS: dict[tuple, bytes] = {}
 
 
-def _rows(found: list, district: str) -> list[MetricRow]:
-    rows: list[MetricRow] = []
-    for quarter, version, _, doc in found:
-        periods = [("quarter", quarter, doc)]
-        if isinstance(doc.get("year_ending"), dict):
-            periods.append(("year_ending", doc["year_ending"].get("year_ending", ""), doc["year_ending"]))
-        for period_type, period, part in periods:
-            for (measure, area), value in publications.figures(part, district).items():
-                if isinstance(value, bool) or not (
-                    value is None or isinstance(value, int | float) or value in MARKERS
-                ):
-                    continue
-                suppressed = value in MARKERS
-                rows.append(MetricRow(quarter=quarter, version=version, period_type=period_type, period=period,
-                                      measure=measure, area=area,
-                                      value=None if suppressed else value, suppressed=suppressed))  # fmt: skip
-    return rows
+def _csv(rows: list[Row]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for r in rows:
+        writer.writerow([r.period_type, r.period, r.version, _bool(r.latest), _bool(r.revised), safe_cell(r.measure),
+                         safe_cell(r.label), safe_cell(r.area), "" if r.value is None else r.value, r.status,
+                         safe_cell(r.suppression or ""), _bool(r.complete), r.published.isoformat()])  # fmt: skip
+    return buffer.getvalue().encode("utf-8")
 
 
-@router.get("/districts/{district}/metrics.json", response_model=Metrics, responses=ERRORS)
-def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Metrics:
-    """A district's published figures as JSON."""
+@router.get("/districts", response_model=Districts, responses={**ERRORS, 200: {"links": LINKS}},
+            operation_id="districts")  # fmt: skip
+def districts(request: Request, _token=Depends(bearer)) -> Districts:
+    """The districts this token (or session) may see, each with its feed's addresses."""
+    note(request, district=None)
+    account = _account(request)
+    base = "/api/v1/districts/"
+    return Districts(districts=[
+        District(slug=slug(a.name), name=a.name, csv_url=f"{base}{slug(a.name)}/metrics.csv",
+                 json_url=f"{base}{slug(a.name)}/metrics.json")
+        for a in portal(request).deployment.districts if account.may_see(a.name)
+    ])  # fmt: skip
+
+
+@router.get("/districts/{district}/metrics.json", response_model=Metrics, responses=ERRORS,
+            operation_id="metrics_json")  # fmt: skip
+def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Response:
+    """A district's published figures as JSON (the same rows as the CSV)."""
     name = _allowed(request, district)
-    return Metrics(district=name, rows=rows_of(request, name))
+    return Response(_serialised(request, name, "json"), media_type="application/json")
 
 
 @router.get(
     "/districts/{district}/metrics.csv",
     response_model=None,
     response_class=JSONResponse,  # errors are JSON; the 200 answer is text/csv, documented below
+    operation_id="metrics_csv",
     responses={
         **ERRORS,
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"},
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "CSV, UTF-8, columns: " + ", ".join(COLUMNS),
+        },
     },
 )
 def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Response:
-    """A district's published figures as CSV (columns: quarter, version, period_type, period, measure, area, value, suppressed)."""
+    """A district's published figures as CSV: one row per figure, in PORTAL.md's columns and order.
+
+    Filter `latest = true` to count each figure once; `value` is empty when `status` is not `ok`.
+    """
     name = _allowed(request, district)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows_of(request, name):
-        writer.writerow([row.quarter, row.version, row.period_type, row.period, safe_cell(row.measure),
-                         safe_cell(row.area), "" if row.value is None else row.value,
-                         "true" if row.suppressed else "false"])  # fmt: skip
-    return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'inline; filename="{name} metrics.csv"'})  # fmt: skip
+    return Response(_serialised(request, name, "csv"), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'inline; filename="{slug(name)}-metrics.csv"'})  # fmt: skip
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"

@@ -8,69 +8,73 @@ its path says.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dasv import accounts
 from dasv.config import Deployment
 from portal.context import Portal, portal, who
 from portal.views import render
 
-LOGGED = ("/districts/", "/county/", "/api/")
+LOGGED = ("/districts/", "/county/", "/api/", "/account/")
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; " \
       "form-action 'self'; base-uri 'none'; object-src 'none'"  # fmt: skip
 
 
-def create_app(engine, deployment: Deployment, store: Path) -> FastAPI:
-    """The portal for a warehouse, a deployment and a publication store."""
-    from portal import api, pages
+def create_app(
+    engine,
+    deployment: Deployment,
+    store: Path,
+    public_url: str | None = None,
+    trusted_hosts: list[str] | None = None,
+) -> FastAPI:
+    """The portal for a warehouse, a deployment and a publication store.
+
+    ``public_url`` (``DASV_PORTAL_URL``) is the only address a redirect may name; ``trusted_hosts``, the
+    ``Host`` headers answered at all (others get 400). ``portal.serve`` passes both from the settings.
+    """
+    from portal import api, pages, tokens
 
     app = FastAPI(
         title="DASV slice portal API",
         version="1",
-        description="Published district slices for Community Safety Partnerships (docs/portal.md). Pages use the "
-        "signed-in session; the API accepts `Authorization: Bearer <token>` or a session.",
+        description="Published district slices for Community Safety Partnerships (docs/portal.md): the analyst's "
+        'feed a Power BI or Excel "From Web" query refreshes from. Pages use the signed-in session; the API accepts '
+        "`Authorization: Bearer <token>` (from the portal's API tokens page or `dasv portal token create`) or a session.",
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.portal = Portal(engine, deployment, Path(store))
+    app.state.portal = Portal(engine, deployment, Path(store), public_url)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.include_router(pages.router)
+    app.include_router(tokens.router)
     app.include_router(api.router)
+    public = urlsplit(public_url) if public_url else None
+    if trusted_hosts:  # inside the headers middleware: its 400 carries the headers too
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts)
 
-    @app.middleware("http")
-    async def headers_and_log(request: Request, call_next) -> Response:
-        if _traversal(request):  # answered like anything else that does not exist
-            request.state.log = {"district": None}
-            response: Response = (JSONResponse({"detail": "not found"}, status_code=404)
-                                  if request.url.path.startswith("/api/")
-                                  else render(request, "not_found.html.j2", status=404, title="Page not found"))  # fmt: skip
-        else:
-            response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Frame-Options"] = "DENY"
-        if not request.url.path.startswith("/static/"):
-            response.headers["Cache-Control"] = "no-store"
-        if request.url.path.startswith(LOGGED):
-            _log(request, response.status_code)
-        return response
+    app.add_middleware(HeadersAndLog, public=public)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:  # one body for what does not exist and what may not be seen
+            return _not_found(request)
         if request.url.path.startswith("/api/"):
             headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
-        if exc.status_code == 404:
-            return render(request, "not_found.html.j2", status=404, title="Page not found")
         return render(request, "problem.html.j2", status=exc.status_code, title="There is a problem",
                       heading="There is a problem", text=str(exc.detail))  # fmt: skip
 
@@ -86,6 +90,97 @@ def create_app(engine, deployment: Deployment, store: Path) -> FastAPI:
         return Response("ok", media_type="text/plain")
 
     return app
+
+
+def _not_found(request: Request) -> Response:
+    """The one not-found answer: unknown routes and things an account may not see look the same."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    return render(request, "not_found.html.j2", status=404, title="Page not found")
+
+
+def _server_error(request: Request) -> Response:
+    """A 500 that says nothing of the failure (the server log has it)."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            {"detail": "the portal could not answer; the problem has been logged"}, status_code=500
+        )
+    try:
+        return render(request, "problem.html.j2", status=500, title="Sorry, there is a problem with the service",
+                      heading="Sorry, there is a problem with the service",
+                      text="The problem has been logged. Try again later.")  # fmt: skip
+    except Exception:  # noqa: BLE001 - even the page could not be made: a plain answer
+        return Response(
+            "Sorry, there is a problem with the service.", status_code=500, media_type="text/plain"
+        )
+
+
+class HeadersAndLog:
+    """Every answer's security headers and redirect target; the access-log row; a 500 for any failure.
+
+    Plain ASGI (not ``BaseHTTPMiddleware``, which copies every body through a stream), and the
+    warehouse work (the access log, a page for a refusal) runs in the thread pool, never on the
+    event loop that every other request of the process waits on. The access-log row is written
+    before the answer starts, so a client that has its answer finds it logged.
+    """
+
+    def __init__(self, app: ASGIApp, public: SplitResult | None = None) -> None:
+        self.app, self.public = app, public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer through the app, decorating the answer's start and logging it."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        started = False
+
+        async def answer(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                _headers(request, headers)
+                if self.public is not None and "location" in headers:
+                    headers["location"] = _on_public(headers["location"], self.public)
+                if request.url.path.startswith(LOGGED) or message["status"] >= 500:
+                    await run_in_threadpool(_log, request, message["status"])
+            await send(message)
+
+        if _traversal(request):  # answered like anything else that does not exist
+            request.state.log = {"district": None}
+            response = await run_in_threadpool(_not_found, request)
+            await response(scope, receive, answer)
+            return
+        try:
+            await self.app(scope, receive, answer)
+        except Exception:  # answered as a 500 with the same headers, and logged
+            logging.getLogger("dasv.portal").exception("%s %s failed", request.method, request.url.path[:200])
+            if started:  # the answer had begun: nothing more can be said to the client
+                raise
+            response = await run_in_threadpool(_server_error, request)
+            await response(scope, receive, answer)
+
+
+def _headers(request: Request, headers: MutableHeaders) -> None:
+    """The security headers every answer carries (PORTAL.md), HSTS when served over HTTPS."""
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "no-referrer"
+    headers["X-Frame-Options"] = "DENY"
+    if not request.url.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if request.url.scheme == "https":  # behind the TLS proxy (--proxy-headers)
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+
+
+def _on_public(location: str, public: SplitResult) -> str:
+    """A redirect names only the configured public address or a path on it, whatever the Host header said."""
+    target = urlsplit(location)
+    if not target.scheme and not target.netloc:
+        return location
+    path = target.path if target.path.startswith("/") else "/"
+    return urlunsplit((public.scheme, public.netloc, path, target.query, ""))
 
 
 TRAVERSAL = re.compile(r"%2f|%5c|%2e%2e|%2e\.|\.%2e|(^|/)\.\.(/|$)", re.IGNORECASE)
@@ -105,19 +200,19 @@ def _log(request: Request, status: int) -> None:
         found = {"district": parts[2][:120] if len(parts) > 2 and parts[1] == "districts" else None}
     try:
         account = who(request)
-        accounts.log_access(
-            portal(request).engine,
-            user_id=account.id if account else None,
-            token_id=account.token_id if account else None,
-            method=request.method,
-            route=(request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:400],
-            district=found.get("district"),
-            quarter=found.get("quarter"),
-            file=found.get("file"),
-            status=status,
-            client=(request.client.host if request.client else None),
+        portal(request).access_log.write(
+            dict(
+                at=accounts.now(),
+                user_id=account.id if account else None,
+                token_id=account.token_id if account else None,
+                method=request.method,
+                route=(request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:400],
+                district=found.get("district"),
+                quarter=found.get("quarter"),
+                file=found.get("file"),
+                status=status,
+                client=(request.client.host if request.client else None),
+            )
         )
     except Exception:  # noqa: BLE001 - a full log must not turn an answer into an error; the server logs it
-        import logging
-
         logging.getLogger("dasv.portal").exception("could not write the access log")

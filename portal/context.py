@@ -26,6 +26,19 @@ class Portal:
     engine: Engine
     deployment: Deployment
     store: Path
+    public_url: str | None = None
+
+    @cached_property
+    def access_log(self):
+        """The access-log writer of this process (group commit: :mod:`portal.access_log`)."""
+        from portal.access_log import AccessLogWriter
+
+        return AccessLogWriter(self.engine)
+
+    @cached_property
+    def reader(self) -> Engine:
+        """The warehouse for reading only: on SQLite its transactions do not take the write lock."""
+        return self.engine.execution_options(dasv_read_only=True)
 
     @cached_property
     def districts_by_slug(self) -> dict[str, str]:
@@ -65,9 +78,9 @@ def who(request: Request) -> accounts.Account | None:
         account = None
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            account = accounts.token_account(p.engine, header[7:].strip())
+            account = accounts.token_account(p.reader, header[7:].strip())
         else:
-            account = accounts.session_account(p.engine, request.cookies.get(SESSION_COOKIE))
+            account = accounts.session_account(p.reader, request.cookies.get(SESSION_COOKIE))
         request.state.account = account
     return request.state.account
 

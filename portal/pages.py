@@ -25,6 +25,9 @@ SLICE_FILES = {"slice.pdf": "Slice (PDF)", "slice.xlsx": "Slice (spreadsheet)", 
                "slice.json": "Figures (JSON)"}  # fmt: skip
 COUNTY_FILES = {"report.pdf": "Report (PDF)", "report.xlsx": "Report (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
                 "metrics.json": "Figures (JSON)", "marac-return.xlsx": "SafeLives MARAC return (spreadsheet)"}  # fmt: skip
+DOWNLOAD_TAGS = {"csv.zip": "-tables", "marac-return.xlsx": "-marac-return", "metrics.json": "-figures",
+                 "slice.json": "-figures"}  # fmt: skip
+MAX_VERSION = 2**31 - 1  # a larger ?version= is a bad request, never an integer the database cannot hold
 MAIN = re.compile(r"<main>(.*)</main>", re.S)
 
 
@@ -62,7 +65,8 @@ def _form_page(request: Request, template: str, status: int = 200, **values) -> 
 
 
 def _csrf_ok(request: Request, sent: str | None, expected: str | None) -> bool:
-    return bool(sent and expected and secrets.compare_digest(sent, expected))
+    """The form's CSRF field matches; compared as bytes, so a non-ASCII field is a mismatch, not an error."""
+    return bool(sent and expected and secrets.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")))
 
 
 @router.get("/sign-in")
@@ -88,12 +92,16 @@ def sign_in(request: Request, email: str = Form(""), password: str = Form(""), c
     """Check the password (locking after 5 failures in 15 minutes) and start a session."""
     if not _csrf_ok(request, csrf_token, request.cookies.get(CSRF_COOKIE)):
         raise HTTPException(403, "The form had expired. Go back to the sign-in page and try again.")
-    account = accounts.sign_in(portal(request).engine, email, password)
+    engine = portal(request).engine
+    accounts.end_session(
+        engine, request.cookies.get(SESSION_COOKIE)
+    )  # signing in again ends the previous one
+    account = accounts.sign_in(engine, email, password)
     if account is None:
         return _form_page(request, "sign_in.html.j2", title="Sign in", next=_local(next), email=email[:254],
                           error="Enter the email address and password of an account that is not locked. After 5 "
                                 "wrong passwords an account is locked for 15 minutes.")  # fmt: skip
-    secret, _ = accounts.start_session(portal(request).engine, account)
+    secret, _ = accounts.start_session(engine, account)
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=_secure(request), path="/"
@@ -153,7 +161,7 @@ def home(request: Request) -> Response:
     if account is None:
         return sign_in_page(request)
     p = portal(request)
-    with p.engine.connect() as conn:
+    with p.reader.connect() as conn:
         quarters = [Quarter.parse(label) for label in publications.published_quarters(conn)]
     districts = [
         {"name": a.name, "slug": slug(a.name)} for a in p.deployment.districts if account.may_see(a.name)
@@ -179,7 +187,7 @@ def district_page(request: Request, district: str) -> Response:
     if page_account(request) is None:
         return to_sign_in(request)
     name = _district(request, district)
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         found = publications.versions(conn, district=name)
     latest = {}
     for v in found:
@@ -191,27 +199,32 @@ def district_page(request: Request, district: str) -> Response:
                   versions=rows)  # fmt: skip
 
 
-def _quarter(request: Request, text: str, canonical_base: str) -> Quarter | Response:
-    """The quarter of a URL; another accepted form redirects to the canonical one."""
+def _quarter(request: Request, text: str, before: str, after: str = "/") -> Quarter | Response:
+    """The quarter of a URL; another accepted form redirects to the canonical one, ``before + quarter + after``.
+
+    The redirect is plain concatenation of the canonical quarter between fixed parts (the file part is
+    only ever a known file name): nothing from the URL is a format string or chooses the answer's size.
+    """
     q = parse_quarter(text)
     if q is None:
         raise HTTPException(404)
     note(request, quarter=q.label)
     if text != q.slug:
-        query = f"?{request.url.query}" if request.url.query else ""
-        return RedirectResponse(canonical_base.format(q=q.slug) + query, status_code=308)
+        version = request.query_params.get("version")
+        query = f"?version={int(version)}" if version and version.isdigit() else ""
+        return RedirectResponse(before + q.slug + after + query, status_code=308)
     return q
 
 
 @router.get("/districts/{district}/{quarter}/")
 def slice_page(
-    request: Request, district: str, quarter: str, version: int | None = Query(None, ge=1)
+    request: Request, district: str, quarter: str, version: int | None = Query(None, ge=1, le=MAX_VERSION)
 ) -> Response:
     """The latest (or an earlier) version of a slice as a page, with its downloads."""
     if page_account(request) is None:
         return to_sign_in(request)
     name = _district(request, district)
-    q = _quarter(request, quarter, f"/districts/{slug(name)}/{{q}}/")
+    q = _quarter(request, quarter, f"/districts/{slug(name)}/")
     if isinstance(q, Response):
         return q
     return _report_page(
@@ -221,18 +234,22 @@ def slice_page(
 
 @router.get("/districts/{district}/{quarter}/{file}")
 def slice_file(
-    request: Request, district: str, quarter: str, file: str, version: int | None = Query(None, ge=1)
+    request: Request,
+    district: str,
+    quarter: str,
+    file: str,
+    version: int | None = Query(None, ge=1, le=MAX_VERSION),
 ) -> Response:
     """A published file of a slice: slice.pdf, slice.xlsx, slice.json or csv.zip."""
     if page_account(request) is None:
         return to_sign_in(request)
     name = _district(request, district)
     note(request, file=file[:60])
-    q = _quarter(request, quarter, f"/districts/{slug(name)}/{{q}}/{file}")
-    if isinstance(q, Response):
-        return q
     if file not in SLICE_FILES:
         raise HTTPException(404)
+    q = _quarter(request, quarter, f"/districts/{slug(name)}/", f"/{file}")
+    if isinstance(q, Response):
+        return q
     return _send(request, q, name, file, version, f"dasv-{q.slug}-{slug(name)}")
 
 
@@ -244,12 +261,14 @@ def _county(request: Request) -> None:
 
 
 @router.get("/county/{quarter}/")
-def county_page(request: Request, quarter: str, version: int | None = Query(None, ge=1)) -> Response:
+def county_page(
+    request: Request, quarter: str, version: int | None = Query(None, ge=1, le=MAX_VERSION)
+) -> Response:
     """The county report (partnership and admin accounts only)."""
     if page_account(request) is None:
         return to_sign_in(request)
     _county(request)
-    q = _quarter(request, quarter, "/county/{q}/")
+    q = _quarter(request, quarter, "/county/")
     if isinstance(q, Response):
         return q
     return _report_page(request, q, None, version, COUNTY_FILES, "report.html", f"/county/{q.slug}/")
@@ -257,34 +276,46 @@ def county_page(request: Request, quarter: str, version: int | None = Query(None
 
 @router.get("/county/{quarter}/{file}")
 def county_file(
-    request: Request, quarter: str, file: str, version: int | None = Query(None, ge=1)
+    request: Request, quarter: str, file: str, version: int | None = Query(None, ge=1, le=MAX_VERSION)
 ) -> Response:
     """A published file of the county report."""
     if page_account(request) is None:
         return to_sign_in(request)
     _county(request)
     note(request, file=file[:60])
-    q = _quarter(request, quarter, "/county/{q}/" + file)
-    if isinstance(q, Response):
-        return q
     if file not in COUNTY_FILES:
         raise HTTPException(404)
+    q = _quarter(request, quarter, "/county/", f"/{file}")
+    if isinstance(q, Response):
+        return q
     return _send(request, q, None, file, version, f"dasv-{q.slug}")
 
 
+class StoreError(RuntimeError):
+    """The publication store lacks a file the warehouse records: the operator's problem, not a 404."""
+
+
 def _stored(request: Request, relative: str) -> Path:
-    """A file of the store, by the path the warehouse recorded (never one built from the URL)."""
+    """A file of the store, by the path the warehouse recorded (never one built from the URL).
+
+    Raises:
+        StoreError: the file is not there (logged as an error; the reader gets a 500, never a 404 that
+            would say they have no right to it).
+    """
     store = portal(request).store.resolve()
     path = (store / relative).resolve()
-    if store not in path.parents or not path.is_file():
+    if store not in path.parents:
         raise HTTPException(404)
+    if not path.is_file():
+        raise StoreError(f"the publication store {store} lacks {relative}, which the warehouse records; "
+                         "run `dasv publications --verify`")  # fmt: skip
     return path
 
 
 def _send(
     request: Request, q: Quarter, district: str | None, name: str, version: int | None, stem: str
 ) -> Response:
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         found = publications.published_file(conn, q, district, name, version)
     if found is None:
         raise HTTPException(404)
@@ -292,27 +323,37 @@ def _send(
     note(request, file=name)
     stored = _stored(request, path)
     suffix = Path(name).suffix
-    filename = f"{stem}-v{number}{'-tables' if name == 'csv.zip' else ''}{suffix}"
+    filename = (
+        f"{stem}-v{number}{DOWNLOAD_TAGS.get(name, '')}{suffix}"  # every download of a version its own name
+    )
     return FileResponse(stored, media_type=publications.MEDIA_TYPES[suffix], filename=filename)
 
 
 def _report_page(request: Request, q: Quarter, district: str | None, version: int | None, files: dict, html: str,
                  base: str) -> Response:  # fmt: skip
-    with portal(request).engine.connect() as conn:
+    with portal(request).reader.connect() as conn:
         found = publications.published_file(conn, q, district, html, version)
         if found is None:
             raise HTTPException(404)
         latest = publications.latest_version(conn, q)
-        info = next(v for v in publications.versions(conn, q) if v.version == found[2])
-        sizes = {name: publications.published_file(conn, q, district, name, found[2]) for name in files}
-    body = MAIN.search(_stored(request, found[0]).read_text(encoding="utf-8"))
-    listed = [{"name": n, "label": label, "size": _size(_stored(request, sizes[n][0]).stat().st_size)}
-              for n, label in files.items() if sizes.get(n)]  # fmt: skip
+        key = (str(portal(request).store), found[0], found[1])
+        if key not in _PAGES:  # a published version never changes: its page's parts are read once
+            info = next(v for v in publications.versions(conn, q) if v.version == found[2])
+            sizes = {name: publications.published_file(conn, q, district, name, found[2]) for name in files}
+            body = MAIN.search(_stored(request, found[0]).read_text(encoding="utf-8"))
+            listed = [{"name": n, "label": label, "size": _size(_stored(request, sizes[n][0]).stat().st_size)}
+                      for n, label in files.items() if sizes.get(n)]  # fmt: skip
+            _PAGES[key] = (Markup(body.group(1) if body else ""), listed, london_time(info.published_at))
+            if len(_PAGES) > 64:
+                _PAGES.pop(next(iter(_PAGES)))
+    body, listed, published = _PAGES[key]
     heading = f"{district}: {q.label} slice" if district else f"County report, {q.label}"
     return render(request, "slice.html.j2", title=heading, heading=heading, district=district,
                   slug=slug(district) if district else None, quarter=q.label, version=found[2],
-                  latest=found[2] == latest, published=london_time(info.published_at), files=listed, base=base,
-                  body=Markup(body.group(1) if body else ""))  # fmt: skip
+                  latest=found[2] == latest, published=published, files=listed, base=base, body=body)  # fmt: skip
+
+
+_PAGES: dict[tuple, tuple] = {}
 
 
 def _size(n: int) -> str:

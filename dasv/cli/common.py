@@ -72,6 +72,34 @@ class Context:
         """The warehouse, migrated on first use if empty."""
         return open_warehouse(self.settings.resolved_database_url())
 
+    def existing_engine(self):
+        """The warehouse of a command that only reads or changes one: a missing SQLite file is never created.
+
+        Raises:
+            UserError: the SQLite warehouse named by --db / DASV_DATABASE_URL does not exist.
+        """
+        from sqlalchemy.engine import make_url
+
+        from dasv.errors import UserError
+        from warehouse.db import normalise_url
+
+        url = make_url(normalise_url(self.settings.resolved_database_url()))
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            if not Path(url.database).is_file():
+                raise UserError(
+                    f"there is no warehouse at {url.database}; name it with --db or DASV_DATABASE_URL"
+                )
+        return self.engine()
+
+    def warehouse_name(self) -> str:
+        """The warehouse as an operator's message names it (no password)."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.settings.resolved_database_url())
+        return (
+            url.database if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
+        )
+
 
 STATE: dict[str, Context] = {}
 

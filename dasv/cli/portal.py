@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from dasv.cli.common import UsageError, app, ctx, district_name
+from dasv.cli.common import Context, UsageError, app, ctx, district_name
+from dasv.errors import UserError
 from dasv.quarters import london_time
 
 KEEP_ALIVE_SECONDS = 75  # idle keep-alive: longer than a reverse proxy keeps its upstream connections
@@ -24,6 +28,26 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(portal_app, name="portal")
 portal_app.add_typer(user_app, name="user")
 portal_app.add_typer(token_app, name="token")
+
+
+@contextmanager
+def _in_warehouse() -> Iterator[Context]:
+    """An account command's context; a refusal names the warehouse it looked in."""
+    from dasv.accounts import AccountError
+
+    c = ctx()
+    try:
+        yield c
+    except AccountError as exc:
+        raise AccountError(f"{exc} in the warehouse {c.warehouse_name()}") from None
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: object) -> str:
+    """Text for a terminal: control characters (ESC, CR, ...) written as visible escapes, never obeyed."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if text is None else str(text))
 
 
 class Role(StrEnum):
@@ -58,8 +82,19 @@ def serve(
     """Serve the portal with uvicorn."""
     import uvicorn
 
+    from dasv.publications import verify_store
+
     c = ctx()
-    c.engine().dispose()  # migrate and check the warehouse before listening
+    engine = c.existing_engine()  # migrate and check the warehouse before listening; never create one
+    with engine.connect() as conn:
+        problems = verify_store(conn, c.settings.publish_dir)
+    engine.dispose()
+    if problems:
+        raise UserError(
+            f"the publication store {c.settings.publish_dir} does not hold what the warehouse {c.warehouse_name()} "
+            f"records: {len(problems)} problem(s), e.g. {problems[0]}; point DASV_PUBLISH_DIR at the right store "
+            "or restore it, then `dasv publications --verify`"
+        )
     typer.echo(f"The DASV slice portal on http://{host}:{port}/ (publication store {c.settings.publish_dir})")
     # uvicorn's default keep-alive is 5 s: a client (or proxy) reusing an idle connection just as the
     # server closed it got no answer at all (seen in the load test). Keep them longer than nginx's 60 s.
@@ -107,7 +142,8 @@ def user_disable(email: Annotated[str, typer.Argument(help="The account's e-mail
     """Disable an account: its sessions and tokens stop working at once."""
     from dasv.accounts import set_disabled
 
-    set_disabled(ctx().engine(), email, True)
+    with _in_warehouse() as c:
+        set_disabled(c.existing_engine(), email, True)
     typer.echo(f"disabled {email}; its sessions and tokens are ended")
 
 
@@ -116,7 +152,8 @@ def user_enable(email: Annotated[str, typer.Argument(help="The account's e-mail 
     """Enable a disabled account (it needs new sessions and tokens)."""
     from dasv.accounts import set_disabled
 
-    set_disabled(ctx().engine(), email, False)
+    with _in_warehouse() as c:
+        set_disabled(c.existing_engine(), email, False)
     typer.echo(f"enabled {email}")
 
 
@@ -125,7 +162,7 @@ def user_list() -> None:
     """Every account."""
     from dasv.accounts import list_users
 
-    for u in list_users(ctx().engine()):
+    for u in list_users(ctx().existing_engine()):
         state = (
             "disabled"
             if u["disabled"]
@@ -146,7 +183,8 @@ def token_create(
     """Create an API token; it is printed once, alone, as the last line (only a hash is kept)."""
     from dasv.accounts import create_token
 
-    token_id, token = create_token(ctx().engine(), email, days)
+    with _in_warehouse() as c:
+        token_id, token = create_token(c.existing_engine(), email, days)
     typer.echo(f"token {token_id} for {email}, valid {days} days; it is shown only now:", err=True)
     typer.echo(token)
 
@@ -158,7 +196,8 @@ def token_revoke(
     """Revoke a token: it stops working on the next request."""
     from dasv.accounts import revoke_token
 
-    revoke_token(ctx().engine(), token_id)
+    with _in_warehouse() as c:
+        revoke_token(c.existing_engine(), token_id)
     typer.echo(f"revoked token {token_id}")
 
 
@@ -167,7 +206,7 @@ def token_list() -> None:
     """Every token (never the secret)."""
     from dasv.accounts import list_tokens
 
-    for t in list_tokens(ctx().engine()):
+    for t in list_tokens(ctx().existing_engine()):
         state = (
             f"revoked {london_time(t['revoked'])}" if t["revoked"] else f"expires {london_time(t['expires'])}"
         )
@@ -182,6 +221,7 @@ def audit(
 ) -> None:
     """The access log: every request that reached a district, county or API route."""
     from dasv.accounts import access_log
+    from dasv.safe_text import safe_cell
 
     start = None
     if since:
@@ -192,19 +232,21 @@ def audit(
                 f"--since {since!r} is not a date; expected YYYY-MM-DD or an ISO 8601 time"
             ) from None
         start = start if start.tzinfo else start.replace(tzinfo=UTC)
-    rows = access_log(ctx().engine(), start, user)
+    rows = access_log(ctx().existing_engine(), start, user)
     columns = ["at", "user", "token", "method", "route", "district", "quarter", "file", "status", "client"]
     if format is AuditFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        for r in rows:
-            writer.writerow(
-                [r["at"].isoformat() if r["at"] else ""] + ["" if r[k] is None else r[k] for k in columns[1:]]
-            )
+        for r in (
+            rows
+        ):  # control characters escaped; a cell that starts like a formula guarded, as the report CSVs are
+            writer.writerow([r["at"].isoformat() if r["at"] else ""]
+                            + ["" if r[k] is None else safe_cell(terminal_safe(r[k])) for k in columns[1:]])  # fmt: skip
         typer.echo(buffer.getvalue(), nl=False)
         return
     for r in rows:
         who = r["user"] or (f"token {r['token']}" if r["token"] else "-")
-        typer.echo(f"{london_time(r['at'], seconds=True)}  {r['status']}  {r['method']:<4} {r['route']:<60} "
-                   f"{who}  {r['client'] or ''}")  # fmt: skip
+        line = (f"{london_time(r['at'], seconds=True)}  {r['status']}  {r['method']:<4} {r['route']:<60} "
+                f"{who}  {r['client'] or ''}")  # fmt: skip
+        typer.echo(terminal_safe(line))

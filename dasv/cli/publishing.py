@@ -34,13 +34,25 @@ def publish(
 @app.command()
 def publications(
     quarter: Annotated[str | None, typer.Option(help="Only this quarter, e.g. '2025-26 Q3'.")] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Check every published file in the store against its SHA-256.")
+    ] = False,
 ) -> None:
     """Published versions with their dates and revision notes."""
-    from dasv.publications import versions
+    from dasv.publications import verify_store, versions
 
     c = ctx()
-    with c.engine().connect() as conn:
+    with c.existing_engine().connect() as conn:
         found = versions(conn, parse_quarter(quarter) if quarter else None)
+        problems = verify_store(conn, c.settings.publish_dir, checksums=True) if verify else []
+    if verify:
+        for line in problems:
+            typer.echo(f"dasv: {line}", err=True)
+        if problems:
+            typer.echo(f"dasv: the publication store {c.settings.publish_dir} fails its check: {len(problems)} "
+                       "problem(s); restore those files from a backup of the store", err=True)  # fmt: skip
+            raise typer.Exit(1)
+        typer.echo(f"every published file in {c.settings.publish_dir} has its recorded SHA-256")
     if not found:
         typer.echo("nothing published yet" + (f" for {quarter}" if quarter else ""))
         return

@@ -140,7 +140,7 @@ def demo(
         "var/demo"
     ),
 ) -> None:
-    """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice."""
+    """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice, publish its quarters."""
     from dasv.demo import DEMO_ACCOUNTS, add_demo_accounts, clear_store
     from dasv.pipeline import load_files, render_quarter
     from dasv.report.build import build_headline
@@ -174,6 +174,12 @@ def demo(
     _print_outputs(outputs)
     from dasv.publications import publish
 
+    # every quarter the sample covers is rendered and published, oldest first, so a CSP has them all to pull
+    earlier = [q for q in (q3.previous().previous(), q3.previous()) if q.fy_start == q3.fy_start]
+    for q in earlier:
+        typer.echo(f"Rendering {q.label} for the portal ...")
+        render_quarter(engine, c.deployment, q, out / "out", commentary_dir=inbox / "commentary")
+        typer.echo(publish(engine, c.deployment, q, out / "out", out / "publish").message)
     typer.echo(publish(engine, c.deployment, q3, out / "out", out / "publish").message)
     add_demo_accounts(engine)
     typer.echo("")
@@ -183,7 +189,9 @@ def demo(
         f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table"
     )
     typer.echo("")
-    typer.echo("The CSP portal, with the quarter published: start it with `make portal`, or")
+    typer.echo(
+        f"The CSP portal, with {', '.join(q.label for q in [*earlier, q3])} published: start it with `make portal`, or"
+    )
     typer.echo(
         f"  DASV_DATABASE_URL=sqlite:///{database} DASV_PUBLISH_DIR={out / 'publish'} {command_name()} portal serve"
     )

@@ -22,6 +22,7 @@ from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import definitions, gather_quarter, interval_cell, short
+from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
@@ -400,6 +401,11 @@ class SliceBuilder:
         doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
         if self.funnel is not None:  # the plot's adjustment and the district's own position (as its table)
             doc["funnel"] = self.funnel.summary(only=name)
+
+
+        # the portal feed's comparator rows and four years ending, as this slice shows them
+        doc["county"] = county_beside(self, name)
+        doc["year_ending_years"] = year_ending_years(self, name)
         return doc
 
     def _changes(self, name: str) -> dict[str, dict]:

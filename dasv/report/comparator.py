@@ -1,0 +1,60 @@
+"""The county beside a district, as the district's slice shows it: the analyst feed's comparator rows.
+
+A slice prints the county's figure beside the district's, under the same disclosure plan (a
+county count can be withheld so that no district's suppressed count can be worked out). The
+slice's metrics document carries those county figures (``county``) and the four years ending
+of the year-ending section (``year_ending_years``, district and county), so the portal's feed
+serves exactly what the slice shows and nothing the slice withheld (PORTAL.md, the feed).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dasv.report.model import Rate, Suppressed
+from dasv.report.suppress import COUNTY
+
+if TYPE_CHECKING:
+    from dasv.report.slices import SliceBuilder as Slices
+
+IDVA = ("total_referrals", "criteria_met", "engaged", "repeats")
+MARAC = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
+POLICE = ("da_incidents", "da_crimes")
+DEMOGRAPHICS = ("male_victims", "disability", "aged_13_17", "lgbt_total")
+
+
+def county_beside(slices: Slices, name: str) -> dict:
+    """The county's quarter figures as the district's slice shows them (withheld ones as their markers)."""
+    q, plan = slices.quarter, slices.plan
+
+    def count(m: str):
+        if (COUNTY, m, q) not in plan.values:  # not planned: absent, never a zero
+            return None
+        cell = plan.cell(COUNTY, m, q)
+        return cell.display if isinstance(cell, Suppressed) else cell
+
+    def pct(num: str, den: str):
+        if (COUNTY, num, q) not in plan.values or (COUNTY, den, q) not in plan.values:
+            return None
+        cell = plan.rate(COUNTY, num, den, q)
+        return cell.value(1) if isinstance(cell, Rate) else None
+
+    idva = {m: count(m) for m in IDVA}
+    idva |= {
+        "engagement_pct": pct("engaged", "criteria_met"),
+        "repeats_pct": pct("repeats", "total_referrals"),
+    }
+    return {
+        "area": slices.deployment.county_label,
+        "idva": {"total": idva},
+        "marac": {**{m: count(m) for m in MARAC}, "repeat_pct": pct("repeat_cases", "cases_heard")},
+        "police": {"total": {m: count(m) for m in POLICE}},
+        "demographics": {m: count(m) for m in DEMOGRAPHICS},
+    }
+
+
+def year_ending_years(slices: Slices, name: str) -> list[dict]:
+    """The four years ending the slice shows, each the district's and the county's documents (suppressed)."""
+    section = slices.year_ending
+    return [{"district": section.district_document(name, y), "county": section.district_document(COUNTY, y)}
+            for y in section.years]  # fmt: skip
