@@ -31,7 +31,7 @@ from dasv.measures.marac import MaracCounts, marac_counts_by_area
 from dasv.measures.rates import ratio
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK
 from dasv.quarters import Quarter, month_label
-from warehouse.models import AreaDim, LoadBatch, LoadCoverage, PoliceMonth
+from warehouse.models import AreaDim, PoliceMonth
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June",
@@ -269,23 +269,6 @@ def loads_status(conn: Connection, source: str, year: YearEnding) -> str:
 
     quarters = sorted({Quarter.containing(m) for m in year.months})
     return coverage(conn).window(source, quarters)
-
-
-def loads_cover(conn: Connection, source: str, year: YearEnding) -> bool:
-    """True when live loads of ``source`` cover every quarter the year touches (else its sums are partial)."""
-    quarters = {Quarter.containing(m).label for m in year.months}
-    held = set(
-        conn.scalars(
-            select(LoadCoverage.period)
-            .join(LoadBatch, LoadBatch.id == LoadCoverage.batch_id)
-            .where(
-                LoadBatch.source == source,
-                LoadCoverage.superseded_by.is_(None),
-                LoadCoverage.period.in_(quarters),
-            )
-        )
-    )
-    return held == quarters
 
 
 def _marac_area(counts: MaracCounts) -> dict:
