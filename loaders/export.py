@@ -27,9 +27,9 @@ from loaders.problems import WITHHELD, CellError, FileRefused, Problem
 from loaders.read import WORKBOOK_SUFFIXES, Sheet, check_zip, open_sheets, sha256_of
 from loaders.rules import RowRules
 from loaders.spec import SOURCES, SourceSpec, source_spec
-from loaders.values import vocabularies_for
 from loaders.typed_xlsx import MIN_BYTES as TYPED_MIN_BYTES
 from loaders.typed_xlsx import read_typed
+from loaders.values import vocabularies_for
 
 MAX_PROBLEMS_KEPT = 1000
 PROGRESS_EVERY = 25_000  # rows between progress reports; smaller files report none

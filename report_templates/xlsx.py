@@ -20,8 +20,8 @@ from typing import NamedTuple
 import xlsxwriter
 from xlsxwriter.utility import cell_autofit_width
 
-from dasv.quarters import london_time
 from dasv.measures.status import Missing
+from dasv.quarters import london_time
 from dasv.report.model import Rate, Report, ReportTable, Revised, Suppressed, data_value
 
 SHORTHAND = {

@@ -132,7 +132,7 @@ def check_configuration(c: Context) -> None:
     if STATE.get("checked"):
         return
     try:
-        c.deployment
+        _ = c.deployment  # loading it checks it
     except ConfigError as exc:
         raise ConfigError(f"{exc}\n(`dasv config check` lists every problem; docs/adopting.md)") from None
     STATE["checked"] = True

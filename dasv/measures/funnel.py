@@ -59,7 +59,7 @@ class Dispersion:
 
 
 def dispersion(observed, expected, transform: str = "sqrt", trim: str = "winsorise", by: float = TRIM) -> Dispersion:
-    """phi and tau2 of counts ``observed`` against their ``expected`` counts (Spiegelhalter 2005).
+    """The phi and tau2 of counts ``observed`` against their ``expected`` counts (Spiegelhalter 2005).
 
     ``transform="sqrt", trim="winsorise"`` is the paper's method for standardised ratios (the
     report's); ``transform="log", trim="truncate"`` is the NHS SHMI variant (z-scores outside

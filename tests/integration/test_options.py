@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 from email import message_from_bytes
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
