@@ -23,6 +23,7 @@ from dasv.quarters import LONDON, Quarter
 from dasv.report.build import definitions, gather_quarter, interval_cell, short
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
+from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
 from dasv.report.statements import movement
@@ -102,6 +103,10 @@ class SliceBuilder:
         self.year_ending = gathered.year_ending
         self.series = gathered.series
         plan_months(self.plan, self.series, list(self.districts))
+        # then jointly, over identities, quarters, year endings and what earlier versions served
+        self.joint = Joint([self.plan, self.year_ending.plan], list(self.districts), served_cells(conn))
+        self.joint.protect()
+        self.unsafe = violations(self.joint)
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
                                                                  if x != quarter])  # fmt: skip
         # the districts' funnel, the same in every slice (only districts whose count the slices show):
@@ -123,6 +128,9 @@ class SliceBuilder:
     def report(self, district: str) -> Report:
         """The slice report for one district."""
         area = find_district(self.deployment, district)
+        if self.unsafe:  # the render-time check: nothing is drawn that would give a withheld count away
+            raise DisclosureError(f"the {area.name} slice of {self.quarter.label} is not safe to publish: "
+                                  + "; ".join(self.unsafe[:5]))  # fmt: skip
         q, prev = self.quarter, self.quarter.previous()
         name = area.name
         plan = self.plan
@@ -345,7 +353,8 @@ class SliceBuilder:
             "quarter": q.label,
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
-            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]"},
+            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]",
+                            "cells": cells_document(self.joint, name)},
             "idva": {
                 "total": idva(),
                 "by_area": {name: idva()},

@@ -1,0 +1,319 @@
+"""Secondary suppression planned jointly: every linked table, identity, quarter, year ending and version.
+
+Line-by-line suppression (:mod:`dasv.report.suppress`) protects each measure's line of
+districts against its county total. A reader pooling every slice knows more: that engaged <=
+criteria met <= referrals, that a specialism row is part of the total, that MARAC cases
+awaiting at a quarter's end are those awaiting before plus referrals minus cases heard, that
+a year ending is its four quarters, and every figure earlier versions and quarters served.
+
+This module states those facts as linear constraints over the counts (docs/disclosure.md),
+with every published count fixed and every withheld one free within its marker's range (``<5``:
+1 to 4; ``[c]``: 0 or more), and propagates bounds through them (interval constraint
+propagation, exact for one equation at a time and sound for all of them together). While a
+withheld count can be narrowed — a ``<5`` that is not free over 1 to 4, a ``[c]`` hiding a
+small count that is not, or any ``[c]`` pinned to one value — one more cell of the constraint
+that narrowed it is withheld: a published count (the smallest at or above the threshold
+first), else a ``<5`` becomes ``[c]``. Cells served before keep their fate: withheld stays
+withheld; published and unchanged is known to every reader, so it cannot hide anything.
+
+:func:`violations` is the same check alone: slices refuse to render while it finds anything.
+The integer-programming attacker in the tests checks the result exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Hashable
+
+from dasv.quarters import Quarter
+from dasv.report.suppress import COUNTY, SECONDARY, SuppressionPlan, primary_marker
+
+Key = tuple[str, str, str]  # (area, measure, period label)
+INF = math.inf
+DEMOGRAPHIC = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
+ROW_PARTS = ("total_referrals", "criteria_met", "engaged", "repeats")
+YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals", "cases_heard", "repeat_cases",
+             "da_incidents", "da_crimes")  # fmt: skip
+
+
+class DisclosureError(RuntimeError):
+    """A slice would let a withheld count be worked out; the message names the cell."""
+
+
+def period_label(p: Hashable) -> str | None:
+    """A quarter's label or a year ending's column heading; None for months (not planned jointly)."""
+    if isinstance(p, Quarter):
+        return p.label
+    short = getattr(p, "short", None)
+    return short if isinstance(short, str) else None
+
+
+class Joint:
+    """The counts of one release (the quarterly plan and the year-ending plan) with what was served before."""
+
+    def __init__(self, plans: list[SuppressionPlan], districts: list[str], served: dict[Key, object] | None = None):
+        self.threshold = plans[0].threshold
+        self.small = primary_marker(self.threshold)
+        self.districts = districts
+        self.value: dict[Key, int] = {}
+        self.where: dict[Key, tuple[SuppressionPlan, tuple]] = {}
+        for plan in plans:
+            for key, v in plan.values.items():
+                label = period_label(key[2])
+                if label is None:
+                    continue
+                measure = key[1].split(".", 1)[1] if key[1].startswith(("idva.", "marac.", "police.")) else key[1]
+                jk = (key[0], measure, label)
+                self.value[jk] = v
+                self.where[jk] = (plan, key)
+        self.known: set[Key] = set()  # published before with the value it has now
+        self.forced: dict[Key, str] = {}  # withheld before: stays withheld
+        for key, shown in (served or {}).items():
+            if isinstance(shown, str):
+                self.forced[key] = shown
+            elif key not in self.value:  # shown before, not in this release: a known figure
+                self.value[key] = shown
+                self.known.add(key)
+            elif self.value[key] == shown:
+                self.known.add(key)
+        for key, marker in self.forced.items():
+            if key in self.where and key not in self.known:
+                plan, pk = self.where[key]
+                small = marker == self.small and 0 < self.value[key] < self.threshold
+                plan.marks.setdefault(pk, self.small if small else SECONDARY)
+        self.constraints = self._identities()
+
+    # the marks -----------------------------------------------------------------------------------
+    def mark(self, key: Key) -> str | None:
+        if key in self.known:
+            return None
+        if key in self.where:
+            plan, pk = self.where[key]
+            return plan.marks.get(pk)
+        return self.forced.get(key, SECONDARY)  # not in this release: withheld before, or never shown
+
+    def domain(self, key: Key) -> tuple[float, float]:
+        m = self.mark(key)
+        if m is None:
+            v = self.value[key]
+            return v, v
+        return (1, self.threshold - 1) if m == self.small else (0, INF)
+
+    def _set(self, key: Key, marker: str) -> None:
+        plan, pk = self.where[key]
+        plan.marks[pk] = marker
+
+    # the identities ------------------------------------------------------------------------------
+    def _identities(self) -> list[tuple[list[tuple[Key, float]], float, float, str]]:
+        out = []
+        v = self.value
+        by_mp: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for who, m, p in v:
+            by_mp[(m, p)].append(who)
+        areas = [*self.districts, COUNTY]
+        periods = sorted({p for _, _, p in v})
+        measures = {m for _, m, _ in v}
+        rows = sorted({m.rsplit(":", 1)[0] + ":" for m in measures if m.startswith("row:")})
+        for (m, p), whos in by_mp.items():
+            if COUNTY not in whos:
+                continue
+            # the districts add up to the county less a remainder (out of area) we assume readers know
+            rest = v[(COUNTY, m, p)] - sum(v.get((d, m, p), 0) for d in self.districts)
+            terms = [((d, m, p), 1.0) for d in self.districts if (d, m, p) in v] + [((COUNTY, m, p), -1.0)]
+            out.append((terms, -rest, -rest, f"{m} {p}: the districts and the county"))
+        pairs = [(f"{pre}{a}", f"{pre}{b}") for pre in ["", *rows]
+                 for a, b in (("engaged", "criteria_met"), ("criteria_met", "total_referrals"), ("repeats", "total_referrals"))]  # fmt: skip
+        pairs += [(f"{pre}{m}", m) for pre in rows for m in ROW_PARTS]
+        pairs += [("repeat_cases", "cases_heard")] + [(m, "total_referrals") for m in DEMOGRAPHIC]
+        quarters = sorted({p for p in periods if not p.startswith("YE ")}, key=lambda s: Quarter.parse(s))
+        for who in areas:
+            for p in periods:
+                for small, big in pairs:
+                    if (who, small, p) in v and (who, big, p) in v:
+                        out.append(([((who, small, p), 1.0), ((who, big, p), -1.0)], -INF, 0.0, f"{small} <= {big}"))
+            for q in quarters:
+                before = Quarter.parse(q).previous().label
+                terms = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0),
+                         ((who, "referrals", q), -1.0), ((who, "cases_heard", q), 1.0)]  # fmt: skip
+                out += self._if_true(terms, 0.0, f"MARAC stock and flow {q}")
+            for p in periods:
+                if not p.startswith("YE "):
+                    continue
+                parts = _quarters_of(p)
+                for m in YE_SUMMED:
+                    if (who, m, p) in v:
+                        terms = [((who, m, p), 1.0)] + [((who, m, q), -1.0) for q in parts]
+                        out += self._if_true(terms, 0.0, f"{m} {p} is its four quarters")
+                out += self._if_true([((who, "total_recorded", p), 1.0), ((who, "da_crimes", p), -1.0),
+                                      ((who, "incident_only", p), -1.0)], 0.0, "total = crimes + incident only")
+                out += self._if_true([((who, "da_incidents", p), 1.0), ((who, "crimed_incidents", p), -1.0),
+                                      ((who, "incident_only", p), -1.0)], 0.0, "incidents = crimed + incident only")  # fmt: skip
+        return out
+
+    def _if_true(self, terms, rhs: float, why: str) -> list:
+        """The identity, when the counts we hold satisfy it (those we lack are unknown to us too)."""
+        if not any(k in self.value for k, _ in terms):
+            return []
+        if all(k in self.value for k, _ in terms) and sum(c * self.value[k] for k, c in terms) != rhs:
+            return []
+        return [(terms, rhs, rhs, why)]
+
+    # bounds --------------------------------------------------------------------------------------
+    def propagate(self) -> tuple[dict[Key, list[float]], dict[Key, int]]:
+        """Each withheld count's bounds given everything published, and which constraint set them."""
+        bounds: dict[Key, list[float]] = {}
+        live = []  # (withheld terms, low, high) with the published terms moved to the right-hand side
+        watch: dict[Key, list[int]] = defaultdict(list)
+        for n, (terms, low, high, _) in enumerate(self.constraints):
+            hidden, fixed = [], 0.0
+            for key, c in terms:
+                lo, hi = self.domain(key)
+                if lo == hi:
+                    fixed += c * lo
+                else:
+                    hidden.append((key, c))
+                    bounds.setdefault(key, [lo, hi])
+            if hidden:
+                for key, _ in hidden:
+                    watch[key].append(len(live))
+                live.append((hidden, low - fixed, high - fixed, n))
+        reason: dict[Key, int] = {}
+        queue, queued = list(range(len(live))), set(range(len(live)))
+        steps = 0
+        while queue and steps < 200 * len(live) + 1000:
+            steps += 1
+            i = queue.pop()
+            queued.discard(i)
+            hidden, low, high, _ = live[i]
+            mins = [c * bounds[k][0] if c > 0 else c * bounds[k][1] for k, c in hidden]
+            maxs = [c * bounds[k][1] if c > 0 else c * bounds[k][0] for k, c in hidden]
+            total_min, total_max = _sum(mins), _sum(maxs)
+            for j, (key, c) in enumerate(hidden):
+                rest_min, rest_max = _without(total_min, j, mins), _without(total_max, j, maxs)
+                a, b = low - rest_max, high - rest_min  # c * x within [a, b]
+                lo, hi = (a / c, b / c) if c > 0 else (b / c, a / c)
+                lo = math.ceil(lo - 1e-9) if not math.isinf(lo) else lo
+                hi = math.floor(hi + 1e-9) if not math.isinf(hi) else hi
+                cur = bounds[key]
+                if lo > cur[0] or hi < cur[1]:
+                    cur[0], cur[1] = max(cur[0], lo), min(cur[1], hi)
+                    reason[key] = i
+                    for other in watch[key]:
+                        if other not in queued:
+                            queued.add(other)
+                            queue.append(other)
+        self.live = live
+        return bounds, reason
+
+    def narrowed(self, bounds: dict[Key, list[float]]) -> list[tuple[Key, str]]:
+        """Withheld counts readers can narrow: (cell, what they learn)."""
+        t = self.threshold
+        out = []
+        for key, (lo, hi) in bounds.items():
+            m = self.mark(key)
+            if m is None or (key not in self.where and key not in self.forced):
+                continue
+            true = self.value.get(key)
+            if lo == hi or (m == self.small and (lo > 1 or hi < t - 1)) or (
+                true is not None and true < t and (lo > 1 or hi < t - 1)
+            ):
+                out.append((key, f"between {lo:g} and {hi:g}"))
+        return out
+
+    def protect(self, rounds: int = 500) -> int:
+        """Withhold more cells until nothing withheld can be narrowed; returns the cells added."""
+        added = 0
+        for _ in range(rounds):
+            bounds, reason = self.propagate()
+            found = self.narrowed(bounds)
+            if not found:
+                return added
+            progress = False
+            for key, _ in found:
+                if key in reason and self._widen(self.live[reason[key]][3], key):
+                    progress, added = True, added + 1
+            if not progress:
+                for key, _ in found:  # no constraint to blame: any constraint holding the cell
+                    for _, _, _, n in self.live:
+                        if any(k == key for k, _ in self.constraints[n][0]) and self._widen(n, key):
+                            progress, added = True, added + 1
+                            break
+            if not progress:
+                return added
+        return added
+
+    def _widen(self, index: int, victim: Key) -> bool:
+        """Withhold one more cell of constraint ``index`` (or loosen a ``<5`` there to ``[c]``)."""
+        keys = [k for k, _ in self.constraints[index][0]]
+        free = [k for k in keys if k in self.where and k not in self.known]
+        others = [k for k in free if k != victim]
+        published = [k for k in others if self.mark(k) is None]
+        big = sorted((self.value[k], k) for k in published if self.value[k] >= self.threshold)
+        choices = [[k for _, k in big], sorted(published), sorted(k for k in others if self.mark(k) == self.small),
+                   [victim] if victim in free and self.mark(victim) == self.small else []]  # fmt: skip
+        for options in choices:
+            if options:
+                self._set(options[0], SECONDARY)
+                return True
+        return False
+
+
+def _sum(items: list[float]) -> float:
+    if any(x == INF for x in items):
+        return INF
+    if any(x == -INF for x in items):
+        return -INF
+    return sum(items)
+
+
+def _without(total: float, j: int, items: list[float]) -> float:
+    """The sum of ``items`` but the ``j``-th (exact with infinite items)."""
+    if not math.isinf(total):
+        return total - items[j]
+    return _sum(items[:j] + items[j + 1 :])
+
+
+def _quarters_of(ye: str) -> list[str]:
+    """``YE Sep 2025`` -> the four quarters ending September 2025 (a year ending at a quarter's end)."""
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    _, mon, year = ye.split()
+    month = months.index(mon) + 1
+    if month % 3:
+        return []
+    # the quarter ending in that month: financial quarters end in Jun (Q1), Sep, Dec, Mar
+    number = {6: 1, 9: 2, 12: 3, 3: 4}[month]
+    q = Quarter(int(year) - (1 if number == 4 else 0), number)
+    out = [q]
+    for _ in range(3):
+        out.append(out[-1].previous())
+    return [x.label for x in reversed(out)]
+
+
+def served_cells(conn) -> dict[Key, object]:
+    """Every cell any served slice version showed: its value, or its marker (withheld wins)."""
+    from sqlalchemy import select
+
+    from warehouse.models import PublicationMetrics
+
+    out: dict[Key, object] = {}
+    for (doc,) in conn.execute(select(PublicationMetrics.document).where(PublicationMetrics.district.is_not(None))):
+        for who, m, p, shown in json.loads(doc).get("suppression", {}).get("cells", []):
+            key = (who, m, p)
+            if isinstance(shown, str) or key not in out:
+                out[key] = shown
+            elif not isinstance(out[key], str) and out[key] != shown:
+                out[key] = shown  # revised: the later value (both are known; the older is a different figure)
+    return out
+
+
+def cells_document(joint: Joint, district: str) -> list[list]:
+    """The cells a slice shows (the district's and the county's), as served: [area, measure, period, value or marker]."""
+    return [[*key, joint.mark(key) or joint.value[key]] for key in sorted(joint.where) if key[0] in (district, COUNTY)]
+
+
+def violations(joint: Joint) -> list[str]:
+    """The render-time check: withheld cells readers could narrow, named."""
+    bounds, _ = joint.propagate()
+    return [f"{who} {m} {p}: a reader holding every slice can tell it is {what}" for (who, m, p), what in joint.narrowed(bounds)]
