@@ -290,38 +290,49 @@ class Attack:
 
     # solving -------------------------------------------------------------------------------------
     def solve(self) -> Findings:
+        """Smallest and largest value of each withheld unknown, one connected group of unknowns at a time."""
         n = len(self.index)
         names = {v: ident for ident, v in self.index.items()}
-        matrix = lil_matrix((len(self.rows), n))
-        lows, highs = [], []
-        for i, (coefficients, low, high, _) in enumerate(self.rows):
-            for v, c in coefficients.items():
-                matrix[i, v] = c
-            lows.append(low)
-            highs.append(high)
-        constraints = [LinearConstraint(matrix.tocsr(), lows, highs)] if self.rows else []
-        lower = np.array([self.lo[v] for v in range(n)])
-        upper = np.array([self.hi[v] for v in range(n)])
-        bounds = Bounds(lower, upper)
-        integrality = np.ones(n)
+        lower = np.array([self.lo[v] for v in range(n)], dtype=float)
+        upper = np.array([self.hi[v] for v in range(n)], dtype=float)
+        free = lower < upper
+        parent = list(range(n))
+
+        def root(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        rows = []  # (free coefficients, low, high) with the fixed unknowns moved across
+        for coefficients, low, high, _ in self.rows:
+            fixed = sum(c * lower[v] for v, c in coefficients.items() if not free[v])
+            live = {v: c for v, c in coefficients.items() if free[v]}
+            if not live:
+                assert low - 1e-6 <= fixed <= high + 1e-6, "the facts are inconsistent: an identity is wrong"
+                continue
+            rows.append((live, low - fixed, high - fixed))
+            first = next(iter(live))
+            for v in live:
+                parent[root(v)] = root(first)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for v in range(n):
+            if free[v]:
+                groups[root(v)].append(v)
+        by_group: dict[int, list] = defaultdict(list)
+        for live, low, high in rows:
+            by_group[root(next(iter(live)))].append((live, low, high))
         findings = Findings()
         t = self.threshold
         for v in range(n):
             if not self.markers[v]:
                 continue
             findings.withheld += 1
-            ident = names[v]
-            truth = getattr(self, "truth", {}).get(v)
+            ident, truth = names[v], getattr(self, "truth", {}).get(v)
             if v in self.published:
                 findings.recovered.append(f"{ident} = {self.published[v]} (published elsewhere)")
                 continue
-            c = np.zeros(n)
-            c[v] = 1.0
-            low = milp(c, constraints=constraints, bounds=bounds, integrality=integrality)
-            high = milp(-c, constraints=constraints, bounds=bounds, integrality=integrality)
-            assert low.status == 0, f"the facts are inconsistent ({low.message}): an identity is wrong"
-            lo = round(low.fun)
-            hi = round(-high.fun) if high.status == 0 else np.inf
+            lo, hi = self._range(v, groups[root(v)], by_group[root(v)], lower, upper)
             where = f"{ident} in [{lo}, {hi}] (true {truth}, shown {'/'.join(sorted(self.markers[v]))})"
             if lo == hi:
                 findings.recovered.append(where)
@@ -332,6 +343,24 @@ class Attack:
             elif hi != np.inf and f"<{t}" not in self.markers[v]:
                 findings.bounded.append(where)
         return findings
+
+    def _range(self, v: int, members: list[int], rows: list, lower, upper) -> tuple[float, float]:
+        if not members:  # a fixed unknown
+            return lower[v], upper[v]
+        local = {u: i for i, u in enumerate(members)}
+        matrix = lil_matrix((len(rows), len(members)))
+        for i, (live, _, _) in enumerate(rows):
+            for u, c in live.items():
+                matrix[i, local[u]] = c
+        constraints = [LinearConstraint(matrix.tocsr(), [r[1] for r in rows], [r[2] for r in rows])] if rows else []
+        bounds = Bounds(lower[members], upper[members])
+        c = np.zeros(len(members))
+        c[local[v]] = 1.0
+        integrality = np.ones(len(members))
+        low = milp(c, constraints=constraints, bounds=bounds, integrality=integrality)
+        high = milp(-c, constraints=constraints, bounds=bounds, integrality=integrality)
+        assert low.status == 0, f"the facts are inconsistent ({low.message}): an identity is wrong"
+        return round(low.fun), (round(-high.fun) if high.status == 0 else np.inf)
 
 
 def attack(served: list[Served], county_label: str, districts: list[str], quarters: list[str],

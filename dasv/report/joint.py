@@ -78,6 +78,10 @@ class Joint:
                 self.known.add(key)
             elif self.value[key] == shown:
                 self.known.add(key)
+        for key in self.known & set(self.where):  # readers hold it: withholding it again would hide nothing
+            plan, pk = self.where[key]
+            if not 0 < self.value[key] < self.threshold:
+                plan.marks.pop(pk, None)
         for key, marker in self.forced.items():
             if key in self.where and key not in self.known:
                 plan, pk = self.where[key]
