@@ -27,6 +27,7 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable
 
+from dasv.errors import UserError
 from dasv.quarters import Quarter
 from dasv.report.suppress import COUNTY, SECONDARY, SuppressionPlan, primary_marker
 
@@ -38,7 +39,18 @@ YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals
              "da_incidents", "da_crimes")  # fmt: skip
 
 
-class DisclosureError(RuntimeError):
+def rule(threshold: int) -> str:
+    """The disclosure rule as every slice states it (notes, spreadsheet cover, JSON, API)."""
+    return (f"Counts from 1 to {threshold - 1} are shown as <{threshold}. [c] marks a value withheld so that no "
+            f"<{threshold} can be worked out or narrowed by anyone holding every district's slices of every "
+            "quarter and version, with the county figures, year endings and the relations between measures "
+            "(districts within the county, engaged within criteria met within referrals, a specialism within "
+            "the total, MARAC cases awaiting = awaiting before + referrals - cases heard, a year ending = its "
+            "four quarters). A value once withheld stays withheld in later versions; percentages, rates, "
+            "intervals, changes and chart points are shown only where every count they use is shown.")
+
+
+class DisclosureError(UserError):
     """A slice would let a withheld count be worked out; the message names the cell."""
 
 

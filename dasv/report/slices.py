@@ -24,6 +24,7 @@ from dasv.report.build import definitions, gather_quarter, interval_cell, short
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
+from dasv.report.joint import rule as disclosure_rule
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
 from dasv.report.statements import movement
@@ -149,9 +150,7 @@ class SliceBuilder:
             commentary=[],
             statements=self._statements(name, q, prev),
             quality=[
-                f"Counts from 1 to {plan.threshold - 1} are shown as {primary_marker(plan.threshold)}; [c] marks a "
-                "value withheld so that no suppressed count can be worked out from the county figure and the "
-                "other districts' slices. Percentages and rates on withheld counts are not shown.",
+                disclosure_rule(plan.threshold),
                 "LGBT+ is shown as one total in district slices (categories are too small to publish safely).",
             ],
             sources=self.sources,
@@ -354,7 +353,7 @@ class SliceBuilder:
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
             "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]",
-                            "cells": cells_document(self.joint, name)},
+                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name)},
             "idva": {
                 "total": idva(),
                 "by_area": {name: idva()},

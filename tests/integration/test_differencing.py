@@ -47,3 +47,26 @@ def test_no_withheld_count_can_be_worked_out_from_everything_served(demo):
     assert found.recovered == [] and found.narrowed == [], found.summary() + "\n" + "\n".join(
         found.recovered + found.narrowed
     )
+
+
+def test_a_slice_that_would_give_a_count_away_is_refused_naming_the_cell(demo):
+    """The render-time check: with one protecting [c] dropped from the plan, no slice is drawn."""
+    from dasv.quarters import Quarter
+    from dasv.report.joint import DisclosureError, violations
+    from dasv.report.slices import SliceBuilder
+
+    with demo["engine"].connect() as conn:
+        builder = SliceBuilder(conn, demo["deployment"], Quarter.parse("2025-26 Q3"))
+    assert builder.unsafe == []
+    builder.report("Fenland")  # safe: drawn
+    for key, marker in sorted(builder.plan.marks.items(), key=str):
+        if marker != "[c]" or not isinstance(key[2], Quarter):
+            continue
+        del builder.plan.marks[key]
+        builder.unsafe = violations(builder.joint)
+        if builder.unsafe:
+            break
+        builder.plan.marks[key] = marker
+    assert builder.unsafe, "some [c] protects a count"
+    with pytest.raises(DisclosureError, match=r"Fenland slice of 2025-26 Q3 is not safe to publish: .+ can tell it is"):
+        builder.report("Fenland")
