@@ -27,6 +27,8 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable
 
+import numpy as np
+
 from dasv.errors import UserError
 from dasv.quarters import Quarter
 from dasv.report.suppress import COUNTY, SECONDARY, SuppressionPlan, primary_marker
@@ -97,8 +99,9 @@ class Joint:
         for key, marker in self.forced.items():
             if key in self.where and key not in self.known:
                 plan, pk = self.where[key]
+                # the same marker as before: a [c] shown as <5 later would tell readers it is 1 to 4
                 small = marker == self.small and 0 < self.value[key] < self.threshold
-                plan.marks.setdefault(pk, self.small if small else SECONDARY)
+                plan.marks[pk] = self.small if small else SECONDARY
         self.constraints = self._identities()
 
     # the marks -----------------------------------------------------------------------------------
@@ -115,7 +118,11 @@ class Joint:
         if m is None:
             v = self.value[key]
             return v, v
-        return (1, self.threshold - 1) if m == self.small else (0, INF)
+        return (1, self.threshold - 1) if m == self.small or self._served_small(key) else (0, INF)
+
+    def _served_small(self, key: Key) -> bool:
+        """Shown as ``<5`` by an earlier version and still small: readers know it is 1 to 4 whatever it shows now."""
+        return self.forced.get(key) == self.small and 0 < self.value.get(key, 1) < self.threshold
 
     def _set(self, key: Key, marker: str) -> None:
         plan, pk = self.where[key]
@@ -154,6 +161,21 @@ class Joint:
                 terms = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0),
                          ((who, "referrals", q), -1.0), ((who, "cases_heard", q), 1.0)]  # fmt: skip
                 out += self._if_true(terms, 0.0, f"MARAC stock and flow {q}")
+                # the same identity over several quarters (bounds propagate one equation at a time; added up,
+                # a year ending's referrals and cases heard stand in for its four quarters)
+                for span in (2, 3, 4):
+                    window = [Quarter.parse(q)]
+                    for _ in range(span - 1):
+                        window.insert(0, window[0].previous())
+                    labels = [x.label for x in window]
+                    before = window[0].previous().label
+                    flows = [((who, "referrals", x), -1.0) for x in labels] + [((who, "cases_heard", x), 1.0) for x in labels]
+                    ends = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0)]
+                    out += self._if_true(ends + flows, 0.0, f"MARAC stock and flow {labels[0]} to {q}")
+                    ye = f"YE {window[-1].end.strftime('%b')} {window[-1].end.year}"
+                    if span == 4 and _quarters_of(ye) == labels:
+                        totals = [((who, "referrals", ye), -1.0), ((who, "cases_heard", ye), 1.0)]
+                        out += self._if_true(ends + totals, 0.0, f"MARAC stock and flow over {ye}")
             for p in periods:
                 if not p.startswith("YE "):
                     continue
@@ -177,50 +199,67 @@ class Joint:
         return [(terms, rhs, rhs, why)]
 
     # bounds --------------------------------------------------------------------------------------
-    def propagate(self) -> tuple[dict[Key, list[float]], dict[Key, int]]:
-        """Each withheld count's bounds given everything published, and which constraint set them."""
-        bounds: dict[Key, list[float]] = {}
-        live = []  # (withheld terms, low, high) with the published terms moved to the right-hand side
-        watch: dict[Key, list[int]] = defaultdict(list)
+    def _arrays(self) -> None:
+        """The constraints as flat arrays (one entry a term), built once."""
+        keys: dict[Key, int] = {}
+        rows, cols, coefs, lows, highs = [], [], [], [], []
         for n, (terms, low, high, _) in enumerate(self.constraints):
-            hidden, fixed = [], 0.0
             for key, c in terms:
-                lo, hi = self.domain(key)
-                if lo == hi:
-                    fixed += c * lo
-                else:
-                    hidden.append((key, c))
-                    bounds.setdefault(key, [lo, hi])
-            if hidden:
-                for key, _ in hidden:
-                    watch[key].append(len(live))
-                live.append((hidden, low - fixed, high - fixed, n))
-        reason: dict[Key, int] = {}
-        queue, queued = list(range(len(live))), set(range(len(live)))
-        steps = 0
-        while queue and steps < 200 * len(live) + 1000:
-            steps += 1
-            i = queue.pop()
-            queued.discard(i)
-            hidden, low, high, _ = live[i]
-            mins = [c * bounds[k][0] if c > 0 else c * bounds[k][1] for k, c in hidden]
-            maxs = [c * bounds[k][1] if c > 0 else c * bounds[k][0] for k, c in hidden]
-            total_min, total_max = _sum(mins), _sum(maxs)
-            for j, (key, c) in enumerate(hidden):
-                rest_min, rest_max = _without(total_min, j, mins), _without(total_max, j, maxs)
-                a, b = low - rest_max, high - rest_min  # c * x within [a, b]
-                lo, hi = (a / c, b / c) if c > 0 else (b / c, a / c)
-                lo = math.ceil(lo - 1e-9) if not math.isinf(lo) else lo
-                hi = math.floor(hi + 1e-9) if not math.isinf(hi) else hi
-                cur = bounds[key]
-                if lo > cur[0] or hi < cur[1]:
-                    cur[0], cur[1] = max(cur[0], lo), min(cur[1], hi)
-                    reason[key] = i
-                    for other in watch[key]:
-                        if other not in queued:
-                            queued.add(other)
-                            queue.append(other)
-        self.live = live
+                rows.append(n)
+                cols.append(keys.setdefault(key, len(keys)))
+                coefs.append(c)
+            lows.append(low)
+            highs.append(high)
+        self.keys = list(keys)
+        self.rows_, self.cols_ = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+        self.coefs_ = np.array(coefs, dtype=float)
+        self.lows_, self.highs_ = np.array(lows, dtype=float), np.array(highs, dtype=float)
+
+    def propagate(self) -> tuple[dict[Key, list[float]], dict[Key, int]]:
+        """Each withheld count's bounds given everything published, and which constraint set them.
+
+        Bounds propagate through every constraint at once (numpy), round after round until none moves.
+        """
+        if not hasattr(self, "keys"):
+            self._arrays()
+        m, r, k, c = len(self.constraints), self.rows_, self.cols_, self.coefs_
+        domains = np.array([self.domain(key) for key in self.keys], dtype=float).reshape(-1, 2)
+        lo, hi = domains[:, 0].copy(), domains[:, 1].copy()
+        start_lo, start_hi = lo.copy(), hi.copy()
+        reason_lo = np.full(len(lo), -1)
+        reason_hi = np.full(len(lo), -1)
+        for _ in range(500):
+            tmin = np.where(c > 0, c * lo[k], c * hi[k])
+            tmax = np.where(c > 0, c * hi[k], c * lo[k])
+            min_inf, max_inf = np.isinf(tmin), np.isinf(tmax)
+            min_fin = np.bincount(r, np.where(min_inf, 0.0, tmin), m)
+            max_fin = np.bincount(r, np.where(max_inf, 0.0, tmax), m)
+            min_n, max_n = np.bincount(r, min_inf, m), np.bincount(r, max_inf, m)
+            rest_min = np.where(min_n[r] - min_inf > 0, -INF, min_fin[r] - np.where(min_inf, 0.0, tmin))
+            rest_max = np.where(max_n[r] - max_inf > 0, INF, max_fin[r] - np.where(max_inf, 0.0, tmax))
+            with np.errstate(invalid="ignore"):
+                a, b = self.lows_[r] - rest_max, self.highs_[r] - rest_min  # c * x within [a, b]
+                new_lo = np.ceil(np.where(c > 0, a / c, b / c) - 1e-9)
+                new_hi = np.floor(np.where(c > 0, b / c, a / c) + 1e-9)
+            best_lo, best_hi = lo.copy(), hi.copy()
+            np.maximum.at(best_lo, k, np.nan_to_num(new_lo, nan=-INF))
+            np.minimum.at(best_hi, k, np.nan_to_num(new_hi, nan=INF))
+            moved_lo, moved_hi = best_lo > lo, best_hi < hi
+            if not (moved_lo.any() or moved_hi.any()):
+                break
+            # which constraint set each moved bound (any one that reaches it)
+            hit_lo = moved_lo[k] & (new_lo >= best_lo[k])
+            hit_hi = moved_hi[k] & (new_hi <= best_hi[k])
+            reason_lo[k[hit_lo]] = r[hit_lo]
+            reason_hi[k[hit_hi]] = r[hit_hi]
+            lo, hi = best_lo, best_hi
+        bounds, reason = {}, {}
+        hidden = start_lo < start_hi
+        for i in np.nonzero(hidden)[0]:
+            key = self.keys[i]
+            bounds[key] = [lo[i], hi[i]]
+            if reason_lo[i] >= 0 or reason_hi[i] >= 0:
+                reason[key] = int(reason_lo[i] if lo[i] > start_lo[i] else reason_hi[i])
         return bounds, reason
 
     def narrowed(self, bounds: dict[Key, list[float]]) -> list[tuple[Key, str]]:
@@ -248,12 +287,12 @@ class Joint:
                 return added
             progress = False
             for key, _ in found:
-                if key in reason and self._widen(self.live[reason[key]][3], key):
+                if key in reason and reason[key] >= 0 and self._widen(reason[key], key):
                     progress, added = True, added + 1
             if not progress:
                 for key, _ in found:  # no constraint to blame: any constraint holding the cell
-                    for _, _, _, n in self.live:
-                        if any(k == key for k, _ in self.constraints[n][0]) and self._widen(n, key):
+                    for n, (terms, _, _, _) in enumerate(self.constraints):
+                        if any(k == key for k, _ in terms) and self._widen(n, key):
                             progress, added = True, added + 1
                             break
             if not progress:
@@ -267,8 +306,10 @@ class Joint:
         others = [k for k in free if k != victim]
         published = [k for k in others if self.mark(k) is None]
         big = sorted((self.value[k], k) for k in published if self.value[k] >= self.threshold)
-        choices = [[k for _, k in big], sorted(published), sorted(k for k in others if self.mark(k) == self.small),
-                   [victim] if victim in free and self.mark(victim) == self.small else []]  # fmt: skip
+        loosen = [k for k in others if self.mark(k) == self.small and not self._served_small(k)]
+        choices = [[k for _, k in big], sorted(published), sorted(loosen),
+                   [victim] if victim in free and self.mark(victim) == self.small and not self._served_small(victim)
+                   else []]  # fmt: skip
         for options in choices:
             if options:
                 self._set(options[0], SECONDARY)
@@ -317,8 +358,9 @@ def served_cells(conn) -> dict[Key, object]:
     for (doc,) in conn.execute(select(PublicationMetrics.document).where(PublicationMetrics.district.is_not(None))):
         for who, m, p, shown in json.loads(doc).get("suppression", {}).get("cells", []):
             key = (who, m, p)
-            if isinstance(shown, str) or key not in out:
-                out[key] = shown
+            small = isinstance(shown, str) and shown.startswith("<")
+            if small or (isinstance(shown, str) and not str(out.get(key, "")).startswith("<")) or key not in out:
+                out[key] = shown  # withheld wins over published, and <5 (readers know 1 to 4) over [c]
             elif not isinstance(out[key], str) and out[key] != shown:
                 out[key] = shown  # revised: the later value (both are known; the older is a different figure)
     return out
@@ -326,7 +368,11 @@ def served_cells(conn) -> dict[Key, object]:
 
 def cells_document(joint: Joint, district: str) -> list[list]:
     """The cells a slice shows (the district's and the county's), as served: [area, measure, period, value or marker]."""
-    return [[*key, joint.mark(key) or joint.value[key]] for key in sorted(joint.where) if key[0] in (district, COUNTY)]
+    if not hasattr(joint, "by_area"):  # grouped once: a national run asks for 300 slices
+        joint.by_area = defaultdict(list)
+        for key in sorted(joint.where):
+            joint.by_area[key[0]].append(key)
+    return [[*key, joint.mark(key) or joint.value[key]] for who in (district, COUNTY) for key in joint.by_area[who]]
 
 
 def violations(joint: Joint) -> list[str]:
