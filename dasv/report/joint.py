@@ -104,6 +104,17 @@ class Joint:
                 plan.marks[pk] = self.small if small else SECONDARY
         self.constraints = self._identities()
 
+    def __getstate__(self) -> dict:
+        """Sent to a worker to draw slices: the cells and marks, not the constraints (rebuilt if asked)."""
+        state = dict(self.__dict__)
+        for heavy in ("constraints", "keys", "rows_", "cols_", "coefs_", "lows_", "highs_"):
+            state.pop(heavy, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.constraints = self._identities()
+
     # the marks -----------------------------------------------------------------------------------
     def mark(self, key: Key) -> str | None:
         if key in self.known:

@@ -92,3 +92,15 @@ def test_what_an_earlier_version_withheld_stays_withheld_and_what_it_published_i
 def test_a_year_ending_at_a_quarter_end_is_its_four_quarters(ye, first, last):
     quarters = _quarters_of(ye)
     assert len(quarters) == 4 and quarters[0] == first and quarters[-1] == last
+
+
+def test_a_plan_sent_to_a_worker_travels_light_and_checks_the_same():
+    import pickle
+
+    plan = stock_and_flow()
+    joint = Joint([plan], DISTRICTS)
+    joint.protect()
+    joint.propagate()
+    copy = pickle.loads(pickle.dumps(joint))
+    assert "rows_" not in copy.__dict__ and violations(copy) == []
+    assert len(copy.constraints) == len(joint.constraints)
