@@ -129,15 +129,23 @@ def national(warehouse: str, config: str) -> None:
         joint_seconds = time.process_time() - started
     cells = [k for k in joint.value if k in joint.where]
     small = sum(1 for k in cells if 0 < joint.value[k] < 5)
-    withheld_lines = sum(1 for k in cells if joint.where[k][1] in marks_lines or joint.where[k][1] in ye_marks)
+    withheld_lines = sum(
+        1 for k in cells if joint.where[k][1] in marks_lines or joint.where[k][1] in ye_marks
+    )
     withheld_joint = sum(1 for k in cells if joint.mark(k))
     hes_withheld = sum(1 for k in cells if 0 < joint.value[k] <= HES_HIGH)
     hes_rounded = sum(1 for k in cells if joint.value[k] > HES_HIGH and joint.value[k] % BASE)
-    print(f"national {q.label}: {len(gathered.districts)} districts, {len(cells)} slice cells (quarters and year endings)")
-    print(f"  CPU seconds: gathering {gather:.1f}, line-by-line plan {lines:.2f}, joint protection {joint_seconds:.2f} "
-          f"({len(joint.constraints)} constraints, {added} cells added, {len(unsafe)} left unsafe)")
+    print(
+        f"national {q.label}: {len(gathered.districts)} districts, {len(cells)} slice cells (quarters and year endings)"
+    )
+    print(
+        f"  CPU seconds: gathering {gather:.1f}, line-by-line plan {lines:.2f}, joint protection {joint_seconds:.2f} "
+        f"({len(joint.constraints)} constraints, {added} cells added, {len(unsafe)} left unsafe)"
+    )
     print(f"  counts 1-4: {small}; withheld line by line {withheld_lines}, jointly {withheld_joint}")
-    print(f"  HES rounding: {hes_withheld} withheld (1-7), {hes_rounded} more published other than as counted")
+    print(
+        f"  HES rounding: {hes_withheld} withheld (1-7), {hes_rounded} more published other than as counted"
+    )
 
 
 if __name__ == "__main__":

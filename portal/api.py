@@ -24,10 +24,23 @@ from portal.context import note, portal, who
 router = APIRouter(prefix="/api/v1", tags=["districts"])
 bearer = HTTPBearer(auto_error=False, description="An API token from `dasv portal token create`.")
 MARKERS = {"<5", "[c]"}
-COLUMNS = ["quarter", "version", "period_type", "period", "measure", "area", "value", "suppressed", "suppression"]
+COLUMNS = [
+    "quarter",
+    "version",
+    "period_type",
+    "period",
+    "measure",
+    "area",
+    "value",
+    "suppressed",
+    "suppression",
+]
 # what a withheld row's ``suppression`` column says (the rule in full is in each slice's notes and JSON)
-WHY = {"<5": "<5: a count from 1 to 4", "[c]": "[c]: withheld so that no count from 1 to 4 can be worked out or "
-       "narrowed from every slice, quarter and version together"}
+WHY = {
+    "<5": "<5: a count from 1 to 4",
+    "[c]": "[c]: withheld so that no count from 1 to 4 can be worked out or "
+    "narrowed from every slice, quarter and version together",
+}
 
 
 class MetricRow(BaseModel):

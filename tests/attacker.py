@@ -95,7 +95,10 @@ def read_store(store: Path, states: dict[tuple[str, int], int]) -> list[Served]:
         version_dir = folder.parent.parent
         q_slug, version = version_dir.parent.name, int(version_dir.name[1:])
         archive = zipfile.ZipFile(io.BytesIO((folder / "csv.zip").read_bytes()))
-        csvs = {name: list(csv.reader(io.StringIO(archive.read(name).decode("utf-8")))) for name in archive.namelist()}
+        csvs = {
+            name: list(csv.reader(io.StringIO(archive.read(name).decode("utf-8"))))
+            for name in archive.namelist()
+        }
         document = json.loads((folder / "slice.json").read_text(encoding="utf-8"))
         served.append(Served(Quarter.parse(q_slug).label, version, document["district"],
                              states.get((q_slug, version), 0), csvs, document))  # fmt: skip
@@ -105,7 +108,9 @@ def read_store(store: Path, states: dict[tuple[str, int], int]) -> list[Served]:
 class Attack:
     """Facts gathered from served slices, then bounds by integer programming."""
 
-    def __init__(self, county_label: str, districts: list[str], threshold: int = 5, changed: set | None = None):
+    def __init__(
+        self, county_label: str, districts: list[str], threshold: int = 5, changed: set | None = None
+    ):
         self.county_label, self.districts, self.threshold = county_label, districts, threshold
         self.changed = changed or set()  # keys whose value differs between data states
         self.index: dict[tuple, int] = {}
@@ -205,7 +210,9 @@ class Attack:
                         what, period = rest[: found.start()].strip(), found.group(1)
                         prefix = f"row:{row[0]}:"
                         if what in COUNTS:
-                            self.observe((self.area(who), prefix + COUNTS[what], period), s.state, text, where)
+                            self.observe(
+                                (self.area(who), prefix + COUNTS[what], period), s.state, text, where
+                            )
                         elif what == "Engagement %":
                             self.percent((self.area(who), prefix + "engaged", period),
                                          (self.area(who), prefix + "criteria_met", period), s.state, text)  # fmt: skip
@@ -238,7 +245,10 @@ class Attack:
                     self.relation(terms, -np.inf, 0.0, f"districts <= county {m} {p}")
             for who in areas:
                 for p in periods:
-                    for prefix in ["", *sorted({m.rsplit(":", 1)[0] + ":" for m in measures if m.startswith("row:")})]:
+                    for prefix in [
+                        "",
+                        *sorted({m.rsplit(":", 1)[0] + ":" for m in measures if m.startswith("row:")}),
+                    ]:
                         pairs = [("engaged", "criteria_met"), ("criteria_met", "total_referrals"),
                                  ("repeats", "total_referrals")]  # fmt: skip
                         for small, big in pairs:
@@ -263,8 +273,16 @@ class Attack:
                         terms = {((who, m, q), st): -1.0 for q in parts}
                         terms[((who, m, ye), st)] = 1.0
                         self.relation(terms, 0.0, 0.0, f"{m} {ye} = its four quarters")
-                    self.relation({((who, "total_recorded", ye), st): 1.0, ((who, "da_crimes", ye), st): -1.0,
-                                   ((who, "incident_only", ye), st): -1.0}, 0.0, 0.0, "total = crimes + incident only")
+                    self.relation(
+                        {
+                            ((who, "total_recorded", ye), st): 1.0,
+                            ((who, "da_crimes", ye), st): -1.0,
+                            ((who, "incident_only", ye), st): -1.0,
+                        },
+                        0.0,
+                        0.0,
+                        "total = crimes + incident only",
+                    )
                     self.relation({((who, "da_incidents", ye), st): 1.0, ((who, "crimed_incidents", ye), st): -1.0,
                                    ((who, "incident_only", ye), st): -1.0}, 0.0, 0.0, "incidents = crimed + only")  # fmt: skip
 
@@ -352,7 +370,9 @@ class Attack:
         for i, (live, _, _) in enumerate(rows):
             for u, c in live.items():
                 matrix[i, local[u]] = c
-        constraints = [LinearConstraint(matrix.tocsr(), [r[1] for r in rows], [r[2] for r in rows])] if rows else []
+        constraints = (
+            [LinearConstraint(matrix.tocsr(), [r[1] for r in rows], [r[2] for r in rows])] if rows else []
+        )
         bounds = Bounds(lower[members], upper[members])
         c = np.zeros(len(members))
         c[local[v]] = 1.0

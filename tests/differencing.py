@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from dasv.config import load_deployment
-from dasv.measures.year_ending import YearEnding
 from dasv.pipeline import load_files, render_quarter
 from dasv.privacy import Pseudonymiser
 from dasv.publications import publish
@@ -77,8 +76,14 @@ def build(tmp: Path) -> dict:
         for label in PUBLISHED:
             values[1].update(truth(conn, deployment, Quarter.parse(label)))
     changed = {k for k, v in values[1].items() if k in values[0] and values[0][k] != v}
-    return {"deployment": deployment, "store": tmp / "store", "states": states, "truth": values,
-            "changed": changed, "engine": engine}
+    return {
+        "deployment": deployment,
+        "store": tmp / "store",
+        "states": states,
+        "truth": values,
+        "changed": changed,
+        "engine": engine,
+    }
 
 
 FIXTURE = Path(__file__).parent / "fixtures" / "differencing_line_by_line.json.gz"

@@ -43,13 +43,15 @@ YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals
 
 def rule(threshold: int) -> str:
     """The disclosure rule as every slice states it (notes, spreadsheet cover, JSON, API)."""
-    return (f"Counts from 1 to {threshold - 1} are shown as <{threshold}. [c] marks a value withheld so that no "
-            f"<{threshold} can be worked out or narrowed by anyone holding every district's slices of every "
-            "quarter and version, with the county figures, year endings and the relations between measures "
-            "(districts within the county, engaged within criteria met within referrals, a specialism within "
-            "the total, MARAC cases awaiting = awaiting before + referrals - cases heard, a year ending = its "
-            "four quarters). A value once withheld stays withheld in later versions; percentages, rates, "
-            "intervals, changes and chart points are shown only where every count they use is shown.")
+    return (
+        f"Counts from 1 to {threshold - 1} are shown as <{threshold}. [c] marks a value withheld so that no "
+        f"<{threshold} can be worked out or narrowed by anyone holding every district's slices of every "
+        "quarter and version, with the county figures, year endings and the relations between measures "
+        "(districts within the county, engaged within criteria met within referrals, a specialism within "
+        "the total, MARAC cases awaiting = awaiting before + referrals - cases heard, a year ending = its "
+        "four quarters). A value once withheld stays withheld in later versions; percentages, rates, "
+        "intervals, changes and chart points are shown only where every count they use is shown."
+    )
 
 
 class DisclosureError(UserError):
@@ -67,7 +69,9 @@ def period_label(p: Hashable) -> str | None:
 class Joint:
     """The counts of one release (the quarterly plan and the year-ending plan) with what was served before."""
 
-    def __init__(self, plans: list[SuppressionPlan], districts: list[str], served: dict[Key, object] | None = None):
+    def __init__(
+        self, plans: list[SuppressionPlan], districts: list[str], served: dict[Key, object] | None = None
+    ):
         self.threshold = plans[0].threshold
         self.small = primary_marker(self.threshold)
         self.districts = districts
@@ -78,7 +82,9 @@ class Joint:
                 label = period_label(key[2])
                 if label is None:
                     continue
-                measure = key[1].split(".", 1)[1] if key[1].startswith(("idva.", "marac.", "police.")) else key[1]
+                measure = (
+                    key[1].split(".", 1)[1] if key[1].startswith(("idva.", "marac.", "police.")) else key[1]
+                )
                 jk = (key[0], measure, label)
                 self.value[jk] = v
                 self.where[jk] = (plan, key)
@@ -117,6 +123,7 @@ class Joint:
 
     # the marks -----------------------------------------------------------------------------------
     def mark(self, key: Key) -> str | None:
+        """The cell's marker as readers see it (None: published, or known from an earlier version)."""
         if key in self.known:
             return None
         if key in self.where:
@@ -125,6 +132,7 @@ class Joint:
         return self.forced.get(key, SECONDARY)  # not in this release: withheld before, or never shown
 
     def domain(self, key: Key) -> tuple[float, float]:
+        """The values readers must allow for the cell before any relation is used."""
         m = self.mark(key)
         if m is None:
             v = self.value[key]
@@ -166,7 +174,9 @@ class Joint:
             for p in periods:
                 for small, big in pairs:
                     if (who, small, p) in v and (who, big, p) in v:
-                        out.append(([((who, small, p), 1.0), ((who, big, p), -1.0)], -INF, 0.0, f"{small} <= {big}"))
+                        out.append(
+                            ([((who, small, p), 1.0), ((who, big, p), -1.0)], -INF, 0.0, f"{small} <= {big}")
+                        )
             for q in quarters:
                 before = Quarter.parse(q).previous().label
                 terms = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0),
@@ -180,7 +190,9 @@ class Joint:
                         window.insert(0, window[0].previous())
                     labels = [x.label for x in window]
                     before = window[0].previous().label
-                    flows = [((who, "referrals", x), -1.0) for x in labels] + [((who, "cases_heard", x), 1.0) for x in labels]
+                    flows = [((who, "referrals", x), -1.0) for x in labels] + [
+                        ((who, "cases_heard", x), 1.0) for x in labels
+                    ]
                     ends = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0)]
                     out += self._if_true(ends + flows, 0.0, f"MARAC stock and flow {labels[0]} to {q}")
                     ye = f"YE {window[-1].end.strftime('%b')} {window[-1].end.year}"
@@ -195,8 +207,15 @@ class Joint:
                     if (who, m, p) in v:
                         terms = [((who, m, p), 1.0)] + [((who, m, q), -1.0) for q in parts]
                         out += self._if_true(terms, 0.0, f"{m} {p} is its four quarters")
-                out += self._if_true([((who, "total_recorded", p), 1.0), ((who, "da_crimes", p), -1.0),
-                                      ((who, "incident_only", p), -1.0)], 0.0, "total = crimes + incident only")
+                out += self._if_true(
+                    [
+                        ((who, "total_recorded", p), 1.0),
+                        ((who, "da_crimes", p), -1.0),
+                        ((who, "incident_only", p), -1.0),
+                    ],
+                    0.0,
+                    "total = crimes + incident only",
+                )
                 out += self._if_true([((who, "da_incidents", p), 1.0), ((who, "crimed_incidents", p), -1.0),
                                       ((who, "incident_only", p), -1.0)], 0.0, "incidents = crimed + incident only")  # fmt: skip
         return out
@@ -282,8 +301,10 @@ class Joint:
             if m is None or (key not in self.where and key not in self.forced):
                 continue
             true = self.value.get(key)
-            if lo == hi or (m == self.small and (lo > 1 or hi < t - 1)) or (
-                true is not None and true < t and (lo > 1 or hi < t - 1)
+            if (
+                lo == hi
+                or (m == self.small and (lo > 1 or hi < t - 1))
+                or (true is not None and true < t and (lo > 1 or hi < t - 1))
             ):
                 out.append((key, f"between {lo:g} and {hi:g}"))
         return out
@@ -366,11 +387,17 @@ def served_cells(conn) -> dict[Key, object]:
     from warehouse.models import PublicationMetrics
 
     out: dict[Key, object] = {}
-    for (doc,) in conn.execute(select(PublicationMetrics.document).where(PublicationMetrics.district.is_not(None))):
+    for (doc,) in conn.execute(
+        select(PublicationMetrics.document).where(PublicationMetrics.district.is_not(None))
+    ):
         for who, m, p, shown in json.loads(doc).get("suppression", {}).get("cells", []):
             key = (who, m, p)
             small = isinstance(shown, str) and shown.startswith("<")
-            if small or (isinstance(shown, str) and not str(out.get(key, "")).startswith("<")) or key not in out:
+            if (
+                small
+                or (isinstance(shown, str) and not str(out.get(key, "")).startswith("<"))
+                or key not in out
+            ):
                 out[key] = shown  # withheld wins over published, and <5 (readers know 1 to 4) over [c]
             elif not isinstance(out[key], str) and out[key] != shown:
                 out[key] = shown  # revised: the later value (both are known; the older is a different figure)
@@ -383,10 +410,17 @@ def cells_document(joint: Joint, district: str) -> list[list]:
         joint.by_area = defaultdict(list)
         for key in sorted(joint.where):
             joint.by_area[key[0]].append(key)
-    return [[*key, joint.mark(key) or joint.value[key]] for who in (district, COUNTY) for key in joint.by_area[who]]
+    return [
+        [*key, joint.mark(key) or joint.value[key]]
+        for who in (district, COUNTY)
+        for key in joint.by_area[who]
+    ]
 
 
 def violations(joint: Joint) -> list[str]:
     """The render-time check: withheld cells readers could narrow, named."""
     bounds, _ = joint.propagate()
-    return [f"{who} {m} {p}: a reader holding every slice can tell it is {what}" for (who, m, p), what in joint.narrowed(bounds)]
+    return [
+        f"{who} {m} {p}: a reader holding every slice can tell it is {what}"
+        for (who, m, p), what in joint.narrowed(bounds)
+    ]

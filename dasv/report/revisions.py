@@ -54,7 +54,9 @@ class Revisions:
         else:
             old = _pick(doc, path)
             # published then, withheld now: it changed (an unchanged figure readers hold stays published)
-            changed = isinstance(old, int) and (isinstance(cell, int) and old != cell or isinstance(cell, Suppressed))
+            changed = isinstance(old, int) and (
+                isinstance(cell, int) and old != cell or isinstance(cell, Suppressed)
+            )
         if not changed:
             return cell
         self.marked[q] = at

@@ -39,13 +39,17 @@ def demo(tmp_path_factory):
 def test_no_withheld_count_can_be_worked_out_from_everything_served(demo):
     deployment = demo["deployment"]
     served = read_store(demo["store"], demo["states"])
-    assert {(s.quarter, s.version) for s in served} >= {("2025-26 Q2", 2), ("2025-26 Q3", 2), ("2024-25 Q3", 1)}
+    assert {(s.quarter, s.version) for s in served} >= {
+        ("2025-26 Q2", 2),
+        ("2025-26 Q3", 2),
+        ("2024-25 Q3", 1),
+    }
     found = attack(served, deployment.county_label, [a.name for a in deployment.districts], QUARTERS,
                    YEAR_ENDINGS, deployment.suppression.threshold, demo["changed"], demo["truth"])  # fmt: skip
     print(found.summary())
     assert found.withheld > 100
-    assert found.recovered == [] and found.narrowed == [], found.summary() + "\n" + "\n".join(
-        found.recovered + found.narrowed
+    assert found.recovered == [] and found.narrowed == [], (
+        found.summary() + "\n" + "\n".join(found.recovered + found.narrowed)
     )
 
 
@@ -68,5 +72,7 @@ def test_a_slice_that_would_give_a_count_away_is_refused_naming_the_cell(demo):
             break
         builder.plan.marks[key] = marker
     assert builder.unsafe, "some [c] protects a count"
-    with pytest.raises(DisclosureError, match=r"Fenland slice of 2025-26 Q3 is not safe to publish: .+ can tell it is"):
+    with pytest.raises(
+        DisclosureError, match=r"Fenland slice of 2025-26 Q3 is not safe to publish: .+ can tell it is"
+    ):
         builder.report("Fenland")

@@ -38,7 +38,9 @@ def test_line_by_line_leaves_the_marac_stock_and_flow_open_and_the_check_names_t
     plan = stock_and_flow()
     assert plan.marks[("A", "awaiting_hearing", Q1)] == "<5"
     found = violations(Joint([plan], DISTRICTS))
-    assert any(line.startswith("A awaiting_hearing 2025-26 Q1") and "between 3 and 3" in line for line in found), found
+    assert any(
+        line.startswith("A awaiting_hearing 2025-26 Q1") and "between 3 and 3" in line for line in found
+    ), found
 
 
 def test_joint_protection_closes_it_and_keeps_every_small_count_withheld():
