@@ -380,16 +380,27 @@ def _quarters_of(ye: str) -> list[str]:
     return [x.label for x in reversed(out)]
 
 
-def served_cells(conn) -> dict[Key, object]:
-    """Every cell any served slice version showed: its value, or its marker (withheld wins)."""
+def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
+    """Every cell any served slice version showed: its value, or its marker (withheld wins).
+
+    Args:
+        since: read only the publications of this quarter and later (those whose cells a release
+            can be linked to: its earliest quarter less a year).
+    """
     from sqlalchemy import select
 
-    from warehouse.models import PublicationMetrics
+    from dasv.publications import quarter_id
+    from warehouse.models import Publication, PublicationMetrics
 
+    query = (
+        select(PublicationMetrics.document)
+        .join(Publication, Publication.id == PublicationMetrics.publication_id)
+        .where(PublicationMetrics.district.is_not(None))
+    )
+    if since is not None:
+        query = query.where(Publication.quarter_id >= quarter_id(since))
     out: dict[Key, object] = {}
-    for (doc,) in conn.execute(
-        select(PublicationMetrics.document).where(PublicationMetrics.district.is_not(None))
-    ):
+    for (doc,) in conn.execute(query):
         for who, m, p, shown in json.loads(doc).get("suppression", {}).get("cells", []):
             key = (who, m, p)
             small = isinstance(shown, str) and shown.startswith("<")

@@ -105,7 +105,11 @@ class SliceBuilder:
         self.series = gathered.series
         plan_months(self.plan, self.series, list(self.districts))
         # then jointly, over identities, quarters, year endings and what earlier versions served
-        self.joint = Joint([self.plan, self.year_ending.plan], list(self.districts), served_cells(conn))
+        # served versions a release can be linked to: from a year before its earliest quarter or year ending
+        linked = min(min(self.county).last_n(5)[0], Quarter.containing(self.year_ending.years[0].start))
+        self.joint = Joint(
+            [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
+        )
         self.joint.protect()
         self.unsafe = violations(self.joint)
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
