@@ -401,8 +401,8 @@ def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
         query = query.where(Publication.quarter_id >= quarter_id(since))
     out: dict[Key, object] = {}
     for (doc,) in conn.execute(query):
-        for who, m, p, shown in json.loads(doc).get("suppression", {}).get("cells", []):
-            key = (who, m, p)
+        for name, shown in json.loads(doc).get("suppression", {}).get("cells", {}).items():
+            key = tuple(name.split("|", 2))
             small = isinstance(shown, str) and shown.startswith("<")
             if (
                 small
@@ -415,17 +415,22 @@ def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
     return out
 
 
-def cells_document(joint: Joint, district: str) -> list[list]:
-    """The cells a slice shows (the district's and the county's), as served: [area, measure, period, value or marker]."""
+def cells_document(joint: Joint, district: str, shown=None) -> dict[str, object]:
+    """The cells a slice shows (the district's and the county's) as served.
+
+    ``"area|measure|period"`` -> value or marker; ``shown(measure, period)`` leaves out what the
+    slice does not print.
+    """
     if not hasattr(joint, "by_area"):  # grouped once: a national run asks for 300 slices
         joint.by_area = defaultdict(list)
         for key in sorted(joint.where):
             joint.by_area[key[0]].append(key)
-    return [
-        [*key, joint.mark(key) or joint.value[key]]
+    return {
+        "|".join(key): joint.mark(key) or joint.value[key]
         for who in (district, COUNTY)
         for key in joint.by_area[who]
-    ]
+        if shown is None or shown(key[1], key[2])
+    }
 
 
 def violations(joint: Joint) -> list[str]:

@@ -357,7 +357,7 @@ class SliceBuilder:
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
             "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]",
-                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name)},
+                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name, self._printed)},
             "idva": {
                 "total": idva(),
                 "by_area": {name: idva()},
@@ -376,6 +376,24 @@ class SliceBuilder:
         doc["changes"] = self._changes(name)
         doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
         return doc
+
+    def _printed(self, measure: str, period: str) -> bool:
+        """Whether a slice prints a figure of a period.
+
+        The year's quarters and the one before, year endings, and the trend charts' referrals,
+        criteria met and engaged.
+        """
+        if period.startswith("YE ") or period in self._labels:
+            return True
+        return measure in ("total_referrals", "criteria_met", "engaged") and period in self._trend_labels
+
+    @property
+    def _labels(self) -> set[str]:
+        return {x.label for x in [*self.fy, self.quarter.previous()]}
+
+    @property
+    def _trend_labels(self) -> set[str]:
+        return {x.label for x in self.trend}
 
     def _changes(self, name: str) -> dict[str, dict]:
         """The headline counts' changes, tested, where both quarters are published."""
