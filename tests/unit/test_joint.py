@@ -106,3 +106,17 @@ def test_a_plan_sent_to_a_worker_travels_light_and_checks_the_same():
     copy = pickle.loads(pickle.dumps(joint))
     assert "rows_" not in copy.__dict__ and violations(copy) == []
     assert len(copy.constraints) == len(joint.constraints)
+
+
+def test_a_figure_published_then_withheld_is_marked_revised_without_its_value():
+    from datetime import UTC, datetime
+
+    from dasv.report.model import Revised, Suppressed, format_cell
+    from dasv.report.revisions import Revisions
+
+    first = {Q1: ({"idva": {"by_area": {"A": {"repeats": 20}}}}, datetime(2025, 8, 1, tzinfo=UTC))}
+    revisions = Revisions(None, [], Q2, first=first)
+    path = ("idva", "by_area", "A", "repeats")
+    marked = revisions.mark(Q1, path, Suppressed("[c]"))
+    assert isinstance(marked, Revised) and format_cell(marked) == "[c] [r]"
+    assert revisions.mark(Q1, path, 20) == 20  # unchanged and published: nothing to mark
