@@ -24,23 +24,7 @@ from portal.context import note, portal, who
 router = APIRouter(prefix="/api/v1", tags=["districts"])
 bearer = HTTPBearer(auto_error=False, description="An API token from `dasv portal token create`.")
 MARKERS = {"<5", "[c]"}
-COLUMNS = [
-    "quarter",
-    "version",
-    "period_type",
-    "period",
-    "measure",
-    "area",
-    "value",
-    "suppressed",
-    "suppression",
-]
-# what a withheld row's ``suppression`` column says (the rule in full is in each slice's notes and JSON)
-WHY = {
-    "<5": "<5: a count from 1 to 4",
-    "[c]": "[c]: withheld so that no count from 1 to 4 can be worked out or "
-    "narrowed from every slice, quarter and version together",
-}
+COLUMNS = ["quarter", "version", "period_type", "period", "measure", "area", "value", "suppressed"]
 
 
 class MetricRow(BaseModel):
@@ -54,7 +38,6 @@ class MetricRow(BaseModel):
     area: str
     value: int | float | None
     suppressed: bool
-    suppression: str | None = None
 
 
 class Metrics(BaseModel):
@@ -120,8 +103,7 @@ def _rows(found: list, district: str) -> list[MetricRow]:
                 suppressed = value in MARKERS
                 rows.append(MetricRow(quarter=quarter, version=version, period_type=period_type, period=period,
                                       measure=measure, area=area,
-                                      value=None if suppressed else value, suppressed=suppressed,
-                                      suppression=WHY.get(value) if suppressed else None))  # fmt: skip
+                                      value=None if suppressed else value, suppressed=suppressed))  # fmt: skip
     return rows
 
 
@@ -142,7 +124,7 @@ def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Met
     },
 )
 def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Response:
-    """A district's published figures as CSV (columns: quarter, version, period_type, period, measure, area, value, suppressed, suppression)."""
+    """A district's published figures as CSV (columns: quarter, version, period_type, period, measure, area, value, suppressed)."""
     name = _allowed(request, district)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -150,6 +132,6 @@ def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Resp
     for row in rows_of(request, name):
         writer.writerow([row.quarter, row.version, row.period_type, row.period, safe_cell(row.measure),
                          safe_cell(row.area), "" if row.value is None else row.value,
-                         "true" if row.suppressed else "false", row.suppression or ""])  # fmt: skip
+                         "true" if row.suppressed else "false"])  # fmt: skip
     return PlainTextResponse(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'inline; filename="{name} metrics.csv"'})  # fmt: skip
