@@ -1,4 +1,4 @@
-"""The attacker of PRODUCT.md "District slices": the six CSPs pooling every slice ever served.
+"""The attacker of docs/disclosure.md: the six CSPs pooling every slice ever served.
 
 It reads the bytes a CSP account can fetch from the publication store — every quarter, every
 version, every district: the CSVs (``csv.zip``) and the JSON document — and turns each into

@@ -1,4 +1,4 @@
-"""The attacker of PRODUCT.md "District slices" against the slices (tests/attacker.py).
+"""The attacker of docs/disclosure.md against the slices (tests/attacker.py).
 
 Every slice of 2024-25 Q3 to 2025-26 Q3 is published, a correction to 2025-26 Q2 is made and
 2025-26 Q2 and Q3 are published again (version 2). The attacker reads every version's CSVs and
