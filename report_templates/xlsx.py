@@ -230,7 +230,8 @@ def render_xlsx(
         + [[f"[note {i}]", f"{term}: {text}"] for i, (term, text) in enumerate(definitions, 1)],
     )  # fmt: skip
     suppression = (
-        "district slices withhold small counts (1 to 4) and values that would reveal them, shown as [c]."
+        (report.metrics or {}).get("suppression", {}).get("rule")
+        or "district slices withhold small counts (1 to 4) and values that would reveal them, shown as [c]."
         if report.suppressed
         else "none; this county report is for the Board."
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from dasv.quarters import Quarter, london_time
-from dasv.report.model import Cell, Rate, Revised
+from dasv.report.model import Cell, Rate, Revised, Suppressed
 
 
 class Revisions:
@@ -53,7 +53,10 @@ class Revisions:
             changed = None not in old and old != (cell.numerator, cell.denominator)
         else:
             old = _pick(doc, path)
-            changed = isinstance(old, int) and isinstance(cell, int) and old != cell
+            # published then, withheld now: it changed (an unchanged figure readers hold stays published)
+            changed = isinstance(old, int) and (
+                isinstance(cell, int) and old != cell or isinstance(cell, Suppressed)
+            )
         if not changed:
             return cell
         self.marked[q] = at

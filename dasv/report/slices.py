@@ -25,6 +25,8 @@ from dasv.report.build import definitions, gather_quarter, interval_cell, short
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
+from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
+from dasv.report.joint import rule as disclosure_rule
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
 from dasv.report.statements import movement
@@ -104,6 +106,14 @@ class SliceBuilder:
         self.year_ending = gathered.year_ending
         self.series = gathered.series
         plan_months(self.plan, self.series, list(self.districts))
+        # then jointly, over identities, quarters, year endings and what earlier versions served
+        # served versions a release can be linked to: from a year before its earliest quarter or year ending
+        linked = min(min(self.county).last_n(5)[0], Quarter.containing(self.year_ending.years[0].start))
+        self.joint = Joint(
+            [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
+        )
+        self.joint.protect()
+        self.unsafe = violations(self.joint)
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
                                                                  if x != quarter])  # fmt: skip
         # the districts' funnel, the same in every slice (only districts whose count the slices show):
@@ -147,6 +157,9 @@ class SliceBuilder:
     def report(self, district: str) -> Report:
         """The slice report for one district."""
         area = find_district(self.deployment, district)
+        if self.unsafe:  # the render-time check: nothing is drawn that would give a withheld count away
+            raise DisclosureError(f"the {area.name} slice of {self.quarter.label} is not safe to publish: "
+                                  + "; ".join(self.unsafe[:5]))  # fmt: skip
         q, prev = self.quarter, self.quarter.previous()
         name = area.name
         plan = self.plan
@@ -165,9 +178,7 @@ class SliceBuilder:
             commentary=[],
             statements=self._statements(name, q, prev),
             quality=[
-                f"Counts from 1 to {plan.threshold - 1} are shown as {primary_marker(plan.threshold)}; [c] marks a "
-                "value withheld so that no suppressed count can be worked out from the county figure and the "
-                "other districts' slices. Percentages and rates on withheld counts are not shown.",
+                disclosure_rule(plan.threshold),
                 "LGBT+ is shown as one total in district slices (categories are too small to publish safely).",
             ],
             sources=self.sources,
@@ -378,7 +389,8 @@ class SliceBuilder:
             "quarter": q.label,
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
-            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]"},
+            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]",
+                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name, self._printed)},
             "idva": {
                 "total": idva(),
                 "by_area": {name: idva()},
@@ -407,6 +419,24 @@ class SliceBuilder:
         doc["county"] = county_beside(self, name)
         doc["year_ending_years"] = year_ending_years(self, name)
         return doc
+
+    def _printed(self, measure: str, period: str) -> bool:
+        """Whether a slice prints a figure of a period.
+
+        The year's quarters and the one before, year endings, and the trend charts' referrals,
+        criteria met and engaged.
+        """
+        if period.startswith("YE ") or period in self._labels:
+            return True
+        return measure in ("total_referrals", "criteria_met", "engaged") and period in self._trend_labels
+
+    @property
+    def _labels(self) -> set[str]:
+        return {x.label for x in [*self.fy, self.quarter.previous()]}
+
+    @property
+    def _trend_labels(self) -> set[str]:
+        return {x.label for x in self.trend}
 
     def _changes(self, name: str) -> dict[str, dict]:
         """The headline counts' changes, tested, where both quarters are published."""

@@ -1,0 +1,122 @@
+"""Joint secondary suppression (dasv/report/joint.py): identities, earlier versions, the render-time check.
+
+Each case is the smallest form of an attack on line-by-line suppression (issue: "Slices that stay
+safe when they are combined"); the exact check of the whole demo is tests/integration/test_differencing.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dasv.quarters import Quarter
+from dasv.report.joint import Joint, _quarters_of, violations
+from dasv.report.suppress import COUNTY, SuppressionPlan
+
+Q1, Q2 = Quarter.parse("2025-26 Q1"), Quarter.parse("2025-26 Q2")
+DISTRICTS = ["A", "B", "C"]
+
+
+def marac_plan(awaiting_q1: dict, rest: dict) -> SuppressionPlan:
+    """MARAC figures of three districts for two quarters, planned line by line as today."""
+    plan = SuppressionPlan(5)
+    lines = {("awaiting_hearing", Q1): awaiting_q1, **rest}
+    for (m, q), by_district in lines.items():
+        plan.add_line(m, q, by_district, sum(by_district.values()))
+    return plan
+
+
+def stock_and_flow() -> SuppressionPlan:
+    # A: awaiting Q1 3 (<5), then referrals 44, heard 36, awaiting Q2 11: 11 - 44 + 36 = 3
+    return marac_plan(
+        {"A": 3, "B": 20, "C": 30},
+        {("referrals", Q2): {"A": 44, "B": 30, "C": 25}, ("cases_heard", Q2): {"A": 36, "B": 25, "C": 30},
+         ("awaiting_hearing", Q2): {"A": 11, "B": 25, "C": 25}},
+    )  # fmt: skip
+
+
+def test_line_by_line_leaves_the_marac_stock_and_flow_open_and_the_check_names_the_cell():
+    plan = stock_and_flow()
+    assert plan.marks[("A", "awaiting_hearing", Q1)] == "<5"
+    found = violations(Joint([plan], DISTRICTS))
+    assert any(
+        line.startswith("A awaiting_hearing 2025-26 Q1") and "between 3 and 3" in line for line in found
+    ), found
+
+
+def test_joint_protection_closes_it_and_keeps_every_small_count_withheld():
+    plan = stock_and_flow()
+    joint = Joint([plan], DISTRICTS)
+    added = joint.protect()
+    assert added >= 1
+    assert violations(joint) == []
+    assert plan.marks[("A", "awaiting_hearing", Q1)] == "<5"
+    # something of A's Q2 flow (or awaiting) is now withheld too
+    assert any(plan.marks.get(("A", m, Q2)) for m in ("referrals", "cases_heard", "awaiting_hearing"))
+
+
+def test_small_counts_adding_up_to_a_small_county_are_loosened():
+    """County <5 beside three districts' <5: each is at least 1, so the county would be 3 or 4."""
+    plan = SuppressionPlan(5)
+    plan.add_line("repeats", Q1, {"A": 1, "B": 1, "C": 1}, 3)
+    joint = Joint([plan], DISTRICTS)
+    assert violations(joint)
+    joint.protect()
+    assert violations(joint) == []
+    assert all(plan.marks.get((who, "repeats", Q1)) for who in [*DISTRICTS, COUNTY])
+
+
+def test_engaged_within_criteria_met_bounds_a_withheld_cell():
+    """A row's county engaged is known; one district's engaged is <5, another's [c] is at most its criteria met."""
+    plan = SuppressionPlan(5)
+    plan.add_line("engaged", Q1, {"A": 4, "B": 6, "C": 0}, 10)
+    plan.add_line("criteria_met", Q1, {"A": 5, "B": 6, "C": 0}, 11)
+    assert plan.marks[("B", "engaged", Q1)] == "[c]"
+    joint = Joint([plan], DISTRICTS)
+    assert any(line.startswith("A engaged") for line in violations(joint))
+    joint.protect()
+    assert violations(joint) == []
+
+
+def test_what_an_earlier_version_withheld_stays_withheld_and_what_it_published_is_known():
+    plan = stock_and_flow()
+    served = {("B", "referrals", "2025-26 Q2"): "[c]", ("C", "referrals", "2025-26 Q2"): 25}
+    plan.marks[("C", "referrals", Q2)] = "[c]"  # as if this release's lines chose it
+    joint = Joint([plan], DISTRICTS, served)
+    assert plan.marks[("B", "referrals", Q2)] == "[c]"
+    assert ("C", "referrals", Q2) not in plan.marks  # readers hold 25: published again
+    joint.protect()
+    assert violations(joint) == []
+    assert ("C", "referrals", Q2) not in plan.marks
+
+
+@pytest.mark.parametrize(("ye", "first", "last"), [("YE Sep 2025", "2024-25 Q3", "2025-26 Q2"),
+                                                   ("YE Mar 2025", "2024-25 Q1", "2024-25 Q4")])  # fmt: skip
+def test_a_year_ending_at_a_quarter_end_is_its_four_quarters(ye, first, last):
+    quarters = _quarters_of(ye)
+    assert len(quarters) == 4 and quarters[0] == first and quarters[-1] == last
+
+
+def test_a_plan_sent_to_a_worker_travels_light_and_checks_the_same():
+    import pickle
+
+    plan = stock_and_flow()
+    joint = Joint([plan], DISTRICTS)
+    joint.protect()
+    joint.propagate()
+    copy = pickle.loads(pickle.dumps(joint))
+    assert "rows_" not in copy.__dict__ and violations(copy) == []
+    assert len(copy.constraints) == len(joint.constraints)
+
+
+def test_a_figure_published_then_withheld_is_marked_revised_without_its_value():
+    from datetime import UTC, datetime
+
+    from dasv.report.model import Revised, Suppressed, format_cell
+    from dasv.report.revisions import Revisions
+
+    first = {Q1: ({"idva": {"by_area": {"A": {"repeats": 20}}}}, datetime(2025, 8, 1, tzinfo=UTC))}
+    revisions = Revisions(None, [], Q2, first=first)
+    path = ("idva", "by_area", "A", "repeats")
+    marked = revisions.mark(Q1, path, Suppressed("[c]"))
+    assert isinstance(marked, Revised) and format_cell(marked) == "[c] [r]"
+    assert revisions.mark(Q1, path, 20) == 20  # unchanged and published: nothing to mark
