@@ -18,8 +18,6 @@ from dasv.cli.common import Context, UsageError, app, ctx, district_name
 from dasv.errors import UserError
 from dasv.quarters import london_time
 
-KEEP_ALIVE_SECONDS = 75  # idle keep-alive: longer than a reverse proxy keeps its upstream connections
-
 portal_app = typer.Typer(
     help="The CSP slice portal (docs/portal.md): serve it, manage accounts and tokens.", no_args_is_help=True
 )
@@ -79,10 +77,10 @@ def serve(
     ] = "127.0.0.1",
     workers: Annotated[int, typer.Option(help="Worker processes (state lives in the warehouse).")] = 1,
 ) -> None:
-    """Serve the portal with uvicorn."""
-    import uvicorn
-
+    """Serve the portal with uvicorn (several workers: each on its own socket, the kernel sharing connections)."""
     from dasv.publications import verify_store
+    from portal.workers import config as workers_config
+    from portal.workers import serve as workers_serve
 
     c = ctx()
     engine = c.existing_engine()  # migrate and check the warehouse before listening; never create one
@@ -96,11 +94,9 @@ def serve(
             "or restore it, then `dasv publications --verify`"
         )
     typer.echo(f"The DASV slice portal on http://{host}:{port}/ (publication store {c.settings.publish_dir})")
-    # uvicorn's default keep-alive is 5 s: a client (or proxy) reusing an idle connection just as the
-    # server closed it got no answer at all (seen in the load test). Keep them longer than nginx's 60 s.
-    uvicorn.run("portal.serve:app", factory=True, host=host, port=port, proxy_headers=proxy_headers,
-                forwarded_allow_ips=proxy if proxy_headers else None, workers=workers, log_level="info",
-                server_header=False, timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
+    code = workers_serve(workers_config(host, port, proxy_headers, proxy), workers)
+    if code:
+        raise typer.Exit(code)
 
 
 @user_app.command("add")

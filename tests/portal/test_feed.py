@@ -139,3 +139,19 @@ def test_a_withheld_value_says_which_marker_as_the_slice_prints_it(published, se
         marks["total_referrals"] == "<5" and marks["engagement_pct"] == "[c]"
     )  # not blank and "not withheld"
     assert (feed[feed.area != "Fenland"].area == published["deployment"].county_label).all()
+
+
+def test_the_demo_publishes_every_quarter_it_renders(tmp_path):
+    import subprocess
+
+    env = {**os.environ, "DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'demo' / 'warehouse.db'}",
+           "DASV_PUBLISH_DIR": str(tmp_path / "demo" / "publish")}  # fmt: skip
+    demo = subprocess.run([sys.executable, "-m", "dasv", "demo", "--out", str(tmp_path / "demo")], env=env,
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)  # fmt: skip
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    listed = subprocess.run([sys.executable, "-m", "dasv", "publications"], env=env, capture_output=True, text=True,
+                            cwd=tmp_path, timeout=120).stdout  # fmt: skip
+    rendered = sorted(p.name for p in (tmp_path / "demo" / "out").iterdir() if p.is_dir())
+    assert rendered == ["2025-26-Q1", "2025-26-Q2", "2025-26-Q3"]
+    for quarter in ("2025-26 Q1", "2025-26 Q2", "2025-26 Q3"):
+        assert f"{quarter}  version 1" in listed, listed

@@ -73,3 +73,31 @@ def test_nobody_revokes_a_token_that_is_not_theirs(published, server):
     feed = f"{server}/api/v1/districts/fenland/metrics.csv"
     assert httpx.get(feed, headers={"Authorization": f"Bearer {other}"}).status_code == 200
     assert client.post(f"/account/tokens/{other_id}/revoke", data={"csrf_token": "x"}).status_code == 403
+
+
+def test_a_slice_page_shows_each_chart_title_once_and_keeps_periods_together(browser, server):  # noqa: F811
+    from tests.portal.conftest import USERS
+
+    page = browser.new_context(viewport={"width": 390, "height": 900}).new_page()  # a phone
+    page.goto(f"{server}/sign-in")
+    page.fill("#email", USERS["csp-fenland"][0])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Your reports")
+    page.goto(f"{server}/districts/fenland/2025-26-Q3/")
+    headings = page.locator(".report figure figcaption h3")
+    assert headings.count() >= 2
+    for i in range(headings.count()):  # the image prints its title; the heading stays for navigation only
+        box = headings.nth(i).bounding_box()
+        assert box is None or (box["width"] <= 1 and box["height"] <= 1)
+    lines = page.evaluate("""() => {
+        const table = [...document.querySelectorAll('.report table')]
+            .find(t => (t.caption || {}).textContent === 'Files the figures come from');
+        return [...table.querySelectorAll('tbody tr')].map(tr => {
+            const cell = tr.children[2], range = document.createRange();
+            range.selectNodeContents(cell);  // the lines the text itself takes, not the row's height
+            const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            return [cell.textContent.split(', ').length, tops.size];
+        });
+    }""")
+    assert lines and all(height <= items + 1 for items, height in lines), lines  # a period per line at most
