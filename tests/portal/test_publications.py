@@ -63,7 +63,15 @@ def test_a_correction_becomes_version_2_with_its_revisions_marked_r_and_version_
     first = publish(warehouse, deployment, Q2, out, store)
     assert (first.version, first.new) == (1, True)
     v1 = {p: _sha(p) for p in (store / "2025-26-Q2" / "v1").rglob("*") if p.is_file()}
-    assert len(v1) == 36 and all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in v1)
+    # 36 published files and provenance.json: what produced them (dasv.provenance)
+    assert len(v1) == 37 and all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in v1)
+    from dasv.provenance import config_checksum, package_version
+    from dasv.publications import provenance_of
+
+    with warehouse.connect() as conn:
+        recorded = provenance_of(conn, store, Q2, 1)
+    assert recorded["version"] == package_version() and recorded["config_sha256"] == config_checksum(deployment)
+    assert recorded["run_id"] is None and recorded["commit"]  # published from plain Python, not a Prefect run
     assert all(p.stat().st_mode & 0o222 == 0 for p in v1)  # write-once: read-only files
     again = publish(warehouse, deployment, Q2, out, store)
     assert (again.version, again.new) == (1, False)  # unchanged outputs: nothing new
