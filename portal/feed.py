@@ -9,7 +9,8 @@ never counts a revised figure twice, and ``revised`` the values that differ from
 publication of that period.
 
 ``status`` and ``suppression`` are each derived by one small function below
-(:func:`status_of`, :func:`suppression_of`): what the published documents carry today.
+(:func:`status_of`, :func:`suppression_of`): ``status`` is what the document says of the
+figure (its source, column or period lacking: ``dasv.measures.status``), or ``withheld``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from dasv.measures.labels import LABELS
+from dasv.measures.present import statuses
 from dasv.publications import figures
 
 COLUMNS = ["period_type", "period", "version", "latest", "revised", "measure", "label", "area", "value", "status",
@@ -63,15 +65,19 @@ def suppression_of(value: object, measure: str, siblings: dict[str, object], mar
 
 
 def status_of(value: object, suppression: str | None, measure: str, siblings: dict[str, object],
-              complete: bool) -> str:  # fmt: skip
+              complete: bool, said: str = "ok") -> str:  # fmt: skip
     """``ok``, ``withheld``, ``not supplied``, ``not recorded`` or ``incomplete``, from what the document carries.
 
-    A status word the document itself carries is kept; an empty count is ``not supplied`` (or
-    ``incomplete`` when part of the period is missing); an empty rate beside present counts is a
-    rate on a zero base: ``ok`` with no value. (The measure-status work rewires this.)
+    ``said`` is the figure's status in its document (``dasv.measures.status``: every metrics
+    document says which sources, columns and periods it lacks). Documents published before
+    they said so are read as before: a status word the document carries is kept; an empty
+    count is ``not supplied`` (or ``incomplete`` when part of the period is missing); an empty
+    rate beside present counts is a rate on a zero base: ``ok`` with no value.
     """
     if suppression is not None:
         return "withheld"
+    if said != "ok":
+        return said
     if isinstance(value, str):
         return value if value in STATUSES else "not recorded"
     if value is None:
@@ -114,16 +120,19 @@ def _figures_of(
     doc: dict, area: str, as_area: str | None = None
 ) -> dict[tuple[str, str], tuple[object, bool]]:
     """(measure, area) -> (value, complete) of one document, every area renamed ``as_area`` when given."""
-    found = {key: value for key, value in figures(doc, area).items()
+    paths: dict = {}
+    found = {key: value for key, value in figures(doc, area, paths).items()
              if not isinstance(value, bool) and (value is None or isinstance(value, int | float | str))}  # fmt: skip
+    said = statuses(doc)
     gaps = {(m.split(".", 1)[0], a) for (m, a), v in found.items() if v is None and not m.endswith(RATES)}
     out = {}
     for (measure, found_area), value in found.items():
         part = measure.split(".", 1)[
             0
         ]  # a part of the period missing: said by the document, or an empty count
-        complete = _complete(doc.get(part, {})) and (part, found_area) not in gaps
-        out[(measure, as_area or found_area)] = (value, complete)
+        status = said.get(paths.get((measure, found_area), ""), "ok")
+        complete = _complete(doc.get(part, {})) and (part, found_area) not in gaps and status == "ok"
+        out[(measure, as_area or found_area)] = (value, complete, status)
     return out
 
 
@@ -159,18 +168,18 @@ def feed_rows(found: list[tuple[str, int, datetime, dict]], district: str) -> li
         for index, (published, version, values) in enumerate(publications):
             latest = index == len(publications) - 1
             markers = {"<5", "[c]"} | {
-                v for v, _ in values.values() if isinstance(v, str) and v.startswith("<")
+                v for v, *_ in values.values() if isinstance(v, str) and v.startswith("<")
             }
             by_area: dict[str, dict[str, object]] = {}
-            for (measure, area), (value, _) in values.items():
+            for (measure, area), (value, *_) in values.items():
                 by_area.setdefault(area, {})[measure] = value
-            for (measure, area), (value, complete) in sorted(values.items()):
+            for (measure, area), (value, complete, said) in sorted(values.items()):
                 siblings = by_area[area]
                 suppression = suppression_of(value, measure, siblings, markers)
                 number = value if isinstance(value, int | float) and suppression is None else None
-                was = first.get((measure, area), (None, True))[0]
+                was = first.get((measure, area), (None,))[0]
                 rows.append(Row(period_type, period, version, latest, was != value, measure, label_of(measure), area,
-                                number, status_of(value, suppression, measure, siblings, complete), suppression,
+                                number, status_of(value, suppression, measure, siblings, complete, said), suppression,
                                 complete, published))  # fmt: skip
     rows.sort(
         key=lambda r: (r.period_type != "quarter", r.period, r.published, r.area != district, r.measure)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dasv.measures.status import Missing
 from dasv.report.model import Rate, Suppressed
 from dasv.report.suppress import COUNTY
 
@@ -26,17 +27,21 @@ DEMOGRAPHICS = ("male_victims", "disability", "aged_13_17", "lgbt_total")
 def county_beside(slices: Slices, name: str) -> dict:
     """The county's quarter figures as the district's slice shows them (withheld ones as their markers)."""
     q, plan = slices.quarter, slices.plan
+    status: dict[str, str] = {}
 
     def count(m: str):
         if (COUNTY, m, q) not in plan.values:  # not planned: absent, never a zero
             return None
-        cell = plan.cell(COUNTY, m, q)
+        cell = slices.cell(COUNTY, m, q)  # its source's status where it does not cover the quarter
+        if isinstance(cell, Missing):
+            status[m] = cell.status
+            return None
         return cell.display if isinstance(cell, Suppressed) else cell
 
     def pct(num: str, den: str):
         if (COUNTY, num, q) not in plan.values or (COUNTY, den, q) not in plan.values:
             return None
-        cell = plan.rate(COUNTY, num, den, q)
+        cell = slices.rate(COUNTY, num, den, q)
         return cell.value(1) if isinstance(cell, Rate) else None
 
     idva = {m: count(m) for m in IDVA}
@@ -44,13 +49,20 @@ def county_beside(slices: Slices, name: str) -> dict:
         "engagement_pct": pct("engaged", "criteria_met"),
         "repeats_pct": pct("repeats", "total_referrals"),
     }
-    return {
+    doc = {
         "area": slices.deployment.county_label,
         "idva": {"total": idva},
         "marac": {**{m: count(m) for m in MARAC}, "repeat_pct": pct("repeat_cases", "cases_heard")},
         "police": {"total": {m: count(m) for m in POLICE}},
         "demographics": {m: count(m) for m in DEMOGRAPHICS},
     }
+    # each source's status, as the district's own document says it (dasv.measures.status)
+    doc["status"] = {
+        "idva": slices.status(COUNTY, "total_referrals", q), "marac": slices.status(COUNTY, "referrals", q),
+        "police": slices.status(COUNTY, "da_incidents", q),
+        **{f"demographics.{m}": v for m, v in status.items() if m in DEMOGRAPHICS},
+    }  # fmt: skip
+    return doc
 
 
 def year_ending_years(slices: Slices, name: str) -> list[dict]:

@@ -406,7 +406,8 @@ class SliceBuilder:
         }  # fmt: skip
         doc["status"] = {"idva": self.status(name, "total_referrals", q), "marac": self.status(name, "referrals", q),
                          "police": self.status(name, "da_incidents", q),
-                         **{f"demographics.{m}": v for m, v in absent.items() if m in DEMOGRAPHIC_MEASURES}}  # fmt: skip
+                         **{f"demographics.{m}": v for m, v in absent.items() if m in DEMOGRAPHIC_MEASURES},
+                         **({"demographics.sexual_orientation": absent["not_asked"]} if "not_asked" in absent else {})}  # fmt: skip
         doc["variation"] = {k: r.summary() for k, r in self.variation(name).items()}
         doc["intervals"] = context.intervals(doc)
         doc["changes"] = self._changes(name)

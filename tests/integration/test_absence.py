@@ -280,3 +280,21 @@ def test_a_report_lists_exactly_the_files_behind_its_figures(engine, deployment,
     with engine.connect() as conn:
         report = build_report(conn, deployment, Q3)
     assert sorted(s.file_name for s in report.sources) == ["i_q3.csv", "p_q3.csv", "p_series.csv"]
+
+
+def test_the_portal_feed_carries_the_status_never_a_zero(no_idva_q1):
+    """The analyst's feed of a Q1 slice published without its IDVA export: empty values, 'not supplied'."""
+    from datetime import UTC, datetime
+
+    from portal.feed import feed_rows
+
+    engine, deployment = no_idva_q1["engine"], no_idva_q1["deployment"]
+    with engine.connect() as conn:
+        doc = SliceBuilder(conn, deployment, Q1).metrics("Fenland")
+    rows = [r for r in feed_rows([("2025-26 Q1", 1, datetime(2026, 1, 1, tzinfo=UTC), doc)], "Fenland")
+            if r.period_type == "quarter"]  # fmt: skip
+    idva = [r for r in rows if r.measure.startswith(("idva.", "demographics."))]
+    assert len(idva) >= 12 and {r.area for r in idva} >= {"Fenland"}
+    assert {(r.value, r.status, r.complete) for r in idva} == {(None, "not supplied", False)}, idva[:3]
+    marac = [r for r in rows if r.measure == "marac.referrals" and r.area == "Fenland"]
+    assert marac and marac[0].status in ("ok", "withheld") and marac[0].complete
