@@ -343,10 +343,15 @@ class YearEndingFigures:
 
 
 def _holds_anything(doc: dict) -> bool:
-    """A year-ending document with any police month, IDVA referral or MARAC referral in it."""
+    """A year-ending document with any police month, IDVA referral or MARAC referral in it.
+
+    A source holding part of the year has the status ``incomplete`` (its figures are null):
+    that year is held, and shown as incomplete; only a year no source touches is left out.
+    """
     police = doc["police"]["total"]
     return bool(
-        police["da_incidents"] or police["da_crimes"] or doc["police"]["total"]["complete"]
+        police.get("status", "ok") != "not supplied" or police["complete"]
+        or doc["idva"].get("status") != "not supplied" or doc["marac"].get("status") != "not supplied"
         or doc["idva"]["total"]["total_referrals"] or doc["marac"]["total"]["referrals"]
     )
 

@@ -135,7 +135,7 @@ def test_a_police_area_of_the_whole_county_is_shown_once(adopted):
     assert ", all districts<" not in html and "(7 districts)" not in html
     with open(folder / "out" / "2025-26-Q3" / "csv" / "dasv-2025-26-Q3-year_ending_police.csv", encoding="utf-8") as fh:
         header = next(csv.reader(fh))
-    assert header == ["Measure", f"{COUNTY} YE Dec 2023", f"{COUNTY} YE Dec 2024", f"{COUNTY} YE Dec 2025"]
+    assert header == ["Measure", f"{COUNTY} YE Dec 2023", f"{COUNTY} YE Dec 2024", f"{COUNTY} YE Dec 2025", "status"]
     with open(folder / "out" / "2025-26-Q3" / "csv" / "dasv-2025-26-Q3-headline.csv", encoding="utf-8") as fh:
         labels = [row[0] for row in csv.reader(fh)]
     police = [label for label in labels if label.startswith("Police DA incidents")]

@@ -339,8 +339,8 @@ def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
                         [["@SUM(1+1)", 5, Change(5, 45)], ["-2+3", -4, Change(-4, 0)]])  # fmt: skip
     path = render_csv(table, tmp_path / "t.csv")
     rows = list(csv_module.reader(path.open(encoding="utf-8")))
-    assert rows == [['\'=HYPERLINK("http://x")', "'+cmd", "change", "change_pct", "change_points"],
-                    ["'@SUM(1+1)", "5", "-40", "-88.9", ""], ["'-2+3", "-4", "-4", "", ""]]  # fmt: skip
+    assert rows == [['\'=HYPERLINK("http://x")', "'+cmd", "change", "change_pct", "change_points", "status"],
+                    ["'@SUM(1+1)", "5", "-40", "-88.9", "", "ok"], ["'-2+3", "-4", "-4", "", "", "ok"]]  # fmt: skip
     report = _report(1)
     report.tables = [table]
     wb = openpyxl.load_workbook(render_xlsx(report, tmp_path / "t.xlsx"))
@@ -495,7 +495,8 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
         rows = list(
             csv_module.reader((out / "csv" / f"dasv-2025-26-Q3-{table.key}.csv").open(encoding="utf-8"))
         )
-        assert rows[1:] == [[csv_value(c) for c in row] for row in table.data_rows()], table.key
+        assert rows[1:] == [[csv_value(c) for c in row] + [table.row_status(i)]  # the status column last
+                            for i, row in enumerate(table.data_rows())], table.key
         sheet = next(ws for ws in workbook.worksheets if str(ws["A1"].value).startswith(table.title))
         values = [[c.value for c in row] for row in sheet.iter_rows()]
         start = next(i for i, v in enumerate(values) if v[0] == table.columns[0].header) + 1
@@ -503,7 +504,7 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
             numbers = [(s, c) for s, c in zip(stored, row, strict=True) if isinstance(s, int | float)]
             assert all(float(s) == float(csv_value(c)) for s, c in numbers), (table.key, stored)
         checked += 1
-    assert checked == len(report.all_tables) == 11
+    assert checked == len(report.all_tables) == 12  # 11 + data coverage
 
     doc = json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text())
     total = doc["idva"]["total"]
