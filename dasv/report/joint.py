@@ -258,6 +258,12 @@ class Joint:
         start_lo, start_hi = lo.copy(), hi.copy()
         reason_lo = np.full(len(lo), -1)
         reason_hi = np.full(len(lo), -1)
+        # bounds may be unbounded (inf) or huge: inf - inf and overflow mean "no bound", as meant
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._propagate(m, r, k, c, lo, hi, start_lo, start_hi, reason_lo, reason_hi)
+
+    def _propagate(self, m, r, k, c, lo, hi, start_lo, start_hi, reason_lo, reason_hi):
+        """The rounds of :meth:`propagate` (numpy's overflow warnings off: an overflow is an unbounded side)."""
         for _ in range(500):
             tmin = np.where(c > 0, c * lo[k], c * hi[k])
             tmax = np.where(c > 0, c * hi[k], c * lo[k])
