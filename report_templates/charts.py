@@ -127,3 +127,15 @@ def chart_svg(chart) -> str:
     return svg.replace("<title>...</title>", f"<title>{escape(chart.title)}</title>", 1).replace(
         "<desc>...</desc>", f"<desc>{escape(chart.description)}</desc>", 1
     )
+
+
+PDF_FONT = "'Atkinson Hyperlegible'"
+
+
+def pdf_chart_svg(chart, width: float, height: float) -> str:
+    """The chart as SVG for the PDF: drawn at the page's width, in the PDF's embedded font."""
+    svg = drawing_svg(draw_any(chart, width=width, height=height, font=7.5))
+    svg = svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
+    svg = svg.replace("font-family: Helvetica-Bold", f"font-family: {PDF_FONT}; font-weight: bold")
+    # reportlab writes ``fill: None``: browsers read CSS keywords in any case, Typst's SVG reader only as ``none``
+    return svg.replace("font-family: Helvetica", f"font-family: {PDF_FONT}").replace("fill: None", "fill: none")
