@@ -207,20 +207,47 @@ def _parts(r) -> list[tuple[int, int]]:
     return [(s, starts[j + 1] if j + 1 < len(starts) else len(r.values)) for j, s in enumerate(starts)]
 
 
-def _free_label(text: str, x: float, y: float, face: str, size: float, placed: list) -> String:
-    """A point's label beside it, in the first corner that overlaps no label already placed."""
+def _crosses(box: tuple[float, float, float, float], line: list[tuple[float, float]]) -> bool:
+    """True if a line (points in order of x) passes through the box."""
+    x0, y0, x1, y1 = box
+    ys = [y for x, y in line if x0 <= x <= x1]
+    for a, b in zip(line, line[1:], strict=False):
+        for x in (x0, x1):
+            if a[0] < x < b[0] or b[0] < x < a[0]:
+                ys.append(a[1] + (b[1] - a[1]) * (x - a[0]) / (b[0] - a[0]))
+    return bool(ys) and min(ys) <= y1 and max(ys) >= y0
+
+
+def place_label(text: str, x: float, y: float, face: str, size: float, placed: list, dots: list,
+                lines: list, frame: Frame) -> tuple[float, float, float, float]:
+    """The box of a point's label: the first place beside the point that covers no label, point or line.
+
+    Places are tried right then left of the point, below, above and level with it, then further
+    out; each is scored by what it covers (another label worst, then a point, then each line it
+    crosses, then leaving the plot), and the first of the lowest score is taken.
+    """
     width = stringWidth(text, face, size)
-    corners = ((size * 0.8, -size * 1.2), (size * 0.8, size * 0.6), (-size * 0.8 - width, -size * 1.2),
-               (-size * 0.8 - width, size * 0.6))  # fmt: skip
-    for dx, dy in corners:
-        box = (x + dx, y + dy, x + dx + width, y + dy + size)
-        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-            break
-    else:
-        dx, dy = corners[0]
-        box = (x + dx, y + dy, x + dx + width, y + dy + size)
-    placed.append(box)
-    return String(x + dx, y + dy, text, fontName=face, fontSize=size)
+    gap = size * 0.8
+    best, best_score = None, None
+    for dy in (-size * 1.2, size * 0.6, -size * 0.35, -size * 2.4, size * 1.8, -size * 3.6, size * 3.0):
+        for dx in (gap, -gap - width):
+            box = (x + dx, y + dy, x + dx + width, y + dy + size)
+            score = 100 * sum(_overlap(box, b) for b in placed) + 50 * sum(_overlap(box, b) for b in dots)
+            clear = (box[0], box[1] - size * 0.4, box[2], box[3] + size * 0.2)  # a line must not graze it
+            score += 10 * sum(_crosses(clear, line) for line in lines)
+            score += 30 * (box[0] < frame.x0 or box[2] > frame.x0 + frame.width or box[1] < frame.y0
+                           or box[3] > frame.y0 + frame.height)  # fmt: skip
+            if best_score is None or score < best_score:
+                best, best_score = box, score
+            if score == 0:
+                placed.append(box)
+                return box
+    placed.append(best)
+    return best
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.5) -> Drawing:
@@ -239,10 +266,14 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
     xticks = [(i * xstep, f"{i * xstep:,.0f}") for i in range(int(round(xmax / xstep)) + 1)]
     axes(d, f, xticks, yticks, font, chart.x_label, chart.y_label)
     d.add(Line(f.x0, f.y(fn.centre), f.x0 + f.width, f.y(fn.centre), strokeColor=NAVY, strokeWidth=1.2))
+    lines = [[(f.x0, f.y(fn.centre)), (f.x0 + f.width, f.y(fn.centre))]]  # what a label must not cross
     for level, dash in ((0.95, [5, 3]), (0.998, [1, 2])):
         for side in (0, 1):
             pts = [c for n, lim in fn.curve for c in (f.x(n), f.y(min(max(lim[level][side], ymin), ymax)))]
             d.add(PolyLine(pts, strokeColor=GREY, strokeWidth=1, strokeDashArray=dash))
+            lines.append(list(zip(pts[::2], pts[1::2], strict=True)))
+    r = font * 0.7
+    dots = [(f.x(p.population) - r, f.y(p.rate) - r, f.x(p.population) + r, f.y(p.rate) + r) for p in fn.points]
     placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
     for p in sorted(fn.points, key=lambda p: p.area == chart.highlight):  # the district's own square on top
         own = p.area == chart.highlight
@@ -254,7 +285,8 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
         own = p.area == chart.highlight
         if own or p.outside and p.outside.endswith("99.8%") or len(fn.points) <= 12:
             face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
-            d.add(_free_label(p.area, f.x(p.population), f.y(p.rate), face, size, placed))
+            box = place_label(p.area, f.x(p.population), f.y(p.rate), face, size, placed, dots, lines, f)
+            d.add(String(box[0], box[1], p.area, fontName=face, fontSize=size))
     keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", "95% limits"),
             ("dotted", "99.8% limits")]  # fmt: skip
     if chart.highlight:
