@@ -25,8 +25,8 @@ def test_funnel_labels_cover_no_label_point_or_limit_line(monkeypatch, width, he
     seen: list[tuple[str, tuple, list, list]] = []
     place = plots.place_label
 
-    def spy(text, x, y, face, size, placed, dots, lines, frame):
-        box = place(text, x, y, face, size, placed, dots, lines, frame)
+    def spy(text, x, y, face, size, placed, dots, lines, frame, clear_only=False):
+        box = place(text, x, y, face, size, placed, dots, lines, frame, clear_only)
         seen.append((text, box, dots, lines))
         return box
 
@@ -41,7 +41,7 @@ def test_funnel_labels_cover_no_label_point_or_limit_line(monkeypatch, width, he
 
 
 def test_funnel_label_placement_sees_a_line_through_a_box():
-    line = [(0.0, 0.0), (100.0, 10.0)]
+    line = ([0.0, 100.0], [0.0, 10.0])
     assert plots._crosses((40, 2, 60, 6), line)  # the line runs through y 4-6 there
     assert not plots._crosses((40, 7, 60, 12), line)
     assert not plots._crosses((140, 0, 160, 12), line)  # beyond the line's end
@@ -53,3 +53,24 @@ def test_value_axis_has_thousands_separators():
         labels = re.findall(r">\s*([\d,.]+)\s*</text>", svg)
         assert "12,500" in labels or "10,000" in labels, labels
         assert not any(re.fullmatch(r"\d{4,}", label) for label in labels), labels
+
+
+def test_a_crowded_funnel_names_few_districts_each_clear_of_the_rest(monkeypatch):
+    """300 districts: the slice's own district always, then at most 20 names, none overlapping."""
+    counts = {f"District {i:03d}": (300 + (i * 37) % 400, 60_000 + (i * 7919) % 200_000) for i in range(300)}
+    fn = funnel(counts)
+    seen = []
+    place = plots.place_label
+
+    def spy(text, *args, clear_only=False):
+        box = place(text, *args, clear_only)
+        if box:
+            seen.append((text, box))
+        return box
+
+    monkeypatch.setattr(plots, "place_label", spy)
+    plots.draw_funnel(FunnelChart("f", "Funnel", fn, "Population", "Rate", "d", highlight="District 150"), 762, 218)
+    assert seen[0][0] == "District 150" and 2 <= len(seen) <= 1 + plots.MAX_NAMES
+    boxes = [b for _, b in seen]
+    for i, box in enumerate(boxes):
+        assert not any(plots._overlap(box, other) for other in boxes[i + 1 :]), seen[i][0]
