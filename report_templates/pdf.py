@@ -17,52 +17,35 @@ definitions.
 from __future__ import annotations
 
 import json
-import threading
+import tempfile
 from pathlib import Path
 
 from dasv.errors import RenderError
 from dasv.quarters import london_time
 from dasv.report.model import Report, ReportTable, Variation, format_cell
 from report_templates.charts import pdf_chart_svg
+from report_templates.typst_server import TypstFailed, compile_pdf
 
-HERE = Path(__file__).parent
-TEMPLATE = HERE / "report.typ"
-FONTS = HERE / "fonts"
-WIDTH = 762  # points between the margins of A4 landscape (29.7 cm - 2 x 1.4 cm)
-CHART_HEIGHT = 190
 ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
 SOURCE_HEADERS = ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
 
-_compiler = None
-_compiler_pid = None
-_lock = threading.Lock()
-
-
-def compiler():
-    """One Typst compiler per process (fonts read once); a forked child makes its own."""
-    import os
-
-    import typst
-
-    global _compiler, _compiler_pid
-    if _compiler is None or _compiler_pid != os.getpid():
-        _compiler = typst.Compiler(str(TEMPLATE), root=str(HERE), font_paths=[str(FONTS)], ignore_system_fonts=True)
-        _compiler_pid = os.getpid()
-    return _compiler
-
-
 def render_pdf(report: Report, path: Path) -> Path:
     """Write the report as a tagged PDF/UA-1 with title, author, subject and language."""
-    import typst
-
     path.parent.mkdir(parents=True, exist_ok=True)
     doc, charts = document(report)
-    inputs = {"report": json.dumps(doc, ensure_ascii=False), **charts}
-    try:
-        with _lock:  # one compiler per process; Typst compiles one document at a time
-            pdf = compiler().compile(sys_inputs=inputs, pdf_standards=["ua-1"], timestamp=int(report.produced_at.timestamp()))
-    except typst.TypstError as exc:
-        raise RenderError(f"the PDF could not be laid out: {exc.message}") from None
+    # the charts go in as files, not inputs: Typst hashes its inputs into every cached step of the
+    # layout, and 140 kB of SVG there made a 300-row table eight times slower
+    with tempfile.TemporaryDirectory(prefix=".charts-", dir=path.parent) as folder:
+        for block in doc["blocks"]:
+            if block["kind"] == "figure":
+                file = Path(folder, f"{block['svg']}.svg").resolve()
+                file.write_text(charts[block["svg"]], encoding="utf-8")
+                block["svg"] = file.as_posix()
+        inputs = {"report": json.dumps(doc, ensure_ascii=False)}
+        try:
+            pdf = compile_pdf(inputs, int(report.produced_at.timestamp()))
+        except TypstFailed as exc:
+            raise RenderError(f"the PDF could not be laid out: {exc}") from None
     path.write_bytes(pdf)
     return path
 
@@ -81,7 +64,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
     def figures(items: list) -> None:
         for chart in items:
             key = f"chart-{len(charts)}"
-            charts[key] = pdf_chart_svg(chart, WIDTH, CHART_HEIGHT)
+            charts[key] = pdf_chart_svg(chart)
             blocks.append({"kind": "figure", "svg": key, "caption": chart.description,
                            "alt": f"{chart.title}. {chart.description}".strip()})  # fmt: skip
 
@@ -92,12 +75,11 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
     heading("Other relevant data")
     blocks += [b for t in report.tables if t.section != "referrals" for b in table_blocks(t)]
     heading("Variation: monthly SPC charts")
-    if report.notes.get("spc"):
-        blocks.append({"kind": "p", "text": report.notes["spc"]})
+    blocks[-1]["intro"] = [report.notes["spc"]] if report.notes.get("spc") else []
     figures(report.charts)
     for section in report.sections:
         heading(section.title)
-        blocks += [{"kind": "p", "text": p} for p in section.intro]
+        blocks[-1]["intro"] = section.intro
         blocks += [b for t in section.tables for b in table_blocks(t)]
         figures(section.charts)
         if section.statements:
