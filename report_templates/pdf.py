@@ -140,7 +140,12 @@ def table_block(table: ReportTable) -> dict:
     rows = [
         [str(row[0])] + [_cell(table, r, c) for c in range(1, len(row))] for r, row in enumerate(table.rows)
     ]
+    # the label column as wide as its longest label needs (about 0.16 cm a character at 8 pt), so a
+    # row reads on one line, within bounds that leave the figures room
+    longest = max([len(str(row[0])) for row in table.rows] + [len(columns[0].header)])
+    label_width = min(max(longest * 0.16, 5.2 if len(columns) > 6 else 8.5), 8.5 if len(columns) > 6 else 14)
     return {"kind": "table", "columns": len(columns), "head": head, "rows": rows, "total": table.total_row,
+            "label_width": round(label_width, 2),
             "current": [c.current for c in columns], "foot": table.footnote(),
             "narrow": table.section == "other" and len(columns) <= 4}  # fmt: skip
 

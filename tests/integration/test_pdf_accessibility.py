@@ -4,6 +4,8 @@ title, fonts, reading order; values print as written; Typst works in the forked 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -190,3 +192,20 @@ def test_typst_draws_in_a_child_forked_after_this_process_drew(made, tmp_path):
         done = [pool.submit(call_in_child, render_pdf, report, tmp_path / f"child-{i}.pdf") for i in range(2)]
         assert all(f.result(timeout=120).stat().st_size > 10_000 for f in done)
 
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed")
+@pytest.mark.parametrize("who", ["county", "Fenland"])
+def test_layout_text_has_one_line_per_row(made, who):
+    """``pdftotext -layout`` (how readers and checks copy figures) finds each area row and each
+    year-ending measure on one line, label and figures together."""
+    lines = subprocess.run(["pdftotext", "-layout", str(made["outputs"][who]["pdf"]), "-"], capture_output=True,
+                           text=True, check=True).stdout.splitlines()  # fmt: skip
+    report = made["reports"][who]
+    tables = [t for t in report.all_tables if t.key in ("idva_by_area", "idva_district") or t.key.startswith("year_ending")]
+    assert len(tables) >= 2
+    for table in tables:
+        for r, row in enumerate(table.rows):
+            cells = [str(row[0])] + [table.text(r, c) for c in range(1, len(row))]
+            pattern = r"\s+".join(re.escape(c) for c in cells)
+            assert any(re.search(pattern, line) for line in lines), (table.key, cells)
