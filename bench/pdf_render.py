@@ -1,14 +1,14 @@
 """Time to draw one PDF: the demo's county report, a demo slice and a national slice (300 districts).
 
-``python bench/pdf_render.py``: builds the demo warehouse's county report and Fenland's slice (run
-``dasv demo`` first) and a slice of a national warehouse (300 districts, BENCH_PDF_REFERRALS
-referrals a quarter, default 20,000: a slice's PDF depends on the number of districts, not on the
-referrals), then draws each PDF several times and prints the median seconds per PDF, two ways:
-``in_child`` forks a fresh child for each draw, as the quarterly run does (``dasv.forked``: the
-child starts from its parent's imports and fonts, not from a warm Typst); ``warm`` draws again in
-one process. BENCH_PDF_BASELINE names a file holding another ``render_pdf`` (e.g. an older
-``report_templates/pdf.py``) to time beside it in the same run. Figures are merged into
-bench/results.json under ``pdf``.
+``python bench/pdf_render.py`` (``make bench-pdf``): builds the demo warehouse's county report and
+Fenland's slice (run ``dasv demo`` first) and a slice of a national warehouse (300 districts,
+BENCH_PDF_REFERRALS referrals a quarter, default 20,000: a slice's PDF depends on the number of
+districts, not on the referrals), then draws each report's PDF, and all its outputs, in a forked
+child as the quarterly run does (``dasv.forked``), BENCH_PDF_REPEATS times (default 7), and prints
+the median wall and CPU seconds (CPU: the child's and the Typst server's). BENCH_PDF_BASELINE
+names a file holding another ``render_pdf`` (e.g. ``git show 048ef8e:report_templates/pdf.py``,
+the ReportLab page layout) to time beside it in the same run, on the same reports. Figures are
+merged into bench/results.json under ``pdf``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -32,16 +33,34 @@ REFERRALS = int(os.environ.get("BENCH_PDF_REFERRALS", 20_000))
 BASELINE = os.environ.get("BENCH_PDF_BASELINE")
 
 
-def median_seconds(draw, report, folder: Path, in_child: bool) -> float:
+def _server_cpu() -> float:
+    """CPU seconds of this process's Typst server so far (0 where there is none)."""
+    from report_templates import typst_server
+
+    if typst_server._server is None:
+        return 0.0
+    fields = Path(f"/proc/{typst_server._server[2].pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(draw, report, folder: Path) -> dict:
+    """Median wall and CPU seconds (the child's and the Typst server's) of drawing the report in a forked child."""
     from dasv.forked import call_in_child
 
-    def once(i: int) -> float:
+    def once(i: int) -> tuple[float, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        draw(report, folder / f"{i}.pdf")
-        return time.perf_counter() - started
+        draw(report, folder / f"{i}")
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        return time.perf_counter() - started, after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
 
-    times = [call_in_child(once, i) if in_child else once(i) for i in range(REPEATS)]
-    return round(statistics.median(times), 3)
+    walls, cpus = [], []
+    for i in range(REPEATS):
+        server = _server_cpu()
+        wall, cpu = call_in_child(once, i)
+        walls.append(wall)
+        cpus.append(cpu + _server_cpu() - server)
+    return {"wall": round(statistics.median(walls), 3), "cpu": round(statistics.median(cpus), 3)}
 
 
 def reports() -> dict:
@@ -71,27 +90,32 @@ def reports() -> dict:
 
 
 def main() -> None:
-    from report_templates.render import prepare
+    import report_templates.render as render
+    from report_templates.pdf import render_pdf
+    from report_templates.render import prepare, render_outputs
 
-    renderers = {"pdf": __import__("report_templates.pdf", fromlist=["render_pdf"]).render_pdf}
+    renderers = {"typst": render_pdf}
     if BASELINE:
         spec = importlib.util.spec_from_file_location("baseline_pdf", BASELINE)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         renderers["baseline"] = module.render_pdf
     drawn = reports()
-    prepare()  # what the quarterly run does before it forks its children
+    prepare()  # what the quarterly run does before it forks its children (starts the Typst server)
     out: dict = {"repeats": REPEATS, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                 "national_referrals_per_quarter": REFERRALS}  # fmt: skip
+                 "national_referrals_per_quarter": REFERRALS, "load_average": os.getloadavg()[0],
+                 "note": "median of REPEATS draws, each in a forked child as the quarterly run draws; cpu is "
+                         "the child's plus the Typst server's; all_outputs is PDF, HTML, xlsx, CSVs and JSON"}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        for in_child in (True, False):  # children first: they must start from a parent that has drawn nothing
-            for name, report in drawn.items():
-                for who, draw in renderers.items():
-                    key = f"{who}_{name}_{'in_child' if in_child else 'warm'}_seconds"
-                    if not in_child:
-                        draw(report, Path(tmp) / "warm.pdf")
-                    out[key] = median_seconds(draw, report, Path(tmp), in_child)
-                    log(f"pdf: {key} {out[key]}")
+        for name, report in drawn.items():
+            for who, draw in renderers.items():
+                render.render_pdf = draw  # what render_outputs draws the PDF with
+                pdf = measure(lambda r, f, draw=draw: draw(r, f.with_suffix(".pdf")), report, Path(tmp))
+                every = measure(lambda r, f: render_outputs(r, f), report, Path(tmp))
+                out[f"{who}_{name}"] = {"pdf": pdf, "all_outputs": every}
+                log(f"pdf: {who} {name}: {out[f'{who}_{name}']}")
+        render.render_pdf = render_pdf
+    out["load_average_after"] = os.getloadavg()[0]
     path = ROOT / "bench" / "results.json"
     results = json.loads(path.read_text()) if path.exists() else {}
     results["pdf"] = out

@@ -48,7 +48,10 @@ def start() -> None:
             return
         folder = tempfile.mkdtemp(prefix="dasv-typst-")  # mode 0700: only this user reaches the socket
         path = os.path.join(folder, "socket")
-        process = subprocess.Popen([sys.executable, "-m", "report_templates.typst_server", path],
+        # one layout thread: the run's own children keep every core busy, and idle pool threads that
+        # wait by spinning only took CPU from them (RAYON_NUM_THREADS sizes Typst's pool)
+        env = {**os.environ, "RAYON_NUM_THREADS": os.environ.get("DASV_TYPST_THREADS", "1")}
+        process = subprocess.Popen([sys.executable, "-m", "report_templates.typst_server", path], env=env,
                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(HERE.parent))  # fmt: skip
         ready = process.stdout.readline()
         process.stdout.close()
