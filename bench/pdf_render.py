@@ -34,13 +34,14 @@ BASELINE = os.environ.get("BENCH_PDF_BASELINE")
 
 
 def _server_cpu() -> float:
-    """CPU seconds of this process's Typst server so far (0 where there is none)."""
+    """CPU seconds of this process's Typst servers so far (0 where there are none)."""
     from report_templates import typst_server
 
-    if typst_server._server is None:
-        return 0.0
-    fields = Path(f"/proc/{typst_server._server[2].pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for _, _, process in typst_server._servers:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def measure(draw, report, folder: Path) -> dict:
@@ -52,7 +53,10 @@ def measure(draw, report, folder: Path) -> dict:
         started = time.perf_counter()
         draw(report, folder / f"{i}")
         after = resource.getrusage(resource.RUSAGE_SELF)
-        return time.perf_counter() - started, after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+        return (
+            time.perf_counter() - started,
+            after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime,
+        )
 
     walls, cpus = [], []
     for i in range(REPEATS):
@@ -86,7 +90,11 @@ def reports() -> dict:
     national = load_deployment(config)
     with open_warehouse(f"sqlite:///{db}").connect() as conn:
         builder = SliceBuilder(conn, national, Quarter(2025, 3))
-    return {"county": county, "demo_slice": fenland, "national_slice": builder.report(national.districts[0].name)}
+    return {
+        "county": county,
+        "demo_slice": fenland,
+        "national_slice": builder.report(national.districts[0].name),
+    }
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ ReportLab stays the chart engine: each chart is drawn as SVG and placed as a fig
 
 Nothing from the report is written into Typst source: this module turns the report into a JSON
 document (every cell already in its printed form, :meth:`ReportTable.text`) and the template
-reads it as data, so text such as ``# * $ < @ \\`` is printed as written, never run as markup.
+reads it as data, so text such as ``# * $ < @`` or a backslash prints as written, never as markup.
 Sections follow PRODUCT.md, "The quarterly report": title, headline figures, referral tables,
 other relevant data, SPC charts, further sections, other relevant information, data quality,
 definitions.
@@ -28,6 +28,7 @@ from report_templates.typst_server import TypstFailed, compile_pdf
 
 ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
 SOURCE_HEADERS = ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
+
 
 def render_pdf(report: Report, path: Path) -> Path:
     """Write the report as a tagged PDF/UA-1 with title, author, subject and language."""
@@ -89,7 +90,10 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
     if report.commentary:
         blocks.append({"kind": "h3", "text": "Commentary"})
         blocks += [{"kind": "p", "text": p} for p in report.commentary]
-    blocks += [{"kind": "h3", "text": "Drafted from the figures"}, {"kind": "bullets", "items": report.statements}]
+    blocks += [
+        {"kind": "h3", "text": "Drafted from the figures"},
+        {"kind": "bullets", "items": report.statements},
+    ]
     heading("Data quality")
     blocks.append({"kind": "bullets", "items": report.quality or ["No anomalies found."]})
     blocks += [{"kind": "h3", "text": "Source files"}, sources_table(report)]
@@ -136,7 +140,12 @@ def table_block(table: ReportTable) -> dict:
             i = j + 1
         head = [top, sub]
     else:
-        head = [[{"text": c.header, "span": 1, "align": "left" if k == 0 else "right"} for k, c in enumerate(columns)]]
+        head = [
+            [
+                {"text": c.header, "span": 1, "align": "left" if k == 0 else "right"}
+                for k, c in enumerate(columns)
+            ]
+        ]
     rows = [
         [str(row[0])] + [_cell(table, r, c) for c in range(1, len(row))] for r, row in enumerate(table.rows)
     ]

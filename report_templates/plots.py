@@ -227,8 +227,18 @@ DY = (-1.2, 0.6, -0.35, -2.4, 1.8, -3.6, 3.0)  # places below, above and level w
 MAX_NAMES = 20  # names on a crowded funnel plot (the table beside it lists every district)
 
 
-def place_label(text: str, x: float, y: float, face: str, size: float, placed: list, dots: list,
-                lines: list, frame: Frame, clear_only: bool = False) -> tuple[float, float, float, float] | None:
+def place_label(
+    text: str,
+    x: float,
+    y: float,
+    face: str,
+    size: float,
+    placed: list,
+    dots: list,
+    lines: list,
+    frame: Frame,
+    clear_only: bool = False,
+) -> tuple[float, float, float, float] | None:
     """The box of a point's label: the first place beside the point that covers no label, point or line.
 
     Places are tried right then left of the point, below, above and level with it, then further
@@ -245,7 +255,9 @@ def place_label(text: str, x: float, y: float, face: str, size: float, placed: l
     for dy in DY:
         for dx in (gap, -gap - width):
             box = (x + dx, y + dy * size, x + dx + width, y + dy * size + size)
-            score = 100 * sum(_overlap(box, b) for b in near_labels) + 50 * sum(_overlap(box, b) for b in near_dots)
+            score = 100 * sum(_overlap(box, b) for b in near_labels) + 50 * sum(
+                _overlap(box, b) for b in near_dots
+            )
             clear = (box[0], box[1] - size * 0.4, box[2], box[3] + size * 0.2)  # a line must not graze it
             score += 10 * sum(_crosses(clear, line) for line in lines)
             score += 30 * (box[0] < frame.x0 or box[2] > frame.x0 + frame.width or box[1] < frame.y0
@@ -288,7 +300,9 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
             d.add(PolyLine(pts, strokeColor=GREY, strokeWidth=1, strokeDashArray=dash))
             lines.append((pts[::2], pts[1::2]))
     r = font * 0.7
-    dots = [(f.x(p.population) - r, f.y(p.rate) - r, f.x(p.population) + r, f.y(p.rate) + r) for p in fn.points]
+    dots = [
+        (f.x(p.population) - r, f.y(p.rate) - r, f.x(p.population) + r, f.y(p.rate) + r) for p in fn.points
+    ]
     placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
     for p in sorted(fn.points, key=lambda p: p.area == chart.highlight):  # the district's own square on top
         own = p.area == chart.highlight
@@ -302,7 +316,11 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
     named = sorted(fn.points, key=lambda p: (p.area != chart.highlight, -abs(p.rate - fn.centre)))
     for p in named:
         own = p.area == chart.highlight
-        if crowded and not own and (not (p.outside and p.outside.endswith("99.8%")) or len(placed) >= MAX_NAMES):
+        if (
+            crowded
+            and not own
+            and (not (p.outside and p.outside.endswith("99.8%")) or len(placed) >= MAX_NAMES)
+        ):
             continue
         face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
         box = place_label(p.area, f.x(p.population), f.y(p.rate), face, size, placed, dots, lines, f,

@@ -16,10 +16,10 @@ from dasv.errors import RenderError
 from dasv.measures.marac import DEFINITIONS as MARAC_DEFINITIONS
 from dasv.report.model import Report
 from dasv.safe_text import slug
+from report_templates import typst_server
 from report_templates.csv_out import render_csv
 from report_templates.html import render_html
 from report_templates.html import template as html_template
-from report_templates import typst_server
 from report_templates.pdf import render_pdf
 from report_templates.xlsx import render_xlsx
 

@@ -32,7 +32,7 @@ HERE = Path(__file__).parent
 TEMPLATE = HERE / "report.typ"
 FONTS = HERE / "fonts"
 
-_server: tuple[int, str, subprocess.Popen] | None = None  # (pid that started it, socket path, process)
+_servers: list[tuple[int, str, subprocess.Popen]] = []  # (pid that started it, socket path, process)
 _lock = threading.Lock()
 
 
@@ -40,43 +40,71 @@ class TypstFailed(Exception):
     """Typst refused the document (its message), e.g. a figure without alternative text."""
 
 
+def _count() -> int:
+    """One server per core: a compile holds its server's interpreter, so two children need two."""
+    from dasv.forked import CORES
+
+    return int(os.environ.get("DASV_TYPST_SERVERS", CORES))
+
+
 def start() -> None:
-    """Start this process's Typst server unless it is running; children forked after this use it."""
-    global _server
+    """Start this process's Typst servers unless they are running; children forked after this use them."""
+    global _servers
     with _lock:
-        if _server is not None and _server[0] == os.getpid() and _server[2].poll() is None:
+        if _servers and all(pid == os.getpid() and p.poll() is None for pid, _, p in _servers):
             return
-        folder = tempfile.mkdtemp(prefix="dasv-typst-")  # mode 0700: only this user reaches the socket
-        path = os.path.join(folder, "socket")
-        # one layout thread: the run's own children keep every core busy, and idle pool threads that
-        # wait by spinning only took CPU from them (RAYON_NUM_THREADS sizes Typst's pool)
-        env = {**os.environ, "RAYON_NUM_THREADS": os.environ.get("DASV_TYPST_THREADS", "1")}
-        process = subprocess.Popen([sys.executable, "-m", "report_templates.typst_server", path], env=env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(HERE.parent))  # fmt: skip
-        ready = process.stdout.readline()
-        process.stdout.close()
-        if ready.strip() != b"ready":
-            process.kill()
-            shutil.rmtree(folder, ignore_errors=True)
-            raise RuntimeError("the Typst process did not start (see the lines above)")
-        _server = (os.getpid(), path, process)
+        _servers = [_start_one() for _ in range(_count())]
+
+
+def _start_one() -> tuple[int, str, subprocess.Popen]:
+    folder = tempfile.mkdtemp(prefix="dasv-typst-")  # mode 0700: only this user reaches the socket
+    path = os.path.join(folder, "socket")
+    # one layout thread: the run's own children keep every core busy, and idle pool threads that
+    # wait by spinning only took CPU from them (RAYON_NUM_THREADS sizes Typst's pool)
+    env = {**os.environ, "RAYON_NUM_THREADS": os.environ.get("DASV_TYPST_THREADS", "1")}
+    process = subprocess.Popen([sys.executable, "-m", "report_templates.typst_server", path], env=env,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(HERE.parent))  # fmt: skip
+    ready = process.stdout.readline()
+    process.stdout.close()
+    if ready.strip() != b"ready":
+        process.kill()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise RuntimeError("the Typst process did not start (see the lines above)")
+    Path(folder, "busy").touch()
+    return os.getpid(), path, process
 
 
 def compile_pdf(inputs: dict[str, str], timestamp: int) -> bytes:
-    """The PDF/UA-1 of the template with these inputs, from the server (started here if need be).
+    """The PDF/UA-1 of the template with these inputs, from a server (started here if need be).
 
     Raises:
         TypstFailed: Typst refused the document.
     """
-    global _server
-    if _server is None:
+    global _servers
+    if not _servers:
         start()
     try:
-        return _ask(_server[1], inputs, timestamp)
-    except OSError:  # the server has gone (killed, or its starter ended): this process starts its own
-        _server = None
+        return _ask_free(inputs, timestamp)
+    except OSError:  # a server has gone (killed, or its starter ended): this process starts its own
+        _servers = []
         start()
-        return _ask(_server[1], inputs, timestamp)
+        return _ask_free(inputs, timestamp)
+
+
+def _ask_free(inputs: dict[str, str], timestamp: int) -> bytes:
+    """Ask the first server no other process is using (a lock on its ``busy`` file), else wait for one."""
+    import fcntl
+
+    first = os.getpid() % len(_servers)
+    order = _servers[first:] + _servers[:first]
+    for k, (_, path, _) in enumerate(order + order[:1]):
+        with open(os.path.join(os.path.dirname(path), "busy")) as busy:
+            try:  # the last try waits for its server; a lock is released if its holder dies
+                fcntl.flock(busy, fcntl.LOCK_EX | (0 if k == len(order) else fcntl.LOCK_NB))
+            except BlockingIOError:
+                continue
+            return _ask(path, inputs, timestamp)
+    raise AssertionError("unreachable")
 
 
 def _fresh_lock() -> None:  # a forked child starts with its own, free, whatever its parent's threads held
@@ -118,14 +146,35 @@ def _read(conn: socket.socket, size: int) -> bytes:
     return bytes(data)
 
 
-def serve(path: str) -> None:
-    """The server: one compiler, one request at a time, until standard input ends."""
+MEMORY_MB = int(os.environ.get("DASV_TYPST_MEMORY_MB", 250))
+
+
+def _rss_mb() -> float:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:  # no /proc (macOS): never renewed
+        return 0.0
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def serve(path: str, listening: int | None = None) -> None:
+    """The server: one compiler, one request at a time, until standard input ends.
+
+    Typst keeps what it has laid out for reuse and this build offers no way to let it go: past
+    ``DASV_TYPST_MEMORY_MB`` (default 250) the server starts over in the same process (exec),
+    keeping its socket, so a national run's 300 slices stay within bounds.
+    """
     import typst
 
-    compiler = typst.Compiler(str(TEMPLATE), root=TEMPLATE.anchor, font_paths=[str(FONTS)], ignore_system_fonts=True)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(64)
+    compiler = typst.Compiler(
+        str(TEMPLATE), root=TEMPLATE.anchor, font_paths=[str(FONTS)], ignore_system_fonts=True
+    )
+    if listening is None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(64)
+    else:
+        listener = socket.socket(fileno=listening)
 
     def end_with_parent() -> None:
         sys.stdin.buffer.read()  # returns at end of file: every holder of the pipe has ended
@@ -133,21 +182,29 @@ def serve(path: str) -> None:
         os._exit(0)
 
     threading.Thread(target=end_with_parent, daemon=True).start()
-    sys.stdout.buffer.write(b"ready\n")
-    sys.stdout.buffer.flush()
+    if listening is None:
+        sys.stdout.buffer.write(b"ready\n")
+        sys.stdout.buffer.flush()
     while True:
         conn, _ = listener.accept()
         with conn:
             try:
                 inputs, timestamp = _receive(conn)
                 try:
-                    reply = (True, compiler.compile(sys_inputs=inputs, pdf_standards=["ua-1"], timestamp=timestamp))
+                    reply = (
+                        True,
+                        compiler.compile(sys_inputs=inputs, pdf_standards=["ua-1"], timestamp=timestamp),
+                    )
                 except typst.TypstError as exc:
                     reply = (False, str(exc.message))
                 _send(conn, reply)
             except OSError:  # the asking process went away: serve the next
                 continue
+        if _rss_mb() > MEMORY_MB:
+            listener.set_inheritable(True)
+            os.execv(sys.executable, [sys.executable, "-m", "report_templates.typst_server", path,
+                                      str(listener.fileno())])  # fmt: skip
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1])
+    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -286,8 +286,13 @@ class SliceBuilder:
             rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
                          Variation(result.signal, len(result.values)) if result else None])  # fmt: skip
             if m == "criteria_met":  # the county's headline has its engagement row here too
-                now, before = self.plan.rate(name, "engaged", "criteria_met", q), self.plan.rate(name, "engaged", "criteria_met", prev)
-                rows.append([label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before), None])
+                now, before = (
+                    self.plan.rate(name, "engaged", "criteria_met", q),
+                    self.plan.rate(name, "engaged", "criteria_met", prev),
+                )
+                rows.append(
+                    [label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before), None]
+                )
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
                            [Column("Measure", "label"), Column(q.label, "count", current=True),
                             Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),

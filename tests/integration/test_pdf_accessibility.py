@@ -69,7 +69,9 @@ def _fonts_embedded(pdf: pikepdf.Pdf) -> list[str]:
             seen.add(font.objgen)
             if font.get("/Subtype") == "/Type3":
                 continue  # drawn from its own glyph procedures: nothing to embed
-            descriptor = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font else font.FontDescriptor
+            descriptor = (
+                font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font else font.FontDescriptor
+            )
             if not any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                 missing.append(str(font.get("/BaseFont")))
         for xobject in (resources.get("/XObject") or {}).values():
@@ -102,7 +104,9 @@ def test_pdf_is_tagged_pdf_ua(made, who):
             assert tag in tags, tag
         figures = [e for e in elements if e.S == "/Figure"]
         assert len(figures) == len(report.charts) + sum(len(s.charts) for s in report.sections)
-        for figure, chart in zip(figures, [*report.charts, *(c for s in report.sections for c in s.charts)], strict=True):
+        for figure, chart in zip(
+            figures, [*report.charts, *(c for s in report.sections for c in s.charts)], strict=True
+        ):
             alt = str(figure.get("/Alt", ""))
             assert chart.title in alt and chart.description in alt  # what the chart shows, not "chart"
         assert _fonts_embedded(pdf) == []
@@ -157,7 +161,11 @@ def test_headline_table_reads_in_order_row_by_row(made):
                 if isinstance(kid, int):
                     parts.append(texts.get((page, kid), ""))
                 elif isinstance(kid, pikepdf.Dictionary) and "/MCID" in kid:
-                    parts.append(texts.get((pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page, int(kid.MCID)), ""))
+                    parts.append(
+                        texts.get(
+                            (pages.get(kid.Pg.objgen, page) if "/Pg" in kid else page, int(kid.MCID)), ""
+                        )
+                    )
                 elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                     parts.append(text_of(kid, page))
             return " ".join(" ".join(parts).split())
@@ -166,7 +174,10 @@ def test_headline_table_reads_in_order_row_by_row(made):
         rows = [[text_of(cell) for cell in _kids(tr)] for part in _kids(table) for tr in _kids(part)]
     headline = made["reports"]["county"].headline
     assert rows[0] == [c.header for c in headline.columns]
-    printed = [[str(row[0])] + [headline.text(r, c) for c in range(1, len(row))] for r, row in enumerate(headline.rows)]
+    printed = [
+        [str(row[0])] + [headline.text(r, c) for c in range(1, len(row))]
+        for r, row in enumerate(headline.rows)
+    ]
     assert rows[1:] == printed
 
 
@@ -176,7 +187,10 @@ def test_slice_shows_its_spc_charts_or_says_why_not(made):
     note = east.notes["spc"]
     shown = [c.title for c in east.charts if c.key.startswith("spc_")]
     assert "not charted, because a month of the series is withheld" in note and len(shown) < 5
-    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(made["outputs"]["East Cambridgeshire"]["pdf"]).pages)
+    text = " ".join(
+        " ".join(p.extract_text().split())
+        for p in PdfReader(made["outputs"]["East Cambridgeshire"]["pdf"]).pages
+    )
     assert note in text and all(title in text for title in shown)
     assert "Engagement % of criteria met" in [row[0] for row in east.headline.rows]
 
@@ -193,7 +207,6 @@ def test_typst_draws_in_a_child_forked_after_this_process_drew(made, tmp_path):
         assert all(f.result(timeout=120).stat().st_size > 10_000 for f in done)
 
 
-
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed")
 @pytest.mark.parametrize("who", ["county", "Fenland"])
 def test_layout_text_has_one_line_per_row(made, who):
@@ -202,7 +215,11 @@ def test_layout_text_has_one_line_per_row(made, who):
     lines = subprocess.run(["pdftotext", "-layout", str(made["outputs"][who]["pdf"]), "-"], capture_output=True,
                            text=True, check=True).stdout.splitlines()  # fmt: skip
     report = made["reports"][who]
-    tables = [t for t in report.all_tables if t.key in ("idva_by_area", "idva_district") or t.key.startswith("year_ending")]
+    tables = [
+        t
+        for t in report.all_tables
+        if t.key in ("idva_by_area", "idva_district") or t.key.startswith("year_ending")
+    ]
     assert len(tables) >= 2
     for table in tables:
         for r, row in enumerate(table.rows):

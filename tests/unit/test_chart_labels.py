@@ -48,7 +48,9 @@ def test_funnel_label_placement_sees_a_line_through_a_box():
 
 
 def test_value_axis_has_thousands_separators():
-    chart = Chart("ye", "Year ending", ["YE Sep 2022", "YE Sep 2023"], {"Total": [11_285.0, 12_639.0]}, "Records", "d")
+    chart = Chart(
+        "ye", "Year ending", ["YE Sep 2022", "YE Sep 2023"], {"Total": [11_285.0, 12_639.0]}, "Records", "d"
+    )
     for svg in (chart_svg(chart), pdf_chart_svg(chart)):
         labels = re.findall(r">\s*([\d,.]+)\s*</text>", svg)
         assert "12,500" in labels or "10,000" in labels, labels
@@ -69,7 +71,9 @@ def test_a_crowded_funnel_names_few_districts_each_clear_of_the_rest(monkeypatch
         return box
 
     monkeypatch.setattr(plots, "place_label", spy)
-    plots.draw_funnel(FunnelChart("f", "Funnel", fn, "Population", "Rate", "d", highlight="District 150"), 762, 218)
+    plots.draw_funnel(
+        FunnelChart("f", "Funnel", fn, "Population", "Rate", "d", highlight="District 150"), 762, 218
+    )
     assert seen[0][0] == "District 150" and 2 <= len(seen) <= 1 + plots.MAX_NAMES
     boxes = [b for _, b in seen]
     for i, box in enumerate(boxes):
