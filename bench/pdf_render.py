@@ -1,6 +1,6 @@
 """Time to draw one PDF: the demo's county report, a demo slice and a national slice (300 districts).
 
-``python bench/pdf_render.py`` (``make bench-pdf``): builds the demo warehouse's county report and
+``python bench/pdf_render.py`` (or ``BENCH_ONLY=pdf make bench``): builds the demo warehouse's county report and
 Fenland's slice (run ``dasv demo`` first) and a slice of a national warehouse (300 districts,
 BENCH_PDF_REFERRALS referrals a quarter, default 20,000: a slice's PDF depends on the number of
 districts, not on the referrals), then draws each report's PDF, and all its outputs, in a forked
@@ -98,6 +98,15 @@ def reports() -> dict:
 
 
 def main() -> None:
+    out = measure_all()
+    path = ROOT / "bench" / "results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["pdf"] = out
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(out, indent=2))
+
+
+def measure_all() -> dict:
     import report_templates.render as render
     from report_templates.pdf import render_pdf
     from report_templates.render import prepare, render_outputs
@@ -124,11 +133,7 @@ def main() -> None:
                 log(f"pdf: {who} {name}: {out[f'{who}_{name}']}")
         render.render_pdf = render_pdf
     out["load_average_after"] = os.getloadavg()[0]
-    path = ROOT / "bench" / "results.json"
-    results = json.loads(path.read_text()) if path.exists() else {}
-    results["pdf"] = out
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(out, indent=2))
+    return out
 
 
 if __name__ == "__main__":
