@@ -47,13 +47,18 @@ def _count() -> int:
     return int(os.environ.get("DASV_TYPST_SERVERS", CORES))
 
 
-def start() -> None:
-    """Start this process's Typst servers unless they are running; children forked after this use them."""
+def start(count: int | None = None) -> None:
+    """Start this process's Typst servers unless they are running; children forked after this use them.
+
+    Args:
+        count: how many (default one per core, for a run that draws in forked children; a
+            process that draws its reports itself, a Dask worker say, needs one).
+    """
     global _servers
     with _lock:
         if _servers and all(pid == os.getpid() and p.poll() is None for pid, _, p in _servers):
             return
-        _servers = [_start_one() for _ in range(_count())]
+        _servers = [_start_one() for _ in range(count or _count())]
 
 
 def _start_one() -> tuple[int, str, subprocess.Popen]:
@@ -82,12 +87,12 @@ def compile_pdf(inputs: dict[str, str], timestamp: int) -> bytes:
     """
     global _servers
     if not _servers:
-        start()
+        start(1)
     try:
         return _ask_free(inputs, timestamp)
     except OSError:  # a server has gone (killed, or its starter ended): this process starts its own
         _servers = []
-        start()
+        start(1)
         return _ask_free(inputs, timestamp)
 
 
