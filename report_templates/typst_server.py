@@ -151,35 +151,22 @@ def _read(conn: socket.socket, size: int) -> bytes:
     return bytes(data)
 
 
-MEMORY_MB = int(os.environ.get("DASV_TYPST_MEMORY_MB", 250))
+def serve(path: str) -> None:
+    """The server: a compiler made once (fonts found, template read); each request drawn in a fork of it.
 
-
-def _rss_mb() -> float:
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:  # no /proc (macOS): never renewed
-        return 0.0
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024
-
-
-def serve(path: str, listening: int | None = None) -> None:
-    """The server: one compiler, one request at a time, until standard input ends.
-
-    Typst keeps what it has laid out for reuse and this build offers no way to let it go: past
-    ``DASV_TYPST_MEMORY_MB`` (default 250) the server starts over in the same process (exec),
-    keeping its socket, so a national run's 300 slices stay within bounds.
+    The server itself never compiles, so it has none of Typst's threads and each fork starts from
+    it whole; a fork draws one PDF and ends, so what Typst keeps of a layout (this build offers
+    no way to let it go: hundreds of megabytes over a national run) goes with it. Requests are
+    drawn one at a time: a run starts one server per core.
     """
     import typst
 
     compiler = typst.Compiler(
         str(TEMPLATE), root=TEMPLATE.anchor, font_paths=[str(FONTS)], ignore_system_fonts=True
     )
-    if listening is None:
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(path)
-        listener.listen(64)
-    else:
-        listener = socket.socket(fileno=listening)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
 
     def end_with_parent() -> None:
         sys.stdin.buffer.read()  # returns at end of file: every holder of the pipe has ended
@@ -187,12 +174,13 @@ def serve(path: str, listening: int | None = None) -> None:
         os._exit(0)
 
     threading.Thread(target=end_with_parent, daemon=True).start()
-    if listening is None:
-        sys.stdout.buffer.write(b"ready\n")
-        sys.stdout.buffer.flush()
+    sys.stdout.buffer.write(b"ready\n")
+    sys.stdout.buffer.flush()
     while True:
         conn, _ = listener.accept()
-        with conn:
+        child = os.fork()
+        if child == 0:
+            listener.close()
             try:
                 inputs, timestamp = _receive(conn)
                 try:
@@ -203,13 +191,11 @@ def serve(path: str, listening: int | None = None) -> None:
                 except typst.TypstError as exc:
                     reply = (False, str(exc.message))
                 _send(conn, reply)
-            except OSError:  # the asking process went away: serve the next
-                continue
-        if _rss_mb() > MEMORY_MB:
-            listener.set_inheritable(True)
-            os.execv(sys.executable, [sys.executable, "-m", "report_templates.typst_server", path,
-                                      str(listener.fileno())])  # fmt: skip
+            finally:
+                os._exit(0)  # the asking process may have gone: nothing to do but end
+        conn.close()
+        os.waitpid(child, 0)
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    serve(sys.argv[1])
