@@ -308,6 +308,15 @@ def bench_render(folder: Path) -> None:
                          "target_speedup": 1.6, "per_slice": "PDF, HTML, xlsx, CSVs, JSON"}  # fmt: skip
 
 
+def bench_pdf() -> None:
+    """Each PDF, and each report's outputs, drawn in a forked child: bench/pdf_render.py (its figures under ``pdf``)."""
+    if not (ROOT / "var" / "demo" / "warehouse.db").exists():
+        subprocess.run([sys.executable, "-m", "dasv", "demo"], cwd=ROOT, check=True, capture_output=True)
+    from bench import pdf_render
+
+    RESULTS["pdf"] = pdf_render.measure_all()
+
+
 def bench_orchestration() -> None:
     """A county-scale quarter through Prefect (running server) against the plain functions."""
     from tests.servers import PREFECT, free_port, start, stop, wait_healthy
@@ -569,7 +578,7 @@ def main() -> None:
     for name, step in (("ingest", lambda: bench_ingest(folder)), ("measures", lambda: bench_measures(folder)),
                        ("reload", bench_reload), ("render", lambda: bench_render(folder)),
                        ("orchestration", bench_orchestration), ("portal", bench_portal),
-                       ("national_flow", lambda: bench_national_flow(folder)),
+                       ("pdf", bench_pdf), ("national_flow", lambda: bench_national_flow(folder)),
                        ("national_flow_threads", lambda: bench_national_flow(folder, dask=False))):  # fmt: skip
         if ONLY and name not in ONLY:
             continue

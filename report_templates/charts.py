@@ -53,6 +53,8 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     plot.valueAxis.valueMax = step * math.ceil(top / step)
     plot.valueAxis.valueStep = step
     plot.valueAxis.labels.fontSize = font
+    places = 0 if float(step).is_integer() else 1  # 12,500 not 12500; 2.5 keeps its decimal
+    plot.valueAxis.labelTextFormat = lambda v: f"{v:,.{places}f}"
     plot.valueAxis.visibleGrid = True
     plot.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
     # reportlab cannot join a lone point (a run of one value between gaps): then markers only
@@ -118,12 +120,37 @@ def draw_any(chart, width: float = 720, height: float = 230, font: float = 7.5) 
     return draw_chart(chart, width, height, font)
 
 
+_DRAWN: dict[int, tuple[object, str]] = {}  # id(chart) -> (chart, its SVG): the last few drawn
+
+
 def chart_svg(chart) -> str:
-    """The chart as an SVG document for the HTML report: text at least 12 px, in a sans-serif font."""
+    """The chart as an SVG document for the HTML report: text at least 12 px, in a sans-serif font.
+
+    The PDF places the same SVG (:func:`pdf_chart_svg`): a report's charts are drawn once.
+    """
+    drawn = _DRAWN.get(id(chart))
+    if drawn is not None and drawn[0] is chart:
+        return drawn[1]
     svg = drawing_svg(draw_any(chart, width=900, height=360, font=12))
     svg = svg.split("?>", 1)[-1].strip() if svg.startswith("<?xml") else svg
     svg = svg.replace("font-family: Helvetica-Bold", f"font-family: {SANS}; font-weight: bold")
     svg = svg.replace("font-family: Helvetica", f"font-family: {SANS}")
-    return svg.replace("<title>...</title>", f"<title>{escape(chart.title)}</title>", 1).replace(
+    svg = svg.replace("<title>...</title>", f"<title>{escape(chart.title)}</title>", 1).replace(
         "<desc>...</desc>", f"<desc>{escape(chart.description)}</desc>", 1
     )
+    if len(_DRAWN) >= 32:
+        _DRAWN.clear()
+    _DRAWN[id(chart)] = (chart, svg)
+    return svg
+
+
+PDF_FONT = "'Atkinson Hyperlegible'"
+
+
+def pdf_chart_svg(chart) -> str:
+    """The HTML's SVG of the chart for the PDF, in the PDF's embedded font.
+
+    reportlab writes ``fill: None``: browsers read CSS keywords in any case, Typst's SVG reader only
+    as ``none``.
+    """
+    return chart_svg(chart).replace(SANS, PDF_FONT).replace("fill: None", "fill: none")

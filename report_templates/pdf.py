@@ -1,319 +1,179 @@
-"""The quarterly report as a PDF (reportlab platypus, A4 landscape).
+"""The quarterly report as a tagged PDF/UA-1 (Typst, A4 landscape), drawn from the report model.
 
-Where a table is drawn: :func:`table_flowable`. Sections follow PRODUCT.md, "The
-quarterly report": title, headline figures, referral tables, other relevant data,
-trend charts, other relevant information, data quality, definitions.
+Typst lays out the pages (``report_templates/report.typ``) and writes the structure tree:
+headings H1-H3 with bookmarks, tables with header rows repeated on each page, figures with
+alternative text, language en-GB, the title shown in the title bar, fonts embedded (Atkinson
+Hyperlegible, shipped in ``report_templates/fonts`` under the SIL Open Font License).
+ReportLab stays the chart engine: each chart is drawn as SVG and placed as a figure.
+
+Nothing from the report is written into Typst source: this module turns the report into a JSON
+document (every cell already in its printed form, :meth:`ReportTable.text`) and the template
+reads it as data, so text such as ``# * $ < @`` or a backslash prints as written, never as markup.
+Sections follow PRODUCT.md, "The quarterly report": title, headline figures, referral tables,
+other relevant data, SPC charts, further sections, other relevant information, data quality,
+definitions.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import (
-    CondPageBreak,
-    KeepTogether,
-    ListFlowable,
-    ListItem,
-    Paragraph,
-    SimpleDocTemplate,
-    Spacer,
-    Table,
-    TableStyle,
-)
-
+from dasv.errors import RenderError
 from dasv.quarters import london_time
 from dasv.report.model import Report, ReportTable, Variation, format_cell
-from report_templates.charts import draw_any
-from report_templates.plots import ORANGE, TEAL, marker
+from report_templates.charts import pdf_chart_svg
+from report_templates.typst_server import TypstFailed, compile_pdf
 
-PAGE = landscape(A4)
-MARGIN = 1.4 * cm
-NAVY = colors.HexColor("#12436D")
-ZEBRA = colors.HexColor("#F2F4F7")
-CURRENT = colors.HexColor("#E3ECF6")
-
-_base = getSampleStyleSheet()
-# header cells: white bold on navy; the right-aligned and centred forms differ only in alignment
-HEAD = ParagraphStyle(
-    "head_left",
-    parent=_base["BodyText"],
-    fontSize=7.5,
-    leading=9,
-    fontName="Helvetica-Bold",
-    textColor=colors.white,
-)
-STYLES = {
-    "title": ParagraphStyle(
-        "title", parent=_base["Title"], fontSize=20, leading=24, alignment=0, textColor=NAVY
-    ),
-    "subtitle": ParagraphStyle("subtitle", parent=_base["Heading2"], fontSize=14, textColor=NAVY),
-    "h1": ParagraphStyle(
-        "h1",
-        parent=_base["Heading1"],
-        fontSize=14,
-        leading=17,
-        textColor=NAVY,
-        spaceBefore=10,
-        keepWithNext=1,
-    ),
-    "h2": ParagraphStyle(
-        "h2", parent=_base["Heading2"], fontSize=11, leading=14, spaceBefore=8, spaceAfter=4, keepWithNext=1
-    ),
-    "body": ParagraphStyle("body", parent=_base["BodyText"], fontSize=9.5, leading=12.5),
-    "small": ParagraphStyle(
-        "small", parent=_base["BodyText"], fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444")
-    ),
-    "cell": ParagraphStyle("cell", parent=_base["BodyText"], fontSize=7.5, leading=9),
-    "cell_bold": ParagraphStyle(
-        "cell_bold", parent=_base["BodyText"], fontSize=7.5, leading=9, fontName="Helvetica-Bold"
-    ),
-    "head_left": HEAD,
-    "head": ParagraphStyle("head", parent=HEAD, alignment=TA_RIGHT),
-    "head_group": ParagraphStyle("head_group", parent=HEAD, alignment=TA_CENTER),
-}
-
-
-def _p(text: str, style: str = "body") -> Paragraph:
-    return Paragraph(escape(text), STYLES[style])
-
-
-def table_flowable(table: ReportTable, width: float) -> list:
-    """A report table: header rows repeated on every page, current quarter bold, total row bold.
-
-    Rows are never split across pages (platypus moves a whole row to the next page), so a
-    long list of areas flows onto further pages under the same headers.
-    """
-    grouped = any(c.group for c in table.columns)
-    label_width = 5.2 * cm if len(table.columns) > 6 else 8.5 * cm
-    data_width = (width - label_width) / max(1, len(table.columns) - 1)
-    widths = [label_width] + [data_width] * (len(table.columns) - 1)
-
-    head_rows: list[list] = []
-    spans: list[tuple] = []
-    if grouped:
-        top, sub = [_cell_head(table.columns[0].header, left=True)], [""]
-        i = 1
-        while i < len(table.columns):
-            group = table.columns[i].group
-            j = i
-            while j + 1 < len(table.columns) and table.columns[j + 1].group == group and group:
-                j += 1
-            top += [Paragraph(escape(group or table.columns[i].header), STYLES["head_group"])] + [""] * (
-                j - i
-            )
-            if j > i:
-                spans.append(("SPAN", (i, 0), (j, 0)))
-            sub += [_cell_head(c.sub or "") for c in table.columns[i : j + 1]]
-            i = j + 1
-        head_rows = [top, sub]
-    else:
-        head_rows = [[_cell_head(c.header, left=k == 0) for k, c in enumerate(table.columns)]]
-
-    body = []
-    for r, row in enumerate(table.rows):
-        is_total = table.total_row and r == len(table.rows) - 1
-        cells = [_label(str(row[0]), label_width, bold=is_total)]
-        cells += [
-            variation_flowable(row[c]) if table.columns[c].kind == "variation" else table.text(r, c)
-            for c in range(1, len(row))
-        ]
-        body.append(cells)
-
-    n_head = len(head_rows)
-    style = [
-        ("BACKGROUND", (0, 0), (-1, n_head - 1), NAVY),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("FONT", (0, n_head), (-1, -1), "Helvetica", 7.5, 9),  # the cell style's font, size and leading
-        ("ALIGN", (1, n_head), (-1, -1), "RIGHT"),
-        ("LINEBELOW", (0, n_head - 1), (-1, n_head - 1), 0.8, NAVY),
-        ("LINEBELOW", (0, -1), (-1, -1), 0.5, colors.grey),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        *spans,
-    ]
-    for r in range(len(body)):
-        if r % 2:
-            style.append(("BACKGROUND", (0, n_head + r), (-1, n_head + r), ZEBRA))
-    for c, column in enumerate(table.columns):
-        if column.current and c > 0:
-            style.append(("FONT", (c, n_head), (c, -1), "Helvetica-Bold", 7.5, 9))
-    if table.total_row:
-        style += [
-            ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 7.5, 9),
-            ("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
-        ]
-    flow = Table(
-        head_rows + body, colWidths=widths, repeatRows=n_head, style=TableStyle(style), hAlign="LEFT"
-    )
-    caption = [_p(table.title, "h2")]
-    after = [
-        _p(table.footnote(), "small"),
-        Spacer(1, 6),
-    ]
-    # the caption keeps with the table; long tables then flow with repeated headers
-    return [CondPageBreak(3 * cm), *caption, flow, *after]
-
-
-def _label(text: str, width: float, bold: bool = False) -> str | Paragraph:
-    """A row label: the plain string when it fits on one line, else a Paragraph that wraps it.
-
-    A string is drawn in the table's font as fast as a number; a slice's tables have hundreds of
-    labels, and each Paragraph is parsed and wrapped again on every page split.
-    """
-    style = STYLES["cell_bold" if bold else "cell"]
-    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 2 * CELL_PADDING:
-        return text
-    return Paragraph(escape(text), style)
-
-
-CELL_PADDING = 6  # platypus Table's default left and right padding
-
-
-def variation_flowable(cell) -> object:
-    """The variation of a headline row: the chart's marker shape as an icon, then the words."""
-    if not isinstance(cell, Variation):
-        return format_cell(cell)
-    icon = Drawing(9, 9)
-    kind = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}.get(cell.signal, "circle")
-    color = {"triangle": ORANGE, "diamond": TEAL}.get(kind, colors.HexColor("#8A9197"))
-    icon.add(marker(kind, 4.5, 4, 7, color))
-    return Table([[icon, Paragraph(escape(cell.text()), STYLES["cell"])]], colWidths=[11, None],
-                 style=TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                                   ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))  # fmt: skip
-
-
-def _cell_head(text: str, left: bool = False) -> Paragraph:
-    return Paragraph(escape(text), STYLES["head_left" if left else "head"])
-
-
-def _bullets(lines: list[str]) -> ListFlowable:
-    return ListFlowable(
-        [ListItem(_p(line), leftIndent=12) for line in lines], bulletType="bullet", start="•", leftIndent=12
-    )
+ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
+SOURCE_HEADERS = ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
 
 
 def render_pdf(report: Report, path: Path) -> Path:
-    """Write the report PDF with title, author and subject metadata."""
+    """Write the report as a tagged PDF/UA-1 with title, author, subject and language."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    width = PAGE[0] - 2 * MARGIN
-    doc = SimpleDocTemplate(
-        str(path), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
-        title=f"{report.title}: {report.subtitle}" + (f" – {report.area}" if report.area else ""),
-        author=report.author or report.partnership, subject=f"Domestic abuse performance, {report.quarter}",
-        creator="dasv-reporting", lang="en-GB",
-    )  # fmt: skip
-    story: list = []
-    story += [
-        _p(report.title, "title"),
-        _p(report.subtitle + (f" – {report.area}" if report.area else ""), "subtitle"),
-    ]
-    files = ", ".join(sorted({s.file_name for s in report.sources})) or "no files"
-    story.append(
-        _p(f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.", "small")
-    )
-    if report.suppressed:
-        story.append(_p("Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and "
-                        "[c] marks a value withheld so that a suppressed count cannot be worked out from totals. "
-                        "Rates on suppressed counts are not shown.", "small"))  # fmt: skip
-    number = iter(range(1, 100))
-
-    def heading(title: str) -> Paragraph:
-        return _p(f"{next(number)}. {title}", "h1")
-
-    story.append(heading("Headline figures"))
-    story += table_flowable(report.headline, width)
-    story.append(CondPageBreak(4 * cm))
-    story.append(heading("Referral data"))
-    for t in report.tables:
-        if t.section == "referrals":
-            story += table_flowable(t, width)
-    story.append(CondPageBreak(4 * cm))
-    story.append(heading("Other relevant data"))
-    for t in report.tables:
-        if t.section != "referrals":
-            story += table_flowable(t, width if len(t.columns) > 4 else width * 0.75)
-    story.append(CondPageBreak(PAGE[1] - 2 * MARGIN - 1 * cm))  # the charts start a page of their own
-    story.append(heading("Variation: monthly SPC charts"))
-    story += _charts(report.charts, width)
-    for section in report.sections:
-        story.append(CondPageBreak(PAGE[1] - 2 * MARGIN - 1 * cm))
-        story.append(heading(section.title))
-        story += [_p(p) for p in section.intro]
-        for t in section.tables:
-            story += table_flowable(t, width if len(t.columns) > 4 else width * 0.75)
-        story += _charts(section.charts, width)
-        if section.statements:
-            story.append(_p("Drafted from the figures", "h2"))
-            story.append(_bullets(section.statements))
-    story.append(CondPageBreak(4 * cm))
-    story.append(heading("Other relevant information"))
-    if report.commentary:
-        story.append(_p("Commentary", "h2"))
-        story += [_p(p) for p in report.commentary]
-    story.append(_p("Drafted from the figures", "h2"))
-    story.append(_bullets(report.statements))
-    story.append(CondPageBreak(4 * cm))
-    story.append(heading("Data quality"))
-    story.append(_bullets(report.quality or ["No anomalies found."]))
-    for table in report.quality_tables:
-        story += table_flowable(table, width)
-    story.append(_p("Source files", "h2"))
-    story += [_sources_table(report, width)]
-    if report.provenance:
-        story.append(_p("Produced by", "h2"))
-        story.append(_bullets(report.provenance))
-    story.append(CondPageBreak(4 * cm))
-    story.append(heading("Definitions"))
-    for term, text in report.definitions:
-        story.append(Paragraph(f"<b>{escape(term)}</b>: {escape(text)}", STYLES["body"]))
-    doc.build(story, onFirstPage=_footer(report), onLaterPages=_footer(report))
+    doc, charts = document(report)
+    # the charts go in as files, not inputs: Typst hashes its inputs into every cached step of the
+    # layout, and 140 kB of SVG there made a 300-row table eight times slower
+    with tempfile.TemporaryDirectory(prefix=".charts-", dir=path.parent) as folder:
+        for block in doc["blocks"]:
+            if block["kind"] == "figure":
+                file = Path(folder, f"{block['svg']}.svg").resolve()
+                file.write_text(charts[block["svg"]], encoding="utf-8")
+                block["svg"] = file.as_posix()
+        inputs = {"report": json.dumps(doc, ensure_ascii=False)}
+        try:
+            pdf = compile_pdf(inputs, int(report.produced_at.timestamp()))
+        except TypstFailed as exc:
+            raise RenderError(f"the PDF could not be laid out: {exc}") from None
+    path.write_bytes(pdf)
     return path
 
 
-def _charts(charts: list, width: float) -> list:
-    """Each chart kept together with its description."""
-    return [
-        KeepTogether([draw_any(chart, width=width, height=200), _p(chart.description, "small"), Spacer(1, 6)])
-        for chart in charts
+def document(report: Report) -> tuple[dict, dict[str, str]]:
+    """The report as the template's data, and each chart's SVG by its input name."""
+    area = f" – {report.area}" if report.area else ""
+    files = ", ".join(sorted({s.file_name for s in report.sources})) or "no files"
+    charts: dict[str, str] = {}
+    blocks: list[dict] = []
+    number = iter(range(1, 100))
+
+    def heading(title: str) -> None:
+        blocks.append({"kind": "h2", "text": f"{next(number)}. {title}"})
+
+    def figures(items: list) -> None:
+        for chart in items:
+            key = f"chart-{len(charts)}"
+            charts[key] = pdf_chart_svg(chart)
+            blocks.append({"kind": "figure", "svg": key, "caption": chart.description,
+                           "alt": f"{chart.title}. {chart.description}".strip()})  # fmt: skip
+
+    heading("Headline figures")
+    blocks += table_blocks(report.headline)
+    heading("Referral data")
+    blocks += [b for t in report.tables if t.section == "referrals" for b in table_blocks(t)]
+    heading("Other relevant data")
+    blocks += [b for t in report.tables if t.section != "referrals" for b in table_blocks(t)]
+    heading("Variation: monthly SPC charts")
+    blocks[-1]["intro"] = [report.notes["spc"]] if report.notes.get("spc") else []
+    figures(report.charts)
+    for section in report.sections:
+        heading(section.title)
+        blocks[-1]["intro"] = section.intro
+        blocks += [b for t in section.tables for b in table_blocks(t)]
+        figures(section.charts)
+        if section.statements:
+            blocks += [{"kind": "h3", "text": "Drafted from the figures"},
+                       {"kind": "bullets", "items": section.statements}]  # fmt: skip
+    heading("Other relevant information")
+    if report.commentary:
+        blocks.append({"kind": "h3", "text": "Commentary"})
+        blocks += [{"kind": "p", "text": p} for p in report.commentary]
+    blocks += [
+        {"kind": "h3", "text": "Drafted from the figures"},
+        {"kind": "bullets", "items": report.statements},
     ]
+    heading("Data quality")
+    blocks.append({"kind": "bullets", "items": report.quality or ["No anomalies found."]})
+    blocks += [b for t in report.quality_tables for b in table_blocks(t)]  # each source's coverage
+    blocks += [{"kind": "h3", "text": "Source files"}, sources_table(report)]
+    if report.provenance:
+        blocks += [{"kind": "h3", "text": "Produced by"}, {"kind": "bullets", "items": report.provenance}]
+    heading("Definitions")
+    blocks.append({"kind": "terms", "items": [list(d) for d in report.definitions]})
+    doc = {
+        "title": f"{report.title}: {report.subtitle}{area}",
+        "heading": report.title,
+        "subtitle": report.subtitle + area,
+        "author": report.author or report.partnership,
+        "subject": f"Domestic abuse performance, {report.quarter}",
+        "keywords": ["domestic abuse", report.quarter, *([report.area] if report.area else [])],
+        "footer": f"{report.title} – {report.subtitle}{area}",
+        "produced": f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.",
+        "suppressed": (
+            "Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and [c] marks a "
+            "value withheld so that a suppressed count cannot be worked out from totals. Rates on suppressed "
+            "counts are not shown."
+        ) if report.suppressed else "",
+        "blocks": blocks,
+    }  # fmt: skip
+    return doc, charts
 
 
-def _sources_table(report: Report, width: float) -> Table:
-    rows = [
-        [
-            _cell_head(h, left=True)
-            for h in ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
+def table_blocks(table: ReportTable) -> list[dict]:
+    """A table's title (a level-3 heading) and the table with its source and notes beneath."""
+    return [{"kind": "h3", "text": table.title}, table_block(table)]
+
+
+def table_block(table: ReportTable) -> dict:
+    """One table as the template draws it: header rows, printed cells, bold columns, footnote."""
+    columns = table.columns
+    if any(c.group for c in columns):
+        # the label column's header on the top row (text tools read it first), its second row empty
+        top = [{"text": columns[0].header, "span": 1, "align": "left"}]
+        sub = [{"text": "", "span": 1, "align": "left"}]
+        i = 1
+        while i < len(columns):
+            group, j = columns[i].group, i
+            while j + 1 < len(columns) and group and columns[j + 1].group == group:
+                j += 1
+            top.append({"text": group or columns[i].header, "span": j - i + 1, "align": "center"})
+            sub += [{"text": c.sub or "", "span": 1, "align": "right"} for c in columns[i : j + 1]]
+            i = j + 1
+        head = [top, sub]
+    else:
+        head = [
+            [
+                {"text": c.header, "span": 1, "align": "left" if k == 0 else "right"}
+                for k, c in enumerate(columns)
+            ]
         ]
+    rows = [
+        [str(row[0])] + [_cell(table, r, c) for c in range(1, len(row))] for r, row in enumerate(table.rows)
     ]
-    for s in report.sources:
-        rows.append([
-            s.source, Paragraph(escape(s.file_name), STYLES["cell"]), Paragraph(escape(", ".join(s.periods)), STYLES["cell"]),
-            f"{s.rows_loaded:,}", f"{s.rows_skipped:,}", Paragraph(s.sha256, STYLES["cell"]), Paragraph(london_time(s.loaded_at), STYLES["cell"]),
-        ])  # fmt: skip
-    widths = [1.6 * cm, 6.5 * cm, 4.5 * cm, 1.4 * cm, 1.6 * cm, width - 18.9 * cm, 3.3 * cm]
-    return Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT", style=TableStyle([
-        ("BACKGROUND", (0, 0), (-1, 0), NAVY), ("FONT", (0, 1), (-1, -1), "Helvetica", 7.5),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-    ]))  # fmt: skip
+    # the label column as wide as its longest label needs (about 0.16 cm a character at 8 pt), so a
+    # row reads on one line, within bounds that leave the figures room
+    longest = max([len(str(row[0])) for row in table.rows] + [len(columns[0].header)])
+    label_width = min(max(longest * 0.16, 5.2 if len(columns) > 6 else 8.5), 8.5 if len(columns) > 6 else 14)
+    return {"kind": "table", "columns": len(columns), "head": head, "rows": rows, "total": table.total_row,
+            "label_width": round(label_width, 2),
+            "current": [c.current for c in columns], "foot": table.footnote(),
+            "narrow": table.section == "other" and len(columns) <= 4}  # fmt: skip
 
 
-def _footer(report: Report):
-    def draw(canvas, doc):
-        canvas.saveState()
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(colors.HexColor("#555555"))
-        left = f"{report.title} – {report.subtitle}" + (f" – {report.area}" if report.area else "")
-        canvas.drawString(MARGIN, 0.8 * cm, left)
-        canvas.drawRightString(PAGE[0] - MARGIN, 0.8 * cm, f"Page {doc.page}")
-        canvas.restoreState()
+def _cell(table: ReportTable, row: int, col: int) -> str | dict:
+    cell = table.rows[row][col]
+    if table.columns[col].kind == "variation" and isinstance(cell, Variation):
+        return {"icon": ICONS.get(cell.signal or "", "circle"), "text": cell.text()}
+    return table.text(row, col)
 
-    return draw
+
+def sources_table(report: Report) -> dict:
+    """The loaded files: what each holds, its rows, its SHA-256 and when it was loaded."""
+    rows = [[s.source, s.file_name, ", ".join(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
+             [s.sha256[:32], s.sha256[32:]], london_time(s.loaded_at)] for s in report.sources]  # fmt: skip
+    return {"kind": "table", "columns": len(SOURCE_HEADERS), "rows": rows, "total": False, "foot": "",
+            "head": [[{"text": h, "span": 1, "align": "left"} for h in SOURCE_HEADERS]],
+            "current": [False] * len(SOURCE_HEADERS), "narrow": False, "left": True, "rules": True,
+            "widths": [1.6, 6.5, 4.5, 1.4, 1.6, 0, 3.3]}  # fmt: skip

@@ -10,6 +10,7 @@ name. Each chart carries a legend in words.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, PolyLine, Rect, String
@@ -207,20 +208,73 @@ def _parts(r) -> list[tuple[int, int]]:
     return [(s, starts[j + 1] if j + 1 < len(starts) else len(r.values)) for j, s in enumerate(starts)]
 
 
-def _free_label(text: str, x: float, y: float, face: str, size: float, placed: list) -> String:
-    """A point's label beside it, in the first corner that overlaps no label already placed."""
+def _crosses(box: tuple[float, float, float, float], line: tuple[list[float], list[float]]) -> bool:
+    """True if a line (its x in increasing order, and its y) passes through the box."""
+    x0, y0, x1, y1 = box
+    xs, ys = line
+    i, j = bisect_left(xs, x0), bisect_right(xs, x1)
+    inside = ys[i:j]
+    for x in (x0, x1):  # where the line enters and leaves the box's columns
+        k = bisect_right(xs, x)
+        if 0 < k < len(xs) and xs[k - 1] != x:
+            inside.append(ys[k - 1] + (ys[k] - ys[k - 1]) * (x - xs[k - 1]) / (xs[k] - xs[k - 1]))
+    return bool(inside) and min(inside) <= y1 and max(inside) >= y0
+
+
+DY = (-1.2, 0.6, -0.35, -2.4, 1.8, -3.6, 3.0)  # places below, above and level with a point, in sizes
+
+
+MAX_NAMES = 20  # names on a crowded funnel plot (the table beside it lists every district)
+
+
+def place_label(
+    text: str,
+    x: float,
+    y: float,
+    face: str,
+    size: float,
+    placed: list,
+    dots: list,
+    lines: list,
+    frame: Frame,
+    clear_only: bool = False,
+) -> tuple[float, float, float, float] | None:
+    """The box of a point's label: the first place beside the point that covers no label, point or line.
+
+    Places are tried right then left of the point, below, above and level with it, then further
+    out; each is scored by what it covers (another label worst, then a point, then each line it
+    crosses, then leaving the plot), and the first of the lowest score is taken; with
+    ``clear_only``, None when every place covers something.
+    """
     width = stringWidth(text, face, size)
-    corners = ((size * 0.8, -size * 1.2), (size * 0.8, size * 0.6), (-size * 0.8 - width, -size * 1.2),
-               (-size * 0.8 - width, size * 0.6))  # fmt: skip
-    for dx, dy in corners:
-        box = (x + dx, y + dy, x + dx + width, y + dy + size)
-        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-            break
-    else:
-        dx, dy = corners[0]
-        box = (x + dx, y + dy, x + dx + width, y + dy + size)
-    placed.append(box)
-    return String(x + dx, y + dy, text, fontName=face, fontSize=size)
+    gap = size * 0.8
+    reach = (x - gap - width, y + min(DY) * size - size, x + gap + width, y + max(DY) * size + 2 * size)
+    near_labels = [b for b in placed if _overlap(reach, b)]  # what any of the places could touch
+    near_dots = [b for b in dots if _overlap(reach, b)]
+    best, best_score = None, None
+    for dy in DY:
+        for dx in (gap, -gap - width):
+            box = (x + dx, y + dy * size, x + dx + width, y + dy * size + size)
+            score = 100 * sum(_overlap(box, b) for b in near_labels) + 50 * sum(
+                _overlap(box, b) for b in near_dots
+            )
+            clear = (box[0], box[1] - size * 0.4, box[2], box[3] + size * 0.2)  # a line must not graze it
+            score += 10 * sum(_crosses(clear, line) for line in lines)
+            score += 30 * (box[0] < frame.x0 or box[2] > frame.x0 + frame.width or box[1] < frame.y0
+                           or box[3] > frame.y0 + frame.height)  # fmt: skip
+            if best_score is None or score < best_score:
+                best, best_score = box, score
+            if score == 0:
+                placed.append(box)
+                return box
+    if clear_only:
+        return None
+    placed.append(best)
+    return best
+
+
+def _overlap(a: tuple, b: tuple) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.5) -> Drawing:
@@ -239,10 +293,16 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
     xticks = [(i * xstep, f"{i * xstep:,.0f}") for i in range(int(round(xmax / xstep)) + 1)]
     axes(d, f, xticks, yticks, font, chart.x_label, chart.y_label)
     d.add(Line(f.x0, f.y(fn.centre), f.x0 + f.width, f.y(fn.centre), strokeColor=NAVY, strokeWidth=1.2))
+    lines = [([f.x0, f.x0 + f.width], [f.y(fn.centre)] * 2)]  # what a label must not cross: (xs, ys)
     for level, dash in ((0.95, [5, 3]), (0.998, [1, 2])):
         for side in (0, 1):
             pts = [c for n, lim in fn.curve for c in (f.x(n), f.y(min(max(lim[level][side], ymin), ymax)))]
             d.add(PolyLine(pts, strokeColor=GREY, strokeWidth=1, strokeDashArray=dash))
+            lines.append((pts[::2], pts[1::2]))
+    r = font * 0.7
+    dots = [
+        (f.x(p.population) - r, f.y(p.rate) - r, f.x(p.population) + r, f.y(p.rate) + r) for p in fn.points
+    ]
     placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
     for p in sorted(fn.points, key=lambda p: p.area == chart.highlight):  # the district's own square on top
         own = p.area == chart.highlight
@@ -250,11 +310,24 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
             d.add(marker("square", f.x(p.population), f.y(p.rate), font * 1.1, PURPLE))
         else:
             d.add(marker("circle", f.x(p.population), f.y(p.rate), font * 0.7, NAVY))
-    for p in sorted(fn.points, key=lambda p: p.area != chart.highlight):  # its label placed first
+    # up to 12 districts every one is named; beyond, the own district, then those outside the 99.8%
+    # limits furthest from the county rate first, each only where its name fits clear of the rest
+    crowded = len(fn.points) > 12
+    named = sorted(fn.points, key=lambda p: (p.area != chart.highlight, -abs(p.rate - fn.centre)))
+    for p in named:
         own = p.area == chart.highlight
-        if own or p.outside and p.outside.endswith("99.8%") or len(fn.points) <= 12:
-            face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
-            d.add(_free_label(chart.labels.get(p.area, p.area), f.x(p.population), f.y(p.rate), face, size, placed))
+        if (
+            crowded
+            and not own
+            and (not (p.outside and p.outside.endswith("99.8%")) or len(placed) >= MAX_NAMES)
+        ):
+            continue
+        face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
+        text = chart.labels.get(p.area, p.area)  # one label per area (the deployment's)
+        box = place_label(text, f.x(p.population), f.y(p.rate), face, size, placed, dots, lines, f,
+                          clear_only=crowded and not own)  # fmt: skip
+        if box:
+            d.add(String(box[0], box[1], text, fontName=face, fontSize=size))
     widened = " (widened)" if getattr(fn, "adjusted", False) else ""  # over-dispersion (Spiegelhalter 2005)
     keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", f"95% limits{widened}"),
             ("dotted", f"99.8% limits{widened}")]  # fmt: skip

@@ -16,6 +16,7 @@ from dasv.errors import RenderError
 from dasv.measures.marac import DEFINITIONS as MARAC_DEFINITIONS
 from dasv.report.model import Report
 from dasv.safe_text import slug
+from report_templates import typst_server
 from report_templates.csv_out import render_csv
 from report_templates.html import render_html
 from report_templates.html import template as html_template
@@ -27,8 +28,12 @@ MARAC_TERMS = {term for term, _ in MARAC_DEFINITIONS} | {"Population"}
 
 
 def prepare() -> None:
-    """Do once in this process what every process's first report would: forked children inherit it."""
+    """Do once in this process what every process's first report would: forked children inherit it.
+
+    The Typst server is started here, so every child forked after this asks the same warm one.
+    """
     html_template()
+    typst_server.start()
 
 
 def output_stem(report: Report) -> str:

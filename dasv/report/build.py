@@ -628,14 +628,18 @@ def chart_name(key: str, deployment: Deployment) -> str:
     return police_label(key, area.name if area else None) if key.startswith("police.") else label(key)
 
 
-def spc_charts(spc: dict[str, SpcResult], deployment: Deployment) -> list[SpcChart]:
-    """The county's XmR charts (section 4): IDVA referrals, criteria met, MARAC referrals, police."""
+def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | None = None) -> list[SpcChart]:
+    """The XmR charts of section 4: IDVA referrals, criteria met, MARAC referrals, police.
+
+    Args:
+        area: the district of a slice (its name goes into each chart's title); None for the county.
+    """
     charts = []
     for key in CHARTED:
         result = spc.get(key)
         if result is None:
             continue
-        name = chart_name(key, deployment)
+        name = chart_name(key, deployment) if area is None else f"{label(key)} in {area}"
         first, last = result.months[0], result.months[-1]
         if result.method == "xmr":
             summary = result.summary()

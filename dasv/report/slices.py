@@ -14,14 +14,14 @@ from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
 from dasv.measures import context
-from dasv.measures.context import SPC_MEASURES
+from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import definitions, gather_quarter, interval_cell, short
+from dasv.report.build import definitions, gather_quarter, interval_cell, short, spc_charts
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
@@ -164,6 +164,7 @@ class SliceBuilder:
         name = area.name
         plan = self.plan
         county = self.deployment.county_label
+        spc = self.variation(name)
         return Report(
             title=f"{self.deployment.report_title} {q.fy_label}",
             subtitle=f"Quarter {q.number}: {q.months_label}",
@@ -174,7 +175,8 @@ class SliceBuilder:
             area=name,
             headline=self._headline(name, q, prev),
             tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
-            charts=self._charts(name),
+            charts=spc_charts(spc, self.deployment, area=name) + self._charts(name),
+            notes={"spc": self._spc_note(name, spc)},
             commentary=[],
             statements=self._statements(name, q, prev),
             quality=[
@@ -195,6 +197,19 @@ class SliceBuilder:
             ],  # fmt: skip
             quality_tables=[self.gathered.coverage] if self.gathered.coverage else [],
         )
+
+    def _spc_note(self, name: str, spc: dict[str, SpcResult]) -> str:
+        """Which monthly SPC charts the slice leaves out, and why (a month withheld, or no months)."""
+        withheld = [label(k) for k in CHARTED if k not in spc and self.series.series(k, name)[0]]
+        empty = [label(k) for k in CHARTED if k not in spc and not self.series.series(k, name)[0]]
+        parts = []
+        if withheld:
+            parts.append(f"{_listed(withheld)}: not charted, because a month of the series is withheld in "
+                         f"{name}'s figures (a count of 1 to 4, or a count that would reveal one); an SPC chart "
+                         "would show it")  # fmt: skip
+        if empty:
+            parts.append(f"{_listed(empty)}: no monthly figures for {name}")
+        return ". ".join(parts) + "." if parts else ""
 
     def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:
         cols = [Column("Measure", "label")]
@@ -308,6 +323,14 @@ class SliceBuilder:
             result = spc.get(SERIES_KEY.get(m, ""))
             rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
                          Variation(result.signal, len(result.values)) if result else None])  # fmt: skip
+            if m == "criteria_met":  # the county's headline has its engagement row here too
+                now, before = (
+                    self.plan.rate(name, "engaged", "criteria_met", q),
+                    self.plan.rate(name, "engaged", "criteria_met", prev),
+                )
+                rows.append(
+                    [label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before), None]
+                )
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
                            [Column("Measure", "label"), Column(q.label, "count", current=True),
                             Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),
@@ -459,6 +482,10 @@ HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", 
 SERIES_KEY = {"total_referrals": "idva.total_referrals", "criteria_met": "idva.criteria_met", "repeats": "idva.repeats",
               "referrals": "marac.referrals", "cases_heard": "marac.cases_heard", "da_incidents": "police.da_incidents",
               "da_crimes": "police.da_crimes"}  # fmt: skip
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def first_published_by_district(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, dict[str, tuple]]:
