@@ -129,6 +129,7 @@ def table_blocks(table: ReportTable) -> list[dict]:
 def table_block(table: ReportTable) -> dict:
     """One table as the template draws it: header rows, printed cells, bold columns, footnote."""
     columns = table.columns
+    words = all(c.kind in ("label", "text") for c in columns)  # a table of words (data coverage) reads left
     if any(c.group for c in columns):
         # the label column's header on the top row (text tools read it first), its second row empty
         top = [{"text": columns[0].header, "span": 1, "align": "left"}]
@@ -145,7 +146,7 @@ def table_block(table: ReportTable) -> dict:
     else:
         head = [
             [
-                {"text": c.header, "span": 1, "align": "left" if k == 0 else "right"}
+                {"text": c.header, "span": 1, "align": "left" if k == 0 or words else "right"}
                 for k, c in enumerate(columns)
             ]
         ]
@@ -159,7 +160,7 @@ def table_block(table: ReportTable) -> dict:
     return {"kind": "table", "columns": len(columns), "head": head, "rows": rows, "total": table.total_row,
             "label_width": round(label_width, 2),
             "current": [c.current for c in columns], "foot": table.footnote(),
-            "narrow": table.section == "other" and len(columns) <= 4}  # fmt: skip
+            "narrow": table.section == "other" and len(columns) <= 4, "left": words}  # fmt: skip
 
 
 def _cell(table: ReportTable, row: int, col: int) -> str | dict:
