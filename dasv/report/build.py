@@ -310,7 +310,7 @@ def headline_table(
     """
     prev = quarter.previous()
     t_now, t_before = now.idva_total, before.idva_total
-    now, before = _with_status(now), _with_status(before)
+    now, before = _Shown(now), _Shown(before)
     area = deployment.police_reporting_area
     scope, area_name = ("reporting_area", area.name) if area else ("total", None)
     pairs: dict[str, tuple[str, Cell, Cell]] = {
@@ -369,7 +369,7 @@ def headline_table(
     )  # fmt: skip
 
 
-class _with_status:
+class _Shown:
     """A quarter's figures, each called with its source to get the value or its status (``not supplied``)."""
 
     def __init__(self, data: QuarterData):
