@@ -53,7 +53,7 @@ def metrics(
         from dasv.measures.coverage import require_facts
 
         q = parse_quarter(quarter)
-        with c.engine().connect() as conn:
+        with c.existing_engine().connect() as conn:  # a reading command never creates one
             require_facts(conn, q, "no measures printed")  # refused with nothing loaded, as by `dasv report`
             if area:
                 from dasv.report.slices import SliceBuilder
@@ -73,7 +73,7 @@ def _print_series(c: Context, q: Quarter, format: Format) -> None:
     from dasv.measures.series import monthly_series
     from dasv.safe_text import safe_cell
 
-    with c.engine().connect() as conn:
+    with c.existing_engine().connect() as conn:  # a reading command never creates one
         found = monthly_series(conn, c.deployment, q)
     rows = found.rows()
     if format is Format.json:
@@ -100,7 +100,7 @@ def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
         year = YearEnding.parse(text)
     except YearEndingError as exc:
         raise UsageError(str(exc)) from None
-    with c.engine().connect() as conn:
+    with c.existing_engine().connect() as conn:  # a reading command never creates one
         doc = year_ending_document(conn, c.deployment, year)
         if all(doc[s]["status"] == NOT_SUPPLIED for s in ("idva", "marac")) and doc["police"]["total"][
             "status"

@@ -42,7 +42,7 @@ def report(
     area = district_name(c, district) if district else None
     with ProgressShow(q.label, unit="slices") as shown:
         outputs = render_quarter(
-            c.engine(),
+            c.existing_engine(),  # rendering reads the warehouse: a missing one is named, never created
             c.deployment,
             q,
             out or c.settings.out,

@@ -58,7 +58,7 @@ def describe(dep: Deployment) -> list[str]:
         out.append("Other areas (no slice): " + "; ".join(f"{a.name} ({', '.join(map(repr, a.aliases))})" for a in others))
     if pop:
         years = ", ".join([pop.year, *pop.estimates])
-        out.append(f"Population: {years}; source: {pop.source.strip()[:120]}")
+        out.append(f"Population: {years}; source: {' '.join(pop.source.split())}")
     else:
         out.append("Population: none configured: no rates are shown")
     area = dep.police_reporting_area

@@ -8,7 +8,7 @@ give them away. Rates are shown only when numerator and denominator are both sho
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection
 
@@ -146,12 +146,22 @@ class SliceBuilder:
         return self.plan.rate(who, num, den, x) if status == OK else Missing(status, num)
 
     def variation(self, name: str) -> dict[str, SpcResult]:
-        """The district's SPC charts, for the series whose every month the slices publish."""
+        """The district's SPC charts, for the series whose every month the slices publish.
+
+        Nor where a quarter's count of the measure is withheld while its three months would be
+        charted: the months would add up to it.
+        """
         out = {}
         for measure in SPC_MEASURES:
             months, values = self.series.series(measure, name)
-            if months and all(self.plan.shown(name, f"month:{measure}", m) for m in months):
-                out[measure] = analyse(months, values, self.deployment.spc.rebase.get(measure, []))
+            if not months or not all(self.plan.shown(name, f"month:{measure}", m) for m in months):
+                continue
+            count = measure.split(".", 1)[1]  # the slice's quarterly measure ("idva.engaged" -> "engaged")
+            covered = {Quarter.containing(_first_day(m)) for m in months}
+            if any((name, count, x) in self.plan.values and not self.plan.shown(name, count, x)
+                             for x in covered):  # fmt: skip
+                continue
+            out[measure] = analyse(months, values, self.deployment.spc.rebase.get(measure, []))
         return out
 
     def report(self, district: str) -> Report:
@@ -204,9 +214,9 @@ class SliceBuilder:
         empty = [label(k) for k in CHARTED if k not in spc and not self.series.series(k, name)[0]]
         parts = []
         if withheld:
-            parts.append(f"{_listed(withheld)}: not charted, because a month of the series is withheld in "
-                         f"{name}'s figures (a count of 1 to 4, or a count that would reveal one); an SPC chart "
-                         "would show it")  # fmt: skip
+            parts.append(f"{_listed(withheld)}: not charted, because a month of the series, or a quarter its "
+                         f"months add up to, is withheld in {name}'s figures (a count of 1 to 4, or a count that "
+                         "would reveal one); an SPC chart would show it")  # fmt: skip
         if empty:
             parts.append(f"{_listed(empty)}: no monthly figures for {name}")
         return ". ".join(parts) + "." if parts else ""
@@ -321,8 +331,9 @@ class SliceBuilder:
         for m in HEADLINE_MEASURES:
             now, before = self.cell(name, m, q), self.cell(name, m, prev)
             result = spc.get(SERIES_KEY.get(m, ""))
+            shown = isinstance(now, int) and not isinstance(now, bool)  # no variation for a withheld count
             rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
-                         Variation(result.signal, len(result.values)) if result else None])  # fmt: skip
+                         Variation(result.signal, len(result.values)) if result and shown else None])  # fmt: skip
             if m == "criteria_met":  # the county's headline has its engagement row here too
                 now, before = (
                     self.plan.rate(name, "engaged", "criteria_met", q),
@@ -479,6 +490,12 @@ class SliceBuilder:
 
 HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing",
                      "da_incidents", "da_crimes")  # fmt: skip
+def _first_day(month: str) -> date:
+    """The first day of a ``YYYY-MM`` month."""
+    year, number = map(int, month.split("-"))
+    return date(year, number, 1)
+
+
 SERIES_KEY = {"total_referrals": "idva.total_referrals", "criteria_met": "idva.criteria_met", "repeats": "idva.repeats",
               "referrals": "marac.referrals", "cases_heard": "marac.cases_heard", "da_incidents": "police.da_incidents",
               "da_crimes": "police.da_crimes"}  # fmt: skip

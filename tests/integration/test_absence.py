@@ -175,6 +175,10 @@ def test_dasv_metrics_refuses_a_quarter_with_nothing_and_marks_a_partial_year(no
     assert empty.stderr.strip().splitlines() == [
         "dasv: 2030-31 Q1 (April – June 2030) has nothing loaded: no IDVA referrals, no MARAC cases and no "
         "police months; load its exports first (no measures printed)"]  # fmt: skip
+    missing = tmp_path / "no-such.db"  # a reading command names a missing warehouse and never creates one
+    absent = subprocess.run([sys.executable, "-m", "dasv", "metrics", "--quarter", "2025-26 Q3"], capture_output=True,
+                            text=True, env={**env, "DASV_DATABASE_URL": f"sqlite:///{missing}"})  # fmt: skip
+    assert absent.returncode == 1 and str(missing) in absent.stderr and not missing.exists()
     nothing = dasv("metrics", "--year-ending", "2030-09")
     assert nothing.returncode == 1 and "has nothing loaded" in nothing.stderr and nothing.stdout == ""
     year = dasv("metrics", "--year-ending", "2021-12", "--district", "Fenland", "--format", "csv")

@@ -322,3 +322,20 @@ def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(ren
     odd.add(group)
     for drawing in [*drawings, odd]:
         assert drawing_svg(drawing) == renderSVG.drawToString(drawing)
+
+
+def test_a_slices_spc_chart_never_adds_up_to_a_withheld_quarter(rendered):
+    """A charted monthly series publishes every month: none of its quarters may be withheld in the slice."""
+    from datetime import date
+
+    builder = rendered["slices"]
+    plan, charted = builder.plan, 0
+    for name in builder.districts:
+        for measure, result in builder.variation(name).items():
+            count = measure.split(".", 1)[1]
+            for month in result.months:
+                quarter = Quarter.containing(date(int(month[:4]), int(month[5:]), 1))
+                if (name, count, quarter) in plan.values:
+                    assert plan.shown(name, count, quarter), (name, measure, quarter.label)
+            charted += 1
+    assert charted  # some district's series is charted
