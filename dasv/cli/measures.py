@@ -102,9 +102,10 @@ def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
         raise UsageError(str(exc)) from None
     with c.existing_engine().connect() as conn:  # a reading command never creates one
         doc = year_ending_document(conn, c.deployment, year)
-        if all(doc[s]["status"] == NOT_SUPPLIED for s in ("idva", "marac")) and doc["police"]["total"][
-            "status"
-        ] == NOT_SUPPLIED:
+        if (
+            all(doc[s]["status"] == NOT_SUPPLIED for s in ("idva", "marac"))
+            and doc["police"]["total"]["status"] == NOT_SUPPLIED
+        ):
             raise NoDataError(
                 f"the {year.title} ({year.start:%B %Y} to {year.end:%B %Y}) has nothing loaded: no IDVA "
                 "referrals, no MARAC cases and no police months; load its exports first"

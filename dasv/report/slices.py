@@ -282,9 +282,7 @@ class SliceBuilder:
             cells: list[Cell] = [row.label]
             for who in (name, COUNTY):
                 key = f"row:{row.label}:"
-                cells += [
-                    self.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")
-                ]
+                cells += [self.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")]
                 cells.append(self.rate(who, key + "engaged", key + "criteria_met", q))
             rows.append(cells)
         return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
@@ -407,8 +405,11 @@ class SliceBuilder:
             }  # fmt: skip
 
         d = self.districts[name][q]
-        median = (d.marac.median_days_to_hearing if plan.shown(name, "cases_heard", q)
-                  and self.status(name, "cases_heard", q) == OK else None)
+        median = (
+            d.marac.median_days_to_hearing
+            if plan.shown(name, "cases_heard", q) and self.status(name, "cases_heard", q) == OK
+            else None
+        )
         population = self.deployment.population_for(q.end.year)
         pop = population.by_area.get(name) if population else None
         police_rates = {}
@@ -448,7 +449,6 @@ class SliceBuilder:
         doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
         if self.funnel is not None:  # the plot's adjustment and the district's own position (as its table)
             doc["funnel"] = self.funnel.summary(only=name)
-
 
         # the portal feed's comparator rows and four years ending, as this slice shows them
         doc["county"] = county_beside(self, name)
@@ -490,6 +490,8 @@ class SliceBuilder:
 
 HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing",
                      "da_incidents", "da_crimes")  # fmt: skip
+
+
 def _first_day(month: str) -> date:
     """The first day of a ``YYYY-MM`` month."""
     year, number = map(int, month.split("-"))
