@@ -15,15 +15,13 @@ figure (its source, column or period lacking: ``dasv.measures.status``), or ``wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from dasv.measures.labels import LABELS
 from dasv.measures.present import statuses
 from dasv.publications import figures
 
-COLUMNS = ["period_type", "period", "version", "latest", "revised", "measure", "label", "area", "value", "status",
-           "suppression", "complete", "published"]  # fmt: skip
 STATUSES = ("ok", "withheld", "not supplied", "not recorded", "incomplete")
 RATES = ("_pct", "_per_1000", "per_10000_women", "median_days_to_hearing")
 
@@ -45,6 +43,9 @@ class Row:
     suppression: str | None
     complete: bool
     published: datetime
+
+
+COLUMNS = [f.name for f in fields(Row)]  # the feed's columns, in order (PORTAL.md)
 
 
 def suppression_of(value: object, measure: str, siblings: dict[str, object], markers: set[str]) -> str | None:
