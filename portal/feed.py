@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from dasv.measures.labels import LABELS
 from dasv.measures.present import statuses
 from dasv.publications import figures
+from dasv.report.rule import SECONDARY
 
 STATUSES = ("ok", "withheld", "not supplied", "not recorded", "incomplete")
 RATES = ("_pct", "_per_1000", "per_10000_women", "median_days_to_hearing")
@@ -49,7 +50,7 @@ COLUMNS = [f.name for f in fields(Row)]  # the feed's columns, in order (PORTAL.
 
 
 def suppression_of(value: object, measure: str, siblings: dict[str, object], markers: set[str]) -> str | None:
-    """The disclosure marker of a figure: the document's marker (``<5``, ``[c]``, or the method's), else None.
+    """The disclosure marker of a figure: the document's marker (the small-count marker, ``[c]``), else None.
 
     A rate or median the document leaves empty because a count it is made from was withheld is
     withheld too (``[c]``), as the slice prints it. (The disclosure-control work rewires this.)
@@ -61,7 +62,7 @@ def suppression_of(value: object, measure: str, siblings: dict[str, object], mar
         if any(
             isinstance(v, str) and v in markers for m, v in siblings.items() if m.rsplit(".", 1)[0] == stem
         ):
-            return "[c]"
+            return SECONDARY
     return None
 
 
@@ -168,7 +169,7 @@ def feed_rows(found: list[tuple[str, int, datetime, dict]], district: str) -> li
         first = publications[0][2]
         for index, (published, version, values) in enumerate(publications):
             latest = index == len(publications) - 1
-            markers = {"<5", "[c]"} | {
+            markers = {SECONDARY} | {
                 v for v, *_ in values.values() if isinstance(v, str) and v.startswith("<")
             }
             by_area: dict[str, dict[str, object]] = {}

@@ -23,6 +23,7 @@ from pathlib import Path
 from dasv.errors import RenderError
 from dasv.quarters import london_time
 from dasv.report.model import Report, ReportTable, Variation, format_cell
+from dasv.report.rule import banner
 from report_templates.charts import pdf_chart_svg
 from report_templates.typst_server import TypstFailed, compile_pdf
 
@@ -111,11 +112,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         "keywords": ["domestic abuse", report.quarter, *([report.area] if report.area else [])],
         "footer": f"{report.title} – {report.subtitle}{area}",
         "produced": f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.",
-        "suppressed": (
-            "Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and [c] marks a "
-            "value withheld so that a suppressed count cannot be worked out from totals. Rates on suppressed "
-            "counts are not shown."
-        ) if report.suppressed else "",
+        "suppressed": banner(report.threshold) if report.suppressed else "",
         "blocks": blocks,
     }  # fmt: skip
     return doc, charts

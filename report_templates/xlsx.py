@@ -23,10 +23,9 @@ from xlsxwriter.utility import cell_autofit_width
 from dasv.measures.status import Missing
 from dasv.quarters import london_time
 from dasv.report.model import Rate, Report, ReportTable, Revised, Suppressed, data_value
+from dasv.report.rule import SECONDARY, rule, secondary_note, small_marker, small_note
 
 SHORTHAND = {
-    "[c]": "Confidential: a small count (1 to 4), or a value withheld so that a small count cannot be "
-    "worked out from totals. Only district slices withhold values.",
     "[z]": "Not applicable: a percentage or rate whose denominator is zero.",
     "[x]": "Not available: the source does not cover this period (not supplied), covers only part of it "
     "(incomplete), or has no such column (not recorded). The table's notes say which; never a zero.",
@@ -43,7 +42,7 @@ def _cell(value, kind: str):
     if isinstance(value, Revised):
         return _cell(value.cell, kind)
     if isinstance(value, Suppressed):
-        return "[c]"
+        return SECONDARY
     if isinstance(value, Missing):
         return "[x]"
     if value is None:
@@ -193,6 +192,15 @@ def _write_sheet(worksheet, formats: _Formats, sheet: _Sheet) -> None:
     })  # fmt: skip
 
 
+def shorthand(report: Report) -> dict[str, str]:
+    """The notes sheet's shorthand: the markers of a protected report (worded by dasv.report.rule), then the rest."""
+    marks = {}
+    if report.suppressed:
+        marks = {small_marker(report.threshold): small_note(report.threshold),
+                 SECONDARY: secondary_note(report.threshold)}  # fmt: skip
+    return {**marks, **SHORTHAND}
+
+
 def render_xlsx(
     report: Report,
     path: Path,
@@ -226,15 +234,10 @@ def render_xlsx(
     )  # fmt: skip
     notes = _Sheet(
         "Notes", "notes_table", "Notes", [], one_table, None, ["Note number", "Note text"],
-        [[k, v] for k, v in SHORTHAND.items()]
+        [[k, v] for k, v in shorthand(report).items()]
         + [[f"[note {i}]", f"{term}: {text}"] for i, (term, text) in enumerate(definitions, 1)],
     )  # fmt: skip
-    suppression = (
-        (report.metrics or {}).get("suppression", {}).get("rule")
-        or "district slices withhold small counts (1 to 4) and values that would reveal them, shown as [c]."
-        if report.suppressed
-        else "none; this county report is for the Board."
-    )
+    suppression = rule(report.threshold) if report.suppressed else report.banner
     cover = [
         ("Introductory information", [
             f"{report.partnership}.",

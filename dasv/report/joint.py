@@ -31,7 +31,9 @@ import numpy as np
 
 from dasv.errors import UserError
 from dasv.quarters import Quarter
-from dasv.report.suppress import COUNTY, SECONDARY, SuppressionPlan, primary_marker
+from dasv.report.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
+from dasv.report.rule import small_marker as primary_marker
+from dasv.report.suppress import COUNTY, SuppressionPlan
 
 Key = tuple[str, str, str]  # (area, measure, period label)
 INF = math.inf
@@ -39,19 +41,6 @@ DEMOGRAPHIC = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_as
 ROW_PARTS = ("total_referrals", "criteria_met", "engaged", "repeats")
 YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals", "cases_heard", "repeat_cases",
              "da_incidents", "da_crimes")  # fmt: skip
-
-
-def rule(threshold: int) -> str:
-    """The disclosure rule as every slice states it (notes, spreadsheet cover, JSON, API)."""
-    return (
-        f"Counts from 1 to {threshold - 1} are shown as <{threshold}. [c] marks a value withheld so that no "
-        f"<{threshold} can be worked out or narrowed by anyone holding every district's slices of every "
-        "quarter and version, with the county figures, year endings and the relations between measures "
-        "(districts within the county, engaged within criteria met within referrals, a specialism within "
-        "the total, MARAC cases awaiting = awaiting before + referrals - cases heard, a year ending = its "
-        "four quarters). A value once withheld stays withheld in later versions; percentages, rates, "
-        "intervals, changes and chart points are shown only where every count they use is shown."
-    )
 
 
 class DisclosureError(UserError):

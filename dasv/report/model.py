@@ -41,7 +41,7 @@ class Rate:
 
 @dataclass(frozen=True)
 class Suppressed:
-    """A cell withheld in a district slice: ``<5`` (a small count) or ``[c]`` (to protect one)."""
+    """A withheld cell: the small-count marker (``<5`` at threshold 5) or ``[c]`` (to protect one)."""
 
     display: str
 
@@ -455,6 +455,16 @@ class Report:
     # tables of the data-quality section (the coverage of each source), drawn before the source files
     quality_tables: list[ReportTable] = field(default_factory=list)
     provenance: list[str] = field(default_factory=list)  # what produced it (dasv.provenance): Data quality
+    threshold: int = 5  # the disclosure rule's threshold (dasv.report.rule words every statement of it)
+    # None: a protected edition; "OFFICIAL-SENSITIVE": the restricted edition (every page, title, file name)
+    classification: str | None = None
+
+    @property
+    def banner(self) -> str:
+        """The line under the title stating how the report is protected (or that it is not)."""
+        from dasv.report.rule import banner, restricted_banner
+
+        return restricted_banner() if self.classification else banner(self.threshold) if self.suppressed else ""
 
     @property
     def all_tables(self) -> list[ReportTable]:

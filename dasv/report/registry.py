@@ -70,7 +70,7 @@ class Shown(int):
 
     key: Key
 
-    def __new__(cls, value: int, key: Key) -> Shown:
+    def __new__(cls, value: int, key: Key) -> Shown:  # noqa: D102
         obj = super().__new__(cls, value)
         obj.key = key
         return obj

@@ -26,9 +26,10 @@ from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
-from dasv.report.joint import rule as disclosure_rule
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
+from dasv.report.rule import SECONDARY, small_range
+from dasv.report.rule import rule as disclosure_rule
 from dasv.report.statements import movement
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 
@@ -66,7 +67,11 @@ def plan_suppression(
     by_district: dict[str, dict[Quarter, QuarterData]],
     deployment: Deployment,
 ) -> SuppressionPlan:
-    """One line per measure and quarter: the districts' counts and their total, the county."""
+    """One line per measure and quarter: the districts' counts and their total, the county.
+
+    Only ``ok`` figures enter the plan: a quarter the source does not cover (not supplied,
+    incomplete, not recorded) is absent from the model, never a 0.
+    """
     threshold = deployment.suppression.threshold
     plan = SuppressionPlan(threshold)
     districts = list(by_district)
@@ -74,8 +79,23 @@ def plan_suppression(
         county_values = measure_values(county_data, deployment, None)
         per_district = {d: measure_values(by_district[d][q], deployment, d) for d in districts}
         for measure, county_value in county_values.items():
-            plan.add_line(measure, q, {d: per_district[d][measure] for d in districts}, county_value)
+            if figure_status(county_data, measure) != OK:
+                continue
+            line = {d: per_district[d][measure] for d in districts if figure_status(by_district[d][q], measure) == OK}
+            plan.add_line(measure, q, line, county_value)
     return plan
+
+
+def figure_status(d: QuarterData, measure: str) -> str:
+    """A slice measure's status in a quarter's data (a district's or the county's): its source's."""
+    if measure in POLICE_MEASURES:
+        police = d.police["total"]
+        return OK if police["complete"] else (INCOMPLETE if d.police["by_area"] else NOT_SUPPLIED)
+    if measure in MARAC_MEASURES:
+        return d.status_of("marac")
+    if measure in IDVA_MEASURES or measure.startswith("row:"):
+        return d.status_of("idva")
+    return d.status_of(f"demographics.{measure}")
 
 
 def find_district(deployment: Deployment, name: str) -> Area:
@@ -125,15 +145,7 @@ class SliceBuilder:
 
     def status(self, who: str, measure: str, x: Quarter) -> str:
         """A slice measure's status in a quarter: its source's (or its column's) for the district or county."""
-        d = (self.county if who == COUNTY else self.districts[who])[x]
-        if measure in POLICE_MEASURES:
-            police = d.police["total"]
-            return OK if police["complete"] else (INCOMPLETE if d.police["by_area"] else NOT_SUPPLIED)
-        if measure in MARAC_MEASURES:
-            return d.status_of("marac")
-        if measure in IDVA_MEASURES or measure.startswith("row:"):
-            return d.status_of("idva")
-        return d.status_of(f"demographics.{measure}")
+        return figure_status((self.county if who == COUNTY else self.districts[who])[x], measure)
 
     def cell(self, who: str, measure: str, x: Quarter) -> Cell:
         """The published cell (a count, ``<5`` or ``[c]``), or its status where the source does not cover it."""
@@ -197,6 +209,7 @@ class SliceBuilder:
             definitions=definitions(self.deployment),
             metrics=self.metrics(name),
             suppressed=True,
+            threshold=plan.threshold,
             sections=[
                 s
                 for s in (
@@ -215,8 +228,8 @@ class SliceBuilder:
         parts = []
         if withheld:
             parts.append(f"{_listed(withheld)}: not charted, because a month of the series, or a quarter its "
-                         f"months add up to, is withheld in {name}'s figures (a count of 1 to 4, or a count that "
-                         "would reveal one); an SPC chart would show it")  # fmt: skip
+                         f"months add up to, is withheld in {name}'s figures (a count of {small_range(self.plan.threshold)}, or a count "
+                         "that would reveal one); an SPC chart would show it")  # fmt: skip
         if empty:
             parts.append(f"{_listed(empty)}: no monthly figures for {name}")
         return ". ".join(parts) + "." if parts else ""
@@ -311,7 +324,7 @@ class SliceBuilder:
                     elif self.plan.shown(who, m, x):
                         cells.append(Rate(self.plan.values[(who, m, x)], base, per=1000))
                     else:
-                        cells.append(Suppressed("[c]"))
+                        cells.append(Suppressed(SECONDARY))
             rows.append(cells)
         rows += [[LABELS[m], *self._series(name, m, fy)] for m in DEMOGRAPHIC_MEASURES]
         notes = []
@@ -334,8 +347,8 @@ class SliceBuilder:
                          Variation(result.signal, len(result.values)) if result and shown else None])  # fmt: skip
             if m == "criteria_met":  # the county's headline has its engagement row here too
                 now, before = (
-                    self.plan.rate(name, "engaged", "criteria_met", q),
-                    self.plan.rate(name, "engaged", "criteria_met", prev),
+                    self.rate(name, "engaged", "criteria_met", q),
+                    self.rate(name, "engaged", "criteria_met", prev),
                 )
                 rows.append(
                     [label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before), None]
@@ -424,7 +437,7 @@ class SliceBuilder:
             "quarter": q.label,
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
-            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": "[c]",
+            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": SECONDARY,
                             "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name, self._printed)},
             "idva": {
                 "total": idva(),

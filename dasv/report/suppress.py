@@ -25,15 +25,10 @@ import numpy as np
 from scipy.optimize import linprog
 
 from dasv.report.model import Cell, Rate, Suppressed
+from dasv.report.rule import SECONDARY, small_marker
 
-PRIMARY = "<5"
-SECONDARY = "[c]"
 COUNTY = "county"  # the county's key in a plan (beside the districts' names)
-
-
-def primary_marker(threshold: int) -> str:
-    """``<5`` for a threshold of 5."""
-    return f"<{threshold}"
+primary_marker = small_marker  # the small-count marker: ``<5`` for a threshold of 5 (dasv.report.rule)
 
 
 @dataclass
@@ -216,8 +211,8 @@ class SuppressionPlan:
         return Suppressed(mark) if mark else self.values.get((area, measure, q), 0)
 
     def shown(self, area: str, measure: str, q: Hashable) -> bool:
-        """True when the count is published."""
-        return (area, measure, q) not in self.marks
+        """True when the count is published (an absent figure, not ``ok``, is not)."""
+        return (area, measure, q) in self.values and (area, measure, q) not in self.marks
 
     def add_line(self, measure: str, period, by_district: dict[str, int], county_value: int) -> None:
         """Plan one line: the districts' values of a measure and period, with the county as its total."""
@@ -237,10 +232,11 @@ class SuppressionPlan:
         """Withhold every measure of a group when any is withheld (any two of them give the third)."""
         if any((area, m, period) in self.marks for m in measures):
             for m in measures:
-                self.marks.setdefault((area, m, period), "[c]")
+                if (area, m, period) in self.values:  # an absent figure is not in the plan at all
+                    self.marks.setdefault((area, m, period), SECONDARY)
 
     def rate(self, area: str, numerator: str, denominator: str, q: Hashable, per: int = 100) -> Cell:
         """A rate, only when both counts are published; otherwise withheld."""
         if not (self.shown(area, numerator, q) and self.shown(area, denominator, q)):
-            return Suppressed("[c]")
+            return Suppressed(SECONDARY)
         return Rate(self.values[(area, numerator, q)], self.values[(area, denominator, q)], per)

@@ -17,6 +17,7 @@ from dasv.measures.status import Missing
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
+from dasv.report.rule import SECONDARY, small_marker
 from dasv.report.suppress import COUNTY, SuppressionPlan
 
 YEARS_SHOWN = 4
@@ -53,19 +54,22 @@ class YearEndingFigures:
         return self.years[-1]
 
     def _plan(self) -> SuppressionPlan:
+        """Every ``ok`` figure of every year: an incomplete year (a source's first months) is absent, never 0."""
         plan = SuppressionPlan(self.deployment.suppression.threshold)
         for y, doc in self.docs.items():
             police = doc["police"]
             for key in POLICE_KEYS:
-                # an incomplete year has no figures (null): its line is of zeros, and nothing of it is shown
-                values = {d: police["by_area"][d][key] or 0 for d in self.districts}
                 total = police["total"][key]
-                plan.add_line(f"police.{key}", y, values, sum(values.values()) if total is None else total)
+                values = {d: police["by_area"][d][key] for d in self.districts if police["by_area"][d][key] is not None}
+                if total is not None:
+                    plan.add_line(f"police.{key}", y, values, total)
             for source, keys in (("idva", IDVA_ROWS + ("engaged",)), ("marac", MARAC_ROWS)):
                 for key in keys:
-                    values = {d: doc[source]["by_area"][d][key] or 0 for d in self.districts}
                     total = doc[source]["total"][key]
-                    plan.add_line(f"{source}.{key}", y, values, sum(values.values()) if total is None else total)
+                    values = {d: doc[source]["by_area"][d][key] for d in self.districts
+                              if doc[source]["by_area"][d][key] is not None}  # fmt: skip
+                    if total is not None and y in self.covered[source]:
+                        plan.add_line(f"{source}.{key}", y, values, total)
             for who in [*self.districts, COUNTY]:
                 for _ in range(2):  # any two of each triple give the third
                     plan.withhold_together(
@@ -92,7 +96,7 @@ class YearEndingFigures:
         if who == REPORTING:
             area = self.deployment.police_reporting_area
             hidden = any((d, key, y) in self.plan.marks for d in area.districts) if area else False
-            return "[c]" if hidden else None
+            return SECONDARY if hidden else None
         return self.plan.marks.get((who, key, y))
 
     def police_cell(self, who: str, key: str, y: YearEnding, suppressed: bool) -> Cell:
@@ -111,7 +115,7 @@ class YearEndingFigures:
         )
         if isinstance(crimed, int) and isinstance(incidents, int):
             return Rate(crimed, incidents)
-        return Suppressed("[c]") if isinstance(crimed, Suppressed) or isinstance(incidents, Suppressed) else (
+        return Suppressed(SECONDARY) if isinstance(crimed, Suppressed) or isinstance(incidents, Suppressed) else (
             crimed if isinstance(crimed, Missing) else None)  # fmt: skip
 
     def rate_cell(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
@@ -222,7 +226,7 @@ class YearEndingFigures:
         met = self.service_cell(who, "idva", "criteria_met", y, suppressed)
         if isinstance(engaged, int) and isinstance(met, int):
             return Rate(engaged, met)
-        return Suppressed("[c]") if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
+        return Suppressed(SECONDARY) if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
 
     def chart(self, who: str, name: str, suppressed: bool) -> Chart:
         """One chart: the four years' police figures of one area."""
@@ -259,7 +263,7 @@ class YearEndingFigures:
     def district_document(self, name: str, y: YearEnding) -> dict:
         """The ``--year-ending`` document restricted to one district, with the slices' suppression.
 
-        A withheld count is its marker (``"<5"`` or ``"[c]"``); a rate on one is ``null``.
+        A withheld count is its marker (the small-count marker or ``[c]``); a rate on one is ``null``.
         """
         doc = self.docs[y]
 
@@ -287,8 +291,8 @@ class YearEndingFigures:
             "district": name,
             "suppression": {
                 "threshold": self.plan.threshold,
-                "marker": f"<{self.plan.threshold}",
-                "secondary_marker": "[c]",
+                "marker": small_marker(self.plan.threshold),
+                "secondary_marker": SECONDARY,
             },  # fmt: skip
             "police": {"by_area": {name: police}},
             "idva": {"status": doc["idva"].get("status"), "by_area": {name: idva}},
