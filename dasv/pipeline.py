@@ -140,28 +140,33 @@ def render_quarter(
         NoDataError: nothing at all is loaded for the quarter; no folder is made.
     """
     from dasv.measures.coverage import require_facts
-    from dasv.report.build import build_report, gather_quarter
+    from dasv.report.public import PublicEdition, restricted_report
     from dasv.report.slices import SliceBuilder, find_district
     from report_templates.render import prepare, render_outputs
 
     prepare()  # what every first report in a process does, done once here for every child
     base = Path(out_dir) / quarter.slug
     outputs: dict[str, dict[str, Path]] = {}
+    editions = deployment.publication
     # one thread per core, each drawing its report in a forked child (dasv.forked: threads alone take
     # turns on one core); the reports are built here, where the connection is
     with engine.connect() as conn, ThreadPoolExecutor(max_workers=CORES) as pool:
         require_facts(conn, quarter)
         names = [a.name for a in deployment.districts] if districts is None else districts
-        # the slices' plan gathers every figure the county report needs too: gathered once
-        builder = SliceBuilder(conn, deployment, quarter) if names else None
+        public_county = county and editions.county_report == "public"
+        # one plan for the public set: the slices and the county report's public edition share it
+        builder = SliceBuilder(conn, deployment, quarter) if names or public_county else None
+        if builder is not None:
+            builder.refuse_if_unsafe()  # before anything is drawn: a refused release leaves no output
         drawn = {}
-        if county:
-            gathered = builder.gathered if builder else gather_quarter(conn, deployment, quarter)
-            report = build_report(
-                conn, deployment, quarter, commentary_dir=commentary_dir, refused=refused, gathered=gathered
-            )
+        if public_county:
+            report = PublicEdition(conn, builder, commentary_dir).report()
             drawn[pool.submit(call_in_child, render_outputs, report, base)] = "county"
-        if builder:
+        if county and editions.restricted:
+            restricted = restricted_report(conn, deployment, quarter, commentary_dir=commentary_dir,
+                                           refused=refused, gathered=builder.gathered if builder else None)  # fmt: skip
+            drawn[pool.submit(call_in_child, render_outputs, restricted, base / "restricted")] = "restricted"
+        if names:
             for name in names:
                 folder = slice_folder(out_dir, deployment, quarter, name)
                 area = find_district(deployment, name).name
@@ -171,9 +176,10 @@ def render_quarter(
             for future in as_completed(drawn):
                 who, made = drawn[future], future.result()
                 outputs[who] = made
-                if who == "county":
+                if who in ("county", "restricted"):
                     if progress:
-                        progress(f"county report: {made['pdf']}")
+                        edition = "public edition" if who == "county" else "restricted edition (OFFICIAL-SENSITIVE)"
+                        progress(f"county report, {edition}: {made['pdf']}")
                     continue
                 done += 1
                 if slices_done:

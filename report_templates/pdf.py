@@ -23,7 +23,6 @@ from pathlib import Path
 from dasv.errors import RenderError
 from dasv.quarters import london_time
 from dasv.report.model import Report, ReportTable, Variation, format_cell
-from dasv.report.rule import banner
 from report_templates.charts import pdf_chart_svg
 from report_templates.typst_server import TypstFailed, compile_pdf
 
@@ -109,10 +108,12 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         "subtitle": report.subtitle + area,
         "author": report.author or report.partnership,
         "subject": f"Domestic abuse performance, {report.quarter}",
-        "keywords": ["domestic abuse", report.quarter, *([report.area] if report.area else [])],
+        "keywords": ["domestic abuse", report.quarter, *([report.area] if report.area else []),
+                     *([report.classification] if report.classification else [])],
         "footer": f"{report.title} – {report.subtitle}{area}",
         "produced": f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.",
-        "suppressed": banner(report.threshold) if report.suppressed else "",
+        "suppressed": report.banner,
+        "classification": report.classification or "",
         "blocks": blocks,
     }  # fmt: skip
     return doc, charts

@@ -39,6 +39,8 @@ def prepare() -> None:
 def output_stem(report: Report) -> str:
     """``dasv-2025-26-Q3`` for the county, ``dasv-2025-26-Q3-fenland`` for a slice (canonical names only)."""
     stem = f"dasv-{report.quarter.replace(' ', '-')}"
+    if report.classification:  # the restricted edition says what it is in its file name too
+        return f"{stem}-{report.classification}"
     return f"{stem}-{slug(report.area)}" if report.area else stem
 
 
@@ -64,7 +66,7 @@ def render_outputs(report: Report, out_dir: Path) -> dict[str, Path]:
         }
         for table in report.all_tables:
             made[f"csv:{table.key}"] = render_csv(table, staging / "csv" / f"{stem}-{table.key}.csv")
-        if not report.area:
+        if not report.area and not report.suppressed:  # the SafeLives return: the restricted edition's only
             safelives = [t for t in report.tables if t.key == "marac_rolling_12_months"]
             made["marac_return"] = render_xlsx(
                 report, staging / f"{stem}-marac-return.xlsx", tables=safelives,

@@ -121,6 +121,26 @@ class Suppression(Strict):
     threshold: int = Field(default=5, ge=2)
 
 
+class Publication(Strict):
+    """What is public: one publication set, protected by one plan (docs/disclosure.md, "Editions").
+
+    ``county_report: public`` (the default, as committee papers print the report): the county
+    report's public edition is protected by the same plan as the slices and published with them.
+    ``restricted``: no public county edition; the county report is made only as the restricted
+    edition. ``restricted_edition: true`` also makes the unsuppressed edition for the Board's
+    meeting, marked OFFICIAL-SENSITIVE on every page, in its title, file name and metadata; it is
+    never published, served to a CSP or e-mailed to a list.
+    """
+
+    county_report: Literal["public", "restricted"] = "public"
+    restricted_edition: bool = False
+
+    @property
+    def restricted(self) -> bool:
+        """Whether the OFFICIAL-SENSITIVE edition is made."""
+        return self.restricted_edition or self.county_report == "restricted"
+
+
 class SeriesBreak(Strict):
     """A change in recording practice that breaks comparisons across it."""
 
@@ -169,6 +189,7 @@ class Deployment(Strict):
     # source -> field -> canonical value -> this partnership's spellings of it
     value_aliases: dict[str, dict[str, dict[str, list[str]]]] = Field(default_factory=dict)
     suppression: Suppression = Field(default_factory=Suppression)
+    publication: Publication = Field(default_factory=Publication)
     series_breaks: list[SeriesBreak] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
     police_reporting_area: PoliceReportingArea | None = None

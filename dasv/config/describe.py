@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from dasv.config import SAFE_LOADER, Deployment
+from dasv.report.rule import small_marker, small_range
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -88,7 +89,14 @@ def describe(dep: Deployment) -> list[str]:
     ]
     out += ["Column aliases:", *cols] if cols else ["Column aliases: none (the built-in names only)"]
     t = dep.suppression.threshold
-    out.append(f"Suppression in district slices: counts 1 to {t - 1} shown as <{t}")
+    out.append(f"Suppression (one plan over everything public): counts {small_range(t)} shown as {small_marker(t)}")
+    pub = dep.publication
+    public = ["every district slice"] + (["the county report's public edition"] if pub.county_report == "public" else [])
+    out.append(f"Public (published, one plan): {' and '.join(public)}")
+    out.append(
+        "Restricted edition (unsuppressed, OFFICIAL-SENSITIVE, never published or e-mailed): "
+        + ("made for the Board" if pub.restricted else "not made (publication.restricted_edition: false)")
+    )
     if dep.year_ending_month:
         out.append(f"Year ending: {calendar.month_name[dep.year_ending_month]} (year_ending_month: {dep.year_ending_month})")
     else:

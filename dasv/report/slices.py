@@ -25,7 +25,7 @@ from dasv.report.build import definitions, gather_quarter, interval_cell, short,
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
-from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
+from dasv.report.joint import DisclosureError, Joint, cells_document, refusal, served_cells, violations
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
 from dasv.report.revisions import Revisions
 from dasv.report.rule import SECONDARY, small_range
@@ -176,12 +176,20 @@ class SliceBuilder:
             out[measure] = analyse(months, values, self.deployment.spc.rebase.get(measure, []))
         return out
 
+    def refuse_if_unsafe(self) -> None:
+        """The render-time check, before anything is drawn.
+
+        Raises:
+            DisclosureError: a withheld count could be worked out or narrowed (the cell, the figures, the fix).
+        """
+        if self.unsafe:
+            raise DisclosureError(refusal(f"The {self.quarter.label} release", self.unsafe))
+
     def report(self, district: str) -> Report:
         """The slice report for one district."""
         area = find_district(self.deployment, district)
         if self.unsafe:  # the render-time check: nothing is drawn that would give a withheld count away
-            raise DisclosureError(f"the {area.name} slice of {self.quarter.label} is not safe to publish: "
-                                  + "; ".join(self.unsafe[:5]))  # fmt: skip
+            raise DisclosureError(refusal(f"The {area.name} slice of {self.quarter.label}", self.unsafe))
         q, prev = self.quarter, self.quarter.previous()
         name = area.name
         plan = self.plan

@@ -1,0 +1,304 @@
+"""The county report's editions: the public edition, drawn from the slices' plan, and the restricted one.
+
+The county report is public in practice (committee papers print it), so its **public edition**
+prints only what the slices' plan publishes: every district's and the county's figures with
+the slices' markers, for the same quarters, year endings and months. It is a view of the
+same cells the slices show (one plan, one set of decisions): a figure the public edition prints
+is never withheld in a slice, and holding the public edition tells a reader nothing the slices
+together do not. Figures the plan does not model (LGBT+ categories, the MARAC rolling year and
+its SafeLives return, the data-quality anomalies that quote small counts) are in the
+**restricted edition** only: the unsuppressed report for the Board's meeting, marked
+OFFICIAL-SENSITIVE on every page, in its title, file name and PDF metadata, never published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from dasv import provenance
+from dasv.measures import context
+from dasv.measures.context import CHARTED
+from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
+from dasv.measures.labels import label
+from dasv.measures.status import OK, Missing
+from dasv.quarters import LONDON, Quarter
+from dasv.report.build import (
+    build_report,
+    definitions,
+    idva_columns,
+    read_commentary,
+    short,
+    spc_charts,
+)
+from dasv.report.funnel import funnel_section
+from dasv.report.joint import cells_document
+from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.revisions import Revisions
+from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
+from dasv.report.slices import (
+    DEMOGRAPHIC_MEASURES,
+    LABELS,
+    MARAC_MEASURES,
+    POLICE_MEASURES,
+    SliceBuilder,
+)
+from dasv.report.statements import load_notes, movement, variation_statements
+from dasv.report.suppress import COUNTY
+from dasv.report.year_ending import REPORTING
+
+IDVA_SOURCE = "Source: IDVA service referral export"
+PUBLIC_NOTE = (
+    "This is the public edition of the county report: it prints the figures the district slices publish, with "
+    "the same markers, so it can go into committee papers."
+)
+
+
+def restricted_report(conn: Connection, deployment, quarter: Quarter, **kwargs) -> Report:
+    """The unsuppressed county report for the Board's meeting, marked OFFICIAL-SENSITIVE everywhere it can be."""
+    report = build_report(conn, deployment, quarter, **kwargs)
+    return replace(
+        report,
+        title=f"{OFFICIAL_SENSITIVE}: {report.title}",
+        classification=OFFICIAL_SENSITIVE,
+        quality=[restricted_banner(), *report.quality],
+    )
+
+
+class PublicEdition:
+    """The county report's public edition, built from a :class:`SliceBuilder` (its plan and figures)."""
+
+    def __init__(self, conn: Connection, builder: SliceBuilder, commentary_dir: Path | None = None):
+        self.b = builder
+        self.deployment = builder.deployment
+        self.quarter = builder.quarter
+        self.districts = list(builder.districts)
+        self.labels = self.deployment.area_labels
+        self.revisions = Revisions(conn, builder.fy, self.quarter)
+        self.commentary = read_commentary(commentary_dir, self.quarter)
+        self.facts = facts_in_quarter(conn, self.quarter)
+
+    # cells ----------------------------------------------------------------------------------------
+    def cell(self, who: str, measure: str, x: Quarter) -> Cell:
+        """The plan's cell (a count, a marker, or a status)."""
+        return self.b.cell(who, measure, x)
+
+    def rate(self, who: str, num: str, den: str, x: Quarter) -> Cell:
+        """A rate, only where both counts are published."""
+        return self.b.rate(who, num, den, x)
+
+    def _sum(self, areas: list[str], measure: str, x: Quarter) -> Cell:
+        """A sum of districts' figures (the police reporting area): shown only where every part is."""
+        cells = [self.cell(a, measure, x) for a in areas]
+        missing = next((c for c in cells if isinstance(c, Missing)), None)
+        if missing is not None:
+            return missing
+        if any(isinstance(c, Suppressed) for c in cells):
+            return Suppressed(SECONDARY)
+        return sum(cells)
+
+    # tables ---------------------------------------------------------------------------------------
+    def _idva_row(self, who: str, path: tuple, prefix: str = "") -> list[Cell]:
+        fy, out = self.b.fy, []
+        groups = (("total_referrals", None), ("criteria_met", None), ("engaged", "criteria_met"), ("repeats", None),
+                  ("repeats", "total_referrals"))  # fmt: skip
+        for m, den in groups:
+            for x in fy:
+                if den is None:
+                    out.append(self.revisions.mark(x, (*path, m), self.cell(who, prefix + m, x)))
+                else:
+                    pct = "engagement_pct" if m == "engaged" else "repeats_pct"
+                    out.append(self.revisions.mark(x, (*path, pct), self.rate(who, prefix + m, prefix + den, x),
+                                                   ((*path, m), (*path, den))))  # fmt: skip
+        return out
+
+    def idva_tables(self) -> list[ReportTable]:
+        """Total referrals, referrals by area (the districts and the total) and by specialism."""
+        q = self.quarter
+        cols = idva_columns(self.b.fy, q)
+        total = ReportTable("idva_total", f"Total referral data, {q.label}", [Column("Service", "label"), *cols],
+                            [["IDVA referrals", *self._idva_row(COUNTY, ("idva", "total"))]], source=IDVA_SOURCE,
+                            section="referrals")  # fmt: skip
+        rows = [[self.labels.get(d, d), *self._idva_row(d, ("idva", "by_area", d))] for d in self.districts]
+        rows.append(["Total", *self._idva_row(COUNTY, ("idva", "total"))])
+        by_area = ReportTable(
+            "idva_by_area", f"All risk level referrals by area, {q.label}", [Column("Area", "label"), *cols], rows,
+            source=IDVA_SOURCE, total_row=True, section="referrals",
+            notes=["Areas are the client's district of residence; the total also counts referrals from outside "
+                   "the districts or with no district recorded, which are not shown as rows."],
+        )  # fmt: skip
+        specialism = ReportTable(
+            "idva_by_specialism", f"All risk level referrals by specialism, {q.label}",
+            [Column("Report row", "label"), *cols],
+            [[row.label, *self._idva_row(COUNTY, ("idva", "by_report_row", row.label), f"row:{row.label}:")]
+             for row in self.deployment.report_rows],
+            source=IDVA_SOURCE, section="referrals",
+            notes=["A referral with two specialisms counts in both rows, so rows do not add up to the total."],
+        )  # fmt: skip
+        notes = self.revisions.notes()
+        for t in (total, by_area, specialism):
+            t.notes += notes
+        return [total, by_area, specialism]
+
+    def other_table(self) -> ReportTable:
+        """MARAC, police and demographic figures of the county."""
+        fy, county = self.b.fy, self.deployment.county_label
+        area = self.deployment.police_reporting_area
+        rows = [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in MARAC_MEASURES]
+        rows.append([label("marac.repeat_pct"), *(self.rate(COUNTY, "repeat_cases", "cases_heard", x) for x in fy)])
+        for m in POLICE_MEASURES:
+            if area:
+                rows.append([f"{LABELS[m]} {area.name}", *(self._sum(area.districts, m, x) for x in fy)])
+            rows.append([f"{LABELS[m]}, all districts", *(self.cell(COUNTY, m, x) for x in fy)])
+        rows += [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in DEMOGRAPHIC_MEASURES]
+        notes = ["A police quarter with a month missing for any of its districts is marked incomplete.",
+                 "Demographic rows count the quarter's IDVA referrals; LGBT+ is one total here, as in the slices."]  # fmt: skip
+        if area:
+            notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+        return ReportTable("other_data", f"Other relevant data, {county}, {self.quarter.label}",
+                           [Column("Measure", "label"), *(Column(x.label, "count", current=x == self.quarter) for x in fy)],
+                           rows, source="Sources: MARAC case list; police monthly counts; IDVA referral export",
+                           notes=notes)  # fmt: skip
+
+    def police_table(self) -> ReportTable:
+        """Police DA incidents and crimes by district, the reporting area and the total."""
+        q, prev = self.quarter, self.quarter.previous()
+        population = self.deployment.population_for(q.end.year)
+        area = self.deployment.police_reporting_area
+
+        def per_1000(cell: Cell, base: int) -> Cell:
+            if isinstance(cell, Suppressed):
+                return cell
+            return Rate(cell, base, per=1000) if isinstance(cell, int) and base else None
+
+        rows = []
+        scopes = [(self.labels.get(d, d), [d]) for d in self.districts]
+        if area:
+            scopes.append((area.name, area.districts))
+        scopes.append(("Total", None))
+        for name, parts in scopes:
+            def get(m: str, x: Quarter, parts=parts) -> Cell:
+                return self.cell(COUNTY, m, x) if parts is None else (
+                    self.cell(parts[0], m, x) if len(parts) == 1 else self._sum(parts, m, x))  # fmt: skip
+            base = population.total("aged_16_plus", parts or [d for d in self.districts]) if population else 0
+            rows.append([name, get("da_incidents", q), get("da_incidents", prev), get("da_crimes", q),
+                         get("da_crimes", prev), per_1000(get("da_incidents", q), base),
+                         per_1000(get("da_crimes", q), base)])  # fmt: skip
+        columns = [
+            Column("District", "label"),
+            Column(f"DA incidents {q.label}", group="DA incidents", sub=short(q), current=True),
+            Column(f"DA incidents {prev.label}", group="DA incidents", sub=short(prev)),
+            Column(f"DA crimes {q.label}", group="DA crimes", sub=short(q), current=True),
+            Column(f"DA crimes {prev.label}", group="DA crimes", sub=short(prev)),
+            Column(f"DA incidents per 1,000 aged 16+ {q.label}", "rate", group="Per 1,000 aged 16+", sub="Incidents", current=True),
+            Column(f"DA crimes per 1,000 aged 16+ {q.label}", "rate", group="Per 1,000 aged 16+", sub="Crimes", current=True),
+        ]  # fmt: skip
+        notes = [f"Rates use the {population.year} population."] if population else []
+        return ReportTable("police_by_district", f"Police domestic abuse by district, {q.label}", columns, rows,
+                           source="Source: Police-recorded domestic abuse, monthly counts by district", notes=notes,
+                           total_row=True)  # fmt: skip
+
+    def statements(self, spc: dict) -> list[str]:
+        """Changes from last quarter, where both counts are published, and what the SPC charts say."""
+        q, prev = self.quarter, self.quarter.previous()
+        lines = []
+        for who in (COUNTY, *self.districts):
+            name = self.deployment.county_label if who == COUNTY else self.labels.get(who, who)
+            for m in ("total_referrals", "referrals", "da_incidents"):
+                now, before = self.cell(who, m, q), self.cell(who, m, prev)
+                if isinstance(now, int) and isinstance(before, int):
+                    lines.append(movement(f"{LABELS[m]} in {name}", now, before))
+        names = {k: f"{label(k)} in {self.deployment.county_label}" for k in CHARTED}
+        return [line for line in lines if line] + variation_statements(spc, names)
+
+    # the report -----------------------------------------------------------------------------------
+    def report(self) -> Report:
+        """The public edition."""
+        b, q = self.b, self.quarter
+        county = self.deployment.county_label
+        spc = b.variation(COUNTY)
+        headline = b._headline(COUNTY, q, q.previous())
+        headline = replace(headline, title=f"Headline figures for {county}, {q.label} compared with "
+                                          f"{q.previous().label}")  # fmt: skip
+        area = self.deployment.police_reporting_area
+        year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, county)]
+        funnel = funnel_section(b.funnel, self.deployment, q, labels=self.labels)
+        return Report(
+            title=f"{self.deployment.report_title} {q.fy_label}",
+            subtitle=f"Quarter {q.number}: {q.months_label}",
+            quarter=q.label,
+            partnership=self.deployment.partnership,
+            author=self.deployment.author,
+            produced_at=datetime.now(LONDON),
+            area=None,
+            headline=headline,
+            tables=[*self.idva_tables(), self.other_table(), self.police_table()],
+            charts=spc_charts(spc, self.deployment, area=county),
+            commentary=self.commentary,
+            statements=self.statements(spc),
+            quality=[PUBLIC_NOTE, rule(b.plan.threshold), *missing_sources_notes(self.facts, q),
+                     *load_notes(b.sources)],
+            sources=b.sources,
+            definitions=definitions(self.deployment),
+            metrics=self.metrics(),
+            suppressed=True,
+            threshold=b.plan.threshold,
+            sections=[s for s in (funnel, b.year_ending.section(year_who, suppressed=True, labels=self.labels)) if s],
+            quality_tables=[b.gathered.coverage] if b.gathered.coverage else [],
+            provenance=provenance.current(self.deployment).lines(),
+        )  # fmt: skip
+
+    def metrics(self) -> dict:
+        """The county metrics document as the public edition prints it: markers for withheld counts, rates null."""
+        b, q = self.b, self.quarter
+
+        def count(who: str, m: str):
+            cell = self.cell(who, m, q)
+            if isinstance(cell, Missing):
+                return None
+            return cell.display if isinstance(cell, Suppressed) else cell
+
+        def pct(who: str, num: str, den: str):
+            cell = self.rate(who, num, den, q)
+            return cell.value(1) if isinstance(cell, Rate) else None
+
+        def idva(who: str, prefix: str = "") -> dict:
+            return {"total_referrals": count(who, prefix + "total_referrals"),
+                    "criteria_met": count(who, prefix + "criteria_met"), "engaged": count(who, prefix + "engaged"),
+                    "engagement_pct": pct(who, prefix + "engaged", prefix + "criteria_met"),
+                    "repeats": count(who, prefix + "repeats"),
+                    "repeats_pct": pct(who, prefix + "repeats", prefix + "total_referrals")}  # fmt: skip
+
+        def police(who: str) -> dict:
+            return {"da_incidents": count(who, "da_incidents"), "da_crimes": count(who, "da_crimes")}
+
+        threshold = b.plan.threshold
+        cells: dict = {}
+        for d in self.districts:
+            cells.update(cells_document(b.joint, d, b._printed))
+        county_data = b.county[q]
+        heard = b.plan.shown(COUNTY, "cases_heard", q) and b.status(COUNTY, "cases_heard", q) == OK
+        doc = {
+            "quarter": q.label,
+            "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
+            "edition": "public",
+            "suppression": {"threshold": threshold, "marker": small_marker(threshold), "secondary_marker": SECONDARY,
+                            "rule": rule(threshold), "cells": dict(sorted(cells.items()))},
+            "idva": {"total": idva(COUNTY), "by_area": {d: idva(d) for d in self.districts},
+                     "by_report_row": {row.label: idva(COUNTY, f"row:{row.label}:") for row in self.deployment.report_rows}},
+            "marac": {**{m: count(COUNTY, m) for m in MARAC_MEASURES},
+                      "repeat_pct": pct(COUNTY, "repeat_cases", "cases_heard"),
+                      "median_days_to_hearing": county_data.marac.median_days_to_hearing if heard else None},
+            "police": {"total": {**police(COUNTY), "complete": county_data.police["total"]["complete"]},
+                       "by_area": {d: police(d) for d in self.districts}},
+            "demographics": {m: count(COUNTY, m) for m in DEMOGRAPHIC_MEASURES if m != "not_asked"}
+            | {"sexual_orientation": {"Not asked": count(COUNTY, "not_asked")}},
+            "status": {"idva": b.status(COUNTY, "total_referrals", q), "marac": b.status(COUNTY, "referrals", q),
+                       "police": b.status(COUNTY, "da_incidents", q)},
+        }  # fmt: skip
+        doc["intervals"] = context.intervals(doc)
+        doc["variation"] = {k: r.summary() for k, r in b.variation(COUNTY).items()}
+        return doc
