@@ -54,8 +54,8 @@ def link_messages(delivery: Delivery, quarter: str, portal_url: str, version: in
     if delivery.partnership:
         messages.append(Message(delivery.partnership, f"Domestic abuse quarterly performance report, {quarter}"
                                 + (f" (revised, version {version})" if version > 1 else ""),
-                                f"{revision}The {quarter} county report is published on the portal (sign in to open it; "
-                                f"it is not suppressed: for the DASV Board only):\n{base}/county/{q.slug}/\n"))  # fmt: skip
+                                f"{revision}The {quarter} county report (its public edition: small numbers are suppressed "
+                                f"as in the slices) is published on the portal:\n{base}/county/{q.slug}/\n"))  # fmt: skip
     for district, recipients in delivery.districts.items():
         if recipients:
             messages.append(Message(recipients, f"{district}: domestic abuse figures, {quarter}"
@@ -71,11 +71,12 @@ def report_messages(outputs: dict[str, dict[str, Path]], delivery: Delivery, qua
     county = outputs.get("county")
     if county and delivery.partnership:
         messages.append(Message(delivery.partnership, f"Domestic abuse quarterly performance report, {quarter}",
-                                f"The {quarter} report is attached. It is not suppressed: for the DASV Board only.",
+                                f"The {quarter} report (its public edition: small numbers are suppressed as in the slices) "
+                                "is attached. The restricted edition is never e-mailed.",
                                 county["pdf"]))  # fmt: skip
     for district, paths in outputs.items():
         recipients = delivery.districts.get(district)
-        if district != "county" and recipients:
+        if district not in ("county", "restricted") and recipients:  # the restricted edition: never e-mailed
             messages.append(Message(recipients, f"{district}: domestic abuse figures, {quarter}",
                                     f"The {quarter} slice for {district} is attached. Small numbers are suppressed; "
                                     "it is safe to circulate.", paths["pdf"]))  # fmt: skip

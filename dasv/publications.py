@@ -44,8 +44,8 @@ from warehouse.models import (
 )
 
 PUBLISH_LOCK_ID = 0x70756273  # "pubs"
-COUNTY_FILES = {".pdf": "report.pdf", ".html": "report.html", ".xlsx": "report.xlsx", "-metrics.json": "metrics.json",
-                "-marac-return.xlsx": "marac-return.xlsx"}  # fmt: skip
+# the county report's public edition (the restricted edition and the SafeLives return are never published)
+COUNTY_FILES = {".pdf": "report.pdf", ".html": "report.html", ".xlsx": "report.xlsx", "-metrics.json": "metrics.json"}
 SLICE_FILES = {
     ".pdf": "slice.pdf",
     ".html": "slice.html",

@@ -301,4 +301,6 @@ class PublicEdition:
         }  # fmt: skip
         doc["intervals"] = context.intervals(doc)
         doc["variation"] = {k: r.summary() for k, r in b.variation(COUNTY).items()}
+        if b.funnel is not None:  # the districts whose count the slices publish
+            doc["funnel"] = b.funnel.summary()
         return doc

@@ -30,6 +30,7 @@ Q3 = Quarter.parse("2025-26 Q3")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     deployment = load_deployment()
+    deployment.publication.restricted_edition = True  # the unsuppressed edition too: the whole report's tests
     write_sample_inbox(tmp / "inbox")
     engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
     load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("k"))
@@ -61,7 +62,7 @@ def pdf_text(path: Path) -> str:
 
 
 def test_pdf_area_table_has_the_printed_figures(rendered):
-    text = pdf_text(rendered["outputs"]["county"]["pdf"])
+    text = pdf_text(rendered["outputs"]["restricted"]["pdf"])
     # Cambs City: referrals Q3 Q2 Q1, criteria met, engagement, repeats, repeat %
     assert "Cambs City 123 141 103 92 124 88 76% 81% 78% 51 46 39 41% 33% 38%" in text
     assert "Peterborough 15 19 0 14 15 0 86% 93% – 5 3 0 33% 16% –" in text
@@ -87,12 +88,12 @@ def test_pdf_sections_in_order_and_metadata(rendered):
 
 
 def test_metrics_json_is_the_metrics_document(rendered):
-    written = json.loads(rendered["outputs"]["county"]["metrics"].read_text())
+    written = json.loads(rendered["outputs"]["restricted"]["metrics"].read_text())
     assert written == json.loads(json.dumps(rendered["doc"], default=str))
 
 
 def test_xlsx_is_accessible_and_numbers_are_numbers(rendered):
-    wb = openpyxl.load_workbook(rendered["outputs"]["county"]["xlsx"])
+    wb = openpyxl.load_workbook(rendered["outputs"]["restricted"]["xlsx"])
     assert wb.sheetnames[:3] == ["Cover", "Contents", "Notes"]
     for ws in wb.worksheets:
         assert not ws.merged_cells.ranges, ws.title
@@ -109,10 +110,10 @@ def test_xlsx_is_accessible_and_numbers_are_numbers(rendered):
 def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered):
     """Each table sheet: one Excel table from its header row to its last row, listed and linked on Contents;
     every shorthand used in a cell is a key on the Notes sheet."""
-    wb = openpyxl.load_workbook(rendered["outputs"]["county"]["xlsx"])
+    wb = openpyxl.load_workbook(rendered["outputs"]["restricted"]["xlsx"])
     notes = wb["Notes"]
     keys = {notes.cell(r, 1).value for r in range(4, notes.max_row + 1)}
-    assert {"[c]", "[x]", "[z]"} <= keys and notes.cell(3, 1).value == "Note number"
+    assert {"[x]", "[z]"} <= keys and notes.cell(3, 1).value == "Note number"
     links = {wb["Contents"].cell(r, 1).hyperlink.location for r in range(4, wb["Contents"].max_row + 1)}
     tables = [ws for ws in wb.worksheets if ws.title.startswith("Table_")]
     assert links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 12  # 11 tables + data coverage
@@ -133,7 +134,7 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
 
 
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
-    paths = [p for k, p in rendered["outputs"]["county"].items() if k.startswith("csv:")]
+    paths = [p for k, p in rendered["outputs"]["restricted"].items() if k.startswith("csv:")]
     assert len(paths) == 12  # 11 tables + data coverage
     area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
     rows = list(csv.reader(area.open(encoding="utf-8")))
@@ -156,7 +157,7 @@ class _Outline(HTMLParser):
 
 
 def test_html_is_accessible(rendered):
-    html = rendered["outputs"]["county"]["html"].read_text(encoding="utf-8")
+    html = rendered["outputs"]["restricted"]["html"].read_text(encoding="utf-8")
     outline = _Outline()
     outline.feed(html)
     tags = outline.tags
@@ -172,7 +173,7 @@ def test_html_is_accessible(rendered):
 
 
 def test_marac_return_sheet(rendered):
-    wb = openpyxl.load_workbook(rendered["outputs"]["county"]["marac_return"])
+    wb = openpyxl.load_workbook(rendered["outputs"]["restricted"]["marac_return"])
     table = wb.worksheets[-1]
     values = [[c.value for c in row] for row in table.iter_rows()]
     heard = next(r for r in values if r[0] == "Cases heard")
@@ -181,7 +182,7 @@ def test_marac_return_sheet(rendered):
 
 def test_every_district_gets_a_slice(rendered):
     names = [a.name for a in load_deployment().districts]
-    assert [k for k in rendered["outputs"] if k != "county"] == names
+    assert [k for k in rendered["outputs"] if k not in ("county", "restricted")] == names
     for name in names:
         assert rendered["outputs"][name]["pdf"].is_file()
 
@@ -211,7 +212,7 @@ def test_a_slice_whose_own_count_is_withheld_has_no_point_table_or_square(render
 def test_the_demo_funnel_names_only_districts_outside_the_limits_widened_for_over_dispersion(rendered):
     from dasv.measures.funnel import funnel
 
-    county = rendered["outputs"]["county"]
+    county = rendered["outputs"]["restricted"]
     spread = json.loads(county["metrics"].read_text())["funnel"]
     assert spread["method"] == "additive_random_effects" and spread["tau2"] > 0 and spread["phi"] > 1
     assert spread["dispersion_statistic"] > spread["expected"] == len(spread["areas"]) - 1 == 5
@@ -339,3 +340,50 @@ def test_a_slices_spc_chart_never_adds_up_to_a_withheld_quarter(rendered):
                     assert plan.shown(name, count, quarter), (name, measure, quarter.label)
             charted += 1
     assert charted  # some district's series is charted
+
+
+def test_the_public_edition_prints_the_slices_figures_and_no_small_count(rendered):
+    """The county report's public edition: one plan with the slices, so every figure it prints is what
+    the slices print (value or marker), and no count from 1 to 4 is shown anywhere in it."""
+    county = rendered["outputs"]["county"]
+    doc = json.loads(county["metrics"].read_text())
+    assert doc["edition"] == "public" and doc["suppression"]["marker"] == "<5"
+    for area in load_deployment().districts:
+        served = json.loads(rendered["outputs"][area.name]["metrics"].read_text())
+        assert doc["idva"]["by_area"][area.name] == served["idva"]["by_area"][area.name], area.name
+        for key, shown in served["suppression"]["cells"].items():
+            assert doc["suppression"]["cells"].get(key, shown) == shown, key  # never withheld in one, shown in the other
+    for key, value in _counts({k: v for k, v in doc.items() if k in ("idva", "marac", "police", "demographics")}):
+        assert not (type(value) is int and 0 < value < 5), (key, value)
+    assert any(v == "<5" or v == "[c]" for v in doc["suppression"]["cells"].values())
+    for key, path in county.items():
+        if key.startswith("csv:") and "coverage" not in key:
+            header, *rows = csv.reader(path.open(encoding="utf-8"))
+            counts = [i for i, h in enumerate(header) if i and not h.startswith("change") and "interval" not in h.lower()
+                      and "%" not in h and "per 1,000" not in h and "lower" not in h and "upper" not in h]  # fmt: skip
+            for row in rows:
+                if "%" in row[0] or "per 1,000" in row[0] or "Engagement" in row[0]:
+                    continue
+                assert not SMALL & {row[i] for i in counts if i < len(row)}, (path.name, row)
+    text = pdf_text(county["pdf"])
+    assert "Peterborough 15 19 0" not in text and "[c]" in text and "OFFICIAL-SENSITIVE" not in text
+    assert "marac_return" not in county  # the SafeLives return quotes small counts: restricted only
+    notes = openpyxl.load_workbook(county["xlsx"])["Notes"]
+    keys = {notes.cell(r, 1).value: notes.cell(r, 2).value for r in range(4, notes.max_row + 1)}
+    assert "1 to 4" in keys["[c]"] and "1 to 4" in keys["<5"]
+
+
+def test_the_restricted_edition_says_official_sensitive_on_every_page_and_is_never_published(rendered, tmp_path):
+    from dasv.publications import publish
+
+    restricted = rendered["outputs"]["restricted"]
+    assert all("OFFICIAL-SENSITIVE" in p.name for k, p in restricted.items() if not k.startswith("csv:"))
+    reader = PdfReader(restricted["pdf"])
+    assert len(reader.pages) > 3 and all("OFFICIAL-SENSITIVE" in page.extract_text() for page in reader.pages)
+    assert reader.metadata.title.startswith("OFFICIAL-SENSITIVE") and "OFFICIAL-SENSITIVE" in reader.metadata.get("/Keywords", "")
+    assert "<title>OFFICIAL-SENSITIVE" in restricted["html"].read_text(encoding="utf-8")
+    wb = openpyxl.load_workbook(restricted["xlsx"])
+    assert "OFFICIAL-SENSITIVE" in " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row)
+    published = publish(rendered["engine"], load_deployment(), Q3, rendered["tmp"] / "out", tmp_path / "store")
+    names = [p.name for p in (tmp_path / "store").rglob("*")]
+    assert published.files and not any("OFFICIAL" in n or "restricted" in n or "marac-return" in n for n in names)
