@@ -170,6 +170,7 @@ def publish(
         ).first()  # fmt: skip
         if latest and latest.metrics_sha256 == metrics_sha:
             return PublishResult(quarter.label, latest.version, False, store / latest.folder)
+        check_against_store(conn, deployment, quarter, documents)
         version = (latest.version if latest else 0) + 1
         folder = f"{quarter.slug}/v{version}"
         # what produced it (software version and commit, configuration checksum, Prefect run): with the county's files
@@ -203,6 +204,47 @@ def publish(
     return PublishResult(
         quarter.label, version, True, store / folder, revisions, sum(len(f) for f in files.values())
     )
+
+
+def check_against_store(conn: Connection, deployment: Deployment, quarter: Quarter, documents: dict) -> None:
+    """A release planned before the store last changed is planned again; it must come out the same.
+
+    The plan a release was drawn from read every version the store had served
+    (``suppression.planned_against``: the newest publication then). When something has been
+    published since, the quarter is planned again against the store as it is now: if any cell
+    would be shown differently (or the release could not be made safe), nothing is published.
+
+    Raises:
+        PublishError: names the cells and says to render the quarter again.
+    """
+    from dasv.report.joint import cells_document
+    from dasv.report.slices import SliceBuilder, latest_publication
+
+    planned = [doc.get("suppression", {}).get("planned_against") for doc in documents.values()]
+    planned = [p for p in planned if isinstance(p, int)]
+    if not planned or min(planned) >= latest_publication(conn):
+        return
+    builder = SliceBuilder(conn, deployment, quarter)
+    again = f"render it again (`dasv report --quarter '{quarter.label}'`) and publish that"
+    if builder.unsafe:
+        raise PublishError(f"{quarter.label} was planned before the store last changed, and cannot be made safe "
+                           f"against it now: {builder.unsafe[0]}")  # fmt: skip
+    differ = []
+    for district, doc in documents.items():
+        rendered = doc.get("suppression", {}).get("cells", {})
+        if district is None:
+            now = {}
+            for d in builder.districts:
+                now.update(cells_document(builder.joint, d, builder._printed))
+        else:
+            now = cells_document(builder.joint, district, builder._printed)
+        differ += [f"{name.replace('|', ', ')} is {rendered.get(name)!s} in the rendered release and must be {shown}"
+                   for name, shown in sorted(now.items()) if rendered.get(name) != shown]  # fmt: skip
+    if differ:
+        more = f" (and {len(differ) - 3} more)" if len(differ) > 3 else ""
+        raise PublishError(f"{quarter.label} was planned before other versions were published, and the store now "
+                           f"calls for other markers: {'; '.join(sorted(set(differ))[:3])}{more}. Nothing was "
+                           f"published: {again}")  # fmt: skip
 
 
 def _place(district: str | None) -> str:

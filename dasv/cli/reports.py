@@ -114,18 +114,20 @@ def run(
 
 
 def _print_outputs(outputs: dict) -> None:
-    slices = [paths["pdf"].parent for name, paths in outputs.items() if name != "county"]
+    editions = {"county": "County report (public edition, published with the slices):",
+                "restricted": "County report, restricted edition (OFFICIAL-SENSITIVE: never published or e-mailed):"}
+    slices = [paths["pdf"].parent for name, paths in outputs.items() if name not in editions]
     many = len(slices) > 12  # national scale: one line, not hundreds
     if many:
         typer.echo(
             f"{len(slices)} district slices: {slices[0].parent}/<district>/ (PDF, HTML, xlsx, metrics.json, csv/)"
         )
     for name, paths in outputs.items():
-        if name != "county":
+        if name not in editions:
             if not many:
                 typer.echo(f"{name} slice: {paths['pdf'].parent}/ (PDF, HTML, xlsx, metrics.json, csv/)")
             continue
-        typer.echo("County report:")
+        typer.echo(editions[name])
         for kind, path in paths.items():
             if not kind.startswith("csv:"):
                 typer.echo(f"  {kind:<13} {path}")
@@ -169,17 +171,18 @@ def demo(
     typer.echo(f"{q3.label} ({q3.months_label})")
     typer.echo(render_text(headline))
     typer.echo("")
-    typer.echo("Rendering the report, its companions and every district slice ...")
-    outputs = render_quarter(engine, c.deployment, q3, out / "out", commentary_dir=inbox / "commentary")
-    _print_outputs(outputs)
     from dasv.publications import publish
 
-    # every quarter the sample covers is rendered and published, oldest first, so a CSP has them all to pull
+    # every quarter the sample covers is rendered and published, oldest first, each planned against what the
+    # store has served before it (one plan over the public set), so a CSP has them all to pull
     earlier = [q for q in (q3.previous().previous(), q3.previous()) if q.fy_start == q3.fy_start]
     for q in earlier:
         typer.echo(f"Rendering {q.label} for the portal ...")
         render_quarter(engine, c.deployment, q, out / "out", commentary_dir=inbox / "commentary")
         typer.echo(publish(engine, c.deployment, q, out / "out", out / "publish").message)
+    typer.echo("Rendering the report, its companions and every district slice ...")
+    outputs = render_quarter(engine, c.deployment, q3, out / "out", commentary_dir=inbox / "commentary")
+    _print_outputs(outputs)
     typer.echo(publish(engine, c.deployment, q3, out / "out", out / "publish").message)
     add_demo_accounts(engine)
     typer.echo("")

@@ -376,7 +376,7 @@ def _quarters_of(ye: str) -> list[str]:
 
 
 def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
-    """Every cell any served slice version showed: its value, or its marker (withheld wins).
+    """Every cell any served version showed (slices and the public edition): its value, or its marker (withheld wins).
 
     Args:
         since: read only the publications of this quarter and later (those whose cells a release
@@ -387,10 +387,8 @@ def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
     from dasv.publications import quarter_id
     from warehouse.models import Publication, PublicationMetrics
 
-    query = (
-        select(PublicationMetrics.document)
-        .join(Publication, Publication.id == PublicationMetrics.publication_id)
-        .where(PublicationMetrics.district.is_not(None))
+    query = select(PublicationMetrics.document).join(  # every document served: slices and the public edition
+        Publication, Publication.id == PublicationMetrics.publication_id
     )
     if since is not None:
         query = query.where(Publication.quarter_id >= quarter_id(since))

@@ -134,6 +134,8 @@ class SliceBuilder:
         )
         self.joint.protect()
         self.unsafe = violations(self.joint)
+        # the store as it was when planned: publishing checks it has not served anything since
+        self.planned_against = latest_publication(conn)
         self.first_published = first_published_by_district(conn, [x for x in set(self.fy) | {quarter.previous()}
                                                                  if x != quarter])  # fmt: skip
         # the districts' funnel, the same in every slice (only districts whose count the slices show):
@@ -446,7 +448,8 @@ class SliceBuilder:
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
             "district": name,
             "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": SECONDARY,
-                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name, self._printed)},
+                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name, self._printed),
+                            "planned_against": self.planned_against},
             "idva": {
                 "total": idva(),
                 "by_area": {name: idva()},
@@ -526,6 +529,15 @@ SERIES_KEY = {"total_referrals": "idva.total_referrals", "criteria_met": "idva.c
 
 def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def latest_publication(conn: Connection) -> int:
+    """The newest publication's id (0 before any): what a plan was made against."""
+    from sqlalchemy import func, select
+
+    from warehouse.models import Publication
+
+    return int(conn.scalar(select(func.max(Publication.id))) or 0)
 
 
 def first_published_by_district(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, dict[str, tuple]]:

@@ -72,3 +72,71 @@ def test_a_first_year_partnership_publishes_every_quarter_against_what_it_served
             assert not {k for k in before if not k[1].startswith("month:")}, sorted(before, key=str)[:5]
             served.update(_served(builder))
             builder.report(deployment.districts[0].name)  # drawn, not refused
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from dasv.sample.write import write_sample_inbox
+
+    tmp = tmp_path_factory.mktemp("demo-store")
+    deployment = load_deployment()
+    write_sample_inbox(tmp / "inbox")
+    engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
+    load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("store"))
+    return deployment, engine
+
+
+def _documents(conn, deployment, quarter: Quarter) -> dict:
+    """A release's metrics documents as rendering writes them (slices and the public edition), unrendered."""
+    from dasv.report.public import PublicEdition
+
+    builder = SliceBuilder(conn, deployment, quarter)
+    docs = {d: builder.metrics(d) for d in builder.districts}
+    docs[None] = PublicEdition(conn, builder).metrics()
+    return docs
+
+
+def _record(engine, quarter: Quarter, docs: dict) -> None:
+    """What publishing records of a version, as the planner reads it (the documents served)."""
+    import json
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from dasv.publications import quarter_id
+    from warehouse.models import Publication, PublicationMetrics
+
+    with engine.begin() as conn:
+        pid = conn.execute(insert(Publication).values(quarter_id=quarter_id(quarter), version=1, published_at=datetime.now(UTC),
+                                                      folder=quarter.slug, metrics_sha256="x").returning(Publication.id)).scalar_one()  # fmt: skip
+        conn.execute(insert(PublicationMetrics), [{"publication_id": pid, "district": d, "sha256": "x",
+                                                   "document": json.dumps(doc, default=str)} for d, doc in docs.items()])  # fmt: skip
+
+
+def test_a_release_planned_before_the_store_changed_is_refused_naming_the_cell(demo):
+    """The demo's old order: Q3 planned first, then Q1 and Q2 published, then Q3 published as planned."""
+    from dasv.publications import PublishError, check_against_store
+
+    deployment, engine = demo
+    q1, q2, q3 = (Quarter.parse(f"2025-26 Q{n}") for n in (1, 2, 3))
+    with engine.connect() as conn:
+        stale = _documents(conn, deployment, q3)
+        check_against_store(conn, deployment, q3, stale)  # nothing served since: fine
+    for q in (q1, q2):
+        with engine.connect() as conn:
+            docs = _documents(conn, deployment, q)
+        _record(engine, q, docs)
+    with engine.connect() as conn:
+        with pytest.raises(PublishError, match=r"planned before other versions were published.+ is .+ in the rendered "
+                                               r"release and must be .+render it again"):  # fmt: skip
+            check_against_store(conn, deployment, q3, stale)
+        fresh = _documents(conn, deployment, q3)
+        check_against_store(conn, deployment, q3, fresh)  # planned against the store as it is: published
+        # a cell withheld in an earlier quarter's version stays withheld in the later quarter
+        served = {}
+        for d in deployment.districts:
+            for doc in (docs[d.name], fresh[d.name]):
+                for name, shown in doc["suppression"]["cells"].items():
+                    served.setdefault(name, []).append(shown)
+        flipped = [n for n, seen in served.items() if isinstance(seen[0], str) and any(not isinstance(s, str) for s in seen[1:])]
+        assert flipped == []
