@@ -140,3 +140,42 @@ def test_a_release_planned_before_the_store_changed_is_refused_naming_the_cell(d
                     served.setdefault(name, []).append(shown)
         flipped = [n for n, seen in served.items() if isinstance(seen[0], str) and any(not isinstance(s, str) for s in seen[1:])]
         assert flipped == []
+
+
+def test_every_output_states_the_configured_threshold(tmp_path):
+    """With suppression.threshold: 10, nothing says <5 or "1 to 4": the rule's words come from one module."""
+    import json
+    import re
+    import zipfile
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from dasv.pipeline import render_quarter
+    from dasv.sample.write import write_sample_inbox
+    from portal.feed import feed_rows
+
+    deployment = load_deployment()
+    deployment.suppression.threshold = 10
+    write_sample_inbox(tmp_path / "inbox")
+    engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
+    load_files(engine, [tmp_path / "inbox"], deployment, Pseudonymiser("ten"))
+    outputs = render_quarter(engine, deployment, Quarter.parse("2025-26 Q3"), tmp_path / "out")
+    texts = {}
+    for who, made in outputs.items():
+        for kind, path in made.items():
+            if path.suffix == ".pdf":
+                texts[path] = " ".join(page.extract_text() for page in PdfReader(path).pages)
+            elif path.suffix == ".xlsx":
+                with zipfile.ZipFile(path) as book:
+                    texts[path] = " ".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+            else:
+                texts[path] = path.read_text(encoding="utf-8")
+    fenland = json.loads(outputs["Fenland"]["metrics"].read_text())
+    rows = feed_rows([("2025-26 Q3", 1, datetime.now(UTC), fenland)], "Fenland")
+    texts["feed"] = " ".join(str(r.suppression) for r in rows)
+    old = re.compile(r"<5\b|&lt;5\b|1 to 4\b|1–4\b")
+    assert not {str(p): old.search(t).group(0) for p, t in texts.items() if old.search(t)}
+    said = " ".join(texts.values())
+    assert "<10" in said and "1 to 9" in said and "<10" in texts["feed"]
+    assert "1 to 9" in texts[outputs["county"]["xlsx"]] and "1 to 9" in texts[outputs["Fenland"]["html"]]
