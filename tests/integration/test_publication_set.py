@@ -162,8 +162,8 @@ def test_every_output_states_the_configured_threshold(tmp_path):
     load_files(engine, [tmp_path / "inbox"], deployment, Pseudonymiser("ten"))
     outputs = render_quarter(engine, deployment, Quarter.parse("2025-26 Q3"), tmp_path / "out")
     texts = {}
-    for who, made in outputs.items():
-        for kind, path in made.items():
+    for made in outputs.values():
+        for path in made.values():
             if path.suffix == ".pdf":
                 texts[path] = " ".join(page.extract_text() for page in PdfReader(path).pages)
             elif path.suffix == ".xlsx":
