@@ -49,7 +49,11 @@ def render_outputs(report: Report, out_dir: Path) -> dict[str, Path]:
 
     Raises:
         RenderError: the folder cannot be created or written (nothing is left half-written).
+        UnregisteredFigure: a protected report prints a count no table registered (nothing is written).
     """
+    from dasv.report.registry import check
+
+    check(report)  # a protected report printing a figure no table registered is not drawn at all
     out_dir = Path(out_dir)
     stem = output_stem(report)
     try:

@@ -12,6 +12,7 @@ from dasv.measures.funnel import Funnel, funnel
 from dasv.measures.labels import label
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Column, FunnelChart, ReportTable, Section
+from dasv.report.registry import Shown
 
 TITLE = "Police DA incidents per 1,000 aged 16+ by district"
 
@@ -87,7 +88,9 @@ def position_table(
         if only and p.area != only:
             continue
         (l95, u95), (l998, u998) = p.limits[0.95], p.limits[0.998]
-        rows.append([labels.get(p.area, p.area), p.count, p.population, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
+        # registered figures (dasv.report.registry): the district's published count and its population
+        count, people = Shown(p.count, (p.area, "da_incidents", quarter)), Shown(p.population, (p.area, "population", quarter))
+        rows.append([labels.get(p.area, p.area), count, people, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
                      p.outside or "within 95%"])  # fmt: skip
     columns = [Column("District", "label"), Column(label("police.da_incidents")), Column("Population aged 16+"),
                Column("Per 1,000", "number"), Column("95% limits", "text"), Column("99.8% limits", "text"),

@@ -37,6 +37,7 @@ from dasv.report.build import (
 from dasv.report.funnel import funnel_section
 from dasv.report.joint import cells_document
 from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
 from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
 from dasv.report.slices import (
@@ -98,7 +99,7 @@ class PublicEdition:
             return missing
         if any(isinstance(c, Suppressed) for c in cells):
             return Suppressed(SECONDARY)
-        return sum(cells)
+        return Shown(sum(cells), (REPORTING, measure, x))  # registered: the sum of printed figures
 
     # tables ---------------------------------------------------------------------------------------
     def _idva_row(self, who: str, path: tuple, prefix: str = "") -> list[Cell]:
@@ -169,10 +170,11 @@ class PublicEdition:
         population = self.deployment.population_for(q.end.year)
         area = self.deployment.police_reporting_area
 
-        def per_1000(cell: Cell, base: int) -> Cell:
+        def per_1000(cell: Cell, base: int, name: str) -> Cell:
             if isinstance(cell, Suppressed):
                 return cell
-            return Rate(cell, base, per=1000) if isinstance(cell, int) and base else None
+            people = Shown(base, (name, "population", q))  # a published population, registered
+            return Rate(cell, people, per=1000) if isinstance(cell, int) and base else None
 
         rows = []
         scopes = [(self.labels.get(d, d), [d]) for d in self.districts]
@@ -185,8 +187,8 @@ class PublicEdition:
                     self.cell(parts[0], m, x) if len(parts) == 1 else self._sum(parts, m, x))  # fmt: skip
             base = population.total("aged_16_plus", parts or [d for d in self.districts]) if population else 0
             rows.append([name, get("da_incidents", q), get("da_incidents", prev), get("da_crimes", q),
-                         get("da_crimes", prev), per_1000(get("da_incidents", q), base),
-                         per_1000(get("da_crimes", q), base)])  # fmt: skip
+                         get("da_crimes", prev), per_1000(get("da_incidents", q), base, name),
+                         per_1000(get("da_crimes", q), base, name)])  # fmt: skip
         columns = [
             Column("District", "label"),
             Column(f"DA incidents {q.label}", group="DA incidents", sub=short(q), current=True),

@@ -27,6 +27,7 @@ from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, refusal, served_cells, violations
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
+from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
 from dasv.report.rule import SECONDARY, small_range
 from dasv.report.rule import rule as disclosure_rule
@@ -332,7 +333,7 @@ class SliceBuilder:
                     elif not base or not complete:
                         cells.append(None)
                     elif self.plan.shown(who, m, x):
-                        cells.append(Rate(self.plan.values[(who, m, x)], base, per=1000))
+                        cells.append(Rate(self.plan.cell(who, m, x), Shown(base, (who, "population", x)), per=1000))
                     else:
                         cells.append(Suppressed(SECONDARY))
             rows.append(cells)

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from dasv.report.model import Cell, Rate, Suppressed
+from dasv.report.registry import Shown
 from dasv.report.rule import SECONDARY, small_marker
 
 COUNTY = "county"  # the county's key in a plan (beside the districts' names)
@@ -208,7 +209,9 @@ class SuppressionPlan:
     def cell(self, area: str, measure: str, q: Hashable) -> Cell:
         """The count, or its marker when withheld."""
         mark = self.marks.get((area, measure, q))
-        return Suppressed(mark) if mark else self.values.get((area, measure, q), 0)
+        if mark:
+            return Suppressed(mark)
+        return Shown(self.values.get((area, measure, q), 0), (area, measure, q))  # a registered figure
 
     def shown(self, area: str, measure: str, q: Hashable) -> bool:
         """True when the count is published (an absent figure, not ``ok``, is not)."""
@@ -239,4 +242,5 @@ class SuppressionPlan:
         """A rate, only when both counts are published; otherwise withheld."""
         if not (self.shown(area, numerator, q) and self.shown(area, denominator, q)):
             return Suppressed(SECONDARY)
-        return Rate(self.values[(area, numerator, q)], self.values[(area, denominator, q)], per)
+        num, den = (area, numerator, q), (area, denominator, q)
+        return Rate(Shown(self.values[num], num), Shown(self.values[den], den), per)

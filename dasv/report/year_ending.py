@@ -106,7 +106,7 @@ class YearEndingFigures:
             return Missing(entry.get("status") or "incomplete", "police monthly counts")
         if suppressed and (mark := self.withheld(who, f"police.{key}", y)):
             return Suppressed(mark)
-        return entry[key]
+        return _registered(entry[key], (who, f"police.{key}", y), suppressed)
 
     def crimed_pct_cell(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
         """Incidents crimed as a rate of incidents (None without the crimed column)."""
@@ -123,7 +123,7 @@ class YearEndingFigures:
         total = self.police_cell(who, "total_recorded", y, suppressed)
         people = self.police_entry(who, y)["population"]
         if isinstance(total, int) and people:
-            return Rate(total, people, per=1000)
+            return Rate(total, _registered(people, (who, "population", y), suppressed), per=1000)
         return total if isinstance(total, Suppressed | Missing) else None
 
     def service_cell(self, who: str, source: str, key: str, y: YearEnding, suppressed: bool) -> Cell:
@@ -134,10 +134,12 @@ class YearEndingFigures:
             return Suppressed(mark)
         doc = self.docs[y][source]
         if who == COUNTY:
-            return doc["total"][key]
-        if who == REPORTING:  # the reporting area's districts together
-            return sum(doc["by_area"][d][key] for d in self.deployment.police_reporting_area.districts)
-        return doc["by_area"][who][key]
+            value = doc["total"][key]
+        elif who == REPORTING:  # the reporting area's districts together
+            value = sum(doc["by_area"][d][key] for d in self.deployment.police_reporting_area.districts)
+        else:
+            value = doc["by_area"][who][key]
+        return _registered(value, (who, f"{source}.{key}", y), suppressed)
 
     # tables, chart, statements -----------------------------------------------------------------
 
@@ -365,3 +367,10 @@ def year_ending_for(conn: Connection, deployment: Deployment, quarter: Quarter) 
     from dasv.measures.year_ending import latest_year_ending
 
     return YearEndingFigures(conn, deployment, latest_year_ending(quarter.end, deployment.year_ending_month))
+
+
+def _registered(value, key: tuple, suppressed: bool):
+    """A protected section's count as a registered figure (dasv.report.registry); as it is otherwise."""
+    from dasv.report.registry import Shown
+
+    return Shown(value, key) if suppressed and isinstance(value, int) and not isinstance(value, bool) else value

@@ -179,3 +179,23 @@ def test_every_output_states_the_configured_threshold(tmp_path):
     said = " ".join(texts.values())
     assert "<10" in said and "1 to 9" in said and "<10" in texts["feed"]
     assert "1 to 9" in texts[outputs["county"]["xlsx"]] and "1 to 9" in texts[outputs["Fenland"]["html"]]
+
+
+def test_a_table_printing_a_figure_it_did_not_register_cannot_render(first_year, tmp_path):
+    """The registry: every count a protected table prints is a registered figure; a bare number is refused."""
+    from dasv.report.registry import Shown, UnregisteredFigure
+    from report_templates.render import render_outputs
+
+    deployment, engine = first_year
+    with engine.connect() as conn:
+        builder = SliceBuilder(conn, deployment, Quarter(2025, 3))
+    name = deployment.districts[0].name
+    report = builder.report(name)
+    table = report.tables[-1]
+    assert all(isinstance(c, Shown | str) or not isinstance(c, int) for row in table.rows for c in row)
+    table.rows.append(["Crimes of a new offence group", 3] + [None] * (len(table.columns) - 2))
+    with pytest.raises(UnregisteredFigure, match=r"prints 3 in the row 'Crimes of a new offence group'"):
+        render_outputs(report, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.*"))
+    table.rows[-1][1] = Shown(3, (name, "crime:new_group", Quarter(2025, 3)))  # registered: drawn
+    assert render_outputs(report, tmp_path / "out")["pdf"].exists()
