@@ -110,7 +110,9 @@ def rendered_files(
     """
     base = Path(out_dir) / quarter.slug
     stem = f"dasv-{quarter.slug}"
-    wanted: dict[str | None, tuple[Path, str, dict[str, str]]] = {None: (base, stem, COUNTY_FILES)}
+    wanted: dict[str | None, tuple[Path, str, dict[str, str]]] = {}
+    if deployment.publication.county_report == "public":  # restricted: the county report is never published
+        wanted[None] = (base, stem, COUNTY_FILES)
     for area in deployment.districts:
         wanted[area.name] = (base / "districts" / slug(area.name), f"{stem}-{slug(area.name)}", SLICE_FILES)
     found: dict[str | None, dict[str, bytes]] = {}
@@ -174,7 +176,7 @@ def publish(
         version = (latest.version if latest else 0) + 1
         folder = f"{quarter.slug}/v{version}"
         # what produced it (software version and commit, configuration checksum, Prefect run): with the county's files
-        files[None][PROVENANCE] = json.dumps(provenance.current(deployment).as_dict(), indent=2).encode()
+        files.setdefault(None, {})[PROVENANCE] = json.dumps(provenance.current(deployment).as_dict(), indent=2).encode()
         _write_version(store, folder, files)
         now = datetime.now(UTC)
         pub_id = conn.execute(
