@@ -326,34 +326,6 @@ class Joint:
                 return added
         return added
 
-    def release(self, budget: float = 5e6) -> int:
-        """Publish again every complementary ``[c]`` the plan does not need, dearest first; returns how many.
-
-        Withholding one cell at a time (:meth:`protect`, after the line-by-line plan) overshoots: a
-        cell withheld early may be redundant once later ones are. Each complementary cell (a count
-        at or above the threshold, withheld this time only) is tried published, the county's and
-        the largest first (the costliest to lose); it stays published when nothing withheld can
-        then be narrowed. Each try is one propagation, so it runs only while the tries times the
-        constraints' terms stay within ``budget`` (a partnership's release, not a national one).
-        """
-        if not hasattr(self, "keys"):
-            self._arrays()
-        tries = sorted((k for k in self.where if self.mark(k) == SECONDARY and self.value[k] >= self.threshold
-                        and k not in self.forced and k not in self.known),
-                       key=lambda k: (k[0] != COUNTY, -self.value[k], k))  # fmt: skip
-        if len(tries) * len(self.rows_) > budget:
-            return 0
-        freed = 0
-        for key in tries:
-            plan, pk = self.where[key]
-            marker = plan.marks.pop(pk)
-            bounds, _ = self.propagate()
-            if self.narrowed(bounds):
-                plan.marks[pk] = marker
-            else:
-                freed += 1
-        return freed
-
     def _widen(self, index: int, victim: Key) -> bool:
         """Withhold one more cell of constraint ``index`` (or loosen a ``<5`` there to ``[c]``)."""
         keys = [k for k, _ in self.constraints[index][0]]

@@ -134,7 +134,6 @@ class SliceBuilder:
             [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
         )
         self.joint.protect()
-        self.joint.release()  # then publish again what the plan turned out not to need
         self.unsafe = violations(self.joint)
         # the store as it was when planned: publishing checks it has not served anything since
         self.planned_against = latest_publication(conn)
