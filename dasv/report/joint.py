@@ -31,13 +31,13 @@ import numpy as np
 
 from dasv.errors import UserError
 from dasv.quarters import Quarter
+from dasv.report.registry import AT_MOST, PARTS, REST, STOCKS, Registry
 from dasv.report.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
 from dasv.report.rule import small_marker as primary_marker
 from dasv.report.suppress import COUNTY, SuppressionPlan
 
 Key = tuple[str, str, str]  # (area, measure, period label)
 INF = math.inf
-DEMOGRAPHIC = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
 ROW_PARTS = ("total_referrals", "criteria_met", "engaged", "repeats")
 YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals", "cases_heard", "repeat_cases",
              "da_incidents", "da_crimes")  # fmt: skip
@@ -140,24 +140,22 @@ class Joint:
     def _identities(self) -> list[tuple[list[tuple[Key, float]], float, float, str]]:
         out = []
         v = self.value
-        by_mp: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for who, m, p in v:
-            by_mp[(m, p)].append(who)
         areas = [*self.districts, COUNTY]
         periods = sorted({p for _, _, p in v})
         measures = {m for _, m, _ in v}
         rows = sorted({m.rsplit(":", 1)[0] + ":" for m in measures if m.startswith("row:")})
-        for (m, p), whos in by_mp.items():
-            if COUNTY not in whos:
-                continue
-            # the districts add up to the county less a remainder (out of area) we assume readers know
-            rest = v[(COUNTY, m, p)] - sum(v.get((d, m, p), 0) for d in self.districts)
-            terms = [((d, m, p), 1.0) for d in self.districts if (d, m, p) in v] + [((COUNTY, m, p), -1.0)]
-            out.append((terms, -rest, -rest, f"{m} {p}: the districts and the county"))
-        pairs = [(f"{pre}{a}", f"{pre}{b}") for pre in ["", *rows]
-                 for a, b in (("engaged", "criteria_met"), ("criteria_met", "total_referrals"), ("repeats", "total_referrals"))]  # fmt: skip
-        pairs += [(f"{pre}{m}", m) for pre in rows for m in ROW_PARTS]
-        pairs += [("repeat_cases", "cases_heard")] + [(m, "total_referrals") for m in DEMOGRAPHIC]
+        for terms, why in self.registry().identities():  # the sums: derived from the registered figures
+            rest = [(k, c) for k, c in terms if k[0] == REST]
+            terms = [(k, c) for k, c in terms if k[0] != REST]
+            if rest:  # the remainder outside every district: a constant we assume readers know (stricter)
+                ((key, c),) = rest
+                value = v[terms[0][0]] - sum(v.get((d, key[1], key[2]), 0) for d in self.districts)
+                out.append((terms, -c * value, -c * value, why))
+            else:
+                out += self._if_true(terms, 0.0, why)
+        # the relations that are not sums, declared once with the measures (dasv.report.registry.RELATIONS)
+        pairs = [(f"{pre}{a}", f"{pre}{b}") for pre in ["", *rows] for a, b in AT_MOST]
+        pairs += [(f"{pre}{m}", m) for pre in rows for m in ROW_PARTS]  # a specialism row within the total
         quarters = sorted({p for p in periods if not p.startswith("YE ")}, key=lambda s: Quarter.parse(s))
         for who in areas:
             for p in periods:
@@ -167,47 +165,47 @@ class Joint:
                             ([((who, small, p), 1.0), ((who, big, p), -1.0)], -INF, 0.0, f"{small} <= {big}")
                         )
             for q in quarters:
-                before = Quarter.parse(q).previous().label
-                terms = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0),
-                         ((who, "referrals", q), -1.0), ((who, "cases_heard", q), 1.0)]  # fmt: skip
-                out += self._if_true(terms, 0.0, f"MARAC stock and flow {q}")
-                # the same identity over several quarters (bounds propagate one equation at a time; added up,
-                # a year ending's referrals and cases heard stand in for its four quarters)
-                for span in (2, 3, 4):
-                    window = [Quarter.parse(q)]
-                    for _ in range(span - 1):
-                        window.insert(0, window[0].previous())
-                    labels = [x.label for x in window]
-                    before = window[0].previous().label
-                    flows = [((who, "referrals", x), -1.0) for x in labels] + [
-                        ((who, "cases_heard", x), 1.0) for x in labels
-                    ]
-                    ends = [((who, "awaiting_hearing", q), 1.0), ((who, "awaiting_hearing", before), -1.0)]
-                    out += self._if_true(ends + flows, 0.0, f"MARAC stock and flow {labels[0]} to {q}")
-                    ye = f"YE {window[-1].end.strftime('%b')} {window[-1].end.year}"
-                    if span == 4 and _quarters_of(ye) == labels:
-                        totals = [((who, "referrals", ye), -1.0), ((who, "cases_heard", ye), 1.0)]
-                        out += self._if_true(ends + totals, 0.0, f"MARAC stock and flow over {ye}")
+                for stock, (inflow, outflow) in STOCKS.items():
+                    out += self._stock_and_flow(who, q, stock, inflow, outflow)
             for p in periods:
                 if not p.startswith("YE "):
                     continue
-                parts = _quarters_of(p)
-                for m in YE_SUMMED:
-                    if (who, m, p) in v:
-                        terms = [((who, m, p), 1.0)] + [((who, m, q), -1.0) for q in parts]
-                        out += self._if_true(terms, 0.0, f"{m} {p} is its four quarters")
-                out += self._if_true(
-                    [
-                        ((who, "total_recorded", p), 1.0),
-                        ((who, "da_crimes", p), -1.0),
-                        ((who, "incident_only", p), -1.0),
-                    ],
-                    0.0,
-                    "total = crimes + incident only",
-                )
-                out += self._if_true([((who, "da_incidents", p), 1.0), ((who, "crimed_incidents", p), -1.0),
-                                      ((who, "incident_only", p), -1.0)], 0.0, "incidents = crimed + incident only")  # fmt: skip
+                for whole, parts in PARTS.items():
+                    terms = [((who, whole, p), 1.0)] + [((who, part, p), -1.0) for part in parts]
+                    out += self._if_true(terms, 0.0, f"{whole} = {' + '.join(parts)}")
         return out
+
+    def _stock_and_flow(self, who: str, q: str, stock: str, inflow: str, outflow: str) -> list:
+        """A stock at a quarter's end = at the previous end + inflow - outflow, over one to four quarters.
+
+        Bounds propagate one equation at a time, so the identity is stated over two, three and four
+        quarters too; added up, a year ending's flows stand in for its four quarters.
+        """
+        out = []
+        for span in (1, 2, 3, 4):
+            window = [Quarter.parse(q)]
+            for _ in range(span - 1):
+                window.insert(0, window[0].previous())
+            labels = [x.label for x in window]
+            before = window[0].previous().label
+            ends = [((who, stock, q), 1.0), ((who, stock, before), -1.0)]
+            flows = [((who, inflow, x), -1.0) for x in labels] + [((who, outflow, x), 1.0) for x in labels]
+            name = f"MARAC stock and flow {q}" if span == 1 else f"MARAC stock and flow {labels[0]} to {q}"
+            out += self._if_true(ends + flows, 0.0, name)
+            ye = f"YE {window[-1].end.strftime('%b')} {window[-1].end.year}"
+            if span == 4 and _quarters_of(ye) == labels:
+                totals = [((who, inflow, ye), -1.0), ((who, outflow, ye), 1.0)]
+                out += self._if_true(ends + totals, 0.0, f"MARAC stock and flow over {ye}")
+        return out
+
+    def registry(self) -> Registry:
+        """The release's figures registered as sums: the county of its districts and remainder, a year of its quarters."""
+        reg = Registry()
+        for (who, m, p), value in self.value.items():
+            quarters = _quarters_of(p) if p.startswith("YE ") and m in YE_SUMMED else []
+            total_of = [d for d in self.districts if (d, m, p) in self.value] if who == COUNTY else None
+            reg.figure((who, m, p), value, total_of=total_of, parts=[(who, m, q) for q in quarters] or None)
+        return reg
 
     def _if_true(self, terms, rhs: float, why: str) -> list:
         """The identity, when the counts we hold satisfy it (those we lack are unknown to us too)."""

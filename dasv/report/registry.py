@@ -13,8 +13,9 @@ prints is **registered** as a linear expression over base counts:
   measure's base count, and its county total the sum of the districts' and the remainder's.
 
 The planner (:mod:`dasv.report.joint`) reads the registry: each registered expression is a
-constraint ``figure = sum(coefficient * base)``, so the identities between districts and the
-county, or between a year and its quarters, are never listed by hand beside the tables. The
+constraint ``figure = sum(coefficient * part)``, so the identities between districts and the
+county, or between a year and its quarters, are never listed by hand beside the tables (the
+planner registers the figures of its plans, :meth:`dasv.report.joint.Joint.registry`). The
 relations between measures that are not sums (engaged <= criteria met, MARAC stock and flow)
 are declared once, with the measures, in :data:`RELATIONS`.
 
@@ -26,6 +27,7 @@ How a table uses it (the slices, the public county edition, and the next table):
     reg = Registry()
     reg.figure(("Fenland", "crime:violence", q), 17)            # a district's count: a base count
     reg.figure((COUNTY, "crime:violence", q), 230, total_of=districts)  # the county: the districts' sum
+    reg.figure(("Fenland", "crime:violence", year), 70, parts=quarters)  # a year ending: its quarters
     cell = reg.shown(("Fenland", "crime:violence", q), plan_marker)  # what the table prints
     ...
     reg.check(report)   # a protected report printing a number no figure explains cannot render
@@ -80,35 +82,31 @@ class Shown(int):
 
 
 class Registry:
-    """Every figure the public set prints, each with its value and its expression over base counts."""
+    """Every figure the public set prints, each with its value and its expressions over other figures."""
 
     def __init__(self) -> None:
         self.value: dict[Key, int] = {}
-        self.expression: dict[Key, Expression] = {}
+        self.expressions: dict[Key, list[Expression]] = {}
 
     def figure(self, key: Key, value: int, total_of: Iterable[str] | None = None,
                parts: Iterable[Key] | None = None) -> None:  # fmt: skip
-        """Register a figure with its value.
+        """Register a figure with its value, and what it is the sum of.
 
         Args:
-            total_of: the figure is the county's: the sum of these areas' base counts of the same
+            total_of: the figure is the county's: the sum of these areas' figures of the same
                 measure and period, and the remainder's (:data:`REST`).
-            parts: the figure is the sum of these figures' expressions (a year ending of its quarters).
-            Neither: the figure is a base count itself.
+            parts: the figure is the sum of these figures (a year ending of its quarters).
+            Neither: the figure is a base count. Both: two expressions, each an identity.
         """
         area, measure, period = key
         self.value[key] = int(value)
+        exprs = self.expressions.setdefault(key, [])
         if total_of is not None:
             expr = {(d, measure, period): 1.0 for d in total_of}
             expr[(REST, measure, period)] = 1.0
-        elif parts is not None:
-            expr = {}
-            for part in parts:
-                for base, c in self.expression.get(part, {part: 1.0}).items():
-                    expr[base] = expr.get(base, 0.0) + c
-        else:
-            expr = {key: 1.0}
-        self.expression[key] = expr
+            exprs.append(expr)
+        if parts is not None:
+            exprs.append({part: 1.0 for part in parts})
 
     def has(self, key: Key) -> bool:
         """Whether the figure is registered (an ``ok`` figure some table prints)."""
@@ -127,13 +125,13 @@ class Registry:
         return Suppressed(marker) if marker else Shown(self.value[key], key)
 
     def identities(self) -> list[tuple[list[tuple[Key, float]], str]]:
-        """Each registered expression as terms summing to 0 (figure - sum of bases), with a reason."""
+        """Each registered expression as terms summing to 0 (figure - its parts), with a reason."""
         out = []
-        for key, expr in self.expression.items():
-            if expr == {key: 1.0}:
-                continue
-            terms = [(key, 1.0)] + [(base, -c) for base, c in expr.items()]
-            out.append((terms, f"{key[1]} {_label(key[2])}: {key[0]} = the sum of its parts"))
+        for key, exprs in self.expressions.items():
+            for expr in exprs:
+                terms = [(key, 1.0)] + [(part, -c) for part, c in expr.items()]
+                what = "the districts and the remainder" if REST in {p[0] for p in expr} else "its parts"
+                out.append((terms, f"{key[1]} {_label(key[2])}: {key[0]} = {what}"))
         return out
 
 
