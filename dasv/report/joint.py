@@ -427,9 +427,14 @@ def cells_document(joint: Joint, district: str, shown=None) -> dict[str, object]
 def violations(joint: Joint) -> list[str]:
     """The render-time check: each withheld cell readers could narrow, named with the figures that give it away."""
     bounds, reason = joint.propagate()
+    # bounds that cross somewhere: the figures linked contradict each other (no value satisfies them all)
+    broken = any(lo > hi or lo > 1e12 for lo, hi in bounds.values())
     out = []
     for key, _ in joint.narrowed(bounds):
         lo, hi = bounds[key]
+        true = joint.value.get(key)
+        if broken or (true is not None and not lo <= true <= hi):  # the figures imply a value it does not have
+            lo, hi = math.inf, 0
         n = reason.get(key)
         terms, why = (joint.constraints[n][0], joint.constraints[n][3]) if n is not None else ([], "")
         others = [_named(k) for k, _ in terms if k != key]

@@ -199,3 +199,27 @@ def test_a_table_printing_a_figure_it_did_not_register_cannot_render(first_year,
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.*"))
     table.rows[-1][1] = Shown(3, (name, "crime:new_group", Quarter(2025, 3)))  # registered: drawn
     assert render_outputs(report, tmp_path / "out")["pdf"].exists()
+
+
+def test_a_release_that_cannot_be_made_safe_is_refused_before_anything_is_drawn(first_year, tmp_path):
+    """A store an older version served, with a year ending entered as 0 over months before the exports began:
+    one message naming the cell and what to change, and no county PDF, spreadsheet, JSON or CSV written."""
+    import shutil
+
+    from dasv.pipeline import render_quarter
+    from dasv.report.joint import DisclosureError
+
+    deployment, engine = first_year
+    copy = tmp_path / "w.db"
+    shutil.copy(engine.url.database, copy)
+    older = open_warehouse(f"sqlite:///{copy}")
+    name = deployment.districts[0].name
+    _record(older, Quarter(2025, 1), {name: {"suppression": {"cells": {f"{name}|total_referrals|YE Sep 2025": 0}}}})
+    with pytest.raises(DisclosureError) as refused:
+        render_quarter(older, deployment, Quarter(2025, 3), tmp_path / "out")
+    message = str(refused.value)
+    assert message.startswith("The 2025-26 Q3 release is not safe to publish, so nothing was drawn: ")
+    assert "IDVA referrals, YE Sep 2025" in message and "contradict each other" in message
+    assert "To publish: check that every one of these figures covers the whole period" in message
+    assert "e+" not in message and "1.79" not in message
+    assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
