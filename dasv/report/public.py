@@ -21,13 +21,15 @@ from sqlalchemy import Connection
 
 from dasv import provenance
 from dasv.measures import context
-from dasv.measures.context import CHARTED
+from dasv.measures.context import CHARTED, series_scope
 from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
 from dasv.measures.labels import label
+from dasv.measures.spc import analyse
 from dasv.measures.status import OK, Missing
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import (
     build_report,
+    chart_name,
     definitions,
     idva_columns,
     read_commentary,
@@ -213,15 +215,34 @@ class PublicEdition:
                 now, before = self.cell(who, m, q), self.cell(who, m, prev)
                 if isinstance(now, int) and isinstance(before, int):
                     lines.append(movement(f"{LABELS[m]} in {name}", now, before))
-        names = {k: f"{label(k)} in {self.deployment.county_label}" for k in CHARTED}
+        names = {k: chart_name(k, self.deployment) for k in CHARTED}
         return [line for line in lines if line] + variation_statements(spc, names)
+
+    def variation(self) -> dict:
+        """The county's SPC charts, as the county report draws them, where the slices publish every point.
+
+        The police charts cover the reporting area (as the report's police rows do): each month of it is
+        the sum of its districts' months, so it is charted only where each of those districts' slices
+        charts the series itself (every month published, no quarter they add up to withheld).
+        """
+        b = self.b
+        area = self.deployment.police_reporting_area
+        out = {}
+        for measure, result in b.variation(COUNTY).items():
+            if measure.startswith("police.") and area:
+                if all(measure in b.variation(d) for d in area.districts):
+                    months, values = b.series.series(measure, series_scope(measure, self.deployment))
+                    out[measure] = analyse(months, values, self.deployment.spc.rebase.get(measure, []))
+                continue
+            out[measure] = result
+        return out
 
     # the report -----------------------------------------------------------------------------------
     def report(self) -> Report:
         """The public edition."""
         b, q = self.b, self.quarter
         county = self.deployment.county_label
-        spc = b.variation(COUNTY)
+        spc = self.variation()
         headline = b._headline(COUNTY, q, q.previous())
         headline = replace(headline, title=f"Headline figures for {county}, {q.label} compared with "
                                           f"{q.previous().label}")  # fmt: skip
@@ -238,7 +259,7 @@ class PublicEdition:
             area=None,
             headline=headline,
             tables=[*self.idva_tables(), self.other_table(), self.police_table()],
-            charts=spc_charts(spc, self.deployment, area=county),
+            charts=spc_charts(spc, self.deployment),
             commentary=self.commentary,
             statements=self.statements(spc),
             quality=[PUBLIC_NOTE, rule(b.plan.threshold), *missing_sources_notes(self.facts, q),
@@ -303,7 +324,7 @@ class PublicEdition:
                        "police": b.status(COUNTY, "da_incidents", q)},
         }  # fmt: skip
         doc["intervals"] = context.intervals(doc)
-        doc["variation"] = {k: r.summary() for k, r in b.variation(COUNTY).items()}
+        doc["variation"] = {k: r.summary() for k, r in self.variation().items()}
         if b.funnel is not None:  # the districts whose count the slices publish
             doc["funnel"] = b.funnel.summary()
         return doc
