@@ -60,7 +60,9 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         districts = [a.name for a in current_deployment().districts]
         batches = render_slices.map(slice_batches(districts), unmapped(builder))
         rendered = county.result()
-        outputs = {"county": rendered.outputs}
+        outputs = {"county": rendered.outputs} if rendered.outputs else {}
+        if rendered.restricted:  # OFFICIAL-SENSITIVE: never published or e-mailed (delivery leaves it out)
+            outputs["restricted"] = rendered.restricted
         for future in batches:
             outputs |= future.result()
         publish_headline(q.label, rendered.headline)
@@ -74,7 +76,8 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         )
     if deliver:
         deliver_reports(q.label, outputs, version=published["version"])
-    logger.info("Done: %s and %d district slices", outputs["county"]["pdf"], len(districts))
+    logger.info("Done: %s and %d district slices", (outputs.get("county") or outputs.get("restricted", {})).get("pdf"),
+                len(districts))
     return {"quarter": q.label, "files": len(files), "outputs": outputs}
 
 

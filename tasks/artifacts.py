@@ -66,8 +66,10 @@ def publish_outputs(
     base = settings().portal_url.rstrip("/")
     lines = [f"# Outputs for {q.label}", ""]
     for name, paths in outputs.items():
-        lines.append(f"## {'County report' if name == 'county' else name}")
-        if portal:
+        titles = {"county": "County report (public edition)",
+                  "restricted": "County report, restricted edition (OFFICIAL-SENSITIVE: never published or e-mailed)"}
+        lines.append(f"## {titles.get(name, name)}")
+        if portal and name != "restricted":
             page = (
                 f"{base}/county/{q.slug}/" if name == "county" else f"{base}/districts/{slug(name)}/{q.slug}/"
             )

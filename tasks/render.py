@@ -13,7 +13,6 @@ from dasv.forked import call_in_child
 from dasv.measures.coverage import require_facts
 from dasv.pipeline import draw_slice, slice_folder
 from dasv.quarters import Quarter
-from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
 from flows.runners import draws_in_children
 from report_templates.render import prepare, render_outputs
@@ -37,8 +36,9 @@ def _drawn(fn, *args):
 class CountyRendered(NamedTuple):
     """What ``render_county`` returns: the files it wrote and the headline table as printed."""
 
-    outputs: dict[str, str]  # output kind -> file written
+    outputs: dict[str, str]  # output kind -> file written (the public edition; empty when it is not made)
     headline: list[dict[str, str]]  # one dict per row: header -> printed cell
+    restricted: dict[str, str] = {}  # the OFFICIAL-SENSITIVE edition's files, when the deployment makes it
 
 
 @task(name="render-county-report", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,
@@ -50,22 +50,36 @@ def render_county(
     out: str | None = None,
     inbox: str | None = None,
 ) -> CountyRendered:
-    """The county report and its companions (PDF, HTML, xlsx, CSV, JSON, MARAC return).
+    """The county report's editions (PDF, HTML, xlsx, CSV, JSON): public, and restricted where configured.
 
-    Starts from the figures the slices' plan gathered (``builder``), when given. Returns the
-    files written and the report's headline table as printed, for the headline artifact (the
-    same table the PDF draws, not a second computation of it).
+    The public edition is drawn from the slices' plan (``builder``; planned here when not given).
+    Returns the files written and the headline table as printed (the public edition's, else the
+    restricted one's), for the headline artifact (the same table the PDF draws).
     """
+    from dasv.report.public import PublicEdition, restricted_report
+
     q = Quarter.parse(quarter)
     commentary = Path(inbox or settings().inbox) / "commentary"
-    gathered = builder.gathered if builder is not None else None
+    deployment = current_deployment()
+    editions = deployment.publication
+    made, restricted, headline = {}, {}, []
     with engine().connect() as conn:
-        report = build_report(
-            conn, current_deployment(), q, commentary_dir=commentary, refused=refused, gathered=gathered
-        )
-    outputs = _drawn(render_outputs, report, _base(q, out))
-    get_run_logger().info("Rendered the %s county report: %s", q.label, outputs["pdf"])
-    return CountyRendered({k: str(v) for k, v in outputs.items()}, table_records(report.headline))
+        if builder is None:
+            builder = SliceBuilder(conn, deployment, q)
+        builder.refuse_if_unsafe()  # nothing drawn from a plan that is not safe
+        public = PublicEdition(conn, builder, commentary).report() if editions.county_report == "public" else None
+        unsuppressed = (restricted_report(conn, deployment, q, commentary_dir=commentary, refused=refused,
+                                          gathered=builder.gathered) if editions.restricted else None)  # fmt: skip
+    if public is not None:
+        made = _drawn(render_outputs, public, _base(q, out))
+        headline = table_records(public.headline)
+        get_run_logger().info("Rendered the %s county report's public edition: %s", q.label, made["pdf"])
+    if unsuppressed is not None:
+        restricted = _drawn(render_outputs, unsuppressed, _base(q, out) / "restricted")
+        headline = headline or table_records(unsuppressed.headline)
+        get_run_logger().info("Rendered the %s restricted edition (OFFICIAL-SENSITIVE, not published): %s",
+                              q.label, restricted["pdf"])  # fmt: skip
+    return CountyRendered({k: str(v) for k, v in made.items()}, headline, {k: str(v) for k, v in restricted.items()})
 
 
 @task(name="check-quarter-has-data", cache_policy=NO_CACHE)
@@ -89,6 +103,7 @@ def plan_slices(quarter: str) -> SliceBuilder:
     """Gather every district's measures and plan suppression across all of them, once."""
     with engine().connect() as conn:
         builder = SliceBuilder(conn, current_deployment(), Quarter.parse(quarter))
+    builder.refuse_if_unsafe()  # a release that cannot be made safe: refused before anything is drawn
     get_run_logger().info("Planned suppression for %d district slices", len(builder.districts))
     return builder
 
