@@ -23,7 +23,7 @@ from dasv import provenance
 from dasv.measures import context
 from dasv.measures.context import CHARTED, series_scope
 from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
-from dasv.measures.labels import label
+from dasv.measures.labels import label, police_label
 from dasv.measures.spc import analyse
 from dasv.measures.status import OK, Missing
 from dasv.quarters import LONDON, Quarter
@@ -49,7 +49,7 @@ from dasv.report.slices import (
     POLICE_MEASURES,
     SliceBuilder,
 )
-from dasv.report.statements import load_notes, movement, variation_statements
+from dasv.report.statements import load_notes, movement, rate_movement, variation_statements
 from dasv.report.suppress import COUNTY
 from dasv.report.year_ending import REPORTING
 
@@ -206,15 +206,35 @@ class PublicEdition:
                            total_row=True)  # fmt: skip
 
     def statements(self, spc: dict) -> list[str]:
-        """Changes from last quarter, where both counts are published, and what the SPC charts say."""
+        """The county report's drafted sentences, from published figures only (none beside a withheld count)."""
         q, prev = self.quarter, self.quarter.previous()
+        area = self.deployment.police_reporting_area
+
+        def both(who: str, m: str, parts: list[str] | None = None):
+            get = (lambda x: self._sum(parts, m, x)) if parts else (lambda x: self.cell(who, m, x))
+            now, before = get(q), get(prev)
+            return (now, before) if isinstance(now, int) and isinstance(before, int) else None
+
         lines = []
-        for who in (COUNTY, *self.districts):
-            name = self.deployment.county_label if who == COUNTY else self.labels.get(who, who)
-            for m in ("total_referrals", "referrals", "da_incidents"):
-                now, before = self.cell(who, m, q), self.cell(who, m, prev)
-                if isinstance(now, int) and isinstance(before, int):
-                    lines.append(movement(f"{LABELS[m]} in {name}", now, before))
+        for m in ("total_referrals", "criteria_met", "engagement", "repeats", "referrals", "cases_heard"):
+            if m == "engagement":
+                now, before = self.rate(COUNTY, "engaged", "criteria_met", q), self.rate(COUNTY, "engaged", "criteria_met", prev)
+                if isinstance(now, Rate) and isinstance(before, Rate):
+                    lines.append(rate_movement(label("idva.engagement_pct"), now, before))
+            elif pair := both(COUNTY, m):
+                lines.append(movement(LABELS[m], *pair))
+        if pair := both(COUNTY, "awaiting_hearing"):
+            lines.append(f"{pair[0]:,} MARAC cases were awaiting a hearing at the end of the quarter "
+                         f"({pair[1]:,} a quarter earlier).")  # fmt: skip
+        for key in ("police.da_incidents", "police.da_crimes"):
+            m = key.removeprefix("police.")
+            if pair := both(COUNTY, m, area.districts if area else None):
+                lines.append(movement(police_label(key, area.name if area else None), *pair))
+        changes = [(abs(p[0] - p[1]), d, *p) for d in self.districts
+                   if (p := both(d, "total_referrals")) and p[1] >= 10]  # fmt: skip
+        if changes:
+            _, d, n, b = max(changes)
+            lines.append(f"The largest change by area: {movement(self.labels.get(d, d) + ' IDVA referrals', n, b)}")
         names = {k: chart_name(k, self.deployment) for k in CHARTED}
         return [line for line in lines if line] + variation_statements(spc, names)
 
