@@ -3,6 +3,8 @@
 ``.venv/bin/python bench/disclosure.py demo``: the demo's attack (tests/differencing.py) on
     both methods: cells withheld, recovered, narrowed; for rounding, every figure published as its
     HES form (1-7 as ``*``, others rounded to the nearest 5) and the same identities.
+``.venv/bin/python bench/disclosure.py floor WAREHOUSE [QUARTER]``: one release's plan on the
+    demo's configuration against the least any safe plan must withhold (``floor``).
 ``.venv/bin/python bench/disclosure.py national WAREHOUSE CONFIG``: on a loaded national
     warehouse, the time the slices' planning takes line by line and jointly, and the cells a
     reader loses under each method.
@@ -148,7 +150,58 @@ def national(warehouse: str, config: str) -> None:
     )
 
 
+def floor(warehouse: str, quarter: str = "2025-26 Q3") -> None:
+    """The plan of one release against the least any safe plan must withhold (an optimal solve of a necessary condition).
+
+    A withheld count alone in an equation between published figures is worked out exactly, so any
+    safe plan withholds, in every equation (a sum or a stock and flow) that holds a withheld cell, at
+    least one other cell. The least-cost plan meeting that condition (every small count withheld,
+    ``scipy.optimize.milp``) is a lower bound on the optimum: for the number of cells (cost 1 each)
+    and for the count they hold (cost = the count).
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import lil_matrix
+
+    from dasv.config import load_deployment
+    from dasv.quarters import Quarter
+    from dasv.report.slices import SliceBuilder
+    from warehouse.db import open_warehouse
+
+    engine = open_warehouse(warehouse)
+    with engine.connect() as conn:
+        started = time.process_time()
+        builder = SliceBuilder(conn, load_deployment(), Quarter.parse(quarter))
+        planned = time.process_time() - started
+    joint = builder.joint
+    cells = sorted(joint.where)
+    index = {k: i for i, k in enumerate(cells)}
+    small = [i for i, k in enumerate(cells) if 0 < joint.value[k] < joint.threshold or k in joint.forced]
+    ours = [i for i, k in enumerate(cells) if joint.mark(k)]
+    equations = [[index[k] for k, _ in terms if k in index] for terms, lo, hi, _ in joint.constraints if lo == hi]
+    rows = [(eq, j) for eq in equations if len(eq) > 1 for j in eq]  # x_j <= sum of the others in eq
+    a = lil_matrix((len(rows), len(cells)))
+    for r, (eq, j) in enumerate(rows):
+        for i in eq:
+            a[r, i] = 1.0 if i != j else -1.0
+    lower = np.zeros(len(cells))
+    lower[small] = 1
+    fixed = Bounds(lower, np.ones(len(cells)))
+    for name, cost in (("cells", np.ones(len(cells))), ("count held", np.array([joint.value[k] for k in cells], float))):
+        started = time.process_time()
+        found = milp(cost, constraints=[LinearConstraint(a.tocsr(), 0, np.inf)], bounds=fixed,
+                     integrality=np.ones(len(cells)), options={"time_limit": 120})  # fmt: skip
+        ours_cost = sum(cost[i] for i in ours)
+        print(f"{quarter}, {name}: the plan {ours_cost:,.0f}; least any safe plan needs >= {found.fun:,.0f} "
+              f"(milp status {found.status}, {time.process_time() - started:.1f} CPU s); small counts alone "
+              f"{sum(cost[i] for i in small):,.0f}")
+    print(f"  {len(cells)} cells, {len(equations)} equations; planning took {planned:.2f} CPU s")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["floor"]:
+        floor(*sys.argv[2:4])
+        sys.exit(0)
     if sys.argv[1:2] == ["demo"]:
         demo()
     elif sys.argv[1:2] == ["national"]:
