@@ -323,11 +323,15 @@ class Attack:
             return x
 
         rows = []  # (free coefficients, low, high) with the fixed unknowns moved across
-        for coefficients, low, high, _ in self.rows:
+        names = {v: ident for ident, v in self.index.items()}
+        for coefficients, low, high, why in self.rows:
             fixed = sum(c * lower[v] for v, c in coefficients.items() if not free[v])
             live = {v: c for v, c in coefficients.items() if free[v]}
             if not live:
-                assert low - 1e-6 <= fixed <= high + 1e-6, "the facts are inconsistent: an identity is wrong"
+                assert low - 1e-6 <= fixed <= high + 1e-6, (
+                    f"the facts are inconsistent: an identity is wrong ({why}: {fixed} not in [{low}, {high}]; "
+                    + ", ".join(f"{names[v]}={lower[v]}" for v in coefficients) + ")"
+                )
                 continue
             rows.append((live, low - fixed, high - fixed))
             first = next(iter(live))
@@ -341,7 +345,6 @@ class Attack:
         for live, low, high in rows:
             by_group[root(next(iter(live)))].append((live, low, high))
         findings = Findings()
-        t = self.threshold
         for v in range(n):
             if not self.markers[v]:
                 continue
@@ -352,15 +355,20 @@ class Attack:
                 continue
             lo, hi = self._range(v, groups[root(v)], by_group[root(v)], lower, upper)
             where = f"{ident} in [{lo}, {hi}] (true {truth}, shown {'/'.join(sorted(self.markers[v]))})"
-            if lo == hi:
-                findings.recovered.append(where)
-            elif f"<{t}" in self.markers[v] and (lo, hi) != (1, t - 1):
-                findings.narrowed.append(where)
-            elif truth is not None and truth < t and not (lo <= 1 and hi >= t - 1):
-                findings.narrowed.append(where)
-            elif hi != np.inf and f"<{t}" not in self.markers[v]:
-                findings.bounded.append(where)
+            self.classify(v, lo, hi, findings, where)
         return findings
+
+    def classify(self, v: int, lo: float, hi: float, findings: Findings, where: str) -> None:
+        """Recovered, narrowed or bounded (docs/disclosure.md's definitions)."""
+        t, truth = self.threshold, getattr(self, "truth", {}).get(v)
+        if lo == hi:
+            findings.recovered.append(where)
+        elif f"<{t}" in self.markers[v] and (lo, hi) != (1, t - 1):
+            findings.narrowed.append(where)
+        elif truth is not None and truth < t and not (lo <= 1 and hi >= t - 1):
+            findings.narrowed.append(where)
+        elif hi != np.inf and f"<{t}" not in self.markers[v]:
+            findings.bounded.append(where)
 
     def _range(self, v: int, members: list[int], rows: list, lower, upper) -> tuple[float, float]:
         if not members:  # a fixed unknown
@@ -395,3 +403,202 @@ def attack(served: list[Served], county_label: str, districts: list[str], quarte
         broken = a.check_truth(truth)
         assert not broken, "identities the data break: " + "; ".join(broken[:5])
     return a.solve()
+
+
+# the public set (issue 31): every served byte, the county report included ---------------------------
+
+ADDITIVE = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals", "cases_heard", "repeat_cases",
+            "da_incidents", "da_crimes", "crimed_incidents", "incident_only", "total_recorded", "male_victims",
+            "disability", "aged_13_17", "lgbt_total", "not_asked")  # fmt: skip
+QUARTER_LABEL = re.compile(r"^(\d{4})-\d{2} Q([1-4])$")
+YE_LABEL = re.compile(r"^YE ([A-Z][a-z]{2}) (\d{4})$")
+MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def quarter_ending(year: int, month: int) -> str:
+    """The label of the quarter whose last month is (year, month)."""
+    fy = year if month >= 4 else year - 1
+    return f"{fy}-{(fy + 1) % 100:02d} Q{((month - 4) % 12) // 3 + 1}"
+
+
+def quarter_months(label: str) -> list[str]:
+    q = Quarter.parse(label)
+    return [f"{m.year}-{m.month:02d}" for m in q.months]
+
+
+def year_quarters(label: str) -> list[str] | None:
+    """The four quarters of a year ending at a quarter's end (``YE Sep 2025``), else None."""
+    m = YE_LABEL.match(label)
+    month = MONTH_NAMES.index(m.group(1)) + 1
+    if month % 3:
+        return None
+    q = Quarter.parse(quarter_ending(int(m.group(2)), month))
+    out = []
+    for _ in range(4):
+        out.append(q.label)
+        q = q.previous()
+    return out[::-1]
+
+
+class PublicAttack(Attack):
+    """The attacker of the whole public set: facts from ``tests.served``, identities stated over every key seen."""
+
+    def __init__(self, deployment, threshold: int, changed: set | None = None):
+        reporting = deployment.police_reporting_area
+        super().__init__(deployment.county_label, [a.name for a in deployment.districts], threshold, changed)
+        self.reporting = (reporting.name, list(reporting.districts)) if reporting else None
+        self.contradictions: list[str] = []
+        self.others: set[str] = set()
+
+    def observe(self, key: Key, state: int, text, where: str) -> None:
+        text = str(text).replace(" [r]", "").strip()
+        marker = re.fullmatch(r"<(\d+)", text)
+        v = self.var(key, state)
+        if marker:
+            top = int(marker.group(1)) - 1
+            self.lo[v], self.hi[v] = max(self.lo[v], 1), min(self.hi[v], top)
+            self.markers[v].add(text)
+        elif text == "[c]":
+            self.markers[v].add(text)
+        elif NUMBER.fullmatch(text.replace(",", "")):
+            value = float(text.replace(",", ""))
+            if not value.is_integer():
+                return  # not a count
+            value = int(value)
+            if v in self.published and self.published[v] != value:
+                self.contradictions.append(f"{key} state {state}: {self.published[v]} and {value} ({where})")
+                return
+            self.lo[v], self.hi[v] = max(self.lo[v], value), min(self.hi[v], value)
+            self.published[v] = value
+
+    def percent(self, num: Key, den: Key, state: int, text) -> None:
+        text = str(text).replace(" [r]", "").strip().removesuffix("%")
+        if not re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        p, half = float(text), 0.5 * 10.0**-decimals + 1e-9
+        n, d = self.var(num, state), self.var(den, state)
+        self.rows.append(({n: 100.0, d: -(p - half)}, 0.0, np.inf, f"{num} % low"))
+        self.rows.append(({n: 100.0, d: -(p + half)}, -np.inf, 0.0, f"{num} % high"))
+        self.rows.append(({d: 1.0}, 1.0, np.inf, f"{den} > 0 (a percentage is printed)"))
+
+    def load(self, facts: dict[int, list[tuple]]) -> None:
+        """Every fact; a figure printed with different values in two data states is a different unknown in each."""
+        printed: dict[Key, dict[int, set]] = defaultdict(lambda: defaultdict(set))
+        for state, items in facts.items():
+            for f in items:
+                if f[0] == "value" and NUMBER.fullmatch(str(f[2]).replace(",", "")):
+                    printed[f[1]][state].add(str(f[2]).replace(",", ""))
+        self.changed |= {k for k, by_state in printed.items() if len({v for s in by_state.values() for v in s}) > 1
+                         and len(by_state) > 1}  # fmt: skip
+        for state, items in sorted(facts.items()):
+            self.states.add(state)
+            for f in items:
+                if f[0] == "value":
+                    self.observe(f[1], state, f[2], "")
+                elif f[0] == "pct":
+                    self.percent(f[1], f[2], state, f[3])
+                elif f[0] == "diff":
+                    self.relation({(f[1], state): 1.0, (f[2], state): -1.0}, f[3], f[3], "change")
+                elif f[0] == "mean":
+                    text = str(f[2])
+                    decimals = len(text.split(".")[1]) if "." in text else 0
+                    half, n = 0.5 * 10.0**-decimals + 1e-9, len(f[1])
+                    terms = {(k, state): 1.0 for k in f[1]}
+                    for k in f[1]:
+                        self.var(k, state)
+                    self.relation(terms, (float(text) - half) * n, (float(text) + half) * n, "SPC mean")
+
+    def public_identities(self) -> None:
+        """Relations that hold by definition, over every (area, measure, period) anyone was shown."""
+        keys = {k for k, _ in self.index}
+        measures = {k[1] for k in keys}
+        periods = {k[2] for k in keys}
+        areas = {k[0] for k in keys}
+        others = areas - set(self.districts) - {COUNTY} - ({self.reporting[0]} if self.reporting else set())
+        rows = sorted({m.rsplit(":", 1)[0] + ":" for m in measures if m.startswith("row:")})
+        for st in sorted(self.states):
+            for m in measures:
+                for p in periods:
+                    terms = {((d, m, p), st): 1.0 for d in self.districts}
+                    terms |= {((o, m, p), st): 1.0 for o in others}
+                    terms[((COUNTY, m, p), st)] = -1.0
+                    self.relation(terms, -np.inf, 0.0, f"areas <= county {m} {p}")
+                    if m in ("da_incidents", "da_crimes", "crimed_incidents", "incident_only", "total_recorded"):
+                        terms = {((d, m, p), st): 1.0 for d in self.districts}
+                        terms[((COUNTY, m, p), st)] = -1.0
+                        self.relation(terms, 0.0, 0.0, f"police: districts = county {m} {p}")
+                    if self.reporting:
+                        terms = {((d, m, p), st): 1.0 for d in self.reporting[1]}
+                        terms[((self.reporting[0], m, p), st)] = -1.0
+                        self.relation(terms, 0.0, 0.0, f"{self.reporting[0]} = its districts {m} {p}")
+            for who in areas:
+                for p in periods:
+                    for prefix in ["", *rows]:
+                        for small, big in (("engaged", "criteria_met"), ("criteria_met", "total_referrals"),
+                                           ("repeats", "total_referrals")):  # fmt: skip
+                            self.relation({((who, prefix + small, p), st): 1.0, ((who, prefix + big, p), st): -1.0},
+                                          -np.inf, 0.0, f"{prefix}{small} <= {big}")  # fmt: skip
+                        if prefix:
+                            for m in ("total_referrals", "criteria_met", "engaged", "repeats"):
+                                self.relation({((who, prefix + m, p), st): 1.0, ((who, m, p), st): -1.0},
+                                              -np.inf, 0.0, f"{prefix}{m} <= {m}")  # fmt: skip
+                    self.relation({((who, "repeat_cases", p), st): 1.0, ((who, "cases_heard", p), st): -1.0},
+                                  -np.inf, 0.0, "repeat cases <= heard")  # fmt: skip
+                    for m in (*DEMOGRAPHIC, *sorted(x for x in measures if x.startswith("so:"))):
+                        self.relation({((who, m, p), st): 1.0, ((who, "total_referrals", p), st): -1.0},
+                                      -np.inf, 0.0, f"{m} <= referrals")  # fmt: skip
+                    self.relation({((who, "total_recorded", p), st): 1.0, ((who, "da_crimes", p), st): -1.0,
+                                   ((who, "incident_only", p), st): -1.0}, 0.0, 0.0, "total = crimes + incident only")  # fmt: skip
+                    self.relation({((who, "da_incidents", p), st): 1.0, ((who, "crimed_incidents", p), st): -1.0,
+                                   ((who, "incident_only", p), st): -1.0}, 0.0, 0.0, "incidents = crimed + only")  # fmt: skip
+                    if QUARTER_LABEL.match(p):
+                        before = Quarter.parse(p).previous().label
+                        self.relation({((who, "awaiting_hearing", p), st): 1.0,
+                                       ((who, "awaiting_hearing", before), st): -1.0,
+                                       ((who, "referrals", p), st): -1.0, ((who, "cases_heard", p), st): 1.0},
+                                      0.0, 0.0, f"MARAC stock and flow {who} {p}")  # fmt: skip
+                        for m in measures:
+                            if m in ADDITIVE or m.startswith(("row:", "so:")):
+                                terms = {((who, m, month), st): -1.0 for month in quarter_months(p)}
+                                terms[((who, m, p), st)] = 1.0
+                                if any((month, st if month in self.changed else 0) in self.index
+                                       for month, _ in list(terms)[:3]):  # fmt: skip
+                                    self.relation(terms, 0.0, 0.0, f"{m} {p} = its months")
+                    elif YE_LABEL.match(p) and year_quarters(p):
+                        for m in measures:
+                            if m in ADDITIVE or m.startswith(("row:", "so:")):
+                                terms = {((who, m, q), st): -1.0 for q in year_quarters(p)}
+                                terms[((who, m, p), st)] = 1.0
+                                self.relation(terms, 0.0, 0.0, f"{m} {p} = its four quarters")
+
+    def classify(self, v: int, lo: float, hi: float, findings: Findings, where: str) -> None:
+        t_markers = [int(m[1:]) for m in self.markers[v] if m.startswith("<")]
+        truth = getattr(self, "truth", {}).get(v)
+        t = self.threshold
+        if lo == hi:
+            findings.recovered.append(where)
+        elif t_markers and (lo, hi) != (1, min(t_markers) - 1):
+            findings.narrowed.append(where)
+        elif truth is not None and 0 < truth < t and not (lo <= 1 and hi >= t - 1):
+            findings.narrowed.append(where)
+        elif truth is None and hi <= t - 1 and not (lo <= 1 and hi >= t - 1):
+            findings.narrowed.append(where + " (truth unknown; range inside 0..threshold-1)")
+        elif hi != np.inf and not t_markers:
+            findings.bounded.append(where)
+
+
+def attack_public(reading, deployment, threshold: int, truth: dict | None = None, changed: set | None = None):
+    """Everything the store served (``tests.served.read_store``), the identities, then every withheld unknown's range.
+
+    Returns the findings and the attack (its ``contradictions``: a figure printed twice with two values
+    in one data state, which means a reader here is wrong).
+    """
+    a = PublicAttack(deployment, threshold, changed)
+    a.load(reading.facts)
+    a.public_identities()
+    if truth is not None:
+        broken = a.check_truth(truth)
+        assert not broken, "identities the data break: " + "; ".join(broken[:8])
+    return a.solve(), a
