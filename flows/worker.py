@@ -13,7 +13,8 @@ wrapper, ``python -m flows.worker --pool dasv-process`` (what ``make prefect-wor
 - then signals each run still going (SIGTERM: Prefect ends it as Crashed), and at
   ``KILL_SECONDS`` kills whatever is left of the worker and its runs;
 - marks any run it held that is still not finished Crashed, with one line saying why, so the
-  ``dasv-run-failed`` automation e-mails it and it can be run again.
+  ``dasv-run-failed`` automation e-mails it and it can be run again, and releases the quarter
+  slots those runs held (``flows.locking.release_slots_of``), so that the rerun starts at once.
 
 Runs are found as the worker's descendants whose environment names a flow run
 (``PREFECT__FLOW_RUN_ID``), read from ``/proc`` (Linux, where the workers run).
@@ -99,6 +100,13 @@ def release(run_ids: list[str], why: str) -> None:
                     print(f"Run {run_id} marked Crashed: {why}", flush=True)
             except Exception as exc:  # the server gone too: nothing more to do here
                 print(f"Could not mark run {run_id} Crashed: {exc}", flush=True)
+    try:  # a run killed outright could not release its quarter's slot: release it now, not when its lease ends
+        from flows.locking import release_slots_of
+
+        for name in release_slots_of(run_ids):
+            print(f"Released the {name} slot", flush=True)
+    except Exception as exc:
+        print(f"Could not release the runs' quarter slots: {exc}", flush=True)
 
 
 def stop(worker: subprocess.Popen, signum: int) -> int:
