@@ -2,7 +2,7 @@
 
 Each day from the quarter's end until its report is published: load what is new in the inbox
 (files already loaded are skipped by checksum, so a day with nothing new reads nothing), then
-list by source and month what is still missing, with the file that last arrived from each source
+list by source and month what is still missing, with the file that brought each source's latest months
 (``dasv.exports_due``). Past the due date (``due_days`` after the quarter's end) with something
 missing, the operators get an e-mail ("police: October–December 2025 missing (…)"). Once
 everything is in, the quarterly report run is started, once: the run is created with an
