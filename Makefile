@@ -95,6 +95,7 @@ prefect-deploy: $(STAMP) ## Create the work pool, the deployments and the failur
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
 	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
 	$(PREFECT_ENV) env $(DEMO_IF_NO_KEY) $(BIN)/python -m flows.alerts
+	@echo "Start a worker with make prefect-worker (not the prefect worker start suggested above: README, \"Stopping a worker\")."
 
 # Poll for runs every half second (default 10 s): a run pressed in the UI is taken within half a
 # second (two light queries a second to the server). The virtualenv first on PATH: each run's
