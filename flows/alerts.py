@@ -93,7 +93,9 @@ def apply() -> list[str]:
     lines = []
     block_id = None
     if block is None:
-        lines.append("No operator address (delivery.operator in the deployment YAML): failed runs are not e-mailed")
+        lines.append(
+            "No operator address (delivery.operator in the deployment YAML): failed runs are not e-mailed"
+        )
     else:
         block_id = block.save(BLOCK_NAME, overwrite=True)
         where = f"through {block.smtp_host}:{block.smtp_port}" if block.smtp_host else (
@@ -145,7 +147,9 @@ def report_undelivered(logger) -> list[str]:
         text = ("# Failure notices that were not e-mailed\n\nThe Prefect server could not send these since the last "
                 "notice it sent (check the SMTP settings, then `make prefect-deploy`):\n\n"
                 + "\n".join(f"- {line}" for line in lines) + "\n")  # fmt: skip
-        create_markdown_artifact(text, key=UNDELIVERED_KEY, description="Failure notices the server could not send")
+        create_markdown_artifact(
+            text, key=UNDELIVERED_KEY, description="Failure notices the server could not send"
+        )
         return lines
     except Exception as exc:  # the report's own work matters more than this list
         logger.warning("Could not check for undelivered failure notices: %s", exc)

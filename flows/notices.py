@@ -48,7 +48,9 @@ class OperatorEmail(NotificationBlock):
 
     to: list[str] = Field(description="The operators' addresses (delivery.operator).")
     sender: str = Field(default="dasv-reports@localhost")
-    smtp_host: str | None = Field(default=None, description="None: the demo without an SMTP server; logged only.")
+    smtp_host: str | None = Field(
+        default=None, description="None: the demo without an SMTP server; logged only."
+    )
     smtp_port: int = 25
     starttls: bool = False
     username: str | None = None

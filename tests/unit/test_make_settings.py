@@ -48,4 +48,6 @@ def test_prefect_home_and_ports_are_variables_with_project_local_defaults():
     moved = dry_run("prefect-worker", "PREFECT_PORT=4311", "PREFECT_HOME=/tmp/ph")
     assert "PREFECT_API_URL=http://127.0.0.1:4311/api" in moved and "PREFECT_HOME=/tmp/ph" in moved
     assert "--port 8411" in dry_run("portal", "PORTAL_PORT=8411")
-    assert "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=${PREFECT_FLOWS_HEARTBEAT_FREQUENCY:-30}" in moved  # the lost-run alert
+    assert (
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=${PREFECT_FLOWS_HEARTBEAT_FREQUENCY:-30}" in moved
+    )  # the lost-run alert
