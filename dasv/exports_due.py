@@ -2,8 +2,8 @@
 
 The exports-due check (``flows/exports_due.py``, a daily deployment) loads what is new in the
 inbox, then asks this module, for the latest completed quarter: which months of each source
-(IDVA referrals, MARAC cases, police months) the warehouse has nothing for, which file last
-arrived from each source, and whether the due date (so many days after the quarter's end, from
+(IDVA referrals, MARAC cases, police months) the warehouse has nothing for, which file brought
+each source's latest months (its last file, by the months it covers rather than when it was loaded), and whether the due date (so many days after the quarter's end, from
 the deployment's parameters) has passed. A month a source has no row for counts as missing: a
 county's IDVA service, MARAC and police force each record something every month.
 """
@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, select
 
 from dasv.quarters import Quarter
-from warehouse.models import IdvaReferral, LoadBatch, MaracCase, PoliceMonth
+from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
 
 SOURCES = ("idva", "marac", "police")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -25,10 +25,11 @@ _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augu
 
 @dataclass(frozen=True)
 class LastFile:
-    """The newest file loaded from a source."""
+    """The file that brought a source's latest months (the newest export, whatever order files were loaded in)."""
 
     file: str
     loaded_at: datetime
+    period: str  # its latest period: a quarter ("2025-26 Q2") or, for police, a month ("2025-09")
 
 
 @dataclass
@@ -61,7 +62,7 @@ class ExportsDue:
             if not months:
                 continue
             last = self.last_files.get(source)
-            arrived = (f"last file {last.file}, loaded {last.loaded_at:%Y-%m-%d}" if last
+            arrived = (f"last file {last.file}, up to {last.period}, loaded {last.loaded_at:%Y-%m-%d}" if last
                        else "no file from it has ever been loaded")  # fmt: skip
             out.append(f"{source}: {month_ranges(months)} missing ({arrived})")
         return out
@@ -115,16 +116,24 @@ def months_with_data(conn: Connection, quarter: Quarter) -> dict[str, set[date]]
 
 
 def last_files(conn: Connection) -> dict[str, LastFile | None]:
-    """The newest file loaded from each source (purges are not files)."""
+    """Each source's file with the latest months in the warehouse (purges are not files).
+
+    "Last" by the periods a file covers, not by when it was loaded: an old export loaded today is
+    not the last file. Among files covering the same latest period, the one in use (not replaced by
+    a later load), then the latest loaded.
+    """
     out: dict[str, LastFile | None] = {}
     for source in SOURCES:
         row = conn.execute(
-            select(LoadBatch.file_name, LoadBatch.loaded_at)
+            select(LoadBatch.file_name, LoadBatch.loaded_at, LoadCoverage.period)
+            .join(LoadCoverage, LoadCoverage.batch_id == LoadBatch.id)
             .where(LoadBatch.source == source, LoadBatch.kind == "load")
-            .order_by(LoadBatch.loaded_at.desc(), LoadBatch.id.desc())
+            .order_by(LoadCoverage.quarter_id.desc(), LoadCoverage.period.desc(),
+                      LoadCoverage.superseded_by.is_(None).desc(), LoadBatch.loaded_at.desc(),
+                      LoadBatch.id.desc())  # fmt: skip
             .limit(1)
         ).first()
-        out[source] = LastFile(row.file_name, row.loaded_at) if row else None
+        out[source] = LastFile(row.file_name, row.loaded_at, row.period) if row else None
     return out
 
 

@@ -36,7 +36,7 @@ class Provenance:
         """The report's lines (Data quality, "Produced by")."""
         return [
             f"dasv-reporting {self.version}, commit {self.commit}",
-            f"Configuration SHA-256 {self.config_sha256}",
+            config_line(self.config_sha256),
             f"Prefect flow run {self.run_id}" if self.run_id else "Not run by Prefect (command line)",
         ]
 
@@ -66,6 +66,11 @@ def git_commit(root: Path = ROOT) -> str:
     except (OSError, subprocess.SubprocessError):
         return UNVERSIONED  # no git here
     return f"{head}+changes" if changed else head
+
+
+def config_line(sha256: str) -> str:
+    """How the report, and ``dasv config check``, print the configuration's checksum."""
+    return f"Configuration SHA-256 {sha256}"
 
 
 def config_checksum(deployment) -> str:

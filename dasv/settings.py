@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     portal_url: str = "http://127.0.0.1:8400"
     # further Host names the portal answers (comma-separated) beside DASV_PORTAL_URL's and loopback
     portal_hosts: str = ""
+    # every Prefect flow run ends TimedOut after this long (and the operators are e-mailed): a hung run
+    # (an SMTP server that never answers, a slot never freed) cannot stay Running for ever
+    run_timeout_seconds: float = 3600
 
     def resolved_database_url(self) -> str:
         """The warehouse URL: ``DASV_DATABASE_URL`` or the SQLite file under ``var/``."""

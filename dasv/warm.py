@@ -43,7 +43,7 @@ from pathlib import Path
 ENGINE = "flows.engine"
 WARM_MODULES = (
     "prefect.engine", "prefect.flow_engine", "prefect._internal.metrics", "flows.quarterly_report",
-    "flows.district_slice", "flows.notify", "flows.exports_due",
+    "flows.district_slice", "flows.exports_due",
     # imported lazily where first used: the intervals and funnel limits (scipy, statsmodels) and the
     # warehouse's migration check (alembic); about 1.6 s of every run's imports here
     "scipy.stats", "statsmodels.stats.proportion", "alembic.command", "alembic.script",

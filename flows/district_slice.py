@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
+from flows.alerts import report_undelivered
 from flows.params import District, ParameterError, QuarterParam, resolve_district, resolve_quarter
 from flows.quarterly_report import refuse
 from tasks.artifacts import publish_outputs
+from tasks.common import settings
 from tasks.deliver import notify_operator
 from tasks.render import check_quarter_has_data, plan_slices, render_slice
 
 
-@flow(name="district-slice", on_failure=[notify_operator])
+@flow(name="district-slice", on_failure=[notify_operator], timeout_seconds=settings().run_timeout_seconds)
 def district_slice(district: District, quarter: QuarterParam = ""):
     """Render one district's slice from the warehouse (suppression planned across all districts).
 
@@ -26,6 +28,7 @@ def district_slice(district: District, quarter: QuarterParam = ""):
     except ParameterError as exc:
         return refuse(str(exc))
     get_run_logger().info("District slice for %s, %s", name, q.label)
+    report_undelivered(get_run_logger())
     missing = check_quarter_has_data(q.label)
     if missing:
         return refuse(missing)

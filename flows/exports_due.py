@@ -2,7 +2,7 @@
 
 Each day from the quarter's end until its report is published: load what is new in the inbox
 (files already loaded are skipped by checksum, so a day with nothing new reads nothing), then
-list by source and month what is still missing, with the file that last arrived from each source
+list by source and month what is still missing, with the file that brought each source's latest months
 (``dasv.exports_due``). Past the due date (``due_days`` after the quarter's end) with something
 missing, the operators get an e-mail ("police: October–December 2025 missing (…)"). Once
 everything is in, the quarterly report run is started, once: the run is created with an
@@ -20,11 +20,12 @@ from dasv.exports_due import ExportsDue, exports_due
 from dasv.pipeline import today_in_london
 from dasv.publications import latest_version
 from dasv.quarters import Quarter
+from flows.alerts import report_undelivered
 from flows.locking import quarter_lock
 from flows.params import ParameterError, QuarterParam, resolve_quarter
 from flows.quarterly_report import load_inbox, refuse
 from tasks.artifacts import artifact_key
-from tasks.common import current_deployment, engine
+from tasks.common import current_deployment, engine, settings
 from tasks.deliver import notify_operator, send_notice
 
 REPORT_DEPLOYMENT = "quarterly-report/scheduled-quarterly"
@@ -57,7 +58,8 @@ def _artifact(due: ExportsDue) -> None:
                              description=f"Exports still due for {due.quarter.label}")  # fmt: skip
 
 
-@flow(name="exports-due", on_failure=[notify_operator], log_prints=False)
+@flow(name="exports-due", on_failure=[notify_operator], log_prints=False,
+      timeout_seconds=settings().run_timeout_seconds)
 def exports_due_check(due_days: int = 10, start_report: bool = True, deliver: bool = True,
                       report_deployment: str = REPORT_DEPLOYMENT, quarter: QuarterParam = ""):  # fmt: skip
     """Load what is new in the inbox; say which exports the latest completed quarter still waits for.
@@ -75,6 +77,7 @@ def exports_due_check(due_days: int = 10, start_report: bool = True, deliver: bo
         q = resolve_quarter(quarter)
     except ParameterError as exc:
         return refuse(str(exc))
+    report_undelivered(logger)
     with engine().connect() as conn:
         published = latest_version(conn, q)
     if published:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, unmapped
 from prefect.states import Failed, State
 
+from flows.alerts import report_undelivered
 from flows.locking import quarter_lock
 from flows.params import DeliverParam, ParameterError, QuarterParam, ReloadParam, resolve_quarter
 from flows.runners import configured_task_runner
 from tasks.artifacts import publish_headline, publish_outputs, publish_validation
-from tasks.common import current_deployment
+from tasks.common import current_deployment, settings
 from tasks.deliver import deliver_reports, notify_operator
 from tasks.load import FileRefusedError, find_inbox_files, load_file, read_file
 from tasks.publish import publish_quarter
@@ -27,6 +28,7 @@ def refuse(message: str) -> State:
     on_failure=[notify_operator],
     log_prints=False,
     task_runner=configured_task_runner(),
+    timeout_seconds=settings().run_timeout_seconds,
 )
 def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, deliver: DeliverParam = False):
     """Load what is new in the inbox, render the report and every district slice, publish them, deliver.
@@ -42,6 +44,7 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
     except ParameterError as exc:
         return refuse(str(exc))
     logger = get_run_logger()
+    report_undelivered(logger)
     logger.info(
         "Quarterly report for %s (%s)%s", q.label, q.months_label, ", reloading every file" if reload else ""
     )

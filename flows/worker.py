@@ -13,7 +13,8 @@ wrapper, ``python -m flows.worker --pool dasv-process`` (what ``make prefect-wor
 - then signals each run still going (SIGTERM: Prefect ends it as Crashed), and at
   ``KILL_SECONDS`` kills whatever is left of the worker and its runs;
 - marks any run it held that is still not finished Crashed, with one line saying why, so the
-  ``dasv-run-failed`` automation e-mails it and it can be run again.
+  ``dasv-run-failed`` automation e-mails it and it can be run again, and releases the quarter
+  slots those runs held (``flows.locking.release_slots_of``), so that the rerun starts at once.
 
 Runs are found as the worker's descendants whose environment names a flow run
 (``PREFECT__FLOW_RUN_ID``), read from ``/proc`` (Linux, where the workers run).
@@ -84,12 +85,16 @@ def _alive(pid: int) -> bool:
 
 
 def release(run_ids: list[str], why: str) -> None:
-    """Mark each run that has not finished Crashed, saying why (one line; the automation e-mails it)."""
+    """Mark each run that has not finished Crashed, saying why (one line; the automation e-mails it).
+
+    Then release the quarter slots of the runs that did not complete: a run stopped outright could not.
+    """
     if not run_ids:
         return
     from prefect.client.orchestration import get_client
     from prefect.states import Crashed
 
+    unfinished = []
     with get_client(sync_client=True) as client:
         for run_id in run_ids:
             try:
@@ -97,8 +102,17 @@ def release(run_ids: list[str], why: str) -> None:
                 if state is None or not state.is_final():
                     client.set_flow_run_state(run_id, Crashed(message=why), force=True)
                     print(f"Run {run_id} marked Crashed: {why}", flush=True)
+                if state is None or not state.is_completed():
+                    unfinished.append(run_id)
             except Exception as exc:  # the server gone too: nothing more to do here
                 print(f"Could not mark run {run_id} Crashed: {exc}", flush=True)
+    try:
+        from flows.locking import release_slots_of
+
+        for name in release_slots_of(unfinished) if unfinished else []:
+            print(f"Released the {name} slot", flush=True)
+    except Exception as exc:
+        print(f"Could not release the runs' quarter slots: {exc}", flush=True)
 
 
 def stop(worker: subprocess.Popen, signum: int) -> int:

@@ -21,17 +21,30 @@ def deliver_reports(quarter: str, outputs: dict[str, dict[str, str]], version: i
 
 def failure_message(flow_name: str, run_name: str, run_id, message: str | None, parameters: dict,
                     state_name: str = "Failed") -> Message | None:  # fmt: skip
-    """The operators' e-mail about a run that ended Failed, Crashed or TimedOut (None: no operator address)."""
+    """The operators' e-mail about a run that ended Failed, Crashed or TimedOut (None: no operator address).
+
+    The same words as the server's (``flows/notices.py``'s templates, filled in here with Jinja as the
+    server fills them in).
+    """
+    from types import SimpleNamespace
+
+    from jinja2.sandbox import SandboxedEnvironment
     from prefect.settings import PREFECT_UI_URL
+
+    from flows.notices import BODY, SUBJECT
 
     delivery = current_deployment().delivery
     if not delivery.operator:
         return None
-    link = f"{PREFECT_UI_URL.value() or ''}/runs/flow-run/{run_id}"
-    what = "failed" if state_name == "Failed" else f"ended {state_name}"
-    body = (f"The Prefect run {run_name} of {flow_name} {what}: {message or '(no message)'}\n\n"
-            f"Parameters: {parameters}\nRun: {link}\n")  # fmt: skip
-    return Message(delivery.operator, f"dasv run {what}: {flow_name} ({run_name})", body)
+    env = SandboxedEnvironment()
+    env.filters["ui_url"] = lambda run: f"{PREFECT_UI_URL.value() or ''}/runs/flow-run/{run.id}"
+    context = {
+        "flow": SimpleNamespace(name=flow_name),
+        "flow_run": SimpleNamespace(name=run_name, id=run_id, parameters=parameters,
+                                    state=SimpleNamespace(name=state_name, message=message)),
+    }  # fmt: skip
+    subject, body = (env.from_string(t).render(context) for t in (SUBJECT, BODY))
+    return Message(delivery.operator, subject, body)
 
 
 def send_notice(message: Message, log) -> bool:
@@ -52,8 +65,8 @@ def send_notice(message: Message, log) -> bool:
 def notify_operator(flow, flow_run, state) -> None:
     """Flow hook: e-mail the operator address the failed run's link (best effort, never raises).
 
-    Runs of a deployment are told by the ``dasv-run-failed`` automation instead (``prefect.yaml``,
-    ``flows/notify.py``), which also sees crashes this hook cannot: the hook covers flows called
+    Runs of a deployment are told by the Prefect server's ``dasv-run-failed`` automation instead
+    (``flows/alerts.py``), which also sees crashes this hook cannot: the hook covers flows called
     directly (tests, scripts).
     """
     if getattr(flow_run, "deployment_id", None):

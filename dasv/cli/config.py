@@ -32,6 +32,10 @@ def check(
             err(line)
         err(f"dasv: {len(str(exc).splitlines())} problem(s) in the configuration; nothing was run")
         raise typer.Exit(1) from None
+    from dasv.provenance import config_checksum, config_line
+
     typer.echo(f"Configuration {path or 'shipped with the project'}: OK")
+    # the line each report prints under "Produced by" and each publication records (provenance.json)
+    typer.echo(f"{config_line(config_checksum(deployment))} (as each report and publication records it)")
     for line in describe(deployment):
         typer.echo(line)

@@ -88,7 +88,9 @@ def stack(tmp_path_factory):
         client = api_client(api, AUTH)
         prefect(["work-pool", "create", "dasv-process", "--type", "process"], env)
         deployed = prefect(["--no-prompt", "deploy", "--all"], env)
-        assert deployed.stdout.count("successfully created") == 5, deployed.stdout
+        assert deployed.stdout.count("successfully created") == 4, deployed.stdout
+        alerts = python_module("flows.alerts", env)  # as `make prefect-deploy` does next
+        assert f"e-mailed to dasv-operators@cambridgeshire.example through 127.0.0.1:{smtp.port}" in alerts, alerts
         worker = start(  # as `make prefect-worker` starts it
             [sys.executable, "-m", "flows.worker", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
         )
@@ -99,6 +101,8 @@ def stack(tmp_path_factory):
             "client": client,
             "mailbox": mailbox,
             "worker_log": tmp / "worker.log",
+            "server_log": tmp / "server.log",
+            "smtp_port": smtp.port,
         }
     finally:
         if worker is not None:
@@ -108,7 +112,18 @@ def stack(tmp_path_factory):
 
 
 # The worker settings README "Operating it with Prefect" documents (and `make prefect-worker` uses).
-WORKER_SETTINGS = {"PREFECT_WORKER_QUERY_SECONDS": "0.5", "PREFECT_WORKER_PREFETCH_SECONDS": "10"}
+WORKER_SETTINGS = {"PREFECT_WORKER_QUERY_SECONDS": "0.5", "PREFECT_WORKER_PREFETCH_SECONDS": "10",
+                   "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # fmt: skip
+
+
+def python_module(module: str, env: dict) -> str:
+    """``python -m module`` from the project folder; its output (failing the test if it fails)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", module], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
 
 
 def run_deployment(stack, name: str, *params: str) -> dict:
@@ -157,13 +172,7 @@ def first_log(stack, run_id: str, text: str, timeout: float = 20) -> str:
 def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     deployments = stack["client"].post("/deployments/filter", json={}).json()
     by_name = {d["name"]: d for d in deployments}
-    assert set(by_name) == {
-        "scheduled-quarterly",
-        "rerun-quarter",
-        "district-slice",
-        "exports-due",
-        "notify-operator",
-    }
+    assert set(by_name) == {"scheduled-quarterly", "rerun-quarter", "district-slice", "exports-due"}
     schedule = by_name["scheduled-quarterly"]["schedules"][0]["schedule"]
     assert (schedule["cron"], schedule["timezone"]) == ("0 7 15 1,4,7,10 *", "Europe/London")
     props = by_name["rerun-quarter"]["parameter_openapi_schema"]["properties"]
@@ -381,12 +390,42 @@ def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_ru
             assert "\n" not in final["state"]["message"], final["state"]
         assert "Traceback" not in text, text[-3000:]
         slot = f"dasv-quarter-{quarter.replace(' ', '-').lower()}"
-        deadline = time.time() + 75  # released by the run, or at worst when its one-minute lease runs out
-        while client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"] and time.time() < deadline:
-            time.sleep(1)
-        assert client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"] == 0
+        assert wait_slot_free(client, slot, 3), slot  # at once, not when the run's one-minute lease runs out
     finally:
         stop(worker)
+    rerun = rerun_timed(stack, quarter)  # on the module's worker: the quarter is free, it starts at once
+    assert rerun["state"]["type"] == "COMPLETED", rerun["state"]
+
+
+def wait_slot_free(client, slot: str, seconds: float) -> bool:
+    deadline = time.time() + seconds
+    while client.get(f"/v2/concurrency_limits/{slot}").json()["active_slots"]:
+        if time.time() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def rerun_timed(stack, quarter: str) -> dict:
+    """Rerun ``quarter`` as the UI's Run does; the run, after checking that it took its slot within 3 s."""
+    client = stack["client"]
+    deployment = client.get("/deployments/name/quarterly-report/rerun-quarter").json()
+    submitted = time.monotonic()
+    run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                      json={"parameters": {"quarter": quarter}, "state": {"type": "SCHEDULED"}}).json()  # fmt: skip
+    final = wait_final(client, run["id"], timeout=120)
+    print(f"Rerun of {quarter}: submit to {final['state']['name']} in {time.monotonic() - submitted:.1f} s")
+    waiting = first_log(stack, run["id"], "Waiting for the dasv-quarter-")
+    holding = first_log(stack, run["id"], "Holding the dasv-quarter-")
+    waited = (_when(holding) - _when(waiting)).total_seconds()
+    assert waited < 3, f"the rerun waited {waited:.1f} s for its quarter's slot"
+    return final
+
+
+def _when(timestamp: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
 
 
 def test_exports_due_starts_the_quarterly_report_once_when_every_export_is_in(stack):
@@ -413,3 +452,87 @@ def test_exports_due_starts_the_quarterly_report_once_when_every_export_is_in(st
         recorded = provenance_of(conn, stack["tmp"] / "publish", Quarter(2025, 2), 1)
     engine.dispose()
     assert recorded["version"] == package_version() and recorded["run_id"] == report["id"]
+
+
+def own_pool_deployment(stack, tag: str) -> dict:
+    """A copy of rerun-quarter on a pool of its own (tagged dasv, so the alerts cover it), for a worker of its own."""
+    client = stack["client"]
+    prefect(["work-pool", "create", f"dasv-{tag}", "--type", "process"], stack["env"])
+    base = client.get("/deployments/name/quarterly-report/rerun-quarter").json()
+    fields = ("flow_id", "entrypoint", "pull_steps", "job_variables", "parameter_openapi_schema")
+    return client.post("/deployments/", json={**{k: base[k] for k in fields}, "name": tag,
+                       "work_pool_name": f"dasv-{tag}", "tags": ["dasv"]}).json()  # fmt: skip
+
+
+def test_a_dead_worker_s_run_is_marked_crashed_and_emailed_within_a_minute_and_its_quarter_freed(stack):
+    """The worker and its run killed outright (the machine gone): no heartbeat, so the server's
+    dasv-run-lost automation marks the run Crashed and dasv-run-failed e-mails it, with no worker."""
+    from flows.alerts import LOST_MESSAGE
+    from flows.worker import descendants
+
+    client, quarter = stack["client"], "2024-25 Q3"
+    deployment = own_pool_deployment(stack, "dead")
+    worker = start([sys.executable, "-m", "flows.worker", "--pool", "dasv-dead"], stack["env"],
+                   stack["tmp"] / "worker-dead.log", cwd=stack["tmp"])  # fmt: skip
+    try:
+        run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                          json={"parameters": {"quarter": quarter, "reload": True}}).json()  # fmt: skip
+        first_log(stack, run["id"], "Holding the dasv-quarter-2024-25-q3 slot", timeout=90)
+        for pid in [worker.pid, *descendants(worker.pid)]:  # SIGKILL: nothing gets to say anything
+            os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        mail = stack["mailbox"].wait_for(f"dasv run ended Crashed: quarterly-report ({run['name']})", timeout=75)
+        took = time.monotonic() - killed
+        assert took < 60, f"e-mailed {took:.0f} s after the worker died"
+        assert LOST_MESSAGE in mail.get_payload(decode=True).decode()
+        print(f"Dead worker's run e-mailed {took:.1f} s after the kill")
+    finally:
+        stop(worker)
+    rerun = rerun_timed(stack, quarter)  # its slot: released for the rerun once the dead run is Crashed
+    assert rerun["state"]["type"] == "COMPLETED", rerun["state"]
+
+
+def test_a_hung_run_ends_timed_out_and_is_emailed(stack):
+    """A run that waits for ever (here: its quarter's slot, held by someone else) ends TimedOut at its timeout."""
+    client, quarter, slot = stack["client"], "2024-25 Q2", "dasv-quarter-2024-25-q2"
+    client.post("/v2/concurrency_limits/", json={"name": slot, "limit": 1})
+    lease = client.post("/v2/concurrency_limits/increment-with-lease",
+                        json={"names": [slot], "slots": 1, "mode": "concurrency", "lease_duration": 60}).json()  # fmt: skip
+    try:
+        out = prefect(["deployment", "run", "quarterly-report/rerun-quarter", "--param", f'quarter="{quarter}"',
+                       "--job-variable", 'env={"DASV_RUN_TIMEOUT_SECONDS": "4"}'], stack["env"]).stdout  # fmt: skip
+        run = wait_final(client, re.search(r"UUID: ([0-9a-f-]{36})", out).group(1), timeout=60)
+    finally:
+        client.post("/v2/concurrency_limits/decrement-with-lease", json={"lease_id": lease["lease_id"]})
+    assert (run["state"]["type"], run["state"]["name"]) == ("FAILED", "TimedOut"), run["state"]
+    assert run["state"]["message"] == "Flow run exceeded timeout of 4.0 second(s)"
+    mail = stack["mailbox"].wait_for(f"dasv run ended TimedOut: quarterly-report ({run['name']})", timeout=30)
+    assert "exceeded timeout" in mail.get_payload(decode=True).decode()
+
+
+def test_a_notice_that_cannot_be_sent_is_an_error_on_the_server_and_on_the_next_run(stack):
+    """SMTP down: the server logs the notice's failure as an error and records it (Events in the UI); the
+    next run lists it in its log and its dasv-undelivered-notices artifact."""
+    from flows.alerts import UNDELIVERED_KEY
+
+    client, env = stack["client"], stack["env"]
+    python_module("flows.alerts", {**env, "DASV_SMTP_PORT": str(free_port())})  # nothing listens there
+    try:
+        failed = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q9"')
+        assert failed["state"]["type"] == "FAILED"
+        body = {"filter": {"event": {"name": ["prefect.automation.action.failed"]}}, "limit": 5}
+        deadline, events = time.time() + 30, []
+        while not events and time.time() < deadline:
+            events = client.post("/events/filter", json=body).json()["events"]
+            time.sleep(0.5)
+        assert events and "Could not e-mail the operators" in events[0]["payload"]["notification_log"], events
+        assert failed["name"] in events[0]["payload"]["notification_log"]
+        server = stack["server_log"].read_text()
+        assert re.search(rf"ERROR .*Could not e-mail the operators .*{failed['name']}", server), server[-2000:]
+        nxt = run_deployment(stack, "district-slice/district-slice", 'district="Fenland"', 'quarter="2025-26 Q3"')
+        assert nxt["state"]["type"] == "COMPLETED", nxt["state"]
+        note = artifact(stack, UNDELIVERED_KEY)
+        assert note["flow_run_id"] == nxt["id"] and failed["name"] in note["data"], note
+        first_log(stack, nxt["id"], "A failure notice was not e-mailed")
+    finally:
+        python_module("flows.alerts", env)  # the mailbox again

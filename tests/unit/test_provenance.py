@@ -34,3 +34,26 @@ def test_lines_name_each_part_and_say_when_there_is_no_prefect_run():
     assert p.lines() == ["dasv-reporting 0.2.0, commit unversioned", f"Configuration SHA-256 {'ab' * 32}",
                          "Not run by Prefect (command line)"]  # fmt: skip
     assert provenance.Provenance("0.2.0", "c0ffee", "ab" * 32, "1234").lines()[2] == "Prefect flow run 1234"
+
+
+def test_config_check_prints_the_checksum_the_reports_record(tmp_path):
+    """``dasv config check`` prints the configuration's checksum as provenance computes and prints it."""
+    import os
+    import sys
+
+    import yaml
+
+    from dasv.config import DEFAULT_CONFIG
+
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    config["partnership"] += " (checksum test)"
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    for file, env in ((path, {}), (None, {"DASV_CONFIG": str(path)})):
+        args = [sys.executable, "-m", "dasv", "config", "check", *([str(file)] if file else [])]
+        shown = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **env}).stdout
+        expected = provenance.Provenance("0", "c", provenance.config_checksum(load_deployment(path)), None).lines()[1]
+        assert f"{expected} (as each report and publication records it)" in shown.splitlines(), shown[:400]
+    shipped = subprocess.run([sys.executable, "-m", "dasv", "config", "check"], capture_output=True, text=True,
+                             check=True, env={k: v for k, v in os.environ.items() if k != "DASV_CONFIG"}).stdout  # fmt: skip
+    assert provenance.config_checksum(load_deployment()) in shipped
