@@ -205,6 +205,13 @@ def revoke_token(engine: Engine, token_id: int) -> None:
         conn.execute(update(PortalToken).where(PortalToken.id == token_id).values(revoked_at=now()))
 
 
+def token_owner(engine: Engine, token_id: int) -> str | None:
+    """The e-mail address of a token's account (None: no such token)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(PortalUser.email).join(PortalToken, PortalToken.user_id == PortalUser.id)
+                           .where(PortalToken.id == token_id))  # fmt: skip
+
+
 def list_tokens(engine: Engine) -> list[dict]:
     """Every token (never the secret): id, account, created, expires, revoked."""
     with Session(engine) as conn:

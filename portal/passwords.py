@@ -34,9 +34,9 @@ def identifiers(email: str, districts: list[str] | tuple[str, ...] = ()) -> list
 def problem(password: str, own: list[str] | tuple[str, ...] = ()) -> str | None:
     """Why a password may not be used, in words for its owner; None when it may."""
     if len(password) < MIN_PASSWORD:
-        return f"the password is {len(password)} characters; it must be at least {MIN_PASSWORD}"
+        return f"the password has {len(password)} characters; use at least {MIN_PASSWORD} characters"
     if len(password) > MAX_PASSWORD:
-        return f"the password is {len(password)} characters; it must be at most {MAX_PASSWORD}"
+        return f"the password has {len(password)} characters; use at most {MAX_PASSWORD}"
     from zxcvbn import zxcvbn
 
     with _zxcvbn_lock:
@@ -46,7 +46,7 @@ def problem(password: str, own: list[str] | tuple[str, ...] = ()) -> str | None:
         return f"the password is mostly your own e-mail address or district; choose another. {ADVICE}"
     if found["score"] < MIN_SCORE:
         why = found["feedback"]["warning"] or "It is like passwords on lists of common and breached passwords."
-        return f"the password is too easy to guess: {why.rstrip('.')}. Choose another. {ADVICE}"
+        return f"the password is too easy to guess ({why[0].lower()}{why[1:].rstrip('.')}); choose another. {ADVICE}"
     return None
 
 
