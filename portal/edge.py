@@ -28,7 +28,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 MAX_HEADER_BYTES = 16 * 1024
 REQUEST_SECONDS = 5.0
-LINGER_SECONDS, LINGER_BYTES = 2.0, 4 * 1024 * 1024
+LINGER_SECONDS, LINGER_BYTES = 5.0, 1024 * 1024 * 1024  # draining costs a little CPU, never memory
 FORM_BYTES = 4 * 1024  # a sign-in or set-password form: e-mail, password, CSRF token, link
 SMALL_FORM_BYTES = 1024  # a form of a CSRF token and a choice
 BODY_LIMITS = [  # (method, path, the most bytes of body it takes); first match wins
