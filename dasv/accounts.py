@@ -227,7 +227,7 @@ def list_tokens(engine: Engine) -> list[dict]:
 # the access log's words for account events (its ``file`` column): define once, counted by the per-client limit
 SIGNED_IN, SIGN_IN_FAILED, NOW_LOCKED = "signed in", "sign-in failed", "sign-in failed; account now locked"
 REFUSED_LOCKED, REFUSED_DISABLED = "sign-in refused: account locked", "sign-in refused: account disabled"
-TOO_MANY = "sign-in refused: too many from this client"
+TOO_MANY, BUSY = "sign-in refused: too many from this client", "sign-in refused: the portal is busy"
 SIGNED_OUT, PASSWORD_SET = "signed out", "password set"
 FAILURES = (SIGN_IN_FAILED, NOW_LOCKED, REFUSED_LOCKED, REFUSED_DISABLED)
 

@@ -37,7 +37,7 @@ from portal.views import render
 
 router = APIRouter(include_in_schema=False)
 FORM_SECONDS = 4 * 3600  # a sign-in or set-password form is good for this long
-CLIENT_FAILURES, CLIENT_WINDOW = 20, timedelta(minutes=15)
+CLIENT_FAILURES, CLIENT_WINDOW = 30, timedelta(minutes=15)
 MAX_WAITING, BUSY_SECONDS = 64, 10
 GENERIC = ("Enter the email address and password of an account that is not locked. After 5 wrong passwords an "
            "account is locked for 15 minutes.")  # fmt: skip
@@ -141,16 +141,17 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
     """Check the password (in the hashing pool; locking after 5 failures in 15 minutes) and start a session."""
     if not form_token_ok(request, csrf_token):
         _expired(request, "Go back to the sign-in page and try again.")
+    engine = portal(request).engine
+    attempt = await run_in_threadpool(accounts.begin_sign_in, engine, email[:254])
     wait = await run_in_threadpool(_retry_after, request)
-    if wait is not None:
-        note(request, event=accounts.TOO_MANY, user_id=None)
+    if wait is not None:  # (logged with the account it named, if any)
+        note(request, event=accounts.TOO_MANY, user_id=attempt.user_id)
         minutes = math.ceil(wait / 60)
         return await run_in_threadpool(_too_many, request, wait, "There have been too many failed sign-ins from "
                                        f"your network. Try again in {minutes} minute{'s' * (minutes != 1)}.")  # fmt: skip
-    engine = portal(request).engine
-    attempt = await run_in_threadpool(accounts.begin_sign_in, engine, email[:254])
     checked = await _in_pool(request, passwords.verify, attempt.stored, password)
     if checked is None:
+        note(request, event=accounts.BUSY, user_id=attempt.user_id)
         return await run_in_threadpool(_too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly.")
     account, event = await run_in_threadpool(accounts.finish_sign_in, engine, attempt, checked[0])
     note(request, event=event, user_id=attempt.user_id)
