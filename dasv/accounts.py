@@ -18,10 +18,11 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dasv.errors import UserError
+from portal.passwords import hash_password, verify
 from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
 
 ROLES = ("csp", "partnership", "admin")
-MIN_PASSWORD = 12
+MIN_PASSWORD = 12  # (portal.passwords holds the rules)
 MAX_FAILURES, FAILURE_WINDOW, LOCKOUT = 5, timedelta(minutes=15), timedelta(minutes=15)
 IDLE, ABSOLUTE = timedelta(minutes=30), timedelta(hours=8)
 SET_PASSWORD_VALID = timedelta(hours=72)
@@ -72,16 +73,13 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _hasher():
-    from argon2 import PasswordHasher
+def check_password(password: str, email: str = "", districts: list[str] | tuple[str, ...] = ()) -> None:
+    """Raises AccountError for a password under 12 characters, easy to guess, or the account's own words."""
+    from portal.passwords import identifiers, problem
 
-    return PasswordHasher()  # Argon2id, the library's (OWASP-aligned) default costs
-
-
-def check_password(password: str) -> None:
-    """Raises AccountError for a password under 12 characters (NCSC: length over complexity)."""
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password is {len(password)} characters; it must be at least {MIN_PASSWORD}")
+    why = problem(password, identifiers(email, districts) if email else ())
+    if why is not None:
+        raise AccountError(why)
 
 
 # --- accounts (the command line) ----------------------------------------------------------------
@@ -103,14 +101,14 @@ def add_user(
     if role == "csp" and not districts:
         raise AccountError("a csp account needs at least one --district")
     if password is not None:
-        check_password(password)
+        check_password(password, email, districts)
     link = None if password is not None else secrets.token_urlsafe(32)
     with Session(engine) as conn, conn.begin():
         if conn.scalar(select(PortalUser.id).where(PortalUser.email == email)) is not None:
             raise AccountError(f"an account for {email} already exists")
         user_id = conn.execute(
             insert(PortalUser).values(
-                email=email, role=role, password_hash=_hasher().hash(password) if password else None, disabled=False,
+                email=email, role=role, password_hash=hash_password(password) if password else None, disabled=False,
                 created_at=now(), failures=0, set_password_hash=digest(link) if link else None,
                 set_password_expires=now() + SET_PASSWORD_VALID if link else None,
             ).returning(PortalUser.id)
@@ -207,6 +205,13 @@ def revoke_token(engine: Engine, token_id: int) -> None:
         conn.execute(update(PortalToken).where(PortalToken.id == token_id).values(revoked_at=now()))
 
 
+def token_owner(engine: Engine, token_id: int) -> str | None:
+    """The e-mail address of a token's account (None: no such token)."""
+    with engine.connect() as conn:
+        return conn.scalar(select(PortalUser.email).join(PortalToken, PortalToken.user_id == PortalUser.id)
+                           .where(PortalToken.id == token_id))  # fmt: skip
+
+
 def list_tokens(engine: Engine) -> list[dict]:
     """Every token (never the secret): id, account, created, expires, revoked."""
     with Session(engine) as conn:
@@ -219,59 +224,76 @@ def list_tokens(engine: Engine) -> list[dict]:
 
 # --- sign-in, sessions and tokens (the portal) --------------------------------------------------------
 
-_DUMMY_HASH: list[str] = []
+# the access log's words for account events (its ``file`` column): define once, counted by the per-client limit
+SIGNED_IN, SIGN_IN_FAILED, NOW_LOCKED = "signed in", "sign-in failed", "sign-in failed; account now locked"
+REFUSED_LOCKED, REFUSED_DISABLED = "sign-in refused: account locked", "sign-in refused: account disabled"
+TOO_MANY, BUSY = "sign-in refused: too many from this client", "sign-in refused: the portal is busy"
+SIGNED_OUT, PASSWORD_SET = "signed out", "password set"
+FAILURES = (SIGN_IN_FAILED, NOW_LOCKED, REFUSED_LOCKED, REFUSED_DISABLED)
 
 
-def sign_in(engine: Engine, email: str, password: str) -> Account | None:
-    """The account if the password is right and the account usable; None otherwise (whatever the reason).
+@dataclass
+class Attempt:
+    """A sign-in under way: the account asked for (if any) and the hash to check the password against."""
 
-    The Argon2 check runs outside any write transaction (it is slow by design, and a SQLite
-    writer holds every other writer up); the failure count is then read and written in one.
-    """
-    hasher = _hasher()
-    moment = now()
+    email: str
+    user_id: int | None
+    stored: str | None
+    at: datetime
+
+
+def begin_sign_in(engine: Engine, email: str) -> Attempt:
+    """The account an e-mail names, read without a write transaction (the slow check comes next)."""
     email = email.strip().lower()
     with Session(engine.execution_options(dasv_read_only=True)) as conn:
         user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
-        stored = user.password_hash if user is not None else None
-        usable = (
-            user is not None
-            and not user.disabled
-            and not (user.locked_until and _utc(user.locked_until) > moment)
-        )
-    if stored is None:
-        if not _DUMMY_HASH:
-            _DUMMY_HASH.append(hasher.hash(secrets.token_hex(16)))
-        _verify(hasher, _DUMMY_HASH[0], password)  # the same work as a real check: no timing oracle
-        return None
-    right = _verify(hasher, stored, password)
-    if not usable:
-        return None
+    return Attempt(email, user.id if user else None, user.password_hash if user else None, now())
+
+
+def finish_sign_in(engine: Engine, attempt: Attempt, right: bool) -> tuple[Account | None, str]:
+    """After the password check: the account (right password, usable account) or None, and the log's word.
+
+    The failure count is read and written in one transaction: after 5 failures within 15 minutes
+    the account is locked for 15 minutes.
+    """
+    if attempt.user_id is None or attempt.stored is None:
+        return None, SIGN_IN_FAILED
+    moment = attempt.at
     with Session(engine) as conn, conn.begin():
-        user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
-        if user is None or user.disabled or user.password_hash != stored:
-            return None
+        user = conn.get(PortalUser, attempt.user_id)
+        if user is None or user.password_hash != attempt.stored:
+            return None, SIGN_IN_FAILED
+        if user.disabled:
+            return None, REFUSED_DISABLED
         if user.locked_until and _utc(user.locked_until) > moment:
-            return None
+            return None, REFUSED_LOCKED
         if right:
             conn.execute(update(PortalUser).where(PortalUser.id == user.id)
                          .values(failures=0, first_failure_at=None, locked_until=None))  # fmt: skip
-            return _account(conn, user)
+            return _account(conn, user), SIGNED_IN
         recent = user.first_failure_at and moment - _utc(user.first_failure_at) < FAILURE_WINDOW
         failures = (user.failures if recent else 0) + 1
         conn.execute(update(PortalUser).where(PortalUser.id == user.id).values(
             failures=failures, first_failure_at=user.first_failure_at if recent else moment,
             locked_until=moment + LOCKOUT if failures >= MAX_FAILURES else None))  # fmt: skip
-        return None
+        return None, NOW_LOCKED if failures >= MAX_FAILURES else SIGN_IN_FAILED
 
 
-def _verify(hasher, stored: str, password: str) -> bool:
-    from argon2.exceptions import InvalidHashError, VerificationError
+def sign_in(engine: Engine, email: str, password: str) -> Account | None:
+    """The account if the password is right and the account usable; None otherwise (whatever the reason).
 
-    try:
-        return hasher.verify(stored, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    (The portal runs the three steps itself, the Argon2 check in its bounded pool.)
+    """
+    attempt = begin_sign_in(engine, email)
+    return finish_sign_in(engine, attempt, verify(attempt.stored, password))[0]
+
+
+def client_failures(engine: Engine, client: str | None, since: datetime) -> list[datetime]:
+    """When the failed sign-ins from one client address since a time were (oldest first), from the access log."""
+    with engine.connect() as conn:
+        return [_utc(t) for t in conn.scalars(
+            select(PortalAccess.at).where(PortalAccess.at >= since, PortalAccess.client == client,
+                                          PortalAccess.file.in_(FAILURES)).order_by(PortalAccess.at))]  # fmt: skip
 
 
 def _account(conn: Session, user: PortalUser, **extra) -> Account:
@@ -353,21 +375,34 @@ def token_account(engine: Engine, token: str | None) -> Account | None:
         return Account(user_id, email, role, _districts(conn, user_id), token_id=token_id)
 
 
-def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
-    """Set a password from a one-time link; False when the link is unknown, used or expired."""
-    check_password(password)
-    with Session(engine) as conn, conn.begin():
-        user = (
-            conn.execute(select(PortalUser).where(PortalUser.set_password_hash == digest(secret)))
-            .scalars()
-            .first()
-        )
+def link_account(engine: Engine, secret: str) -> tuple[int, str, list[str]] | None:
+    """The account a live set-password link is for (id, e-mail, districts), else None (unknown, used, expired)."""
+    with Session(engine) as conn:
+        user = conn.execute(select(PortalUser).where(PortalUser.set_password_hash == digest(secret))).scalars().first()
         if user is None or user.set_password_expires is None or _utc(user.set_password_expires) < now():
-            return False
-        conn.execute(update(PortalUser).where(PortalUser.id == user.id).values(
-            password_hash=_hasher().hash(password), set_password_hash=None, set_password_expires=None,
-            failures=0, locked_until=None))  # fmt: skip
-    return True
+            return None
+        return user.id, user.email, _districts(conn, user.id)
+
+
+def set_password_with_link(engine: Engine, secret: str, password: str, hashed: str | None = None) -> int | None:
+    """Set a password from a one-time link: the account's id, or None when the link is unknown, used or expired.
+
+    ``hashed``: the password's hash, made by the caller (the portal hashes in its bounded pool).
+
+    Raises:
+        AccountError: the password may not be used (too short, easy to guess, the account's own words).
+    """
+    found = link_account(engine, secret)
+    if found is None:
+        return None
+    check_password(password, found[1], found[2])
+    hashed = hashed or hash_password(password)
+    with Session(engine) as conn, conn.begin():
+        done = conn.execute(update(PortalUser).where(
+            PortalUser.id == found[0], PortalUser.set_password_hash == digest(secret)).values(
+            password_hash=hashed, set_password_hash=None, set_password_expires=None, failures=0,
+            locked_until=None))  # fmt: skip
+    return found[0] if done.rowcount == 1 else None
 
 
 # --- the access log ---------------------------------------------------------------------------------
@@ -376,6 +411,23 @@ def set_password_with_link(engine: Engine, secret: str, password: str) -> bool:
 def log_access(engine: Engine, **row) -> None:
     """One access-log row: time, account or token, method, route, district, quarter, file, status, client."""
     log_access_many(engine, [row])
+
+
+def log_event(engine: Engine, event: str, email: str | None, route: str) -> None:
+    """An account event done from the command line (a token created, a password set...), in the access log.
+
+    The client is the command line and the operating-system user who ran it.
+    """
+    import getpass
+
+    with Session(engine) as conn:
+        user_id = conn.scalar(select(PortalUser.id).where(PortalUser.email == (email or "").strip().lower()))
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        who = "unknown user"
+    log_access(engine, user_id=user_id, token_id=None, method="CLI", route=route[:400], district=None, quarter=None,
+               file=event[:60], status=0, client=f"command line ({who})"[:64])  # fmt: skip
 
 
 def log_access_many(engine: Engine, rows: list[dict]) -> None:

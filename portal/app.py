@@ -26,11 +26,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dasv import accounts
 from dasv.config import Deployment
 from portal.context import Portal, portal, who
+from portal.edge import SECURITY_HEADERS, BodyLimit
 from portal.views import render
 
 LOGGED = ("/districts/", "/county/", "/api/", "/account/")
-CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; frame-ancestors 'none'; " \
-      "form-action 'self'; base-uri 'none'; object-src 'none'"  # fmt: skip
+REFUSED = (413, 429)  # a body too large, too many sign-ins: logged on any route
 
 
 def create_app(
@@ -45,7 +45,7 @@ def create_app(
     ``public_url`` (``DASV_PORTAL_URL``) is the only address a redirect may name; ``trusted_hosts``, the
     ``Host`` headers answered at all (others get 400). ``portal.serve`` passes both from the settings.
     """
-    from portal import api, pages, tokens
+    from portal import api, pages, signin, tokens
 
     app = FastAPI(
         title="DASV slice portal API",
@@ -60,11 +60,13 @@ def create_app(
     app.state.portal = Portal(engine, deployment, Path(store), public_url)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
     app.include_router(pages.router)
+    app.include_router(signin.router)
     app.include_router(tokens.router)
     app.include_router(api.router)
     public = urlsplit(public_url) if public_url else None
     if trusted_hosts:  # inside the headers middleware: its 400 carries the headers too
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=trusted_hosts)
+    app.add_middleware(BodyLimit)  # inside too: its 413 has the headers and is logged
 
     app.add_middleware(HeadersAndLog, public=public)
 
@@ -118,6 +120,9 @@ def _server_error(request: Request) -> Response:
 class HeadersAndLog:
     """Every answer's security headers and redirect target; the access-log row; a 500 for any failure.
 
+    ``HEAD`` is answered wherever ``GET`` is: the route answers a GET and the server sends only its
+    headers. A refusal (413, 429) says ``Connection: close``, so the rest of its request is never read.
+
     Plain ASGI (not ``BaseHTTPMiddleware``, which copies every body through a stream), and the
     warehouse work (the access log, a page for a refusal) runs in the thread pool, never on the
     event loop that every other request of the process waits on. The access-log row is written
@@ -143,7 +148,9 @@ class HeadersAndLog:
                 _headers(request, headers)
                 if self.public is not None and "location" in headers:
                     headers["location"] = _on_public(headers["location"], self.public)
-                if request.url.path.startswith(LOGGED) or message["status"] >= 500:
+                if message["status"] == 413:
+                    headers["connection"] = "close"
+                if _logged(request, message["status"]):
                     await run_in_threadpool(_log, request, message["status"])
             await send(message)
 
@@ -152,8 +159,9 @@ class HeadersAndLog:
             response = await run_in_threadpool(_not_found, request)
             await response(scope, receive, answer)
             return
+        inner = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope  # the server drops the body
         try:
-            await self.app(scope, receive, answer)
+            await self.app(inner, receive, answer)
         except Exception:  # answered as a 500 with the same headers, and logged
             logging.getLogger("dasv.portal").exception("%s %s failed", request.method, request.url.path[:200])
             if started:  # the answer had begun: nothing more can be said to the client
@@ -164,10 +172,8 @@ class HeadersAndLog:
 
 def _headers(request: Request, headers: MutableHeaders) -> None:
     """The security headers every answer carries (PORTAL.md), HSTS when served over HTTPS."""
-    headers["Content-Security-Policy"] = CSP
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["X-Frame-Options"] = "DENY"
+    for name, value in SECURITY_HEADERS:
+        headers[name] = value
     if not request.url.path.startswith("/static/"):
         headers["Cache-Control"] = "no-store"
     if request.url.scheme == "https":  # behind the TLS proxy (--proxy-headers)
@@ -192,8 +198,17 @@ def _traversal(request: Request) -> bool:
     return bool(TRAVERSAL.search(raw))
 
 
+def _logged(request: Request, status: int) -> bool:
+    """Logged: a district, county, API or account route; anything refused or failed; a sign-in event."""
+    return (request.url.path.startswith(LOGGED) or status >= 500 or status in REFUSED
+            or "event" in getattr(request.state, "log", {}))  # fmt: skip
+
+
 def _log(request: Request, status: int) -> None:
-    """One access-log row for a request to a district, county or API route."""
+    """One access-log row: a request to a district, county or API route, or an account event (``note(event=)``).
+
+    The account is the one the handler names (a sign-in's, whatever the outcome), else who is signed in.
+    """
     found = getattr(request.state, "log", None)
     if found is None:  # no handler ran (no route matched): record what the path says
         parts = request.url.path.split("/")
@@ -203,13 +218,13 @@ def _log(request: Request, status: int) -> None:
         portal(request).access_log.write(
             dict(
                 at=accounts.now(),
-                user_id=account.id if account else None,
+                user_id=found["user_id"] if "user_id" in found else account.id if account else None,
                 token_id=account.token_id if account else None,
                 method=request.method,
                 route=(request.url.path + (f"?{request.url.query}" if request.url.query else ""))[:400],
                 district=found.get("district"),
                 quarter=found.get("quarter"),
-                file=found.get("file"),
+                file=found.get("event") or found.get("file"),
                 status=status,
                 client=(request.client.host if request.client else None),
             )

@@ -16,7 +16,8 @@ from dasv.quarters import Quarter, QuarterError
 from dasv.safe_text import slug
 
 SESSION_COOKIE = "dasv_session"
-CSRF_COOKIE = "dasv_csrf"
+CSRF_COOKIE = "dasv_csrf"  # the pre-session a sign-in or set-password form is bound to; ``__Host-`` over HTTPS
+FORM_KEY = "portal_form_key"  # warehouse_meta: the key that signs those forms' CSRF tokens
 
 
 @dataclass
@@ -27,6 +28,39 @@ class Portal:
     deployment: Deployment
     store: Path
     public_url: str | None = None
+    waiting: int = 0  # password checks waiting for the hashing pool in this process (the event loop counts them)
+
+    @cached_property
+    def hashing(self):
+        """The bounded pool password hashing runs in: one Argon2 (64 MiB) per core, apart from the page handlers'."""
+        import os
+
+        from anyio import CapacityLimiter
+
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return CapacityLimiter(max(1, min(cores, 8)))
+
+    @cached_property
+    def form_key(self) -> bytes:
+        """The key that signs the sign-in forms' CSRF tokens: made once, kept in the warehouse for every process."""
+        import secrets
+
+        from sqlalchemy import insert, select
+        from sqlalchemy.exc import IntegrityError
+
+        from warehouse.models import WarehouseMeta
+
+        with self.engine.connect() as conn:
+            key = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == FORM_KEY))
+        if key is None:
+            try:
+                with self.engine.begin() as conn:
+                    key = secrets.token_hex(32)
+                    conn.execute(insert(WarehouseMeta).values(key=FORM_KEY, value=key))
+            except IntegrityError:  # another process made it first: use theirs
+                with self.engine.connect() as conn:
+                    key = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == FORM_KEY))
+        return bytes.fromhex(key)
 
     @cached_property
     def access_log(self):

@@ -1,23 +1,23 @@
-"""The portal's pages: sign-in, the reader's reports, a district's versions, a slice, the county report.
+"""The portal's pages: the reader's reports, a district's versions, a slice, the county report.
 
 Pages use the signed-in session (signed out: a redirect to sign-in). Anything an account may
 not see answers exactly like something that does not exist (PORTAL.md, "Who sees what").
+Signing in and out is :mod:`portal.signin`.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from pathlib import Path
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from dasv import accounts, publications
 from dasv.quarters import Quarter, london_time
 from dasv.safe_text import slug
-from portal.context import CSRF_COOKIE, SESSION_COOKIE, note, parse_quarter, portal, who
+from portal.context import note, parse_quarter, portal, who
 from portal.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,115 +42,6 @@ def to_sign_in(request: Request) -> Response:
     return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def _local(path: str | None) -> str:
-    """Only a path on this site may be a place to go back to."""
-    return path if path and path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
-
-
-# --- signing in and out -------------------------------------------------------------------------------
-
-
-def _form_page(request: Request, template: str, status: int = 200, **values) -> Response:
-    """A page with a form, and its double-submit CSRF cookie (before there is a session)."""
-    csrf = secrets.token_urlsafe(32)
-    response = render(request, template, status=status, csrf=csrf, **values)
-    response.set_cookie(
-        CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=_secure(request), path="/"
-    )
-    return response
-
-
-def _csrf_ok(request: Request, sent: str | None, expected: str | None) -> bool:
-    """The form's CSRF field matches; compared as bytes, so a non-ASCII field is a mismatch, not an error."""
-    return bool(sent and expected and secrets.compare_digest(sent.encode("utf-8"), expected.encode("utf-8")))
-
-
-@router.get("/sign-in")
-def sign_in_page(
-    request: Request, next: str | None = None, signed_out: int = 0, password_set: int = 0
-) -> Response:
-    """The sign-in form."""
-    message = (
-        "You have signed out."
-        if signed_out
-        else "Your password is set: sign in with it."
-        if password_set
-        else None
-    )
-    return _form_page(
-        request, "sign_in.html.j2", title="Sign in", next=_local(next), email="", message=message
-    )
-
-
-@router.post("/sign-in")
-def sign_in(request: Request, email: str = Form(""), password: str = Form(""), csrf_token: str = Form(""),
-            next: str = Form("/")) -> Response:  # fmt: skip
-    """Check the password (locking after 5 failures in 15 minutes) and start a session."""
-    if not _csrf_ok(request, csrf_token, request.cookies.get(CSRF_COOKIE)):
-        raise HTTPException(403, "The form had expired. Go back to the sign-in page and try again.")
-    engine = portal(request).engine
-    accounts.end_session(
-        engine, request.cookies.get(SESSION_COOKIE)
-    )  # signing in again ends the previous one
-    account = accounts.sign_in(engine, email, password)
-    if account is None:
-        return _form_page(request, "sign_in.html.j2", title="Sign in", next=_local(next), email=email[:254],
-                          error="Enter the email address and password of an account that is not locked. After 5 "
-                                "wrong passwords an account is locked for 15 minutes.")  # fmt: skip
-    secret, _ = accounts.start_session(engine, account)
-    response = RedirectResponse(_local(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=_secure(request), path="/"
-    )
-    response.delete_cookie(CSRF_COOKIE, path="/")
-    return response
-
-
-@router.post("/sign-out")
-def sign_out(request: Request, csrf_token: str = Form("")) -> Response:
-    """End the session on the server."""
-    account = page_account(request)
-    if account is None:
-        return RedirectResponse("/sign-in", status_code=303)
-    if not _csrf_ok(request, csrf_token, account.session_csrf):
-        raise HTTPException(403, "The form had expired. Go back, reload the page and try again.")
-    accounts.end_session(portal(request).engine, request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
-
-
-@router.get("/set-password")
-def set_password_page(request: Request, token: str = "") -> Response:
-    """The form a one-time link opens."""
-    return _form_page(
-        request, "set_password.html.j2", title="Set your password", token=token[:100], expired=not token
-    )
-
-
-@router.post("/set-password")
-def set_password(
-    request: Request, token: str = Form(""), password: str = Form(""), csrf_token: str = Form("")
-) -> Response:
-    """Set the password from the link (12 characters at least)."""
-    if not _csrf_ok(request, csrf_token, request.cookies.get(CSRF_COOKIE)):
-        raise HTTPException(403, "The form had expired. Open the link again and try again.")
-    try:
-        done = accounts.set_password_with_link(portal(request).engine, token, password)
-    except accounts.AccountError:
-        return _form_page(request, "set_password.html.j2", title="Set your password", token=token[:100],
-                          error=f"Enter a password of at least {accounts.MIN_PASSWORD} characters")  # fmt: skip
-    if not done:
-        return _form_page(
-            request, "set_password.html.j2", status=410, title="Set your password", expired=True
-        )
-    return RedirectResponse("/sign-in?password_set=1", status_code=303)
-
-
 # --- what a reader sees --------------------------------------------------------------------------------
 
 
@@ -159,6 +50,8 @@ def home(request: Request) -> Response:
     """Signed in: the districts and quarters the account may see; signed out: the sign-in page."""
     account = page_account(request)
     if account is None:
+        from portal.signin import sign_in_page
+
         return sign_in_page(request)
     p = portal(request)
     with p.reader.connect() as conn:

@@ -15,7 +15,8 @@ from dasv import accounts
 from dasv.quarters import london_time
 from dasv.safe_text import slug
 from portal.context import note, portal
-from portal.pages import _csrf_ok, page_account, to_sign_in
+from portal.pages import page_account, to_sign_in
+from portal.signin import csrf_ok
 from portal.views import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +51,7 @@ def create(request: Request, csrf_token: str = Form(""), days: int = Form(365)) 
     account = page_account(request)
     if account is None:
         return to_sign_in(request)
-    if not _csrf_ok(request, csrf_token, account.session_csrf):
+    if not csrf_ok(csrf_token, account.session_csrf):
         raise HTTPException(403, "The form had expired. Go back, reload the page and try again.")
     if days not in DAYS:
         return _page(request, account, status=400, error="Choose how long the token should last")
@@ -65,7 +66,7 @@ def revoke(request: Request, token_id: int, csrf_token: str = Form("")) -> Respo
     account = page_account(request)
     if account is None:
         return to_sign_in(request)
-    if not _csrf_ok(request, csrf_token, account.session_csrf):
+    if not csrf_ok(csrf_token, account.session_csrf):
         raise HTTPException(403, "The form had expired. Go back, reload the page and try again.")
     if not 0 < token_id < 2**31 or not accounts.revoke_own_token(
         portal(request).engine, account.id, token_id

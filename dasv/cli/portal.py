@@ -48,6 +48,15 @@ def terminal_safe(text: object) -> str:
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", "" if text is None else str(text))
 
 
+MAX_DAYS, MAX_WORKERS, MAX_ID = 3650, 64, 2**31 - 1
+
+
+def _within(option: str, value: int, low: int, high: int) -> None:
+    """A one-line refusal for a number the command cannot use (never an overflow deep inside)."""
+    if not low <= value <= high:
+        raise UsageError(f"{option} {value} is out of range; it must be from {low} to {high}")
+
+
 class Role(StrEnum):
     """Who an account is."""
 
@@ -82,6 +91,8 @@ def serve(
     from portal.workers import config as workers_config
     from portal.workers import serve as workers_serve
 
+    _within("--port", port, 1, 65535)
+    _within("--workers", workers, 1, MAX_WORKERS)
     c = ctx()
     engine = c.existing_engine()  # migrate and check the warehouse before listening; never create one
     with engine.connect() as conn:
@@ -109,12 +120,13 @@ def user_add(
     password_stdin: Annotated[
         bool,
         typer.Option(
-            "--password-stdin", help="Read the password from standard input (12 characters at least)."
+            "--password-stdin",
+            help="Read the password from standard input (12 characters at least, not easy to guess).",
         ),
     ] = False,
 ) -> None:
     """Create an account; without --password-stdin, print a one-time set-password link (72 hours)."""
-    from dasv.accounts import AccountError, add_user
+    from dasv.accounts import PASSWORD_SET, AccountError, add_user, log_event
 
     c = ctx()
     districts = []
@@ -125,6 +137,8 @@ def user_add(
             raise AccountError(str(exc)) from None
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     _, link = add_user(c.engine(), email, role.value, districts, password)
+    if password is not None:
+        log_event(c.engine(), PASSWORD_SET, email, "dasv portal user add --password-stdin")
     typer.echo(
         f"added {email.strip().lower()} ({role.value}{': ' + ', '.join(districts) if districts else ''})"
     )
@@ -136,20 +150,22 @@ def user_add(
 @user_app.command("disable")
 def user_disable(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
     """Disable an account: its sessions and tokens stop working at once."""
-    from dasv.accounts import set_disabled
+    from dasv.accounts import log_event, set_disabled
 
     with _in_warehouse() as c:
         set_disabled(c.existing_engine(), email, True)
+        log_event(c.existing_engine(), "account disabled", email, "dasv portal user disable")
     typer.echo(f"disabled {email}; its sessions and tokens are ended")
 
 
 @user_app.command("enable")
 def user_enable(email: Annotated[str, typer.Argument(help="The account's e-mail address.")]) -> None:
     """Enable a disabled account (it needs new sessions and tokens)."""
-    from dasv.accounts import set_disabled
+    from dasv.accounts import log_event, set_disabled
 
     with _in_warehouse() as c:
         set_disabled(c.existing_engine(), email, False)
+        log_event(c.existing_engine(), "account enabled", email, "dasv portal user enable")
     typer.echo(f"enabled {email}")
 
 
@@ -177,10 +193,12 @@ def token_create(
     days: Annotated[int, typer.Option(help="Days until it expires.")] = 365,
 ) -> None:
     """Create an API token; it is printed once, alone, as the last line (only a hash is kept)."""
-    from dasv.accounts import create_token
+    from dasv.accounts import create_token, log_event
 
+    _within("--days", days, 1, MAX_DAYS)
     with _in_warehouse() as c:
         token_id, token = create_token(c.existing_engine(), email, days)
+        log_event(c.existing_engine(), f"token {token_id} created", email, "dasv portal token create")
     typer.echo(f"token {token_id} for {email}, valid {days} days; it is shown only now:", err=True)
     typer.echo(token)
 
@@ -190,10 +208,15 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The token's id (dasv portal token list).")],
 ) -> None:
     """Revoke a token: it stops working on the next request."""
-    from dasv.accounts import revoke_token
+    from dasv.accounts import AccountError, log_event, revoke_token, token_owner
 
+    if not 1 <= token_id <= MAX_ID:
+        with _in_warehouse():
+            raise AccountError(f"there is no token {token_id}")
     with _in_warehouse() as c:
         revoke_token(c.existing_engine(), token_id)
+        log_event(c.existing_engine(), f"token {token_id} revoked", token_owner(c.existing_engine(), token_id),
+                  "dasv portal token revoke")  # fmt: skip
     typer.echo(f"revoked token {token_id}")
 
 
@@ -215,7 +238,7 @@ def audit(
     user: Annotated[str | None, typer.Option(help="Only this account's requests.")] = None,
     format: Annotated[AuditFormat, typer.Option("--format", help="table or csv.")] = AuditFormat.table,
 ) -> None:
-    """The access log: every request that reached a district, county or API route."""
+    """The access log: district, county, API and account requests, sign-ins and outs, passwords set, tokens."""
     from dasv.accounts import access_log
     from dasv.safe_text import safe_cell
 
@@ -243,6 +266,7 @@ def audit(
         return
     for r in rows:
         who = r["user"] or (f"token {r['token']}" if r["token"] else "-")
-        line = (f"{london_time(r['at'], seconds=True)}  {r['status']}  {r['method']:<4} {r['route']:<60} "
-                f"{who}  {r['client'] or ''}")  # fmt: skip
+        event = f"  [{r['file']}]" if r["file"] else ""
+        line = (f"{london_time(r['at'], seconds=True)}  {r['status'] or '-':>3}  {r['method']:<4} {r['route']:<60} "
+                f"{who}  {r['client'] or ''}{event}")  # fmt: skip
         typer.echo(terminal_safe(line))
