@@ -405,14 +405,9 @@ def _read_rows(
     readers, rules, blank_refused = _cell_checks(spec, header, deployment, today)
     # (index, field, column, parse, memo): the memo keeps each distinct value's outcome, inline below
     parsers = [
-        (
-            i,
-            col.field,
-            col,
-            readers.plain.get(col.type, readers.by_type[col.type]),
-            {} if col.type in readers.plain else None,
-        )
+        (i, col.field, col, parse, {} if remembered else None)
         for i, col in sorted(header.columns.items())
+        for parse, remembered in [readers.parser(col)]
     ]
     repairs = readers.repairs
     limit = readers.CACHE_LIMIT
