@@ -100,6 +100,8 @@ class YearEndingFigures:
         entry = self.police_entry(who, y)
         if not entry["complete"]:
             return Missing(entry.get("status") or "incomplete", "police monthly counts")
+        if isinstance(entry["status"], dict) and key in entry["status"]:  # no crimed column: not recorded
+            return Missing(entry["status"][key], "the police export's crimed-incidents column")
         if suppressed and (mark := self.withheld(who, f"police.{key}", y)):
             return Suppressed(mark)
         return entry[key]
@@ -222,6 +224,8 @@ class YearEndingFigures:
         met = self.service_cell(who, "idva", "criteria_met", y, suppressed)
         if isinstance(engaged, int) and isinstance(met, int):
             return Rate(engaged, met)
+        if isinstance(met, Missing) or isinstance(engaged, Missing):  # the year's status, never an empty "ok"
+            return met if isinstance(met, Missing) else engaged
         return Suppressed("[c]") if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
 
     def chart(self, who: str, name: str, suppressed: bool) -> Chart:
