@@ -23,8 +23,8 @@ def flatten(doc: dict, prefix: str = "") -> list[tuple[str, object]]:
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
             out += flatten(value, path)
-        elif isinstance(value, list):
-            out.append((path, "; ".join(map(str, value))))
+        elif isinstance(value, list):  # an empty list is a value (no flags), never an empty cell
+            out.append((path, "; ".join(map(str, value)) or "none"))
         else:
             out.append((path, value))
     return out
@@ -122,6 +122,10 @@ def explain_nulls(doc: dict) -> dict:
             path = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, dict):
                 walk(value, path)
+            elif isinstance(value, list):  # a list of documents (a slice's years ending): each says its own
+                for item in value:
+                    if isinstance(item, dict):
+                        explain_nulls(item)
             elif value is None and key not in META_KEYS and found.get(path, OK) == OK:
                 here = node.get("status")
                 if here is None or here == OK:
