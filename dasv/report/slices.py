@@ -108,7 +108,7 @@ class SliceBuilder:
         plan_months(self.plan, self.series, list(self.districts))
         # then jointly, over identities, quarters, year endings and what earlier versions served
         # served versions a release can be linked to: from a year before its earliest quarter or year ending
-        linked = min(min(self.county).last_n(5)[0], Quarter.containing(self.year_ending.years[0].start))
+        linked = min(min(self.county).last_n(5)[0], Quarter.containing((self.year_ending.years or [self.year_ending.last])[0].start))
         self.joint = Joint(
             [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
         )

@@ -1,8 +1,8 @@
 """A made-up partnership in its first year: its YAML and inbox (``make adopt-first-year``).
 
 Ravensholm is invented: a unitary authority whose three community safety areas are its
-"districts", one police force, IDVA and MARAC exports that began in April 2025 (the first year
-of its service), a police CSV without a crimed-incidents column, its own column names and
+"districts", one police force (its monthly counts from April 2023), IDVA and MARAC exports that
+began in April 2025 (the first year of its services), a police CSV without a crimed-incidents column, its own column names and
 service strands, and an "Engaged?" column written Yes, No or Declined. Everything it needs is
 configuration: the example shows (and a test proves) that such a partnership reaches a published
 quarter with every slice from its YAML and its exports alone (docs/adopting.md).
@@ -28,7 +28,8 @@ AREAS = {  # name -> (aliases in the exports, all ages, code)
     "Riverside": (["Central", "Riverside CSA"], 74_800, "X00000002"),
     "Southmere": (["South", "Southmere CSA"], 52_400, "X00000003"),
 }
-STARTED = date(2025, 4, 1)  # the IDVA, MARAC and police exports all begin here
+STARTED = date(2025, 4, 1)  # the IDVA and MARAC exports begin here: the services' first year
+POLICE_FROM = date(2023, 4, 1)  # the force's monthly counts reach back two years
 QUARTERS = [Quarter(2025, 1), Quarter(2025, 2), Quarter(2025, 3)]
 LAST = QUARTERS[-1]
 STRANDS = [("", 50), ("Young People", 12), ("Older Victims", 10), ("Honour Based Abuse", 6),
@@ -171,7 +172,7 @@ def _marac_rows(rng: random.Random) -> list[list]:
 
 def _police_rows(rng: random.Random) -> list[list]:
     rows = []
-    month = STARTED
+    month = POLICE_FROM
     while month <= LAST.end:
         for name, (_, people, _) in AREAS.items():
             incidents = int(people / 1000 * rng.uniform(1.0, 1.4))
