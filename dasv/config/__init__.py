@@ -182,6 +182,14 @@ class Words(Strict):
         word = {"area": self.area, "areas": self.plural, "whole": self.whole}[key.lower()]
         return word[:1].upper() + word[1:] if key[:1].isupper() else word
 
+    def say(self, text: str) -> str:
+        """``text`` with ``{area}``, ``{areas}``, ``{whole}`` (or capitalised) in this partnership's words.
+
+        The one place report wording takes a partnership's words: ``say("No {area} is outside the
+        limits around the {whole} rate")`` is "No district ... county rate" with the defaults.
+        """
+        return text.format_map({k: self(k) for k in ("area", "Area", "areas", "Areas", "whole", "Whole")})
+
 
 class Deployment(Strict):
     """A whole deployment configuration file."""

@@ -45,7 +45,10 @@ def describe(dep: Deployment) -> list[str]:
     from loaders.values import specialisms_of
 
     districts = dep.districts
-    out = [f"Partnership: {dep.partnership}", f"County label: {dep.county_label}"]
+    w = dep.words
+    out = [f"Partnership: {dep.partnership}", f"County label: {dep.county_label}",
+           f"Words: an area is a {w.area!r} ({w.plural!r}), the whole the {w.whole!r} "
+           f"(\"{w.say('{Area} comparison')}\", \"the {w.whole} rate\")"]  # fmt: skip
     out.append(f"Districts ({len(districts)}), one CSP slice each:")
     pop = dep.population
     for d in districts:
@@ -88,7 +91,7 @@ def describe(dep: Deployment) -> list[str]:
     ]
     out += ["Column aliases:", *cols] if cols else ["Column aliases: none (the built-in names only)"]
     t = dep.suppression.threshold
-    out.append(f"Suppression in district slices: counts 1 to {t - 1} shown as <{t}")
+    out.append(f"Suppression in {w.area} slices: counts 1 to {t - 1} shown as <{t}")
     if dep.year_ending_month:
         out.append(f"Year ending: {calendar.month_name[dep.year_ending_month]} (year_ending_month: {dep.year_ending_month})")
     else:

@@ -455,6 +455,8 @@ class FunnelChart:
     description: str = ""
     highlight: str | None = None
     labels: dict[str, str] = field(default_factory=dict)  # area -> how the document prints it
+    point_label: str = "District"  # the legend's words for a point and the centre line (the partnership's)
+    centre_label: str = "County rate"
 
 
 @dataclass

@@ -21,7 +21,7 @@ from dasv.report.suppress import COUNTY, SuppressionPlan
 
 YEARS_SHOWN = 4
 REPORTING = "reporting_area"
-POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by district"
+POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by {area}"  # Words.say
 POLICE_ROWS = ("total_recorded", "da_crimes", "da_incidents", "crimed_incidents", "incident_only")
 IDVA_ROWS = ("total_referrals", "criteria_met", "repeats")
 MARAC_ROWS = ("referrals", "cases_heard", "repeat_cases")
@@ -180,7 +180,7 @@ class YearEndingFigures:
         names = " and ".join(n for _, n in who)
         return ReportTable(
             "year_ending_police", f"Police recorded domestic abuse, {names}, years ending {self.last.month_name}",
-            self._columns(who), rows, source=POLICE_SOURCE, notes=self._notes(), section="other",
+            self._columns(who), rows, source=self.deployment.words.say(POLICE_SOURCE), notes=self._notes(), section="other",
         )  # fmt: skip
 
     def rates_table(self, suppressed: bool, labels: dict[str, str] | None = None) -> ReportTable:
@@ -202,8 +202,8 @@ class YearEndingFigures:
         ]  # fmt: skip
         rows = [[name, *[self.rate_cell(w, y, suppressed) for y in self.years]] for w, name in who]
         return ReportTable(
-            "year_ending_rates", "Police recorded domestic abuse per 1,000 population (all ages), by district",
-            columns, rows, source=POLICE_SOURCE,
+            "year_ending_rates", self.deployment.words.say("Police recorded domestic abuse per 1,000 population (all ages), by {area}"),
+            columns, rows, source=self.deployment.words.say(POLICE_SOURCE),
             notes=["Total police recorded DA (incident-only + crimes) per 1,000 residents of all ages; each year uses the "
                    "population estimate of the year it ends in, named in the column."] + described + self._population_notes(),
         )  # fmt: skip
