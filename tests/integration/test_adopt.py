@@ -216,3 +216,40 @@ def test_a_first_year_shows_no_year_before_its_services_began(first_year):
     html = (folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
     assert "No IDVA or MARAC figures are held for the years ending December 2023, December 2024" in html
     assert "not supplied" not in (csvs / "dasv-2025-26-Q3-year_ending_services.csv").read_text(encoding="utf-8")
+
+
+def test_three_areas_mean_heavy_suppression_as_the_guide_says(first_year):
+    """docs/adopting.md, "Small partnerships": the slices withhold every IDVA and MARAC count; police counts are shown."""
+    from dasv.sample.first_year import AREAS
+
+    folder, _, _ = first_year
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "adopting.md").read_text(encoding="utf-8")
+    assert "Ravensholm's slices withhold every\n  IDVA and MARAC count; police counts, in the hundreds, are shown" in guide
+    for area in AREAS:
+        slug = area.lower()
+        with open(folder / "out" / "2025-26-Q3" / "districts" / slug / "csv" / f"dasv-2025-26-Q3-{slug}-headline.csv",
+                  encoding="utf-8") as fh:  # fmt: skip
+            shown = {row[0]: row[1] for row in csv.reader(fh)}
+        assert {v for k, v in shown.items() if k.startswith(("IDVA", "Referral", "Engagement", "Repeat", "MARAC",
+                                                            "Cases"))} == {"[c]"}, shown  # fmt: skip
+        assert int(shown["Police DA incidents"]) > 100
+
+
+def test_the_first_year_speaks_in_its_own_words(first_year):
+    """`words:` community safety area / borough in every sentence that names an area or the whole."""
+    folder, env, _ = first_year
+    out = folder / "out" / "2025-26-Q3"
+    found = []
+    for path, text in output_texts(out):
+        if path.suffix in (".html", ".pdf"):
+            text = re.sub(r'(id|aria-labelledby|href|class)="[^"]*"', "", text)
+            found += [f"{path.name}: {m.group(0)}" for m in re.finditer(r".{0,40}\b(district|districts|county)\b.{0,20}",
+                                                                         text, re.IGNORECASE)]  # fmt: skip
+    html = (out / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
+    assert "Community safety area comparison: funnel plot" in html and "the borough rate" in html
+    # the disclosure rule's words are the rule's own (dasv/report/joint.py), worded with the disclosure work
+    found = [f for f in found if "slices of every" not in f and "within the county" not in f
+             and "the county figures" not in f]  # fmt: skip
+    assert not found, "\n".join(found[:20])
+    check = run("config", "check", env=env)
+    assert "Words: an area is a 'community safety area'" in check.stdout
