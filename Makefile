@@ -42,6 +42,15 @@ adopt-example: $(STAMP) ## A made-up second partnership from its YAML to a publi
 	$(ADOPT_ENV) $(BIN)/dasv config check
 	$(ADOPT_ENV) $(BIN)/dasv run --quarter "2025-26 Q3" --inbox $(ADOPT)/inbox --out $(ADOPT)/out
 
+FIRST := var/adopt-first-year
+FIRST_ENV := DASV_CONFIG=$(FIRST)/ravensholm.yaml DASV_DATABASE_URL=sqlite:///$(CURDIR)/$(FIRST)/warehouse.db \
+  DASV_PUBLISH_DIR=$(FIRST)/publish DASV_PSEUDONYM_KEY=adopt-example-key-not-for-real-data
+
+adopt-first-year: $(STAMP) ## A made-up partnership in its first year (exports from April 2025) to a published quarter (var/adopt-first-year)
+	rm -rf $(FIRST) && $(BIN)/python -m dasv.sample.first_year $(FIRST)
+	$(FIRST_ENV) $(BIN)/dasv config check
+	$(FIRST_ENV) $(BIN)/dasv run --quarter "2025-26 Q3" --inbox $(FIRST)/inbox --out $(FIRST)/out
+
 AXE := $(VENV)/npm/node_modules/axe-core/axe.min.js
 
 $(AXE):
@@ -146,5 +155,5 @@ lint: $(STAMP) ## ruff lint and format check
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo portal test browser lint clean prefect-server prefect-deploy prefect-worker stress bench \
-  exports-due-example _late-load
+.PHONY: help install demo adopt-example adopt-first-year portal test browser lint clean prefect-server prefect-deploy \
+  prefect-worker stress bench exports-due-example _late-load

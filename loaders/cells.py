@@ -216,7 +216,8 @@ class Vocabulary:
         if not self.key:
             return ""
         shown = show_value(str(value).strip())
-        return f"; or map it in the deployment YAML under `{self.key}` (<accepted value>: [{shown}])"
+        onto = '"Yes" or "No"' if self.canonical == ["Yes", "No"] else "<accepted value>"
+        return f"; or map it in the deployment YAML under `{self.key}` ({onto}: [{shown}])"
 
 
 class CellReaders:
@@ -248,7 +249,10 @@ class CellReaders:
         self._ethnicity_other = ethnicity.get("other")
         self._areas = ", ".join(a.name for a in deployment.areas)
         readers: dict[str, Callable[[object], object]] = {
-            **{name: self._vocab_reader(name) for name in self.vocab},
+            **{
+                name: self._yes_no_reader(name) if name.startswith("yes_no:") else self._vocab_reader(name)
+                for name in self.vocab
+            },
             "date": read_date,
             "month": read_month,
             "bool": read_bool,
@@ -261,6 +265,16 @@ class CellReaders:
         # IDs are all different, so caching them would only cost memory
         self.plain = readers
         self.by_type = {"text": read_text, **{k: self._remembered(f) for k, f in readers.items()}}
+
+    def parser(self, column) -> tuple[Callable[[object], object], bool]:
+        """``(parse, remembered)`` for a column (a ``loaders.spec.ColumnSpec``): a yes/no column reads its own words.
+
+        ``remembered``: the plain parser, whose outcomes the caller keeps per distinct value.
+        """
+        kind = f"yes_no:{column.field}" if column.type == "bool" and f"yes_no:{column.field}" in self.plain else column.type
+        if kind in self.plain:
+            return self.plain[kind], True
+        return self.by_type[kind], False
 
     def outcome(self, parse: Callable[[object], object], value: object) -> tuple:
         """``(result, repair note or None, CellError or None)`` of one parse: what a column's memo keeps."""
@@ -295,7 +309,12 @@ class CellReaders:
         """A canonical area name from any configured alias."""
         area = self.deployment.area(str(value))
         if area is None:
-            raise CellError(f"{show_value(value)} is not a known area", f"one of {self._areas}")
+            shown = show_value(str(value).strip())
+            raise CellError(
+                f"{show_value(value)} is not a known area",
+                f"one of {self._areas}; or add it to that area's `aliases` in the deployment YAML "
+                f"(`areas`: - name: <area>, aliases: [{shown}])",
+            )
         return area.name
 
     def read_specialisms(self, value: object) -> tuple[str, ...]:
@@ -333,6 +352,21 @@ class CellReaders:
             f"{show_value(value)} is not a recognised ethnicity",
             f"text naming one of the groups {groups}{self._ethnicity.how_to_map(value)}",
         )
+
+    def _yes_no_reader(self, name: str) -> Callable[[object], bool]:
+        vocab = self.vocab[name]
+
+        def read(value: object) -> bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, int | float) and value in (0, 1):
+                return bool(value)
+            canonical = vocab.get(value)
+            if canonical is not None:
+                return canonical == "Yes"
+            raise CellError(f"{show_value(value)} is not yes or no", BOOL_EXPECTED + vocab.how_to_map(value))
+
+        return read
 
     def _vocab_reader(self, name: str) -> Callable[[object], str]:
         vocab = self.vocab[name]

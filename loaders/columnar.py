@@ -105,8 +105,7 @@ def read_columns(
     repairs: Counter = Counter()
     data: dict[str, list] = {}
     for index, col in sorted(header.columns.items()):
-        remembered = col.type in readers.plain
-        parse = readers.plain[col.type] if remembered else readers.by_type[col.type]
+        parse, remembered = readers.parser(col)
         data[col.field] = read_column(
             columns[index],
             parse,

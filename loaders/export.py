@@ -45,8 +45,9 @@ class Export:
             already dropped; ``rows`` gives them as one dict per row.
         row_numbers: the Excel/CSV row number of each row.
         rows_read: data rows seen (not blank, not the Total row).
-        problems: why the file is refused (first ``MAX_PROBLEMS_KEPT``); empty if it loads.
-        problem_count: how many problems there were in all.
+        problems: why the file is refused (first ``MAX_PROBLEMS_KEPT``); empty if it loads. The
+            same problem on several rows is one problem naming its rows (:class:`Problem`).
+        problem_count: how many problems there were in all (a repeated one counted once).
         repairs: what was repaired, with counts (e.g. an unknown route stored as Other).
         ignored_columns: headers naming no known column (never stored).
     """
@@ -69,6 +70,7 @@ class Export:
     repairs: Counter = field(default_factory=Counter)
     # set once raw identifiers are replaced by keyed hashes (warehouse.load.pseudonymise)
     key_fingerprint: str = ""
+    _by_key: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def row_count(self) -> int:
@@ -86,10 +88,17 @@ class Export:
         return self.problem_count > 0
 
     def add_problem(self, problem: Problem) -> None:
-        """Record one problem (keeping at most ``MAX_PROBLEMS_KEPT``)."""
+        """Record one problem (keeping at most ``MAX_PROBLEMS_KEPT``); the same problem on another row is added to its rows."""
+        if problem.row is not None:
+            same = self._by_key.get(problem.key)
+            if same is not None:
+                same.rows.append(problem.row)
+                return
         self.problem_count += 1
         if len(self.problems) < MAX_PROBLEMS_KEPT:
             self.problems.append(problem)
+            if problem.row is not None:
+                self._by_key[problem.key] = problem
 
 
 def read_export(
@@ -405,14 +414,9 @@ def _read_rows(
     readers, rules, blank_refused = _cell_checks(spec, header, deployment, today)
     # (index, field, column, parse, memo): the memo keeps each distinct value's outcome, inline below
     parsers = [
-        (
-            i,
-            col.field,
-            col,
-            readers.plain.get(col.type, readers.by_type[col.type]),
-            {} if col.type in readers.plain else None,
-        )
+        (i, col.field, col, parse, {} if remembered else None)
         for i, col in sorted(header.columns.items())
+        for parse, remembered in [readers.parser(col)]
     ]
     repairs = readers.repairs
     limit = readers.CACHE_LIMIT

@@ -19,14 +19,22 @@ from loaders.spec import SOURCES, contract, vocabularies
 EXTENSIBLE = frozenset({"route", "agency"})
 
 
+YES_NO = "yes_no"  # the vocabulary of every yes/no column; each column has its own copy (``yes_no:engaged``)
+
+
 def coded_fields(source: str) -> dict[str, str]:
-    """The coded columns of a source: field -> vocabulary name (``route`` -> ``route``)."""
+    """The coded columns of a source: field -> vocabulary name (``route`` -> ``route``, ``engaged`` -> ``yes_no``)."""
     vocab = vocabularies()
     return {
-        c["field"]: c["type"]
+        c["field"]: YES_NO if c["type"] == "bool" else c["type"]
         for c in contract()["sources"][source]["columns"]
-        if c["type"] in vocab
+        if c["type"] in vocab or c["type"] == "bool"
     }
+
+
+def vocabulary_name(field: str, name: str) -> str:
+    """The key of a column's vocabulary in :func:`vocabularies_for`: shared by type, one per yes/no column."""
+    return f"{YES_NO}:{field}" if name == YES_NO else name
 
 
 def default_specialisms() -> list[str]:
@@ -58,8 +66,11 @@ def canonical_values(source: str, field: str, deployment: Deployment) -> list[st
 
 def vocabularies_for(source: str, deployment: Deployment) -> dict[str, dict]:
     """The vocabularies one source's cells are read against (``columns.yaml`` plus the deployment's)."""
-    merged = {name: dict(spec) for name, spec in vocabularies().items()}
+    merged = {name: dict(spec) for name, spec in vocabularies().items() if name != YES_NO}
     fields = coded_fields(source)
+    for field, name in fields.items():
+        if name == YES_NO:
+            merged[vocabulary_name(field, name)] = {"values": dict(vocabularies()[YES_NO]["values"])}
     builtin_specialisms = vocabularies()["specialisms"]["values"]
     merged["specialisms"] = {
         "values": {s: list(builtin_specialisms.get(s, [])) for s in specialisms_of(deployment)}
@@ -68,7 +79,7 @@ def vocabularies_for(source: str, deployment: Deployment) -> dict[str, dict]:
         name = fields.get(field)
         if name is None:
             continue  # refused when the configuration is read
-        spec = merged[name]
+        spec = merged[vocabulary_name(field, name)]
         if name == "ethnicity":
             spec["aliases"] = {**spec.get("aliases", {}), **maps}
             continue
@@ -78,7 +89,7 @@ def vocabularies_for(source: str, deployment: Deployment) -> dict[str, dict]:
             values[canonical] += [s for s in spellings if s not in values[canonical]]
         spec["values"] = values
     for field, name in fields.items():
-        merged[name]["key"] = alias_key(source, field)
+        merged[vocabulary_name(field, name)]["key"] = alias_key(source, field)
     return merged
 
 

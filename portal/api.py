@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from dasv import publications
 from dasv.safe_text import safe_cell, slug
 from portal.context import note, portal, who
-from portal.feed import COLUMNS, Row, feed_rows
+from portal.feed import COLUMNS, STATUSES, Row, feed_rows
 
 router = APIRouter(prefix="/api/v1", tags=["districts"])
 bearer = HTTPBearer(
@@ -43,7 +43,7 @@ class MetricRow(BaseModel):
     label: str
     area: str
     value: int | float | None
-    status: Literal["ok", "withheld", "not supplied", "not recorded", "incomplete"]
+    status: Literal[STATUSES]  # type: ignore[valid-type] - the feed's statuses, defined once (portal.feed)
     suppression: str | None
     complete: bool
     published: datetime

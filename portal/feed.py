@@ -23,7 +23,9 @@ from dasv.measures.present import statuses
 from dasv.publications import figures
 from dasv.report.rule import SECONDARY
 
-STATUSES = ("ok", "withheld", "not supplied", "not recorded", "incomplete")
+# "no denominator": a percentage or rate of 0 cases; "not applicable": a figure the period has no value of
+# (a median of no hearings, an SPC summary of too few months). Never "ok" beside an empty value.
+STATUSES = ("ok", "withheld", "not supplied", "not recorded", "incomplete", "no denominator", "not applicable")
 RATES = ("_pct", "_per_1000", "per_10000_women", "median_days_to_hearing")
 
 
@@ -74,19 +76,20 @@ def status_of(value: object, suppression: str | None, measure: str, siblings: di
     document says which sources, columns and periods it lacks). Documents published before
     they said so are read as before: a status word the document carries is kept; an empty
     count is ``not supplied`` (or ``incomplete`` when part of the period is missing); an empty
-    rate beside present counts is a rate on a zero base: ``ok`` with no value.
+    rate beside present counts is a rate on a zero base: ``no denominator``.
     """
     if suppression is not None:
         return "withheld"
-    if said != "ok":
-        return said
+    if said != "ok":  # the document's status, or its reason for a null figure (dasv.measures.present.explain_nulls)
+        return said if said in STATUSES else "no denominator" if said.startswith("no denominator") else (
+            "withheld" if said == "withheld" else "not applicable")  # fmt: skip
     if isinstance(value, str):
         return value if value in STATUSES else "not recorded"
     if value is None:
         if measure.endswith(RATES):
             stem = measure.rsplit(".", 1)[0]
             if any(isinstance(v, int | float) for m, v in siblings.items() if m.rsplit(".", 1)[0] == stem):
-                return "ok"
+                return "no denominator"
         return "not supplied" if complete else "incomplete"
     return "ok"
 

@@ -33,9 +33,8 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
         n for n in chart.series if any(v is not None for v in chart.series[n])
     ]  # an empty series has no line
     if not chart.categories or not any(v is not None for n in names for v in chart.series[n]):
-        message = (
-            f"No figures for {chart.categories[0] if len(chart.categories) == 1 else 'these quarters'} yet."
-        )
+        shown = chart.categories[0] if len(chart.categories) == 1 else "these periods"
+        message = f"Nothing to draw for {shown}: each value is withheld, incomplete or not supplied (the table says which)."
         drawing.add(String(font * 6, height / 2, message, fontName="Helvetica", fontSize=font * 1.2))
         return drawing
     plot = HorizontalLineChart()

@@ -329,7 +329,7 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
         if box:
             d.add(String(box[0], box[1], text, fontName=face, fontSize=size))
     widened = " (widened)" if getattr(fn, "adjusted", False) else ""  # over-dispersion (Spiegelhalter 2005)
-    keys = [("circle", "District"), ("line", f"County rate ({fn.centre:,.1f})"), ("dashed", f"95% limits{widened}"),
+    keys = [("circle", chart.point_label), ("line", f"{chart.centre_label} ({fn.centre:,.1f})"), ("dashed", f"95% limits{widened}"),
             ("dotted", f"99.8% limits{widened}")]  # fmt: skip
     if chart.highlight:
         keys.insert(1, ("square", chart.labels.get(chart.highlight, chart.highlight)))

@@ -91,5 +91,8 @@ def render_outputs(report: Report, out_dir: Path) -> dict[str, Path]:
 
 
 def _write_json(doc: dict, path: Path) -> Path:
+    from dasv.measures.present import explain_nulls  # never null beside "ok": each null figure says why
+
+    explain_nulls(doc)
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     return path

@@ -36,7 +36,7 @@ def metrics(
 ) -> None:
     """Print one quarter's measures (docs/metrics_json.md), its monthly series, or the year-ending figures."""
     from dasv.measures.document import metrics_document
-    from dasv.measures.present import as_csv, as_table
+    from dasv.measures.present import as_csv, as_table, explain_nulls
 
     if (quarter is None) == (year_ending is None):
         raise UsageError("give exactly one of --quarter (e.g. '2025-26 Q3') or --year-ending (e.g. 2025-09)")
@@ -61,6 +61,7 @@ def metrics(
                 doc = SliceBuilder(conn, c.deployment, q).metrics(area)
             else:
                 doc = metrics_document(conn, c.deployment, q)
+    explain_nulls(doc)  # never null beside "ok": each null figure says why
     if format is Format.json:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
     elif format is Format.csv:

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from dasv.names import normalise_name
 
@@ -172,12 +180,45 @@ class SpecialismsAdded(Strict):
     add: list[str]
 
 
+class Words(Strict):
+    """What this partnership calls its areas and the whole it reports on, in every output.
+
+    ``area``: one area with a slice ("district", "community safety area"); ``areas`` its plural
+    (default: ``area`` + "s"); ``whole``: what the whole is called in running text ("county",
+    "borough"; "the county rate"). The defaults keep the shipped report's words.
+    """
+
+    area: str = Field(default="district", min_length=1)
+    areas: str | None = None
+    whole: str = Field(default="county", min_length=1)
+
+    @property
+    def plural(self) -> str:
+        """The plural of ``area``: ``districts``, ``community safety areas``."""
+        return self.areas or f"{self.area}s"
+
+    def __call__(self, key: str) -> str:
+        """A word by key, capitalised when the key is: ``area``, ``Area``, ``areas``, ``Areas``, ``whole``, ``Whole``."""
+        word = {"area": self.area, "areas": self.plural, "whole": self.whole}[key.lower()]
+        return word[:1].upper() + word[1:] if key[:1].isupper() else word
+
+    def say(self, text: str) -> str:
+        """``text`` with ``{area}``, ``{areas}``, ``{whole}`` (or capitalised) in this partnership's words.
+
+        The one place report wording takes a partnership's words: ``say("No {area} is outside the
+        limits around the {whole} rate")`` is "No district ... county rate" with the defaults.
+        """
+        return text.format_map({k: self(k) for k in ("area", "Area", "areas", "Areas", "whole", "Whole")})
+
+
 class Deployment(Strict):
     """A whole deployment configuration file."""
 
     partnership: str
     report_title: str = "Domestic Abuse Quarterly Performance Report"
     county_label: str
+    # what an area and the whole are called ("community safety area", "borough")
+    words: Words = Field(default_factory=Words)
     author: str = ""
     areas: list[Area]
     population: PopulationTable | None = None
@@ -198,6 +239,29 @@ class Deployment(Strict):
     year_ending_month: int | None = Field(default=None, ge=1, le=12)
     spc: SpcSettings = Field(default_factory=SpcSettings)
     _county_police_area: str | None = PrivateAttr(default=None)
+
+    @field_validator("value_aliases", mode="before")
+    @classmethod
+    def _yes_and_no_as_written(cls, value: object) -> object:
+        """YAML reads an unquoted ``No:`` or ``Yes:`` as a boolean: it means the value "No" or "Yes"."""
+
+        def word(x: object) -> object:
+            return ("Yes" if x else "No") if isinstance(x, bool) else x
+
+        def spellings(x: object) -> object:
+            return [word(v) for v in x] if isinstance(x, list) else x
+
+        if not isinstance(value, dict):
+            return value
+        return {
+            source: {
+                field: {word(k): spellings(v) for k, v in maps.items()} if isinstance(maps, dict) else maps
+                for field, maps in fields.items()
+            }
+            if isinstance(fields, dict)
+            else fields
+            for source, fields in value.items()
+        }
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:

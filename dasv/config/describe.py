@@ -46,7 +46,10 @@ def describe(dep: Deployment) -> list[str]:
     from loaders.values import specialisms_of
 
     districts = dep.districts
-    out = [f"Partnership: {dep.partnership}", f"County label: {dep.county_label}"]
+    w = dep.words
+    out = [f"Partnership: {dep.partnership}", f"County label: {dep.county_label}",
+           f"Words: an area is a {w.area!r} ({w.plural!r}), the whole the {w.whole!r} "
+           f"(\"{w.say('{Area} comparison')}\", \"the {w.whole} rate\")"]  # fmt: skip
     out.append(f"Districts ({len(districts)}), one CSP slice each:")
     pop = dep.population
     for d in districts:

@@ -31,9 +31,9 @@ DEFINITIONS = [
     ),
     (
         "Incomplete quarter",
-        "A quarter lacking any month for any district: its totals are of the months "
-        "present and are marked incomplete, never presented as a full quarter. A district "
-        "with no month at all is shown as not supplied, never as zero.",
+        "A quarter lacking any month for any {area}: its totals are of the months "
+        "present and are marked incomplete, never presented as a full quarter. A {area} "
+        "with no month at all is shown as not supplied, never as zero.",  # in the partnership's words
     ),
 ]
 
@@ -41,15 +41,16 @@ DEFINITIONS = [
 def police_definitions(deployment: Deployment) -> list[tuple[str, str]]:
     """The police definitions, with the configured reporting area's own (named from the configuration)."""
     area = deployment.police_reporting_area
+    own = [(term, deployment.words.say(text)) for term, text in DEFINITIONS]
     if area is None:
-        return list(DEFINITIONS)
+        return own
     what = area.description or ", ".join(area.districts)
     return [
-        *DEFINITIONS,
+        *own,
         (
             "Police reporting area",
             f"The headline police rows labelled '{area.name}' cover {what}; they are complete when "
-            "every month of the quarter is present for those districts.",
+            + deployment.words.say("every month of the quarter is present for those {areas}."),
         ),
     ]
 

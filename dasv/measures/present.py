@@ -23,8 +23,8 @@ def flatten(doc: dict, prefix: str = "") -> list[tuple[str, object]]:
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
             out += flatten(value, path)
-        elif isinstance(value, list):
-            out.append((path, "; ".join(map(str, value))))
+        elif isinstance(value, list):  # an empty list is a value (no flags), never an empty cell
+            out.append((path, "; ".join(map(str, value)) or "none"))
         else:
             out.append((path, value))
     return out
@@ -104,3 +104,46 @@ def as_table(doc: dict) -> str:
 
     walk(doc, 0, "")
     return "\n".join(lines) + "\n"
+
+
+def explain_nulls(doc: dict) -> dict:
+    """Give every ``null`` figure whose status would read ``ok`` its reason, in the status map of the dict holding it.
+
+    Never ``null`` beside ``ok``: a percentage of 0 cases is ``no denominator (0)``, a rate on a
+    withheld count ``withheld``, an SPC summary of too few months ``too few months for an SPC
+    signal``. A string ``"status": "ok"`` becomes a map naming the null figures. Returns ``doc``.
+    """
+    found = statuses(doc)
+
+    def walk(node: dict, prefix: str) -> None:
+        for key, value in list(node.items()):
+            if key == "status":
+                continue
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                walk(value, path)
+            elif isinstance(value, list):  # a list of documents (a slice's years ending): each says its own
+                for item in value:
+                    if isinstance(item, dict):
+                        explain_nulls(item)
+            elif value is None and key not in META_KEYS and found.get(path, OK) == OK:
+                here = node.get("status")
+                if here is None or here == OK:
+                    node["status"] = here = {}
+                if isinstance(here, dict):
+                    here.setdefault(str(key), _null_reason(node, key))
+
+    walk(doc, "")
+    return doc
+
+
+def _null_reason(holder: dict, key: str) -> str:
+    """Why one figure of ``holder`` is ``null`` though its source covered the period."""
+    if key == "signal":
+        return "too few months for an SPC signal"
+    others = [v for k, v in holder.items() if k not in (key, "status")]
+    if any(isinstance(v, str) and (v.startswith("<") or v == "[c]") for v in others):
+        return "withheld"
+    if any(type(v) is int and v == 0 for v in others):
+        return "no denominator (0)"
+    return "not applicable"

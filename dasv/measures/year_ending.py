@@ -29,7 +29,7 @@ from dasv.config import Deployment
 from dasv.measures.idva import IdvaCounts, counts_by_area_between
 from dasv.measures.marac import MaracCounts, marac_counts_by_area
 from dasv.measures.rates import ratio
-from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK
+from dasv.measures.status import INCOMPLETE, NOT_RECORDED, NOT_SUPPLIED, OK
 from dasv.quarters import Quarter, month_label
 from warehouse.models import AreaDim, PoliceMonth
 
@@ -38,6 +38,8 @@ MONTHS = [
     "July", "August", "September", "October", "November", "December",
 ]  # fmt: skip
 POLICE_KEYS = ("da_incidents", "da_crimes", "crimed_incidents", "incident_only", "total_recorded")
+# the figures that need the crimed column: without it (for any month of a complete year) they are `not recorded`
+CRIMED_KEYS = ("crimed_incidents", "incident_only", "total_recorded", "crimed_pct", "total_per_1000")
 
 DEFINITIONS = [
     (
@@ -188,7 +190,10 @@ def police_figures(
     complete = bool(parts) and not missing
     if not complete:  # never a total of the months present: null, with the status saying why
         incidents = crimes = crimed = incident_only = total = None
-    return {
+    status: str | dict = OK if complete else (INCOMPLETE if parts else NOT_SUPPLIED)
+    if complete and crimed is None:  # the export has no crimed column (for some month): not recorded, never 0
+        status = dict.fromkeys(CRIMED_KEYS, NOT_RECORDED)
+    return {  # status: the entry's, or (complete without the crimed column) a map of the crimed figures'
         "da_incidents": incidents,
         "da_crimes": crimes,
         "crimed_incidents": crimed,
@@ -199,7 +204,7 @@ def police_figures(
         "population": people,
         "population_year": population_year,
         "complete": complete,
-        "status": OK if complete else (INCOMPLETE if parts else NOT_SUPPLIED),
+        "status": status,
         "missing_months": missing,
     }
 

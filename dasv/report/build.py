@@ -19,7 +19,7 @@ from dasv.measures.context import CHARTED, variation
 from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
-from dasv.measures.labels import label, police_label
+from dasv.measures.labels import LABELS, ROLLING_YEAR, label, police_label
 from dasv.measures.marac import rolling_year
 from dasv.measures.series import MonthlySeries, monthly_series
 from dasv.measures.spc import SpcResult
@@ -49,7 +49,7 @@ from dasv.report.year_ending import REPORTING, YearEndingFigures, year_ending_fo
 
 IDVA_SOURCE = "Source: IDVA service referral export"
 MARAC_SOURCE = "Source: MARAC case list"
-POLICE_SOURCE = "Source: Police-recorded domestic abuse, monthly counts by district"
+POLICE_SOURCE = "Source: Police-recorded domestic abuse, monthly counts by {area}"  # Words.say
 TREND_QUARTERS = 8
 
 
@@ -269,7 +269,7 @@ def _areas_note(deployment: Deployment) -> str:
     """The areas table's note, naming this deployment's own non-district areas."""
     others = [a.display for a in deployment.areas if a.kind != "district"]
     shown = f"; {', '.join(others)} are shown as recorded" if others else ""
-    return f"Areas are the client's district of residence{shown}."
+    return deployment.words.say("Areas are the client's {area} of residence") + f"{shown}."
 
 
 def _areas_shown(deployment: Deployment, data: dict[Quarter, QuarterData], quarter: Quarter) -> list[str]:
@@ -439,7 +439,7 @@ def other_data_table(
     if area:
         police_rows += [row(police_label(k, area.name), lambda d, k=k: police_cell(d, k, "reporting_area"))
                         for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
-    police_rows += [row(label(k) + (", all districts" if area else ""), lambda d, k=k: police_cell(d, k))
+    police_rows += [row(label(k) + (deployment.words.say(", all {areas}") if area else ""), lambda d, k=k: police_cell(d, k))
                     for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     rows = [
         row(label("marac.referrals"), lambda d: d.marac.referrals, "marac"),
@@ -475,17 +475,18 @@ def other_data_table(
         Column(q.label, "count", current=q == current) for q in quarters
     ]
     notes = [
-        "A police quarter with a month missing for any of its districts is marked incomplete.",
+        deployment.words.say("A police quarter with a month missing for any of its {areas} is marked incomplete."),
         "Demographic rows count the quarter's IDVA referrals.",
     ]
     if area:
         notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
     notes += absence_notes(data, quarters, "marac") + absence_notes(data, quarters, "idva")
-    unrecorded = sorted({k.split(".", 1)[1].replace("_", " ") for q in quarters for k, v in data[q].status.items()
-                         if k.startswith("demographics.") and v != OK})  # fmt: skip
+    unrecorded = list(dict.fromkeys(LABELS.get(k, k).removesuffix(" (IDVA)") for q in quarters
+                                    for k, v in data[q].status.items()
+                                    if k.startswith("demographics.") and v != OK))  # fmt: skip
     if unrecorded:
-        notes.append(f"Not recorded: the IDVA export has no {', '.join(unrecorded)} for some quarters; those "
-                     "figures are shown as not recorded, never as zero.")  # fmt: skip
+        notes.append(f"Not recorded: the IDVA export has no column for {', '.join(unrecorded)} in some quarters; "
+                     "those figures are shown as not recorded, never as zero.")  # fmt: skip
     incomplete = [q.label for q in quarters if not data[q].police["total"]["complete"]]
     if incomplete:
         notes.append(
@@ -493,7 +494,7 @@ def other_data_table(
             "never as a short total."
         )
     return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
-                       source=f"{MARAC_SOURCE}; {POLICE_SOURCE}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
+                       source=f"{MARAC_SOURCE}; {deployment.words.say(POLICE_SOURCE)}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
 
 
 INCOMPLETE = Missing("incomplete", "police monthly counts")
@@ -552,7 +553,7 @@ def police_table(
         ])  # fmt: skip
     prev = quarter.previous()
     columns = [
-        Column("District", "label"),
+        Column(deployment.words("Area"), "label"),
         Column(f"DA incidents {quarter.label}", group="DA incidents", sub=short(quarter), current=True),
         Column(f"DA incidents {prev.label}", group="DA incidents", sub=_sub(prev, quarter)),
         Column(f"DA crimes {quarter.label}", group="DA crimes", sub=short(quarter), current=True),
@@ -572,8 +573,8 @@ def police_table(
         notes.append(f"Incomplete quarter: {police_gaps(now.police['total'])}.")
     if area:
         notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
-    return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
-                       source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
+    return ReportTable("police_by_district", deployment.words.say("Police domestic abuse by {area}, ") + quarter.label,
+                       columns, rows, source=deployment.words.say(POLICE_SOURCE), notes=notes, total_row=True)  # fmt: skip
 
 
 def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> ReportTable:
@@ -609,9 +610,10 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
     if "cases_heard" in status:
         gaps.append(f"The MARAC case lists loaded do not cover the whole twelve months ({status['cases_heard']}): "
                     "no figure of the year is shown, never a count of part of it.")  # fmt: skip
-    elif status:
-        gaps.append("Not recorded: the MARAC case list has no column for " + ", ".join(
-            sorted({k.replace("_", " ") for k in status})) + " in some or all of the twelve months.")  # fmt: skip
+    elif status:  # in the table's words: the rows, not the document's keys
+        rows_unrecorded = list(dict.fromkeys(ROLLING_YEAR.get(k.removesuffix("_pct"), k) for k in status))
+        gaps.append("Not recorded: the MARAC case list has no column for " + ", ".join(rows_unrecorded)
+                    + " in some or all of the twelve months; shown as not recorded, never as zero.")  # fmt: skip
     return ReportTable(
         "marac_rolling_12_months", f"MARAC, rolling twelve months to {quarter.end:%d %B %Y} (SafeLives measures)",
         [Column("Measure", "label"), Column("Number", "count", current=True), Column("% of cases heard", "pct", current=True)],

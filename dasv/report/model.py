@@ -212,6 +212,7 @@ class ReportTable:
         parts = [f"{column.header}: {status_of(_bare(cell))}"
                  for cell, column in zip(self.rows[row], self.columns, strict=True)
                  if status_of(_bare(cell)) != OK]  # fmt: skip
+        parts += _why_empty(self.rows[row], self.columns)
         return "; ".join(parts) or OK
 
     def missing(self) -> list[Missing]:
@@ -226,6 +227,45 @@ class ReportTable:
             out += [column.kind] + ["number"] * (n - 1) if column.kind in ("pct", "rate") else (
                 ["number"] * n if n > 1 else [column.kind])  # fmt: skip
         return out
+
+
+def _why_empty(row: list[Cell], columns: list[Column]) -> list[str]:
+    """Why each empty data part of a row whose figure is not missing is empty: never ``ok`` beside an empty value.
+
+    E.g. ``change_points: not applicable (a count)``, ``Engagement % 2025-26 Q3: no denominator (0)``.
+    """
+    reasons: dict[str, list[str]] = {}
+    for cell, column in zip(row, columns, strict=True):
+        bare = _bare(cell)
+        if isinstance(bare, Missing):
+            continue  # its status says why
+        for (header, _), part in zip(_parts(column), _split(cell, column), strict=True):
+            if part is None or (isinstance(part, Rate) and part.value() is None):
+                reasons.setdefault(_empty_reason(bare, column, header), []).append(header)
+    return [f"{', '.join(headers)}: {reason}" for reason, headers in reasons.items()]
+
+
+def _empty_reason(cell: Cell, column: Column, header: str) -> str:
+    """The words for one empty part of a figure that has a status of ``ok``."""
+    if isinstance(cell, Rate) and cell.denominator == 0:
+        return "no denominator (0)"
+    if isinstance(cell, Change):
+        if not cell.comparable:
+            return "no change (one of the two figures is withheld or has no value)"
+        if cell.is_points:
+            return "not applicable (a percentage: see change_points)"
+        if header == "change_points":
+            return "not applicable (a count: see change)"
+        return "no percentage change from 0"
+    if cell is None and column.kind == "variation":
+        return "no SPC chart of this measure"
+    if cell is None and column.kind == "change":
+        return "no change shown for this measure"
+    if isinstance(cell, Suppressed):
+        return "withheld"
+    if column.kind in ("interval", "pct", "rate"):
+        return "no interval"
+    return "not applicable"
 
 
 def _bare(cell: Cell) -> Cell:
@@ -415,6 +455,8 @@ class FunnelChart:
     description: str = ""
     highlight: str | None = None
     labels: dict[str, str] = field(default_factory=dict)  # area -> how the document prints it
+    point_label: str = "District"  # the legend's words for a point and the centre line (the partnership's)
+    centre_label: str = "County rate"
 
 
 @dataclass

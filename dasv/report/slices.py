@@ -129,7 +129,7 @@ class SliceBuilder:
         plan_months(self.plan, self.series, list(self.districts))
         # then jointly, over identities, quarters, year endings and what earlier versions served
         # served versions a release can be linked to: from a year before its earliest quarter or year ending
-        linked = min(min(self.county).last_n(5)[0], Quarter.containing(self.year_ending.years[0].start))
+        linked = min(min(self.county).last_n(5)[0], Quarter.containing((self.year_ending.years or [self.year_ending.last])[0].start))
         self.joint = Joint(
             [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
         )
@@ -214,7 +214,8 @@ class SliceBuilder:
             statements=self._statements(name, q, prev),
             quality=[
                 disclosure_rule(plan.threshold),
-                "LGBT+ is shown as one total in district slices (categories are too small to publish safely).",
+                self.deployment.words.say("LGBT+ is shown as one total in {area} slices (categories are too small "
+                                          "to publish safely)."),
             ],
             sources=self.sources,
             definitions=definitions(self.deployment),
@@ -311,7 +312,8 @@ class SliceBuilder:
             rows.append(cells)
         return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
                            rows, source="Source: IDVA service referral export",
-                           notes=["Rows whose areas exclude this district are not shown."], section="referrals")  # fmt: skip
+                           notes=[self.deployment.words.say("Rows whose areas exclude this {area} are not shown.")],
+                           section="referrals")  # fmt: skip
 
     def _other(self, name: str, county: str) -> ReportTable:
         fy = self.fy
@@ -393,7 +395,8 @@ class SliceBuilder:
                   f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld or not supplied values are gaps."),
             Chart("trend_engagement", f"Engagement %, {name} and {self.deployment.county_label}", cats,
                   {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},
-                  "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the county; withheld or not supplied values are gaps."),
+                  "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the "
+                  + self.deployment.words.say("{whole}; withheld or not supplied values are gaps.")),
         ]  # fmt: skip
 
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:

@@ -22,7 +22,7 @@ from dasv.report.suppress import COUNTY, SuppressionPlan
 
 YEARS_SHOWN = 4
 REPORTING = "reporting_area"
-POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by district"
+POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by {area}"  # Words.say
 POLICE_ROWS = ("total_recorded", "da_crimes", "da_incidents", "crimed_incidents", "incident_only")
 IDVA_ROWS = ("total_referrals", "criteria_met", "repeats")
 MARAC_ROWS = ("referrals", "cases_heard", "repeat_cases")
@@ -38,9 +38,11 @@ class YearEndingFigures:
         docs = {y: year_ending_document(conn, deployment, y) for y in wanted}
         # years before the warehouse holds anything are left out (a partnership with two years of
         # exports gets two columns, not two of "not supplied"); the intro says so
-        first = next((i for i, y in enumerate(wanted) if _holds_anything(docs[y])), len(wanted) - 1)
+        # exports that began after the latest of them: no year is shown, and the section says why
+        first = next((i for i, y in enumerate(wanted) if _holds_anything(docs[y])), len(wanted))
         self.years, self.left_out = wanted[first:], wanted[:first]
-        self.docs = {y: docs[y] for y in self.years}
+        self._last = last
+        self.docs = {y: docs[y] for y in [*self.years, last]}  # the latest always (the metrics document's)
         self.covered = {
             source: {y for y in self.years if self.docs[y][source]["complete"]}
             for source in ("idva", "marac")
@@ -50,8 +52,8 @@ class YearEndingFigures:
 
     @property
     def last(self) -> YearEnding:
-        """The latest of the years shown."""
-        return self.years[-1]
+        """The latest of the years (shown, unless no export reaches back to it)."""
+        return self._last
 
     def _plan(self) -> SuppressionPlan:
         """Every ``ok`` figure of every year: an incomplete year (a source's first months) is absent, never 0."""
@@ -104,6 +106,8 @@ class YearEndingFigures:
         entry = self.police_entry(who, y)
         if not entry["complete"]:
             return Missing(entry.get("status") or "incomplete", "police monthly counts")
+        if isinstance(entry["status"], dict) and key in entry["status"]:  # no crimed column: not recorded
+            return Missing(entry["status"][key], "the police export's crimed-incidents column")
         if suppressed and (mark := self.withheld(who, f"police.{key}", y)):
             return Suppressed(mark)
         return _registered(entry[key], (who, f"police.{key}", y), suppressed)
@@ -143,12 +147,19 @@ class YearEndingFigures:
 
     # tables, chart, statements -----------------------------------------------------------------
 
-    def _columns(self, who: list[tuple[str, str]]) -> list[Column]:
+    def _columns(self, who: list[tuple[str, str]], years: list[YearEnding] | None = None) -> list[Column]:
         cols = [Column("Measure", "label")]
         for _, name in who:
             cols += [Column(f"{name} {y.short}", "count", group=name, sub=y.short, current=y == self.last)
-                     for y in self.years]  # fmt: skip
+                     for y in (self.years if years is None else years)]  # fmt: skip
         return cols
+
+    @property
+    def service_years(self) -> list[YearEnding]:
+        """The years shown from the first that holds any IDVA or MARAC figure (services that began later)."""
+        held = [y for y in self.years
+                if any(self.docs[y][s].get("status") != "not supplied" for s in ("idva", "marac"))]  # fmt: skip
+        return self.years[self.years.index(held[0]):] if held else []
 
     def police_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
         """Figure 8: the police figures of each area in ``who`` for the four years."""
@@ -175,7 +186,7 @@ class YearEndingFigures:
         names = " and ".join(n for _, n in who)
         return ReportTable(
             "year_ending_police", f"Police recorded domestic abuse, {names}, years ending {self.last.month_name}",
-            self._columns(who), rows, source=POLICE_SOURCE, notes=self._notes(), section="other",
+            self._columns(who), rows, source=self.deployment.words.say(POLICE_SOURCE), notes=self._notes(), section="other",
         )  # fmt: skip
 
     def rates_table(self, suppressed: bool, labels: dict[str, str] | None = None) -> ReportTable:
@@ -197,8 +208,8 @@ class YearEndingFigures:
         ]  # fmt: skip
         rows = [[name, *[self.rate_cell(w, y, suppressed) for y in self.years]] for w, name in who]
         return ReportTable(
-            "year_ending_rates", "Police recorded domestic abuse per 1,000 population (all ages), by district",
-            columns, rows, source=POLICE_SOURCE,
+            "year_ending_rates", self.deployment.words.say("Police recorded domestic abuse per 1,000 population (all ages), by {area}"),
+            columns, rows, source=self.deployment.words.say(POLICE_SOURCE),
             notes=["Total police recorded DA (incident-only + crimes) per 1,000 residents of all ages; each year uses the "
                    "population estimate of the year it ends in, named in the column."] + described + self._population_notes(),
         )  # fmt: skip
@@ -206,21 +217,27 @@ class YearEndingFigures:
     def services_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
         """The same years' IDVA and MARAC figures (blank where the warehouse lacks part of a year)."""
         rows: list[list[Cell]] = []
+        years = self.service_years  # years before the services' exports began are left out, as the section's are
         for source, keys in (("idva", IDVA_ROWS), ("marac", MARAC_ROWS)):
             for key in keys:
                 rows.append([label(f"{source}.{key}"),
-                             *[self.service_cell(w, source, key, y, suppressed) for w, _ in who for y in self.years]])  # fmt: skip
+                             *[self.service_cell(w, source, key, y, suppressed) for w, _ in who for y in years]])  # fmt: skip
         rows.insert(
             2,
             [
                 label("idva.engagement_pct"),
-                *[self._engagement(w, y, suppressed) for w, _ in who for y in self.years],
+                *[self._engagement(w, y, suppressed) for w, _ in who for y in years],
             ],
         )
+        left_out = [y for y in self.years if y not in years]
+        notes = ["A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."]
+        if left_out:
+            notes.append(f"No IDVA or MARAC figures are held for the year{'s' if len(left_out) > 1 else ''} ending "
+                         f"{', '.join(y.title.removeprefix('year ending ') for y in left_out)}, so "
+                         f"{'they are' if len(left_out) > 1 else 'it is'} left out.")  # fmt: skip
         return ReportTable(
             "year_ending_services", f"IDVA and MARAC, {' and '.join(n for _, n in who)}, the same years",
-            self._columns(who), rows, source="Sources: IDVA referral export; MARAC case list",
-            notes=["A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."],
+            self._columns(who, years), rows, source="Sources: IDVA referral export; MARAC case list", notes=notes,
         )  # fmt: skip
 
     def _engagement(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
@@ -228,6 +245,8 @@ class YearEndingFigures:
         met = self.service_cell(who, "idva", "criteria_met", y, suppressed)
         if isinstance(engaged, int) and isinstance(met, int):
             return Rate(engaged, met)
+        if isinstance(met, Missing) or isinstance(engaged, Missing):  # the year's status, never an empty "ok"
+            return met if isinstance(met, Missing) else engaged
         return Suppressed(SECONDARY) if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
 
     def chart(self, who: str, name: str, suppressed: bool) -> Chart:
@@ -307,13 +326,23 @@ class YearEndingFigures:
         ``labels``: how the document prints each district in Table 5 (the county report's area labels).
         """
         first, name = who[0]
+        if not self.years:  # a partnership whose exports began after the latest year ending that month
+            return Section(
+                key="year_ending",
+                title=f"Year ending {self.last.month_name}: strategic assessment figures",
+                intro=[f"The twelve months to the end of each {self.last.month_name}, as Community Safety Partnership "
+                       f"strategic assessments compare them. No figures are held for the {self.last.title} or the "
+                       f"years before it: the exports loaded begin after it, so this section has no table until "
+                       f"the first year ending {self.last.month_name} that they reach."],
+                tables=[], charts=[], statements=[],
+            )  # fmt: skip
         return Section(
             key="year_ending",
             title=f"Year ending {self.last.month_name}: strategic assessment figures",
             intro=[f"The twelve months to the end of each {self.last.month_name}, as Community Safety "
                    f"Partnership strategic assessments compare them: {self._years_compared()}."],
             tables=[self.police_table(who, suppressed), self.rates_table(suppressed, labels),
-                    self.services_table(who, suppressed)],
+                    *([self.services_table(who, suppressed)] if self.service_years else [])],
             charts=[self.chart(first, name, suppressed)],
             statements=self.statements(first, name, suppressed),
         )  # fmt: skip
@@ -332,10 +361,9 @@ class YearEndingFigures:
     def _notes(self) -> list[str]:
         notes = ["Incident only = DA incidents minus those that resulted in a crime; the total = incident only + DA crimes.",
                  "Rate per 1,000: residents of all ages, the population estimate of the year each period ends in."]  # fmt: skip
-        if any(self.police_entry(COUNTY, y)["crimed_incidents"] is None for y in self.years):
-            notes.append(
-                "– for crimed figures: the police export lacks the crimed-incidents column for a month of that year."
-            )
+        if any(isinstance(self.police_entry(COUNTY, y)["status"], dict) for y in self.years):
+            notes.append("Not recorded (the crimed figures and the rate): the police export has no crimed-incidents "
+                         "column for a month of that year.")  # fmt: skip
         return notes + self._population_notes()
 
     def _population_notes(self) -> list[str]:

@@ -302,3 +302,66 @@ def test_the_portal_feed_carries_the_status_never_a_zero(no_idva_q1):
     assert {(r.value, r.status, r.complete) for r in idva} == {(None, "not supplied", False)}, idva[:3]
     marac = [r for r in rows if r.measure == "marac.referrals" and r.area == "Fenland"]
     assert marac and marac[0].status in ("ok", "withheld") and marac[0].complete
+
+
+# --- never "ok" beside an empty value ----------------------------------------------------------
+
+
+def test_no_output_says_ok_beside_an_empty_value(no_idva_q1):
+    """Every CSV row, JSON figure and feed row of the rendered quarter (county and slices)."""
+    from datetime import UTC, datetime
+
+    from portal.feed import feed_rows
+    from tests.absence_scan import outputs_ok_beside_empty
+
+    bad, read = outputs_ok_beside_empty(no_idva_q1["tmp"] / "out")
+    assert read > 50 and not bad, "\n".join(bad[:20])
+    engine, deployment = no_idva_q1["engine"], no_idva_q1["deployment"]
+    rows = []
+    with engine.connect() as conn:
+        for district in [d.name for d in deployment.districts[:2]]:
+            docs = [(q.label, 1, datetime(2026, 1, 1, tzinfo=UTC), SliceBuilder(conn, deployment, q).metrics(district))
+                    for q in (Q1, Q3)]  # fmt: skip
+            rows += feed_rows(docs, district)
+    assert len(rows) > 100 and not [r for r in rows if r.value is None and r.status == "ok"]
+
+
+def test_a_police_export_without_a_crimed_column_is_not_recorded(engine, deployment, tmp_path):
+    """A whole year of police months without the crimed column: the crimed figures are 'not recorded', never empty 'ok'."""
+    import os
+    import sys
+
+    from dasv.measures.present import as_csv, explain_nulls
+    from dasv.measures.year_ending import YearEnding, year_ending_document
+    from dasv.report.year_ending import YearEndingFigures
+    from tests.absence_scan import csv_rows_ok_beside_empty, json_nulls_beside_ok
+
+    months = [f"2025-{m:02d}" for m in range(1, 13)]
+    districts = [a.name for a in deployment.districts]
+    write_csv(tmp_path / "police" / "p.csv", [POLICE_HEADER, *[[m, d, 50, 30] for m in months for d in districts]])
+    load_files(engine, [tmp_path / "police"], deployment, Pseudonymiser("k"), today=date(2026, 1, 20))
+    year = YearEnding.parse("2025-12")
+    with engine.connect() as conn:
+        doc = explain_nulls(year_ending_document(conn, deployment, year))
+        figures = YearEndingFigures(conn, deployment, year, years=1)
+    fenland = doc["police"]["by_area"]["Fenland"]
+    assert fenland["da_incidents"] == 600 and fenland["crimed_incidents"] is None
+    assert fenland["status"]["crimed_incidents"] == "not recorded" and fenland["status"]["total_per_1000"] == "not recorded"
+    rows = {r[0]: r for r in csv.reader(as_csv(doc).splitlines())}
+    assert rows["police.by_area.Fenland.crimed_incidents"][1:] == ["", "not recorded"]
+    assert rows["police.by_area.Fenland.da_incidents"][1:] == ["600", "ok"]
+    assert not json_nulls_beside_ok(doc)
+    table = figures.police_table([("county", "County")], suppressed=False)
+    shown = {row[0]: table.text(i, 1) for i, row in enumerate(table.rows)}
+    assert shown["Incidents that resulted in a crime"] == "not recorded"
+    assert shown["Police DA incidents"] == "3,600" and shown["Police recorded DA per 1,000 population (all ages)"] == "not recorded"
+    from report_templates.csv_out import render_csv
+
+    path = render_csv(table, tmp_path / "ye.csv")
+    assert not csv_rows_ok_beside_empty(path.read_text(encoding="utf-8"))
+    env = {**os.environ, "DASV_DATABASE_URL": str(engine.url), "DASV_PSEUDONYM_KEY": "k"}
+    printed = subprocess.run([sys.executable, "-m", "dasv", "metrics", "--year-ending", "2025-12", "--format", "csv"],
+                             capture_output=True, text=True, env=env)  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    assert "police.by_area.Fenland.crimed_incidents,,not recorded" in printed.stdout
+    assert not csv_rows_ok_beside_empty(printed.stdout)

@@ -147,3 +147,113 @@ def test_year_ending_unset_leaves_out_years_with_nothing_held(adopted):
     html = (folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
     assert "no figures are held for the year ending December 2022, so it is left out" in html
     assert "Year ending December" in html
+
+
+# --- a partnership in its first year (dasv/sample/first_year.py, `make adopt-first-year`) ---------
+
+
+@pytest.fixture(scope="module")
+def first_year(tmp_path_factory):
+    """Ravensholm: three community safety areas, IDVA and MARAC from April 2025, no crimed column; run to publication."""
+    from dasv.sample.first_year import write_first_year_example
+
+    folder = tmp_path_factory.mktemp("first_year")
+    config, inbox = write_first_year_example(folder)
+    env = {**os.environ, "DASV_CONFIG": str(config), "DASV_DATABASE_URL": f"sqlite:///{folder / 'w.db'}",
+           "DASV_PSEUDONYM_KEY": "first-year-key", "DASV_PUBLISH_DIR": str(folder / "publish"),
+           "DASV_OUT": str(folder / "out"), "DASV_INBOX": str(inbox)}  # fmt: skip
+    result = run("run", "--quarter", QUARTER, env=env, cwd=folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return folder, env, result
+
+
+def test_a_first_year_partnership_publishes_every_slice_by_configuration_alone(first_year):
+    from dasv.sample.first_year import AREAS
+
+    folder, env, result = first_year
+    assert f"published {QUARTER} version 1" in result.stdout
+    published = folder / "publish" / "2025-26-Q3" / "v1"
+    assert sorted(p.name for p in (published / "districts").iterdir()) == sorted(n.lower() for n in AREAS)
+    doc = json.loads((folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3-metrics.json").read_text())
+    assert doc["idva"]["total"]["engaged"] > 0
+    assert set(doc["idva"]["by_report_row"]) >= {"Men's service", "Older victims"}
+    assert doc["idva"]["by_report_row"]["Men's service"]["total_referrals"] > 0  # its own strand, spelled its way
+
+
+def test_declined_is_engaged_no_by_its_yaml(first_year):
+    """'Declined' in the Engaged? column counts as not engaged, by `value_aliases.idva.engaged`."""
+    folder, env, _ = first_year
+    wb = load_workbook(folder / "inbox" / "idva" / "IDVA 2025-26-Q3.xlsx", read_only=True)
+    rows = [r for r in wb.active.iter_rows(min_row=4, values_only=True) if r[0] and r[0] != "Total"]
+    wb.close()
+    assert {r[5] for r in rows} == {"Yes", "No", "Declined"}
+    doc = json.loads(run("metrics", "--quarter", QUARTER, env=env).stdout)
+    assert doc["idva"]["total"]["engaged"] == sum(r[5] == "Yes" for r in rows)
+
+
+def test_a_first_year_never_says_ok_beside_an_empty_value(first_year):
+    from tests.absence_scan import csv_rows_ok_beside_empty, outputs_ok_beside_empty
+
+    folder, env, _ = first_year
+    bad, read = outputs_ok_beside_empty(folder / "out")
+    assert read > 40 and not bad, "\n".join(bad[:20])
+    for args in (["--quarter", QUARTER], ["--year-ending", "2025-09"], ["--year-ending", "2024-12"]):
+        printed = run("metrics", *args, "--format", "csv", env=env)
+        assert printed.returncode == 0, printed.stderr
+        assert not csv_rows_ok_beside_empty(printed.stdout), args
+    rows = {r[0]: r for r in csv.reader(run("metrics", "--year-ending", "2024-12", "--format", "csv",
+                                            env=env).stdout.splitlines())}  # fmt: skip
+    assert rows["police.by_area.Northgate.crimed_incidents"][1:] == ["", "not recorded"]  # no crimed column
+    assert rows["police.by_area.Northgate.da_incidents"][2] == "ok"
+
+
+def test_a_first_year_shows_no_year_before_its_services_began(first_year):
+    folder, _, _ = first_year
+    csvs = folder / "out" / "2025-26-Q3" / "csv"
+    with open(csvs / "dasv-2025-26-Q3-year_ending_services.csv", encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    assert header == ["Measure", "Ravensholm YE Dec 2025", "status"]  # no column of "not supplied"
+    html = (folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
+    assert "No IDVA or MARAC figures are held for the years ending December 2023, December 2024" in html
+    assert "not supplied" not in (csvs / "dasv-2025-26-Q3-year_ending_services.csv").read_text(encoding="utf-8")
+
+
+def test_three_areas_mean_heavy_suppression_as_the_guide_says(first_year):
+    """docs/adopting.md, "Small partnerships": the slices withhold every IDVA and MARAC count; police counts are shown."""
+    from dasv.sample.first_year import AREAS
+
+    folder, _, _ = first_year
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "adopting.md").read_text(encoding="utf-8")
+    assert "Ravensholm's slices withhold every\n  IDVA and MARAC count; police counts, in the hundreds, are shown" in guide
+    for area in AREAS:
+        slug = area.lower()
+        with open(folder / "out" / "2025-26-Q3" / "districts" / slug / "csv" / f"dasv-2025-26-Q3-{slug}-headline.csv",
+                  encoding="utf-8") as fh:  # fmt: skip
+            shown = {row[0]: row[1] for row in csv.reader(fh)}
+        assert {v for k, v in shown.items() if k.startswith(("IDVA", "Referral", "Engagement", "Repeat", "MARAC",
+                                                            "Cases"))} == {"[c]"}, shown  # fmt: skip
+        assert int(shown["Police DA incidents"]) > 100
+
+
+def test_the_first_year_speaks_in_its_own_words(first_year):
+    """`words:` community safety area / borough in every sentence that names an area or the whole."""
+    folder, env, _ = first_year
+    out = folder / "out" / "2025-26-Q3"
+    import html as html_module
+
+    from dasv.report.joint import rule
+
+    # the disclosure rule's sentence is the rule's own (dasv/report/joint.py, worded with the disclosure work)
+    stated = " ".join(rule(5).split())
+    found = []
+    for path, text in output_texts(out):
+        if path.suffix in (".html", ".pdf"):
+            text = " ".join(html_module.unescape(re.sub(r'(id|aria-labelledby|href|class)="[^"]*"', "", text)).split())
+            text = text.replace(stated, "")
+            found += [f"{path.name}: {m.group(0)}" for m in re.finditer(r".{0,40}\b(district|districts|county)\b.{0,20}",
+                                                                         text, re.IGNORECASE)]  # fmt: skip
+    html = (out / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
+    assert "Community safety area comparison: funnel plot" in html and "the borough rate" in html
+    assert not found, "\n".join(found[:20])
+    check = run("config", "check", env=env)
+    assert "Words: an area is a 'community safety area'" in check.stdout

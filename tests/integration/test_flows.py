@@ -340,7 +340,9 @@ def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
     path = render_csv(table, tmp_path / "t.csv")
     rows = list(csv_module.reader(path.open(encoding="utf-8")))
     assert rows == [['\'=HYPERLINK("http://x")', "'+cmd", "change", "change_pct", "change_points", "status"],
-                    ["'@SUM(1+1)", "5", "-40", "-88.9", "", "ok"], ["'-2+3", "-4", "-4", "", "", "ok"]]  # fmt: skip
+                    ["'@SUM(1+1)", "5", "-40", "-88.9", "", "change_points: not applicable (a count: see change)"],
+                    ["'-2+3", "-4", "-4", "", "", "change_pct: no percentage change from 0; change_points: not "
+                     "applicable (a count: see change)"]]  # never ok beside an empty value  # fmt: skip
     report = _report(1)
     report.tables = [table]
     wb = openpyxl.load_workbook(render_xlsx(report, tmp_path / "t.xlsx"))

@@ -23,7 +23,7 @@ from dasv.pipeline import load_files, render_quarter
 from dasv.privacy import Pseudonymiser
 from dasv.publications import publish
 from dasv.quarters import Quarter
-from portal.feed import COLUMNS
+from portal.feed import COLUMNS, STATUSES
 from tests.files import IDVA_HEADER, write_csv
 from tests.servers import free_port, start, stop
 from warehouse.db import open_warehouse
@@ -115,7 +115,8 @@ def test_county_rows_withheld_markers_and_json_match_the_csv(revised):
     latest = feed[feed.latest & (feed.period_type == "quarter")]
     assert set(latest.area) == {"Fenland", county}
     assert set(latest[latest.area == county].measure) <= set(latest[latest.area == "Fenland"].measure)
-    assert set(feed.status) <= {"ok", "withheld", "not supplied", "not recorded", "incomplete"}
+    assert set(feed.status) <= set(STATUSES)
+    assert not (feed.value.isna() & (feed.status == "ok")).any(), feed[feed.value.isna() & (feed.status == "ok")]
     # the years ending the slice shows (up to four; years before anything was loaded are left out)
     years = {p for t, p in zip(feed.period_type, feed.period, strict=True) if t == "year_ending"}
     slice_doc = httpx.get(f"{revised['base']}/districts/fenland/2025-26-Q3/metrics.json",

@@ -175,3 +175,21 @@ def test_every_command_checks_the_configuration_first(tmp_path):
     shown = subprocess.run([sys.executable, "-m", "dasv", "metrics", "--help"], capture_output=True, text=True,
                            env=env, check=False)  # fmt: skip
     assert shown.returncode == 0 and "--quarter" in shown.stdout  # help needs no configuration
+
+
+def test_yes_no_columns_take_value_aliases_even_unquoted(tmp_path):
+    from loaders.values import vocabularies_for
+
+    text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
+        "\nvalue_aliases: {}\n", "\nvalue_aliases:\n  idva:\n    engaged:\n      No: [Declined, Refused]\n")
+    path = tmp_path / "d.yaml"
+    path.write_text(text, encoding="utf-8")
+    dep = load_deployment(path)  # YAML reads an unquoted No: as false: it means the value "No"
+    assert dep.value_aliases["idva"]["engaged"] == {"No": ["Declined", "Refused"]}
+    assert "Declined" in vocabularies_for("idva", dep)["yes_no:engaged"]["values"]["No"]
+    config = shipped()
+    config["value_aliases"] = {"idva": {"engaged": {"Maybe": ["Declined"]}, "criteria_met": {"No": ["Y"]}}}
+    found = problems(tmp_path, config)
+    assert any(line.startswith("`value_aliases.idva.engaged.Maybe`: 'Maybe' is not one of the accepted values (Yes, No)")
+               for line in found), found  # fmt: skip
+    assert "`value_aliases.idva.criteria_met.No`: 'Y' already means 'Yes'; expected each spelling to mean one value" in found

@@ -65,3 +65,62 @@ def test_help_cites_nothing_outside_the_repository():
         result = CliRunner().invoke(app, [*args, "--help"], terminal_width=200)
         assert "Usage" in result.output, (args, result.output)
         assert not OUTSIDE.search(result.output), (args, result.output)
+
+
+# --- the docs' claims, each held to the code ------------------------------------------------------
+
+
+def test_the_value_aliases_table_lists_every_coded_column():
+    from loaders.spec import SOURCES
+    from loaders.values import coded_fields
+
+    guide = (ROOT / "docs" / "adopting.md").read_text(encoding="utf-8")
+    rows = [line for line in guide.splitlines() if line.startswith("| ") and "`" in line]
+    missing = [f"{source}.{field}" for source in SOURCES if source != "police" for field in coded_fields(source)
+               if not any(f"`{field}`" in r and (f"| {source} |" in r or "| both |" in r) for r in rows)]  # fmt: skip
+    assert not missing, missing
+
+
+def test_nothing_is_stored_as_other_as_the_docs_say():
+    """assumptions_caveats.md and the README: an unknown value is refused, never stored as Other or Not known."""
+    from dasv.config import load_deployment
+    from loaders.cells import CellError, CellReaders
+    from loaders.spec import vocabularies
+    from loaders.values import vocabularies_for
+
+    caveats = (ROOT / "docs" / "assumptions_caveats.md").read_text(encoding="utf-8")
+    assert "stored as `Other` and counted" not in caveats and "stored as `Not known`" not in caveats
+    assert "Nothing\n  is stored as `Other` unless the export says \"Other\"" in caveats
+    assert not [name for name, spec in vocabularies().items() if "other" in spec]  # no fallback anywhere
+    readers = CellReaders(load_deployment(), vocabularies_for("idva", load_deployment()))
+    for kind, value in [("route", "Neighbourhood Team"), ("ethnicity", "Martian"), ("gender", "Xyz")]:
+        try:
+            readers.by_type[kind](value)
+        except CellError as exc:
+            assert "value_aliases.idva." in exc.expected, (kind, exc.expected)
+        else:
+            raise AssertionError(f"{kind} {value!r} was not refused")
+
+
+def test_run_chart_and_threshold_numbers_in_the_docs_are_the_codes():
+    from dasv.config import Suppression
+    from dasv.measures.spc import MIN_XMR_POINTS
+
+    caveats = (ROOT / "docs" / "assumptions_caveats.md").read_text(encoding="utf-8")
+    assert f"with fewer than {MIN_XMR_POINTS} points a run chart is drawn" in caveats
+    guide = (ROOT / "docs" / "adopting.md").read_text(encoding="utf-8")
+    threshold = Suppression.model_fields["threshold"]
+    assert f"default {threshold.default}, at least {threshold.metadata[0].ge}" in guide
+
+
+def test_the_repeated_refusal_shown_in_the_readme_is_how_one_is_written():
+    from loaders.problems import Problem
+
+    problem = Problem(
+        "inbox/idva/q3.xlsx", "'Older Persons' is not a specialism",
+        "one of CYP, Housing, Minority Ethnic, Stalking, OOCD, separated by ; , or /; or map it in the deployment "
+        "YAML under `value_aliases.idva.specialisms` (<accepted value>: ['Older Persons']); or add it to `specialisms`",
+        sheet="Referrals", row=3, column="Strand", rows=[4, 7, 9, 12, *range(20, 127)],
+    )  # fmt: skip
+    assert problem.row_count == 112
+    assert str(problem) in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -362,3 +362,42 @@ def test_personal_values_never_echoed(tmp_path, dep):
     rows = [IDVA_HEADER + ["DOB"], ["R1", "C1", "03/10/2025", "Fenland", "Y", "Y", "31/02/1985"]]
     line = lines(read(write_csv(tmp_path / "idva" / "p.csv", rows), dep))[0]
     assert "31/02/1985" not in line and "withheld" in line
+
+
+# --- one problem said once; every value refusal names its YAML key; yes/no aliases ------------------
+
+
+def test_a_refusal_repeated_over_rows_is_one_line_with_its_count(tmp_path, dep):
+    header = IDVA_HEADER + ["Specialism"]
+    rows = [header, *[[f"R{i}", f"C{i}", "03/10/2025", "Fenland", "Y", "Y", "Gardening"] for i in range(40)],
+            ["R99", "C99", "03/10/2025", "Fenland", "Y", "Y", "Knitting"]]  # fmt: skip
+    path = write_xlsx(tmp_path / "idva" / "s.xlsx", rows)
+    export = read(path, dep)
+    assert export.refused and export.problem_count == 2 and export.rows_refused == 41
+    assert lines(export)[0].startswith(
+        f"{path}: sheet 'Referrals' column 'Specialism', 40 rows (2, 3, 4, 5, 6, …): 'Gardening' is not a specialism; "
+        "expected one of CYP")
+    assert "`value_aliases.idva.specialisms`" in lines(export)[0]
+    assert lines(export)[1].startswith(f"{path}: sheet 'Referrals' row 42 column 'Specialism': 'Knitting'")
+
+
+def test_an_unknown_area_names_the_yaml_key_that_maps_it(tmp_path, dep):
+    export = read(write_csv(tmp_path / "idva" / "a.csv", [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Narnia", "Y", "Y"]]),
+                  dep)  # fmt: skip
+    [line] = lines(export)
+    assert "'Narnia' is not a known area; expected one of Cambridge City" in line
+    assert "add it to that area's `aliases` in the deployment YAML" in line and "['Narnia']" in line
+
+
+def test_a_yes_no_column_takes_the_deployments_words(tmp_path, dep):
+    rows = [IDVA_HEADER, ["R1", "C1", "03/10/2025", "Fenland", "Y", "Declined"],
+            ["R2", "C2", "03/10/2025", "Fenland", "Yes", "Y"]]  # fmt: skip
+    path = write_csv(tmp_path / "idva" / "e.csv", rows)
+    [line] = lines(read(path, dep))  # the shipped configuration does not know it: refused, naming the key
+    assert "column 'Engaged': 'Declined' is not yes or no; expected Y, Yes, TRUE, 1 or ✓ / N, No, FALSE or 0" in line
+    assert "`value_aliases.idva.engaged` (\"Yes\" or \"No\": ['Declined'])" in line
+    mapped = dep.model_copy(update={"value_aliases": {"idva": {"engaged": {"No": ["Declined"]}}}})
+    export = read(path, mapped)
+    assert not export.refused, lines(export)
+    assert [r["engaged"] for r in export.rows] == [False, True]
+    assert read(write_xlsx(tmp_path / "idva" / "e.xlsx", rows), mapped).rows[0]["engaged"] is False
