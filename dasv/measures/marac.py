@@ -17,11 +17,12 @@ import statistics
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter
+from warehouse.counting import count_if, repeat_expression
 from warehouse.models import AreaDim, MaracCase
 
 if TYPE_CHECKING:
@@ -59,18 +60,6 @@ MINORITY_GROUPS = (
     "Black, Black British, Caribbean or African",
     "Other ethnic group",
 )
-
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def repeat_expression(m):
-    """The MARAC's Repeat flag where present, else: referred to MARAC in the 12 months before.
-
-    The computed repeat is stored with each case when it is loaded (``warehouse/repeats.py``).
-    """
-    return case((m.repeat_flag.is_not(None), m.repeat_flag), else_=m.computed_repeat)
 
 
 @dataclass(frozen=True)
@@ -133,10 +122,10 @@ def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
         start, end = period.start.toordinal(), period.end.toordinal()
         heard = and_(m.hearing_day >= start, m.hearing_day <= end)
         columns += [
-            _count_if(and_(m.referral_day >= start, m.referral_day <= end)),
-            _count_if(heard),
-            _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
-            _count_if(and_(heard, repeat_expression(m))),
+            count_if(and_(m.referral_day >= start, m.referral_day <= end)),
+            count_if(heard),
+            count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
+            count_if(and_(heard, repeat_expression(m))),
         ]
     names = dict(conn.execute(select(AreaDim.id, AreaDim.name)).all())
     rows = conn.execute(select(m.area_id, *columns).group_by(m.area_id)).all()
@@ -181,10 +170,10 @@ def marac_counts(conn: Connection, quarter: Quarter) -> MaracCounts:
     heard = and_(m.hearing_day >= start, m.hearing_day <= end)
     referrals, cases_heard, awaiting, repeats = conn.execute(
         select(
-            _count_if(and_(m.referral_day >= start, m.referral_day <= end)),
-            _count_if(heard),
-            _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
-            _count_if(and_(heard, repeat_expression(m))),
+            count_if(and_(m.referral_day >= start, m.referral_day <= end)),
+            count_if(heard),
+            count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
+            count_if(and_(heard, repeat_expression(m))),
         )
     ).one()
     return MaracCounts(
@@ -214,13 +203,13 @@ def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None)
     heard, repeats, partner, male, disabled, lgbt, minority, aged_16_17 = conn.execute(
         select(
             func.count(m.id),
-            _count_if(repeat_expression(m)),
-            _count_if(and_(m.referring_agency.is_not(None), m.referring_agency != PARTNER_AGENCIES_EXCLUDE)),
-            _count_if(m.gender == "Male"),
-            _count_if(m.disability == "Yes"),
-            _count_if(m.sexual_orientation.in_(LGBT)),
-            _count_if(m.ethnic_group.in_(MINORITY_GROUPS)),
-            _count_if(and_(m.age >= 16, m.age <= 17)),
+            count_if(repeat_expression(m)),
+            count_if(and_(m.referring_agency.is_not(None), m.referring_agency != PARTNER_AGENCIES_EXCLUDE)),
+            count_if(m.gender == "Male"),
+            count_if(m.disability == "Yes"),
+            count_if(m.sexual_orientation.in_(LGBT)),
+            count_if(m.ethnic_group.in_(MINORITY_GROUPS)),
+            count_if(and_(m.age >= 16, m.age <= 17)),
         ).where(m.hearing_day >= start, m.hearing_day <= end)
     ).one()
     heard = int(heard)
