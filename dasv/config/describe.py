@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from dasv.config import SAFE_LOADER, Deployment
+from dasv.config import Deployment
+from dasv.yaml_files import SAFE_LOADER
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
