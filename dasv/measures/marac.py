@@ -14,19 +14,17 @@ Definitions (PRODUCT.md, Measures):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.measures.rates import ratio
-from dasv.quarters import Quarter
+from dasv.quarters import Period, Quarter
 from warehouse.counting import count_if, repeat_expression
 from warehouse.models import AreaDim, MaracCase
-
-if TYPE_CHECKING:
-    from dasv.measures.year_ending import YearEnding
 
 DEFINITIONS = [
     ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
@@ -99,7 +97,7 @@ class MaracByArea(NamedTuple):
     median_days_to_hearing: float | None
 
 
-def marac_counts_by_area(conn: Connection, period: Quarter | YearEnding) -> dict[str, MaracCounts]:
+def marac_counts_by_area(conn: Connection, period: Period) -> dict[str, MaracCounts]:
     """A quarter's (or a year's) MARAC measures for every area."""
     return _counts_by_area(conn, [period])[0].areas
 
@@ -114,7 +112,7 @@ def marac_counts_by_quarter_area(conn: Connection, quarters: list[Quarter]) -> d
     return dict(zip(quarters, _counts_by_area(conn, quarters), strict=True))
 
 
-def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
+def _counts_by_area(conn: Connection, periods: Sequence[Period]) -> list[MaracByArea]:
     """Each period's MARAC measures by area name: the counts from one scan of the cases."""
     m = aliased(MaracCase)
     columns = []
@@ -149,7 +147,7 @@ def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
     return out
 
 
-def _days_to_hearing(conn: Connection, period) -> list[tuple[int, int]]:
+def _days_to_hearing(conn: Connection, period: Period) -> list[tuple[int, int]]:
     """(area id, days from referral to hearing) of each case heard in the period."""
     m = aliased(MaracCase)
     start, end = period.start.toordinal(), period.end.toordinal()
