@@ -105,11 +105,17 @@ bench: $(STAMP) ## National-scale benchmarks (not part of make test): writes ben
 	  && export DASV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/dasv_bench; \
 	  $(BIN)/python bench/run.py
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check (ruff pinned in pyproject's dev extra)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-imports: $(STAMP) ## The layers of the house: no import back up, no circle ([tool.importlinter] in pyproject.toml)
+	$(BIN)/lint-imports --no-cache
+
+types: $(STAMP) ## mypy on the core modules ([tool.mypy] in pyproject.toml lists them)
+	$(BIN)/mypy
 
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo portal test browser lint clean prefect-server prefect-deploy prefect-worker stress bench
+.PHONY: help install demo portal test browser lint lint-imports types clean prefect-server prefect-deploy prefect-worker stress bench

@@ -18,6 +18,8 @@ from loaders.spec import SOURCES, contract
 from loaders.values import canonical_values, specialisms_of, value_alias_problems
 
 if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
     from dasv.config import Deployment
 
 MAX_ROUTE = 40  # warehouse column widths (warehouse/models.py)
@@ -75,7 +77,7 @@ def _tag_index(loc: tuple) -> int | None:
     return next((i for i, p in enumerate(loc) if isinstance(p, str) and (p[:1].isupper() or "[" in p)), None)
 
 
-def _without_other_union_members(errors: list[dict]) -> list[dict]:
+def _without_other_union_members(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """Of a setting that may take several shapes, the errors of the shape that was meant.
 
     ``specialisms: {ad: [x]}`` fails as a list and as ``{add: ...}``; the list's "not a valid

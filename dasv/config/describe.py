@@ -51,7 +51,7 @@ def describe(dep: Deployment) -> list[str]:
     pop = dep.population
     for d in districts:
         people = pop.by_area.get(d.name) if pop else None
-        size = f"; {people.aged_16_plus:,} aged 16+ ({pop.year})" if people else "; no population"
+        size = f"; {people.aged_16_plus:,} aged 16+ ({pop.year})" if people and pop else "; no population"
         aliases = f"; also written {', '.join(repr(a) for a in d.aliases)}" if d.aliases else ""
         out.append(f"  {d.name} (printed {d.display!r}{size}{aliases})")
     others = [a for a in dep.areas if a.kind != "district"]
