@@ -1,9 +1,11 @@
-"""Shared fixtures: a test pseudonym key, the shipped deployment, warehouses on SQLite and PostgreSQL."""
+"""Shared fixtures: a test pseudonym key, the shipped deployment, warehouses on SQLite and PostgreSQL, the sample."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,55 @@ def engine(warehouse_url):
     engine = open_warehouse(warehouse_url)
     yield engine
     engine.dispose()
+
+
+SAMPLE_KEY = "k"  # the pseudonym key the session's sample warehouse is loaded with
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The sample inbox (``dasv sample-data``) and a SQLite warehouse with all of it loaded."""
+
+    root: Path
+    inbox: Path
+    db: Path
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.db}"
+
+
+def copy_sample(template: Sample, root: Path, warehouse: bool = True) -> Sample:
+    """The template's inbox (and, with ``warehouse``, its loaded warehouse) copied under ``root``, to change freely."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(template.inbox, root / "inbox")
+    if warehouse:
+        shutil.copyfile(template.db, root / "w.db")
+    return Sample(root, root / "inbox", root / "w.db")
+
+
+def make_sample(root: Path) -> Sample:
+    """The sample inbox written under ``root`` and loaded (key ``SAMPLE_KEY``) into a SQLite warehouse beside it."""
+    from dasv.pipeline import load_files
+    from dasv.sample.write import write_sample_inbox
+
+    write_sample_inbox(root / "inbox")
+    engine = open_warehouse(f"sqlite:///{root / 'w.db'}")
+    load_files(engine, [root / "inbox"], load_deployment(), Pseudonymiser(SAMPLE_KEY))
+    engine.dispose()
+    return Sample(root, root / "inbox", root / "w.db")
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory) -> Sample:
+    """The sample written and loaded once per session (per xdist worker); never changed, only copied.
+
+    Writing the sample's workbooks and loading them took seconds in each of a dozen modules.
+    """
+    return make_sample(tmp_path_factory.mktemp("sample-template"))
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(sample_template, tmp_path_factory) -> Sample:
+    """The module's own copy of the sample inbox and its loaded warehouse."""
+    return copy_sample(sample_template, tmp_path_factory.mktemp("sample"))

@@ -10,7 +10,6 @@ import pytest
 import loaders.export as export_module
 from dasv.config import load_deployment
 from dasv.progress import ProgressShow
-from dasv.sample.write import write_sample_inbox
 from loaders import read_export
 from loaders.export import PROGRESS_EVERY
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
@@ -53,8 +52,12 @@ def same(fast, slow) -> None:
     assert fast.rows == slow.rows
 
 
-def test_every_sample_file_reads_the_same_both_ways(tmp_path, dep, monkeypatch):
-    files = [p for p in write_sample_inbox(tmp_path / "inbox") if p.suffix in (".xlsx", ".csv")]
+def sample_files(template, suffixes: tuple[str, ...]) -> list:
+    return sorted(p for p in template.inbox.rglob("*") if p.suffix in suffixes)
+
+
+def test_every_sample_file_reads_the_same_both_ways(sample_template, dep, monkeypatch):
+    files = sample_files(sample_template, (".xlsx", ".csv"))
     assert len(files) >= 5
     for path in files:
         fast, slow, calls = both(path, dep, monkeypatch, today=date(2026, 11, 26))
@@ -182,10 +185,12 @@ def test_anything_not_plain_is_read_the_usual_way_with_the_same_outcome(tmp_path
     same_export(typed, usual)
 
 
-def test_every_sample_and_hostile_workbook_reads_the_same_with_typed_columns_open(tmp_path, dep, monkeypatch):
+def test_every_sample_and_hostile_workbook_reads_the_same_with_typed_columns_open(
+    tmp_path, sample_template, dep, monkeypatch
+):
     from tests.hostile.corpus import CASES
 
-    files = [p for p in write_sample_inbox(tmp_path / "inbox") if p.suffix == ".xlsx"]
+    files = sample_files(sample_template, (".xlsx",))
     for case in CASES:
         if not case.heavy:
             built = case.build(tmp_path / case.name)
