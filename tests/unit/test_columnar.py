@@ -52,20 +52,6 @@ def same(fast, slow) -> None:
     assert fast.rows == slow.rows
 
 
-def sample_files(template, suffixes: tuple[str, ...]) -> list:
-    return sorted(p for p in template.inbox.rglob("*") if p.suffix in suffixes)
-
-
-def test_every_sample_file_reads_the_same_both_ways(sample_template, dep, monkeypatch):
-    files = sample_files(sample_template, (".xlsx", ".csv"))
-    assert len(files) >= 5
-    for path in files:
-        fast, slow, calls = both(path, dep, monkeypatch, today=date(2026, 11, 26))
-        assert calls == [True], path  # clean: the column reader read it
-        assert fast.row_count > 0
-        same(fast, slow)
-
-
 def test_mixed_numeric_cells_read_as_the_row_reader_reads_them(tmp_path, dep, monkeypatch):
     rows = [IDVA_HEADER + ["Referral Route", "Repeat"]]
     for i, (crit, route) in enumerate(
@@ -183,23 +169,6 @@ def test_anything_not_plain_is_read_the_usual_way_with_the_same_outcome(tmp_path
     typed, usual, used = typed_and_usual(path, dep, monkeypatch)
     assert used in ([False], [])  # [] when the file is refused before (e.g. no header at all)
     same_export(typed, usual)
-
-
-def test_every_sample_and_hostile_workbook_reads_the_same_with_typed_columns_open(
-    tmp_path, sample_template, dep, monkeypatch
-):
-    from tests.hostile.corpus import CASES
-
-    files = sample_files(sample_template, (".xlsx",))
-    for case in CASES:
-        if not case.heavy:
-            built = case.build(tmp_path / case.name)
-            if built.suffix.lower() in (".xlsx", ".xlsm") and built.is_file():
-                files.append(built)
-    assert len(files) > 15
-    for path in files:
-        typed, usual, _ = typed_and_usual(path, dep, monkeypatch, today=date(2026, 11, 26))
-        same_export(typed, usual)
 
 
 def test_keys_in_bulk_are_the_keys_one_at_a_time():
