@@ -44,8 +44,15 @@ browser: $(AXE) ## Test browser: Debian's chromium (installed if missing and we 
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"
 
-test: $(STAMP) browser ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest
+# Test processes (pytest-xdist): a module's tests stay together in one (its fixtures are built once)
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+test: $(STAMP) browser ## The whole test suite on $(TEST_WORKERS) processes (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
+	$(PYTEST)
+
+test-fast: $(STAMP) ## The inner loop: every test but those marked slow (tests/conftest.py), in about three minutes
+	$(PYTEST) -m "not slow"
 
 portal: $(STAMP) ## The CSP portal on the demo's warehouse and publications (after make demo): http://127.0.0.1:8400
 	DASV_DATABASE_URL=sqlite:///$(CURDIR)/var/demo/warehouse.db DASV_PUBLISH_DIR=$(CURDIR)/var/demo/publish \
@@ -118,4 +125,4 @@ types: $(STAMP) ## mypy on the core modules ([tool.mypy] in pyproject.toml lists
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo portal test browser lint lint-imports types clean prefect-server prefect-deploy prefect-worker stress bench
+.PHONY: help install demo portal test test-fast browser lint lint-imports types clean prefect-server prefect-deploy prefect-worker stress bench

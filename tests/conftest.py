@@ -20,13 +20,70 @@ from dasv.config import load_deployment  # noqa: E402
 from dasv.privacy import Pseudonymiser  # noqa: E402
 from warehouse.db import make_engine, open_warehouse  # noqa: E402
 
-POSTGRES_URL = os.environ.get("DASV_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under `pytest -n N` (make test); None alone
+_CREATED: list[str] = []  # databases this process made beside the suite's, dropped when it ends
+
+
+def _database(url: str, name: str, create: bool) -> None:
+    """Drop the database ``name`` on ``url``'s server, and create it afresh when ``create``."""
+    from sqlalchemy import create_engine, make_url
+
+    admin = create_engine(make_url(url).set(drivername="postgresql+psycopg", database="postgres"),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def _worker_url(url: str, worker: str) -> str:
+    """A database of the worker's own beside the suite's (``<name>_gw0``): the PostgreSQL tests reset theirs."""
+    from sqlalchemy import make_url
+
+    target = make_url(url)
+    name = f"{target.database}_{worker}"
+    _database(url, name, create=True)
+    _CREATED.extend([name, f"{name}_prefect"])  # the second made by tests.servers.prefect_database_url
+    return target.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = os.environ.get("DASV_TEST_POSTGRES_URL")
+if POSTGRES_URL and WORKER:
+    POSTGRES_URL = os.environ["DASV_TEST_POSTGRES_URL"] = _worker_url(POSTGRES_URL, WORKER)
 
 
 def pytest_sessionstart(session):
     if os.environ.get("DASV_TEST_REQUIRE_POSTGRES") and not POSTGRES_URL:
         raise pytest.UsageError("DASV_TEST_REQUIRE_POSTGRES is set but DASV_TEST_POSTGRES_URL is not")
+
+
+# Modules whose tests take more than a few seconds each (whole quarters rendered and published, servers,
+# browsers, a wheel installed, fault and fuzz trials): marked `slow`, left out of `make test-fast`.
+SLOW_MODULES = {
+    "hostile/test_faults.py", "hostile/test_fuzz.py",
+    "integration/test_absence.py", "integration/test_adopt.py", "integration/test_cli.py",
+    "integration/test_columnar_sample.py", "integration/test_differencing.py", "integration/test_flows.py",
+    "integration/test_install.py", "integration/test_options.py", "integration/test_pdf_accessibility.py",
+    "integration/test_prefect_e2e.py", "integration/test_report.py", "integration/test_report_browser.py",
+    "integration/test_reproduction.py", "integration/test_warm.py",
+    "portal/test_api_fuzz.py", "portal/test_browser.py", "portal/test_disclosure.py", "portal/test_feed.py",
+    "portal/test_hostile.py", "portal/test_load.py", "portal/test_matrix.py", "portal/test_sign_in.py",
+    "portal/test_tokens_page.py",
+}  # fmt: skip
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.relative_to(TESTS).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session):
+    for name in _CREATED:
+        _database(POSTGRES_URL, name, create=False)
 
 
 @pytest.fixture(scope="session")
