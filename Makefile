@@ -54,6 +54,8 @@ test: $(STAMP) browser ## The whole test suite on $(TEST_WORKERS) processes (Pos
 test-fast: $(STAMP) ## The inner loop: every test but those marked slow (tests/conftest.py), in about three minutes
 	$(PYTEST) -m "not slow"
 
+.PHONY: test-fast lint-imports types
+
 portal: $(STAMP) ## The CSP portal on the demo's warehouse and publications (after make demo): http://127.0.0.1:8400
 	DASV_DATABASE_URL=sqlite:///$(CURDIR)/var/demo/warehouse.db DASV_PUBLISH_DIR=$(CURDIR)/var/demo/publish \
 	  DASV_PORTAL_URL=http://127.0.0.1:8400 $(BIN)/dasv portal serve --port 8400
@@ -125,4 +127,4 @@ types: $(STAMP) ## mypy on the core modules ([tool.mypy] in pyproject.toml lists
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info
 
-.PHONY: help install demo portal test test-fast browser lint lint-imports types clean prefect-server prefect-deploy prefect-worker stress bench
+.PHONY: help install demo portal test browser lint clean prefect-server prefect-deploy prefect-worker stress bench
