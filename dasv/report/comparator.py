@@ -41,6 +41,7 @@ class Slices(Protocol):
         """The status of a figure's source for the quarter."""
         ...
 
+
 IDVA = ("total_referrals", "criteria_met", "engaged", "repeats")
 MARAC = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
 POLICE = ("da_incidents", "da_crimes")

@@ -205,8 +205,13 @@ def test_every_command_checks_the_configuration_first(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     env = {**os.environ, "DASV_CONFIG": str(path), "DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
-    for args in (["metrics", "--quarter", "2025-26 Q3"], ["db", "check"], ["config", "check"],
-                 ["sample-data", "--out", str(tmp_path / "s")], ["portal", "user", "list"]):
+    for args in (
+        ["metrics", "--quarter", "2025-26 Q3"],
+        ["db", "check"],
+        ["config", "check"],
+        ["sample-data", "--out", str(tmp_path / "s")],
+        ["portal", "user", "list"],
+    ):
         result = subprocess.run([sys.executable, "-m", "dasv", *args], capture_output=True, text=True, env=env,
                                 check=False)  # fmt: skip
         assert result.returncode == 1, (args, result.stderr)
