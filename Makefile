@@ -62,8 +62,17 @@ browser: $(AXE) ## Test browser: Debian's chromium (installed if missing and we 
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "chromium is not installed: browser tests will be skipped (apt-get install chromium)"
 
-test: $(STAMP) browser ## The whole test suite (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest
+# Test processes (pytest-xdist): a module's tests stay together in one (its fixtures are built once)
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+test: $(STAMP) browser ## The whole test suite on $(TEST_WORKERS) processes (PostgreSQL too when DASV_TEST_POSTGRES_URL is set)
+	$(PYTEST)
+
+test-fast: $(STAMP) ## The inner loop: every test but those marked slow (tests/conftest.py), in about three minutes
+	$(PYTEST) -m "not slow"
+
+.PHONY: test-fast lint-imports types
 
 portal: $(STAMP) ## The CSP portal on the demo's warehouse and publications (after make demo): http://127.0.0.1:$(PORTAL_PORT)
 	$(DEMO_ENV) $(BIN)/dasv portal serve --port $(PORTAL_PORT)
@@ -148,9 +157,15 @@ bench: $(STAMP) ## National-scale benchmarks (not part of make test): writes ben
 	  && export DASV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/dasv_bench; \
 	  $(BIN)/python bench/run.py
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check (ruff pinned in pyproject's dev extra)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lint-imports: $(STAMP) ## The layers of the house: no import back up, no circle ([tool.importlinter] in pyproject.toml)
+	$(BIN)/lint-imports --no-cache
+
+types: $(STAMP) ## mypy on the core modules ([tool.mypy] in pyproject.toml lists them)
+	$(BIN)/mypy
 
 clean: ## Remove the virtualenv, demo output and caches
 	rm -rf $(VENV) var out .pytest_cache .hypothesis .ruff_cache *.egg-info

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 
 _SEPARATORS = re.compile(r"[\s_\-.:–—'’]+")
@@ -21,3 +22,13 @@ def normalise_name(text: object) -> str:
     """
     folded = _TRAILING_YN.sub("", str(text).strip())
     return _SEPARATORS.sub(" ", folded).strip().casefold()
+
+
+def nearest(word: str, known: list[str]) -> str | None:
+    """The known word closest to ``word`` (by spelling), if any is close."""
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    folded = {normalise_name(k): k for k in known}
+    close = difflib.get_close_matches(normalise_name(word), list(folded), n=1, cutoff=0.6)
+    return folded[close[0]] if close else None

@@ -10,7 +10,7 @@ from dasv.settings import DEMO_PSEUDONYM_KEY, Settings
 try:  # OpenSSL's one-shot HMAC, which hmac.digest calls after checks of its own (a fifth of the time)
     from _hashlib import hmac_digest as _DIGEST
 except ImportError:  # pragma: no cover - CPython without OpenSSL
-    _DIGEST = hmac.digest
+    _DIGEST = hmac.digest  # type: ignore[assignment]  # the same call, typed more loosely by typeshed
 
 
 class MissingKeyError(RuntimeError):

@@ -14,7 +14,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    import rich.progress
 
 # progress(stage, done, total or None when not yet known)
 Progress = Callable[[str, int, int | None], None]
@@ -45,8 +48,8 @@ class ProgressShow:
         self.bar = self.stream.isatty() if bar is None else bar
         self.line = line or (lambda text: print(text, file=self.stream, flush=True))
         self._last: dict[str, float] = {}
-        self._tasks: dict[str, int] = {}
-        self._rich = None
+        self._tasks: dict[str, rich.progress.TaskID] = {}
+        self._rich: rich.progress.Progress | None = None
 
     def __enter__(self) -> ProgressShow:
         if self.bar:

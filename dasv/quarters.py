@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -18,6 +19,20 @@ _MONTH_NAMES = [
 
 class QuarterError(ValueError):
     """A quarter was written in a form we do not accept."""
+
+
+class Period(Protocol):
+    """Whole days from ``start`` to ``end``: a quarter, or a year ending (``dasv.measures.year_ending``)."""
+
+    @property
+    def start(self) -> date:
+        """First day."""
+        ...
+
+    @property
+    def end(self) -> date:
+        """Last day."""
+        ...
 
 
 @dataclass(frozen=True, order=True)

@@ -11,28 +11,14 @@ one core.
 
 from __future__ import annotations
 
-import os
-
 from prefect.task_runners import ThreadPoolTaskRunner
 
-
-def _dask() -> tuple[str | None, str | None]:
-    return os.environ.get("DASV_DASK_ADDRESS"), os.environ.get("DASV_DASK_WORKERS")
-
-
-def draws_in_children() -> bool:
-    """True when tasks draw reports in forked children: on the thread pool, where fork exists.
-
-    Dask's workers are processes already, one task at a time each.
-    """
-    from dasv.forked import can_fork
-
-    return can_fork() and not any(_dask())
+from tasks.common import dask_cluster, draws_in_children  # noqa: F401 (the tasks ask it too)
 
 
 def configured_task_runner():
     """The task runner the environment asks for."""
-    address, workers = _dask()
+    address, workers = dask_cluster()
     if address or workers:
         from prefect_dask import DaskTaskRunner
 

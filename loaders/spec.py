@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from dasv.config import SAFE_LOADER, Deployment
 from dasv.names import normalise_name
+from dasv.yaml_files import SAFE_LOADER
+
+if TYPE_CHECKING:
+    from dasv.config import Deployment
 
 COLUMNS_FILE = Path(__file__).with_name("columns.yaml")
 SOURCES = ("idva", "marac", "police")

@@ -9,10 +9,14 @@ value maps (unknown source, field or canonical value: refused with the nearest k
 
 from __future__ import annotations
 
-from dasv.config import Deployment
-from dasv.config.check import nearest as closest
+from typing import TYPE_CHECKING
+
+from dasv.names import nearest as closest
 from dasv.names import normalise_name
 from loaders.spec import SOURCES, contract, vocabularies
+
+if TYPE_CHECKING:
+    from dasv.config import Deployment
 
 # vocabularies whose canonical values a deployment may add to (a route or agency of its own);
 # the others feed fixed measures (Male, Disabled "Yes", LGBT+, minority ethnic groups, risk).

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from dasv.config import Deployment, load_deployment
+from dasv.forked import can_fork
 from dasv.privacy import MissingKeyError, Pseudonymiser, pseudonymiser_from_settings
 from dasv.settings import Settings
 from warehouse.db import open_warehouse
@@ -16,6 +18,19 @@ from warehouse.db import open_warehouse
 def settings() -> Settings:
     """Settings from the worker's environment (read each time: cheap, and never stale)."""
     return Settings()
+
+
+def dask_cluster() -> tuple[str | None, str | None]:
+    """The Dask cluster the flows run their tasks on: ``DASV_DASK_ADDRESS`` and ``DASV_DASK_WORKERS`` (``flows/runners.py``)."""
+    return os.environ.get("DASV_DASK_ADDRESS"), os.environ.get("DASV_DASK_WORKERS")
+
+
+def draws_in_children() -> bool:
+    """True when tasks draw reports in forked children: on the thread pool, where fork exists.
+
+    Dask's workers are processes already, one task at a time each.
+    """
+    return can_fork() and not any(dask_cluster())
 
 
 @lru_cache(maxsize=4)

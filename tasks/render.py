@@ -14,10 +14,9 @@ from dasv.measures.coverage import require_facts
 from dasv.pipeline import draw_slice, slice_folder
 from dasv.quarters import Quarter
 from dasv.report.slices import SliceBuilder
-from flows.runners import draws_in_children
 from report_templates.render import prepare, render_outputs
 from report_templates.text import table_records
-from tasks.common import current_deployment, engine, settings
+from tasks.common import current_deployment, draws_in_children, engine, settings
 from tasks.load import retry_on_io_fault
 
 

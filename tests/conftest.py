@@ -1,9 +1,11 @@
-"""Shared fixtures: a test pseudonym key, the shipped deployment, warehouses on SQLite and PostgreSQL."""
+"""Shared fixtures: a test pseudonym key, the shipped deployment, warehouses on SQLite and PostgreSQL, the sample."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,13 +20,70 @@ from dasv.config import load_deployment  # noqa: E402
 from dasv.privacy import Pseudonymiser  # noqa: E402
 from warehouse.db import make_engine, open_warehouse  # noqa: E402
 
-POSTGRES_URL = os.environ.get("DASV_TEST_POSTGRES_URL")
 FIXTURES = Path(__file__).parent / "fixtures"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under `pytest -n N` (make test); None alone
+_CREATED: list[str] = []  # databases this process made beside the suite's, dropped when it ends
+
+
+def _database(url: str, name: str, create: bool) -> None:
+    """Drop the database ``name`` on ``url``'s server, and create it afresh when ``create``."""
+    from sqlalchemy import create_engine, make_url
+
+    admin = create_engine(make_url(url).set(drivername="postgresql+psycopg", database="postgres"),
+                          isolation_level="AUTOCOMMIT")  # fmt: skip
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def _worker_url(url: str, worker: str) -> str:
+    """A database of the worker's own beside the suite's (``<name>_gw0``): the PostgreSQL tests reset theirs."""
+    from sqlalchemy import make_url
+
+    target = make_url(url)
+    name = f"{target.database}_{worker}"
+    _database(url, name, create=True)
+    _CREATED.extend([name, f"{name}_prefect"])  # the second made by tests.servers.prefect_database_url
+    return target.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = os.environ.get("DASV_TEST_POSTGRES_URL")
+if POSTGRES_URL and WORKER:
+    POSTGRES_URL = os.environ["DASV_TEST_POSTGRES_URL"] = _worker_url(POSTGRES_URL, WORKER)
 
 
 def pytest_sessionstart(session):
     if os.environ.get("DASV_TEST_REQUIRE_POSTGRES") and not POSTGRES_URL:
         raise pytest.UsageError("DASV_TEST_REQUIRE_POSTGRES is set but DASV_TEST_POSTGRES_URL is not")
+
+
+# Modules whose tests take more than a few seconds each (whole quarters rendered and published, servers,
+# browsers, a wheel installed, fault and fuzz trials): marked `slow`, left out of `make test-fast`.
+SLOW_MODULES = {
+    "hostile/test_faults.py", "hostile/test_fuzz.py",
+    "integration/test_absence.py", "integration/test_adopt.py", "integration/test_cli.py",
+    "integration/test_columnar_sample.py", "integration/test_differencing.py", "integration/test_flows.py",
+    "integration/test_install.py", "integration/test_options.py", "integration/test_pdf_accessibility.py",
+    "integration/test_prefect_e2e.py", "integration/test_report.py", "integration/test_report_browser.py",
+    "integration/test_reproduction.py", "integration/test_warm.py",
+    "portal/test_api_fuzz.py", "portal/test_browser.py", "portal/test_disclosure.py", "portal/test_feed.py",
+    "portal/test_hostile.py", "portal/test_load.py", "portal/test_matrix.py", "portal/test_sign_in.py",
+    "portal/test_tokens_page.py",
+}  # fmt: skip
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.relative_to(TESTS).as_posix() in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session):
+    for name in _CREATED:
+        _database(POSTGRES_URL, name, create=False)
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +125,55 @@ def engine(warehouse_url):
     engine = open_warehouse(warehouse_url)
     yield engine
     engine.dispose()
+
+
+SAMPLE_KEY = "k"  # the pseudonym key the session's sample warehouse is loaded with
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The sample inbox (``dasv sample-data``) and a SQLite warehouse with all of it loaded."""
+
+    root: Path
+    inbox: Path
+    db: Path
+
+    @property
+    def url(self) -> str:
+        return f"sqlite:///{self.db}"
+
+
+def copy_sample(template: Sample, root: Path, warehouse: bool = True) -> Sample:
+    """The template's inbox (and, with ``warehouse``, its loaded warehouse) copied under ``root``, to change freely."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(template.inbox, root / "inbox")
+    if warehouse:
+        shutil.copyfile(template.db, root / "w.db")
+    return Sample(root, root / "inbox", root / "w.db")
+
+
+def make_sample(root: Path) -> Sample:
+    """The sample inbox written under ``root`` and loaded (key ``SAMPLE_KEY``) into a SQLite warehouse beside it."""
+    from dasv.pipeline import load_files
+    from dasv.sample.write import write_sample_inbox
+
+    write_sample_inbox(root / "inbox")
+    engine = open_warehouse(f"sqlite:///{root / 'w.db'}")
+    load_files(engine, [root / "inbox"], load_deployment(), Pseudonymiser(SAMPLE_KEY))
+    engine.dispose()
+    return Sample(root, root / "inbox", root / "w.db")
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory) -> Sample:
+    """The sample written and loaded once per session (per xdist worker); never changed, only copied.
+
+    Writing the sample's workbooks and loading them took seconds in each of a dozen modules.
+    """
+    return make_sample(tmp_path_factory.mktemp("sample-template"))
+
+
+@pytest.fixture(scope="module")
+def sample_warehouse(sample_template, tmp_path_factory) -> Sample:
+    """The module's own copy of the sample inbox and its loaded warehouse."""
+    return copy_sample(sample_template, tmp_path_factory.mktemp("sample"))

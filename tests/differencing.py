@@ -12,12 +12,11 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from dasv.config import load_deployment
-from dasv.pipeline import load_files, render_quarter
-from dasv.privacy import Pseudonymiser
+from dasv.pipeline import render_quarter
 from dasv.publications import publish
 from dasv.quarters import Quarter
 from dasv.report.slices import SliceBuilder
-from dasv.sample.write import write_sample_inbox
+from tests.conftest import Sample, copy_sample, make_sample
 from warehouse.db import open_warehouse
 from warehouse.models import AreaDim, IdvaReferral
 from warehouse.monthly import refresh_monthly
@@ -55,11 +54,11 @@ def correct(engine) -> None:
         refresh_monthly(conn, "idva", q2.start.toordinal(), q2.end.toordinal())
 
 
-def build(tmp: Path) -> dict:
+def build(tmp: Path, template: Sample | None = None) -> dict:
+    """Publish the quarters from a copy of a loaded sample (the session's, ``tests.conftest.sample_template``)."""
     deployment = load_deployment()
-    write_sample_inbox(tmp / "inbox")
-    engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
-    load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("differencing-key"))
+    template = template or make_sample(tmp / "template")
+    engine = open_warehouse(copy_sample(template, tmp).url)
     states: dict[tuple[str, int], int] = {}
     values: dict[int, dict] = {0: {}, 1: {}}
     for state, quarters in ((0, PUBLISHED), (1, REVISED)):

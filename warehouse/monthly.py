@@ -5,7 +5,7 @@ county and every district. Grouping a million referrals by calendar month took s
 every run; instead each load and purge recomputes, in the same transaction, the months its
 change can affect and stores one row per measure, area and month that has any fact
 (``monthly_count``). The definitions are the measures' own (the repeat is
-``dasv.measures.idva.repeat_expression``), so a month's counts add up to its quarter's.
+``warehouse.counting.repeat_expression``), so a month's counts add up to its quarter's.
 
 - IDVA counts and MARAC referrals go by referral date: a change to days ``first`` to
   ``last`` affects those months and, through repeats, the 365 days after.
@@ -21,7 +21,7 @@ from datetime import date
 
 from sqlalchemy import Connection, delete, extract, insert, select, true
 
-from dasv.measures.idva import _count_if, repeat_expression
+from warehouse.counting import count_if, repeat_expression
 from warehouse.models import IdvaReferral, MaracCase, MonthlyCount
 from warehouse.repeats import REPEAT_WINDOW_DAYS
 
@@ -55,7 +55,7 @@ def _counts(conn: Connection, date_column, day_column, measures: dict, first: in
     year, month = extract("year", date_column), extract("month", date_column)
     where = [day_column >= first] + ([day_column <= last] if last is not None else [day_column.is_not(None)])
     rows = conn.execute(
-        select(model.area_id, year, month, *(_count_if(c) for c in measures.values()))
+        select(model.area_id, year, month, *(count_if(c) for c in measures.values()))
         .where(*where)
         .group_by(model.area_id, year, month)
     )  # fmt: skip

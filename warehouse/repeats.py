@@ -12,7 +12,7 @@ monthly series, the area tables, the report rows, the year ending). So each row 
   to 365 days after the last;
 - a purge refreshes the first 365 days of what it keeps.
 
-Measures read the stored column (``dasv.measures.idva.repeat_expression``);
+Measures read the stored column (``warehouse.counting.repeat_expression``);
 ``repeat_drift`` counts rows whose stored value differs from the definition, which must
 always be 0 (tests check it after loads, reloads out of order and purges).
 """

@@ -22,10 +22,9 @@ from pydantic import (
     model_validator,
 )
 
+from dasv.config.check import problem_lines, reference_problems
 from dasv.names import normalise_name
-
-# libyaml's safe loader when PyYAML was built with it (ten times faster on a 300-district file)
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from dasv.yaml_files import SAFE_LOADER
 
 DEFAULT_CONFIG = Path(__file__).with_name("cambs_peterborough.yaml")
 
@@ -265,8 +264,6 @@ class Deployment(Strict):
 
     @model_validator(mode="after")
     def _check_references(self) -> Deployment:
-        from dasv.config.check import reference_problems  # the value lists live with the loaders
-
         problems = reference_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
@@ -318,8 +315,6 @@ def load_deployment(path: Path | None = None) -> Deployment:
         ConfigError: the file cannot be read or does not describe a deployment; one line per
             problem, each naming the key to change (an unknown key with the nearest known one).
     """
-    from dasv.config.check import problem_lines
-
     path = path or DEFAULT_CONFIG
     try:
         raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
@@ -330,7 +325,7 @@ def load_deployment(path: Path | None = None) -> Deployment:
     try:
         return Deployment.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError("\n".join(f"{path}: {line}" for line in problem_lines(exc))) from None
+        raise ConfigError("\n".join(f"{path}: {line}" for line in problem_lines(exc, Deployment))) from None
 
 
 SCHEMA_FILE = Path(__file__).with_name("deployment.schema.json")

@@ -7,30 +7,23 @@ population for every district, the police reporting area's districts, the value 
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
-from dasv.names import normalise_name
+from dasv.names import nearest, normalise_name
+from loaders.spec import SOURCES, contract
+from loaders.values import canonical_values, specialisms_of, value_alias_problems
 
 if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
     from dasv.config import Deployment
 
 MAX_ROUTE = 40  # warehouse column widths (warehouse/models.py)
 MAX_SPECIALISM = 60
-
-
-def nearest(word: str, known: list[str]) -> str | None:
-    """The known word closest to ``word`` (by spelling), if any is close."""
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    folded = {normalise_name(k): k for k in known}
-    close = difflib.get_close_matches(normalise_name(word), list(folded), n=1, cutoff=0.6)
-    return folded[close[0]] if close else None
 
 
 def _candidates(annotation: object) -> list:
@@ -41,11 +34,9 @@ def _candidates(annotation: object) -> list:
     return [annotation]
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The configuration model whose keys a location names (None when it is a free mapping)."""
-    from dasv.config import Deployment
-
-    current: list = [Deployment]
+def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The configuration model (under ``root``) whose keys a location names (None when it is a free mapping)."""
+    current: list = [root]
     for part in loc:
         tagged = [t for t in current if getattr(t, "__name__", None) == part or str(t) == part]
         if tagged:  # a union member's tag ("SpecialismsAdded") is a step of its own in pydantic's locations
@@ -86,7 +77,7 @@ def _tag_index(loc: tuple) -> int | None:
     return next((i for i, p in enumerate(loc) if isinstance(p, str) and (p[:1].isupper() or "[" in p)), None)
 
 
-def _without_other_union_members(errors: list[dict]) -> list[dict]:
+def _without_other_union_members(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     """Of a setting that may take several shapes, the errors of the shape that was meant.
 
     ``specialisms: {ad: [x]}`` fails as a list and as ``{add: ...}``; the list's "not a valid
@@ -107,14 +98,14 @@ def _without_other_union_members(errors: list[dict]) -> list[dict]:
     return kept
 
 
-def problem_lines(exc: ValidationError) -> list[str]:
-    """One line per problem of a configuration that did not validate, each naming its key."""
+def problem_lines(exc: ValidationError, root: type[BaseModel]) -> list[str]:
+    """One line per problem of a configuration (a ``root`` model) that did not validate, each naming its key."""
     lines: list[str] = []
     for error in _without_other_union_members(exc.errors()):
         loc = tuple(error["loc"])
         where = _where(loc)
         if error["type"] == "extra_forbidden":
-            model = _model_at(loc[:-1])
+            model = _model_at(root, loc[:-1])
             known = list(model.model_fields) if model else []
             parent = _where(loc[:-1])
             guess = nearest(str(loc[-1]), known)
@@ -134,9 +125,6 @@ def problem_lines(exc: ValidationError) -> list[str]:
 
 def reference_problems(dep: Deployment) -> list[str]:
     """Everything a valid-looking configuration names that does not exist, one line each."""
-    from loaders.spec import SOURCES, contract
-    from loaders.values import canonical_values, specialisms_of, value_alias_problems
-
     problems: list[str] = []
     names = [a.name for a in dep.areas]
     districts = [a.name for a in dep.areas if a.kind == "district"]

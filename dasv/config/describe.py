@@ -8,8 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from dasv.config import SAFE_LOADER, Deployment
+from dasv.config import Deployment
 from dasv.report.rule import small_marker, small_range
+from dasv.yaml_files import SAFE_LOADER
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 
@@ -54,7 +55,7 @@ def describe(dep: Deployment) -> list[str]:
     pop = dep.population
     for d in districts:
         people = pop.by_area.get(d.name) if pop else None
-        size = f"; {people.aged_16_plus:,} aged 16+ ({pop.year})" if people else "; no population"
+        size = f"; {people.aged_16_plus:,} aged 16+ ({pop.year})" if people and pop else "; no population"
         aliases = f"; also written {', '.join(repr(a) for a in d.aliases)}" if d.aliases else ""
         out.append(f"  {d.name} (printed {d.display!r}{size}{aliases})")
     others = [a for a in dep.areas if a.kind != "district"]

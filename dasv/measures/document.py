@@ -10,7 +10,7 @@ from dasv.config import Deployment
 from dasv.measures.demographics import demographics
 from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_report_row, repeat_flag_check
 from dasv.measures.marac import MaracCounts, marac_counts, rolling_year
-from dasv.measures.police import police_measures
+from dasv.measures.police import district_funnel, police_measures
 from dasv.quarters import Quarter
 from warehouse.models import AreaDim
 
@@ -72,8 +72,6 @@ def metrics_document(
             year = latest_year_ending(quarter.end, deployment.year_ending_month)
             year_ending = year_ending_document(conn, deployment, year)
         doc["year_ending"] = copy.deepcopy(year_ending)
-        from dasv.report.funnel import district_funnel
-
         districts = district_funnel(doc["police"], deployment, quarter)
         if districts is not None:  # each district's position, and the over-dispersion adjustment (STATISTICS.md)
             doc["funnel"] = districts.summary()

@@ -16,11 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.config import ReportRow
 from dasv.measures.rates import ratio
+from warehouse.counting import count_if, repeat_expression
 from warehouse.models import AreaDim, IdvaReferral, IdvaReferralSpecialism, SpecialismDim
 
 DEFINITIONS = [
@@ -95,21 +96,12 @@ def computed_repeat(r):
     return r.computed_repeat
 
 
-def repeat_expression(r):
-    """The service's Repeat flag where the export had one, else the computed repeat."""
-    return case((r.repeat_flag.is_not(None), r.repeat_flag), else_=computed_repeat(r))
-
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _count_columns(r):
     return (
         func.count(r.id),
-        _count_if(r.criteria_met),
-        _count_if(r.engaged),
-        _count_if(repeat_expression(r)),
+        count_if(r.criteria_met),
+        count_if(r.engaged),
+        count_if(repeat_expression(r)),
     )
 
 
@@ -188,9 +180,9 @@ def repeat_flag_check(conn: Connection, quarter_id: int) -> dict:
     computed = computed_repeat(r)
     flagged, disagree, unflagged = conn.execute(
         select(
-            _count_if(r.repeat_flag.is_not(None)),
-            _count_if(and_(r.repeat_flag.is_not(None), r.repeat_flag != computed)),
-            _count_if(r.repeat_flag.is_(None)),
+            count_if(r.repeat_flag.is_not(None)),
+            count_if(and_(r.repeat_flag.is_not(None), r.repeat_flag != computed)),
+            count_if(r.repeat_flag.is_(None)),
         ).where(r.quarter_id == quarter_id)
     ).one()
     first_day = conn.scalar(select(func.min(IdvaReferral.referral_date)))

@@ -14,18 +14,17 @@ Definitions (PRODUCT.md, Measures):
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.measures.rates import ratio
-from dasv.quarters import Quarter
+from dasv.quarters import Period, Quarter
+from warehouse.counting import count_if, repeat_expression
 from warehouse.models import AreaDim, MaracCase
-
-if TYPE_CHECKING:
-    from dasv.measures.year_ending import YearEnding
 
 DEFINITIONS = [
     ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
@@ -59,18 +58,6 @@ MINORITY_GROUPS = (
     "Black, Black British, Caribbean or African",
     "Other ethnic group",
 )
-
-
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def repeat_expression(m):
-    """The MARAC's Repeat flag where present, else: referred to MARAC in the 12 months before.
-
-    The computed repeat is stored with each case when it is loaded (``warehouse/repeats.py``).
-    """
-    return case((m.repeat_flag.is_not(None), m.repeat_flag), else_=m.computed_repeat)
 
 
 @dataclass(frozen=True)
@@ -110,7 +97,7 @@ class MaracByArea(NamedTuple):
     median_days_to_hearing: float | None
 
 
-def marac_counts_by_area(conn: Connection, period: Quarter | YearEnding) -> dict[str, MaracCounts]:
+def marac_counts_by_area(conn: Connection, period: Period) -> dict[str, MaracCounts]:
     """A quarter's (or a year's) MARAC measures for every area."""
     return _counts_by_area(conn, [period])[0].areas
 
@@ -125,7 +112,7 @@ def marac_counts_by_quarter_area(conn: Connection, quarters: list[Quarter]) -> d
     return dict(zip(quarters, _counts_by_area(conn, quarters), strict=True))
 
 
-def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
+def _counts_by_area(conn: Connection, periods: Sequence[Period]) -> list[MaracByArea]:
     """Each period's MARAC measures by area name: the counts from one scan of the cases."""
     m = aliased(MaracCase)
     columns = []
@@ -133,10 +120,10 @@ def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
         start, end = period.start.toordinal(), period.end.toordinal()
         heard = and_(m.hearing_day >= start, m.hearing_day <= end)
         columns += [
-            _count_if(and_(m.referral_day >= start, m.referral_day <= end)),
-            _count_if(heard),
-            _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
-            _count_if(and_(heard, repeat_expression(m))),
+            count_if(and_(m.referral_day >= start, m.referral_day <= end)),
+            count_if(heard),
+            count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
+            count_if(and_(heard, repeat_expression(m))),
         ]
     names = dict(conn.execute(select(AreaDim.id, AreaDim.name)).all())
     rows = conn.execute(select(m.area_id, *columns).group_by(m.area_id)).all()
@@ -160,7 +147,7 @@ def _counts_by_area(conn: Connection, periods: list) -> list[MaracByArea]:
     return out
 
 
-def _days_to_hearing(conn: Connection, period) -> list[tuple[int, int]]:
+def _days_to_hearing(conn: Connection, period: Period) -> list[tuple[int, int]]:
     """(area id, days from referral to hearing) of each case heard in the period."""
     m = aliased(MaracCase)
     start, end = period.start.toordinal(), period.end.toordinal()
@@ -181,10 +168,10 @@ def marac_counts(conn: Connection, quarter: Quarter) -> MaracCounts:
     heard = and_(m.hearing_day >= start, m.hearing_day <= end)
     referrals, cases_heard, awaiting, repeats = conn.execute(
         select(
-            _count_if(and_(m.referral_day >= start, m.referral_day <= end)),
-            _count_if(heard),
-            _count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
-            _count_if(and_(heard, repeat_expression(m))),
+            count_if(and_(m.referral_day >= start, m.referral_day <= end)),
+            count_if(heard),
+            count_if(and_(m.referral_day <= end, or_(m.hearing_day.is_(None), m.hearing_day > end))),
+            count_if(and_(heard, repeat_expression(m))),
         )
     ).one()
     return MaracCounts(
@@ -214,13 +201,13 @@ def rolling_year(conn: Connection, quarter: Quarter, female_16_plus: int | None)
     heard, repeats, partner, male, disabled, lgbt, minority, aged_16_17 = conn.execute(
         select(
             func.count(m.id),
-            _count_if(repeat_expression(m)),
-            _count_if(and_(m.referring_agency.is_not(None), m.referring_agency != PARTNER_AGENCIES_EXCLUDE)),
-            _count_if(m.gender == "Male"),
-            _count_if(m.disability == "Yes"),
-            _count_if(m.sexual_orientation.in_(LGBT)),
-            _count_if(m.ethnic_group.in_(MINORITY_GROUPS)),
-            _count_if(and_(m.age >= 16, m.age <= 17)),
+            count_if(repeat_expression(m)),
+            count_if(and_(m.referring_agency.is_not(None), m.referring_agency != PARTNER_AGENCIES_EXCLUDE)),
+            count_if(m.gender == "Male"),
+            count_if(m.disability == "Yes"),
+            count_if(m.sexual_orientation.in_(LGBT)),
+            count_if(m.ethnic_group.in_(MINORITY_GROUPS)),
+            count_if(and_(m.age >= 16, m.age <= 17)),
         ).where(m.hearing_day >= start, m.hearing_day <= end)
     ).one()
     heard = int(heard)

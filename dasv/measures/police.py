@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from dasv.config import Deployment
+from dasv.measures.funnel import Funnel, funnel
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter, month_label
 from warehouse.models import AreaDim, PoliceMonth
@@ -128,3 +129,22 @@ def _total(by_area: dict, districts: list[str], missing: list[str], population: 
         "crimes_per_1000": ratio(crimes, base, per=1000) if complete else None,
         "population_16_plus": base,
     }
+
+
+def district_counts(
+    police: dict, deployment: Deployment, quarter: Quarter, shown=None
+) -> dict[str, tuple[int, int]]:
+    """(incidents, population aged 16+) of each district with a complete quarter (and shown, in slices)."""
+    table = deployment.population_for(quarter.end.year)
+    out = {}
+    for area in deployment.districts:
+        figures = police["by_area"].get(area.name)
+        pop = table.by_area.get(area.name) if table else None
+        if figures and figures.get("months") == 3 and pop and (shown is None or shown(area.name)):
+            out[area.name] = (figures["da_incidents"], pop.aged_16_plus)
+    return out
+
+
+def district_funnel(police: dict, deployment: Deployment, quarter: Quarter, shown=None) -> Funnel | None:
+    """The funnel of the districts' police DA incidents (those ``shown``, in slices)."""
+    return funnel(district_counts(police, deployment, quarter, shown))

@@ -9,14 +9,38 @@ serves exactly what the slice shows and nothing the slice withheld (PORTAL.md, t
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from dasv.measures.status import Missing
-from dasv.report.model import Rate, Suppressed
-from dasv.report.suppress import COUNTY
+from dasv.quarters import Quarter
+from dasv.report.model import Cell, Rate, Suppressed
+from dasv.report.suppress import COUNTY, SuppressionPlan
 
 if TYPE_CHECKING:
-    from dasv.report.slices import SliceBuilder as Slices
+    from dasv.config import Deployment
+    from dasv.report.year_ending import YearEndingFigures
+
+
+class Slices(Protocol):
+    """What the comparator reads of the slices' figures (``dasv.report.slices.SliceBuilder``, which calls it)."""
+
+    deployment: Deployment
+    quarter: Quarter
+    plan: SuppressionPlan
+    year_ending: YearEndingFigures
+
+    def cell(self, who: str, measure: str, x: Quarter) -> Cell:
+        """A count as the slices show it (withheld, or its source's status where it is missing)."""
+        ...
+
+    def rate(self, who: str, num: str, den: str, x: Quarter) -> Cell:
+        """A percentage as the slices show it."""
+        ...
+
+    def status(self, who: str, measure: str, x: Quarter) -> str:
+        """The status of a figure's source for the quarter."""
+        ...
+
 
 IDVA = ("total_referrals", "criteria_met", "engaged", "repeats")
 MARAC = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")

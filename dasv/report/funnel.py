@@ -8,32 +8,14 @@ count a slice withholds has no point, rate or limit anywhere in the slices.
 from __future__ import annotations
 
 from dasv.config import Deployment, Words
-from dasv.measures.funnel import Funnel, funnel
+from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
+from dasv.measures.police import district_funnel  # noqa: F401 (imported from here by the report)
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Column, FunnelChart, ReportTable, Section
 from dasv.report.registry import Shown
 
 TITLE = "Police DA incidents per 1,000 aged 16+ by {area}"  # in the partnership's words: Words.say
-
-
-def district_counts(
-    police: dict, deployment: Deployment, quarter: Quarter, shown=None
-) -> dict[str, tuple[int, int]]:
-    """(incidents, population aged 16+) of each district with a complete quarter (and shown, in slices)."""
-    table = deployment.population_for(quarter.end.year)
-    out = {}
-    for area in deployment.districts:
-        figures = police["by_area"].get(area.name)
-        pop = table.by_area.get(area.name) if table else None
-        if figures and figures.get("months") == 3 and pop and (shown is None or shown(area.name)):
-            out[area.name] = (figures["da_incidents"], pop.aged_16_plus)
-    return out
-
-
-def district_funnel(police: dict, deployment: Deployment, quarter: Quarter, shown=None) -> Funnel | None:
-    """The funnel of the districts' police DA incidents (those ``shown``, in slices)."""
-    return funnel(district_counts(police, deployment, quarter, shown))
 
 
 def funnel_section(

@@ -28,7 +28,7 @@ from dasv.quarters import Quarter
 from dasv.report.build import build_report, safelives_table
 from dasv.report.model import Column, ReportTable, format_cell
 from dasv.report.slices import SliceBuilder
-from dasv.sample.write import write_sample_inbox
+from tests.conftest import copy_sample
 from tests.files import write_csv
 from warehouse.db import open_warehouse
 
@@ -38,11 +38,10 @@ IDVA_LABELS = ("IDVA referrals", "Referral criteria met", "Engagement % of crite
 
 
 @pytest.fixture(scope="module")
-def no_idva_q1(tmp_path_factory):
+def no_idva_q1(tmp_path_factory, sample_template):
     tmp = tmp_path_factory.mktemp("absence")
     deployment = load_deployment()
-    inbox = tmp / "inbox"
-    write_sample_inbox(inbox)
+    inbox = copy_sample(sample_template, tmp, warehouse=False).inbox
     keep = {"Oasis referrals Oct-Dec 2025.xlsx", "idva_export_jul-sep_2025.csv"}
     for path in (inbox / "idva").iterdir():  # the Q1 file and the history before it go
         if path.name not in keep:

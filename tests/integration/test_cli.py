@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from dasv.config import DEFAULT_CONFIG
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 
 
@@ -195,3 +197,27 @@ def test_parameters_never_reach_sql_or_file_names(tmp_path, env):
     doc = json.loads(run("metrics", "--quarter", "2025-26 Q3", env=env).stdout)
     assert doc["idva"]["total"]["total_referrals"] == 2  # nothing was dropped
     assert not (tmp_path / "o").exists()
+
+
+def test_every_command_checks_the_configuration_first(tmp_path):
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    config["suppresion"] = config.pop("suppression")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    env = {**os.environ, "DASV_CONFIG": str(path), "DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    for args in (
+        ["metrics", "--quarter", "2025-26 Q3"],
+        ["db", "check"],
+        ["config", "check"],
+        ["sample-data", "--out", str(tmp_path / "s")],
+        ["portal", "user", "list"],
+    ):
+        result = subprocess.run([sys.executable, "-m", "dasv", *args], capture_output=True, text=True, env=env,
+                                check=False)  # fmt: skip
+        assert result.returncode == 1, (args, result.stderr)
+        assert "`suppresion`: not a setting; did you mean `suppression`?" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "w.db").exists()  # nothing ran
+    shown = subprocess.run([sys.executable, "-m", "dasv", "metrics", "--help"], capture_output=True, text=True,
+                           env=env, check=False)  # fmt: skip
+    assert shown.returncode == 0 and "--quarter" in shown.stdout  # help needs no configuration

@@ -32,8 +32,8 @@ def test_the_attacker_works_out_what_line_by_line_suppression_gave_away():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("differencing"))
+def demo(tmp_path_factory, sample_template):
+    return build(tmp_path_factory.mktemp("differencing"), sample_template)
 
 
 def test_no_withheld_count_can_be_worked_out_from_everything_served(demo):

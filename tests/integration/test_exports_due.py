@@ -10,7 +10,6 @@ import pytest
 from dasv.exports_due import due_date, exports_due, month_ranges
 from dasv.pipeline import load_files
 from dasv.quarters import Quarter
-from dasv.sample.write import write_sample_inbox
 from warehouse.db import open_warehouse
 
 Q3 = Quarter(2025, 3)
@@ -18,10 +17,8 @@ Q3_POLICE = "Police DA counts Oct-Dec 2025.xlsx"
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    inbox = tmp_path_factory.mktemp("due") / "inbox"
-    write_sample_inbox(inbox)
-    return inbox
+def sample(sample_template):
+    return sample_template.inbox  # copied by each test before it is loaded
 
 
 def load(tmp_path, inbox, deployment, pseudonymiser, leave_out=()):

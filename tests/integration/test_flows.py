@@ -15,7 +15,6 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
-from dasv.sample.write import write_sample_inbox
 from tests.files import IDVA_HEADER, sample_fact_counts, write_csv
 from tests.servers import free_port
 from warehouse.db import open_warehouse
@@ -50,10 +49,8 @@ def smtp():
 
 
 @pytest.fixture(scope="session")
-def sample_inbox(tmp_path_factory):
-    inbox = tmp_path_factory.mktemp("flows") / "inbox"
-    write_sample_inbox(inbox)
-    return inbox
+def sample_inbox(sample_template):
+    return sample_template.inbox  # copied by each test's env
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from email import message_from_bytes
@@ -25,7 +26,6 @@ from dasv.measures.labels import figure_label
 from dasv.publications import figures
 from dasv.quarters import Quarter
 from dasv.report.build import read_commentary
-from dasv.sample.write import write_sample_inbox
 from tests.servers import free_port
 
 Q3 = Quarter.parse("2025-26 Q3")
@@ -47,10 +47,10 @@ class Inbox:
 
 
 @pytest.fixture(scope="module")
-def delivered(tmp_path_factory):
+def delivered(tmp_path_factory, sample_template):
     """`dasv run --deliver` on the sample inbox, its commentary named in the spaced form."""
     tmp = tmp_path_factory.mktemp("options")
-    write_sample_inbox(tmp / "inbox")
+    shutil.copytree(sample_template.inbox, tmp / "inbox")
     commentary = tmp / "inbox" / "commentary"
     for old in commentary.glob("*.md"):
         old.unlink()

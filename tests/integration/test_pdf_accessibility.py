@@ -15,12 +15,10 @@ from pdfua import validate
 from pypdf import PdfReader
 
 from dasv.config import load_deployment
-from dasv.pipeline import load_files, render_quarter
-from dasv.privacy import Pseudonymiser
+from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
-from dasv.sample.write import write_sample_inbox
 from warehouse.db import open_warehouse
 
 Q3 = Quarter.parse("2025-26 Q3")
@@ -28,12 +26,10 @@ SLICES = ["Fenland", "East Cambridgeshire"]  # every SPC chart shown; some left 
 
 
 @pytest.fixture(scope="module")
-def made(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("tagged")
+def made(sample_warehouse):
+    tmp = sample_warehouse.root
     deployment = load_deployment()
-    write_sample_inbox(tmp / "inbox")
-    engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
-    load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("k"))
+    engine = open_warehouse(sample_warehouse.url)
     outputs = render_quarter(engine, deployment, Q3, tmp / "out", districts=SLICES)  # in forked children
     with engine.connect() as conn:
         county = build_report(conn, deployment, Q3)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -27,7 +28,6 @@ from sqlalchemy import func, select
 from dasv.provenance import package_version
 from dasv.publications import provenance_of
 from dasv.quarters import Quarter
-from dasv.sample.write import write_sample_inbox
 from tests.files import sample_fact_counts
 from tests.servers import (
     PREFECT,
@@ -50,9 +50,9 @@ AUTH = "operator:not-a-real-password-e2e"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def stack(tmp_path_factory, sample_template):
     tmp = tmp_path_factory.mktemp("prefect-e2e")
-    write_sample_inbox(tmp / "inbox")
+    shutil.copytree(sample_template.inbox, tmp / "inbox")
     mailbox = Mailbox()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     smtp.start()

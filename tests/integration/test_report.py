@@ -15,25 +15,21 @@ from pypdf import PdfReader
 
 from dasv.config import load_deployment
 from dasv.measures.document import metrics_document
-from dasv.pipeline import load_files, render_quarter
-from dasv.privacy import Pseudonymiser
+from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
-from dasv.sample.write import write_sample_inbox
 from warehouse.db import open_warehouse
 
 Q3 = Quarter.parse("2025-26 Q3")
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("report")
+def rendered(sample_warehouse):
+    tmp = sample_warehouse.root
     deployment = load_deployment()
     deployment.publication.restricted_edition = True  # the unsuppressed edition too: the whole report's tests
-    write_sample_inbox(tmp / "inbox")
-    engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
-    load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("k"))
+    engine = open_warehouse(sample_warehouse.url)
     outputs = render_quarter(engine, deployment, Q3, tmp / "out", commentary_dir=tmp / "inbox" / "commentary")
     with engine.connect() as conn:
         doc = metrics_document(conn, deployment, Q3)

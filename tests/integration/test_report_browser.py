@@ -5,20 +5,16 @@ from __future__ import annotations
 import pytest
 
 from dasv.config import load_deployment
-from dasv.pipeline import load_files, render_quarter
-from dasv.privacy import Pseudonymiser
+from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
-from dasv.sample.write import write_sample_inbox
 from tests.browser import axe_violations, browser  # noqa: F401 - the fixture
 from warehouse.db import open_warehouse
 
 
 @pytest.fixture(scope="module")
-def html_reports(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("html")
-    write_sample_inbox(tmp / "inbox")
-    engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
-    load_files(engine, [tmp / "inbox"], load_deployment(), Pseudonymiser("k"))
+def html_reports(sample_warehouse):
+    tmp = sample_warehouse.root
+    engine = open_warehouse(sample_warehouse.url)
     outputs = render_quarter(engine, load_deployment(), Quarter.parse("2025-26 Q3"), tmp / "out",
                              districts=["Fenland"])  # fmt: skip
     engine.dispose()

@@ -126,19 +126,17 @@ def test_a_crimed_count_above_the_incidents_is_refused_naming_the_row(deployment
     )
 
 
-def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, tmp_path):
+def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, tmp_path, sample_template):
     """The strategic assessment printed DA incidents rose "14% (+152 incidents)"; +152 is incident-only.
 
     Our statements name the measure they compare and compute its own change: incidents
     +148 (+7.7%, printed whole as every change in the report: +8%), incident-only +152 (+16.5%: +17%).
     """
     from dasv.report.year_ending import YearEndingFigures
-    from dasv.sample.write import write_sample_inbox
     from warehouse.db import open_warehouse
 
-    write_sample_inbox(tmp_path / "inbox")
     engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
-    load_files(engine, [tmp_path / "inbox" / "police"], deployment, pseudonymiser)
+    load_files(engine, [sample_template.inbox / "police"], deployment, pseudonymiser)  # read, never changed
     with engine.connect() as conn:
         figures = YearEndingFigures(conn, deployment, YearEnding.parse("2025-09"))
     lines = figures.statements("Cambridge City", "Cambridge City", suppressed=True)

@@ -14,11 +14,10 @@ from sqlalchemy import update
 
 from dasv import accounts
 from dasv.config import load_deployment
-from dasv.pipeline import load_files, render_quarter
-from dasv.privacy import Pseudonymiser
+from dasv.pipeline import render_quarter
 from dasv.publications import publish
 from dasv.quarters import Quarter
-from dasv.sample.write import write_sample_inbox
+from tests.conftest import copy_sample
 from tests.servers import free_port, start, stop
 from warehouse.db import open_warehouse
 from warehouse.models import PortalToken
@@ -35,14 +34,12 @@ USERS = {
 
 
 @pytest.fixture(scope="session")
-def published(tmp_path_factory):
+def published(tmp_path_factory, sample_template):
     """The sample inbox loaded, 2025-26 Q3 rendered and published, accounts and tokens made."""
     tmp = tmp_path_factory.mktemp("portal")
     deployment = load_deployment()
-    write_sample_inbox(tmp / "inbox")
-    url = f"sqlite:///{tmp / 'w.db'}"
+    url = copy_sample(sample_template, tmp).url
     engine = open_warehouse(url)
-    load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("portal-test-key"))
     render_quarter(engine, deployment, Q3, tmp / "out", commentary_dir=tmp / "inbox" / "commentary")
     publish(engine, deployment, Q3, tmp / "out", tmp / "store")
     for email, role, districts in USERS.values():

@@ -10,7 +10,6 @@ import pytest
 import loaders.export as export_module
 from dasv.config import load_deployment
 from dasv.progress import ProgressShow
-from dasv.sample.write import write_sample_inbox
 from loaders import read_export
 from loaders.export import PROGRESS_EVERY
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
@@ -51,16 +50,6 @@ def same(fast, slow) -> None:
         assert getattr(fast, attr) == getattr(slow, attr), attr
     assert [str(p) for p in fast.problems] == [str(p) for p in slow.problems]
     assert fast.rows == slow.rows
-
-
-def test_every_sample_file_reads_the_same_both_ways(tmp_path, dep, monkeypatch):
-    files = [p for p in write_sample_inbox(tmp_path / "inbox") if p.suffix in (".xlsx", ".csv")]
-    assert len(files) >= 5
-    for path in files:
-        fast, slow, calls = both(path, dep, monkeypatch, today=date(2026, 11, 26))
-        assert calls == [True], path  # clean: the column reader read it
-        assert fast.row_count > 0
-        same(fast, slow)
 
 
 def test_mixed_numeric_cells_read_as_the_row_reader_reads_them(tmp_path, dep, monkeypatch):
@@ -180,21 +169,6 @@ def test_anything_not_plain_is_read_the_usual_way_with_the_same_outcome(tmp_path
     typed, usual, used = typed_and_usual(path, dep, monkeypatch)
     assert used in ([False], [])  # [] when the file is refused before (e.g. no header at all)
     same_export(typed, usual)
-
-
-def test_every_sample_and_hostile_workbook_reads_the_same_with_typed_columns_open(tmp_path, dep, monkeypatch):
-    from tests.hostile.corpus import CASES
-
-    files = [p for p in write_sample_inbox(tmp_path / "inbox") if p.suffix == ".xlsx"]
-    for case in CASES:
-        if not case.heavy:
-            built = case.build(tmp_path / case.name)
-            if built.suffix.lower() in (".xlsx", ".xlsm") and built.is_file():
-                files.append(built)
-    assert len(files) > 15
-    for path in files:
-        typed, usual, _ = typed_and_usual(path, dep, monkeypatch, today=date(2026, 11, 26))
-        same_export(typed, usual)
 
 
 def test_keys_in_bulk_are_the_keys_one_at_a_time():

@@ -6,9 +6,6 @@ and a value matching nothing is refused naming the YAML key that would map it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -156,25 +153,6 @@ def test_a_missing_header_points_at_column_aliases_and_lists_what_it_did_not_rec
     assert "lacks District; headers not recognised: 'Home Town', 'Caseworker'" in line
     assert "`column_aliases.idva` (e.g. District: [<the export's header>])" in line
     assert "columns.yaml" not in line
-
-
-def test_every_command_checks_the_configuration_first(tmp_path):
-    config = shipped()
-    config["suppresion"] = config.pop("suppression")
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    env = {**os.environ, "DASV_CONFIG": str(path), "DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
-    for args in (["metrics", "--quarter", "2025-26 Q3"], ["db", "check"], ["config", "check"],
-                 ["sample-data", "--out", str(tmp_path / "s")], ["portal", "user", "list"]):
-        result = subprocess.run([sys.executable, "-m", "dasv", *args], capture_output=True, text=True, env=env,
-                                check=False)  # fmt: skip
-        assert result.returncode == 1, (args, result.stderr)
-        assert "`suppresion`: not a setting; did you mean `suppression`?" in result.stderr
-        assert "Traceback" not in result.stderr
-    assert not (tmp_path / "w.db").exists()  # nothing ran
-    shown = subprocess.run([sys.executable, "-m", "dasv", "metrics", "--help"], capture_output=True, text=True,
-                           env=env, check=False)  # fmt: skip
-    assert shown.returncode == 0 and "--quarter" in shown.stdout  # help needs no configuration
 
 
 def test_yes_no_columns_take_value_aliases_even_unquoted(tmp_path):

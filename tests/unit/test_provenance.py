@@ -13,12 +13,27 @@ def test_the_version_is_the_installed_package_and_real():
     assert version[0].isdigit() and version.count(".") >= 2  # pyproject.toml's, e.g. 0.2.0
 
 
-def test_the_commit_is_this_checkout_or_unversioned_outside_git(tmp_path):
-    head = subprocess.run(["git", "-C", str(provenance.ROOT), "rev-parse", "HEAD"], capture_output=True,
-                          text=True).stdout.strip()  # fmt: skip
-    assert provenance.git_commit.__wrapped__(provenance.ROOT).split("+")[0] == head
-    (tmp_path / "pyproject.toml").write_text("")
-    assert provenance.git_commit.__wrapped__(tmp_path) == "unversioned"
+def _git(root, *args) -> str:
+    return subprocess.run(["git", "-C", str(root), "-c", "user.name=test", "-c", "user.email=test@example.org",
+                           "-c", "commit.gpgsign=false", *args], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+
+
+def test_the_commit_is_the_checkout_s_with_changes_marked_or_unversioned_outside_git(tmp_path):
+    """In a checkout of its own (the suite may run from an export of the tree, outside any git checkout)."""
+    checkout, copy = tmp_path / "checkout", tmp_path / "copy"
+    for root in (checkout, copy):
+        root.mkdir()
+        (root / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    _git(checkout, "init", "-q")
+    _git(checkout, "add", "pyproject.toml")
+    _git(checkout, "commit", "-qm", "first")
+    head = _git(checkout, "rev-parse", "HEAD")
+    assert len(head) == 40
+    assert provenance.git_commit.__wrapped__(checkout) == head
+    (checkout / "pyproject.toml").write_text('[project]\nname = "y"\n')
+    assert provenance.git_commit.__wrapped__(checkout) == f"{head}+changes"
+    assert provenance.git_commit.__wrapped__(copy) == "unversioned"
 
 
 def test_the_configuration_checksum_changes_with_the_configuration():
