@@ -53,6 +53,7 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     plot.valueAxis.valueMax = step * math.ceil(top / step)
     plot.valueAxis.valueStep = step
     plot.valueAxis.labels.fontSize = font
+    plot.valueAxis.labels.textAnchor = "end"  # anchored by the SVG: unclipped in the PDF's wider font
     places = 0 if float(step).is_integer() else 1  # 12,500 not 12500; 2.5 keeps its decimal
     plot.valueAxis.labelTextFormat = lambda v: f"{v:,.{places}f}"
     plot.valueAxis.visibleGrid = True

@@ -16,7 +16,7 @@ from dasv.measures import marac as marac_m
 from dasv.measures import police as police_m
 from dasv.measures import year_ending as year_ending_m
 from dasv.measures.context import CHARTED, variation
-from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
+from dasv.measures.coverage import facts_in_quarter, missing_sources_notes, months_text
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label, police_label
@@ -40,11 +40,13 @@ from dasv.report.model import (
     SourceFile,
     SpcChart,
     Variation,
+    printed_pair,
     rate_interval_of,
 )
 from dasv.report.revisions import Revisions
 from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements
 from dasv.report.suppress import COUNTY
+from dasv.report.verdict import limits_fit, misfit_text
 from dasv.report.year_ending import REPORTING, YearEndingFigures, year_ending_for
 
 IDVA_SOURCE = "Source: IDVA service referral export"
@@ -236,7 +238,9 @@ def build_report(
     doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
     area = deployment.police_reporting_area
     year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
-    funnel = funnel_section(district_funnel(now.police, deployment, quarter), deployment, quarter, labels=labels)
+    found = district_funnel(now.police, deployment, quarter)
+    funnel = funnel_section(found, deployment, quarter, labels=labels)
+    district_spc = {a.name: variation(series, deployment, a.name) for a in deployment.districts}
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -251,7 +255,7 @@ def build_report(
         tables=[total_table, area_table, row_table, other, police, safelives],
         charts=spc_charts(spc, deployment),
         commentary=read_commentary(commentary_dir, quarter),
-        statements=draft_statements(now, before, labels, deployment)
+        statements=draft_statements(now, before, labels, deployment, spc, district_spc, found)
         + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
         + quality_notes(conn, deployment, data, quarter, doc, refused or [])
@@ -337,6 +341,8 @@ def headline_table(
     rows = []
     for key in HEADLINE_KEYS:
         name, a, b = pairs[key]
+        a, b = printed_pair(a, b)  # percentages at the precision their change needs
+        plain_before = b
         if revisions is not None:
             path = (
                 HEADLINE_PATHS[key] if not key.startswith("police.") else ("police", scope, key.split(".")[1])
@@ -347,11 +353,9 @@ def headline_table(
                 else None
             )
             b = revisions.mark(prev, path, b, rate_of)
-        spc = variation.get(key)
-        rows.append([name, a, interval_cell(a), b, Change(a, b),
-                     Variation(spc.signal, len(spc.values)) if spc else None])  # fmt: skip
-    notes = ["95% interval: Byar's method for counts, Wilson's for percentages. Variation: the latest month of "
-             "the measure's SPC chart (section 4); a month-on-month pattern, not the change from last quarter."]  # fmt: skip
+        verdict = verdict_cell(a, plain_before, variation.get(key)) if key != "marac.awaiting_hearing" else None
+        rows.append([name, a, interval_cell(a), b, Change(a, b), verdict])
+    notes = ["95% interval: Byar's method for counts, Wilson's for percentages", VERDICT_NOTE]
     if area:
         notes.append(f"Police rows: {area.name} is {area.description or ', '.join(area.districts)}.")
     police = now.police.get(scope) or now.police["total"]
@@ -367,6 +371,28 @@ def headline_table(
         rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
         section="headline",
     )  # fmt: skip
+
+
+VERDICT_NOTE = (
+    "Variation: whether the change from last quarter is more than noise. A real rise or fall: the "
+    "quarter-on-quarter test finds it unlikely to be chance (p < 0.05), or the measure's monthly SPC chart "
+    "(section 4) flags the latest month in the same direction; otherwise normal variation"
+)
+
+
+def verdict_cell(now: Cell, before: Cell, chart: SpcResult | None = None) -> Variation | None:
+    """The one verdict on a headline change (dasv.report.verdict), as the Variation column prints it."""
+    from dasv.report.verdict import of_counts, of_rates
+
+    if isinstance(now, Rate) and isinstance(before, Rate):
+        verdict = of_rates(now.numerator, now.denominator, before.numerator, before.denominator)
+    elif all(isinstance(x, int) and not isinstance(x, bool) for x in (now, before)):
+        verdict = of_counts(now, before, chart)  # type: ignore[arg-type]
+    else:
+        return None
+    if verdict is None:
+        return None
+    return Variation(verdict.icon, len(chart.values) if chart else 0, verdict.short())
 
 
 class _Shown:
@@ -644,9 +670,12 @@ def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | No
         if result.method == "xmr":
             summary = result.summary()
             text = (f"XmR chart of {name} by month, {first} to {last}: mean {summary['mean']:,.1f}, process limits "
-                    f"{summary['lower']:,.1f} to {summary['upper']:,.1f}; latest month: "
-                    f"{Variation(result.signal, len(result.values)).text().lower()}"
-                    + (f"; special-cause months: {', '.join(result.flags)}" if result.flags else "") + ".")  # fmt: skip
+                    f"{summary['lower']:,.1f} to {summary['upper']:,.1f}; ")  # fmt: skip
+            if limits_fit(result):
+                text += (f"latest month: {Variation(result.signal, len(result.values)).text().lower()}"
+                         + (f"; special-cause months: {months_text(result.flags)}" if result.flags else "") + ".")  # fmt: skip
+            else:
+                text += misfit_text(result) + "."
         else:
             text = (f"Run chart of {name} by month, {first} to {last}, around the median: too few months for "
                     f"process limits (n = {len(result.values)}).")  # fmt: skip

@@ -21,15 +21,23 @@ from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import definitions, gather_quarter, interval_cell, short, spc_charts
+from dasv.report.build import (
+    VERDICT_NOTE,
+    definitions,
+    gather_quarter,
+    interval_cell,
+    short,
+    spc_charts,
+    verdict_cell,
+)
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
 from dasv.report.joint import rule as disclosure_rule
-from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
+from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, printed_pair
 from dasv.report.revisions import Revisions
-from dasv.report.statements import movement
+from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 
 IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
@@ -329,24 +337,24 @@ class SliceBuilder:
         for m in HEADLINE_MEASURES:
             now, before = self.cell(name, m, q), self.cell(name, m, prev)
             result = spc.get(SERIES_KEY.get(m, ""))
-            shown = isinstance(now, int) and not isinstance(now, bool)  # no variation for a withheld count
-            rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
-                         Variation(result.signal, len(result.values)) if result and shown else None])  # fmt: skip
+            # the one verdict (dasv.report.verdict); none beside a withheld count, nor for a stock
+            verdict = verdict_cell(now, before, result) if m != "awaiting_hearing" else None
+            rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before), verdict])
             if m == "criteria_met":  # the county's headline has its engagement row here too
                 now, before = (
                     self.plan.rate(name, "engaged", "criteria_met", q),
                     self.plan.rate(name, "engaged", "criteria_met", prev),
                 )
-                rows.append(
-                    [label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before), None]
-                )
+                now, before = printed_pair(now, before)
+                rows.append([label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before),
+                             verdict_cell(now, before)])  # fmt: skip
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
                            [Column("Measure", "label"), Column(q.label, "count", current=True),
                             Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),
                             Column("Change", "change"), Column("Variation", "variation")],
                            rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts",
-                           notes=["No interval, limit or variation is shown for a withheld count, nor for a series "
-                                  "with any withheld month."],
+                           notes=[VERDICT_NOTE, "No interval, limit or variation is shown for a withheld count, nor "
+                                  "an SPC chart for a series with any withheld month."],
                            section="headline")  # fmt: skip
 
     def _charts(self, name: str) -> list[Chart]:
@@ -373,12 +381,8 @@ class SliceBuilder:
         ]  # fmt: skip
 
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
-        lines = []
-        for m in ("total_referrals", "referrals", "da_incidents"):
-            now, before = self.cell(name, m, q), self.cell(name, m, prev)
-            if isinstance(now, int) and isinstance(before, int):
-                lines.append(movement(f"{LABELS[m]} in {name}", now, before))
-        return [line for line in lines if line]
+        """The district's changes as the county's are stated: real ones first, the largest first; then its ranks."""
+        return slice_statements(self, name, q, prev)
 
     def metrics(self, name: str) -> dict:
         """METRICS_JSON.md restricted to the district, suppressed counts as their markers, their rates null."""

@@ -16,7 +16,18 @@ from dasv.measures.labels import label
 from dasv.measures.status import Missing
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
-from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
+from dasv.report.model import (
+    Cell,
+    Change,
+    Chart,
+    Column,
+    Rate,
+    ReportTable,
+    Section,
+    Suppressed,
+    format_cell,
+    printed_pair,
+)
 from dasv.report.suppress import COUNTY, SuppressionPlan
 
 YEARS_SHOWN = 4
@@ -247,9 +258,11 @@ class YearEndingFigures:
                 self.police_cell(who, key, before, suppressed),
             )
             if isinstance(now, int) and isinstance(then, int):
+                every = [self.police_cell(who, key, y, suppressed) for y in self.years]
                 lines.append(f"{label(f'police.{key}')}, {name}: {Change(now, then).text()}, from {then:,} in "
-                             f"the {before.title} to {now:,} in the {last.title}.")  # fmt: skip
+                             f"the {before.title} to {now:,} in the {last.title}{_extreme(every)}.")  # fmt: skip
         now, then = self.crimed_pct_cell(who, last, suppressed), self.crimed_pct_cell(who, before, suppressed)
+        now, then = printed_pair(now, then)  # the change is the arithmetic on the two printed
         change = Change(now, then)
         if change.comparable:
             lines.append(f"{label('police.crimed_pct')}, {name}: {change.text()}, from {format_cell(then)} to "
@@ -361,3 +374,18 @@ def year_ending_for(conn: Connection, deployment: Deployment, quarter: Quarter) 
     from dasv.measures.year_ending import latest_year_ending
 
     return YearEndingFigures(conn, deployment, latest_year_ending(quarter.end, deployment.year_ending_month))
+
+
+def _extreme(values: list) -> str:
+    """``, the highest of the four years shown`` when the latest of three or more years is the highest (or lowest)."""
+    from dasv.report.findings import number_word
+
+    if len(values) < 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return ""
+    latest, earlier = values[-1], values[:-1]
+    years = f"{number_word(len(values))} years shown"
+    if latest > max(earlier):
+        return f", the highest of the {years}"
+    if latest < min(earlier):
+        return f", the lowest of the {years}"
+    return ""

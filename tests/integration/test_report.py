@@ -302,7 +302,8 @@ def test_district_metrics_document_marks_suppressed_counts(rendered):
 
 
 def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(rendered):
-    """report_templates/svg.py swaps renderSVG's minidom document for a light one: nothing else may change."""
+    """report_templates/svg.py swaps renderSVG's minidom document for a light one: nothing else may change
+    (its canvas draws lines open and anchors text, :class:`KeyedCanvas`, on either document)."""
     from reportlab.graphics import renderSVG
     from reportlab.graphics.shapes import Drawing, Group, String
 
@@ -321,7 +322,25 @@ def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(ren
     group.add(Group(String(0, 0, "inner"), transform=(2, 0, 0, 2, 0, 0)))
     odd.add(group)
     for drawing in [*drawings, odd]:
-        assert drawing_svg(drawing) == renderSVG.drawToString(drawing)
+        assert drawing_svg(drawing) == _on_minidom(drawing)
+    assert _on_minidom(odd, renderSVG.SVGCanvas) == renderSVG.drawToString(odd)  # the reference is reportlab's
+
+
+def _on_minidom(drawing, canvas_class=None) -> str:
+    """What reportlab's renderer writes on its own minidom document with the charts' canvas (KeyedCanvas)."""
+    from io import StringIO
+
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.renderbase import renderScaledDrawing
+
+    from report_templates.svg import KeyedCanvas
+
+    drawing = renderScaledDrawing(drawing)
+    canvas = (canvas_class or KeyedCanvas)((drawing.width, drawing.height))
+    renderSVG.draw(drawing, canvas, 0, 0)
+    out = StringIO()
+    canvas.save(out)
+    return out.getvalue()
 
 
 def test_a_slices_spc_chart_never_adds_up_to_a_withheld_quarter(rendered):
@@ -339,3 +358,56 @@ def test_a_slices_spc_chart_never_adds_up_to_a_withheld_quarter(rendered):
                     assert plan.shown(name, count, quarter), (name, measure, quarter.label)
             charted += 1
     assert charted  # some district's series is charted
+
+
+def _printed_sentences(report) -> list[str]:
+    """Every drafted sentence and headline row of a report, as a reader meets them."""
+    rows = []
+    table = report.headline
+    change = next(i for i, c in enumerate(table.columns) if c.kind == "change")
+    for r in range(len(table.rows)):
+        now, before, moved = table.text(r, 1), table.text(r, 3), table.text(r, change)
+        if "point" in moved:
+            rows.append(f"{moved}, from {before} to {now}")
+        elif "(" in moved:
+            rows.append(f"{moved}, from {before} in the last quarter to {now} in this one")
+    sections = [line for s in report.sections for line in s.statements]
+    return [*report.statements, *sections, *report.quality, *rows]
+
+
+def test_every_printed_change_adds_up_on_the_figures_printed_beside_it(rendered):
+    """No "fell 4 points, from 80% to 77%": each change is the arithmetic on its own printed figures."""
+    from tests.arithmetic import checked, problems
+
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    reports = [county, *(rendered["slices"].report(a.name) for a in deployment.districts)]
+    read = 0
+    for report in reports:
+        for sentence in _printed_sentences(report):
+            assert not problems(sentence), (report.area, sentence)
+            read += checked(sentence)
+    assert read > 60  # the checker read the report's changes, not nothing
+
+
+def test_the_statements_find_every_real_change_largest_first_and_rank_the_districts(rendered):
+    """South Cambs engagement 80% -> 56% is the quarter's clearest district change: it must be stated,
+    in the county report and in its slice, with one verdict; rankings read as an assessment writes them."""
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    text = county.statements
+    south = next(s for s in text if s.startswith("In South Cambs, engagement % of criteria met fell 24 points"))
+    assert "from 80% to 56%, a real fall" in south
+    real = [s for s in text if "a real " in s]
+    assert real == text[: len(real)] and len(real) >= 4  # real changes come first
+    assert "MARAC referrals fell 22%, from 271 to 212, a real fall (p = 0.008)." in text
+    assert any(s.startswith("Of the six districts, East Cambs had the highest engagement % of criteria met") for s in text)
+    assert not any("unlikely to be chance" in s or "special cause –" in s.lower() for s in text)  # one verdict
+    headline = {row[0]: county.headline.text(i, 5) for i, row in enumerate(county.headline.rows)}
+    assert headline["MARAC referrals"] == "Real fall" and headline["IDVA referrals"] == "Normal variation"
+    own = rendered["slices"].report("South Cambridgeshire").statements
+    assert own[0].startswith("In South Cambridgeshire, engagement % of criteria met fell 24 points, from 80% to 56%, "
+                             "a real fall")  # fmt: skip
+    assert any("had the lowest rate of police DA incidents per 1,000 aged 16+ of the six districts" in s for s in own)
