@@ -140,6 +140,7 @@ def render_quarter(
         NoDataError: nothing at all is loaded for the quarter; no folder is made.
     """
     from dasv.measures.coverage import require_facts
+    from dasv.report import commentary
     from dasv.report.build import build_report, gather_quarter
     from dasv.report.slices import SliceBuilder, find_district
     from report_templates.render import prepare, render_outputs
@@ -154,6 +155,8 @@ def render_quarter(
         names = [a.name for a in deployment.districts] if districts is None else districts
         # the slices' plan gathers every figure the county report needs too: gathered once
         builder = SliceBuilder(conn, deployment, quarter) if names else None
+        if builder:  # each slice prints the partnership's commentary and its district's own section
+            builder.commentary = commentary.read(commentary_dir, quarter, deployment)
         drawn = {}
         if county:
             gathered = builder.gathered if builder else gather_quarter(conn, deployment, quarter)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dasv.errors import RenderError
 from dasv.quarters import london_time
+from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation, format_cell
 from report_templates.charts import pdf_chart_svg
 from report_templates.typst_server import TypstFailed, compile_pdf
@@ -54,7 +55,6 @@ def render_pdf(report: Report, path: Path) -> Path:
 def document(report: Report) -> tuple[dict, dict[str, str]]:
     """The report as the template's data, and each chart's SVG by its input name."""
     area = f" – {report.area}" if report.area else ""
-    files = ", ".join(sorted({s.file_name for s in report.sources})) or "no files"
     charts: dict[str, str] = {}
     blocks: list[dict] = []
     number = iter(range(1, 100))
@@ -110,7 +110,8 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         "subject": f"Domestic abuse performance, {report.quarter}",
         "keywords": ["domestic abuse", report.quarter, *([report.area] if report.area else [])],
         "footer": f"{report.title} – {report.subtitle}{area}",
-        "produced": f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.",
+        # the files it was produced from are listed under Data quality, not on page 1
+        "produced": f"{report.partnership}. Produced {london_time(report.produced_at)}.",
         "suppressed": (
             "Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and [c] marks a "
             "value withheld so that a suppressed count cannot be worked out from totals. Rates on suppressed "
@@ -172,7 +173,7 @@ def _cell(table: ReportTable, row: int, col: int) -> str | dict:
 
 def sources_table(report: Report) -> dict:
     """The loaded files: what each holds, its rows, its SHA-256 and when it was loaded."""
-    rows = [[s.source, s.file_name, ", ".join(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
+    rows = [[s.source, s.file_name, periods_text(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
              [s.sha256[:32], s.sha256[32:]], london_time(s.loaded_at)] for s in report.sources]  # fmt: skip
     return {"kind": "table", "columns": len(SOURCE_HEADERS), "rows": rows, "total": False, "foot": "",
             "head": [[{"text": h, "span": 1, "align": "left"} for h in SOURCE_HEADERS]],

@@ -254,7 +254,7 @@ def build_report(
         ),
         tables=[total_table, area_table, row_table, other, police, safelives],
         charts=spc_charts(spc, deployment),
-        commentary=read_commentary(commentary_dir, quarter),
+        commentary=read_commentary(commentary_dir, quarter, deployment),
         statements=draft_statements(now, before, labels, deployment, spc, district_spc, found)
         + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
@@ -701,34 +701,20 @@ def trend_charts(
     ]  # fmt: skip
 
 
-def read_commentary(folder: Path | None, quarter: Quarter) -> list[str]:
-    """The author's paragraphs from ``<folder>/<quarter>.md`` (blank-line separated).
+def read_commentary(folder: Path | None, quarter: Quarter, deployment: Deployment | None = None) -> list[str]:
+    """The author's paragraphs from ``<folder>/<quarter>.md`` (blank-line separated), as the county prints them.
 
     The file may name the quarter in any accepted form (``2025-26 Q3.md``, ``2025-26-Q3.md``,
-    ``2025-26Q3.md``).
+    ``2025-26Q3.md``); a district's own section (``## Fenland``) follows the partnership's
+    paragraphs, led by the district's name (:mod:`dasv.report.commentary`).
 
     Raises:
         UserError: two files name the same quarter (which one the author meant is not guessed).
     """
-    from dasv.errors import UserError
-    from dasv.quarters import QuarterError
+    from dasv.report import commentary
 
-    def names_quarter(path: Path) -> bool:
-        try:
-            return path.is_file() and Quarter.parse(path.stem) == quarter
-        except QuarterError:
-            return False
-
-    if folder is None or not Path(folder).is_dir():
-        return []
-    found = sorted(p for p in Path(folder).glob("*.md") if names_quarter(p))
-    if len(found) > 1:
-        raise UserError(f"two commentary files for {quarter.label}: {' and '.join(str(p) for p in found)}; "
-                        "keep one (the report does not guess which the author meant)")  # fmt: skip
-    if not found:
-        return []
-    text = found[0].read_text(encoding="utf-8", errors="replace")
-    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
+    labels = deployment.area_labels if deployment else {}
+    return commentary.read(folder, quarter, deployment).for_county(labels)
 
 
 def definitions(deployment: Deployment) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from dasv.report.build import (
     spc_charts,
     verdict_cell,
 )
+from dasv.report.commentary import Commentary
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
@@ -111,6 +112,7 @@ class SliceBuilder:
         self.districts, self.county = gathered.districts, gathered.county
         self.plan = plan_suppression(self.county, self.districts, deployment)
         self.sources = gathered.sources
+        self.commentary = Commentary()  # the quarter's commentary (the caller reads it: read_commentary)
         self.year_ending = gathered.year_ending
         self.series = gathered.series
         plan_months(self.plan, self.series, list(self.districts))
@@ -195,7 +197,7 @@ class SliceBuilder:
             tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
             charts=spc_charts(spc, self.deployment, area=name) + self._charts(name),
             notes={"spc": self._spc_note(name, spc)},
-            commentary=[],
+            commentary=self.commentary.for_area(name),  # the partnership's, then the district's own
             statements=self._statements(name, q, prev),
             quality=[
                 disclosure_rule(plan.threshold),

@@ -411,3 +411,17 @@ def test_the_statements_find_every_real_change_largest_first_and_rank_the_distri
     assert own[0].startswith("In South Cambridgeshire, engagement % of criteria met fell 24 points, from 80% to 56%, "
                              "a real fall")  # fmt: skip
     assert any("had the lowest rate of police DA incidents per 1,000 aged 16+ of the six districts" in s for s in own)
+
+
+def test_every_slice_prints_the_partnerships_commentary_and_page_one_names_no_file(rendered):
+    """The CSP learns of the staffing stop that explains Housing falling from 44 to 19; file names are
+    under Data quality, not on page 1."""
+    outputs = rendered["outputs"]
+    for who, files in outputs.items():
+        reader = PdfReader(files["pdf"])
+        first = " ".join(reader.pages[0].extract_text().split())
+        assert ".xlsx" not in first and ".csv" not in first, who
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        assert "temporary stop on Housing and Minority Ethnic referrals" in text, who
+        html = Path(files["html"]).read_text(encoding="utf-8")
+        assert "temporary stop on Housing and Minority Ethnic referrals" in html, who
