@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from dasv.quarters import london_time
+from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation
 from report_templates.charts import chart_svg
@@ -48,7 +49,9 @@ def render_html(report: Report, path: Path) -> Path:
          "charts": [_chart(c) for c in s.charts]}
         for s in report.sections
     ]  # fmt: skip
+    text = glossary.report_text(report)
     html = template().render(report=report, charts=[_chart(c) for c in report.charts], sections=sections,
+                             glossary=glossary.entries(text), abbreviations=glossary.spelled_out(text),
                            groups=_groups, london_time=london_time, cell=cell_html, periods=periods_text)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

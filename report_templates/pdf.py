@@ -22,6 +22,7 @@ from pathlib import Path
 
 from dasv.errors import RenderError
 from dasv.quarters import london_time
+from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation, format_cell
 from report_templates.charts import pdf_chart_svg
@@ -102,6 +103,9 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         blocks += [{"kind": "h3", "text": "Produced by"}, {"kind": "bullets", "items": report.provenance}]
     heading("Definitions")
     blocks.append({"kind": "terms", "items": [list(d) for d in report.definitions]})
+    text = glossary.report_text(report)
+    heading("Glossary")  # every acronym and statistical term the report prints, from one record each
+    blocks.append({"kind": "terms", "items": [list(t) for t in glossary.entries(text)]})
     doc = {
         "title": f"{report.title}: {report.subtitle}{area}",
         "heading": report.title,
@@ -112,6 +116,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         "footer": f"{report.title} – {report.subtitle}{area}",
         # the files it was produced from are listed under Data quality, not on page 1
         "produced": f"{report.partnership}. Produced {london_time(report.produced_at)}.",
+        "abbreviations": glossary.spelled_out(text),  # each acronym's first use, spelled out
         "suppressed": (
             "Small numbers are suppressed for circulation: counts from 1 to 4 are shown as <5, and [c] marks a "
             "value withheld so that a suppressed count cannot be worked out from totals. Rates on suppressed "

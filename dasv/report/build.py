@@ -237,7 +237,7 @@ def build_report(
     spc = variation(series, deployment)
     doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
     area = deployment.police_reporting_area
-    year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
+    year_who = ([(REPORTING, area.shown)] if area else []) + [(COUNTY, deployment.county_label)]
     found = district_funnel(now.police, deployment, quarter)
     funnel = funnel_section(found, deployment, quarter, labels=labels)
     district_spc = {a.name: variation(series, deployment, a.name) for a in deployment.districts}
@@ -316,7 +316,7 @@ def headline_table(
     t_now, t_before = now.idva_total, before.idva_total
     now, before = _Shown(now), _Shown(before)
     area = deployment.police_reporting_area
-    scope, area_name = ("reporting_area", area.name) if area else ("total", None)
+    scope, area_name = ("reporting_area", area.shown) if area else ("total", None)
     pairs: dict[str, tuple[str, Cell, Cell]] = {
         "idva.total_referrals": (label("idva.total_referrals"), now("idva", t_now.total_referrals),
                                  before("idva", t_before.total_referrals)),
@@ -357,7 +357,7 @@ def headline_table(
         rows.append([name, a, interval_cell(a), b, Change(a, b), verdict])
     notes = ["95% interval: Byar's method for counts, Wilson's for percentages", VERDICT_NOTE]
     if area:
-        notes.append(f"Police rows: {area.name} is {area.description or ', '.join(area.districts)}.")
+        notes.append(f"Police rows: {area.shown} is {area.description or ', '.join(area.districts)}.")
     police = now.police.get(scope) or now.police["total"]
     if not police["complete"] and (police["da_incidents"] or police["not_supplied"]):
         notes.append(f"Police figures for {quarter.label} are incomplete: {police_gaps(police)}.")
@@ -463,7 +463,7 @@ def other_data_table(
     area = deployment.police_reporting_area
     police_rows = []
     if area:
-        police_rows += [row(police_label(k, area.name), lambda d, k=k: police_cell(d, k, "reporting_area"))
+        police_rows += [row(police_label(k, area.shown), lambda d, k=k: police_cell(d, k, "reporting_area"))
                         for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     police_rows += [row(label(k) + (", all districts" if area else ""), lambda d, k=k: police_cell(d, k))
                     for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
@@ -505,7 +505,7 @@ def other_data_table(
         "Demographic rows count the quarter's IDVA referrals.",
     ]
     if area:
-        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+        notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
     notes += absence_notes(data, quarters, "marac") + absence_notes(data, quarters, "idva")
     unrecorded = sorted({k.split(".", 1)[1].replace("_", " ") for q in quarters for k, v in data[q].status.items()
                          if k.startswith("demographics.") and v != OK})  # fmt: skip
@@ -564,7 +564,7 @@ def police_table(
         ])  # fmt: skip
     area = deployment.police_reporting_area
     scopes = (
-        [("reporting_area", area.name, area.districts)] if area else []  # one label; what it covers in a note
+        [("reporting_area", area.shown, area.districts)] if area else []  # one label; what it covers in a note
     )
     scopes.append(("total", "Total", [a.name for a in deployment.districts]))
     for scope, name, districts in scopes:
@@ -597,7 +597,7 @@ def police_table(
     if not now.police["total"]["complete"]:
         notes.append(f"Incomplete quarter: {police_gaps(now.police['total'])}.")
     if area:
-        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+        notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
     return ReportTable("police_by_district", f"Police domestic abuse by district, {quarter.label}", columns, rows,
                        source=POLICE_SOURCE, notes=notes, total_row=True)  # fmt: skip
 
@@ -651,7 +651,7 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
 def chart_name(key: str, deployment: Deployment) -> str:
     """A charted series' name (the police rows name their reporting area)."""
     area = deployment.police_reporting_area
-    return police_label(key, area.name if area else None) if key.startswith("police.") else label(key)
+    return police_label(key, area.shown if area else None) if key.startswith("police.") else label(key)
 
 
 def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | None = None) -> list[SpcChart]:

@@ -16,7 +16,7 @@ from dasv.config import Area, Deployment
 from dasv.measures import context
 from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
-from dasv.measures.labels import label
+from dasv.measures.labels import areas_text, label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
@@ -272,7 +272,7 @@ class SliceBuilder:
             [LABELS["repeats"], *self._series(name, "repeats", fy, revisions)],
             [label("idva.repeats_pct"), *self._rate_series(name, "repeats", "total_referrals", fy)],
         ]
-        return ReportTable("idva_district", f"IDVA referrals, {name} and {county}, {self.quarter.label}",
+        return ReportTable("idva_district", f"IDVA referrals, {areas_text([name, county])}, {self.quarter.label}",
                            self._columns(name, county, fy), rows, source="Source: IDVA service referral export",
                            section="referrals", notes=revisions.notes())  # fmt: skip
 
@@ -295,7 +295,7 @@ class SliceBuilder:
                 cells += [self.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")]
                 cells.append(self.rate(who, key + "engaged", key + "criteria_met", q))
             rows.append(cells)
-        return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
+        return ReportTable("idva_district_specialism", f"Referrals by specialism, {areas_text([name, county])}, {q.label}", cols,
                            rows, source="Source: IDVA service referral export",
                            notes=["Rows whose areas exclude this district are not shown."], section="referrals")  # fmt: skip
 
@@ -329,7 +329,7 @@ class SliceBuilder:
             notes.append(
                 f"Rates use the {population.year} population (its source is under Population in the definitions)."
             )
-        return ReportTable("other_district", f"MARAC, police and demographics, {name} and {county}, {self.quarter.label}",
+        return ReportTable("other_district", f"MARAC, police and demographics, {areas_text([name, county])}, {self.quarter.label}",
                            self._columns(name, county, fy), rows,
                            source="Sources: MARAC case list; police monthly counts; IDVA referral export", notes=notes)  # fmt: skip
 
@@ -377,7 +377,7 @@ class SliceBuilder:
         return [
             Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "Referrals",
                   f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld or not supplied values are gaps."),
-            Chart("trend_engagement", f"Engagement %, {name} and {self.deployment.county_label}", cats,
+            Chart("trend_engagement", f"Engagement %, {areas_text([name, self.deployment.county_label])}", cats,
                   {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},
                   "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the county; withheld or not supplied values are gaps."),
         ]  # fmt: skip

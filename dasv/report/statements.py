@@ -86,7 +86,7 @@ def draft_statements(
     scope = "reporting_area" if area else "total"
     p_now, p_before = now.police.get(scope) or now.police["total"], before.police.get(scope) or before.police["total"]
     if p_now["complete"] and p_before["complete"]:
-        county += [count_finding(police_label(k, area.name if area else None), p_now[k.removeprefix("police.")],
+        county += [count_finding(police_label(k, area.shown if area else None), p_now[k.removeprefix("police.")],
                                  p_before[k.removeprefix("police.")], spc.get(k))
                    for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     districts = _district_findings(now, before, labels, deployment, district_spc, idva) if deployment else []

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from dasv.config import Deployment
-from dasv.measures.labels import label
+from dasv.measures.labels import areas_text, label
 from dasv.measures.status import Missing
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
@@ -177,7 +177,7 @@ class YearEndingFigures:
                 *[self.rate_cell(w, y, suppressed) for w, _ in who for y in self.years],
             ]
         )
-        names = " and ".join(n for _, n in who)
+        names = areas_text([n for _, n in who])
         return ReportTable(
             "year_ending_police", f"Police recorded domestic abuse, {names}, years ending {self.last.month_name}",
             self._columns(who), rows, source=POLICE_SOURCE, notes=self._notes(), section="other",
@@ -192,8 +192,8 @@ class YearEndingFigures:
         area = self.deployment.police_reporting_area
         described = []
         if area:  # its name, as the police rows print it; what it covers in a note
-            who.append((REPORTING, area.name))
-            described = [f"{area.name} is {area.description or ', '.join(area.districts)}."]
+            who.append((REPORTING, area.shown))
+            described = [f"{area.shown} is {area.description or ', '.join(area.districts)}."]
         who.append((COUNTY, self.deployment.county_label))
         columns = [Column("Area", "label")] + [
             Column(f"{y.short}, per 1,000 (population {self.police_entry(COUNTY, y)['population_year']})", "rate",
@@ -223,7 +223,7 @@ class YearEndingFigures:
             ],
         )
         return ReportTable(
-            "year_ending_services", f"IDVA and MARAC, {' and '.join(n for _, n in who)}, the same years",
+            "year_ending_services", f"IDVA and MARAC, {areas_text([n for _, n in who])}, the same years",
             self._columns(who), rows, source="Sources: IDVA referral export; MARAC case list",
             notes=["A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."],
         )  # fmt: skip

@@ -425,3 +425,19 @@ def test_every_slice_prints_the_partnerships_commentary_and_page_one_names_no_fi
         assert "temporary stop on Housing and Minority Ethnic referrals" in text, who
         html = Path(files["html"]).read_text(encoding="utf-8")
         assert "temporary stop on Housing and Minority Ethnic referrals" in html, who
+
+
+def test_every_acronym_in_every_pdf_is_in_its_glossary_and_spelled_out_on_page_one(rendered):
+    from dasv.report import glossary
+    from tests.unit.test_glossary import acronyms
+
+    known = {t.term for t in glossary.TERMS} | {"LGBT", "XmR"}
+    for who, files in rendered["outputs"].items():
+        reader = PdfReader(files["pdf"])
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        assert acronyms(text) <= known, (who, acronyms(text) - known)
+        first = " ".join(reader.pages[0].extract_text().split())
+        assert "IDVA: Independent Domestic Violence Adviser" in first and "MARAC: Multi-Agency" in first, who
+        glossary_part = text.split("Glossary", 1)[-1]
+        assert "Real rise / real fall" in glossary_part and "Process limits" in glossary_part, who
+        assert "Cambs and Cambridgeshire and Peterborough" not in text and "incidents Cambs " not in text, who
