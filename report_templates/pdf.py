@@ -26,6 +26,7 @@ from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation, format_cell
 from report_templates.charts import pdf_chart_svg
+from report_templates.pdf_tags import finish
 from report_templates.typst_server import TypstFailed, compile_pdf
 
 ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
@@ -46,7 +47,7 @@ def render_pdf(report: Report, path: Path) -> Path:
                 block["svg"] = file.as_posix()
         inputs = {"report": json.dumps(doc, ensure_ascii=False)}
         try:
-            pdf = compile_pdf(inputs, int(report.produced_at.timestamp()))
+            pdf = finish(compile_pdf(inputs, int(report.produced_at.timestamp())))  # row headers tagged
         except TypstFailed as exc:
             raise RenderError(f"the PDF could not be laid out: {exc}") from None
     path.write_bytes(pdf)
@@ -67,8 +68,10 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         for chart in items:
             key = f"chart-{len(charts)}"
             charts[key] = pdf_chart_svg(chart)
+            # the alternative text names the chart (as the HTML's img alt); the description beside it
+            # is read once, as text
             blocks.append({"kind": "figure", "svg": key, "caption": chart.description,
-                           "alt": f"{chart.title}. {chart.description}".strip()})  # fmt: skip
+                           "alt": f"Chart: {chart.title}; described beside it."})  # fmt: skip
 
     heading("Headline figures")
     blocks += table_blocks(report.headline)
@@ -79,6 +82,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
     heading("Variation: monthly SPC charts")
     blocks[-1]["intro"] = [report.notes["spc"]] if report.notes.get("spc") else []
     figures(report.charts)
+    blocks += [b for t in report.chart_tables for b in table_blocks(t)]  # the charts' monthly values
     for section in report.sections:
         heading(section.title)
         blocks[-1]["intro"] = section.intro

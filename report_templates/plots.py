@@ -197,8 +197,8 @@ def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) 
             d.add(marker("circle", x, y, font * 0.6, NAVY))
     keys = [("circle", "Monthly value"), ("line", "Median" if r.method == "run" else "Mean")]
     if r.method == "xmr" and not fits:
-        keys += [("dashed", "Process limits"), ("circle", "Limits do not fit this series:"),
-                 ("none", f"{len(r.flags)} of {n} months beyond them or in runs,"), ("none", "so none is flagged")]  # fmt: skip
+        keys += [("dashed", "Process limits"), ("none", "Limits do not fit:"),
+                 ("none", f"{len(r.flags)} of {n} months flagged,"), ("none", "so none is marked")]  # fmt: skip
     elif r.method == "xmr":
         keys += [
             ("dashed", "Process limits"),

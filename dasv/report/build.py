@@ -43,6 +43,7 @@ from dasv.report.model import (
     printed_pair,
     rate_interval_of,
 )
+from dasv.report.monthly import monthly_tables
 from dasv.report.revisions import Revisions
 from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements
 from dasv.report.suppress import COUNTY
@@ -254,6 +255,7 @@ def build_report(
         ),
         tables=[total_table, area_table, row_table, other, police, safelives],
         charts=spc_charts(spc, deployment),
+        chart_tables=monthly_tables(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         commentary=read_commentary(commentary_dir, quarter, deployment),
         statements=draft_statements(now, before, labels, deployment, spc, district_spc, found)
         + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
@@ -680,7 +682,7 @@ def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | No
             text = (f"Run chart of {name} by month, {first} to {last}, around the median: too few months for "
                     f"process limits (n = {len(result.values)}).")  # fmt: skip
         charts.append(
-            SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, name.split(" (")[0], text)
+            SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, label(key), text)
         )
     return charts
 

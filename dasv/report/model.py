@@ -493,8 +493,11 @@ class Report:
     # tables of the data-quality section (the coverage of each source), drawn before the source files
     quality_tables: list[ReportTable] = field(default_factory=list)
     provenance: list[str] = field(default_factory=list)  # what produced it (dasv.provenance): Data quality
+    # the monthly values the SPC charts plot (dasv.report.monthly), drawn after the charts
+    chart_tables: list[ReportTable] = field(default_factory=list)
 
     @property
     def all_tables(self) -> list[ReportTable]:
-        """The headline table, the others, each further section's, then data quality's, in report order."""
-        return [self.headline, *self.tables, *(t for s in self.sections for t in s.tables), *self.quality_tables]
+        """The headline table, the others, the charts' values, each further section's, then data quality's."""
+        return [self.headline, *self.tables, *self.chart_tables, *(t for s in self.sections for t in s.tables),
+                *self.quality_tables]  # fmt: skip

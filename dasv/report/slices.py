@@ -37,6 +37,7 @@ from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
 from dasv.report.joint import rule as disclosure_rule
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, printed_pair
+from dasv.report.monthly import monthly_tables
 from dasv.report.revisions import Revisions
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
@@ -196,6 +197,8 @@ class SliceBuilder:
             headline=self._headline(name, q, prev),
             tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
             charts=spc_charts(spc, self.deployment, area=name) + self._charts(name),
+            # the charted months only: a slice charts a series only where it publishes every month
+            chart_tables=monthly_tables(spc, {k: label(k) for k in CHARTED}, area=name),
             notes={"spc": self._spc_note(name, spc)},
             commentary=self.commentary.for_area(name),  # the partnership's, then the district's own
             statements=self._statements(name, q, prev),

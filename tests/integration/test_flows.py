@@ -504,7 +504,7 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
             numbers = [(s, c) for s, c in zip(stored, row, strict=True) if isinstance(s, int | float)]
             assert all(float(s) == float(csv_value(c)) for s, c in numbers), (table.key, stored)
         checked += 1
-    assert checked == len(report.all_tables) == 12  # 11 + data coverage
+    assert checked == len(report.all_tables) == 13  # 11 + the charts' monthly values + data coverage
 
     doc = json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text())
     total = doc["idva"]["total"]

@@ -110,7 +110,7 @@ def test_limits_that_flag_most_months_flag_none_and_say_so():
     shifted = _xmr([540.0 + (i % 3) for i in range(12)] + [620.0 + (i % 3) for i in range(12)])
     assert not limits_fit(shifted) and len(shifted.flags) > 12
     svg = chart_svg(SpcChart("s", "Police DA crimes by month", shifted, "Crimes", "d"))
-    assert "Limits do not fit this series" in svg
+    assert "Limits do not fit" in svg
     assert "Special cause" not in svg and "<polygon" not in svg  # no triangle or diamond marks
     steady = _xmr([100 + (i % 5) * 4 for i in range(24)])
     assert limits_fit(steady)
