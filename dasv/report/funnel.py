@@ -113,9 +113,11 @@ def adjustment_text(found: Funnel) -> str:
             f"at the 10th and 90th percentiles; the dispersion statistic {d.groups} × phi = {d.groups * d.phi:,.1f} "
             f"against {d.groups - 1} expected by chance")  # fmt: skip
     if d.adjusted:
-        return (f"The districts differ more than chance alone would make them ({stat}), so the limits are widened "
-                f"by the between-district variance tau² = {d.tau2:.3g} (square-root scale); a district outside "
-                "them differs by more than the usual spread between districts.")  # fmt: skip
+        return (f"In plain words: the districts differ about {d.phi:,.0f} times as much as chance alone would make "
+                "them, as districts usually do, so the limits are widened to allow for the usual spread between "
+                "districts, and a district outside them differs by more than that spread. In figures: "
+                f"{stat}; the limits are widened by the between-district variance tau² = {d.tau2:.3g} "
+                "(square-root scale; see over-dispersion in the glossary).")  # fmt: skip
     return f"The districts differ no more than chance would make them ({stat}), so the limits are exact Poisson."
 
 

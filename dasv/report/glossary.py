@@ -56,6 +56,8 @@ TERMS: list[Term] = [
          "Lesbian, gay, bisexual and transgender, and more", pattern=r"LGBT\+?"),
     Term("ONS", "The UK's national statistics office; its census and mid-year estimates give the populations "
          "that rates per 1,000 use.", "Office for National Statistics"),
+    Term("NHS", "The National Health Service; NHS England's Making Data Count guidance is the method of the SPC "
+         "charts.", "National Health Service"),
     Term("SPC", "Charting a measure month by month against limits that show the usual variation, to tell "
          "a real change from noise (NHS England's Making Data Count).", "Statistical process control"),
     Term("YE", "The twelve months to the end of the named month: YE Sep 2025 is October 2024 to September 2025.",

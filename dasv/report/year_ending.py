@@ -225,7 +225,9 @@ class YearEndingFigures:
         return ReportTable(
             "year_ending_services", f"IDVA and MARAC, {areas_text([n for _, n in who])}, the same years",
             self._columns(who), rows, source="Sources: IDVA referral export; MARAC case list",
-            notes=["A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."],
+            notes=["A year's figure is shown only where the warehouse holds every quarter of it for that source: "
+                   "not supplied where no export loaded covers any of the year, incomplete where one covers part "
+                   "of it; a percentage of such a year is shown as –"],
         )  # fmt: skip
 
     def _engagement(self, who: str, y: YearEnding, suppressed: bool) -> Cell:
