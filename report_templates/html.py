@@ -13,7 +13,9 @@ from dasv.quarters import london_time
 from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation
+from dasv.report.verdict import real_changes
 from report_templates.charts import chart_svg
+from report_templates.pdf import CHANGED, NONE_REAL
 
 TEMPLATES = Path(__file__).parent
 
@@ -52,6 +54,7 @@ def render_html(report: Report, path: Path) -> Path:
     text = glossary.report_text(report)
     html = template().render(report=report, charts=[_chart(c) for c in report.charts], sections=sections,
                              glossary=glossary.entries(text), abbreviations=glossary.spelled_out(text),
+                             changed=(CHANGED, real_changes(report.statements) or [NONE_REAL]),
                            groups=_groups, london_time=london_time, cell=cell_html, periods=periods_text)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")

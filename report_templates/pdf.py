@@ -25,11 +25,14 @@ from dasv.quarters import london_time
 from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation, format_cell
+from dasv.report.verdict import real_changes
 from report_templates.charts import pdf_chart_svg
 from report_templates.pdf_tags import finish
 from report_templates.typst_server import TypstFailed, compile_pdf
 
 ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
+CHANGED = "What changed: the changes that are more than noise"  # page 1, under the headline (and in the HTML)
+NONE_REAL = "No change from last quarter is more than normal variation."
 SOURCE_HEADERS = ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
 
 
@@ -75,6 +78,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
 
     heading("Headline figures")
     blocks += table_blocks(report.headline)
+    blocks += [{"kind": "h3", "text": CHANGED}, {"kind": "bullets", "items": real_changes(report.statements) or [NONE_REAL]}]
     heading("Referral data")
     blocks += [b for t in report.tables if t.section == "referrals" for b in table_blocks(t)]
     heading("Other relevant data")

@@ -98,3 +98,11 @@ def of_rates(k_now: int, n_now: int, k_before: int, n_before: int) -> Verdict | 
         low, high = (round_half_up(x, 0) for x in interval)
         return Verdict(direction, True, f"95% interval {low:+.0f} to {high:+.0f} points")
     return Verdict(direction, False)
+
+
+REAL = ("a real rise", "a real fall")  # the words Verdict.words() begins a real change's verdict with
+
+
+def real_changes(statements: list[str]) -> list[str]:
+    """The drafted statements that state a real change (page 1's "What changed"), in their order."""
+    return [s for s in statements if any(f", {words}" in s for words in REAL)]

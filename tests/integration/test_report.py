@@ -421,6 +421,9 @@ def test_every_slice_prints_the_partnerships_commentary_and_page_one_names_no_fi
         reader = PdfReader(files["pdf"])
         first = " ".join(reader.pages[0].extract_text().split())
         assert ".xlsx" not in first and ".csv" not in first, who
+        assert "What changed: the changes that are more than noise" in first, who  # page 1 answers it
+        if who == "county":
+            assert "In South Cambs, engagement % of criteria met fell 24 points, from 80% to 56%, a real fall" in first
         text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
         assert "temporary stop on Housing and Minority Ethnic referrals" in text, who
         html = Path(files["html"]).read_text(encoding="utf-8")
