@@ -49,3 +49,38 @@ def monthly_tables(spc: dict[str, SpcResult], names: dict[str, str], area: str |
 
 def _count(value: float | None) -> int | None:
     return None if value is None else int(value)
+
+
+TREND_KEY = "trend_values"  # the table of the quarterly trend charts' values (register its cells by this key)
+
+
+def trend_values_table(charts: list, area: str | None = None) -> list[ReportTable]:
+    """The quarterly trend charts' values, one row per quarter, one column per charted line.
+
+    Only what the charts already plot (a withheld or not supplied quarter is a gap there and ``–``
+    here). Empty when there is no trend chart.
+    """
+    lines = [(c, name) for c in charts if not hasattr(c, "result") and hasattr(c, "series") for name in c.series]
+    if not lines:
+        return []
+    quarters = lines[0][0].categories
+    columns = [Column("Quarter", "label")]
+    for chart, name in lines:
+        percent = "%" in chart.y_label
+        columns.append(Column(f"{chart.y_label.replace(' %', '')} %, {name}" if percent else f"{chart.y_label}, {name}",
+                              "number" if percent else "count"))  # fmt: skip
+    rows = [[q, *(_value(chart.series[name][i], "%" in chart.y_label) for chart, name in lines)]
+            for i, q in enumerate(quarters)]  # fmt: skip
+    where = f" in {area}" if area else ""
+    return [ReportTable(
+        TREND_KEY, f"Quarterly figures behind the trend charts{where}, {quarters[0]} to {quarters[-1]}", columns, rows,
+        source="Source: the values each trend chart plots",
+        notes=["– is a quarter the chart leaves as a gap (withheld or not supplied); engagement % to one decimal"],
+        section="other",
+    )]  # fmt: skip
+
+
+def _value(value: float | None, percent: bool) -> float | int | None:
+    if value is None:
+        return None
+    return value if percent else int(value)

@@ -37,7 +37,7 @@ from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, served_cells, violations
 from dasv.report.joint import rule as disclosure_rule
 from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, printed_pair
-from dasv.report.monthly import monthly_tables
+from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.revisions import Revisions
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
@@ -198,7 +198,8 @@ class SliceBuilder:
             tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
             charts=spc_charts(spc, self.deployment, area=name) + self._charts(name),
             # the charted months only: a slice charts a series only where it publishes every month
-            chart_tables=monthly_tables(spc, {k: label(k) for k in CHARTED}, area=name),
+            chart_tables=monthly_tables(spc, {k: label(k) for k in CHARTED}, area=name)
+            + trend_values_table(self._charts(name), area=name),
             notes={"spc": self._spc_note(name, spc)},
             commentary=self.commentary.for_area(name),  # the partnership's, then the district's own
             statements=self._statements(name, q, prev),
@@ -378,7 +379,7 @@ class SliceBuilder:
             return cell.value(1) if isinstance(cell, Rate) else None
 
         return [
-            Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "Referrals",
+            Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "IDVA referrals",
                   f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld or not supplied values are gaps."),
             Chart("trend_engagement", f"Engagement %, {areas_text([name, self.deployment.county_label])}", cats,
                   {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},

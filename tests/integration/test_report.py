@@ -444,3 +444,32 @@ def test_every_acronym_in_every_pdf_is_in_its_glossary_and_spelled_out_on_page_o
         glossary_part = text.split("Glossary", 1)[-1]
         assert "Real rise / real fall" in glossary_part and "Process limits" in glossary_part, who
         assert "Cambs and Cambridgeshire and Peterborough" not in text and "incidents Cambs " not in text, who
+
+
+def test_every_charts_figures_are_in_a_table(rendered):
+    """A screen reader and a spreadsheet reach every value a chart plots: the SPC charts' months and the
+    trend charts' quarters are in the report's chart tables (PDF, HTML, CSV, xlsx); a slice prints the
+    months only of the series it charts."""
+    from dasv.report.model import Chart, SpcChart
+
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    for report in [county, *(rendered["slices"].report(a.name) for a in deployment.districts)]:
+        tables = {t.key: t for t in report.chart_tables}
+        assert all(t in report.all_tables for t in tables.values())  # so CSV and xlsx have them too
+        for chart in report.charts:
+            if isinstance(chart, SpcChart):
+                table = tables["monthly_values"]
+                col = next(i for i, c in enumerate(table.columns) if c.header in chart.title)
+                shown = {row[0]: row[col] for row in table.rows}
+                assert {m: int(v) for m, v in zip(chart.result.months, chart.result.values, strict=True)} == shown
+            elif isinstance(chart, Chart):
+                table = tables["trend_values"]
+                for name, values in chart.series.items():
+                    col = next(i for i, c in enumerate(table.columns) if c.header.endswith(f", {name}")
+                               and c.header.startswith(chart.y_label.split(" %")[0]))  # fmt: skip
+                    assert [row[col] for row in table.rows] == [None if v is None else
+                                                                (v if "%" in chart.y_label else int(v)) for v in values]  # fmt: skip
+        charted = {c.result.months[0] for c in report.charts if isinstance(c, SpcChart)}
+        assert bool(charted) == ("monthly_values" in tables)  # no monthly table where nothing is charted
