@@ -140,6 +140,7 @@ def render_quarter(
         NoDataError: nothing at all is loaded for the quarter; no folder is made.
     """
     from dasv.measures.coverage import require_facts
+    from dasv.report import commentary
     from dasv.report.public import PublicEdition, restricted_report
     from dasv.report.slices import SliceBuilder, find_district
     from report_templates.render import prepare, render_outputs
@@ -158,6 +159,8 @@ def render_quarter(
         builder = SliceBuilder(conn, deployment, quarter) if names or public_county else None
         if builder is not None:
             builder.refuse_if_unsafe()  # before anything is drawn: a refused release leaves no output
+            # each slice prints the partnership's commentary and its district's own section
+            builder.commentary = commentary.read(commentary_dir, quarter, deployment)
         drawn = {}
         if public_county:
             report = PublicEdition(conn, builder, commentary_dir).report()

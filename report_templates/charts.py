@@ -52,12 +52,14 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     plot.valueAxis.valueMax = step * math.ceil(top / step)
     plot.valueAxis.valueStep = step
     plot.valueAxis.labels.fontSize = font
+    plot.valueAxis.labels.textAnchor = "end"  # anchored by the SVG: unclipped in the PDF's wider font
     places = 0 if float(step).is_integer() else 1  # 12,500 not 12500; 2.5 keeps its decimal
     plot.valueAxis.labelTextFormat = lambda v: f"{v:,.{places}f}"
     plot.valueAxis.visibleGrid = True
     plot.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
-    # reportlab cannot join a lone point (a run of one value between gaps): then markers only
-    plot.joinedLines = not any(_lone_points(chart.series[n]) for n in names)
+    # a series with gaps: reportlab draws the markers, the lines are drawn here broken at each gap
+    gaps = [i for i in range(len(chart.categories)) if any(chart.series[n][i] is None for n in names)]
+    plot.joinedLines = not gaps
     for i, _ in enumerate(names):
         line = plot.lines[i]
         line.strokeColor = PALETTE[i % len(PALETTE)]
@@ -71,6 +73,8 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
         line.symbol = marker
         line.name = names[i]
     drawing.add(plot)
+    if gaps:
+        _draw_gaps(drawing, plot, chart, names, gaps, font)
     label = Group(String(0, 0, chart.y_label, fontName="Helvetica", fontSize=font, textAnchor="middle"))
     label.transform = (0, 1, -1, 0, font * 1.3, plot.y + plot.height / 2)  # rotated a quarter turn
     drawing.add(label)
@@ -86,6 +90,37 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     legend.columnMaximum = len(names)
     drawing.add(legend)
     return drawing
+
+
+GAP = colors.HexColor("#E8E8E8")
+
+
+def _draw_gaps(drawing: Drawing, plot, chart: Chart, names: list[str], gaps: list[int], font: float) -> None:
+    """Each run of values joined by its series' line, each quarter without a figure shaded and said so."""
+    from reportlab.graphics.shapes import PolyLine, Rect
+
+    plot.draw()  # lays the axes out, so a category's and a value's places can be read
+    axis, values = plot.categoryAxis, plot.valueAxis
+    width = axis._barWidth
+
+    def x(i: int) -> float:
+        return axis.scale(i)[0] + width / 2
+
+    behind = drawing.contents.index(plot)
+    for i in gaps:  # a light band behind the plot where a quarter has no figure
+        drawing.insert(behind, Rect(x(i) - width / 2, plot.y, width, plot.height, fillColor=GAP, strokeColor=None))
+    for k, name in enumerate(names):
+        run: list[float] = []
+        for i, v in enumerate([*chart.series[name], None]):
+            if v is not None:
+                run += [x(i), values.scale(v)]
+                continue
+            if len(run) >= 4:
+                drawing.add(PolyLine(run, strokeColor=PALETTE[k % len(PALETTE)], strokeWidth=1.6,
+                                     strokeDashArray=DASHES[k % len(DASHES)]))  # fmt: skip
+            run = []
+    drawing.add(String(plot.x + plot.width + 20, plot.y - font * 0.2,
+                       "Shaded: no figure (withheld or not supplied)", fontName="Helvetica", fontSize=font))  # fmt: skip
 
 
 def _lone_points(values: list[float | None]) -> bool:

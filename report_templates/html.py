@@ -10,8 +10,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from dasv.quarters import london_time
+from dasv.report import glossary
+from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation
+from dasv.report.verdict import real_changes
 from report_templates.charts import chart_svg
+from report_templates.pdf import CHANGED, NONE_REAL
 
 TEMPLATES = Path(__file__).parent
 
@@ -47,8 +51,11 @@ def render_html(report: Report, path: Path) -> Path:
          "charts": [_chart(c) for c in s.charts]}
         for s in report.sections
     ]  # fmt: skip
+    text = glossary.report_text(report)
     html = template().render(report=report, charts=[_chart(c) for c in report.charts], sections=sections,
-                           groups=_groups, london_time=london_time, cell=cell_html)  # fmt: skip
+                             glossary=glossary.entries(text), abbreviations=glossary.spelled_out(text),
+                             changed=(CHANGED, real_changes(report.statements) or [NONE_REAL]),
+                           groups=_groups, london_time=london_time, cell=cell_html, periods=periods_text)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path

@@ -22,11 +22,17 @@ from pathlib import Path
 
 from dasv.errors import RenderError
 from dasv.quarters import london_time
+from dasv.report import glossary
+from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation, format_cell
+from dasv.report.verdict import real_changes
 from report_templates.charts import pdf_chart_svg
+from report_templates.pdf_tags import finish
 from report_templates.typst_server import TypstFailed, compile_pdf
 
 ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
+CHANGED = "What changed: the changes that are more than noise"  # page 1, under the headline (and in the HTML)
+NONE_REAL = "No change from last quarter is more than normal variation."
 SOURCE_HEADERS = ("Source", "File", "Quarters / months", "Rows", "Skipped", "SHA-256", "Loaded (UK time)")
 
 
@@ -44,7 +50,7 @@ def render_pdf(report: Report, path: Path) -> Path:
                 block["svg"] = file.as_posix()
         inputs = {"report": json.dumps(doc, ensure_ascii=False)}
         try:
-            pdf = compile_pdf(inputs, int(report.produced_at.timestamp()))
+            pdf = finish(compile_pdf(inputs, int(report.produced_at.timestamp())))  # row headers tagged
         except TypstFailed as exc:
             raise RenderError(f"the PDF could not be laid out: {exc}") from None
     path.write_bytes(pdf)
@@ -54,7 +60,6 @@ def render_pdf(report: Report, path: Path) -> Path:
 def document(report: Report) -> tuple[dict, dict[str, str]]:
     """The report as the template's data, and each chart's SVG by its input name."""
     area = f" – {report.area}" if report.area else ""
-    files = ", ".join(sorted({s.file_name for s in report.sources})) or "no files"
     charts: dict[str, str] = {}
     blocks: list[dict] = []
     number = iter(range(1, 100))
@@ -66,11 +71,14 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         for chart in items:
             key = f"chart-{len(charts)}"
             charts[key] = pdf_chart_svg(chart)
+            # the alternative text names the chart (as the HTML's img alt); the description beside it
+            # is read once, as text
             blocks.append({"kind": "figure", "svg": key, "caption": chart.description,
-                           "alt": f"{chart.title}. {chart.description}".strip()})  # fmt: skip
+                           "alt": f"Chart: {chart.title}; described beside it."})  # fmt: skip
 
     heading("Headline figures")
     blocks += table_blocks(report.headline)
+    blocks += [{"kind": "h3", "text": CHANGED}, {"kind": "bullets", "items": real_changes(report.statements) or [NONE_REAL]}]
     heading("Referral data")
     blocks += [b for t in report.tables if t.section == "referrals" for b in table_blocks(t)]
     heading("Other relevant data")
@@ -78,6 +86,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
     heading("Variation: monthly SPC charts")
     blocks[-1]["intro"] = [report.notes["spc"]] if report.notes.get("spc") else []
     figures(report.charts)
+    blocks += [b for t in report.chart_tables for b in table_blocks(t)]  # the charts' monthly values
     for section in report.sections:
         heading(section.title)
         blocks[-1]["intro"] = section.intro
@@ -102,6 +111,9 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         blocks += [{"kind": "h3", "text": "Produced by"}, {"kind": "bullets", "items": report.provenance}]
     heading("Definitions")
     blocks.append({"kind": "terms", "items": [list(d) for d in report.definitions]})
+    text = glossary.report_text(report)
+    heading("Glossary")  # every acronym and statistical term the report prints, from one record each
+    blocks.append({"kind": "terms", "items": [list(t) for t in glossary.entries(text)]})
     doc = {
         "title": f"{report.title}: {report.subtitle}{area}",
         "heading": report.title,
@@ -111,7 +123,9 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         "keywords": ["domestic abuse", report.quarter, *([report.area] if report.area else []),
                      *([report.classification] if report.classification else [])],
         "footer": f"{report.title} – {report.subtitle}{area}",
-        "produced": f"{report.partnership}. Produced {london_time(report.produced_at)} from {files}.",
+        # the files it was produced from are listed under Data quality, not on page 1
+        "produced": f"{report.partnership}. Produced {london_time(report.produced_at)}.",
+        "abbreviations": glossary.spelled_out(text),  # each acronym's first use, spelled out
         "suppressed": report.banner,
         "classification": report.classification or "",
         "blocks": blocks,
@@ -170,7 +184,7 @@ def _cell(table: ReportTable, row: int, col: int) -> str | dict:
 
 def sources_table(report: Report) -> dict:
     """The loaded files: what each holds, its rows, its SHA-256 and when it was loaded."""
-    rows = [[s.source, s.file_name, ", ".join(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
+    rows = [[s.source, s.file_name, periods_text(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
              [s.sha256[:32], s.sha256[32:]], london_time(s.loaded_at)] for s in report.sources]  # fmt: skip
     return {"kind": "table", "columns": len(SOURCE_HEADERS), "rows": rows, "total": False, "foot": "",
             "head": [[{"text": h, "span": 1, "align": "left"} for h in SOURCE_HEADERS]],

@@ -17,6 +17,8 @@ from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Pol
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from dasv.report.verdict import limits_fit
+
 NAVY = colors.HexColor("#12436D")
 ORANGE = colors.HexColor("#F46A25")
 TEAL = colors.HexColor("#28A197")
@@ -108,7 +110,9 @@ def legend(d: Drawing, x: float, y: float, items: list[tuple[str, str]], font: f
     """A key in words: (style, text) with style a marker kind or ``line``, ``dashed``, ``dotted``."""
     for i, (style, text) in enumerate(items):
         yy = y - i * font * 1.6
-        if style in ("line", "dashed", "dotted"):
+        if style == "none":  # a line of words continuing the one above
+            pass
+        elif style in ("line", "dashed", "dotted"):
             dash = {"line": None, "dashed": [5, 3], "dotted": [1, 2]}[style]
             d.add(Line(x, yy + font / 3, x + 22, yy + font / 3, strokeColor=GREY if style != "line" else NAVY,
                        strokeWidth=1.2, strokeDashArray=dash))  # fmt: skip
@@ -181,15 +185,21 @@ def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) 
     points = [(f.x(i), f.y(v)) for i, v in enumerate(r.values)]
     if len(points) > 1:
         d.add(PolyLine([c for p in points for c in p], strokeColor=NAVY, strokeWidth=1.2))
+    fits = r.method != "xmr" or limits_fit(r)  # limits that flag most months flag nothing (dasv.report.verdict)
     for i, (x, y) in enumerate(points):
-        if r.side[i] > 0:
+        if not fits:
+            d.add(marker("circle", x, y, font * 0.6, NAVY))
+        elif r.side[i] > 0:
             d.add(marker("triangle", x, y, font * 0.9, ORANGE))
         elif r.side[i] < 0:
             d.add(marker("diamond", x, y, font * 0.9, TEAL))
         else:
             d.add(marker("circle", x, y, font * 0.6, NAVY))
     keys = [("circle", "Monthly value"), ("line", "Median" if r.method == "run" else "Mean")]
-    if r.method == "xmr":
+    if r.method == "xmr" and not fits:
+        keys += [("dashed", "Process limits"), ("none", "Limits do not fit:"),
+                 ("none", f"{len(r.flags)} of {n} months flagged,"), ("none", "so none is marked")]  # fmt: skip
+    elif r.method == "xmr":
         keys += [
             ("dashed", "Process limits"),
             ("triangle", "Special cause – higher"),

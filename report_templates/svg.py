@@ -108,8 +108,31 @@ def _light(node, made: dict) -> _Element | _Text:
     return element
 
 
-class _Canvas(renderSVG.SVGCanvas):
-    """reportlab's SVG canvas, on a light document once its starting nodes are made."""
+class KeyedCanvas(renderSVG.SVGCanvas):
+    """reportlab's SVG canvas, drawing as the charts' keys say, in whatever font the SVG is shown.
+
+    - A straight line is an open path (``M … L …``): reportlab closes it (``M … L … Z``), which
+      draws it back over itself, so a dashed line's gaps are filled and it looks solid.
+    - Text anchored at its end or middle (axis labels, centred titles) says so (``text-anchor``):
+      reportlab shifts it by its width in Helvetica, so in the PDF's wider font the last digit of
+      a y-axis label ran under the axis ("80" read "8").
+    """
+
+    def line(self, x1, y1, x2, y2):  # noqa: D102 - reportlab's name
+        if self._strokeColor is not None:
+            path = renderSVG.transformNode(self.doc, "path", d=f"M {self.cfp_str(x1, y1)} L {self.cfp_str(x2, y2)}",
+                                           style=self._formatStyle(renderSVG.LINE_STYLES))  # fmt: skip
+            self.currGroup.appendChild(path)
+
+    def drawString(self, s, x, y, angle=0, link_info=None, text_anchor="left", **kwargs):  # noqa: N802, D102
+        if text_anchor in ("end", "middle"):
+            kwargs = {**kwargs, "text-anchor": text_anchor}
+            text_anchor = "start"
+        super().drawString(s, x, y, angle, link_info, text_anchor, **kwargs)
+
+
+class _Canvas(KeyedCanvas):
+    """:class:`KeyedCanvas` on a light document once its starting nodes are made."""
 
     def __init__(self, size):
         super().__init__(size)

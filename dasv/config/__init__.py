@@ -110,6 +110,13 @@ class PoliceReportingArea(Strict):
     name: str
     description: str = ""
     districts: list[str]
+    # how the report prints the area (its name when blank): a label no reader can take for a district
+    label: str = ""
+
+    @property
+    def shown(self) -> str:
+        """The area as the report prints it: its label, else its name."""
+        return self.label or self.name
 
 
 class SpcSettings(Strict):

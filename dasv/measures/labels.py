@@ -82,3 +82,14 @@ def label(key: str) -> str:
 def police_label(key: str, area_name: str | None) -> str:
     """``Police DA incidents Cambs``: a police measure of a named reporting area."""
     return f"{LABELS[key]} {area_name}" if area_name else LABELS[key]
+
+
+def areas_text(names: list[str]) -> str:
+    """Areas named together in a title: ``Fenland and Cambs``, or ``Fenland beside Cambridgeshire and Peterborough``.
+
+    A name holding an "and" of its own is never joined by another ("Cambs and Cambridgeshire and Peterborough").
+    """
+    if len(names) < 2:
+        return "".join(names)
+    joiner = " beside " if any(" and " in n for n in names) else " and "
+    return ", ".join(names[:-2] + [joiner.join(names[-2:])]) if joiner == " and " else joiner.join(names)

@@ -50,7 +50,7 @@ def police_definitions(deployment: Deployment) -> list[tuple[str, str]]:
         *own,
         (
             "Police reporting area",
-            f"The headline police rows labelled '{area.name}' cover {what}; they are complete when "
+            f"The headline police rows labelled '{area.shown}' cover {what}; they are complete when "
             + deployment.words.say("every month of the quarter is present for those {areas}."),
         ),
     ]

@@ -16,7 +16,7 @@ from dasv.measures import marac as marac_m
 from dasv.measures import police as police_m
 from dasv.measures import year_ending as year_ending_m
 from dasv.measures.context import CHARTED, variation
-from dasv.measures.coverage import facts_in_quarter, missing_sources_notes
+from dasv.measures.coverage import facts_in_quarter, missing_sources_notes, months_text
 from dasv.measures.document import metrics_document
 from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import LABELS, ROLLING_YEAR, label, police_label
@@ -40,11 +40,14 @@ from dasv.report.model import (
     SourceFile,
     SpcChart,
     Variation,
+    printed_pair,
     rate_interval_of,
 )
+from dasv.report.monthly import monthly_tables
 from dasv.report.revisions import Revisions
 from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements
 from dasv.report.suppress import COUNTY
+from dasv.report.verdict import limits_fit, misfit_text
 from dasv.report.year_ending import REPORTING, YearEndingFigures, year_ending_for
 
 IDVA_SOURCE = "Source: IDVA service referral export"
@@ -235,8 +238,10 @@ def build_report(
     spc = variation(series, deployment)
     doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
     area = deployment.police_reporting_area
-    year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, deployment.county_label)]
-    funnel = funnel_section(district_funnel(now.police, deployment, quarter), deployment, quarter, labels=labels)
+    year_who = ([(REPORTING, area.shown)] if area else []) + [(COUNTY, deployment.county_label)]
+    found = district_funnel(now.police, deployment, quarter)
+    funnel = funnel_section(found, deployment, quarter, labels=labels)
+    district_spc = {a.name: variation(series, deployment, a.name) for a in deployment.districts}
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -250,8 +255,9 @@ def build_report(
         ),
         tables=[total_table, area_table, row_table, other, police, safelives],
         charts=spc_charts(spc, deployment),
-        commentary=read_commentary(commentary_dir, quarter),
-        statements=draft_statements(now, before, labels, deployment)
+        chart_tables=monthly_tables(spc, {k: chart_name(k, deployment) for k in CHARTED}),
+        commentary=read_commentary(commentary_dir, quarter, deployment),
+        statements=draft_statements(now, before, labels, deployment, spc, district_spc, found)
         + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
         + quality_notes(conn, deployment, data, quarter, doc, refused or [])
@@ -312,7 +318,7 @@ def headline_table(
     t_now, t_before = now.idva_total, before.idva_total
     now, before = _Shown(now), _Shown(before)
     area = deployment.police_reporting_area
-    scope, area_name = ("reporting_area", area.name) if area else ("total", None)
+    scope, area_name = ("reporting_area", area.shown) if area else ("total", None)
     pairs: dict[str, tuple[str, Cell, Cell]] = {
         "idva.total_referrals": (label("idva.total_referrals"), now("idva", t_now.total_referrals),
                                  before("idva", t_before.total_referrals)),
@@ -337,6 +343,8 @@ def headline_table(
     rows = []
     for key in HEADLINE_KEYS:
         name, a, b = pairs[key]
+        a, b = printed_pair(a, b)  # percentages at the precision their change needs
+        plain_before = b
         if revisions is not None:
             path = (
                 HEADLINE_PATHS[key] if not key.startswith("police.") else ("police", scope, key.split(".")[1])
@@ -347,13 +355,11 @@ def headline_table(
                 else None
             )
             b = revisions.mark(prev, path, b, rate_of)
-        spc = variation.get(key)
-        rows.append([name, a, interval_cell(a), b, Change(a, b),
-                     Variation(spc.signal, len(spc.values)) if spc else None])  # fmt: skip
-    notes = ["95% interval: Byar's method for counts, Wilson's for percentages. Variation: the latest month of "
-             "the measure's SPC chart (section 4); a month-on-month pattern, not the change from last quarter."]  # fmt: skip
+        verdict = verdict_cell(a, plain_before, variation.get(key)) if key != "marac.awaiting_hearing" else None
+        rows.append([name, a, interval_cell(a), b, Change(a, b), verdict])
+    notes = ["95% interval: Byar's method for counts, Wilson's for percentages", VERDICT_NOTE]
     if area:
-        notes.append(f"Police rows: {area.name} is {area.description or ', '.join(area.districts)}.")
+        notes.append(f"Police rows: {area.shown} is {area.description or ', '.join(area.districts)}.")
     police = now.police.get(scope) or now.police["total"]
     if not police["complete"] and (police["da_incidents"] or police["not_supplied"]):
         notes.append(f"Police figures for {quarter.label} are incomplete: {police_gaps(police)}.")
@@ -367,6 +373,28 @@ def headline_table(
         rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
         section="headline",
     )  # fmt: skip
+
+
+VERDICT_NOTE = (
+    "Variation: whether the change from last quarter is more than noise. A real rise or fall: the "
+    "quarter-on-quarter test finds it unlikely to be chance (p < 0.05), or the measure's monthly SPC chart "
+    "(section 4) flags the latest month in the same direction; otherwise normal variation"
+)
+
+
+def verdict_cell(now: Cell, before: Cell, chart: SpcResult | None = None) -> Variation | None:
+    """The one verdict on a headline change (dasv.report.verdict), as the Variation column prints it."""
+    from dasv.report.verdict import of_counts, of_rates
+
+    if isinstance(now, Rate) and isinstance(before, Rate):
+        verdict = of_rates(now.numerator, now.denominator, before.numerator, before.denominator)
+    elif all(isinstance(x, int) and not isinstance(x, bool) for x in (now, before)):
+        verdict = of_counts(now, before, chart)  # type: ignore[arg-type]
+    else:
+        return None
+    if verdict is None:
+        return None
+    return Variation(verdict.icon, len(chart.values) if chart else 0, verdict.short())
 
 
 class _Shown:
@@ -437,7 +465,7 @@ def other_data_table(
     area = deployment.police_reporting_area
     police_rows = []
     if area:
-        police_rows += [row(police_label(k, area.name), lambda d, k=k: police_cell(d, k, "reporting_area"))
+        police_rows += [row(police_label(k, area.shown), lambda d, k=k: police_cell(d, k, "reporting_area"))
                         for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     police_rows += [row(label(k) + (deployment.words.say(", all {areas}") if area else ""), lambda d, k=k: police_cell(d, k))
                     for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
@@ -479,7 +507,7 @@ def other_data_table(
         "Demographic rows count the quarter's IDVA referrals.",
     ]
     if area:
-        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+        notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
     notes += absence_notes(data, quarters, "marac") + absence_notes(data, quarters, "idva")
     unrecorded = list(dict.fromkeys(LABELS.get(k, k).removesuffix(" (IDVA)") for q in quarters
                                     for k, v in data[q].status.items()
@@ -539,7 +567,7 @@ def police_table(
         ])  # fmt: skip
     area = deployment.police_reporting_area
     scopes = (
-        [("reporting_area", area.name, area.districts)] if area else []  # one label; what it covers in a note
+        [("reporting_area", area.shown, area.districts)] if area else []  # one label; what it covers in a note
     )
     scopes.append(("total", "Total", [a.name for a in deployment.districts]))
     for scope, name, districts in scopes:
@@ -572,7 +600,7 @@ def police_table(
     if not now.police["total"]["complete"]:
         notes.append(f"Incomplete quarter: {police_gaps(now.police['total'])}.")
     if area:
-        notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+        notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
     return ReportTable("police_by_district", deployment.words.say("Police domestic abuse by {area}, ") + quarter.label,
                        columns, rows, source=deployment.words.say(POLICE_SOURCE), notes=notes, total_row=True)  # fmt: skip
 
@@ -627,7 +655,7 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
 def chart_name(key: str, deployment: Deployment) -> str:
     """A charted series' name (the police rows name their reporting area)."""
     area = deployment.police_reporting_area
-    return police_label(key, area.name if area else None) if key.startswith("police.") else label(key)
+    return police_label(key, area.shown if area else None) if key.startswith("police.") else label(key)
 
 
 def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | None = None) -> list[SpcChart]:
@@ -646,14 +674,17 @@ def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | No
         if result.method == "xmr":
             summary = result.summary()
             text = (f"XmR chart of {name} by month, {first} to {last}: mean {summary['mean']:,.1f}, process limits "
-                    f"{summary['lower']:,.1f} to {summary['upper']:,.1f}; latest month: "
-                    f"{Variation(result.signal, len(result.values)).text().lower()}"
-                    + (f"; special-cause months: {', '.join(result.flags)}" if result.flags else "") + ".")  # fmt: skip
+                    f"{summary['lower']:,.1f} to {summary['upper']:,.1f}; ")  # fmt: skip
+            if limits_fit(result):
+                text += (f"latest month: {Variation(result.signal, len(result.values)).text().lower()}"
+                         + (f"; special-cause months: {months_text(result.flags)}" if result.flags else "") + ".")  # fmt: skip
+            else:
+                text += misfit_text(result) + "."
         else:
             text = (f"Run chart of {name} by month, {first} to {last}, around the median: too few months for "
                     f"process limits (n = {len(result.values)}).")  # fmt: skip
         charts.append(
-            SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, name.split(" (")[0], text)
+            SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, label(key), text)
         )
     return charts
 
@@ -674,34 +705,20 @@ def trend_charts(
     ]  # fmt: skip
 
 
-def read_commentary(folder: Path | None, quarter: Quarter) -> list[str]:
-    """The author's paragraphs from ``<folder>/<quarter>.md`` (blank-line separated).
+def read_commentary(folder: Path | None, quarter: Quarter, deployment: Deployment | None = None) -> list[str]:
+    """The author's paragraphs from ``<folder>/<quarter>.md`` (blank-line separated), as the county prints them.
 
     The file may name the quarter in any accepted form (``2025-26 Q3.md``, ``2025-26-Q3.md``,
-    ``2025-26Q3.md``).
+    ``2025-26Q3.md``); a district's own section (``## Fenland``) follows the partnership's
+    paragraphs, led by the district's name (:mod:`dasv.report.commentary`).
 
     Raises:
         UserError: two files name the same quarter (which one the author meant is not guessed).
     """
-    from dasv.errors import UserError
-    from dasv.quarters import QuarterError
+    from dasv.report import commentary
 
-    def names_quarter(path: Path) -> bool:
-        try:
-            return path.is_file() and Quarter.parse(path.stem) == quarter
-        except QuarterError:
-            return False
-
-    if folder is None or not Path(folder).is_dir():
-        return []
-    found = sorted(p for p in Path(folder).glob("*.md") if names_quarter(p))
-    if len(found) > 1:
-        raise UserError(f"two commentary files for {quarter.label}: {' and '.join(str(p) for p in found)}; "
-                        "keep one (the report does not guess which the author meant)")  # fmt: skip
-    if not found:
-        return []
-    text = found[0].read_text(encoding="utf-8", errors="replace")
-    return [" ".join(p.split()) for p in text.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
+    labels = deployment.area_labels if deployment else {}
+    return commentary.read(folder, quarter, deployment).for_county(labels)
 
 
 def definitions(deployment: Deployment) -> list[tuple[str, str]]:

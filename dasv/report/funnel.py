@@ -101,9 +101,12 @@ def adjustment_text(found: Funnel, w: Words | None = None) -> str:
             f"at the 10th and 90th percentiles; the dispersion statistic {d.groups} × phi = {d.groups * d.phi:,.1f} "
             f"against {d.groups - 1} expected by chance")  # fmt: skip
     if d.adjusted:
-        return (w.say("The {areas} differ more than chance alone would make them ") + f"({stat}), so the limits are "
-                + w.say("widened by the between-{area} variance ") + f"tau² = {d.tau2:.3g} (square-root scale); "
-                + w.say("a {area} outside them differs by more than the usual spread between {areas}."))  # fmt: skip
+        return (w.say("In plain words: the {areas} differ about ") + f"{d.phi:,.0f}"
+                + w.say(" times as much as chance alone would make them, as {areas} usually do, so the limits are "
+                        "widened to allow for the usual spread between {areas}, and a {area} outside them differs by "
+                        "more than that spread. In figures: ")
+                + f"{stat}; the limits are widened by the between-" + w.say("{area}") + f" variance tau² = {d.tau2:.3g} "
+                "(square-root scale; see over-dispersion in the glossary).")  # fmt: skip
     return w.say("The {areas} differ no more than chance would make them ") + f"({stat}), so the limits are exact Poisson."
 
 

@@ -167,3 +167,33 @@ def coverage_table(conn: Connection, quarter: Quarter, fy: list[Quarter], series
                "incomplete, for part of a period), never as zero. The months used are the quarters compared, "
                "the trend quarters, the monthly series, the year-ending windows and the rolling twelve months."],
     )  # fmt: skip
+
+
+def periods_text(periods: list[str]) -> str:
+    """A file's periods for a reader: runs of months or quarters as ranges (``2021-10 to 2025-03``).
+
+    Months (``YYYY-MM``) and quarters (``2024-25 Q1``) each collapse to ranges of consecutive ones;
+    anything else is listed as it is.
+    """
+    from dasv.measures.coverage import months_text
+    from dasv.quarters import QuarterError
+
+    months = [p for p in periods if len(p) == 7 and p[4] == "-" and p[:4].isdigit()]
+    quarters, other = [], []
+    for p in periods:
+        if p in months:
+            continue
+        try:
+            quarters.append(Quarter.parse(p))
+        except QuarterError:
+            other.append(p)
+    runs: list[list[Quarter]] = []
+    for q in sorted(set(quarters)):
+        if runs and runs[-1][-1].next() == q:
+            runs[-1].append(q)
+        else:
+            runs.append([q])
+    parts = [r[0].label if len(r) == 1 else f"{r[0].label} to {r[-1].label}" for r in runs]
+    if months:
+        parts.append(months_text(months))
+    return ", ".join(parts + other)

@@ -11,7 +11,7 @@ artifacts (:func:`format_cell`); one decimal in the spreadsheet, CSV and JSON
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
 from typing import Literal
@@ -29,6 +29,7 @@ class Rate:
     numerator: int
     denominator: int
     per: int = 100
+    places: int | None = None  # printed decimals when not the default (see :func:`printed_places`)
 
     def value(self, places: int = 1) -> float | None:
         """Rounded half up; None when the denominator is 0."""
@@ -37,6 +38,42 @@ class Rate:
     def exact(self) -> Fraction | None:
         """The unrounded rate; None when the denominator is 0."""
         return exact_ratio(self.numerator, self.denominator, per=self.per)
+
+    def shown_places(self) -> int:
+        """Decimals it prints with: whole percent, one decimal for a rate per 1,000, unless set."""
+        return self.places if self.places is not None else (0 if self.per == 100 else 1)
+
+
+def printed_places(now: Rate, before: Rate) -> int:
+    """Decimals at which two percentages print so that their printed difference is the change printed.
+
+    Whole percent unless the whole-percent figures would disagree with the change (80.4% and
+    76.5% print as 80% and 77%: 3 points apart, but the change is 3.9, rounded 4): then one decimal.
+    """
+    now_exact, before_exact = now.exact(), before.exact()
+    if now_exact is None or before_exact is None:
+        return 0
+    whole = round_half_up(now_exact, 0) - round_half_up(before_exact, 0)
+    return 0 if round_half_up(now_exact - before_exact, 0) == whole else 1
+
+
+def printed_pair(now: Cell, before: Cell) -> tuple[Cell, Cell]:
+    """Two percentages as a row or sentence prints them beside their change (:func:`printed_places`)."""
+    if isinstance(now, Rate) and isinstance(before, Rate) and now.per == before.per == 100:
+        places = printed_places(now, before)
+        if places:
+            return replace(now, places=places), replace(before, places=places)
+    return now, before
+
+
+def points_difference(now: Rate, before: Rate, places: int) -> float:
+    """The change in points as printed: the difference of the two rates as printed at ``places``.
+
+    One path for the table, the statement, the spreadsheet and the CSV, so the change printed is
+    always the arithmetic on the figures printed beside it.
+    """
+    shown = round_half_up(now.exact(), places) - round_half_up(before.exact(), places)  # type: ignore[arg-type]
+    return _no_minus_zero(round(shown, places))
 
 
 @dataclass(frozen=True)
@@ -89,12 +126,8 @@ class Change:
         diff, pct = self.difference(), self.percent()
         if diff is None:
             return {"change": None, "change_pct": None, "change_points": None}
-        if self.is_points:
-            return {
-                "change": None,
-                "change_pct": None,
-                "change_points": _no_minus_zero(round_half_up(diff, 1)),
-            }
+        if self.is_points:  # the difference of the two rates as stored (one decimal)
+            return {"change": None, "change_pct": None, "change_points": points_difference(self.now, self.before, 1)}
         return {
             "change": int(diff),
             "change_pct": None if pct is None else _no_minus_zero(round_half_up(pct, 1)),
@@ -110,8 +143,9 @@ class Change:
         diff = self.difference()
         if diff is None:
             return DASH
-        if self.is_points:
-            shown = round_half_up(diff, places)
+        if self.is_points:  # the difference of the rates as printed beside it
+            places = max(places, self.now.shown_places(), self.before.shown_places())  # type: ignore[union-attr]
+            shown = points_difference(self.now, self.before, places)  # type: ignore[arg-type]
             return f"{_signed(shown, places)} point{'' if abs(shown) == 1 else 's'}"
         pct = self.percent()
         return f"{_signed(int(diff))}" + (
@@ -349,9 +383,12 @@ class Variation:
 
     signal: str | None
     points: int
+    words: str | None = None  # the change's one verdict (dasv.report.verdict), when it has one
 
     def text(self) -> str:
-        """``Common cause``, ``Special cause – higher``, ``– lower`` or ``Too few months (n = 9)``."""
+        """The verdict's words (``Real fall``), else ``Common cause``, ``Special cause – higher`` ... ."""
+        if self.words:
+            return self.words
         if self.signal is None:
             return f"Too few months (n = {self.points})"
         return {"common_cause": "Common cause", "special_cause_higher": "Special cause – higher",
@@ -374,10 +411,11 @@ def format_cell(cell: Cell, kind: Kind = "count") -> str:
     if isinstance(cell, Change | IntervalCell | Variation):
         return cell.text()
     if isinstance(cell, Rate):
-        value = cell.value(places=0 if cell.per == 100 else 1)
+        places = cell.shown_places()
+        value = cell.value(places=places)
         if value is None:
             return DASH
-        return f"{value:.0f}%" if cell.per == 100 else f"{value:,.1f}"
+        return f"{value:.{places}f}%" if cell.per == 100 else f"{value:,.{places}f}"
     if isinstance(cell, bool):
         return "yes" if cell else "no"
     if isinstance(cell, int):
@@ -507,8 +545,11 @@ class Report:
         from dasv.report.rule import banner, restricted_banner
 
         return restricted_banner() if self.classification else banner(self.threshold) if self.suppressed else ""
+    # the monthly values the SPC charts plot (dasv.report.monthly), drawn after the charts
+    chart_tables: list[ReportTable] = field(default_factory=list)
 
     @property
     def all_tables(self) -> list[ReportTable]:
-        """The headline table, the others, each further section's, then data quality's, in report order."""
-        return [self.headline, *self.tables, *(t for s in self.sections for t in s.tables), *self.quality_tables]
+        """The headline table, the others, the charts' values, each further section's, then data quality's."""
+        return [self.headline, *self.tables, *self.chart_tables, *(t for s in self.sections for t in s.tables),
+                *self.quality_tables]  # fmt: skip

@@ -16,22 +16,42 @@ from dasv.config import Area, Deployment
 from dasv.measures import context
 from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
-from dasv.measures.labels import label
+from dasv.measures.labels import areas_text, label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import definitions, gather_quarter, interval_cell, short, spc_charts
+from dasv.report.build import (
+    VERDICT_NOTE,
+    definitions,
+    gather_quarter,
+    interval_cell,
+    short,
+    spc_charts,
+    verdict_cell,
+)
+from dasv.report.commentary import Commentary
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import DisclosureError, Joint, cells_document, refusal, served_cells, violations
-from dasv.report.model import Cell, Change, Chart, Column, Rate, Report, ReportTable, Suppressed, Variation
+from dasv.report.model import (
+    Cell,
+    Change,
+    Chart,
+    Column,
+    Rate,
+    Report,
+    ReportTable,
+    Suppressed,
+    printed_pair,
+)
+from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
 from dasv.report.rule import SECONDARY, small_range
 from dasv.report.rule import rule as disclosure_rule
-from dasv.report.statements import movement
+from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 
 IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
@@ -124,6 +144,7 @@ class SliceBuilder:
         self.districts, self.county = gathered.districts, gathered.county
         self.plan = plan_suppression(self.county, self.districts, deployment)
         self.sources = gathered.sources
+        self.commentary = Commentary()  # the quarter's commentary (the caller reads it: read_commentary)
         self.year_ending = gathered.year_ending
         self.series = gathered.series
         plan_months(self.plan, self.series, list(self.districts))
@@ -209,8 +230,11 @@ class SliceBuilder:
             headline=self._headline(name, q, prev),
             tables=[self._beside(name, county), self._rows(name, county), self._other(name, county)],
             charts=spc_charts(spc, self.deployment, area=name) + self._charts(name),
+            # the charted months only: a slice charts a series only where it publishes every month
+            chart_tables=monthly_tables(spc, {k: label(k) for k in CHARTED}, area=name)
+            + trend_values_table(self._charts(name), area=name),
             notes={"spc": self._spc_note(name, spc)},
-            commentary=[],
+            commentary=self.commentary.for_area(name),  # the partnership's, then the district's own
             statements=self._statements(name, q, prev),
             quality=[
                 disclosure_rule(plan.threshold),
@@ -287,7 +311,7 @@ class SliceBuilder:
             [LABELS["repeats"], *self._series(name, "repeats", fy, revisions)],
             [label("idva.repeats_pct"), *self._rate_series(name, "repeats", "total_referrals", fy)],
         ]
-        return ReportTable("idva_district", f"IDVA referrals, {name} and {county}, {self.quarter.label}",
+        return ReportTable("idva_district", f"IDVA referrals, {areas_text([name, county])}, {self.quarter.label}",
                            self._columns(name, county, fy), rows, source="Source: IDVA service referral export",
                            section="referrals", notes=revisions.notes())  # fmt: skip
 
@@ -310,7 +334,7 @@ class SliceBuilder:
                 cells += [self.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")]
                 cells.append(self.rate(who, key + "engaged", key + "criteria_met", q))
             rows.append(cells)
-        return ReportTable("idva_district_specialism", f"Referrals by specialism, {name} and {county}, {q.label}", cols,
+        return ReportTable("idva_district_specialism", f"Referrals by specialism, {areas_text([name, county])}, {q.label}", cols,
                            rows, source="Source: IDVA service referral export",
                            notes=[self.deployment.words.say("Rows whose areas exclude this {area} are not shown.")],
                            section="referrals")  # fmt: skip
@@ -345,7 +369,7 @@ class SliceBuilder:
             notes.append(
                 f"Rates use the {population.year} population (its source is under Population in the definitions)."
             )
-        return ReportTable("other_district", f"MARAC, police and demographics, {name} and {county}, {self.quarter.label}",
+        return ReportTable("other_district", f"MARAC, police and demographics, {areas_text([name, county])}, {self.quarter.label}",
                            self._columns(name, county, fy), rows,
                            source="Sources: MARAC case list; police monthly counts; IDVA referral export", notes=notes)  # fmt: skip
 
@@ -355,24 +379,24 @@ class SliceBuilder:
         for m in HEADLINE_MEASURES:
             now, before = self.cell(name, m, q), self.cell(name, m, prev)
             result = spc.get(SERIES_KEY.get(m, ""))
-            shown = isinstance(now, int) and not isinstance(now, bool)  # no variation for a withheld count
-            rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before),
-                         Variation(result.signal, len(result.values)) if result and shown else None])  # fmt: skip
+            # the one verdict (dasv.report.verdict); none beside a withheld count, nor for a stock
+            verdict = verdict_cell(now, before, result) if m != "awaiting_hearing" else None
+            rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before), verdict])
             if m == "criteria_met":  # the county's headline has its engagement row here too
                 now, before = (
                     self.rate(name, "engaged", "criteria_met", q),
                     self.rate(name, "engaged", "criteria_met", prev),
                 )
-                rows.append(
-                    [label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before), None]
-                )
+                now, before = printed_pair(now, before)
+                rows.append([label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before),
+                             verdict_cell(now, before)])  # fmt: skip
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
                            [Column("Measure", "label"), Column(q.label, "count", current=True),
                             Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),
                             Column("Change", "change"), Column("Variation", "variation")],
                            rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts",
-                           notes=["No interval, limit or variation is shown for a withheld count, nor for a series "
-                                  "with any withheld month."],
+                           notes=[VERDICT_NOTE, "No interval, limit or variation is shown for a withheld count, nor "
+                                  "an SPC chart for a series with any withheld month."],
                            section="headline")  # fmt: skip
 
     def _charts(self, name: str) -> list[Chart]:
@@ -391,21 +415,17 @@ class SliceBuilder:
             return cell.value(1) if isinstance(cell, Rate) else None
 
         return [
-            Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "Referrals",
+            Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "IDVA referrals",
                   f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld or not supplied values are gaps."),
-            Chart("trend_engagement", f"Engagement %, {name} and {self.deployment.county_label}", cats,
+            Chart("trend_engagement", f"Engagement %, {areas_text([name, self.deployment.county_label])}", cats,
                   {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},
                   "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the "
                   + self.deployment.words.say("{whole}; withheld or not supplied values are gaps.")),
         ]  # fmt: skip
 
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
-        lines = []
-        for m in ("total_referrals", "referrals", "da_incidents"):
-            now, before = self.cell(name, m, q), self.cell(name, m, prev)
-            if isinstance(now, int) and isinstance(before, int):
-                lines.append(movement(f"{LABELS[m]} in {name}", now, before))
-        return [line for line in lines if line]
+        """The district's changes as the county's are stated: real ones first, the largest first; then its ranks."""
+        return slice_statements(self, name, q, prev)
 
     def metrics(self, name: str) -> dict:
         """METRICS_JSON.md restricted to the district, suppressed counts as their markers, their rates null."""

@@ -5,150 +5,160 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from dasv.config import Deployment
-from dasv.measures.context import NOTABLE_P
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts
-from dasv.measures.intervals import newcombe, poisson_change_p
 from dasv.measures.labels import label, police_label
-from dasv.measures.rates import round_half_up
 from dasv.measures.status import OK
 from dasv.quarters import Quarter
-from dasv.report.model import Change, Rate, format_cell
+from dasv.report.findings import (
+    Finding,
+    Ranked,
+    beside_county_funnel,
+    beside_county_pct,
+    count_finding,
+    county_ranking,
+    lower_first,
+    ordered,
+    own_ranking,
+    rate_finding,
+)
+from dasv.report.model import Change, Rate, format_cell, printed_pair
+from dasv.report.verdict import limits_fit, misfit_text
 from warehouse.models import IdvaReferral
 
 ENGAGEMENT_JUMP_POINTS = 30
 SMALL_DENOMINATOR = 5
 
 
-def movement(name: str, now: int, before: int, tested: bool = True) -> str | None:
-    """``IDVA referrals fell 8%, from 516 to 476, within normal variation.`` (None when both are zero).
+def movement(name: str, now: int, before: int, chart=None) -> str | None:
+    """``IDVA referrals fell 8%, from 516 to 476, within normal variation.`` (None when both are 0).
 
     The percentage is the exact relative change rounded once, half up (:class:`Change`); the
-    verdict is the exact conditional test of two Poisson counts (STATISTICS.md).
+    verdict is the one rule of :mod:`dasv.report.verdict` (the quarter's test and the monthly chart).
     """
-    if before == 0 and now == 0:
-        return None
-    verdict = _verdict(poisson_change_p(now, before)) if tested else ""
-    if now == before:
-        return f"{name} were unchanged at {now:,}."
-    verb = "rose" if now > before else "fell"
-    if before == 0:
-        return f"{name} {verb} from 0 to {now:,}{verdict}."
-    pct = round_half_up(abs(Change(now, before).percent()), 0)
-    return f"{name} {verb} {pct:.0f}%, from {before:,} to {now:,}{verdict}."
-
-
-def _verdict(p: float | None) -> str:
-    """``, within normal variation`` or ``, a change unlikely to be chance (p = 0.04)``."""
-    if p is None:
-        return ""
-    if p >= NOTABLE_P:
-        return ", within normal variation"
-    shown = "p < 0.001" if p < 0.001 else f"p = {round_half_up(p, 3 if p < 0.01 else 2):g}"
-    return f", a change unlikely to be chance ({shown})"
+    found = count_finding(name, now, before, chart)
+    return found.text if found else None
 
 
 def rate_movement(name: str, now: Rate, before: Rate) -> str | None:
-    """A percentage's movement, e.g. "Engagement % of criteria met fell 4 points, from 81% to 77%, ...".
-
-    The difference of the exact rates, rounded once; the verdict from Newcombe's interval of it.
-    """
-    change = Change(now, before)
-    if not change.comparable:
-        return None
-    shown_now, shown_before = format_cell(now), format_cell(before)
-    points = round_half_up(abs(change.difference()), 0)
-    interval = newcombe(now.numerator, now.denominator, before.numerator, before.denominator)
-    verdict = ""
-    if interval:
-        low, high = (round_half_up(x, 0) for x in interval)
-        notable = interval[0] > 0 or interval[1] < 0
-        verdict = (f", a change unlikely to be chance (95% interval {low:+.0f} to {high:+.0f} points)" if notable
-                   else ", within normal variation")  # fmt: skip
-    if points == 0:
-        if shown_now == shown_before:
-            return f"{name} was unchanged at {shown_now}."
-        return f"{name} moved less than half a point, from {shown_before} to {shown_now}{verdict}."
-    verb = "rose" if change.difference() > 0 else "fell"
-    return f"{name} {verb} {points:.0f} point{'' if points == 1 else 's'}, from {shown_before} to {shown_now}{verdict}."
-
-
-RULE_REASONS = {
-    1: "a month outside the process limits",
-    2: "a run of 7 or more months on one side of the mean",
-    3: "7 or more months rising or falling in a row",
-    4: "two of three months close to a process limit",
-}
+    """A percentage's movement, e.g. "Engagement % of criteria met fell 3.9 points, from 80.4% to 76.5%, ..."."""
+    found = rate_finding(name, now, before)
+    return found.text if found else None
 
 
 def variation_statements(spc: dict, names: dict[str, str]) -> list[str]:
-    """What the SPC charts say about the latest month: special causes named, common causes grouped."""
-    lines, common = [], []
-    for key, name in names.items():
-        result = spc.get(key)
-        if result is None or result.method != "xmr":
-            continue
-        if result.signal == "common_cause":
-            common.append(name)
-            continue
-        reasons = ", ".join(RULE_REASONS[r] for r in sorted(result.rules[-1]))
-        direction = "higher" if result.signal.endswith("higher") else "lower"
-        lines.append(f"{name}: special cause variation – {direction} in {result.months[-1]} ({reasons}).")
-    if common:
-        lines.append(f"Common cause variation in the latest month for {_join(common)}: within what the monthly "
-                     "series usually shows.")  # fmt: skip
-    return lines
+    """What the monthly charts add to the verdicts: which charts' limits do not fit their series.
+
+    A chart that fits already speaks through each change's verdict (:mod:`dasv.report.verdict`).
+    """
+    return [f"{name}: {misfit_text(result)}." for key, name in names.items()
+            if (result := spc.get(key)) is not None and result.method == "xmr" and not limits_fit(result)]  # fmt: skip
 
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def draft_statements(now, before, labels: dict[str, str], deployment: Deployment | None = None) -> list[str]:
-    """Plain factual sentences comparing this quarter with the last (e.g. 'IDVA referrals fell 8%, from 516 to 476.')."""
+def draft_statements(
+    now, before, labels: dict[str, str], deployment: Deployment | None = None, spc: dict | None = None,
+    district_spc: dict | None = None, funnel=None,
+) -> list[str]:  # fmt: skip
+    """What changed this quarter and does it matter, as a strategic assessment writes it.
+
+    Every real change (the county's and each district's) first, the largest first; then the
+    county's other headline changes, within normal variation; then where the districts rank.
+
+    Args:
+        spc: the county's SPC charts by measure; district_spc: each district's.
+        funnel: the districts' police DA incidents per 1,000 (their ranking and comparison).
+    """
+    spc, district_spc = spc or {}, district_spc or {}
     t_now, t_before = now.idva_total, before.idva_total
     # a source not supplied in either quarter has no movement to state (never "from 0")
     idva, marac = (now.status_of(s) == OK and before.status_of(s) == OK for s in ("idva", "marac"))
-    lines = [
-        movement(label("idva.total_referrals"), t_now.total_referrals, t_before.total_referrals),
-        movement(label("idva.criteria_met"), t_now.criteria_met, t_before.criteria_met),
-        rate_movement(label("idva.engagement_pct"), Rate(t_now.engaged, t_now.criteria_met),
-                      Rate(t_before.engaged, t_before.criteria_met)),
-        movement(label("idva.repeats"), t_now.repeats, t_before.repeats),
-    ] if idva else []  # fmt: skip
+    county: list[Finding | None] = []
+    if idva:
+        county += _idva_findings(t_now, t_before, spc, lambda m: label(m))
     if marac:
-        lines += [
-            movement(label("marac.referrals"), now.marac.referrals, before.marac.referrals),
-            movement(label("marac.cases_heard"), now.marac.cases_heard, before.marac.cases_heard),
-        ]
+        county += [count_finding(label(k), getattr(now.marac, k.split(".")[1]), getattr(before.marac, k.split(".")[1]),
+                                 spc.get(k)) for k in ("marac.referrals", "marac.cases_heard")]  # fmt: skip
+    area = deployment.police_reporting_area if deployment else None
+    scope = "reporting_area" if area else "total"
+    p_now, p_before = now.police.get(scope) or now.police["total"], before.police.get(scope) or before.police["total"]
+    if p_now["complete"] and p_before["complete"]:
+        county += [count_finding(police_label(k, area.shown if area else None), p_now[k.removeprefix("police.")],
+                                 p_before[k.removeprefix("police.")], spc.get(k))
+                   for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
+    districts = _district_findings(now, before, labels, deployment, district_spc, idva) if deployment else []
+    lines = ordered([f for f in county + districts if f and f.real]) + [f.text for f in county if f and not f.real]
     if marac and now.marac.awaiting_hearing:
         lines.append(f"{now.marac.awaiting_hearing:,} MARAC cases were awaiting a hearing at the end of the quarter "
                      f"({before.marac.awaiting_hearing:,} a quarter earlier).")  # fmt: skip
-    area = deployment.police_reporting_area if deployment else None
-    scope = "reporting_area" if area else "total"
-    p_now, p_before = (
-        now.police.get(scope) or now.police["total"],
-        before.police.get(scope) or before.police["total"],
-    )
-    if p_now["complete"] and p_before["complete"]:
-        for key in ("police.da_incidents", "police.da_crimes"):
-            field = key.removeprefix("police.")
-            lines.append(
-                movement(police_label(key, area.name if area else None), p_now[field], p_before[field])
-            )
-    changes = []
-    for area_name, c in now.idva_by_area.items() if idva else ():
-        b = before.idva_by_area.get(area_name, IdvaCounts())
-        if b.total_referrals >= 10:
-            changes.append(
-                (abs(c.total_referrals - b.total_referrals), area_name, c.total_referrals, b.total_referrals)
-            )
-    if changes:
-        _, area_name, n, b = max(changes)
-        lines.append(
-            f"The largest change by area: {movement(labels.get(area_name, area_name) + ' IDVA referrals', n, b)}"
-        )
+    if deployment and idva:
+        lines.append(_engagement_ranking(now, labels, deployment))
+    if funnel is not None:
+        lines.append(funnel_ranking(funnel, labels))
     return [line for line in lines if line]
+
+
+def _idva_findings(c_now: IdvaCounts, c_before: IdvaCounts, spc: dict, name) -> list[Finding | None]:
+    """The IDVA headline measures' findings (``name`` prints each measure's label)."""
+    return [
+        count_finding(name("idva.total_referrals"), c_now.total_referrals, c_before.total_referrals,
+                      spc.get("idva.total_referrals")),
+        count_finding(name("idva.criteria_met"), c_now.criteria_met, c_before.criteria_met, spc.get("idva.criteria_met")),
+        rate_finding(name("idva.engagement_pct"), Rate(c_now.engaged, c_now.criteria_met),
+                     Rate(c_before.engaged, c_before.criteria_met)),
+        count_finding(name("idva.repeats"), c_now.repeats, c_before.repeats, spc.get("idva.repeats")),
+    ]  # fmt: skip
+
+
+def _district_findings(now, before, labels, deployment: Deployment, district_spc: dict, idva: bool) -> list[Finding]:
+    """Each district's changes (IDVA by residence, police by district); only real ones are kept."""
+    out: list[Finding | None] = []
+    for area in deployment.districts:
+        shown = labels.get(area.name, area.name)
+        spc = district_spc.get(area.name, {})
+
+        def name(key: str, shown=shown) -> str:
+            return f"In {shown}, {lower_first(label(key))}"
+
+        if idva and area.name in now.idva_by_area and area.name in before.idva_by_area:
+            out += _idva_findings(now.idva_by_area[area.name], before.idva_by_area[area.name], spc, name)
+        cur, prev = now.police["by_area"].get(area.name) or {}, before.police["by_area"].get(area.name) or {}
+        if cur.get("months") == 3 and prev.get("months") == 3:
+            out += [count_finding(name(f"police.{k}"), cur[k], prev[k], spc.get(f"police.{k}"))
+                    for k in ("da_incidents", "da_crimes")]  # fmt: skip
+    return [f for f in out if f is not None and f.real]
+
+
+def _engagement_ranking(now, labels: dict[str, str], deployment: Deployment) -> str | None:
+    """Where each district's engagement % stands among the districts and beside the county."""
+    county = Rate(now.idva_total.engaged, now.idva_total.criteria_met)
+    entries = []
+    for area in deployment.districts:
+        c = now.idva_by_area.get(area.name)
+        if c is None or c.criteria_met < SMALL_DENOMINATOR:
+            continue
+        rate = Rate(c.engaged, c.criteria_met)
+        entries.append(Ranked(labels.get(area.name, area.name), rate.exact(), format_cell(rate),
+                              beside_county_pct(rate, county)))  # fmt: skip
+    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county))
+
+
+def funnel_entries(funnel, labels: dict[str, str]) -> list[Ranked]:
+    """The funnel's districts as ranking entries (rate per 1,000, position against the county)."""
+    return [Ranked(labels.get(p.area, p.area), p.rate, f"{p.rate:,.1f}", beside_county_funnel(p.outside, funnel.adjusted))
+            for p in funnel.points]  # fmt: skip
+
+
+def funnel_ranking(funnel, labels: dict[str, str], own: str | None = None) -> str | None:
+    """Where the districts (or one district) rank by police DA incidents per 1,000 aged 16+."""
+    what = "rate of police DA incidents per 1,000 aged 16+"
+    entries, county = funnel_entries(funnel, labels), f"{funnel.centre:,.1f}"
+    if own:
+        return own_ranking(what, labels.get(own, own), entries, f"the county's is {county}")
+    return county_ranking(what, entries, county)
 
 
 def quality_notes(
@@ -212,7 +222,7 @@ def _rate_checks(notes: list[str], name: str, c: IdvaCounts, b: IdvaCounts) -> N
     if 0 < c.criteria_met < SMALL_DENOMINATOR:
         notes.append(f"{name}: the engagement rate is of only {c.criteria_met} referral(s) meeting the criteria; "
                      "read it with care.")  # fmt: skip
-    now_rate, before_rate = Rate(c.engaged, c.criteria_met), Rate(b.engaged, b.criteria_met)
+    now_rate, before_rate = printed_pair(Rate(c.engaged, c.criteria_met), Rate(b.engaged, b.criteria_met))
     change = Change(now_rate, before_rate)
     if change.comparable and abs(change.difference()) > ENGAGEMENT_JUMP_POINTS:
         notes.append(f"{name}: engagement moved {change.text().lstrip('+-')} ({format_cell(before_rate)} to "

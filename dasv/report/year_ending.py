@@ -12,11 +12,22 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from dasv.config import Deployment
-from dasv.measures.labels import label
+from dasv.measures.labels import areas_text, label
 from dasv.measures.status import Missing
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
-from dasv.report.model import Cell, Change, Chart, Column, Rate, ReportTable, Section, Suppressed, format_cell
+from dasv.report.model import (
+    Cell,
+    Change,
+    Chart,
+    Column,
+    Rate,
+    ReportTable,
+    Section,
+    Suppressed,
+    format_cell,
+    printed_pair,
+)
 from dasv.report.rule import SECONDARY, small_marker
 from dasv.report.suppress import COUNTY, SuppressionPlan
 
@@ -183,7 +194,7 @@ class YearEndingFigures:
                 *[self.rate_cell(w, y, suppressed) for w, _ in who for y in self.years],
             ]
         )
-        names = " and ".join(n for _, n in who)
+        names = areas_text([n for _, n in who])
         return ReportTable(
             "year_ending_police", f"Police recorded domestic abuse, {names}, years ending {self.last.month_name}",
             self._columns(who), rows, source=self.deployment.words.say(POLICE_SOURCE), notes=self._notes(), section="other",
@@ -198,8 +209,8 @@ class YearEndingFigures:
         area = self.deployment.police_reporting_area
         described = []
         if area:  # its name, as the police rows print it; what it covers in a note
-            who.append((REPORTING, area.name))
-            described = [f"{area.name} is {area.description or ', '.join(area.districts)}."]
+            who.append((REPORTING, area.shown))
+            described = [f"{area.shown} is {area.description or ', '.join(area.districts)}."]
         who.append((COUNTY, self.deployment.county_label))
         columns = [Column("Area", "label")] + [
             Column(f"{y.short}, per 1,000 (population {self.police_entry(COUNTY, y)['population_year']})", "rate",
@@ -236,7 +247,7 @@ class YearEndingFigures:
                          f"{', '.join(y.title.removeprefix('year ending ') for y in left_out)}, so "
                          f"{'they are' if len(left_out) > 1 else 'it is'} left out.")  # fmt: skip
         return ReportTable(
-            "year_ending_services", f"IDVA and MARAC, {' and '.join(n for _, n in who)}, the same years",
+            "year_ending_services", f"IDVA and MARAC, {areas_text([n for _, n in who])}, the same years",
             self._columns(who, years), rows, source="Sources: IDVA referral export; MARAC case list", notes=notes,
         )  # fmt: skip
 
@@ -272,9 +283,11 @@ class YearEndingFigures:
                 self.police_cell(who, key, before, suppressed),
             )
             if isinstance(now, int) and isinstance(then, int):
+                every = [self.police_cell(who, key, y, suppressed) for y in self.years]
                 lines.append(f"{label(f'police.{key}')}, {name}: {Change(now, then).text()}, from {then:,} in "
-                             f"the {before.title} to {now:,} in the {last.title}.")  # fmt: skip
+                             f"the {before.title} to {now:,} in the {last.title}{_extreme(every)}.")  # fmt: skip
         now, then = self.crimed_pct_cell(who, last, suppressed), self.crimed_pct_cell(who, before, suppressed)
+        now, then = printed_pair(now, then)  # the change is the arithmetic on the two printed
         change = Change(now, then)
         if change.comparable:
             lines.append(f"{label('police.crimed_pct')}, {name}: {change.text()}, from {format_cell(then)} to "
@@ -402,3 +415,18 @@ def _registered(value, key: tuple, suppressed: bool):
     from dasv.report.registry import Shown
 
     return Shown(value, key) if suppressed and isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _extreme(values: list) -> str:
+    """``, the highest of the four years shown`` when the latest of three or more years is the highest (or lowest)."""
+    from dasv.report.findings import number_word
+
+    if len(values) < 3 or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return ""
+    latest, earlier = values[-1], values[:-1]
+    years = f"{number_word(len(values))} years shown"
+    if latest > max(earlier):
+        return f", the highest of the {years}"
+    if latest < min(earlier):
+        return f", the lowest of the {years}"
+    return ""

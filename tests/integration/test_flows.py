@@ -99,9 +99,9 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
     assert len(validation) == 10 and {row["status"] for row in validation} == {"loaded"}
     headline = json.loads(Artifact.get("dasv-headline-2025-26-q3").data)
     assert headline[0] == {"Measure": "IDVA referrals", "2025-26 Q3": "476", "95% interval 2025-26 Q3": "434–521",
-                           "2025-26 Q2": "516", "Change": "-40 (-8%)", "Variation": "Common cause"}  # fmt: skip
+                           "2025-26 Q2": "516", "Change": "-40 (-8%)", "Variation": "Normal variation"}  # fmt: skip
     engagement = next(row for row in headline if row["Measure"] == "Engagement % of criteria met")
-    assert (engagement["2025-26 Q3"], engagement["Change"]) == ("77%", "-4 points")  # as the PDF prints it
+    assert (engagement["2025-26 Q3"], engagement["Change"]) == ("76.5%", "-4.0 points")  # as the PDF prints it
     outputs = Artifact.get("dasv-outputs-2025-26-q3")
     pdf = (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").resolve().as_uri()
     assert f"]({pdf})" in outputs.data and "fenland" in outputs.data  # absolute file:// links
@@ -504,17 +504,17 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
             numbers = [(s, c) for s, c in zip(stored, row, strict=True) if isinstance(s, int | float)]
             assert all(float(s) == float(csv_value(c)) for s, c in numbers), (table.key, stored)
         checked += 1
-    assert checked == len(report.all_tables) == 11  # 10 + data coverage (the SafeLives year: restricted only)
+    assert checked == len(report.all_tables) == 12  # 10 + the charts' monthly values + data coverage (SafeLives: restricted only)
 
     doc = json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text())
     total = doc["idva"]["total"]
     headline = {row[0]: row for row in report.headline.rows}
     assert total["total_referrals"] == headline["IDVA referrals"][1]
     rate = headline["Engagement % of criteria met"][1]
-    assert total["engagement_pct"] == rate.value(1) == 76.5 and report.headline.text(2, 1) == "77%"
-    before = report.headline.text(2, 3)  # Q2 column
+    assert total["engagement_pct"] == rate.value(1) == 76.5 and report.headline.text(2, 1) == "76.5%"
+    before = report.headline.text(2, 3)  # Q2 column, at the precision the change needs
     assert (
-        f"Engagement % of criteria met fell 4 points, from {before} to 77%, within normal variation."
+        f"Engagement % of criteria met fell 4.0 points, from {before} to 76.5%, within normal variation."
         in report.statements
     )
     assert "IDVA referrals fell 8%, from 516 to 476, within normal variation." in report.statements

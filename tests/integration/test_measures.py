@@ -180,7 +180,7 @@ def test_an_incomplete_police_quarter_prints_as_incomplete_not_a_short_total(loa
     assert incidents[1:3] == ["incomplete", 630]  # Q4 (one month of one district), then Q3
     police = tables["police_by_district"]
     assert police.rows[-1][:3] == ["Total", "incomplete", 630]
-    headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents Cambs")
+    headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents Cambridgeshire (5 districts)")
     # Q4 incomplete (no interval), Q3 the five Cambs districts, no change between them
     assert (headline[1], headline[2], headline[3]) == ("incomplete", None, 450) and headline[4].text() == "–"
     assert any("incomplete" in note for note in report.quality)

@@ -112,7 +112,7 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
     assert {"[x]", "[z]"} <= keys and notes.cell(3, 1).value == "Note number"
     links = {wb["Contents"].cell(r, 1).hyperlink.location for r in range(4, wb["Contents"].max_row + 1)}
     tables = [ws for ws in wb.worksheets if ws.title.startswith("Table_")]
-    assert links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 12  # 11 tables + data coverage
+    assert links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 13  # 11 + monthly values + coverage
     used = set()
     for ws in tables:
         assert not ws.sheet_view.showGridLines and len(ws.tables) == 1, ws.title
@@ -131,7 +131,7 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
 
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
     paths = [p for k, p in rendered["outputs"]["restricted"].items() if k.startswith("csv:")]
-    assert len(paths) == 12  # 11 tables + data coverage
+    assert len(paths) == 13  # 11 tables + the charts' monthly values + data coverage
     area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
     rows = list(csv.reader(area.open(encoding="utf-8")))
     assert rows[0][:2] == ["Area", "IDVA referrals 2025-26 Q3"]
@@ -161,7 +161,7 @@ def test_html_is_accessible(rendered):
     headings = [int(t[1]) for t, _ in tags if re.fullmatch(r"h[1-6]", t)]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
     tables = sum(1 for t, _ in tags if t == "table")
-    assert tables == sum(1 for t, _ in tags if t == "caption") == 13  # 12 + data coverage
+    assert tables == sum(1 for t, _ in tags if t == "caption") == 14  # 12 + monthly values + data coverage
     assert all("scope" in a for t, a in tags if t == "th")
     charts = [a for t, a in tags if t == "img" and a.get("class") == "chart"]
     assert len(charts) == 7 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
@@ -299,7 +299,8 @@ def test_district_metrics_document_marks_suppressed_counts(rendered):
 
 
 def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(rendered):
-    """report_templates/svg.py swaps renderSVG's minidom document for a light one: nothing else may change."""
+    """report_templates/svg.py swaps renderSVG's minidom document for a light one: nothing else may change
+    (its canvas draws lines open and anchors text, :class:`KeyedCanvas`, on either document)."""
     from reportlab.graphics import renderSVG
     from reportlab.graphics.shapes import Drawing, Group, String
 
@@ -318,7 +319,25 @@ def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(ren
     group.add(Group(String(0, 0, "inner"), transform=(2, 0, 0, 2, 0, 0)))
     odd.add(group)
     for drawing in [*drawings, odd]:
-        assert drawing_svg(drawing) == renderSVG.drawToString(drawing)
+        assert drawing_svg(drawing) == _on_minidom(drawing)
+    assert _on_minidom(odd, renderSVG.SVGCanvas) == renderSVG.drawToString(odd)  # the reference is reportlab's
+
+
+def _on_minidom(drawing, canvas_class=None) -> str:
+    """What reportlab's renderer writes on its own minidom document with the charts' canvas (KeyedCanvas)."""
+    from io import StringIO
+
+    from reportlab.graphics import renderSVG
+    from reportlab.graphics.renderbase import renderScaledDrawing
+
+    from report_templates.svg import KeyedCanvas
+
+    drawing = renderScaledDrawing(drawing)
+    canvas = (canvas_class or KeyedCanvas)((drawing.width, drawing.height))
+    renderSVG.draw(drawing, canvas, 0, 0)
+    out = StringIO()
+    canvas.save(out)
+    return out.getvalue()
 
 
 def test_a_slices_spc_chart_never_adds_up_to_a_withheld_quarter(rendered):
@@ -383,3 +402,118 @@ def test_the_restricted_edition_says_official_sensitive_on_every_page_and_is_nev
     published = publish(rendered["engine"], load_deployment(), Q3, rendered["tmp"] / "out", tmp_path / "store")
     names = [p.name for p in (tmp_path / "store").rglob("*")]
     assert published.files and not any("OFFICIAL" in n or "restricted" in n or "marac-return" in n for n in names)
+
+
+def _printed_sentences(report) -> list[str]:
+    """Every drafted sentence and headline row of a report, as a reader meets them."""
+    rows = []
+    table = report.headline
+    change = next(i for i, c in enumerate(table.columns) if c.kind == "change")
+    for r in range(len(table.rows)):
+        now, before, moved = table.text(r, 1), table.text(r, 3), table.text(r, change)
+        if "point" in moved:
+            rows.append(f"{moved}, from {before} to {now}")
+        elif "(" in moved:
+            rows.append(f"{moved}, from {before} in the last quarter to {now} in this one")
+    sections = [line for s in report.sections for line in s.statements]
+    return [*report.statements, *sections, *report.quality, *rows]
+
+
+def test_every_printed_change_adds_up_on_the_figures_printed_beside_it(rendered):
+    """No "fell 4 points, from 80% to 77%": each change is the arithmetic on its own printed figures."""
+    from tests.arithmetic import checked, problems
+
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    reports = [county, *(rendered["slices"].report(a.name) for a in deployment.districts)]
+    read = 0
+    for report in reports:
+        for sentence in _printed_sentences(report):
+            assert not problems(sentence), (report.area, sentence)
+            read += checked(sentence)
+    assert read > 60  # the checker read the report's changes, not nothing
+
+
+def test_the_statements_find_every_real_change_largest_first_and_rank_the_districts(rendered):
+    """South Cambs engagement 80% -> 56% is the quarter's clearest district change: it must be stated,
+    in the county report and in its slice, with one verdict; rankings read as an assessment writes them."""
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    text = county.statements
+    south = next(s for s in text if s.startswith("In South Cambs, engagement % of criteria met fell 24 points"))
+    assert "from 80% to 56%, a real fall" in south
+    real = [s for s in text if "a real " in s]
+    assert real == text[: len(real)] and len(real) >= 4  # real changes come first
+    assert "MARAC referrals fell 22%, from 271 to 212, a real fall (p = 0.008)." in text
+    assert any(s.startswith("Of the six districts, East Cambs had the highest engagement % of criteria met") for s in text)
+    assert not any("unlikely to be chance" in s or "special cause –" in s.lower() for s in text)  # one verdict
+    headline = {row[0]: county.headline.text(i, 5) for i, row in enumerate(county.headline.rows)}
+    assert headline["MARAC referrals"] == "Real fall" and headline["IDVA referrals"] == "Normal variation"
+    own = rendered["slices"].report("South Cambridgeshire").statements
+    assert own[0].startswith("In South Cambridgeshire, engagement % of criteria met fell 24 points, from 80% to 56%, "
+                             "a real fall")  # fmt: skip
+    assert any("had the lowest rate of police DA incidents per 1,000 aged 16+ of the six districts" in s for s in own)
+
+
+def test_every_slice_prints_the_partnerships_commentary_and_page_one_names_no_file(rendered):
+    """The CSP learns of the staffing stop that explains Housing falling from 44 to 19; file names are
+    under Data quality, not on page 1."""
+    outputs = rendered["outputs"]
+    for who, files in outputs.items():
+        reader = PdfReader(files["pdf"])
+        first = " ".join(reader.pages[0].extract_text().split())
+        assert ".xlsx" not in first and ".csv" not in first, who
+        assert "What changed: the changes that are more than noise" in first, who  # page 1 answers it
+        if who == "county":
+            assert "In South Cambs, engagement % of criteria met fell 24 points, from 80% to 56%, a real fall" in first
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        assert "temporary stop on Housing and Minority Ethnic referrals" in text, who
+        html = Path(files["html"]).read_text(encoding="utf-8")
+        assert "temporary stop on Housing and Minority Ethnic referrals" in html, who
+
+
+def test_every_acronym_in_every_pdf_is_in_its_glossary_and_spelled_out_on_page_one(rendered):
+    from dasv.report import glossary
+    from tests.unit.test_glossary import acronyms
+
+    known = {t.term for t in glossary.TERMS} | {"LGBT", "XmR"}
+    for who, files in rendered["outputs"].items():
+        reader = PdfReader(files["pdf"])
+        text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+        assert acronyms(text) <= known, (who, acronyms(text) - known)
+        first = " ".join(reader.pages[0].extract_text().split())
+        assert "IDVA: Independent Domestic Violence Adviser" in first and "MARAC: Multi-Agency" in first, who
+        glossary_part = text.split("Glossary", 1)[-1]
+        assert "Real rise / real fall" in glossary_part and "Process limits" in glossary_part, who
+        assert "Cambs and Cambridgeshire and Peterborough" not in text and "incidents Cambs " not in text, who
+
+
+def test_every_charts_figures_are_in_a_table(rendered):
+    """A screen reader and a spreadsheet reach every value a chart plots: the SPC charts' months and the
+    trend charts' quarters are in the report's chart tables (PDF, HTML, CSV, xlsx); a slice prints the
+    months only of the series it charts."""
+    from dasv.report.model import Chart, SpcChart
+
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    for report in [county, *(rendered["slices"].report(a.name) for a in deployment.districts)]:
+        tables = {t.key: t for t in report.chart_tables}
+        assert all(t in report.all_tables for t in tables.values())  # so CSV and xlsx have them too
+        for chart in report.charts:
+            if isinstance(chart, SpcChart):
+                table = tables["monthly_values"]
+                col = next(i for i, c in enumerate(table.columns) if c.header in chart.title)
+                shown = {row[0]: row[col] for row in table.rows}
+                assert {m: int(v) for m, v in zip(chart.result.months, chart.result.values, strict=True)} == shown
+            elif isinstance(chart, Chart):
+                table = tables["trend_values"]
+                for name, values in chart.series.items():
+                    col = next(i for i, c in enumerate(table.columns) if c.header.endswith(f", {name}")
+                               and c.header.startswith(chart.y_label.split(" %")[0]))  # fmt: skip
+                    assert [row[col] for row in table.rows] == [None if v is None else
+                                                                (v if "%" in chart.y_label else int(v)) for v in values]  # fmt: skip
+        charted = {c.result.months[0] for c in report.charts if isinstance(c, SpcChart)}
+        assert bool(charted) == ("monthly_values" in tables)  # no monthly table where nothing is charted

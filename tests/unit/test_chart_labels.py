@@ -78,3 +78,39 @@ def test_a_crowded_funnel_names_few_districts_each_clear_of_the_rest(monkeypatch
     boxes = [b for _, b in seen]
     for i, box in enumerate(boxes):
         assert not any(plots._overlap(box, other) for other in boxes[i + 1 :]), seen[i][0]
+
+
+def _xmr(values: list[float]):
+    from dasv.measures.spc import analyse
+
+    months = [f"{2024 + i // 12}-{i % 12 + 1:02d}" for i in range(len(values))]
+    return analyse(months, values)
+
+
+def test_dashed_lines_are_open_paths_and_labels_are_anchored_by_the_svg():
+    """A dashed limit drawn as M…L…Z retraces itself and looks solid; a label placed by Helvetica's
+    widths runs under the axis in the PDF's wider font ("80" read "8")."""
+    from dasv.report.model import SpcChart
+
+    result = _xmr([100 + (i % 5) * 4 for i in range(24)])
+    for svg in (chart_svg(SpcChart("s", "IDVA referrals by month", result, "Referrals", "d")),
+                chart_svg(Chart("c", "Trend", ["Q1", "Q2", "Q3"], {"A": [80.0, 12_500.0, 90.0]}, "n", "d"))):  # fmt: skip
+        dashed = re.findall(r'<path d="([^"]*)"[^>]*stroke-dasharray', svg)
+        assert not any(d.rstrip().endswith("Z") for d in dashed), dashed
+        assert dashed or "Trend" in svg  # the SPC chart's limits and key are dashed
+        y_labels = re.findall(r'<text[^>]*text-anchor="end"[^>]*>\s*([\d,.]+)\s*</text>', svg)
+        assert y_labels, "the value axis's labels are anchored at their end by the SVG itself"
+
+
+def test_limits_that_flag_most_months_flag_none_and_say_so():
+    """A level shift (police crimes in the demo: 22 of 24 months flagged) signals nothing."""
+    from dasv.report.model import SpcChart
+    from dasv.report.verdict import limits_fit
+
+    shifted = _xmr([540.0 + (i % 3) for i in range(12)] + [620.0 + (i % 3) for i in range(12)])
+    assert not limits_fit(shifted) and len(shifted.flags) > 12
+    svg = chart_svg(SpcChart("s", "Police DA crimes by month", shifted, "Crimes", "d"))
+    assert "Limits do not fit" in svg
+    assert "Special cause" not in svg and "<polygon" not in svg  # no triangle or diamond marks
+    steady = _xmr([100 + (i % 5) * 4 for i in range(24)])
+    assert limits_fit(steady)
