@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dasv.measures.spc import SpcResult
 from dasv.report.model import Column, ReportTable
+from dasv.report.registry import COUNTY, Shown
 
 KEY = "monthly_values"  # the table of the monthly values behind the charts (register its cells by this key)
 
@@ -31,7 +32,8 @@ def monthly_values_table(spc: dict[str, SpcResult], names: dict[str, str], area:
         return None
     months = sorted({m for k in charted for m in spc[k].months})
     values = {k: dict(zip(spc[k].months, spc[k].values, strict=True)) for k in charted}
-    rows = [[month, *(_count(values[k].get(month)) for k in charted)] for month in months]
+    who = area or COUNTY
+    rows = [[month, *(_count(values[k].get(month), (who, k, month)) for k in charted)] for month in months]
     where = f" in {area}" if area else ""
     return ReportTable(
         KEY, f"Monthly figures behind the charts{where}, {months[0]} to {months[-1]}",
@@ -47,8 +49,10 @@ def monthly_tables(spc: dict[str, SpcResult], names: dict[str, str], area: str |
     return [table] if table is not None else []
 
 
-def _count(value: float | None) -> int | None:
-    return None if value is None else int(value)
+def _count(value: float | None, key: tuple) -> int | None:
+    """A month's count as the registered figure it is: the chart's point, published in the month plan
+    (a slice charts a series only where every month of it is published)."""
+    return None if value is None else Shown(int(value), key)
 
 
 TREND_KEY = "trend_values"  # the table of the quarterly trend charts' values (register its cells by this key)
@@ -69,7 +73,9 @@ def trend_values_table(charts: list, area: str | None = None) -> list[ReportTabl
         percent = "%" in chart.y_label
         columns.append(Column(f"{chart.y_label.replace(' %', '')} %, {name}" if percent else f"{chart.y_label}, {name}",
                               "number" if percent else "count"))  # fmt: skip
-    rows = [[q, *(_value(chart.series[name][i], "%" in chart.y_label) for chart, name in lines)]
+    who = area or COUNTY
+    rows = [[q, *(_value(chart.series[name][i], "%" in chart.y_label, (who, f"{chart.key}:{name}", q))
+                  for chart, name in lines)]
             for i, q in enumerate(quarters)]  # fmt: skip
     where = f" in {area}" if area else ""
     return [ReportTable(
@@ -80,7 +86,8 @@ def trend_values_table(charts: list, area: str | None = None) -> list[ReportTabl
     )]  # fmt: skip
 
 
-def _value(value: float | None, percent: bool) -> float | int | None:
+def _value(value: float | None, percent: bool, key: tuple) -> float | int | None:
+    """A trend chart's point: a percentage as plotted, a count as the registered figure the chart shows."""
     if value is None:
         return None
-    return value if percent else int(value)
+    return value if percent else Shown(int(value), key)
