@@ -36,12 +36,14 @@ from dasv.report.build import (
     short,
     spc_charts,
 )
+from dasv.report.findings import count_finding, ordered
 from dasv.report.funnel import funnel_section
 from dasv.report.joint import cells_document
 from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
 from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
 from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
+from dasv.report.slice_statements import engagement_ranking, published_findings
 from dasv.report.slices import (
     DEMOGRAPHIC_MEASURES,
     LABELS,
@@ -49,7 +51,7 @@ from dasv.report.slices import (
     POLICE_MEASURES,
     SliceBuilder,
 )
-from dasv.report.statements import load_notes, movement, rate_movement, variation_statements
+from dasv.report.statements import funnel_ranking, load_notes, variation_statements
 from dasv.report.suppress import COUNTY
 from dasv.report.year_ending import REPORTING
 
@@ -154,13 +156,13 @@ class PublicEdition:
         rows.append([label("marac.repeat_pct"), *(self.rate(COUNTY, "repeat_cases", "cases_heard", x) for x in fy)])
         for m in POLICE_MEASURES:
             if area:
-                rows.append([f"{LABELS[m]} {area.name}", *(self._sum(area.districts, m, x) for x in fy)])
+                rows.append([f"{LABELS[m]} {area.shown}", *(self._sum(area.districts, m, x) for x in fy)])
             rows.append([f"{LABELS[m]}, all districts", *(self.cell(COUNTY, m, x) for x in fy)])
         rows += [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in DEMOGRAPHIC_MEASURES]
         notes = ["A police quarter with a month missing for any of its districts is marked incomplete.",
                  "Demographic rows count the quarter's IDVA referrals; LGBT+ is one total here, as in the slices."]  # fmt: skip
         if area:
-            notes.insert(0, f"{area.name} is {area.description or ', '.join(area.districts)}.")
+            notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
         return ReportTable("other_data", f"Other relevant data, {county}, {self.quarter.label}",
                            [Column("Measure", "label"), *(Column(x.label, "count", current=x == self.quarter) for x in fy)],
                            rows, source="Sources: MARAC case list; police monthly counts; IDVA referral export",
@@ -181,7 +183,7 @@ class PublicEdition:
         rows = []
         scopes = [(self.labels.get(d, d), [d]) for d in self.districts]
         if area:
-            scopes.append((area.name, area.districts))
+            scopes.append((area.shown, area.districts))
         scopes.append(("Total", None))
         for name, parts in scopes:
             def get(m: str, x: Quarter, parts=parts) -> Cell:
@@ -206,35 +208,32 @@ class PublicEdition:
                            total_row=True)  # fmt: skip
 
     def statements(self, spc: dict) -> list[str]:
-        """The county report's drafted sentences, from published figures only (none beside a withheld count)."""
-        q, prev = self.quarter, self.quarter.previous()
+        """What changed and does it matter, as the county report drafts it, from published figures only.
+
+        The county's changes and every district's real ones (one verdict each, real first, the largest
+        first), the county's other changes, MARAC cases awaiting, then where the districts rank: the
+        same findings the slices draft (:mod:`dasv.report.slice_statements`), never beside a withheld count.
+        """
+        b, q, prev = self.b, self.quarter, self.quarter.previous()
         area = self.deployment.police_reporting_area
-
-        def both(who: str, m: str, parts: list[str] | None = None):
-            get = (lambda x: self._sum(parts, m, x)) if parts else (lambda x: self.cell(who, m, x))
-            now, before = get(q), get(prev)
-            return (now, before) if isinstance(now, int) and isinstance(before, int) else None
-
-        lines = []
-        for m in ("total_referrals", "criteria_met", "engagement", "repeats", "referrals", "cases_heard"):
-            if m == "engagement":
-                now, before = self.rate(COUNTY, "engaged", "criteria_met", q), self.rate(COUNTY, "engaged", "criteria_met", prev)
-                if isinstance(now, Rate) and isinstance(before, Rate):
-                    lines.append(rate_movement(label("idva.engagement_pct"), now, before))
-            elif pair := both(COUNTY, m):
-                lines.append(movement(LABELS[m], *pair))
-        if pair := both(COUNTY, "awaiting_hearing"):
-            lines.append(f"{pair[0]:,} MARAC cases were awaiting a hearing at the end of the quarter "
-                         f"({pair[1]:,} a quarter earlier).")  # fmt: skip
+        county = published_findings(b, COUNTY, "", q, prev, spc)
         for key in ("police.da_incidents", "police.da_crimes"):
             m = key.removeprefix("police.")
-            if pair := both(COUNTY, m, area.districts if area else None):
-                lines.append(movement(police_label(key, area.name if area else None), *pair))
-        changes = [(abs(p[0] - p[1]), d, *p) for d in self.districts
-                   if (p := both(d, "total_referrals")) and p[1] >= 10]  # fmt: skip
-        if changes:
-            _, d, n, b = max(changes)
-            lines.append(f"The largest change by area: {movement(self.labels.get(d, d) + ' IDVA referrals', n, b)}")
+            parts = area.districts if area else self.districts
+            now, before = self._sum(parts, m, q), self._sum(parts, m, prev)
+            if isinstance(now, int) and isinstance(before, int):
+                county.append(count_finding(police_label(key, area.shown if area else None), now, before, spc.get(key)))
+        districts = [f for d in self.districts
+                     for f in published_findings(b, d, f"In {self.labels.get(d, d)}, ", q, prev, b.variation(d))
+                     if f is not None and f.real]  # fmt: skip
+        lines = ordered([f for f in county + districts if f and f.real]) + [f.text for f in county if f and not f.real]
+        now, before = self.cell(COUNTY, "awaiting_hearing", q), self.cell(COUNTY, "awaiting_hearing", prev)
+        if isinstance(now, int) and isinstance(before, int):
+            lines.append(f"{now:,} MARAC cases were awaiting a hearing at the end of the quarter "
+                         f"({before:,} a quarter earlier).")  # fmt: skip
+        lines.append(engagement_ranking(b, q, self.labels))
+        if b.funnel is not None:
+            lines.append(funnel_ranking(b.funnel, self.labels))
         names = {k: chart_name(k, self.deployment) for k in CHARTED}
         return [line for line in lines if line] + variation_statements(spc, names)
 
@@ -267,7 +266,7 @@ class PublicEdition:
         headline = replace(headline, title=f"Headline figures for {county}, {q.label} compared with "
                                           f"{q.previous().label}")  # fmt: skip
         area = self.deployment.police_reporting_area
-        year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, county)]
+        year_who = ([(REPORTING, area.shown)] if area else []) + [(COUNTY, county)]
         funnel = funnel_section(b.funnel, self.deployment, q, labels=self.labels)
         return Report(
             title=f"{self.deployment.report_title} {q.fy_label}",

@@ -1,4 +1,4 @@
-"""A district slice's drafted statements: its own changes and ranks, stated as the county's are.
+"""Drafted statements from published figures: a district slice's, and the county report's public edition's.
 
 Only figures the slice publishes are used: a change is stated where both quarters' counts are
 shown (never a withheld ``<5`` or ``[c]``), a percentage where both its counts are, and the
@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dasv.measures.labels import label
 from dasv.quarters import Quarter
-from dasv.report.findings import Finding, beside_county_pct, count_finding, lower_first, ordered, rate_finding
+from dasv.report.findings import (
+    Finding,
+    Ranked,
+    beside_county_pct,
+    count_finding,
+    county_ranking,
+    lower_first,
+    ordered,
+    rate_finding,
+)
 from dasv.report.model import Rate, format_cell
 from dasv.report.suppress import COUNTY
 
@@ -26,27 +35,53 @@ def _count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def published_findings(builder, who: str, prefix: str, q: Quarter, prev: Quarter, spc: dict) -> list[Finding | None]:
+    """The findings of one area's published changes (counts both shown, a percentage whose counts are).
+
+    ``who`` is a district or the county; ``prefix`` opens each sentence (``In Fenland, ``, or nothing for
+    the county). One path for the slices and the county report's public edition.
+    """
+    findings: list[Finding | None] = []
+    for measure, key in COUNTS:
+        if who == COUNTY and PREFIX[measure] == "police":
+            continue  # the county's police rows cover the reporting area: the public edition states them
+        now, before = builder.cell(who, measure, q), builder.cell(who, measure, prev)
+        if not (_count(now) and _count(before)):
+            continue
+        if PREFIX[measure] == "police" and not all(
+            builder.districts[who][x].police["total"]["complete"] for x in (q, prev)
+        ):
+            continue
+        name = f"{prefix}{lower_first(label(key))}" if prefix else label(key)
+        findings.append(count_finding(name, now, before, spc.get(key)))
+    now_rate = builder.rate(who, "engaged", "criteria_met", q)
+    before_rate = builder.rate(who, "engaged", "criteria_met", prev)
+    if isinstance(now_rate, Rate) and isinstance(before_rate, Rate):
+        name = f"{prefix}{lower_first(label('idva.engagement_pct'))}" if prefix else label("idva.engagement_pct")
+        findings.insert(2, rate_finding(name, now_rate, before_rate))
+    return findings
+
+
+def engagement_ranking(builder, q: Quarter, labels: dict[str, str]) -> str | None:
+    """Where each district's published engagement % stands among the districts and beside the county."""
+    county = builder.rate(COUNTY, "engaged", "criteria_met", q)
+    if not isinstance(county, Rate):
+        return None
+    entries = []
+    for d in builder.districts:
+        rate = builder.rate(d, "engaged", "criteria_met", q)
+        if isinstance(rate, Rate) and rate.denominator >= 5:
+            entries.append(Ranked(labels.get(d, d), rate.exact(), format_cell(rate), beside_county_pct(rate, county)))
+    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county))
+
+
 def slice_statements(builder, name: str, q: Quarter, prev: Quarter) -> list[str]:
     """Every published change of the district with its verdict (real first, largest first), then its ranks."""
     from dasv.report.statements import funnel_ranking
 
     spc = builder.variation(name)
-    findings: list[Finding | None] = []
-    for measure, key in COUNTS:
-        now, before = builder.cell(name, measure, q), builder.cell(name, measure, prev)
-        if not (_count(now) and _count(before)):
-            continue
-        if PREFIX[measure] == "police" and not all(
-            builder.districts[name][x].police["total"]["complete"] for x in (q, prev)
-        ):
-            continue
-        findings.append(count_finding(f"In {name}, {lower_first(label(key))}", now, before, spc.get(key)))
+    lines = ordered(published_findings(builder, name, f"In {name}, ", q, prev, spc))
     now_rate = builder.rate(name, "engaged", "criteria_met", q)
-    before_rate = builder.rate(name, "engaged", "criteria_met", prev)
-    if isinstance(now_rate, Rate) and isinstance(before_rate, Rate):
-        findings.insert(2, rate_finding(f"In {name}, {lower_first(label('idva.engagement_pct'))}", now_rate,
-                                        before_rate))  # fmt: skip
-    lines = ordered(findings)
     county_rate = builder.rate(COUNTY, "engaged", "criteria_met", q)
     if isinstance(now_rate, Rate) and isinstance(county_rate, Rate) and now_rate.denominator >= 5:
         beside = beside_county_pct(now_rate, county_rate)
