@@ -123,10 +123,17 @@ class Joint:
     def domain(self, key: Key) -> tuple[float, float]:
         """The values readers must allow for the cell before any relation is used."""
         m = self.mark(key)
+        if m is None and self._unprinted(key):
+            return 0, INF  # planned but printed nowhere: readers do not know it
         if m is None:
             v = self.value[key]
             return v, v
         return (1, self.threshold - 1) if m == self.small or self._served_small(key) else (0, INF)
+
+    def _unprinted(self, key: Key) -> bool:
+        """A cell of the release that no public output prints (``printed``: set by the slices' builder)."""
+        printed = getattr(self, "printed", None)
+        return printed is not None and key in self.where and key not in self.known and (key[1], key[2]) not in printed
 
     def _served_small(self, key: Key) -> bool:
         """Shown as ``<5`` by an earlier version and still small: readers know it is 1 to 4 whatever it shows now."""
@@ -289,10 +296,13 @@ class Joint:
         """Withheld counts readers can narrow: (cell, what they learn)."""
         t = self.threshold
         out = []
+        printed = getattr(self, "printed", None)
         for key, (lo, hi) in bounds.items():
             m = self.mark(key)
             if m is None or (key not in self.where and key not in self.forced):
                 continue
+            if printed is not None and (key[1], key[2]) not in printed and key not in self.forced:
+                continue  # never printed (a quarter the report only plans): no reader sees a marker to narrow
             true = self.value.get(key)
             if (
                 lo == hi
@@ -329,7 +339,7 @@ class Joint:
         keys = [k for k, _ in self.constraints[index][0]]
         free = [k for k in keys if k in self.where and k not in self.known]
         others = [k for k in free if k != victim]
-        published = [k for k in others if self.mark(k) is None]
+        published = [k for k in others if self.mark(k) is None and not self._unprinted(k)]  # printed: hides it
         big = sorted((self.value[k], k) for k in published if self.value[k] >= self.threshold)
         loosen = [k for k in others if self.mark(k) == self.small and not self._served_small(k)]
         choices = [[k for _, k in big], sorted(published), sorted(loosen),

@@ -154,6 +154,8 @@ class SliceBuilder:
         self.joint = Joint(
             [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
         )
+        # what the public set prints of the release (a withheld cell nobody prints has no marker to narrow)
+        self.joint.printed = frozenset((m, p) for _, m, p in self.joint.where if self._printed(m, p))
         self.joint.protect()
         self.unsafe = violations(self.joint)
         # the store as it was when planned: publishing checks it has not served anything since
