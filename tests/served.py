@@ -187,7 +187,9 @@ def _html_rows(table) -> list[list[str]]:
     """A table's header rows folded into one (spanning cells repeated), then its body rows."""
     head = [tr for tr in table.iter("tr") if tr.getparent().tag == "thead"]
     body = [tr for tr in table.iter("tr") if tr.getparent().tag != "thead"]
-    width = max((sum(int(c.get("colspan", 1)) for c in tr if c.tag in ("th", "td")) for tr in head + body), default=0)
+    width = max(
+        (sum(int(c.get("colspan", 1)) for c in tr if c.tag in ("th", "td")) for tr in head + body), default=0
+    )
     header = [""] * width
     for tr in head:
         col = 0
@@ -212,13 +214,15 @@ def _pdf(data: bytes, path: Path, reading: Reading) -> list[tuple]:
 
     text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     html_path = path.with_suffix(".html")
-    html_text = lxml_html.fromstring(html_path.read_text(encoding="utf-8")).text_content()
+    html_text = " ".join(lxml_html.fromstring(html_path.read_text(encoding="utf-8")).itertext())
     for img in re.findall(r"base64,([A-Za-z0-9+/=]+)", html_path.read_text(encoding="utf-8")):
         html_text += base64.b64decode(img).decode("utf-8", errors="replace")
-    numbers = lambda t: set(re.findall(r"\d[\d,]*(?:\.\d+)?", t.replace(",", "")))  # noqa: E731
+    numbers = lambda t: set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])", t.replace(",", "")))  # noqa: E731
     extra = sorted(numbers(text) - numbers(html_text), key=lambda s: (len(s), s))
     if extra:
-        reading.unread.append(f"{path}: {len(extra)} numbers in the PDF text not in its HTML: {' '.join(extra[:20])}")
+        reading.unread.append(
+            f"{path}: {len(extra)} numbers in the PDF text not in its HTML: {' '.join(extra[:20])}"
+        )
     return []
 
 
@@ -228,7 +232,9 @@ def _feed(store: Path, states: dict, district: str, deployment) -> dict[int, lis
 
     found, state_of = [], {}
     for v in versions(store):
-        folder = next((p for name, p in v.slices.items() if _district(p / "slice.json", deployment) == district), None)
+        folder = next(
+            (p for name, p in v.slices.items() if _district(p / "slice.json", deployment) == district), None
+        )
         if folder is None:
             continue
         doc = json.loads((folder / "slice.json").read_text(encoding="utf-8"))

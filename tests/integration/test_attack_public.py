@@ -52,7 +52,9 @@ def run_attack(public):
     for line in (found.recovered + found.narrowed)[:40]:
         print(f"  {line}")
     assert not reading.sensitive, f"OFFICIAL-SENSITIVE files in the public store: {reading.sensitive}"
-    assert not attack.contradictions, "a figure printed with two values: " + "; ".join(attack.contradictions[:5])
+    assert not attack.contradictions, "a figure printed with two values: " + "; ".join(
+        attack.contradictions[:5]
+    )
     assert found.withheld > 0, "nothing withheld: the attacker read no marker"
     assert found.recovered == [] and found.narrowed == [], found.summary()
 
