@@ -106,7 +106,7 @@ def read_chart(svg: str) -> Chart:
     )
     # y axis: a numeric label beside (within 6 units of) a horizontal line
     ypairs = []
-    for x, y, words, _ in texts:
+    for _x, y, words, _ in texts:
         if re.fullmatch(NUM, words.replace(",", "")):
             near = min(horizontal, key=lambda h: abs(h - y), default=None)
             if near is not None and abs(near - y) <= 6:
