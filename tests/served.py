@@ -88,13 +88,18 @@ def versions(store: Path) -> list[Version]:
     return out
 
 
-def read_store(store: Path, states: dict[tuple[str, int], int], deployment) -> Reading:
-    """Every file of every version, and the feed, as facts (``states``: (quarter slug, version) -> data state)."""
+def read_store(store: Path, states: dict[tuple[str, int], int], deployment, county: bool = True) -> Reading:
+    """Every file of every version, and the feed, as facts (``states``: (quarter slug, version) -> data state).
+
+    ``county=False`` leaves the county report out (what the slices alone give away).
+    """
     reading = Reading()
     for v in versions(store):
         state = states.get((v.folder.parent.name, v.version), 0)
         for path in sorted(p for p in v.folder.rglob("*") if p.is_file()):
             _check_not_sensitive(path, reading)
+            if not county and path.parent.name == "county":
+                continue
             if path.suffix not in READABLE:
                 raise AssertionError(f"{path}: a served file of a type the attacker cannot read")
             district = None if path.parent.name == "county" else _district(path, deployment)
