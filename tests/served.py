@@ -41,7 +41,7 @@ EXPECTED = {
     "slice": {"slice.pdf", "slice.html", "slice.xlsx", "slice.json", "csv.zip"},
 }
 READABLE = {".pdf", ".html", ".xlsx", ".json", ".zip"}
-SENSITIVE = re.compile(r"official[-_ ]?sensitive|restricted", re.IGNORECASE)
+SENSITIVE = re.compile(r"OFFICIAL[-_ ]?SENSITIVE", re.IGNORECASE)  # the restricted edition's marking
 
 
 @dataclass
@@ -121,10 +121,23 @@ def _district(path: Path, deployment) -> str:
 
 
 def _check_not_sensitive(path: Path, reading: Reading) -> None:
-    words = path.name
+    """A restricted edition's file (marked OFFICIAL-SENSITIVE in its name or words) must never be in the store."""
+    text = path.name
     if path.suffix in (".html", ".json"):
-        words += path.read_text(encoding="utf-8", errors="replace")
-    if SENSITIVE.search(words) and "OFFICIAL-SENSITIVE" in words.upper().replace("_", "-"):
+        text += path.read_text(encoding="utf-8", errors="replace")
+    elif path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        pdf = PdfReader(io.BytesIO(path.read_bytes()))
+        text += str(pdf.metadata or "") + (pdf.pages[0].extract_text() or "" if pdf.pages else "")
+    elif path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        text += str(book.properties.title or "") + " ".join(
+            str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c
+        )
+    if SENSITIVE.search(text):
         reading.sensitive.append(str(path))
 
 
