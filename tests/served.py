@@ -28,6 +28,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,13 +61,25 @@ class Version:
 class Reading:
     """What the attacker read: facts per data state, and what it could not read."""
 
-    facts: dict[int, list[tuple]] = field(default_factory=dict)
+    by_origin: dict[tuple[int, bool], list[tuple]] = field(default_factory=dict)  # (state, from the county report)
     files: dict[str, int] = field(default_factory=dict)  # file type -> files read
     unread: list[str] = field(default_factory=list)  # charts, PDF figures... not turned into facts
     sensitive: list[str] = field(default_factory=list)
 
-    def add(self, state: int, facts: list[tuple]) -> None:
-        self.facts.setdefault(state, []).extend(facts)
+    def add(self, state: int, facts: list[tuple], county: bool = False) -> None:
+        self.by_origin.setdefault((state, county), []).extend(facts)
+
+    @property
+    def facts(self) -> dict[int, list[tuple]]:
+        """Facts per data state, from everything read."""
+        out: dict[int, list[tuple]] = {}
+        for (state, _), facts in sorted(self.by_origin.items()):
+            out.setdefault(state, []).extend(facts)
+        return out
+
+    def slices_only(self) -> Reading:
+        """What the slices (and the feed) alone give: the county report left out."""
+        return Reading({k: v for k, v in self.by_origin.items() if not k[1]}, self.files, self.unread)
 
 
 def versions(store: Path) -> list[Version]:
@@ -88,24 +102,19 @@ def versions(store: Path) -> list[Version]:
     return out
 
 
-def read_store(store: Path, states: dict[tuple[str, int], int], deployment, county: bool = True) -> Reading:
-    """Every file of every version, and the feed, as facts (``states``: (quarter slug, version) -> data state).
-
-    ``county=False`` leaves the county report out (what the slices alone give away).
-    """
+def read_store(store: Path, states: dict[tuple[str, int], int], deployment) -> Reading:
+    """Every file of every version, and the feed, as facts (``states``: (quarter slug, version) -> data state)."""
     reading = Reading()
     for v in versions(store):
         state = states.get((v.folder.parent.name, v.version), 0)
         for path in sorted(p for p in v.folder.rglob("*") if p.is_file()):
             _check_not_sensitive(path, reading)
-            if not county and path.parent.name == "county":
-                continue
             if path.suffix not in READABLE:
                 raise AssertionError(f"{path}: a served file of a type the attacker cannot read")
             district = None if path.parent.name == "county" else _district(path, deployment)
             reader = TableReader(deployment, v.quarter, district)
             reading.files[path.name] = reading.files.get(path.name, 0) + 1
-            reading.add(state, read_file(path, reader, reading))
+            reading.add(state, read_file(path, reader, reading), county=district is None)
     for district in deployment.districts:
         for state, facts in _feed(store, states, district.name, deployment).items():
             reading.add(state, facts)
@@ -230,7 +239,10 @@ def _pdf(data: bytes, path: Path, reading: Reading) -> list[tuple]:
     from lxml import html as lxml_html
     from pypdf import PdfReader
 
-    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if shutil.which("pdftotext"):  # poppler's, as the docs use pdftoppm: much faster than pypdf
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    else:
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     html_path = path.with_suffix(".html")
     html_text = " ".join(lxml_html.fromstring(html_path.read_text(encoding="utf-8")).itertext())
     for img in re.findall(r"base64,([A-Za-z0-9+/=]+)", html_path.read_text(encoding="utf-8")):
