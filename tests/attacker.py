@@ -373,15 +373,18 @@ class Attack:
     def _range(self, v: int, members: list[int], rows: list, lower, upper) -> tuple[float, float]:
         if not members:  # a fixed unknown
             return lower[v], upper[v]
-        local = {u: i for i, u in enumerate(members)}
-        matrix = lil_matrix((len(rows), len(members)))
-        for i, (live, _, _) in enumerate(rows):
-            for u, c in live.items():
-                matrix[i, local[u]] = c
-        constraints = (
-            [LinearConstraint(matrix.tocsr(), [r[1] for r in rows], [r[2] for r in rows])] if rows else []
-        )
-        bounds = Bounds(lower[members], upper[members])
+        cache = self.__dict__.setdefault("_problems", {})
+        if id(members) not in cache:  # one matrix per connected group, built once
+            local = {u: i for i, u in enumerate(members)}
+            matrix = lil_matrix((len(rows), len(members)))
+            for i, (live, _, _) in enumerate(rows):
+                for u, c in live.items():
+                    matrix[i, local[u]] = c
+            constraints = (
+                [LinearConstraint(matrix.tocsr(), [r[1] for r in rows], [r[2] for r in rows])] if rows else []
+            )
+            cache[id(members)] = (local, constraints, Bounds(lower[members], upper[members]), members)
+        local, constraints, bounds, _ = cache[id(members)]
         c = np.zeros(len(members))
         c[local[v]] = 1.0
         integrality = np.ones(len(members))
@@ -512,6 +515,7 @@ class PublicAttack(Attack):
 
     def public_identities(self) -> None:
         """Relations that hold by definition, over every (area, measure, period) anyone was shown."""
+        self.fact_rows = len(self.rows)
         keys = {k for k, _ in self.index}
         measures = {k[1] for k in keys}
         periods = {k[2] for k in keys}
@@ -573,6 +577,61 @@ class PublicAttack(Attack):
                                 terms[((who, m, p), st)] = 1.0
                                 self.relation(terms, 0.0, 0.0, f"{m} {p} = its four quarters")
 
+    def relation(self, terms, low, high, why) -> None:
+        """While stating identities, only over unknowns someone was shown (an unseen one adds nothing but work).
+
+        An unseen count is 0 or more: in ``sum <= bound`` with a plus sign (or ``sum >= bound`` with a
+        minus sign) it can be left out; anywhere else it would absorb any value, so the relation is dropped.
+        """
+        if not hasattr(self, "fact_rows"):
+            return super().relation(terms, low, high, why)
+        seen = {t: c for t, c in terms.items() if (t[0], t[1] if t[0] in self.changed else 0) in self.index}
+        missing = [c for t, c in terms.items() if t not in seen]
+        if len(seen) < 2 and missing:
+            return None
+        if not missing or (low == -np.inf and all(c > 0 for c in missing)) or (high == np.inf and all(c < 0 for c in missing)):
+            return super().relation(seen, low, high, why)
+        return None
+
+    def prune(self) -> None:
+        """Drop what cannot inform: an unknown nobody was shown that sits in one relation only.
+
+        In an equation it takes up any slack (the equation says nothing about the rest); in
+        ``sum <= bound`` with a plus sign it can be 0, so the rest keeps ``sum <= bound`` (dropped
+        from it); in any other inequality it makes the inequality empty. Repeated until nothing changes.
+        """
+        seen = {v for v in range(len(self.index)) if self.markers[v] or v in self.published
+                or self.lo[v] > 0 or self.hi[v] != np.inf}  # fmt: skip
+        for coefficients, *_ in self.rows[: self.fact_rows]:
+            seen |= set(coefficients)
+        rows = [list(r) for r in self.rows]
+        uses: dict[int, set[int]] = defaultdict(set)
+        for i, (coefficients, *_) in enumerate(rows):
+            for v in coefficients:
+                uses[v].add(i)
+        queue = [v for v, at in uses.items() if len(at) == 1 and v not in seen]
+        alive = [True] * len(rows)
+        while queue:
+            v = queue.pop()
+            at = [i for i in uses[v] if alive[i]]
+            if len(at) != 1 or v in seen:
+                continue
+            i = at[0]
+            coefficients, low, high, _ = rows[i]
+            c = coefficients[v]
+            if low == -np.inf and c > 0 or high == np.inf and c < 0:
+                rows[i][0] = {u: x for u, x in coefficients.items() if u != v}
+                uses[v].discard(i)
+                if not rows[i][0]:
+                    alive[i] = False
+                continue
+            alive[i] = False
+            for u in coefficients:
+                uses[u].discard(i)
+                if len([j for j in uses[u] if alive[j]]) == 1:
+                    queue.append(u)
+        self.rows = [tuple(r) for r, keep in zip(rows, alive, strict=True) if keep and r[0]]
+
     def classify(self, v: int, lo: float, hi: float, findings: Findings, where: str) -> None:
         t_markers = [int(m[1:]) for m in self.markers[v] if m.startswith("<")]
         truth = getattr(self, "truth", {}).get(v)
@@ -598,6 +657,7 @@ def attack_public(reading, deployment, threshold: int, truth: dict | None = None
     a = PublicAttack(deployment, threshold, changed)
     a.load(reading.facts)
     a.public_identities()
+    a.prune()
     if truth is not None:
         broken = a.check_truth(truth)
         assert not broken, "identities the data break: " + "; ".join(broken[:8])

@@ -34,7 +34,11 @@ def _texts(svg: str) -> list[tuple[float, float, str]]:
     """(x, y, text) of each text element, y in the drawing's coordinates (a matrix's translation if inside one)."""
     out = []
     pattern = re.compile(
-        r"(?:<g transform=\" ?matrix\(([^)]*)\)\">\s*)?<text x=\"(" + NUM + r")\" y=\"(" + NUM + r")\"[^>]*>([^<]*)</text>"
+        r"(?:<g transform=\" ?matrix\(([^)]*)\)\">\s*)?<text x=\"("
+        + NUM
+        + r")\" y=\"("
+        + NUM
+        + r")\"[^>]*>([^<]*)</text>"
     )
     for m in pattern.finditer(svg):
         matrix, x, y, words = m.groups()
@@ -48,7 +52,9 @@ def _texts(svg: str) -> list[tuple[float, float, str]]:
 
 def _lines(svg: str) -> list[tuple[float, float, float, float, str]]:
     found = []
-    for m in re.finditer(r"<path d=\"M (" + NUM + r"),(" + NUM + r") L (" + NUM + r"),(" + NUM + r") Z\"([^>]*)>", svg):
+    for m in re.finditer(
+        r"<path d=\"M (" + NUM + r"),(" + NUM + r") L (" + NUM + r"),(" + NUM + r") Z\"([^>]*)>", svg
+    ):
         x1, y1, x2, y2 = map(float, m.groups()[:4])
         found.append((x1, y1, x2, y2, m.group(5)))
     return found
@@ -88,15 +94,19 @@ def _period_label(kind: str, index: int) -> str:
 def read_chart(svg: str) -> Chart:
     title = (re.search(r"<title>([^<]*)</title>", svg) or [None, ""])[1].strip()
     chart = Chart(title)
+    if not re.search(r"<(polyline|circle|polygon)|<rect x", svg):
+        return chart  # nothing drawn ("No figures for these quarters yet.")
     texts, lines = _texts(svg), _lines(svg)
     flat = [(x1, y1, x2) for x1, y1, x2, y2, _ in lines if y1 == y2 and x2 != x1]
     left = min((x1 for x1, _, _ in flat), default=0.0)
     horizontal = sorted({round(y1, 6) for x1, y1, _ in flat if x1 == left})  # grid lines and y ticks
     right = max((max(x1, x2) for x1, _, x2 in flat if x1 == left), default=0.0)
-    vertical_ticks = sorted({round(x1, 6) for x1, y1, x2, y2, _ in lines if x1 == x2 and 0 < abs(y2 - y1) <= 6})
+    vertical_ticks = sorted(
+        {round(x1, 6) for x1, y1, x2, y2, _ in lines if x1 == x2 and 0 < abs(y2 - y1) <= 6}
+    )
     # y axis: a numeric label beside (within 6 units of) a horizontal line
     ypairs = []
-    for x, y, words, _ in texts:
+    for _x, y, words, _ in texts:
         if re.fullmatch(NUM, words.replace(",", "")):
             near = min(horizontal, key=lambda h: abs(h - y), default=None)
             if near is not None and abs(near - y) <= 6:
@@ -117,7 +127,10 @@ def read_chart(svg: str) -> Chart:
         chart.problem = "axes not read"
         return chart
     legend = {}
-    for m in re.finditer(r"<(circle|rect|path|polygon)([^>]*)/>\s*<text x=\"(" + NUM + r")\"[^>]*>([^<]*)</text>", svg):
+    for m in re.finditer(
+        r"<(circle|rect|path|polygon)([^>]*)/>\s*(?:</g>\s*)*<text x=\"(" + NUM + r")\"[^>]*>([^<]*)</text>",
+        svg,
+    ):
         colour = COLOUR.search(m.group(2))
         if colour:
             legend.setdefault(colour.group(1), m.group(4).strip())
@@ -127,9 +140,22 @@ def read_chart(svg: str) -> Chart:
         for pair in m.group(1).split(","):
             px, py = map(float, pair.split())
             points.append((colour.group(1) if colour else "", px, py))
-    for m in re.finditer(r"<circle cx=\"(" + NUM + r")\" cy=\"(" + NUM + r")\"[^>]*?(?:fill: (rgb\([^)]*\)))", svg):
+    for m in re.finditer(
+        r"<circle cx=\"(" + NUM + r")\" cy=\"(" + NUM + r")\"[^>]*?(?:fill: (rgb\([^)]*\)))", svg
+    ):
         points.append((m.group(3), float(m.group(1)), float(m.group(2))))
-    for m in re.finditer(r"<rect x=\"(" + NUM + r")\" y=\"(" + NUM + r")\" width=\"(" + NUM + r")\" height=\"(" + NUM + r")\"[^>]*?fill: (rgb\([^)]*\))", svg):
+    for m in re.finditer(
+        r"<rect x=\"("
+        + NUM
+        + r")\" y=\"("
+        + NUM
+        + r")\" width=\"("
+        + NUM
+        + r")\" height=\"("
+        + NUM
+        + r")\"[^>]*?fill: (rgb\([^)]*\))",
+        svg,
+    ):
         x, y, w, h = map(float, m.groups()[:4])
         if w < 10 and h < 10:
             points.append((m.group(5), x + w / 2, y + h / 2))

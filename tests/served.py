@@ -28,6 +28,8 @@ import csv
 import io
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +43,7 @@ EXPECTED = {
     "slice": {"slice.pdf", "slice.html", "slice.xlsx", "slice.json", "csv.zip"},
 }
 READABLE = {".pdf", ".html", ".xlsx", ".json", ".zip"}
-SENSITIVE = re.compile(r"official[-_ ]?sensitive|restricted", re.IGNORECASE)
+SENSITIVE = re.compile(r"OFFICIAL[-_ ]?SENSITIVE", re.IGNORECASE)  # the restricted edition's marking
 
 
 @dataclass
@@ -59,13 +61,25 @@ class Version:
 class Reading:
     """What the attacker read: facts per data state, and what it could not read."""
 
-    facts: dict[int, list[tuple]] = field(default_factory=dict)
+    by_origin: dict[tuple[int, bool], list[tuple]] = field(default_factory=dict)  # (state, from the county report)
     files: dict[str, int] = field(default_factory=dict)  # file type -> files read
     unread: list[str] = field(default_factory=list)  # charts, PDF figures... not turned into facts
     sensitive: list[str] = field(default_factory=list)
 
-    def add(self, state: int, facts: list[tuple]) -> None:
-        self.facts.setdefault(state, []).extend(facts)
+    def add(self, state: int, facts: list[tuple], county: bool = False) -> None:
+        self.by_origin.setdefault((state, county), []).extend(facts)
+
+    @property
+    def facts(self) -> dict[int, list[tuple]]:
+        """Facts per data state, from everything read."""
+        out: dict[int, list[tuple]] = {}
+        for (state, _), facts in sorted(self.by_origin.items()):
+            out.setdefault(state, []).extend(facts)
+        return out
+
+    def slices_only(self) -> Reading:
+        """What the slices (and the feed) alone give: the county report left out."""
+        return Reading({k: v for k, v in self.by_origin.items() if not k[1]}, self.files, self.unread)
 
 
 def versions(store: Path) -> list[Version]:
@@ -100,7 +114,7 @@ def read_store(store: Path, states: dict[tuple[str, int], int], deployment) -> R
             district = None if path.parent.name == "county" else _district(path, deployment)
             reader = TableReader(deployment, v.quarter, district)
             reading.files[path.name] = reading.files.get(path.name, 0) + 1
-            reading.add(state, read_file(path, reader, reading))
+            reading.add(state, read_file(path, reader, reading), county=district is None)
     for district in deployment.districts:
         for state, facts in _feed(store, states, district.name, deployment).items():
             reading.add(state, facts)
@@ -116,10 +130,23 @@ def _district(path: Path, deployment) -> str:
 
 
 def _check_not_sensitive(path: Path, reading: Reading) -> None:
-    words = path.name
+    """A restricted edition's file (marked OFFICIAL-SENSITIVE in its name or words) must never be in the store."""
+    text = path.name
     if path.suffix in (".html", ".json"):
-        words += path.read_text(encoding="utf-8", errors="replace")
-    if SENSITIVE.search(words) and "OFFICIAL-SENSITIVE" in words.upper().replace("_", "-"):
+        text += path.read_text(encoding="utf-8", errors="replace")
+    elif path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        pdf = PdfReader(io.BytesIO(path.read_bytes()))
+        text += str(pdf.metadata or "") + (pdf.pages[0].extract_text() or "" if pdf.pages else "")
+    elif path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        text += str(book.properties.title or "") + " ".join(
+            str(c) for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c
+        )
+    if SENSITIVE.search(text):
         reading.sensitive.append(str(path))
 
 
@@ -187,7 +214,9 @@ def _html_rows(table) -> list[list[str]]:
     """A table's header rows folded into one (spanning cells repeated), then its body rows."""
     head = [tr for tr in table.iter("tr") if tr.getparent().tag == "thead"]
     body = [tr for tr in table.iter("tr") if tr.getparent().tag != "thead"]
-    width = max((sum(int(c.get("colspan", 1)) for c in tr if c.tag in ("th", "td")) for tr in head + body), default=0)
+    width = max(
+        (sum(int(c.get("colspan", 1)) for c in tr if c.tag in ("th", "td")) for tr in head + body), default=0
+    )
     header = [""] * width
     for tr in head:
         col = 0
@@ -210,15 +239,20 @@ def _pdf(data: bytes, path: Path, reading: Reading) -> list[tuple]:
     from lxml import html as lxml_html
     from pypdf import PdfReader
 
-    text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    if shutil.which("pdftotext"):  # poppler's, as the docs use pdftoppm: much faster than pypdf
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    else:
+        text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     html_path = path.with_suffix(".html")
-    html_text = lxml_html.fromstring(html_path.read_text(encoding="utf-8")).text_content()
+    html_text = " ".join(lxml_html.fromstring(html_path.read_text(encoding="utf-8")).itertext())
     for img in re.findall(r"base64,([A-Za-z0-9+/=]+)", html_path.read_text(encoding="utf-8")):
         html_text += base64.b64decode(img).decode("utf-8", errors="replace")
-    numbers = lambda t: set(re.findall(r"\d[\d,]*(?:\.\d+)?", t.replace(",", "")))  # noqa: E731
+    numbers = lambda t: set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])", t.replace(",", "")))  # noqa: E731
     extra = sorted(numbers(text) - numbers(html_text), key=lambda s: (len(s), s))
     if extra:
-        reading.unread.append(f"{path}: {len(extra)} numbers in the PDF text not in its HTML: {' '.join(extra[:20])}")
+        reading.unread.append(
+            f"{path}: {len(extra)} numbers in the PDF text not in its HTML: {' '.join(extra[:20])}"
+        )
     return []
 
 
@@ -228,7 +262,9 @@ def _feed(store: Path, states: dict, district: str, deployment) -> dict[int, lis
 
     found, state_of = [], {}
     for v in versions(store):
-        folder = next((p for name, p in v.slices.items() if _district(p / "slice.json", deployment) == district), None)
+        folder = next(
+            (p for name, p in v.slices.items() if _district(p / "slice.json", deployment) == district), None
+        )
         if folder is None:
             continue
         doc = json.loads((folder / "slice.json").read_text(encoding="utf-8"))

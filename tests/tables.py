@@ -154,8 +154,12 @@ class TableReader:
     def _cell(self, area, rest, label, label_measure, row_name, period, text) -> list[tuple]:
         if label.startswith("so:") and not rest:
             return [("value", (area, label, period), text.replace(" [r]", ""))]
-        measure = COUNT_LABELS.get(rest) or (None if rest in PCT_LABELS else COUNT_LABELS.get(label_measure) or COUNT_LABELS.get(label))
-        pct = PCT_LABELS.get(rest) or (None if rest in COUNT_LABELS else PCT_LABELS.get(label_measure) or PCT_LABELS.get(label))
+        measure = COUNT_LABELS.get(rest) or (
+            None if rest in PCT_LABELS else COUNT_LABELS.get(label_measure) or COUNT_LABELS.get(label)
+        )
+        pct = PCT_LABELS.get(rest) or (
+            None if rest in COUNT_LABELS else PCT_LABELS.get(label_measure) or PCT_LABELS.get(label)
+        )
         prefix = f"row:{row_name}:" if row_name else ""
         text = text.replace(" [r]", "").removesuffix("%")
         if pct and not COUNT_LABELS.get(rest):
@@ -174,7 +178,12 @@ class TableReader:
         if len(periods) < 2 or measure is None or not NUMBER.fullmatch(text):
             return None
         area = label_area or self.district or COUNTY
-        return ("diff", (area, measure, periods[0]), (area, measure, periods[1]), float(text.replace(",", "")))
+        return (
+            "diff",
+            (area, measure, periods[0]),
+            (area, measure, periods[1]),
+            float(text.replace(",", "")),
+        )
 
     # charts ------------------------------------------------------------------------------------
     def chart(self, chart) -> list[tuple]:
@@ -292,7 +301,11 @@ def flatten_document(doc: dict, area: str, quarter: str, deployment, facts: bool
     for name, change in (doc.get("changes") or {}).items():
         parts = name.split(".")
         who = area
-        if parts[0] == "police" and area == COUNTY and (police.get("reporting_area") or {}).get(parts[-1]) == change.get("to"):
+        if (
+            parts[0] == "police"
+            and area == COUNTY
+            and (police.get("reporting_area") or {}).get(parts[-1]) == change.get("to")
+        ):
             who = reporting
         if isinstance(change, dict):
             out.extend(_leaf(who, parts, previous, change.get("from")))

@@ -44,6 +44,10 @@ def run_attack(public):
     found, attack = attack_public(reading, public.deployment, threshold, public.truth, public.changed)
     print(f"\n{public.name}: files read {dict(sorted(reading.files.items()))}")
     print(f"{public.name}: " + found.summary())
+    elsewhere = sum("published elsewhere" in r for r in found.recovered)
+    print(f"  of the recovered, {elsewhere} are printed outright elsewhere in the public set")
+    slices, _ = attack_public(reading.slices_only(), public.deployment, threshold, public.truth, public.changed)
+    print(f"  the slices alone (no county report): {slices.summary()}")
     for line in public.log:
         print(f"  {line}")
     for line in reading.unread[:10]:
@@ -52,7 +56,9 @@ def run_attack(public):
     for line in (found.recovered + found.narrowed)[:40]:
         print(f"  {line}")
     assert not reading.sensitive, f"OFFICIAL-SENSITIVE files in the public store: {reading.sensitive}"
-    assert not attack.contradictions, "a figure printed with two values: " + "; ".join(attack.contradictions[:5])
+    assert not attack.contradictions, "a figure printed with two values: " + "; ".join(
+        attack.contradictions[:5]
+    )
     assert found.withheld > 0, "nothing withheld: the attacker read no marker"
     assert found.recovered == [] and found.narrowed == [], found.summary()
 
