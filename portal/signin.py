@@ -160,13 +160,15 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
         return await run_in_threadpool(_too_many, request, wait, "There have been too many failed sign-ins from "
                                        f"your network. Try again in {minutes} minute{'s' * (minutes != 1)}.")  # fmt: skip
     doomed = attempt.stored is None  # no account (or no password yet): a failure, once the dummy check is done
-    p.signing_in[client] = p.signing_in.get(client, 0) + doomed
+    if doomed:
+        p.signing_in[client] = p.signing_in.get(client, 0) + 1
     try:
         checked = await _in_pool(request, passwords.verify, attempt.stored, password)
     finally:
-        p.signing_in[client] -= doomed
-        if not p.signing_in[client]:
-            del p.signing_in[client]
+        if doomed:
+            p.signing_in[client] -= 1
+            if not p.signing_in[client]:
+                del p.signing_in[client]
     if checked is None:
         note(request, event=accounts.BUSY, user_id=attempt.user_id)
         return await run_in_threadpool(_too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly.")
