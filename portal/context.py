@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote
@@ -29,6 +29,7 @@ class Portal:
     store: Path
     public_url: str | None = None
     waiting: int = 0  # password checks waiting for the hashing pool in this process (the event loop counts them)
+    signing_in: dict = field(default_factory=dict)  # client address -> its sign-ins for no account under way here
 
     @cached_property
     def hashing(self):

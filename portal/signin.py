@@ -8,10 +8,11 @@
 * **Hashing apart**: a password is checked (Argon2id, 64 MiB) in a bounded pool of one per core
   (``Portal.hashing``), never in the thread pool the page handlers use; at most ``MAX_WAITING``
   checks wait for it, more are told to come back (429).
-* **Per client**: after ``CLIENT_FAILURES`` failed sign-ins from one address within
-  ``CLIENT_WINDOW``, its sign-ins are refused (429 with ``Retry-After``) until the oldest leaves
-  the window, counted from the access log (shared by every process); the lockout of an account
-  after 5 failures still holds.
+* **Per client**: once one address's failed sign-ins within ``CLIENT_WINDOW`` (from the access
+  log, shared by every process) and its sign-ins under way for no account (in this process)
+  reach ``CLIENT_FAILURES``, its sign-ins are refused (429 with ``Retry-After``) until the oldest
+  failure leaves the window; sending many at once does not get round it. The lockout of an
+  account after 5 failures still holds.
 * **Audit**: every sign-in, failure, lockout, refusal, sign-out and password set is an
   access-log row with the account and the client address (``note(event=...)``).
 """
@@ -106,13 +107,21 @@ def sign_in_page(
     return form_page(request, "sign_in.html.j2", title="Sign in", next=local(next), email="", message=message)
 
 
-def _retry_after(request: Request) -> int | None:
-    """Seconds until this client may try again, when it has failed too often lately; else None."""
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _retry_after(request: Request, pending: int) -> int | None:
+    """Seconds until this client may try again, when its failures lately and its sign-ins under way reach the limit.
+
+    ``pending``: this client's sign-ins under way in this process for no account (each is one more failure).
+    """
     moment = accounts.now()
-    client = request.client.host if request.client else None
-    failed = accounts.client_failures(portal(request).engine, client, moment - CLIENT_WINDOW)
-    if len(failed) < CLIENT_FAILURES:
+    failed = accounts.client_failures(portal(request).engine, _client(request), moment - CLIENT_WINDOW)
+    if len(failed) + pending < CLIENT_FAILURES:
         return None
+    if len(failed) < CLIENT_FAILURES:  # it is the ones under way: they are over in seconds
+        return BUSY_SECONDS
     return max(1, math.ceil((failed[-CLIENT_FAILURES] + CLIENT_WINDOW - moment).total_seconds()))
 
 
@@ -143,13 +152,23 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
         _expired(request, "Go back to the sign-in page and try again.")
     engine = portal(request).engine
     attempt = await run_in_threadpool(accounts.begin_sign_in, engine, email[:254])
-    wait = await run_in_threadpool(_retry_after, request)
+    p, client = portal(request), _client(request)
+    wait = await run_in_threadpool(_retry_after, request, p.signing_in.get(client, 0))
     if wait is not None:  # (logged with the account it named, if any)
         note(request, event=accounts.TOO_MANY, user_id=attempt.user_id)
         minutes = math.ceil(wait / 60)
         return await run_in_threadpool(_too_many, request, wait, "There have been too many failed sign-ins from "
                                        f"your network. Try again in {minutes} minute{'s' * (minutes != 1)}.")  # fmt: skip
-    checked = await _in_pool(request, passwords.verify, attempt.stored, password)
+    doomed = attempt.stored is None  # no account (or no password yet): a failure, once the dummy check is done
+    if doomed:
+        p.signing_in[client] = p.signing_in.get(client, 0) + 1
+    try:
+        checked = await _in_pool(request, passwords.verify, attempt.stored, password)
+    finally:
+        if doomed:
+            p.signing_in[client] -= 1
+            if not p.signing_in[client]:
+                del p.signing_in[client]
     if checked is None:
         note(request, event=accounts.BUSY, user_id=attempt.user_id)
         return await run_in_threadpool(_too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly.")

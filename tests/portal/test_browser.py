@@ -112,3 +112,23 @@ def test_pages_read_well_on_a_phone(browser, server, screens):  # noqa: F811
     # axe cannot judge the contrast of cells scrolled out of a narrow table region: left to review there
     _check(page, screens, "09-phone-slice", review_ok=("color-contrast",))
     context.close()
+
+
+def test_a_common_password_is_refused_with_a_clear_message_then_a_strong_one_is_set(browser, server, screens, published):  # noqa: F811
+    from dasv import accounts
+
+    _, link = accounts.add_user(published["engine"], "browser.newcomer@csp.test", "csp", ["Fenland"])
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/set-password?token={link}")
+    page.fill("#password", "password1234")
+    page.click("button[type=submit]")
+    expect(page.locator(".error-summary")).to_contain_text("too easy to guess")
+    _check(page, screens, "10-set-password-common")
+    page.fill("#password", "browser.newcomer2026")
+    page.click("button[type=submit]")
+    expect(page.locator(".error-summary")).to_contain_text("your own e-mail address")
+    page.fill("#password", "otter lantern copper meadow")
+    page.click("button[type=submit]")
+    expect(page.locator("body")).to_contain_text("Your password is set")
+    context.close()
