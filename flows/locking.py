@@ -84,16 +84,14 @@ def release_stale(client, name: str, logger=None, done: set[str] | None = None) 
     return True
 
 
-def release_slots_of(run_ids: list[str]) -> list[str]:
+def release_slots_of(client, run_ids: list[str]) -> list[str]:
     """Release every quarter slot the given runs hold (they have ended); the slots' names."""
     released = []
-    with get_client(sync_client=True) as client:
-        for variable in client.read_variables():
-            value = variable.value
-            if (variable.name.startswith(PREFIX) and isinstance(value, dict)
-                    and value.get("flow_run_id") in run_ids):  # fmt: skip
-                client.release_concurrency_slots_with_lease(UUID(value["lease_id"]))
-                released.append(variable.name)
+    for variable in client.read_variables():
+        value = variable.value
+        if variable.name.startswith(PREFIX) and isinstance(value, dict) and value.get("flow_run_id") in run_ids:
+            client.release_concurrency_slots_with_lease(UUID(value["lease_id"]))
+            released.append(variable.name)
     return released
 
 

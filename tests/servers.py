@@ -98,11 +98,14 @@ class Mailbox:
 
     def __init__(self):
         self.messages = []
+        self.arrived: dict[int, float] = {}  # id(message) -> time.monotonic() when it arrived
 
     async def handle_DATA(self, server, session, envelope):
         from email import message_from_bytes
 
-        self.messages.append(message_from_bytes(envelope.content))
+        message = message_from_bytes(envelope.content)
+        self.arrived[id(message)] = time.monotonic()
+        self.messages.append(message)
         return "250 OK"
 
     def wait_for(self, subject_start: str, timeout: float = 90):

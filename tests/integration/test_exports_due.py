@@ -73,3 +73,34 @@ def test_an_empty_warehouse_misses_everything_and_says_no_file_ever_arrived(tmp_
     assert all(
         "October–December 2025 missing (no file from it has ever been loaded)" in line for line in due.lines()
     )
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_the_readme_walkthrough_s_late_export_scenario(tmp_path):
+    """``make exports-due-example`` (README, "Exports due"): a fresh warehouse without the police months of
+    2025-26 Q3, whose export is held back; with it put back, the quarter is complete."""
+    import subprocess
+
+    from dasv.config import load_deployment
+    from dasv.privacy import Pseudonymiser
+    from dasv.settings import DEMO_PSEUDONYM_KEY
+    from tests.servers import ROOT
+
+    late = tmp_path / "late"
+    env = {"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    subprocess.run(["make", "-W", ".venv/.installed", "exports-due-example", f"LATE_DIR={late}"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    held = sorted(p.name for p in (late / "held-back").iterdir())
+    assert held == [Q3_POLICE]
+    engine = open_warehouse(f"sqlite:///{late / 'warehouse.db'}")
+    with engine.connect() as conn:
+        due = exports_due(conn, Q3, date(2026, 12, 7), due_days=10)
+    assert due.overdue and due.lines() == [
+        f"police: October–December 2025 missing (last file police/Police DA counts Jul-Sep 2025.xlsx, up to "
+        f"2025-09, loaded {due.last_files['police'].loaded_at:%Y-%m-%d})"
+    ]
+    shutil.copy(late / "held-back" / Q3_POLICE, late / "inbox" / "police")  # "Then the export arrives"
+    load_files(engine, [late / "inbox"], load_deployment(), Pseudonymiser(DEMO_PSEUDONYM_KEY))
+    with engine.connect() as conn:
+        assert exports_due(conn, Q3, date(2026, 12, 7), due_days=10).complete
+    engine.dispose()

@@ -193,6 +193,31 @@ def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     }  # nothing pinned
 
 
+def test_a_worker_killed_outright_with_its_run(stack):
+    """The worker and its run killed outright (the machine gone): nothing gets to say anything. The run is
+    still Running; the server notices the missing heartbeats later (checked near the end of this module,
+    ``test_the_dead_worker_s_run_is_crashed_and_emailed_within_a_minute``, so other tests run meanwhile)."""
+    from flows.worker import descendants
+
+    client = stack["client"]
+    deployment = own_pool_deployment(stack, "dead")
+    worker = start([sys.executable, "-m", "flows.worker", "--pool", "dasv-dead"], stack["env"],
+                   stack["tmp"] / "worker-dead.log", cwd=stack["tmp"])  # fmt: skip
+    try:
+        run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                          json={"parameters": {"quarter": DEAD_QUARTER, "reload": True}}).json()  # fmt: skip
+        first_log(stack, run["id"], "Holding the dasv-quarter-2024-25-q3 slot", timeout=90)
+        for pid in [worker.pid, *descendants(worker.pid)]:  # SIGKILL: nothing gets to say anything
+            os.kill(pid, signal.SIGKILL)
+        stack["dead"] = {"run": run, "killed": time.monotonic()}
+    finally:
+        stop(worker)
+    assert client.get(f"/flow_runs/{run['id']}").json()["state"]["type"] == "RUNNING"
+
+
+DEAD_QUARTER = "2024-25 Q3"
+
+
 def test_rerun_deployment_completes_and_a_second_rerun_changes_no_fact(stack):
     run = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q3"')
     assert run["state"]["type"] == "COMPLETED", run["state"]
@@ -393,8 +418,7 @@ def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_ru
         assert wait_slot_free(client, slot, 3), slot  # at once, not when the run's one-minute lease runs out
     finally:
         stop(worker)
-    rerun = rerun_timed(stack, quarter)  # on the module's worker: the quarter is free, it starts at once
-    assert rerun["state"]["type"] == "COMPLETED", rerun["state"]
+    # a rerun then takes the slot at once: test_the_dead_worker_s_run_is_crashed_and_emailed_… times one
 
 
 def wait_slot_free(client, slot: str, seconds: float) -> bool:
@@ -464,34 +488,6 @@ def own_pool_deployment(stack, tag: str) -> dict:
                        "work_pool_name": f"dasv-{tag}", "tags": ["dasv"]}).json()  # fmt: skip
 
 
-def test_a_dead_worker_s_run_is_marked_crashed_and_emailed_within_a_minute_and_its_quarter_freed(stack):
-    """The worker and its run killed outright (the machine gone): no heartbeat, so the server's
-    dasv-run-lost automation marks the run Crashed and dasv-run-failed e-mails it, with no worker."""
-    from flows.alerts import LOST_MESSAGE
-    from flows.worker import descendants
-
-    client, quarter = stack["client"], "2024-25 Q3"
-    deployment = own_pool_deployment(stack, "dead")
-    worker = start([sys.executable, "-m", "flows.worker", "--pool", "dasv-dead"], stack["env"],
-                   stack["tmp"] / "worker-dead.log", cwd=stack["tmp"])  # fmt: skip
-    try:
-        run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
-                          json={"parameters": {"quarter": quarter, "reload": True}}).json()  # fmt: skip
-        first_log(stack, run["id"], "Holding the dasv-quarter-2024-25-q3 slot", timeout=90)
-        for pid in [worker.pid, *descendants(worker.pid)]:  # SIGKILL: nothing gets to say anything
-            os.kill(pid, signal.SIGKILL)
-        killed = time.monotonic()
-        mail = stack["mailbox"].wait_for(f"dasv run ended Crashed: quarterly-report ({run['name']})", timeout=75)
-        took = time.monotonic() - killed
-        assert took < 60, f"e-mailed {took:.0f} s after the worker died"
-        assert LOST_MESSAGE in mail.get_payload(decode=True).decode()
-        print(f"Dead worker's run e-mailed {took:.1f} s after the kill")
-    finally:
-        stop(worker)
-    rerun = rerun_timed(stack, quarter)  # its slot: released for the rerun once the dead run is Crashed
-    assert rerun["state"]["type"] == "COMPLETED", rerun["state"]
-
-
 def test_a_hung_run_ends_timed_out_and_is_emailed(stack):
     """A run that waits for ever (here: its quarter's slot, held by someone else) ends TimedOut at its timeout."""
     client, quarter, slot = stack["client"], "2024-25 Q2", "dasv-quarter-2024-25-q2"
@@ -508,6 +504,24 @@ def test_a_hung_run_ends_timed_out_and_is_emailed(stack):
     assert run["state"]["message"] == "Flow run exceeded timeout of 4.0 second(s)"
     mail = stack["mailbox"].wait_for(f"dasv run ended TimedOut: quarterly-report ({run['name']})", timeout=30)
     assert "exceeded timeout" in mail.get_payload(decode=True).decode()
+
+
+def test_the_dead_worker_s_run_is_crashed_and_emailed_within_a_minute_and_its_quarter_freed(stack):
+    """No heartbeat from the killed run: the server's dasv-run-lost automation marks it Crashed and
+    dasv-run-failed e-mails it, with no worker; its quarter's rerun then takes the slot at once."""
+    from flows.alerts import LOST_MESSAGE
+
+    if "dead" not in stack:
+        pytest.skip("needs test_a_worker_killed_outright_with_its_run first")
+    run, killed = stack["dead"]["run"], stack["dead"]["killed"]
+    mail = stack["mailbox"].wait_for(f"dasv run ended Crashed: quarterly-report ({run['name']})",
+                                     timeout=max(1, 75 - (time.monotonic() - killed)))  # fmt: skip
+    took = stack["mailbox"].arrived[id(mail)] - killed
+    assert took < 60, f"e-mailed {took:.0f} s after the worker died"
+    assert LOST_MESSAGE in mail.get_payload(decode=True).decode()
+    print(f"Dead worker's run e-mailed {took:.1f} s after the kill")
+    rerun = rerun_timed(stack, DEAD_QUARTER)  # its slot: released for the rerun once the dead run is Crashed
+    assert rerun["state"]["type"] == "COMPLETED", rerun["state"]
 
 
 def test_a_notice_that_cannot_be_sent_is_an_error_on_the_server_and_on_the_next_run(stack):
