@@ -75,7 +75,9 @@ def metrics_document(
         districts = district_funnel(doc["police"], deployment, quarter)
         if districts is not None:  # each district's position, and the over-dispersion adjustment (STATISTICS.md)
             doc["funnel"] = districts.summary()
-    return doc
+    from dasv.measures.present import explain_nulls
+
+    return explain_nulls(doc)  # never null beside "ok": each null figure says why
 
 
 def _measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from dasv.config import Deployment
 from dasv.measures.labels import areas_text, label
-from dasv.measures.status import Missing
+from dasv.measures.status import NOT_RECORDED, Missing
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
 from dasv.report.model import (
@@ -117,8 +117,9 @@ class YearEndingFigures:
         entry = self.police_entry(who, y)
         if not entry["complete"]:
             return Missing(entry.get("status") or "incomplete", "police monthly counts")
-        if isinstance(entry["status"], dict) and key in entry["status"]:  # no crimed column: not recorded
-            return Missing(entry["status"][key], "the police export's crimed-incidents column")
+        said = entry["status"].get(key) if isinstance(entry["status"], dict) else None
+        if said in (NOT_RECORDED, INCOMPLETE.status, NOT_SUPPLIED.status):  # no crimed column: not recorded
+            return Missing(said, "the police export's crimed-incidents column")
         if suppressed and (mark := self.withheld(who, f"police.{key}", y)):
             return Suppressed(mark)
         return _registered(entry[key], (who, f"police.{key}", y), suppressed)
@@ -374,7 +375,8 @@ class YearEndingFigures:
     def _notes(self) -> list[str]:
         notes = ["Incident only = DA incidents minus those that resulted in a crime; the total = incident only + DA crimes.",
                  "Rate per 1,000: residents of all ages, the population estimate of the year each period ends in."]  # fmt: skip
-        if any(isinstance(self.police_entry(COUNTY, y)["status"], dict) for y in self.years):
+        if any(NOT_RECORDED in (s if isinstance(s := self.police_entry(COUNTY, y)["status"], dict) else {}).values()
+               for y in self.years):  # fmt: skip
             notes.append("Not recorded (the crimed figures and the rate): the police export has no crimed-incidents "
                          "column for a month of that year.")  # fmt: skip
         return notes + self._population_notes()
