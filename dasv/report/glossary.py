@@ -45,7 +45,7 @@ TERMS: list[Term] = [
     Term("MARAC", "A regular meeting of police, health, housing, children's services, IDVA and other agencies "
          "that agrees a plan for each victim at high risk of serious harm or homicide.",
          "Multi-Agency Risk Assessment Conference"),
-    Term("CYP", "Referrals of young people aged 13 to 17 (Cambs) or of children and young people (Peterborough).",
+    Term("CYP", "The report rows of referrals of children and young people (each row says which ages and areas).",
          "Children and young people"),
     Term("OOCD", "A way of dealing with an offence without a prosecution in court (e.g. a caution); the OOCD row "
          "counts referrals made through that route.", "Out-of-court disposal"),
@@ -70,7 +70,7 @@ TERMS: list[Term] = [
     Term("UK", "The United Kingdom.", "United Kingdom"),
     Term("VAWG", "The government's strategy on violence against women and girls.",
          "Violence Against Women and Girls"),
-    Term("DASS", "The outreach service for domestic abuse victims in Cambridgeshire.", "Domestic Abuse Support Service"),
+    Term("DASS", "A domestic abuse outreach service the commentary names.", "Domestic Abuse Support Service"),
     Term("XmR chart", "The SPC chart the report draws: each month's value (X) with its mean and process limits "
          "worked out from the moving range (mR) between consecutive months.", pattern=r"\bXmR\b"),
     Term("Process limits", "The lines either side of the mean on an SPC chart (mean ± 2.66 × the average "
