@@ -509,12 +509,10 @@ def other_data_table(
     if area:
         notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
     notes += absence_notes(data, quarters, "marac") + absence_notes(data, quarters, "idva")
-    unrecorded = list(dict.fromkeys(LABELS.get(k, k).removesuffix(" (IDVA)") for q in quarters
-                                    for k, v in data[q].status.items()
-                                    if k.startswith("demographics.") and v != OK))  # fmt: skip
+    unrecorded = [k for q in quarters for k, v in data[q].status.items() if k.startswith("demographics.") and v != OK]
     if unrecorded:
-        notes.append(f"Not recorded: the IDVA export has no column for {', '.join(unrecorded)} in some quarters; "
-                     "those figures are shown as not recorded, never as zero.")  # fmt: skip
+        notes.append(f"Not recorded: the IDVA export has no {_columns_named(unrecorded)} in some quarters; "
+                     f"{_rows_named(unrecorded)} are shown as not recorded, never as zero.")  # fmt: skip
     incomplete = [q.label for q in quarters if not data[q].police["total"]["complete"]]
     if incomplete:
         notes.append(
@@ -523,6 +521,30 @@ def other_data_table(
         )
     return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
                        source=f"{MARAC_SOURCE}; {deployment.words.say(POLICE_SOURCE)}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
+
+
+# the export column each demographic figure needs (loaders/columns.yaml names), by its document key
+COLUMN_NEEDED = {"male_victims": "Gender", "male": "Gender", "disability": "Disability", "disabled": "Disability",
+                 "lgbt_total": "Sexual Orientation", "lgbt": "Sexual Orientation", "not_asked": "Sexual Orientation",
+                 "sexual_orientation": "Sexual Orientation", "minority_ethnic": "Ethnicity", "aged_13_17": "Age",
+                 "aged_16_17": "Age"}  # fmt: skip
+
+
+def _key(key: str) -> str:
+    return key.removeprefix("demographics.").removesuffix("_pct")
+
+
+def _columns_named(keys: list[str]) -> str:
+    """``Disability or Sexual Orientation column``: the export columns some unrecorded figures need."""
+    names = list(dict.fromkeys(COLUMN_NEEDED.get(_key(k), _key(k).replace("_", " ")) for k in keys))
+    return f"{', '.join(names[:-1])} or {names[-1]} column" if len(names) > 1 else f"{names[0]} column"
+
+
+def _rows_named(keys: list[str]) -> str:
+    """The rows the report prints for those figures: ``Disability (IDVA), LGBT+ (IDVA)``."""
+    names = [LABELS.get(k) or ROLLING_YEAR.get(_key(k)) for k in keys]
+    names = list(dict.fromkeys(n for n in names if n))
+    return ", ".join(names) if names else "those figures"
 
 
 INCOMPLETE = Missing("incomplete", "police monthly counts")
@@ -638,10 +660,9 @@ def safelives_table(rolling: dict, quarter: Quarter, deployment: Deployment) -> 
     if "cases_heard" in status:
         gaps.append(f"The MARAC case lists loaded do not cover the whole twelve months ({status['cases_heard']}): "
                     "no figure of the year is shown, never a count of part of it.")  # fmt: skip
-    elif status:  # in the table's words: the rows, not the document's keys
-        rows_unrecorded = list(dict.fromkeys(ROLLING_YEAR.get(k.removesuffix("_pct"), k) for k in status))
-        gaps.append("Not recorded: the MARAC case list has no column for " + ", ".join(rows_unrecorded)
-                    + " in some or all of the twelve months; shown as not recorded, never as zero.")  # fmt: skip
+    elif status:  # in the report's words: the export's columns and the table's rows, not the document's keys
+        gaps.append(f"Not recorded: the MARAC case list has no {_columns_named(list(status))} in some or all of the "
+                    f"twelve months; {_rows_named(list(status))} are shown as not recorded, never as zero.")  # fmt: skip
     return ReportTable(
         "marac_rolling_12_months", f"MARAC, rolling twelve months to {quarter.end:%d %B %Y} (SafeLives measures)",
         [Column("Measure", "label"), Column("Number", "count", current=True), Column("% of cases heard", "pct", current=True)],

@@ -238,6 +238,10 @@ def test_a_marac_list_without_disability_or_orientation_columns_reads_not_record
     assert shown["Victim disabled"] == ["not recorded", "not recorded"]
     assert shown["Victim LGBT+"] == ["not recorded", "not recorded"]
     assert shown["Referred by partner agencies (not police)"] == ["12", "50%"]
+    note = next(n for n in table.notes if n.startswith("Not recorded"))  # in the report's words, not field names
+    assert note.startswith("Not recorded: the MARAC case list has no Gender, Disability, Sexual Orientation, "
+                           "Ethnicity or Age column in some or all of the twelve months; Victim male, Victim disabled")
+    assert "pct" not in note and "_" not in note
 
 
 def test_nine_months_of_marac_lists_make_the_rolling_year_incomplete(engine, deployment, tmp_path):
