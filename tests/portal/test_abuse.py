@@ -107,6 +107,7 @@ def test_oversized_bodies_are_refused_with_413_before_they_are_read(alone):
         streamed = reader.post("/account/tokens", content=chunks(),
                                headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
     assert streamed.status_code == 413
+    print(f"oversized bodies: the server grew by {peak.growth / MB:.1f} MB")
     assert peak.growth < 60 * MB, f"the server grew by {peak.growth / MB:.0f} MB"
     assert reader.get("/districts/fenland/").status_code == 200  # still signed in, still serving
 
@@ -117,6 +118,7 @@ def test_a_one_megabyte_header_is_431_and_costs_no_memory(alone):
         for _ in range(3):
             answer = httpx.get(f"{base}/healthz", headers={"X-Padding": "a" * MB}, timeout=30)
             assert answer.status_code == 431 and answer.headers["content-security-policy"]
+    print(f"1 MB headers: the server grew by {peak.growth / MB:.1f} MB")
     assert peak.growth < 20 * MB, f"the server grew by {peak.growth / MB:.0f} MB"
     assert httpx.get(f"{base}/healthz", headers={"X-Fine": "a" * 4000}).text == "ok"
 
@@ -188,6 +190,8 @@ def test_a_flood_of_sign_ins_neither_exhausts_memory_nor_slows_a_readers_pages(a
         watcher.start()
         answers.extend(asyncio.run(_flood(base, 48, 24)))
         watcher.join(30)
+    print(f"sign-in flood: the server grew by {peak.growth / MB:.0f} MB, the reader's slowest page {slowest[0]:.3f} s, "
+          f"answers {sorted(a.status_code for a in answers)}")
     assert peak.growth < 400 * MB, f"the server grew by {peak.growth / MB:.0f} MB"
     assert slowest[0] < 1.0, f"a signed-in reader's page took {slowest[0]:.2f} s during the flood"
     statuses = sorted({a.status_code for a in answers})
