@@ -34,6 +34,11 @@ def prepare() -> None:
     """
     html_template()
     typst_server.start()
+    # what building a report imports lazily (the statements' tests: dasv.measures.intervals), imported
+    # before any child is forked: a child forked while another thread of this process was importing
+    # it would wait for ever on the module's import lock
+    import scipy.stats  # noqa: F401
+    import statsmodels.stats.proportion  # noqa: F401
 
 
 def output_stem(report: Report) -> str:
