@@ -39,7 +39,7 @@ from dasv.report.build import (
 from dasv.report.funnel import funnel_section
 from dasv.report.joint import cells_document
 from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
-from dasv.report.registry import Shown
+from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
 from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
 from dasv.report.slices import (
@@ -269,7 +269,7 @@ class PublicEdition:
         area = self.deployment.police_reporting_area
         year_who = ([(REPORTING, area.name)] if area else []) + [(COUNTY, county)]
         funnel = funnel_section(b.funnel, self.deployment, q, labels=self.labels)
-        return Report(
+        return self.check_sums(Report(
             title=f"{self.deployment.report_title} {q.fy_label}",
             subtitle=f"Quarter {q.number}: {q.months_label}",
             quarter=q.label,
@@ -292,7 +292,32 @@ class PublicEdition:
             sections=[s for s in (funnel, b.year_ending.section(year_who, suppressed=True, labels=self.labels)) if s],
             quality_tables=[b.gathered.coverage] if b.gathered.coverage else [],
             provenance=provenance.current(self.deployment).lines(),
-        )  # fmt: skip
+        ))  # fmt: skip
+
+    def check_sums(self, report: Report) -> Report:
+        """Every printed reporting-area figure is the sum of its districts' figures, each printed too.
+
+        The reporting area's expression in the registry is the sum of its districts; a figure whose
+        parts are not all printed would give a withheld one away (the area less the others).
+
+        Raises:
+            UnregisteredFigure: names the table, the row and the figure.
+        """
+        area = self.deployment.police_reporting_area
+        if not area:
+            return report
+        for table in report.all_tables:
+            for row in table.rows:
+                for cell in row[1:]:
+                    for count in (cell.numerator, cell.denominator) if isinstance(cell, Rate) else (cell,):
+                        if isinstance(count, Shown) and count.key[0] == REPORTING and count.key[1] != "population":
+                            _, measure, period = count.key
+                            plan = self.b.plan if isinstance(period, Quarter) else self.b.year_ending.plan
+                            if not all(plan.shown(d, measure, period) for d in area.districts):
+                                raise UnregisteredFigure(
+                                    f"the table {table.key!r} prints {area.name}'s {measure} {_label(period)} in the row "
+                                    f"{row[0]!r}, but not every one of its districts' figures is printed")  # fmt: skip
+        return report
 
     def metrics(self) -> dict:
         """The county metrics document as the public edition prints it: markers for withheld counts, rates null."""
