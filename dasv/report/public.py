@@ -155,7 +155,7 @@ class PublicEdition:
         for m in POLICE_MEASURES:
             if area:
                 rows.append([f"{LABELS[m]} {area.name}", *(self._sum(area.districts, m, x) for x in fy)])
-            rows.append([f"{LABELS[m]}, all districts", *(self.cell(COUNTY, m, x) for x in fy)])
+            rows.append([LABELS[m] + (", all districts" if area else ""), *(self.cell(COUNTY, m, x) for x in fy)])
         rows += [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in DEMOGRAPHIC_MEASURES]
         notes = ["A police quarter with a month missing for any of its districts is marked incomplete.",
                  "Demographic rows count the quarter's IDVA referrals; LGBT+ is one total here, as in the slices."]  # fmt: skip
