@@ -40,7 +40,7 @@ from dasv.report.findings import count_finding, ordered
 from dasv.report.funnel import funnel_section
 from dasv.report.joint import cells_document
 from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
-from dasv.report.registry import Shown
+from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
 from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
 from dasv.report.slice_statements import engagement_ranking, published_findings
@@ -157,7 +157,7 @@ class PublicEdition:
         for m in POLICE_MEASURES:
             if area:
                 rows.append([f"{LABELS[m]} {area.shown}", *(self._sum(area.districts, m, x) for x in fy)])
-            rows.append([f"{LABELS[m]}, all districts", *(self.cell(COUNTY, m, x) for x in fy)])
+            rows.append([LABELS[m] + (", all districts" if area else ""), *(self.cell(COUNTY, m, x) for x in fy)])
         rows += [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in DEMOGRAPHIC_MEASURES]
         notes = ["A police quarter with a month missing for any of its districts is marked incomplete.",
                  "Demographic rows count the quarter's IDVA referrals; LGBT+ is one total here, as in the slices."]  # fmt: skip
@@ -268,7 +268,7 @@ class PublicEdition:
         area = self.deployment.police_reporting_area
         year_who = ([(REPORTING, area.shown)] if area else []) + [(COUNTY, county)]
         funnel = funnel_section(b.funnel, self.deployment, q, labels=self.labels)
-        return Report(
+        return self.check_sums(Report(
             title=f"{self.deployment.report_title} {q.fy_label}",
             subtitle=f"Quarter {q.number}: {q.months_label}",
             quarter=q.label,
@@ -291,7 +291,32 @@ class PublicEdition:
             sections=[s for s in (funnel, b.year_ending.section(year_who, suppressed=True, labels=self.labels)) if s],
             quality_tables=[b.gathered.coverage] if b.gathered.coverage else [],
             provenance=provenance.current(self.deployment).lines(),
-        )  # fmt: skip
+        ))  # fmt: skip
+
+    def check_sums(self, report: Report) -> Report:
+        """Every printed reporting-area figure is the sum of its districts' figures, each printed too.
+
+        The reporting area's expression in the registry is the sum of its districts; a figure whose
+        parts are not all printed would give a withheld one away (the area less the others).
+
+        Raises:
+            UnregisteredFigure: names the table, the row and the figure.
+        """
+        area = self.deployment.police_reporting_area
+        if not area:
+            return report
+        for table in report.all_tables:
+            for row in table.rows:
+                for cell in row[1:]:
+                    for count in (cell.numerator, cell.denominator) if isinstance(cell, Rate) else (cell,):
+                        if isinstance(count, Shown) and count.key[0] == REPORTING and count.key[1] != "population":
+                            _, measure, period = count.key
+                            plan = self.b.plan if isinstance(period, Quarter) else self.b.year_ending.plan
+                            if not all(plan.shown(d, measure, period) for d in area.districts):
+                                raise UnregisteredFigure(
+                                    f"the table {table.key!r} prints {area.name}'s {measure} {_label(period)} in the row "
+                                    f"{row[0]!r}, but not every one of its districts' figures is printed")  # fmt: skip
+        return report
 
     def metrics(self) -> dict:
         """The county metrics document as the public edition prints it: markers for withheld counts, rates null."""

@@ -108,7 +108,8 @@ class YearEndingFigures:
         """The slice's marker for a withheld value (the reporting area: withheld if any district is)."""
         if who == REPORTING:
             area = self.deployment.police_reporting_area
-            hidden = any((d, key, y) in self.plan.marks for d in area.districts) if area else False
+            hidden = any((d, key, y) in self.plan.marks or (d, key, y) not in self.plan.values
+                         for d in area.districts) if area else False  # fmt: skip
             return SECONDARY if hidden else None
         return self.plan.marks.get((who, key, y))
 
@@ -146,7 +147,8 @@ class YearEndingFigures:
         """An IDVA or MARAC count of the year (None where the warehouse does not hold the whole year)."""
         if y not in self.covered[source]:
             return Missing(self.docs[y][source].get("status") or "incomplete", source)
-        if suppressed and (mark := self.plan.marks.get((who, f"{source}.{key}", y))):
+        # the reporting area is the sum of its districts: withheld where any of them is (else it gives one away)
+        if suppressed and (mark := self.withheld(who, f"{source}.{key}", y)):
             return Suppressed(mark)
         doc = self.docs[y][source]
         if who == COUNTY:

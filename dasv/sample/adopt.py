@@ -146,6 +146,12 @@ police_reporting_area:
 suppression:
   threshold: 5
 
+# the county report is public (its public edition is protected with the slices); the Board also
+# gets the unsuppressed edition, marked OFFICIAL-SENSITIVE and never published
+publication:
+  county_report: public
+  restricted_edition: true
+
 delivery:
   mode: link
   sender: reports@wyvernshire.example

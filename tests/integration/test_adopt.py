@@ -91,7 +91,10 @@ def test_config_check_prints_what_the_deployment_will_do(adopted):
 def test_runs_to_a_published_quarter_with_its_own_values(adopted):
     folder, _, result = adopted
     assert f"published {QUARTER} version 1" in result.stdout
-    doc = json.loads((folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3-metrics.json").read_text())
+    public = json.loads((folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3-metrics.json").read_text())
+    assert public["edition"] == "public" and "rolling_12_months" not in public["marac"]
+    restricted = folder / "out" / "2025-26-Q3" / "restricted" / "dasv-2025-26-Q3-OFFICIAL-SENSITIVE-metrics.json"
+    doc = json.loads(restricted.read_text())  # the unsuppressed edition: every figure, the SafeLives year
     rows = doc["idva"]["by_report_row"]
     assert rows["Older People (65+ service)"]["total_referrals"] > 0  # a specialism of its own, spelled its way
     assert rows["Stalking, Caldwick and Greyhaven"]["total_referrals"] > 0
@@ -123,7 +126,8 @@ def test_no_output_names_a_cambridgeshire_place(adopted):
             seen_kinds.add(path.suffix.lower())
             found += [f"{path.relative_to(folder)}: {m.group(0)!r}" for m in pattern.finditer(text)]
     assert {".pdf", ".html", ".xlsx", ".csv", ".json"} <= seen_kinds
-    assert (folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3-marac-return.xlsx").exists()
+    restricted = folder / "out" / "2025-26-Q3" / "restricted"
+    assert (restricted / "dasv-2025-26-Q3-OFFICIAL-SENSITIVE-marac-return.xlsx").exists()
     assert len(list((folder / "out" / "2025-26-Q3" / "districts").iterdir())) == 7
     assert not found, "\n".join(found[:20])
 

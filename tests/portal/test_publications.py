@@ -63,8 +63,9 @@ def test_a_correction_becomes_version_2_with_its_revisions_marked_r_and_version_
     first = publish(warehouse, deployment, Q2, out, store)
     assert (first.version, first.new) == (1, True)
     v1 = {p: _sha(p) for p in (store / "2025-26-Q2" / "v1").rglob("*") if p.is_file()}
-    # 36 published files and provenance.json: what produced them (dasv.provenance)
-    assert len(v1) == 37 and all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in v1)
+    # 35 published files (the county's public edition and six slices; the SafeLives return is restricted
+    # and never published) and provenance.json: what produced them (dasv.provenance)
+    assert len(v1) == 36 and all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in v1)
     from dasv.provenance import config_checksum, package_version
     from dasv.publications import provenance_of
 
