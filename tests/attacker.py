@@ -452,7 +452,7 @@ class PublicAttack(Attack):
         super().__init__(deployment.county_label, [a.name for a in deployment.districts], threshold, changed)
         self.reporting = (reporting.name, list(reporting.districts)) if reporting else None
         self.contradictions: list[str] = []
-        self.others: set[str] = set()
+        self.row_areas = {r.label: list(r.areas) for r in deployment.report_rows if r.areas}  # published definitions
 
     def observe(self, key: Key, state: int, text, where: str) -> None:
         text = str(text).replace(" [r]", "").strip()
@@ -529,6 +529,15 @@ class PublicAttack(Attack):
                     terms |= {((o, m, p), st): 1.0 for o in others}
                     terms[((COUNTY, m, p), st)] = -1.0
                     self.relation(terms, -np.inf, 0.0, f"areas <= county {m} {p}")
+                    if m in ("total_referrals", "criteria_met", "engaged", "repeats") and QUARTER_LABEL.match(p):
+                        # the county report's table by area prints every area and the total: the total is their sum
+                        terms = {((a, m, p), st): 1.0 for a in [*self.districts, *sorted(others)]}
+                        terms[((COUNTY, m, p), st)] = -1.0
+                        self.relation(terms, 0.0, 0.0, f"IDVA: areas = county {m} {p}")
+                    if m.startswith("row:") and m.split(":")[1] in self.row_areas:
+                        terms = {((a, m, p), st): 1.0 for a in self.row_areas[m.split(":")[1]]}
+                        terms[((COUNTY, m, p), st)] = -1.0
+                        self.relation(terms, 0.0, 0.0, f"a row's areas = its county figure {m} {p}")
                     if m in ("da_incidents", "da_crimes", "crimed_incidents", "incident_only", "total_recorded"):
                         terms = {((d, m, p), st): 1.0 for d in self.districts}
                         terms[((COUNTY, m, p), st)] = -1.0
