@@ -61,7 +61,9 @@ class Version:
 class Reading:
     """What the attacker read: facts per data state, and what it could not read."""
 
-    by_origin: dict[tuple[int, bool], list[tuple]] = field(default_factory=dict)  # (state, from the county report)
+    by_origin: dict[tuple[int, bool], list[tuple]] = field(
+        default_factory=dict
+    )  # (state, from the county report)
     files: dict[str, int] = field(default_factory=dict)  # file type -> files read
     unread: list[str] = field(default_factory=list)  # charts, PDF figures... not turned into facts
     sensitive: list[str] = field(default_factory=list)
@@ -240,7 +242,9 @@ def _pdf(data: bytes, path: Path, reading: Reading) -> list[tuple]:
     from pypdf import PdfReader
 
     if shutil.which("pdftotext"):  # poppler's, as the docs use pdftoppm: much faster than pypdf
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, check=True, text=True
+        ).stdout
     else:
         text = "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     html_path = path.with_suffix(".html")

@@ -46,7 +46,9 @@ def run_attack(public):
     print(f"{public.name}: " + found.summary())
     elsewhere = sum("published elsewhere" in r for r in found.recovered)
     print(f"  of the recovered, {elsewhere} are printed outright elsewhere in the public set")
-    slices, _ = attack_public(reading.slices_only(), public.deployment, threshold, public.truth, public.changed)
+    slices, _ = attack_public(
+        reading.slices_only(), public.deployment, threshold, public.truth, public.changed
+    )
     print(f"  the slices alone (no county report): {slices.summary()}")
     for line in public.log:
         print(f"  {line}")
