@@ -18,7 +18,7 @@ from dasv.config import load_deployment
 from dasv.pipeline import load_files, render_quarter
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter
-from dasv.report.build import build_report
+from dasv.report.public import PublicEdition
 from dasv.report.slices import SliceBuilder
 from dasv.sample.write import write_sample_inbox
 from warehouse.db import open_warehouse
@@ -36,8 +36,8 @@ def made(tmp_path_factory):
     load_files(engine, [tmp / "inbox"], deployment, Pseudonymiser("k"))
     outputs = render_quarter(engine, deployment, Q3, tmp / "out", districts=SLICES)  # in forked children
     with engine.connect() as conn:
-        county = build_report(conn, deployment, Q3)
         builder = SliceBuilder(conn, deployment, Q3)
+        county = PublicEdition(conn, builder).report()  # what render_quarter draws as the county report
         reports = {"county": county, **{name: builder.report(name) for name in SLICES}}
     return {"outputs": outputs, "reports": reports}
 
