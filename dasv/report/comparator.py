@@ -54,11 +54,11 @@ def county_beside(slices: Slices, name: str) -> dict:
     status: dict[str, str] = {}
 
     def count(m: str):
-        if (COUNTY, m, q) not in plan.values:  # not planned: absent, never a zero
-            return None
         cell = slices.cell(COUNTY, m, q)  # its source's status where it does not cover the quarter
         if isinstance(cell, Missing):
             status[m] = cell.status
+            return None
+        if (COUNTY, m, q) not in plan.values:  # not planned: absent, never a zero
             return None
         return cell.display if isinstance(cell, Suppressed) else cell
 

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from dasv.config import load_deployment
 from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
-from dasv.report.build import build_report
+from dasv.report.public import PublicEdition
 from dasv.report.slices import SliceBuilder
 from warehouse.db import open_warehouse
 
@@ -32,8 +32,8 @@ def made(sample_warehouse):
     engine = open_warehouse(sample_warehouse.url)
     outputs = render_quarter(engine, deployment, Q3, tmp / "out", districts=SLICES)  # in forked children
     with engine.connect() as conn:
-        county = build_report(conn, deployment, Q3)
         builder = SliceBuilder(conn, deployment, Q3)
+        county = PublicEdition(conn, builder).report()  # what render_quarter draws as the county report
         reports = {"county": county, **{name: builder.report(name) for name in SLICES}}
     return {"outputs": outputs, "reports": reports}
 
