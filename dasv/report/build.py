@@ -241,7 +241,6 @@ def build_report(
     year_who = ([(REPORTING, area.shown)] if area else []) + [(COUNTY, deployment.county_label)]
     found = district_funnel(now.police, deployment, quarter)
     funnel = funnel_section(found, deployment, quarter, labels=labels)
-    district_spc = {a.name: variation(series, deployment, a.name) for a in deployment.districts}
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -257,7 +256,9 @@ def build_report(
         charts=spc_charts(spc, deployment),
         chart_tables=monthly_tables(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         commentary=read_commentary(commentary_dir, quarter, deployment),
-        statements=draft_statements(now, before, labels, deployment, spc, district_spc, found)
+        # a district's change is judged by its quarter's test alone here: the county report prints no
+        # district chart to point to (its slice does, and judges by both)
+        statements=draft_statements(now, before, labels, deployment, spc, None, found)
         + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
         + quality_notes(conn, deployment, data, quarter, doc, refused or [])

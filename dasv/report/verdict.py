@@ -9,7 +9,7 @@ reconciled by one rule (docs/statistics.md, "One verdict per change"):
    seasonality, a change of recording). Its flags say nothing; it is not used.
 2. The change is **a real rise** (or **fall**) when the quarter-on-quarter test finds it
    unlikely to be chance (p < 0.05, or an interval of the difference that excludes 0), or when
-   a chart that fits flags the latest month in the direction of the change.
+   a chart the report prints, and that fits, flags the latest month in the direction of the change.
 3. Otherwise it is **within normal variation**.
 
 The headline table's Variation column, the drafted statements and the chart descriptions all
