@@ -6,7 +6,7 @@
   is ``__Host-`` (no subdomain or plain-HTTP page can set it). Forms after sign-in use the
   session's own token.
 * **Hashing apart**: a password is checked (Argon2id, 64 MiB) in a bounded pool of one per core
-  (``Portal.hashing``), never in the thread pool the page handlers use; at most ``MAX_WAITING``
+  but one (``Portal.hashing``), never in the thread pool the page handlers use; at most ``MAX_WAITING``
   checks wait for it, more are told to come back (429).
 * **Per client**: once one address's failed sign-ins within ``CLIENT_WINDOW`` (from the access
   log, shared by every process) and its sign-ins under way for no account (in this process)
