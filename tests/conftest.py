@@ -60,25 +60,27 @@ def pytest_sessionstart(session):
 
 
 # Modules whose tests take more than a few seconds each (whole quarters rendered and published, servers,
-# browsers, a wheel installed, fault and fuzz trials): marked `slow`, left out of `make test-fast`.
-SLOW_MODULES = {
-    "hostile/test_faults.py", "hostile/test_fuzz.py",
-    "integration/test_absence.py", "integration/test_adopt.py", "integration/test_cli.py",
-    "integration/test_columnar_sample.py", "integration/test_differencing.py", "integration/test_flows.py",
-    "integration/test_install.py", "integration/test_options.py", "integration/test_pdf_accessibility.py",
-    "integration/test_prefect_e2e.py", "integration/test_report.py", "integration/test_report_browser.py",
-    "integration/test_reproduction.py", "integration/test_warm.py",
-    "portal/test_api_fuzz.py", "portal/test_browser.py", "portal/test_disclosure.py", "portal/test_feed.py",
-    "portal/test_hostile.py", "portal/test_load.py", "portal/test_matrix.py", "portal/test_sign_in.py",
-    "portal/test_tokens_page.py",
-}  # fmt: skip
+# browsers, a wheel installed, fault and fuzz trials): marked `slow`, left out of `make test-fast`. The
+# longest first: they run first, so that under `make test` no process is left alone with one at the end.
+SLOW_MODULES = [
+    "integration/test_prefect_e2e.py", "integration/test_flows.py", "integration/test_differencing.py",
+    "integration/test_absence.py", "hostile/test_faults.py", "integration/test_install.py",
+    "integration/test_cli.py", "integration/test_options.py", "portal/test_feed.py", "integration/test_adopt.py",
+    "integration/test_report.py", "hostile/test_fuzz.py", "integration/test_pdf_accessibility.py",
+    "integration/test_columnar_sample.py", "integration/test_reproduction.py", "integration/test_warm.py",
+    "integration/test_report_browser.py", "portal/test_api_fuzz.py", "portal/test_browser.py",
+    "portal/test_disclosure.py", "portal/test_hostile.py", "portal/test_load.py", "portal/test_matrix.py",
+    "portal/test_sign_in.py", "portal/test_tokens_page.py",
+]  # fmt: skip
 TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_MODULES)}
     for item in items:
-        if item.path.relative_to(TESTS).as_posix() in SLOW_MODULES:
+        if item.path.relative_to(TESTS).as_posix() in rank:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: rank.get(item.path.relative_to(TESTS).as_posix(), len(rank)))  # stable
 
 
 def pytest_sessionfinish(session):
