@@ -417,6 +417,11 @@ ADDITIVE = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals"
 QUARTER_LABEL = re.compile(r"^(\d{4})-\d{2} Q([1-4])$")
 YE_LABEL = re.compile(r"^YE ([A-Z][a-z]{2}) (\d{4})$")
 MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+OTHER_AREAS = (
+    "Out of Area",
+    "Address not documented",
+    "Not known – moved to refuge",
+)  # the county table's rows
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -532,10 +537,12 @@ class PublicAttack(Attack):
                     terms |= {((o, m, p), st): 1.0 for o in others}
                     terms[((COUNTY, m, p), st)] = -1.0
                     self.relation(terms, -np.inf, 0.0, f"areas <= county {m} {p}")
-                    if m in ("total_referrals", "criteria_met", "repeats") and QUARTER_LABEL.match(p):
-                        # the county report's table by area prints every area and the total: the total is their sum
-                        # (not for engaged: the demo's county engaged exceeds its areas' sum, by 4 to 22 a quarter)
-                        terms = {((a, m, p), st): 1.0 for a in [*self.districts, *sorted(others)]}
+                    if m in ("total_referrals", "criteria_met", "engaged", "repeats") and QUARTER_LABEL.match(
+                        p
+                    ):
+                        # the county report's table by area prints every area and the total: the total is their
+                        # sum (stated only where every area was shown: otherwise relation() leaves it out)
+                        terms = {((a, m, p), st): 1.0 for a in [*self.districts, *OTHER_AREAS]}
                         terms[((COUNTY, m, p), st)] = -1.0
                         self.relation(terms, 0.0, 0.0, f"IDVA: areas = county {m} {p}")
                     if m.startswith("row:") and m.split(":")[1] in self.row_areas:
