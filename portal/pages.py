@@ -24,7 +24,9 @@ router = APIRouter(include_in_schema=False)
 SLICE_FILES = {"slice.pdf": "Slice (PDF)", "slice.xlsx": "Slice (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
                "slice.json": "Figures (JSON)"}  # fmt: skip
 COUNTY_FILES = {"report.pdf": "Report (PDF)", "report.xlsx": "Report (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
-                "metrics.json": "Figures (JSON)", "marac-return.xlsx": "SafeLives MARAC return (spreadsheet)"}  # fmt: skip
+                "metrics.json": "Figures (JSON)"}  # fmt: skip
+# the SafeLives MARAC return quotes small counts: it is in the restricted edition only, never served (a
+# version published before the editions may hold one; it is not listed or served either)
 DOWNLOAD_TAGS = {"csv.zip": "-tables", "marac-return.xlsx": "-marac-return", "metrics.json": "-figures",
                  "slice.json": "-figures"}  # fmt: skip
 MAX_VERSION = 2**31 - 1  # a larger ?version= is a bad request, never an integer the database cannot hold

@@ -76,8 +76,10 @@ class TableReader:
             for name in [a.name, a.label, *a.aliases]:
                 if name:
                     self.areas.setdefault(name, a.name)
-        if deployment.police_reporting_area:
-            self.areas[deployment.police_reporting_area.name] = deployment.police_reporting_area.name
+        if area := deployment.police_reporting_area:  # by its name, and by the label the report prints it with
+            for name in (area.name, getattr(area, "label", "")):
+                if name:
+                    self.areas[name] = area.name
         for other in ("Out of Area", "Address not documented", "Not known – moved to refuge"):
             self.areas.setdefault(other, other)
         self.areas["Empty – address not documented"] = "Address not documented"

@@ -40,6 +40,7 @@ from dasv.report.findings import count_finding, ordered
 from dasv.report.funnel import funnel_section
 from dasv.report.joint import cells_document
 from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.monthly import monthly_tables
 from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
 from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
@@ -57,7 +58,7 @@ from dasv.report.year_ending import REPORTING
 
 IDVA_SOURCE = "Source: IDVA service referral export"
 PUBLIC_NOTE = (
-    "This is the public edition of the county report: it prints the figures the district slices publish, with "
+    "This is the public edition of the {whole} report: it prints the figures the {area} slices publish, with "
     "the same markers, so it can go into committee papers."
 )
 
@@ -132,8 +133,9 @@ class PublicEdition:
         by_area = ReportTable(
             "idva_by_area", f"All risk level referrals by area, {q.label}", [Column("Area", "label"), *cols], rows,
             source=IDVA_SOURCE, total_row=True, section="referrals",
-            notes=["Areas are the client's district of residence; the total also counts referrals from outside "
-                   "the districts or with no district recorded, which are not shown as rows."],
+            notes=[self.deployment.words.say("Areas are the client's {area} of residence; the total also counts "
+                                             "referrals from outside the {areas} or with no {area} recorded, which "
+                                             "are not shown as rows.")],
         )  # fmt: skip
         specialism = ReportTable(
             "idva_by_specialism", f"All risk level referrals by specialism, {q.label}",
@@ -159,7 +161,8 @@ class PublicEdition:
                 rows.append([f"{LABELS[m]} {area.shown}", *(self._sum(area.districts, m, x) for x in fy)])
             rows.append([LABELS[m] + (", all districts" if area else ""), *(self.cell(COUNTY, m, x) for x in fy)])
         rows += [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in DEMOGRAPHIC_MEASURES]
-        notes = ["A police quarter with a month missing for any of its districts is marked incomplete.",
+        notes = [self.deployment.words.say("A police quarter with a month missing for any of its {areas} is marked "
+                                           "incomplete."),
                  "Demographic rows count the quarter's IDVA referrals; LGBT+ is one total here, as in the slices."]  # fmt: skip
         if area:
             notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
@@ -194,7 +197,7 @@ class PublicEdition:
                          get("da_crimes", prev), per_1000(get("da_incidents", q), base, name),
                          per_1000(get("da_crimes", q), base, name)])  # fmt: skip
         columns = [
-            Column("District", "label"),
+            Column(self.deployment.words.say("{Area}"), "label"),
             Column(f"DA incidents {q.label}", group="DA incidents", sub=short(q), current=True),
             Column(f"DA incidents {prev.label}", group="DA incidents", sub=short(prev)),
             Column(f"DA crimes {q.label}", group="DA crimes", sub=short(q), current=True),
@@ -203,8 +206,9 @@ class PublicEdition:
             Column(f"DA crimes per 1,000 aged 16+ {q.label}", "rate", group="Per 1,000 aged 16+", sub="Crimes", current=True),
         ]  # fmt: skip
         notes = [f"Rates use the {population.year} population."] if population else []
-        return ReportTable("police_by_district", f"Police domestic abuse by district, {q.label}", columns, rows,
-                           source="Source: Police-recorded domestic abuse, monthly counts by district", notes=notes,
+        return ReportTable("police_by_district", self.deployment.words.say("Police domestic abuse by {area}, ") + q.label,
+                           columns, rows, notes=notes,
+                           source=self.deployment.words.say("Source: Police-recorded domestic abuse, monthly counts by {area}"),
                            total_row=True)  # fmt: skip
 
     def statements(self, spc: dict) -> list[str]:
@@ -279,9 +283,11 @@ class PublicEdition:
             headline=headline,
             tables=[*self.idva_tables(), self.other_table(), self.police_table()],
             charts=spc_charts(spc, self.deployment),
+            # the charts' monthly values in a table (the months the slices publish), as the county report has
+            chart_tables=monthly_tables(spc, {k: chart_name(k, self.deployment) for k in CHARTED}),
             commentary=self.commentary,
             statements=self.statements(spc),
-            quality=[PUBLIC_NOTE, rule(b.plan.threshold), *missing_sources_notes(self.facts, q),
+            quality=[self.deployment.words.say(PUBLIC_NOTE), rule(b.plan.threshold), *missing_sources_notes(self.facts, q),
                      *load_notes(b.sources)],
             sources=b.sources,
             definitions=definitions(self.deployment),

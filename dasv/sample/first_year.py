@@ -122,6 +122,12 @@ value_aliases:
 
 suppression:
   threshold: 5
+
+# the county report's public edition is protected with the slices; the Board also gets the
+# unsuppressed edition, marked OFFICIAL-SENSITIVE and never published
+publication:
+  county_report: public
+  restricted_edition: true
 """
 
 

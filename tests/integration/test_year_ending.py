@@ -141,9 +141,9 @@ def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, 
         figures = YearEndingFigures(conn, deployment, YearEnding.parse("2025-09"))
     lines = figures.statements("Cambridge City", "Cambridge City", suppressed=True)
     assert ("Police DA incidents, Cambridge City: +148 (+8%), from 1,914 in the year ending September 2024 "
-            "to 2,062 in the year ending September 2025.") in lines  # fmt: skip
+            "to 2,062 in the year ending September 2025, the highest of the four years shown.") in lines  # fmt: skip
     assert ("Incident only, Cambridge City: +152 (+17%), from 919 in the year ending September 2024 to 1,071 "
-            "in the year ending September 2025.") in lines  # fmt: skip
+            "in the year ending September 2025, the highest of the four years shown.") in lines  # fmt: skip
     assert not any("+152" in line and "incidents," in line.split(":")[0] for line in lines)
     table = figures.police_table([("Cambridge City", "Cambridge City")], suppressed=True)
     printed = {row[0]: [table.text(r, c) for c in range(1, 5)] for r, row in enumerate(table.rows)}
