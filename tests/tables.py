@@ -132,6 +132,8 @@ class TableReader:
                 continue  # an area this reader does not know: not guessed
             label_area, label_measure = self._area_suffix(label)
             row_name = label if label in self.rows else None
+            # a table of the charts' values: a row per month ("2025-04") or per quarter ("2025-26 Q1")
+            by_period = str(header[0]).strip() in ("Month", "Quarter")
             for heading, text in zip(header[1:], row[1:], strict=False):
                 text, heading = str(text).strip(), str(heading).strip()
                 if text in ("", "–", "-") or any(s in heading for s in SKIP):
@@ -140,7 +142,7 @@ class TableReader:
                     fact = self._change(label, label_area, label_measure, header, text)
                     facts += [fact] if fact else []
                     continue
-                period, rest = self._period(heading, short_periods)
+                period, rest = (label, heading) if by_period else self._period(heading, short_periods)
                 if period is None:
                     if rolling and heading in ("Number", "% of cases heard"):
                         period, rest = rolling_ye(self.quarter), heading

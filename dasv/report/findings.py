@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from dasv.config import Words
 from dasv.measures.intervals import wilson
 from dasv.measures.rates import round_half_up
 from dasv.measures.spc import SpcResult
@@ -105,23 +106,27 @@ def rank_phrase(position: int, count: int) -> str:
     return f"the {ORDINALS[from_bottom]} lowest" if from_bottom < len(ORDINALS) else f"number {position} of {count}"
 
 
-def beside_county_pct(rate: Rate, county: Rate) -> str:
+def beside_county_pct(rate: Rate, county: Rate, w: Words | None = None) -> str:
     """``similar to the county`` when the county's percentage lies in the district's 95% Wilson interval."""
     interval = wilson(rate.numerator, rate.denominator)
     value = county.exact()
     if interval is None or value is None:
         return ""
+    whole = f"the {(w or Words())('whole')}"
     if interval.lower <= value <= interval.upper:
-        return "similar to the county"
-    return "above the county" if value < interval.lower else "below the county"
+        return f"similar to {whole}"
+    return f"above {whole}" if value < interval.lower else f"below {whole}"
 
 
-def beside_county_funnel(outside: str | None, adjusted: bool) -> str:
+def beside_county_funnel(outside: str | None, adjusted: bool, w: Words | None = None) -> str:
     """A funnel point's position in words: ``similar to the county`` within the 95% limits."""
+    w = w or Words()
     if not outside:
-        return "similar to the county" + (" once the usual spread between districts is allowed for" if adjusted else "")
+        return w.say("similar to the {whole}") + (w.say(" once the usual spread between {areas} is allowed for")
+                                                  if adjusted else "")  # fmt: skip
     side, level = outside.split()
-    return f"{'above' if side == 'above' else 'below'} the county (beyond the {'widened ' if adjusted else ''}{level} limits)"
+    return (f"{'above' if side == 'above' else 'below'} the {w('whole')} (beyond the {'widened ' if adjusted else ''}"
+            f"{level} limits)")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -134,31 +139,34 @@ class Ranked:
     comparison: str
 
 
-def county_ranking(what: str, entries: list[Ranked], county_shown: str) -> str | None:
+def county_ranking(what: str, entries: list[Ranked], county_shown: str, w: Words | None = None) -> str | None:
     """``Of the six districts, East Cambs had the highest engagement % (89%, above the county) and ...``."""
     if len(entries) < 3:
         return None
+    w = w or Words()
     ranked = sorted(entries, key=lambda e: -e.exact)
     top, bottom = ranked[0], ranked[-1]
-    opening = f"Of the {number_word(len(ranked))} districts, {top.label} had the highest {what}"
+    opening = f"Of the {number_word(len(ranked))} {w('areas')}, {top.label} had the highest {what}"
+    whole = f"the {w('whole')}"
     if len({e.comparison for e in ranked}) == 1:  # all alike: say it once
-        return (f"{opening} ({top.shown}) and {bottom.label} the lowest ({bottom.shown}); the county's was "
-                f"{county_shown}, and every district was {top.comparison.replace('the county', 'it')}.")  # fmt: skip
+        return (f"{opening} ({top.shown}) and {bottom.label} the lowest ({bottom.shown}); {whole}'s was "
+                f"{county_shown}, and every {w('area')} was {top.comparison.replace(whole, 'it')}.")  # fmt: skip
     others = [e.label for e in ranked[1:-1] if e.comparison.startswith("similar")]
-    middle = (f"; {_joined(others)} {'was' if len(others) == 1 else 'were'} similar to the county"
+    middle = (f"; {_joined(others)} {'was' if len(others) == 1 else 'were'} similar to {whole}"
               if others else "")  # fmt: skip
     return (f"{opening} ({top.shown}, {top.comparison}) and {bottom.label} the lowest ({bottom.shown}, "
-            f"{bottom.comparison}){middle}; the county's was {county_shown}.")  # fmt: skip
+            f"{bottom.comparison}){middle}; {whole}'s was {county_shown}.")  # fmt: skip
 
 
-def own_ranking(what: str, own: str, entries: list[Ranked], county_shown: str) -> str | None:
+def own_ranking(what: str, own: str, entries: list[Ranked], county_shown: str, w: Words | None = None) -> str | None:
     """``South Cambs had the lowest police DA incidents per 1,000 of the six districts (3.2), similar to ...``."""
     ranked = sorted(entries, key=lambda e: -e.exact)
     mine = next((i for i, e in enumerate(ranked) if e.label == own), None)
     if mine is None or len(ranked) < 3:
         return None
     entry = ranked[mine]
-    return (f"{own} had {rank_phrase(mine + 1, len(ranked))} {what} of the {number_word(len(ranked))} districts "
+    return (f"{own} had {rank_phrase(mine + 1, len(ranked))} {what} of the {number_word(len(ranked))} "
+            f"{(w or Words())('areas')} "
             f"({entry.shown}), {entry.comparison} ({county_shown}).")  # fmt: skip
 
 

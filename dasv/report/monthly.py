@@ -50,8 +50,10 @@ def monthly_tables(spc: dict[str, SpcResult], names: dict[str, str], area: str |
 
 
 def _count(value: float | None, key: tuple) -> int | None:
-    """A month's count as the registered figure it is: the chart's point, published in the month plan
-    (a slice charts a series only where every month of it is published)."""
+    """A month's count as the registered figure it is: the chart's point, published in the month plan.
+
+    A slice charts a series only where every month of it is published.
+    """
     return None if value is None else Shown(int(value), key)
 
 

@@ -237,7 +237,7 @@ class PublicEdition:
                          f"({before:,} a quarter earlier).")  # fmt: skip
         lines.append(engagement_ranking(b, q, self.labels))
         if b.funnel is not None:
-            lines.append(funnel_ranking(b.funnel, self.labels))
+            lines.append(funnel_ranking(b.funnel, self.labels, w=self.deployment.words))
         names = {k: chart_name(k, self.deployment) for k in CHARTED}
         return [line for line in lines if line] + variation_statements(spc, names)
 

@@ -71,8 +71,10 @@ def engagement_ranking(builder, q: Quarter, labels: dict[str, str]) -> str | Non
     for d in builder.districts:
         rate = builder.rate(d, "engaged", "criteria_met", q)
         if isinstance(rate, Rate) and rate.denominator >= 5:
-            entries.append(Ranked(labels.get(d, d), rate.exact(), format_cell(rate), beside_county_pct(rate, county)))
-    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county))
+            entries.append(Ranked(labels.get(d, d), rate.exact(), format_cell(rate),
+                                  beside_county_pct(rate, county, builder.deployment.words)))  # fmt: skip
+    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county),
+                          builder.deployment.words)  # fmt: skip
 
 
 def slice_statements(builder, name: str, q: Quarter, prev: Quarter) -> list[str]:
@@ -84,9 +86,9 @@ def slice_statements(builder, name: str, q: Quarter, prev: Quarter) -> list[str]
     now_rate = builder.rate(name, "engaged", "criteria_met", q)
     county_rate = builder.rate(COUNTY, "engaged", "criteria_met", q)
     if isinstance(now_rate, Rate) and isinstance(county_rate, Rate) and now_rate.denominator >= 5:
-        beside = beside_county_pct(now_rate, county_rate)
+        beside = beside_county_pct(now_rate, county_rate, builder.deployment.words)
         lines.append(f"In {name}, {lower_first(label('idva.engagement_pct'))} was {format_cell(now_rate)} in "
                      f"{q.label}, {beside} ({format_cell(county_rate)}).")  # fmt: skip
     if builder.funnel is not None:
-        lines.append(funnel_ranking(builder.funnel, {}, own=name))
+        lines.append(funnel_ranking(builder.funnel, {}, own=name, w=builder.deployment.words))
     return [line for line in lines if line]

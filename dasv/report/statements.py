@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from dasv.config import Deployment
+from dasv.config import Deployment, Words
 from dasv.measures.document import quarter_id
 from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label, police_label
@@ -97,7 +97,7 @@ def draft_statements(
     if deployment and idva:
         lines.append(_engagement_ranking(now, labels, deployment))
     if funnel is not None:
-        lines.append(funnel_ranking(funnel, labels))
+        lines.append(funnel_ranking(funnel, labels, w=deployment.words if deployment else None))
     return [line for line in lines if line]
 
 
@@ -142,23 +142,24 @@ def _engagement_ranking(now, labels: dict[str, str], deployment: Deployment) -> 
             continue
         rate = Rate(c.engaged, c.criteria_met)
         entries.append(Ranked(labels.get(area.name, area.name), rate.exact(), format_cell(rate),
-                              beside_county_pct(rate, county)))  # fmt: skip
-    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county))
+                              beside_county_pct(rate, county, deployment.words)))  # fmt: skip
+    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county), deployment.words)
 
 
-def funnel_entries(funnel, labels: dict[str, str]) -> list[Ranked]:
+def funnel_entries(funnel, labels: dict[str, str], w: Words | None = None) -> list[Ranked]:
     """The funnel's districts as ranking entries (rate per 1,000, position against the county)."""
-    return [Ranked(labels.get(p.area, p.area), p.rate, f"{p.rate:,.1f}", beside_county_funnel(p.outside, funnel.adjusted))
+    return [Ranked(labels.get(p.area, p.area), p.rate, f"{p.rate:,.1f}", beside_county_funnel(p.outside, funnel.adjusted, w))
             for p in funnel.points]  # fmt: skip
 
 
-def funnel_ranking(funnel, labels: dict[str, str], own: str | None = None) -> str | None:
+def funnel_ranking(funnel, labels: dict[str, str], own: str | None = None, w: Words | None = None) -> str | None:
     """Where the districts (or one district) rank by police DA incidents per 1,000 aged 16+."""
+    w = w or Words()
     what = "rate of police DA incidents per 1,000 aged 16+"
-    entries, county = funnel_entries(funnel, labels), f"{funnel.centre:,.1f}"
+    entries, county = funnel_entries(funnel, labels, w), f"{funnel.centre:,.1f}"
     if own:
-        return own_ranking(what, labels.get(own, own), entries, f"the county's is {county}")
-    return county_ranking(what, entries, county)
+        return own_ranking(what, labels.get(own, own), entries, f"the {w('whole')}'s is {county}", w)
+    return county_ranking(what, entries, county, w)
 
 
 def quality_notes(
