@@ -180,7 +180,9 @@ def floor(warehouse: str, quarter: str = "2025-26 Q3") -> None:
     small = [i for i, k in enumerate(cells) if 0 < joint.value[k] < joint.threshold or k in joint.forced]
     ours = [i for i, k in enumerate(cells) if joint.mark(k) and i not in set(unprinted)]
     small = [i for i in small if i not in set(unprinted)]
-    equations = [[index[k] for k, _ in terms if k in index] for terms, lo, hi, _ in joint.constraints if lo == hi]
+    equations = [
+        [index[k] for k, _ in terms if k in index] for terms, lo, hi, _ in joint.constraints if lo == hi
+    ]
     rows = [(eq, j) for eq in equations if len(eq) > 1 for j in eq]  # x_j <= sum of the others in eq
     a = lil_matrix((len(rows), len(cells)))
     for r, (eq, j) in enumerate(rows):
@@ -190,16 +192,23 @@ def floor(warehouse: str, quarter: str = "2025-26 Q3") -> None:
     lower[small] = 1
     lower[unprinted] = 1
     fixed = Bounds(lower, np.ones(len(cells)))
-    for name, cost in (("cells", np.ones(len(cells))), ("count held", np.array([joint.value[k] for k in cells], float))):
+    for name, cost in (
+        ("cells", np.ones(len(cells))),
+        ("count held", np.array([joint.value[k] for k in cells], float)),
+    ):
         cost[unprinted] = 0  # printed nowhere: hiding it costs a reader nothing
         started = time.process_time()
         found = milp(cost, constraints=[LinearConstraint(a.tocsr(), 0, np.inf)], bounds=fixed,
                      integrality=np.ones(len(cells)), options={"time_limit": 120})  # fmt: skip
         ours_cost = sum(cost[i] for i in ours)
-        print(f"{quarter}, {name}: the plan {ours_cost:,.0f}; least any safe plan needs >= {found.fun:,.0f} "
-              f"(milp status {found.status}, {time.process_time() - started:.1f} CPU s); small counts alone "
-              f"{sum(cost[i] for i in small):,.0f}")
-    print(f"  {len(cells) - len(unprinted)} printed cells, {len(equations)} equations; planning took {planned:.2f} CPU s")
+        print(
+            f"{quarter}, {name}: the plan {ours_cost:,.0f}; least any safe plan needs >= {found.fun:,.0f} "
+            f"(milp status {found.status}, {time.process_time() - started:.1f} CPU s); small counts alone "
+            f"{sum(cost[i] for i in small):,.0f}"
+        )
+    print(
+        f"  {len(cells) - len(unprinted)} printed cells, {len(equations)} equations; planning took {planned:.2f} CPU s"
+    )
 
 
 if __name__ == "__main__":

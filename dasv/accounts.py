@@ -378,13 +378,19 @@ def token_account(engine: Engine, token: str | None) -> Account | None:
 def link_account(engine: Engine, secret: str) -> tuple[int, str, list[str]] | None:
     """The account a live set-password link is for (id, e-mail, districts), else None (unknown, used, expired)."""
     with Session(engine) as conn:
-        user = conn.execute(select(PortalUser).where(PortalUser.set_password_hash == digest(secret))).scalars().first()
+        user = (
+            conn.execute(select(PortalUser).where(PortalUser.set_password_hash == digest(secret)))
+            .scalars()
+            .first()
+        )
         if user is None or user.set_password_expires is None or _utc(user.set_password_expires) < now():
             return None
         return user.id, user.email, _districts(conn, user.id)
 
 
-def set_password_with_link(engine: Engine, secret: str, password: str, hashed: str | None = None) -> int | None:
+def set_password_with_link(
+    engine: Engine, secret: str, password: str, hashed: str | None = None
+) -> int | None:
     """Set a password from a one-time link: the account's id, or None when the link is unknown, used or expired.
 
     ``hashed``: the password's hash, made by the caller (the portal hashes in its bounded pool).

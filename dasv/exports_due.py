@@ -128,9 +128,13 @@ def last_files(conn: Connection) -> dict[str, LastFile | None]:
             select(LoadBatch.file_name, LoadBatch.loaded_at, LoadCoverage.period)
             .join(LoadCoverage, LoadCoverage.batch_id == LoadBatch.id)
             .where(LoadBatch.source == source, LoadBatch.kind == "load")
-            .order_by(LoadCoverage.quarter_id.desc(), LoadCoverage.period.desc(),
-                      LoadCoverage.superseded_by.is_(None).desc(), LoadBatch.loaded_at.desc(),
-                      LoadBatch.id.desc())  # fmt: skip
+            .order_by(
+                LoadCoverage.quarter_id.desc(),
+                LoadCoverage.period.desc(),
+                LoadCoverage.superseded_by.is_(None).desc(),
+                LoadBatch.loaded_at.desc(),
+                LoadBatch.id.desc(),
+            )  # fmt: skip
             .limit(1)
         ).first()
         out[source] = LastFile(row.file_name, row.loaded_at, row.period) if row else None

@@ -181,7 +181,9 @@ def render_quarter(
                 outputs[who] = made
                 if who in ("county", "restricted"):
                     if progress:
-                        edition = "public edition" if who == "county" else "restricted edition (OFFICIAL-SENSITIVE)"
+                        edition = (
+                            "public edition" if who == "county" else "restricted edition (OFFICIAL-SENSITIVE)"
+                        )
                         progress(f"county report, {edition}: {made['pdf']}")
                     continue
                 done += 1

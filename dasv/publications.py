@@ -45,7 +45,12 @@ from warehouse.models import (
 
 PUBLISH_LOCK_ID = 0x70756273  # "pubs"
 # the county report's public edition (the restricted edition and the SafeLives return are never published)
-COUNTY_FILES = {".pdf": "report.pdf", ".html": "report.html", ".xlsx": "report.xlsx", "-metrics.json": "metrics.json"}
+COUNTY_FILES = {
+    ".pdf": "report.pdf",
+    ".html": "report.html",
+    ".xlsx": "report.xlsx",
+    "-metrics.json": "metrics.json",
+}
 SLICE_FILES = {
     ".pdf": "slice.pdf",
     ".html": "slice.html",
@@ -176,7 +181,9 @@ def publish(
         version = (latest.version if latest else 0) + 1
         folder = f"{quarter.slug}/v{version}"
         # what produced it (software version and commit, configuration checksum, Prefect run): with the county's files
-        files.setdefault(None, {})[PROVENANCE] = json.dumps(provenance.current(deployment).as_dict(), indent=2).encode()
+        files.setdefault(None, {})[PROVENANCE] = json.dumps(
+            provenance.current(deployment).as_dict(), indent=2
+        ).encode()
         _write_version(store, folder, files)
         now = datetime.now(UTC)
         pub_id = conn.execute(
@@ -363,7 +370,9 @@ def _revisions(
         old, new = figures(before.get(district, {}), whole), figures(doc, whole)
         for key in sorted(set(old) | set(new)):
             if old.get(key) != new.get(key):
-                measure = figure_label(key[0]) + ("" if key[1] == "county" else f", {labels.get(key[1], key[1])}")
+                measure = figure_label(key[0]) + (
+                    "" if key[1] == "county" else f", {labels.get(key[1], key[1])}"
+                )
                 out.append((district, measure, _text(old.get(key)), _text(new.get(key))))
     return out
 

@@ -58,8 +58,12 @@ def _artifact(due: ExportsDue) -> None:
                              description=f"Exports still due for {due.quarter.label}")  # fmt: skip
 
 
-@flow(name="exports-due", on_failure=[notify_operator], log_prints=False,
-      timeout_seconds=settings().run_timeout_seconds)
+@flow(
+    name="exports-due",
+    on_failure=[notify_operator],
+    log_prints=False,
+    timeout_seconds=settings().run_timeout_seconds,
+)
 def exports_due_check(due_days: int = 10, start_report: bool = True, deliver: bool = True,
                       report_deployment: str = REPORT_DEPLOYMENT, quarter: QuarterParam = ""):  # fmt: skip
     """Load what is new in the inbox; say which exports the latest completed quarter still waits for.

@@ -89,7 +89,11 @@ def release_slots_of(client, run_ids: list[str]) -> list[str]:
     released = []
     for variable in client.read_variables():
         value = variable.value
-        if variable.name.startswith(PREFIX) and isinstance(value, dict) and value.get("flow_run_id") in run_ids:
+        if (
+            variable.name.startswith(PREFIX)
+            and isinstance(value, dict)
+            and value.get("flow_run_id") in run_ids
+        ):
             client.release_concurrency_slots_with_lease(UUID(value["lease_id"]))
             released.append(variable.name)
     return released

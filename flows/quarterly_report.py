@@ -79,8 +79,11 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         )
     if deliver:
         deliver_reports(q.label, outputs, version=published["version"])
-    logger.info("Done: %s and %d district slices", (outputs.get("county") or outputs.get("restricted", {})).get("pdf"),
-                len(districts))
+    logger.info(
+        "Done: %s and %d district slices",
+        (outputs.get("county") or outputs.get("restricted", {})).get("pdf"),
+        len(districts),
+    )
     return {"quarter": q.label, "files": len(files), "outputs": outputs}
 
 

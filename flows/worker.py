@@ -32,7 +32,9 @@ from pathlib import Path
 FINISH_SECONDS = (
     3.0  # runs in progress may finish by then; then they are told to stop (and release their slots)
 )
-KILL_SECONDS = 8.0  # then nothing of the worker is left; its runs marked Crashed, their slots released: within 10 s
+KILL_SECONDS = (
+    8.0  # then nothing of the worker is left; its runs marked Crashed, their slots released: within 10 s
+)
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 

@@ -244,7 +244,9 @@ class CellReaders:
             (group, [k.casefold() for k in words]) for group, words in ethnicity.get("keywords", {}).items()
         ]
         self._ethnicity = Vocabulary(
-            "ethnicity", {g: list(s) for g, s in ethnicity.get("aliases", {}).items()}, key=ethnicity.get("key", "")
+            "ethnicity",
+            {g: list(s) for g, s in ethnicity.get("aliases", {}).items()},
+            key=ethnicity.get("key", ""),
         )
         self._ethnicity_other = ethnicity.get("other")
         self._areas = ", ".join(a.name for a in deployment.areas)
@@ -271,7 +273,11 @@ class CellReaders:
 
         ``remembered``: the plain parser, whose outcomes the caller keeps per distinct value.
         """
-        kind = f"yes_no:{column.field}" if column.type == "bool" and f"yes_no:{column.field}" in self.plain else column.type
+        kind = (
+            f"yes_no:{column.field}"
+            if column.type == "bool" and f"yes_no:{column.field}" in self.plain
+            else column.type
+        )
         if kind in self.plain:
             return self.plain[kind], True
         return self.by_type[kind], False
@@ -378,6 +384,8 @@ class CellReaders:
             if vocab.other is not None:
                 self._repair = f"{name} {show_value(value)} not recognised: stored as '{vocab.other}'"
                 return vocab.other
-            raise CellError(f"{show_value(value)} is not recognised", vocab.expected() + vocab.how_to_map(value))
+            raise CellError(
+                f"{show_value(value)} is not recognised", vocab.expected() + vocab.how_to_map(value)
+            )
 
         return read

@@ -269,7 +269,9 @@ def _choose(
             sheet=sheets[0].name if len(sheets) == 1 else None,
         )
     near, sheet, spec = best
-    unrecognised = f"; headers not recognised: {', '.join(repr(t) for t in near.ignored)}" if near.ignored else ""
+    unrecognised = (
+        f"; headers not recognised: {', '.join(repr(t) for t in near.ignored)}" if near.ignored else ""
+    )
     raise FileRefused(
         f"no complete header row in the first {HEADER_SEARCH_ROWS} rows: the nearest, row {near.row}, "
         f"lacks {', '.join(c.name for c in near.missing)}{unrecognised}",

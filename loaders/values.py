@@ -80,9 +80,10 @@ def vocabularies_for(source: str, deployment: Deployment) -> dict[str, dict]:
         "values": {s: list(builtin_specialisms.get(s, [])) for s in specialisms_of(deployment)}
     }
     for field, maps in deployment.value_aliases.get(source, {}).items():
-        name = fields.get(field)
-        if name is None:
+        known = fields.get(field)
+        if known is None:
             continue  # refused when the configuration is read
+        name = known
         spec = merged[vocabulary_name(field, name)]
         if name == "ethnicity":
             spec["aliases"] = {**spec.get("aliases", {}), **maps}

@@ -159,7 +159,9 @@ class HeadersAndLog:
             response = await run_in_threadpool(_not_found, request)
             await response(scope, receive, answer)
             return
-        inner = {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope  # the server drops the body
+        inner = (
+            {**scope, "method": "GET"} if scope["method"] == "HEAD" else scope
+        )  # the server drops the body
         try:
             await self.app(inner, receive, answer)
         except Exception:  # answered as a 500 with the same headers, and logged

@@ -16,7 +16,9 @@ from dasv.quarters import Quarter, QuarterError
 from dasv.safe_text import slug
 
 SESSION_COOKIE = "dasv_session"
-CSRF_COOKIE = "dasv_csrf"  # the pre-session a sign-in or set-password form is bound to; ``__Host-`` over HTTPS
+CSRF_COOKIE = (
+    "dasv_csrf"  # the pre-session a sign-in or set-password form is bound to; ``__Host-`` over HTTPS
+)
 FORM_KEY = "portal_form_key"  # warehouse_meta: the key that signs those forms' CSRF tokens
 
 
@@ -28,8 +30,12 @@ class Portal:
     deployment: Deployment
     store: Path
     public_url: str | None = None
-    waiting: int = 0  # password checks waiting for the hashing pool in this process (the event loop counts them)
-    signing_in: dict = field(default_factory=dict)  # client address -> its sign-ins for no account under way here
+    waiting: int = (
+        0  # password checks waiting for the hashing pool in this process (the event loop counts them)
+    )
+    signing_in: dict = field(
+        default_factory=dict
+    )  # client address -> its sign-ins for no account under way here
 
     @cached_property
     def hashing(self):

@@ -25,7 +25,15 @@ from dasv.report.rule import SECONDARY
 
 # "no denominator": a percentage or rate of 0 cases; "not applicable": a figure the period has no value of
 # (a median of no hearings, an SPC summary of too few months). Never "ok" beside an empty value.
-STATUSES = ("ok", "withheld", "not supplied", "not recorded", "incomplete", "no denominator", "not applicable")
+STATUSES = (
+    "ok",
+    "withheld",
+    "not supplied",
+    "not recorded",
+    "incomplete",
+    "no denominator",
+    "not applicable",
+)
 RATES = ("_pct", "_per_1000", "per_10000_women", "median_days_to_hearing")
 
 
@@ -80,7 +88,9 @@ def status_of(value: object, suppression: str | None, measure: str, siblings: di
     """
     if suppression is not None:
         return "withheld"
-    if said != "ok":  # the document's status, or its reason for a null figure (dasv.measures.present.explain_nulls)
+    if (
+        said != "ok"
+    ):  # the document's status, or its reason for a null figure (dasv.measures.present.explain_nulls)
         return said if said in STATUSES else "no denominator" if said.startswith("no denominator") else (
             "withheld" if said == "withheld" else "not applicable")  # fmt: skip
     if isinstance(value, str):

@@ -45,7 +45,9 @@ def problem(password: str, own: list[str] | tuple[str, ...] = ()) -> str | None:
     if mine * 2 >= min(len(password), CHECKED):
         return f"the password is mostly your own e-mail address or district; choose another. {ADVICE}"
     if found["score"] < MIN_SCORE:
-        why = found["feedback"]["warning"] or "It is like passwords on lists of common and breached passwords."
+        why = (
+            found["feedback"]["warning"] or "It is like passwords on lists of common and breached passwords."
+        )
         return f"the password is too easy to guess ({why[0].lower()}{why[1:].rstrip('.')}); choose another. {ADVICE}"
     return None
 

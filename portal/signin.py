@@ -159,7 +159,9 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
         minutes = math.ceil(wait / 60)
         return await run_in_threadpool(_too_many, request, wait, "There have been too many failed sign-ins from "
                                        f"your network. Try again in {minutes} minute{'s' * (minutes != 1)}.")  # fmt: skip
-    doomed = attempt.stored is None  # no account (or no password yet): a failure, once the dummy check is done
+    doomed = (
+        attempt.stored is None
+    )  # no account (or no password yet): a failure, once the dummy check is done
     if doomed:
         p.signing_in[client] = p.signing_in.get(client, 0) + 1
     try:
@@ -171,7 +173,9 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
                 del p.signing_in[client]
     if checked is None:
         note(request, event=accounts.BUSY, user_id=attempt.user_id)
-        return await run_in_threadpool(_too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly.")
+        return await run_in_threadpool(
+            _too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly."
+        )
     account, event = await run_in_threadpool(accounts.finish_sign_in, engine, attempt, checked[0])
     note(request, event=event, user_id=attempt.user_id)
     if account is None:
@@ -186,7 +190,9 @@ def _start(request: Request, account: accounts.Account, next: str) -> Response:
     accounts.end_session(engine, request.cookies.get(SESSION_COOKIE))
     secret, _ = accounts.start_session(engine, account)
     response = RedirectResponse(local(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=secure(request), path="/")
+    response.set_cookie(
+        SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=secure(request), path="/"
+    )
     response.delete_cookie(_cookie_name(request), path="/", secure=secure(request))
     return response
 
@@ -240,11 +246,15 @@ async def set_password(
                                        token=token[:100], error=why[0].upper() + why[1:])  # fmt: skip
     hashed = await _in_pool(request, passwords.hash_password, password) if found is not None else (None,)
     if hashed is None:
-        return await run_in_threadpool(_too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly.")
+        return await run_in_threadpool(
+            _too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly."
+        )
     done = None
     if found is not None:
         try:
-            done = await run_in_threadpool(accounts.set_password_with_link, engine, token, password, hashed[0])
+            done = await run_in_threadpool(
+                accounts.set_password_with_link, engine, token, password, hashed[0]
+            )
         except accounts.AccountError:  # (checked above; the link's account cannot have changed its words)
             done = None
     if done is None:

@@ -19,5 +19,7 @@ def render(request: Request, template: str, status: int = 200, **values) -> HTML
     """A page: the template with the signed-in account and the partnership's name."""
     values.setdefault("account", who(request))
     values.setdefault("partnership", portal(request).deployment.partnership)
-    values.setdefault("words", portal(request).deployment.words)  # {{ words("Area") }}: the partnership's words
+    values.setdefault(
+        "words", portal(request).deployment.words
+    )  # {{ words("Area") }}: the partnership's words
     return HTMLResponse(ENV.get_template(template).render(**values), status_code=status)

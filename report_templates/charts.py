@@ -108,7 +108,9 @@ def _draw_gaps(drawing: Drawing, plot, chart: Chart, names: list[str], gaps: lis
 
     behind = drawing.contents.index(plot)
     for i in gaps:  # a light band behind the plot where a quarter has no figure
-        drawing.insert(behind, Rect(x(i) - width / 2, plot.y, width, plot.height, fillColor=GAP, strokeColor=None))
+        drawing.insert(
+            behind, Rect(x(i) - width / 2, plot.y, width, plot.height, fillColor=GAP, strokeColor=None)
+        )
     for k, name in enumerate(names):
         run: list[float] = []
         for i, v in enumerate([*chart.series[name], None]):

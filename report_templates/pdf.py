@@ -78,7 +78,10 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
 
     heading("Headline figures")
     blocks += table_blocks(report.headline)
-    blocks += [{"kind": "h3", "text": CHANGED}, {"kind": "bullets", "items": real_changes(report.statements) or [NONE_REAL]}]
+    blocks += [
+        {"kind": "h3", "text": CHANGED},
+        {"kind": "bullets", "items": real_changes(report.statements) or [NONE_REAL]},
+    ]
     heading("Referral data")
     blocks += [b for t in report.tables if t.section == "referrals" for b in table_blocks(t)]
     heading("Other relevant data")

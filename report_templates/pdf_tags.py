@@ -60,8 +60,12 @@ def row_headers(pdf: pikepdf.Pdf) -> int:
     ids = pikepdf.NameTree(root.IDTree)
     done = 0
     for t, table in enumerate(_elements(root, "/Table")):
-        for body in (k for k in _kids(table) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/TBody"):
-            for y, row in enumerate(k for k in _kids(body) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/TR"):
+        for body in (
+            k for k in _kids(table) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/TBody"
+        ):
+            for y, row in enumerate(
+                k for k in _kids(body) if isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/TR"
+            ):
                 cells = [k for k in _kids(row) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
                 if not cells or cells[0].S != "/TD":
                     continue

@@ -185,7 +185,9 @@ def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) 
     points = [(f.x(i), f.y(v)) for i, v in enumerate(r.values)]
     if len(points) > 1:
         d.add(PolyLine([c for p in points for c in p], strokeColor=NAVY, strokeWidth=1.2))
-    fits = r.method != "xmr" or limits_fit(r)  # limits that flag most months flag nothing (dasv.report.verdict)
+    fits = r.method != "xmr" or limits_fit(
+        r
+    )  # limits that flag most months flag nothing (dasv.report.verdict)
     for i, (x, y) in enumerate(points):
         if not fits:
             d.add(marker("circle", x, y, font * 0.6, NAVY))
@@ -348,5 +350,13 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
         below = height - font * 4.5 - len(keys) * font * 1.6 - font * 0.6
         for i, text in enumerate(("Limits widened for over-dispersion:",
                                   f"phi = {fn.dispersion.phi:,.2f}, tau² = {fn.dispersion.tau2:.3g}")):  # fmt: skip
-            d.add(String(f.x0 + f.width + 18, below - i * font * 1.4, text, fontName="Helvetica", fontSize=font * 0.9))
+            d.add(
+                String(
+                    f.x0 + f.width + 18,
+                    below - i * font * 1.4,
+                    text,
+                    fontName="Helvetica",
+                    fontSize=font * 0.9,
+                )
+            )
     return d

@@ -66,8 +66,10 @@ def publish_outputs(
     base = settings().portal_url.rstrip("/")
     lines = [f"# Outputs for {q.label}", ""]
     for name, paths in outputs.items():
-        titles = {"county": "County report (public edition)",
-                  "restricted": "County report, restricted edition (OFFICIAL-SENSITIVE: never published or e-mailed)"}
+        titles = {
+            "county": "County report (public edition)",
+            "restricted": "County report, restricted edition (OFFICIAL-SENSITIVE: never published or e-mailed)",
+        }
         lines.append(f"## {titles.get(name, name)}")
         if portal and name != "restricted":
             page = (

@@ -14,7 +14,9 @@ from tasks.common import current_deployment, settings
 @task(name="deliver-reports", retries=3, retry_delay_seconds=[5, 30, 120], cache_policy=NO_CACHE)
 def deliver_reports(quarter: str, outputs: dict[str, dict[str, str]], version: int = 1) -> int:
     """E-mail the reports (attached, or their portal links), retried, then failed."""
-    sent = deliver(quarter, outputs, current_deployment().delivery, settings(), version)  # as `dasv run --deliver`
+    sent = deliver(
+        quarter, outputs, current_deployment().delivery, settings(), version
+    )  # as `dasv run --deliver`
     get_run_logger().info("E-mailed %d message(s) for %s", sent, quarter)
     return sent
 

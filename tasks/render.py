@@ -66,7 +66,9 @@ def render_county(
         if builder is None:
             builder = SliceBuilder(conn, deployment, q)
         builder.refuse_if_unsafe()  # nothing drawn from a plan that is not safe
-        public = PublicEdition(conn, builder, commentary).report() if editions.county_report == "public" else None
+        public = (
+            PublicEdition(conn, builder, commentary).report() if editions.county_report == "public" else None
+        )
         unsuppressed = (restricted_report(conn, deployment, q, commentary_dir=commentary, refused=refused,
                                           gathered=builder.gathered) if editions.restricted else None)  # fmt: skip
     if public is not None:
@@ -78,7 +80,9 @@ def render_county(
         headline = headline or table_records(unsuppressed.headline)
         get_run_logger().info("Rendered the %s restricted edition (OFFICIAL-SENSITIVE, not published): %s",
                               q.label, restricted["pdf"])  # fmt: skip
-    return CountyRendered({k: str(v) for k, v in made.items()}, headline, {k: str(v) for k, v in restricted.items()})
+    return CountyRendered(
+        {k: str(v) for k, v in made.items()}, headline, {k: str(v) for k, v in restricted.items()}
+    )
 
 
 @task(name="check-quarter-has-data", cache_policy=NO_CACHE)

@@ -76,7 +76,9 @@ class TableReader:
             for name in [a.name, a.label, *a.aliases]:
                 if name:
                     self.areas.setdefault(name, a.name)
-        if area := deployment.police_reporting_area:  # by its name, and by the label the report prints it with
+        if (
+            area := deployment.police_reporting_area
+        ):  # by its name, and by the label the report prints it with
             for name in (area.name, getattr(area, "label", "")):
                 if name:
                     self.areas[name] = area.name

@@ -64,8 +64,12 @@ def run(
         bool, typer.Option("--reload", help="Load files again even if already loaded.")
     ] = False,
     deliver: Annotated[
-        bool, typer.Option("--deliver", help="E-mail the county report and each slice (or their portal links) "
-                           "as the quarterly-report flow does, once published (SMTP from configuration).")
+        bool,
+        typer.Option(
+            "--deliver",
+            help="E-mail the county report and each slice (or their portal links) "
+            "as the quarterly-report flow does, once published (SMTP from configuration).",
+        ),
     ] = False,
 ) -> None:
     """The quarterly run: load what is new in the inbox, then render the report and every slice."""
@@ -114,8 +118,10 @@ def run(
 
 
 def _print_outputs(outputs: dict) -> None:
-    editions = {"county": "County report (public edition, published with the slices):",
-                "restricted": "County report, restricted edition (OFFICIAL-SENSITIVE: never published or e-mailed):"}
+    editions = {
+        "county": "County report (public edition, published with the slices):",
+        "restricted": "County report, restricted edition (OFFICIAL-SENSITIVE: never published or e-mailed):",
+    }
     slices = [paths["pdf"].parent for name, paths in outputs.items() if name not in editions]
     many = len(slices) > 12  # national scale: one line, not hundreds
     if many:

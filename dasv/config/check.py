@@ -158,7 +158,9 @@ def reference_problems(dep: Deployment) -> list[str]:
                 )
     unknown("delivery.districts", list(dep.delivery.districts), districts, "districts")
     if dep.police_reporting_area:
-        unknown("police_reporting_area.districts", dep.police_reporting_area.districts, districts, "districts")
+        unknown(
+            "police_reporting_area.districts", dep.police_reporting_area.districts, districts, "districts"
+        )
         if not dep.police_reporting_area.districts:
             problems.append("`police_reporting_area.districts`: empty; expected some of the districts")
     seen: dict[str, str] = {}

@@ -27,7 +27,9 @@ def schedule_lines() -> list[str]:
     """The scheduled deployments of ``prefect.yaml`` (where the schedule lives), one line each."""
     path = _schedule_file()
     if path is None:
-        return ["none found: the schedule lives in prefect.yaml beside the project (docs/adopting.md, Schedule)"]
+        return [
+            "none found: the schedule lives in prefect.yaml beside the project (docs/adopting.md, Schedule)"
+        ]
     try:
         project = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -60,7 +62,10 @@ def describe(dep: Deployment) -> list[str]:
         out.append(f"  {d.name} (printed {d.display!r}{size}{aliases})")
     others = [a for a in dep.areas if a.kind != "district"]
     if others:
-        out.append("Other areas (no slice): " + "; ".join(f"{a.name} ({', '.join(map(repr, a.aliases))})" for a in others))
+        out.append(
+            "Other areas (no slice): "
+            + "; ".join(f"{a.name} ({', '.join(map(repr, a.aliases))})" for a in others)
+        )
     if pop:
         years = ", ".join([pop.year, *pop.estimates])
         out.append(f"Population: {years}; source: {' '.join(pop.source.split())}")
@@ -68,7 +73,9 @@ def describe(dep: Deployment) -> list[str]:
         out.append("Population: none configured: no rates are shown")
     area = dep.police_reporting_area
     if dep.police_area_is_county:
-        out.append("Police reporting area: every district, the whole county: its rows are the county's, shown once")
+        out.append(
+            "Police reporting area: every district, the whole county: its rows are the county's, shown once"
+        )
     elif area is None:
         out.append("Police reporting area: none: headline police rows cover every district")
     else:
@@ -93,16 +100,22 @@ def describe(dep: Deployment) -> list[str]:
     ]
     out += ["Column aliases:", *cols] if cols else ["Column aliases: none (the built-in names only)"]
     t = dep.suppression.threshold
-    out.append(f"Suppression (one plan over everything public): counts {small_range(t)} shown as {small_marker(t)}")
+    out.append(
+        f"Suppression (one plan over everything public): counts {small_range(t)} shown as {small_marker(t)}"
+    )
     pub = dep.publication
-    public = ["every district slice"] + (["the county report's public edition"] if pub.county_report == "public" else [])
+    public = ["every district slice"] + (
+        ["the county report's public edition"] if pub.county_report == "public" else []
+    )
     out.append(f"Public (published, one plan): {' and '.join(public)}")
     out.append(
         "Restricted edition (unsuppressed, OFFICIAL-SENSITIVE, never published or e-mailed): "
         + ("made for the Board" if pub.restricted else "not made (publication.restricted_edition: false)")
     )
     if dep.year_ending_month:
-        out.append(f"Year ending: {calendar.month_name[dep.year_ending_month]} (year_ending_month: {dep.year_ending_month})")
+        out.append(
+            f"Year ending: {calendar.month_name[dep.year_ending_month]} (year_ending_month: {dep.year_ending_month})"
+        )
     else:
         out.append("Year ending: the last month of the reported quarter (year_ending_month unset)")
     out.append("Schedule:")
@@ -115,5 +128,7 @@ def describe(dep: Deployment) -> list[str]:
     out.append(f"  partnership: {', '.join(dl.partnership) or 'nobody'}")
     out.append(f"  operator: {', '.join(dl.operator) or 'nobody'}")
     for d in districts:
-        out.append(f"  {d.name}: {', '.join(dl.districts.get(d.name, [])) or 'nobody (no e-mail for this CSP)'}")
+        out.append(
+            f"  {d.name}: {', '.join(dl.districts.get(d.name, [])) or 'nobody (no e-mail for this CSP)'}"
+        )
     return out

@@ -49,7 +49,9 @@ def facts_in_quarter(conn: Connection, quarter: Quarter) -> dict[str, int]:
     }
 
 
-def require_facts(conn: Connection, quarter: Quarter, outcome: str = "nothing was rendered") -> dict[str, int]:
+def require_facts(
+    conn: Connection, quarter: Quarter, outcome: str = "nothing was rendered"
+) -> dict[str, int]:
     """The quarter's facts per source.
 
     Raises:
@@ -90,7 +92,9 @@ class Coverage:
         periods: source -> covered period labels (``2025-26 Q3``; police ``2025-10``).
     """
 
-    periods: dict[str, set[str]] = field(default_factory=lambda: {"idva": set(), "marac": set(), "police": set()})
+    periods: dict[str, set[str]] = field(
+        default_factory=lambda: {"idva": set(), "marac": set(), "police": set()}
+    )
 
     def status(self, source: str, quarter: Quarter) -> str:
         """``ok`` when the source covers the whole quarter, ``incomplete`` for part, else ``not supplied``."""
@@ -131,7 +135,6 @@ def coverage(conn: Connection) -> Coverage:
             q = q.next()
             out.periods[source].add(q.label)
     return out
-
 
 
 # optional columns behind a figure: field -> the measures that read it

@@ -73,7 +73,9 @@ def metrics_document(
             year_ending = year_ending_document(conn, deployment, year)
         doc["year_ending"] = copy.deepcopy(year_ending)
         districts = district_funnel(doc["police"], deployment, quarter)
-        if districts is not None:  # each district's position, and the over-dispersion adjustment (STATISTICS.md)
+        if (
+            districts is not None
+        ):  # each district's position, and the over-dispersion adjustment (STATISTICS.md)
             doc["funnel"] = districts.summary()
     from dasv.measures.present import explain_nulls
 
@@ -129,7 +131,9 @@ def with_status(conn: Connection, quarter: Quarter, doc: dict) -> dict:
     qid = quarter_id(quarter)
     status = {source: cov.status(source, quarter) for source in ("idva", "marac")}
     police = doc["police"]["total"]
-    status["police"] = OK if police["complete"] else (INCOMPLETE if doc["police"]["by_area"] else NOT_SUPPLIED)
+    status["police"] = (
+        OK if police["complete"] else (INCOMPLETE if doc["police"]["by_area"] else NOT_SUPPLIED)
+    )
     if status["idva"] != OK:
         blank = dict.fromkeys(IdvaCounts().as_dict())
         doc["idva"]["total"] = dict(blank)
@@ -145,12 +149,16 @@ def with_status(conn: Connection, quarter: Quarter, doc: dict) -> dict:
     for scope in ("total", "reporting_area"):  # an incomplete police quarter has no totals, never part sums
         figures = doc["police"].get(scope)
         if figures and not figures["complete"]:
-            figures.update(dict.fromkeys(("da_incidents", "da_crimes", "incidents_per_1000", "crimes_per_1000")))
+            figures.update(
+                dict.fromkeys(("da_incidents", "da_crimes", "incidents_per_1000", "crimes_per_1000"))
+            )
             figures["status"] = INCOMPLETE if any(d in doc["police"]["by_area"] for d in figures.get(
                 "districts", doc["police"]["by_area"])) else NOT_SUPPLIED  # fmt: skip
     for figures in doc["police"]["by_area"].values():
         if figures["months"] != 3:
-            figures.update(dict.fromkeys(("da_incidents", "da_crimes", "incidents_per_1000", "crimes_per_1000")))
+            figures.update(
+                dict.fromkeys(("da_incidents", "da_crimes", "incidents_per_1000", "crimes_per_1000"))
+            )
             figures["status"] = INCOMPLETE
     if status["marac"] != OK:
         for key in MaracCounts.__dataclass_fields__:

@@ -58,7 +58,9 @@ class Dispersion:
                 "transform": self.transform, "winsorised": TRIM}  # fmt: skip
 
 
-def dispersion(observed, expected, transform: str = "sqrt", trim: str = "winsorise", by: float = TRIM) -> Dispersion:
+def dispersion(
+    observed, expected, transform: str = "sqrt", trim: str = "winsorise", by: float = TRIM
+) -> Dispersion:
     """The phi and tau2 of counts ``observed`` against their ``expected`` counts (Spiegelhalter 2005).
 
     ``transform="sqrt", trim="winsorise"`` is the paper's method for standardised ratios (the
@@ -149,7 +151,9 @@ class Funnel:
         ``only``: that area's position alone (a district slice's document, as its table).
         """
         out = {"measure": "police.da_incidents", "per": self.per, "centre": round(self.centre, 2)}
-        out |= self.dispersion.summary() if self.dispersion else {"method": "poisson", "phi": None, "tau2": None}
+        out |= (
+            self.dispersion.summary() if self.dispersion else {"method": "poisson", "phi": None, "tau2": None}
+        )
         out["areas"] = {
             p.area: {"count": p.count, "population": p.population, "rate": round(p.rate, 2),
                      "limits": {f"{level * 100:g}": [round(v, 2) for v in p.limits[level]] for level in LEVELS},

@@ -70,7 +70,9 @@ def figure_label(key: str) -> str:
     if parts[:2] == ["marac", "rolling_12_months"] and len(parts) == 3:
         name = parts[2].removesuffix("_pct")
         printed = ROLLING_YEAR.get(name, name)
-        return f"MARAC rolling twelve months: {printed}" + (", % of cases heard" if parts[2].endswith("_pct") else "")
+        return f"MARAC rolling twelve months: {printed}" + (
+            ", % of cases heard" if parts[2].endswith("_pct") else ""
+        )
     return key
 
 

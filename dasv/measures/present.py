@@ -60,7 +60,7 @@ def statuses(doc: dict, prefix: str = "", inherited: tuple = ()) -> dict[str, st
 def _from_maps(path: str, maps: list[tuple[str, dict]]) -> str:
     """The most specific entry of the nearest status map naming a prefix of the path."""
     for prefix, found in reversed(maps):
-        rest = path[len(prefix) + 1:] if prefix else path
+        rest = path[len(prefix) + 1 :] if prefix else path
         parts = rest.split(".")
         for n in range(len(parts), 0, -1):
             hit = found.get(".".join(parts[:n]))

@@ -134,7 +134,9 @@ class Gathered:
     """
 
     fy: list[Quarter]  # the report's quarters (:func:`report_quarters`)
-    trend: list[Quarter]  # the trend charts' quarters: the last eight, from the first that holds IDVA referrals
+    trend: list[
+        Quarter
+    ]  # the trend charts' quarters: the last eight, from the first that holds IDVA referrals
     county: dict[Quarter, QuarterData]
     districts: dict[str, dict[Quarter, QuarterData]]
     series: MonthlySeries  # the monthly series of the SPC charts
@@ -209,8 +211,12 @@ def build_report(
         for a in area_names
     ]  # fmt: skip
     area_rows.append(
-        ["Total", *idva_cells([data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"),
-                              idva_status)]
+        [
+            "Total",
+            *idva_cells(
+                [data[q].idva_total for q in quarters], quarters, revisions, ("idva", "total"), idva_status
+            ),
+        ]
     )
     area_table = ReportTable(
         "idva_by_area", f"All risk level referrals by area, {quarter.label}", [Column("Area", "label"), *cols],
@@ -356,7 +362,9 @@ def headline_table(
                 else None
             )
             b = revisions.mark(prev, path, b, rate_of)
-        verdict = verdict_cell(a, plain_before, variation.get(key)) if key != "marac.awaiting_hearing" else None
+        verdict = (
+            verdict_cell(a, plain_before, variation.get(key)) if key != "marac.awaiting_hearing" else None
+        )
         rows.append([name, a, interval_cell(a), b, Change(a, b), verdict])
     notes = ["95% interval: Byar's method for counts, Wilson's for percentages", VERDICT_NOTE]
     if area:
@@ -490,7 +498,11 @@ def other_data_table(
         if any(data[q].demographics["sexual_orientation"].get(c) for q in quarters)
     ]
     rows += [
-        row(f"LGBT+: {c}", lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0), "demographics.lgbt_total")
+        row(
+            f"LGBT+: {c}",
+            lambda d, c=c: d.demographics["sexual_orientation"].get(c, 0),
+            "demographics.lgbt_total",
+        )
         for c in categories
     ]
     rows.append(
@@ -504,13 +516,17 @@ def other_data_table(
         Column(q.label, "count", current=q == current) for q in quarters
     ]
     notes = [
-        deployment.words.say("A police quarter with a month missing for any of its {areas} is marked incomplete."),
+        deployment.words.say(
+            "A police quarter with a month missing for any of its {areas} is marked incomplete."
+        ),
         "Demographic rows count the quarter's IDVA referrals.",
     ]
     if area:
         notes.insert(0, f"{area.shown} is {area.description or ', '.join(area.districts)}.")
     notes += absence_notes(data, quarters, "marac") + absence_notes(data, quarters, "idva")
-    unrecorded = [k for q in quarters for k, v in data[q].status.items() if k.startswith("demographics.") and v != OK]
+    unrecorded = [
+        k for q in quarters for k, v in data[q].status.items() if k.startswith("demographics.") and v != OK
+    ]
     if unrecorded:
         notes.append(f"Not recorded: the IDVA export has no {_columns_named(unrecorded)} in some quarters; "
                      f"{_rows_named(unrecorded)} are shown as not recorded, never as zero.")  # fmt: skip
@@ -590,7 +606,9 @@ def police_table(
         ])  # fmt: skip
     area = deployment.police_reporting_area
     scopes = (
-        [("reporting_area", area.shown, area.districts)] if area else []  # one label; what it covers in a note
+        [("reporting_area", area.shown, area.districts)]
+        if area
+        else []  # one label; what it covers in a note
     )
     scopes.append(("total", "Total", [a.name for a in deployment.districts]))
     for scope, name, districts in scopes:
@@ -705,9 +723,7 @@ def spc_charts(spc: dict[str, SpcResult], deployment: Deployment, area: str | No
         else:
             text = (f"Run chart of {name} by month, {first} to {last}, around the median: too few months for "
                     f"process limits (n = {len(result.values)}).")  # fmt: skip
-        charts.append(
-            SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, label(key), text)
-        )
+        charts.append(SpcChart(f"spc_{key.replace('.', '_')}", f"{name} by month", result, label(key), text))
     return charts
 
 

@@ -48,7 +48,9 @@ def parse(text: str, deployment=None) -> Commentary:
                 if body:  # text before a heading in the same block belongs to the section above it
                     _add(out, current, " ".join(" ".join(body).split()))
                     body = []
-                area = deployment.area(HEADING.match(line).group(1).strip()) if deployment is not None else None
+                area = (
+                    deployment.area(HEADING.match(line).group(1).strip()) if deployment is not None else None
+                )
                 current = area.name if area is not None else None
                 continue
             body.append(line)

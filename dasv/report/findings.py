@@ -102,8 +102,16 @@ def rank_phrase(position: int, count: int) -> str:
         return "the lowest"
     from_bottom = count - position + 1
     if position <= from_bottom:
-        return f"the {ORDINALS[position]} highest" if position < len(ORDINALS) else f"number {position} of {count}"
-    return f"the {ORDINALS[from_bottom]} lowest" if from_bottom < len(ORDINALS) else f"number {position} of {count}"
+        return (
+            f"the {ORDINALS[position]} highest"
+            if position < len(ORDINALS)
+            else f"number {position} of {count}"
+        )
+    return (
+        f"the {ORDINALS[from_bottom]} lowest"
+        if from_bottom < len(ORDINALS)
+        else f"number {position} of {count}"
+    )
 
 
 def beside_county_pct(rate: Rate, county: Rate, w: Words | None = None) -> str:
@@ -158,7 +166,9 @@ def county_ranking(what: str, entries: list[Ranked], county_shown: str, w: Words
             f"{bottom.comparison}){middle}; {whole}'s was {county_shown}.")  # fmt: skip
 
 
-def own_ranking(what: str, own: str, entries: list[Ranked], county_shown: str, w: Words | None = None) -> str | None:
+def own_ranking(
+    what: str, own: str, entries: list[Ranked], county_shown: str, w: Words | None = None
+) -> str | None:
     """``South Cambs had the lowest police DA incidents per 1,000 of the six districts (3.2), similar to ...``."""
     ranked = sorted(entries, key=lambda e: -e.exact)
     mine = next((i for i, e in enumerate(ranked) if e.label == own), None)

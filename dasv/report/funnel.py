@@ -62,7 +62,10 @@ def funnel_section(
 
 
 def position_table(
-    found: Funnel, quarter: Quarter, only: str | None = None, labels: dict[str, str] | None = None,
+    found: Funnel,
+    quarter: Quarter,
+    only: str | None = None,
+    labels: dict[str, str] | None = None,
     w: Words | None = None,
 ) -> ReportTable:
     """Each district's count, population, rate, limits and position (``only`` one's, in its slice)."""
@@ -73,7 +76,10 @@ def position_table(
             continue
         (l95, u95), (l998, u998) = p.limits[0.95], p.limits[0.998]
         # registered figures (dasv.report.registry): the district's published count and its population
-        count, people = Shown(p.count, (p.area, "da_incidents", quarter)), Shown(p.population, (p.area, "population", quarter))
+        count, people = (
+            Shown(p.count, (p.area, "da_incidents", quarter)),
+            Shown(p.population, (p.area, "population", quarter)),
+        )
         rows.append([labels.get(p.area, p.area), count, people, round(p.rate, 2), f"{l95:.1f}–{u95:.1f}", f"{l998:.1f}–{u998:.1f}",
                      p.outside or "within 95%"])  # fmt: skip
     columns = [Column(w("Area"), "label"), Column(label("police.da_incidents")), Column("Population aged 16+"),
@@ -107,7 +113,10 @@ def adjustment_text(found: Funnel, w: Words | None = None) -> str:
                         "more than that spread. In figures: ")
                 + f"{stat}; the limits are widened by the between-" + w.say("{area}") + f" variance tau² = {d.tau2:.3g} "
                 "(square-root scale; see over-dispersion in the glossary).")  # fmt: skip
-    return w.say("The {areas} differ no more than chance would make them ") + f"({stat}), so the limits are exact Poisson."
+    return (
+        w.say("The {areas} differ no more than chance would make them ")
+        + f"({stat}), so the limits are exact Poisson."
+    )
 
 
 def funnel_statements(
@@ -124,8 +133,10 @@ def funnel_statements(
                                                               for p in outliers) + ".")  # fmt: skip
     else:
         lines.append(
-            w.say("No {area} is outside the ") + f"{'adjusted ' if found.adjusted else ''}"
-            + w.say("99.8% limits around the {whole} rate ") + f"of {found.centre:,.1f} per 1,000."
+            w.say("No {area} is outside the ")
+            + f"{'adjusted ' if found.adjusted else ''}"
+            + w.say("99.8% limits around the {whole} rate ")
+            + f"of {found.centre:,.1f} per 1,000."
         )
     if warnings:
         lines.append("Between the 95% and 99.8% limits (a warning, not a signal): "
@@ -138,6 +149,9 @@ def funnel_statements(
                 if not own.outside
                 else f"{own.outside.split()[0]} the {own.outside.split()[1]} limits"
             )
-            lines.insert(0, f"{labels.get(highlight, highlight)}: {own.rate:,.1f} per 1,000, {where} "
-                         + w.say("of the {whole} rate."))
+            lines.insert(
+                0,
+                f"{labels.get(highlight, highlight)}: {own.rate:,.1f} per 1,000, {where} "
+                + w.say("of the {whole} rate."),
+            )
     return lines

@@ -133,7 +133,12 @@ class Joint:
     def _unprinted(self, key: Key) -> bool:
         """A cell of the release that no public output prints (``printed``: set by the slices' builder)."""
         printed = getattr(self, "printed", None)
-        return printed is not None and key in self.where and key not in self.known and (key[1], key[2]) not in printed
+        return (
+            printed is not None
+            and key in self.where
+            and key not in self.known
+            and (key[1], key[2]) not in printed
+        )
 
     def _served_small(self, key: Key) -> bool:
         """Shown as ``<5`` by an earlier version and still small: readers know it is 1 to 4 whatever it shows now."""
@@ -339,7 +344,9 @@ class Joint:
         keys = [k for k, _ in self.constraints[index][0]]
         free = [k for k in keys if k in self.where and k not in self.known]
         others = [k for k in free if k != victim]
-        published = [k for k in others if self.mark(k) is None and not self._unprinted(k)]  # printed: hides it
+        published = [
+            k for k in others if self.mark(k) is None and not self._unprinted(k)
+        ]  # printed: hides it
         big = sorted((self.value[k], k) for k in published if self.value[k] >= self.threshold)
         loosen = [k for k in others if self.mark(k) == self.small and not self._served_small(k)]
         choices = [[k for _, k in big], sorted(published), sorted(loosen),
@@ -443,7 +450,9 @@ def violations(joint: Joint) -> list[str]:
     for key, _ in joint.narrowed(bounds):
         lo, hi = bounds[key]
         true = joint.value.get(key)
-        if broken or (true is not None and not lo <= true <= hi):  # the figures imply a value it does not have
+        if broken or (
+            true is not None and not lo <= true <= hi
+        ):  # the figures imply a value it does not have
             lo, hi = math.inf, 0
         n = reason.get(key)
         terms, why = (joint.constraints[n][0], joint.constraints[n][3]) if n is not None else ([], "")

@@ -128,7 +128,9 @@ def contributing_batches(conn: Connection, need: Needed) -> list[int]:
     return sorted(ids)
 
 
-def wanted_months(quarter: Quarter, fy: list[Quarter], series_months: list[str], year_ending) -> dict[str, list[str]]:
+def wanted_months(
+    quarter: Quarter, fy: list[Quarter], series_months: list[str], year_ending
+) -> dict[str, list[str]]:
     """Every month each source would need for every figure of the quarter's report to have a value."""
     from dasv.measures.coverage import quarter_months
 

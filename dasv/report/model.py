@@ -127,7 +127,11 @@ class Change:
         if diff is None:
             return {"change": None, "change_pct": None, "change_points": None}
         if self.is_points:  # the difference of the two rates as stored (one decimal)
-            return {"change": None, "change_pct": None, "change_points": points_difference(self.now, self.before, 1)}
+            return {
+                "change": None,
+                "change_pct": None,
+                "change_points": points_difference(self.now, self.before, 1),
+            }
         return {
             "change": int(diff),
             "change_pct": None if pct is None else _no_minus_zero(round_half_up(pct, 1)),
@@ -544,7 +548,10 @@ class Report:
         """The line under the title stating how the report is protected (or that it is not)."""
         from dasv.report.rule import banner, restricted_banner
 
-        return restricted_banner() if self.classification else banner(self.threshold) if self.suppressed else ""
+        return (
+            restricted_banner() if self.classification else banner(self.threshold) if self.suppressed else ""
+        )
+
     # the monthly values the SPC charts plot (dasv.report.monthly), drawn after the charts
     chart_tables: list[ReportTable] = field(default_factory=list)
 

@@ -19,7 +19,9 @@ from dasv.report.registry import COUNTY, Shown
 KEY = "monthly_values"  # the table of the monthly values behind the charts (register its cells by this key)
 
 
-def monthly_values_table(spc: dict[str, SpcResult], names: dict[str, str], area: str | None = None) -> ReportTable | None:
+def monthly_values_table(
+    spc: dict[str, SpcResult], names: dict[str, str], area: str | None = None
+) -> ReportTable | None:
     """One row per month, one column per charted series (its monthly counts); None when nothing is charted.
 
     Args:
@@ -43,7 +45,9 @@ def monthly_values_table(spc: dict[str, SpcResult], names: dict[str, str], area:
     )  # fmt: skip
 
 
-def monthly_tables(spc: dict[str, SpcResult], names: dict[str, str], area: str | None = None) -> list[ReportTable]:
+def monthly_tables(
+    spc: dict[str, SpcResult], names: dict[str, str], area: str | None = None
+) -> list[ReportTable]:
     """:func:`monthly_values_table` as the report's list of chart tables (empty when nothing is charted)."""
     table = monthly_values_table(spc, names, area)
     return [table] if table is not None else []
@@ -66,7 +70,9 @@ def trend_values_table(charts: list, area: str | None = None) -> list[ReportTabl
     Only what the charts already plot (a withheld or not supplied quarter is a gap there and ``–``
     here). Empty when there is no trend chart.
     """
-    lines = [(c, name) for c in charts if not hasattr(c, "result") and hasattr(c, "series") for name in c.series]
+    lines = [
+        (c, name) for c in charts if not hasattr(c, "result") and hasattr(c, "series") for name in c.series
+    ]
     if not lines:
         return []
     quarters = lines[0][0].categories

@@ -155,11 +155,15 @@ class PublicEdition:
         fy, county = self.b.fy, self.deployment.county_label
         area = self.deployment.police_reporting_area
         rows = [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in MARAC_MEASURES]
-        rows.append([label("marac.repeat_pct"), *(self.rate(COUNTY, "repeat_cases", "cases_heard", x) for x in fy)])
+        rows.append(
+            [label("marac.repeat_pct"), *(self.rate(COUNTY, "repeat_cases", "cases_heard", x) for x in fy)]
+        )
         for m in POLICE_MEASURES:
             if area:
                 rows.append([f"{LABELS[m]} {area.shown}", *(self._sum(area.districts, m, x) for x in fy)])
-            rows.append([LABELS[m] + (", all districts" if area else ""), *(self.cell(COUNTY, m, x) for x in fy)])
+            rows.append(
+                [LABELS[m] + (", all districts" if area else ""), *(self.cell(COUNTY, m, x) for x in fy)]
+            )
         rows += [[LABELS[m], *(self.cell(COUNTY, m, x) for x in fy)] for m in DEMOGRAPHIC_MEASURES]
         notes = [self.deployment.words.say("A police quarter with a month missing for any of its {areas} is marked "
                                            "incomplete."),
@@ -189,9 +193,11 @@ class PublicEdition:
             scopes.append((area.shown, area.districts))
         scopes.append(("Total", None))
         for name, parts in scopes:
+
             def get(m: str, x: Quarter, parts=parts) -> Cell:
                 return self.cell(COUNTY, m, x) if parts is None else (
                     self.cell(parts[0], m, x) if len(parts) == 1 else self._sum(parts, m, x))  # fmt: skip
+
             base = population.total("aged_16_plus", parts or [d for d in self.districts]) if population else 0
             rows.append([name, get("da_incidents", q), get("da_incidents", prev), get("da_crimes", q),
                          get("da_crimes", prev), per_1000(get("da_incidents", q), base, name),
@@ -226,11 +232,15 @@ class PublicEdition:
             parts = area.districts if area else self.districts
             now, before = self._sum(parts, m, q), self._sum(parts, m, prev)
             if isinstance(now, int) and isinstance(before, int):
-                county.append(count_finding(police_label(key, area.shown if area else None), now, before, spc.get(key)))
+                county.append(
+                    count_finding(police_label(key, area.shown if area else None), now, before, spc.get(key))
+                )
         districts = [f for d in self.districts
                      for f in published_findings(b, d, f"In {self.labels.get(d, d)}, ", q, prev, b.variation(d))
                      if f is not None and f.real]  # fmt: skip
-        lines = ordered([f for f in county + districts if f and f.real]) + [f.text for f in county if f and not f.real]
+        lines = ordered([f for f in county + districts if f and f.real]) + [
+            f.text for f in county if f and not f.real
+        ]
         now, before = self.cell(COUNTY, "awaiting_hearing", q), self.cell(COUNTY, "awaiting_hearing", prev)
         if isinstance(now, int) and isinstance(before, int):
             lines.append(f"{now:,} MARAC cases were awaiting a hearing at the end of the quarter "
@@ -315,7 +325,11 @@ class PublicEdition:
             for row in table.rows:
                 for cell in row[1:]:
                     for count in (cell.numerator, cell.denominator) if isinstance(cell, Rate) else (cell,):
-                        if isinstance(count, Shown) and count.key[0] == REPORTING and count.key[1] != "population":
+                        if (
+                            isinstance(count, Shown)
+                            and count.key[0] == REPORTING
+                            and count.key[1] != "population"
+                        ):
                             _, measure, period = count.key
                             plan = self.b.plan if isinstance(period, Quarter) else self.b.year_ending.plan
                             if not all(plan.shown(d, measure, period) for d in area.districts):

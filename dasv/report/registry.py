@@ -59,7 +59,10 @@ AT_MOST = (
 # stocks: awaiting at a quarter's end = awaiting at the previous end + inflow - outflow
 STOCKS = {"awaiting_hearing": ("referrals", "cases_heard")}
 # parts: the whole = the sum of its parts (same area and period)
-PARTS = {"total_recorded": ("da_crimes", "incident_only"), "da_incidents": ("crimed_incidents", "incident_only")}
+PARTS = {
+    "total_recorded": ("da_crimes", "incident_only"),
+    "da_incidents": ("crimed_incidents", "incident_only"),
+}
 RELATIONS = {"at_most": AT_MOST, "stocks": STOCKS, "parts": PARTS}
 
 

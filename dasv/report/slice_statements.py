@@ -35,7 +35,9 @@ def _count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def published_findings(builder, who: str, prefix: str, q: Quarter, prev: Quarter, spc: dict) -> list[Finding | None]:
+def published_findings(
+    builder, who: str, prefix: str, q: Quarter, prev: Quarter, spc: dict
+) -> list[Finding | None]:
     """The findings of one area's published changes (counts both shown, a percentage whose counts are).
 
     ``who`` is a district or the county; ``prefix`` opens each sentence (``In Fenland, ``, or nothing for
@@ -57,7 +59,9 @@ def published_findings(builder, who: str, prefix: str, q: Quarter, prev: Quarter
     now_rate = builder.rate(who, "engaged", "criteria_met", q)
     before_rate = builder.rate(who, "engaged", "criteria_met", prev)
     if isinstance(now_rate, Rate) and isinstance(before_rate, Rate):
-        name = f"{prefix}{lower_first(label('idva.engagement_pct'))}" if prefix else label("idva.engagement_pct")
+        name = (
+            f"{prefix}{lower_first(label('idva.engagement_pct'))}" if prefix else label("idva.engagement_pct")
+        )
         findings.insert(2, rate_finding(name, now_rate, before_rate))
     return findings
 

@@ -102,7 +102,11 @@ def plan_suppression(
         for measure, county_value in county_values.items():
             if figure_status(county_data, measure) != OK:
                 continue
-            line = {d: per_district[d][measure] for d in districts if figure_status(by_district[d][q], measure) == OK}
+            line = {
+                d: per_district[d][measure]
+                for d in districts
+                if figure_status(by_district[d][q], measure) == OK
+            }
             plan.add_line(measure, q, line, county_value)
     return plan
 
@@ -150,7 +154,10 @@ class SliceBuilder:
         plan_months(self.plan, self.series, list(self.districts))
         # then jointly, over identities, quarters, year endings and what earlier versions served
         # served versions a release can be linked to: from a year before its earliest quarter or year ending
-        linked = min(min(self.county).last_n(5)[0], Quarter.containing((self.year_ending.years or [self.year_ending.last])[0].start))
+        linked = min(
+            min(self.county).last_n(5)[0],
+            Quarter.containing((self.year_ending.years or [self.year_ending.last])[0].start),
+        )
         self.joint = Joint(
             [self.plan, self.year_ending.plan], list(self.districts), served_cells(conn, linked)
         )
@@ -240,8 +247,10 @@ class SliceBuilder:
             statements=self._statements(name, q, prev),
             quality=[
                 disclosure_rule(plan.threshold),
-                self.deployment.words.say("LGBT+ is shown as one total in {area} slices (categories are too small "
-                                          "to publish safely)."),
+                self.deployment.words.say(
+                    "LGBT+ is shown as one total in {area} slices (categories are too small "
+                    "to publish safely)."
+                ),
             ],
             sources=self.sources,
             definitions=definitions(self.deployment),
@@ -361,7 +370,9 @@ class SliceBuilder:
                     elif not base or not complete:
                         cells.append(None)
                     elif self.plan.shown(who, m, x):
-                        cells.append(Rate(self.plan.cell(who, m, x), Shown(base, (who, "population", x)), per=1000))
+                        cells.append(
+                            Rate(self.plan.cell(who, m, x), Shown(base, (who, "population", x)), per=1000)
+                        )
                     else:
                         cells.append(Suppressed(SECONDARY))
             rows.append(cells)

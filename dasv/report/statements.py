@@ -84,13 +84,18 @@ def draft_statements(
                                  spc.get(k)) for k in ("marac.referrals", "marac.cases_heard")]  # fmt: skip
     area = deployment.police_reporting_area if deployment else None
     scope = "reporting_area" if area else "total"
-    p_now, p_before = now.police.get(scope) or now.police["total"], before.police.get(scope) or before.police["total"]
+    p_now, p_before = (
+        now.police.get(scope) or now.police["total"],
+        before.police.get(scope) or before.police["total"],
+    )
     if p_now["complete"] and p_before["complete"]:
         county += [count_finding(police_label(k, area.shown if area else None), p_now[k.removeprefix("police.")],
                                  p_before[k.removeprefix("police.")], spc.get(k))
                    for k in ("police.da_incidents", "police.da_crimes")]  # fmt: skip
     districts = _district_findings(now, before, labels, deployment, district_spc, idva) if deployment else []
-    lines = ordered([f for f in county + districts if f and f.real]) + [f.text for f in county if f and not f.real]
+    lines = ordered([f for f in county + districts if f and f.real]) + [
+        f.text for f in county if f and not f.real
+    ]
     if marac and now.marac.awaiting_hearing:
         lines.append(f"{now.marac.awaiting_hearing:,} MARAC cases were awaiting a hearing at the end of the quarter "
                      f"({before.marac.awaiting_hearing:,} a quarter earlier).")  # fmt: skip
@@ -113,7 +118,9 @@ def _idva_findings(c_now: IdvaCounts, c_before: IdvaCounts, spc: dict, name) -> 
     ]  # fmt: skip
 
 
-def _district_findings(now, before, labels, deployment: Deployment, district_spc: dict, idva: bool) -> list[Finding]:
+def _district_findings(
+    now, before, labels, deployment: Deployment, district_spc: dict, idva: bool
+) -> list[Finding]:
     """Each district's changes (IDVA by residence, police by district); only real ones are kept."""
     out: list[Finding | None] = []
     for area in deployment.districts:
@@ -143,7 +150,9 @@ def _engagement_ranking(now, labels: dict[str, str], deployment: Deployment) -> 
         rate = Rate(c.engaged, c.criteria_met)
         entries.append(Ranked(labels.get(area.name, area.name), rate.exact(), format_cell(rate),
                               beside_county_pct(rate, county, deployment.words)))  # fmt: skip
-    return county_ranking(lower_first(label("idva.engagement_pct")), entries, format_cell(county), deployment.words)
+    return county_ranking(
+        lower_first(label("idva.engagement_pct")), entries, format_cell(county), deployment.words
+    )
 
 
 def funnel_entries(funnel, labels: dict[str, str], w: Words | None = None) -> list[Ranked]:
@@ -152,7 +161,9 @@ def funnel_entries(funnel, labels: dict[str, str], w: Words | None = None) -> li
             for p in funnel.points]  # fmt: skip
 
 
-def funnel_ranking(funnel, labels: dict[str, str], own: str | None = None, w: Words | None = None) -> str | None:
+def funnel_ranking(
+    funnel, labels: dict[str, str], own: str | None = None, w: Words | None = None
+) -> str | None:
     """Where the districts (or one district) rank by police DA incidents per 1,000 aged 16+."""
     w = w or Words()
     what = "rate of police DA incidents per 1,000 aged 16+"

@@ -37,7 +37,10 @@ POLICE_SOURCE = "Source: police-recorded domestic abuse, monthly counts by {area
 POLICE_ROWS = ("total_recorded", "da_crimes", "da_incidents", "crimed_incidents", "incident_only")
 IDVA_ROWS = ("total_referrals", "criteria_met", "repeats")
 MARAC_ROWS = ("referrals", "cases_heard", "repeat_cases")
-INCOMPLETE, NOT_SUPPLIED = Missing("incomplete", "police monthly counts"), Missing("not supplied", "police monthly counts")
+INCOMPLETE, NOT_SUPPLIED = (
+    Missing("incomplete", "police monthly counts"),
+    Missing("not supplied", "police monthly counts"),
+)
 
 
 class YearEndingFigures:
@@ -73,7 +76,11 @@ class YearEndingFigures:
             police = doc["police"]
             for key in POLICE_KEYS:
                 total = police["total"][key]
-                values = {d: police["by_area"][d][key] for d in self.districts if police["by_area"][d][key] is not None}
+                values = {
+                    d: police["by_area"][d][key]
+                    for d in self.districts
+                    if police["by_area"][d][key] is not None
+                }
                 if total is not None:
                     plan.add_line(f"police.{key}", y, values, total)
             for source, keys in (("idva", IDVA_ROWS + ("engaged",)), ("marac", MARAC_ROWS)):
@@ -173,7 +180,7 @@ class YearEndingFigures:
         """The years shown from the first that holds any IDVA or MARAC figure (services that began later)."""
         held = [y for y in self.years
                 if any(self.docs[y][s].get("status") != "not supplied" for s in ("idva", "marac"))]  # fmt: skip
-        return self.years[self.years.index(held[0]):] if held else []
+        return self.years[self.years.index(held[0]) :] if held else []
 
     def police_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
         """Figure 8: the police figures of each area in ``who`` for the four years."""
@@ -231,7 +238,9 @@ class YearEndingFigures:
     def services_table(self, who: list[tuple[str, str]], suppressed: bool) -> ReportTable:
         """The same years' IDVA and MARAC figures (blank where the warehouse lacks part of a year)."""
         rows: list[list[Cell]] = []
-        years = self.service_years  # years before the services' exports began are left out, as the section's are
+        years = (
+            self.service_years
+        )  # years before the services' exports began are left out, as the section's are
         for source, keys in (("idva", IDVA_ROWS), ("marac", MARAC_ROWS)):
             for key in keys:
                 rows.append([label(f"{source}.{key}"),
@@ -244,7 +253,9 @@ class YearEndingFigures:
             ],
         )
         left_out = [y for y in self.years if y not in years]
-        notes = ["A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."]
+        notes = [
+            "A year is shown only where the warehouse holds every quarter of it for that source (– otherwise)."
+        ]
         if left_out:
             notes.append(f"No IDVA or MARAC figures are held for the year{'s' if len(left_out) > 1 else ''} ending "
                          f"{', '.join(y.title.removeprefix('year ending ') for y in left_out)}, so "
@@ -261,7 +272,9 @@ class YearEndingFigures:
             return Rate(engaged, met)
         if isinstance(met, Missing) or isinstance(engaged, Missing):  # the year's status, never an empty "ok"
             return met if isinstance(met, Missing) else engaged
-        return Suppressed(SECONDARY) if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
+        return (
+            Suppressed(SECONDARY) if isinstance(engaged, Suppressed) or isinstance(met, Suppressed) else None
+        )
 
     def chart(self, who: str, name: str, suppressed: bool) -> Chart:
         """One chart: the four years' police figures of one area."""
@@ -316,7 +329,10 @@ class YearEndingFigures:
         police |= {
             "crimed_pct": crimed_pct.value(1) if isinstance(crimed_pct, Rate) else None,
             "total_per_1000": rate.value(1) if isinstance(rate, Rate) else None,
-            **{k: entry.get(k) for k in ("population", "population_year", "complete", "status", "missing_months")},
+            **{
+                k: entry.get(k)
+                for k in ("population", "population_year", "complete", "status", "missing_months")
+            },
         }
         idva = {k: value(self.service_cell(name, "idva", k, y, True)) for k in (*IDVA_ROWS, "engaged")}
         engagement = self._engagement(name, y, True)
@@ -336,7 +352,9 @@ class YearEndingFigures:
             "marac": {"status": doc["marac"].get("status"), "by_area": {name: marac}},
         }
 
-    def section(self, who: list[tuple[str, str]], suppressed: bool, labels: dict[str, str] | None = None) -> Section:
+    def section(
+        self, who: list[tuple[str, str]], suppressed: bool, labels: dict[str, str] | None = None
+    ) -> Section:
         """The report section: Figure 8 for ``who``, Table 5, the services, one chart and statements.
 
         ``labels``: how the document prints each district in Table 5 (the county report's area labels).
@@ -401,9 +419,12 @@ def _holds_anything(doc: dict) -> bool:
     """
     police = doc["police"]["total"]
     return bool(
-        police.get("status", "ok") != "not supplied" or police["complete"]
-        or doc["idva"].get("status") != "not supplied" or doc["marac"].get("status") != "not supplied"
-        or doc["idva"]["total"]["total_referrals"] or doc["marac"]["total"]["referrals"]
+        police.get("status", "ok") != "not supplied"
+        or police["complete"]
+        or doc["idva"].get("status") != "not supplied"
+        or doc["marac"].get("status") != "not supplied"
+        or doc["idva"]["total"]["total_referrals"]
+        or doc["marac"]["total"]["referrals"]
     )
 
 
@@ -418,7 +439,9 @@ def _registered(value, key: tuple, suppressed: bool):
     """A protected section's count as a registered figure (dasv.report.registry); as it is otherwise."""
     from dasv.report.registry import Shown
 
-    return Shown(value, key) if suppressed and isinstance(value, int) and not isinstance(value, bool) else value
+    return (
+        Shown(value, key) if suppressed and isinstance(value, int) and not isinstance(value, bool) else value
+    )
 
 
 def _extreme(values: list) -> str:

@@ -141,7 +141,7 @@ value_aliases:
 # one force covers every district: the police rows are the county's
 police_reporting_area:
   name: {COUNTY}
-  districts: [{', '.join(DISTRICTS)}]
+  districts: [{", ".join(DISTRICTS)}]
 
 suppression:
   threshold: 5
@@ -223,7 +223,9 @@ def _police_rows(rng: random.Random) -> list[list]:
         for name, (_, _, people, _) in DISTRICTS.items():
             incidents = int(people / 1000 * rng.uniform(1.0, 1.4))
             crimed = int(incidents * rng.uniform(0.3, 0.4))
-            rows.append([month.strftime("%b-%y"), name, incidents, int(incidents * rng.uniform(0.45, 0.6)), crimed])
+            rows.append(
+                [month.strftime("%b-%y"), name, incidents, int(incidents * rng.uniform(0.45, 0.6)), crimed]
+            )
         month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return rows
 
@@ -245,7 +247,8 @@ def write_adopt_example(folder: Path, seed: int = 7) -> tuple[Path, Path]:
     commentary = inbox / "commentary" / f"{LAST.slug}.md"
     commentary.parent.mkdir(parents=True, exist_ok=True)
     commentary.write_text(
-        "Referrals from the Older People service rose after its outreach began in the autumn.\n", encoding="utf-8"
+        "Referrals from the Older People service rose after its outreach began in the autumn.\n",
+        encoding="utf-8",
     )
     return config, inbox
 

@@ -39,7 +39,15 @@ AGENCIES = [("Ravensholm Police", 50), ("IDVA Service", 15), ("NHS", 12), ("Hous
             ("Other", 3)]  # fmt: skip
 IDVA_HEADER = ["Ref", "Client", "Date Received", "CSA", "Eligible?", "Engaged?", "Strand", "Referred By",
                "Risk", "Age", "Gender", "Ethnicity", "Support Worker"]  # fmt: skip
-MARAC_HEADER = ["Case No", "Victim ID", "Date Referred", "Conference Date", "CSA", "Referring Agency", "Gender"]
+MARAC_HEADER = [
+    "Case No",
+    "Victim ID",
+    "Date Referred",
+    "Conference Date",
+    "CSA",
+    "Referring Agency",
+    "Gender",
+]
 POLICE_HEADER = ["Month", "Community Safety Area", "Incidents", "Crimes"]
 
 

@@ -92,11 +92,13 @@ def test_every_q1_idva_figure_of_the_spreadsheets_is_x(no_idva_q1):
             if not ws.title.startswith("Table_"):
                 continue
             rows = [list(r) for r in ws.iter_rows(values_only=True)]
-            header_at = next((i for i, r in enumerate(rows) if _q1_idva_headers([str(c or "") for c in r])), None)
+            header_at = next(
+                (i for i, r in enumerate(rows) if _q1_idva_headers([str(c or "") for c in r])), None
+            )
             if header_at is None:
                 continue
             for index in _q1_idva_headers([str(c or "") for c in rows[header_at]]):
-                for row in rows[header_at + 1:]:
+                for row in rows[header_at + 1 :]:
                     if row[0] in (None, ""):
                         continue
                     assert row[index] == "[x]", (ws.title, rows[header_at][index], row)
@@ -144,7 +146,10 @@ def test_json_documents_of_the_quarter_are_null_with_the_reason(no_idva_q1):
     assert doc["status"]["idva"] == "not supplied" and doc["status"]["marac"] == "ok"
     assert set(doc["idva"]["total"].values()) == {None} and doc["idva"]["by_area"] == {}
     assert all(set(row.values()) == {None} for row in doc["idva"]["by_report_row"].values())
-    assert doc["demographics"]["disability"] is None and doc["status"]["demographics.disability"] == "not supplied"
+    assert (
+        doc["demographics"]["disability"] is None
+        and doc["status"]["demographics.disability"] == "not supplied"
+    )
     assert isinstance(doc["marac"]["referrals"], int)
     assert district["status"]["idva"] == "not supplied"
     assert set(district["idva"]["total"].values()) == {None}
@@ -205,7 +210,9 @@ def test_a_figure_with_no_value_is_never_formatted_as_a_number():
     table = ReportTable("t", "T", [Column("Measure", "label"), *[Column(f"{k} col", k) for k in ("count", "pct", "rate")]],
                         [["a", *cells]])  # fmt: skip
     headers, rows = table_cells(table)
-    assert [v for v, h in zip(rows[0], headers, strict=True) if not h.endswith(("lower", "upper"))][1:] == ["[x]"] * 3
+    assert [v for v, h in zip(rows[0], headers, strict=True) if not h.endswith(("lower", "upper"))][1:] == [
+        "[x]"
+    ] * 3
     assert all(csv_value(c) == "" for c in table.data_rows()[0][1:])
     assert table.row_status(0) == "count col: not supplied; pct col: incomplete; rate col: not recorded"
 
@@ -225,7 +232,9 @@ def _marac_rows(quarters: list[Quarter], start: int = 0) -> list[list]:
     return rows
 
 
-def test_a_marac_list_without_disability_or_orientation_columns_reads_not_recorded(engine, deployment, tmp_path):
+def test_a_marac_list_without_disability_or_orientation_columns_reads_not_recorded(
+    engine, deployment, tmp_path
+):
     year = Q3.last_n(4)
     write_csv(tmp_path / "marac" / "m.csv", [MARAC_HEADER, *_marac_rows(year)])
     load_files(engine, [tmp_path / "marac"], deployment, Pseudonymiser("k"), today=date(2026, 1, 20))
@@ -233,15 +242,23 @@ def test_a_marac_list_without_disability_or_orientation_columns_reads_not_record
         rolling = rolling_year(conn, Q3, 300_000)
     assert rolling["cases_heard"] == 24 and rolling["partner_agency_referrals"] == 12
     assert rolling["disabled"] is None and rolling["status"]["disabled"] == "not recorded"
-    assert rolling["lgbt"] is None and rolling["lgbt_pct"] is None and rolling["status"]["lgbt"] == "not recorded"
+    assert (
+        rolling["lgbt"] is None
+        and rolling["lgbt_pct"] is None
+        and rolling["status"]["lgbt"] == "not recorded"
+    )
     table = safelives_table(rolling, Q3, deployment)
     shown = {row[0]: [table.text(i, 1), table.text(i, 2)] for i, row in enumerate(table.rows)}
     assert shown["Victim disabled"] == ["not recorded", "not recorded"]
     assert shown["Victim LGBT+"] == ["not recorded", "not recorded"]
     assert shown["Referred by partner agencies (not police)"] == ["12", "50%"]
-    note = next(n for n in table.notes if n.startswith("Not recorded"))  # in the report's words, not field names
-    assert note.startswith("Not recorded: the MARAC case list has no Gender, Disability, Sexual Orientation, "
-                           "Ethnicity or Age column in some or all of the twelve months; Victim male, Victim disabled")
+    note = next(
+        n for n in table.notes if n.startswith("Not recorded")
+    )  # in the report's words, not field names
+    assert note.startswith(
+        "Not recorded: the MARAC case list has no Gender, Disability, Sexual Orientation, "
+        "Ethnicity or Age column in some or all of the twelve months; Victim male, Victim disabled"
+    )
     assert "pct" not in note and "_" not in note
 
 
@@ -342,7 +359,9 @@ def test_a_police_export_without_a_crimed_column_is_not_recorded(engine, deploym
 
     months = [f"2025-{m:02d}" for m in range(1, 13)]
     districts = [a.name for a in deployment.districts]
-    write_csv(tmp_path / "police" / "p.csv", [POLICE_HEADER, *[[m, d, 50, 30] for m in months for d in districts]])
+    write_csv(
+        tmp_path / "police" / "p.csv", [POLICE_HEADER, *[[m, d, 50, 30] for m in months for d in districts]]
+    )
     load_files(engine, [tmp_path / "police"], deployment, Pseudonymiser("k"), today=date(2026, 1, 20))
     year = YearEnding.parse("2025-12")
     with engine.connect() as conn:
@@ -350,7 +369,10 @@ def test_a_police_export_without_a_crimed_column_is_not_recorded(engine, deploym
         figures = YearEndingFigures(conn, deployment, year, years=1)
     fenland = doc["police"]["by_area"]["Fenland"]
     assert fenland["da_incidents"] == 600 and fenland["crimed_incidents"] is None
-    assert fenland["status"]["crimed_incidents"] == "not recorded" and fenland["status"]["total_per_1000"] == "not recorded"
+    assert (
+        fenland["status"]["crimed_incidents"] == "not recorded"
+        and fenland["status"]["total_per_1000"] == "not recorded"
+    )
     rows = {r[0]: r for r in csv.reader(as_csv(doc).splitlines())}
     assert rows["police.by_area.Fenland.crimed_incidents"][1:] == ["", "not recorded"]
     assert rows["police.by_area.Fenland.da_incidents"][1:] == ["600", "ok"]
@@ -358,7 +380,10 @@ def test_a_police_export_without_a_crimed_column_is_not_recorded(engine, deploym
     table = figures.police_table([("county", "County")], suppressed=False)
     shown = {row[0]: table.text(i, 1) for i, row in enumerate(table.rows)}
     assert shown["Incidents that resulted in a crime"] == "not recorded"
-    assert shown["Police DA incidents"] == "3,600" and shown["Police recorded DA per 1,000 population (all ages)"] == "not recorded"
+    assert (
+        shown["Police DA incidents"] == "3,600"
+        and shown["Police recorded DA per 1,000 population (all ages)"] == "not recorded"
+    )
     from report_templates.csv_out import render_csv
 
     path = render_csv(table, tmp_path / "ye.csv")

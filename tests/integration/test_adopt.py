@@ -93,10 +93,14 @@ def test_runs_to_a_published_quarter_with_its_own_values(adopted):
     assert f"published {QUARTER} version 1" in result.stdout
     public = json.loads((folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3-metrics.json").read_text())
     assert public["edition"] == "public" and "rolling_12_months" not in public["marac"]
-    restricted = folder / "out" / "2025-26-Q3" / "restricted" / "dasv-2025-26-Q3-OFFICIAL-SENSITIVE-metrics.json"
+    restricted = (
+        folder / "out" / "2025-26-Q3" / "restricted" / "dasv-2025-26-Q3-OFFICIAL-SENSITIVE-metrics.json"
+    )
     doc = json.loads(restricted.read_text())  # the unsuppressed edition: every figure, the SafeLives year
     rows = doc["idva"]["by_report_row"]
-    assert rows["Older People (65+ service)"]["total_referrals"] > 0  # a specialism of its own, spelled its way
+    assert (
+        rows["Older People (65+ service)"]["total_referrals"] > 0
+    )  # a specialism of its own, spelled its way
     assert rows["Stalking, Caldwick and Greyhaven"]["total_referrals"] > 0
     # SafeLives: every agency not the police, after mapping the force's own spellings onto Police
     with open(folder / "inbox" / "marac" / "MARAC cases.csv", encoding="utf-8") as fh:
@@ -137,9 +141,17 @@ def test_a_police_area_of_the_whole_county_is_shown_once(adopted):
     html = (folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
     assert f"{COUNTY} and {COUNTY}" not in html
     assert ", all districts<" not in html and "(7 districts)" not in html
-    with open(folder / "out" / "2025-26-Q3" / "csv" / "dasv-2025-26-Q3-year_ending_police.csv", encoding="utf-8") as fh:
+    with open(
+        folder / "out" / "2025-26-Q3" / "csv" / "dasv-2025-26-Q3-year_ending_police.csv", encoding="utf-8"
+    ) as fh:
         header = next(csv.reader(fh))
-    assert header == ["Measure", f"{COUNTY} YE Dec 2023", f"{COUNTY} YE Dec 2024", f"{COUNTY} YE Dec 2025", "status"]
+    assert header == [
+        "Measure",
+        f"{COUNTY} YE Dec 2023",
+        f"{COUNTY} YE Dec 2024",
+        f"{COUNTY} YE Dec 2025",
+        "status",
+    ]
     with open(folder / "out" / "2025-26-Q3" / "csv" / "dasv-2025-26-Q3-headline.csv", encoding="utf-8") as fh:
         labels = [row[0] for row in csv.reader(fh)]
     police = [label for label in labels if label.startswith("Police DA incidents")]
@@ -180,11 +192,15 @@ def test_a_first_year_partnership_publishes_every_slice_by_configuration_alone(f
     assert sorted(p.name for p in (published / "districts").iterdir()) == sorted(n.lower() for n in AREAS)
     public = json.loads((folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3-metrics.json").read_text())
     assert public["edition"] == "public"
-    restricted = folder / "out" / "2025-26-Q3" / "restricted" / "dasv-2025-26-Q3-OFFICIAL-SENSITIVE-metrics.json"
+    restricted = (
+        folder / "out" / "2025-26-Q3" / "restricted" / "dasv-2025-26-Q3-OFFICIAL-SENSITIVE-metrics.json"
+    )
     doc = json.loads(restricted.read_text())  # the unsuppressed edition: every figure
     assert doc["idva"]["total"]["engaged"] > 0
     assert set(doc["idva"]["by_report_row"]) >= {"Men's service", "Older victims"}
-    assert doc["idva"]["by_report_row"]["Men's service"]["total_referrals"] > 0  # its own strand, spelled its way
+    assert (
+        doc["idva"]["by_report_row"]["Men's service"]["total_referrals"] > 0
+    )  # its own strand, spelled its way
 
 
 def test_declined_is_engaged_no_by_its_yaml(first_year):
@@ -222,7 +238,9 @@ def test_a_first_year_shows_no_year_before_its_services_began(first_year):
     assert header == ["Measure", "Ravensholm YE Dec 2025", "status"]  # no column of "not supplied"
     html = (folder / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.html").read_text(encoding="utf-8")
     assert "No IDVA or MARAC figures are held for the years ending December 2023, December 2024" in html
-    assert "not supplied" not in (csvs / "dasv-2025-26-Q3-year_ending_services.csv").read_text(encoding="utf-8")
+    assert "not supplied" not in (csvs / "dasv-2025-26-Q3-year_ending_services.csv").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_three_areas_mean_heavy_suppression_as_the_guide_says(first_year):
@@ -231,13 +249,18 @@ def test_three_areas_mean_heavy_suppression_as_the_guide_says(first_year):
 
     folder, _, _ = first_year
     guide = (Path(__file__).resolve().parents[2] / "docs" / "adopting.md").read_text(encoding="utf-8")
-    assert "IDVA referrals are\n  shown, while repeat referrals and the MARAC figures, a handful an area, are `<5` or `[c]`" in guide
+    assert (
+        "IDVA referrals are\n  shown, while repeat referrals and the MARAC figures, a handful an area, are `<5` or `[c]`"
+        in guide
+    )
     for area in AREAS:
         slug = area.lower()
         with open(folder / "out" / "2025-26-Q3" / "districts" / slug / "csv" / f"dasv-2025-26-Q3-{slug}-headline.csv",
                   encoding="utf-8") as fh:  # fmt: skip
             shown = {row[0]: row[1] for row in csv.reader(fh)}
-        assert {v for k, v in shown.items() if k.startswith(("Repeat", "MARAC", "Cases"))} <= {"<5", "[c]"}, shown
+        assert {v for k, v in shown.items() if k.startswith(("Repeat", "MARAC", "Cases"))} <= {"<5", "[c]"}, (
+            shown
+        )
         assert int(shown["IDVA referrals"]) > 10 and int(shown["Police DA incidents"]) > 100
 
 
@@ -254,7 +277,9 @@ def test_the_first_year_speaks_in_its_own_words(first_year):
     found = []
     for path, text in output_texts(out):
         if path.suffix in (".html", ".pdf"):
-            text = " ".join(html_module.unescape(re.sub(r'(id|aria-labelledby|href|class)="[^"]*"', "", text)).split())
+            text = " ".join(
+                html_module.unescape(re.sub(r'(id|aria-labelledby|href|class)="[^"]*"', "", text)).split()
+            )
             text = text.replace(stated, "")
             found += [f"{path.name}: {m.group(0)}" for m in re.finditer(r".{0,40}\b(district|districts|county)\b.{0,20}",
                                                                          text, re.IGNORECASE)]  # fmt: skip

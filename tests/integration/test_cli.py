@@ -122,7 +122,11 @@ def test_demo_runs_on_its_own_warehouse(tmp_path):
     assert re.search(
         r"^IDVA referrals +476 +434–521 +516 +-40 \(-8%\) +Normal variation$", result.stdout, re.M
     ), result.stdout
-    assert re.search(r"^Engagement % of criteria met +76.5% +72–81% +80.5% +-4.0 points +Normal variation$", result.stdout, re.M)
+    assert re.search(
+        r"^Engagement % of criteria met +76.5% +72–81% +80.5% +-4.0 points +Normal variation$",
+        result.stdout,
+        re.M,
+    )
     assert Path(tmp_path / "demo" / "warehouse.db").exists()
 
 

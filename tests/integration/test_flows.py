@@ -101,7 +101,10 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
     assert headline[0] == {"Measure": "IDVA referrals", "2025-26 Q3": "476", "95% interval 2025-26 Q3": "434–521",
                            "2025-26 Q2": "516", "Change": "-40 (-8%)", "Variation": "Normal variation"}  # fmt: skip
     engagement = next(row for row in headline if row["Measure"] == "Engagement % of criteria met")
-    assert (engagement["2025-26 Q3"], engagement["Change"]) == ("76.5%", "-4.0 points")  # as the PDF prints it
+    assert (engagement["2025-26 Q3"], engagement["Change"]) == (
+        "76.5%",
+        "-4.0 points",
+    )  # as the PDF prints it
     outputs = Artifact.get("dasv-outputs-2025-26-q3")
     pdf = (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").resolve().as_uri()
     assert f"]({pdf})" in outputs.data and "fenland" in outputs.data  # absolute file:// links
@@ -439,7 +442,9 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
     out = env / "out" / "2025-26-Q3"
     engine = open_warehouse(f"sqlite:///{env / 'w.db'}")
     with engine.connect() as conn:  # the county report's public edition, as the flow drew and published it
-        report = PublicEdition(conn, SliceBuilder(conn, load_deployment(), Quarter.parse("2025-26 Q3"))).report()
+        report = PublicEdition(
+            conn, SliceBuilder(conn, load_deployment(), Quarter.parse("2025-26 Q3"))
+        ).report()
     engine.dispose()
 
     # the Prefect artifact and the terminal print the headline exactly as the report does
@@ -453,7 +458,11 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
         )
     engagement = next(r for r in artifact if r["Measure"] == "Engagement % of criteria met")
     # 287/375 - 359/446 = -3.96 points: 80% and 77% would print 3 apart, so both print to one decimal
-    assert (engagement["2025-26 Q2"], engagement["2025-26 Q3"], engagement["Change"]) == ("80.5%", "76.5%", "-4.0 points")
+    assert (engagement["2025-26 Q2"], engagement["2025-26 Q3"], engagement["Change"]) == (
+        "80.5%",
+        "76.5%",
+        "-4.0 points",
+    )
 
     class Tables(HTMLParser):
         def __init__(self):
@@ -496,8 +505,10 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
         rows = list(
             csv_module.reader((out / "csv" / f"dasv-2025-26-Q3-{table.key}.csv").open(encoding="utf-8"))
         )
-        assert rows[1:] == [[csv_value(c) for c in row] + [table.row_status(i)]  # the status column last
-                            for i, row in enumerate(table.data_rows())], table.key
+        assert rows[1:] == [
+            [csv_value(c) for c in row] + [table.row_status(i)]  # the status column last
+            for i, row in enumerate(table.data_rows())
+        ], table.key
         sheet = next(ws for ws in workbook.worksheets if str(ws["A1"].value).startswith(table.title))
         values = [[c.value for c in row] for row in sheet.iter_rows()]
         start = next(i for i, v in enumerate(values) if v[0] == table.columns[0].header) + 1
@@ -505,7 +516,9 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
             numbers = [(s, c) for s, c in zip(stored, row, strict=True) if isinstance(s, int | float)]
             assert all(float(s) == float(csv_value(c)) for s, c in numbers), (table.key, stored)
         checked += 1
-    assert checked == len(report.all_tables) == 12  # 10 + the charts' monthly values + data coverage (SafeLives: restricted only)
+    assert (
+        checked == len(report.all_tables) == 12
+    )  # 10 + the charts' monthly values + data coverage (SafeLives: restricted only)
 
     doc = json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text())
     total = doc["idva"]["total"]

@@ -143,7 +143,9 @@ def test_marac(docs):
     rolling = q4["rolling_12_months"]
     assert rolling["cases_heard"] is None and rolling["status"]["cases_heard"] == "incomplete"
     q3_rolling = q3["rolling_12_months"]
-    assert q3_rolling["status"]["cases_heard"] == "incomplete" and q3_rolling["partner_agency_referrals"] is None
+    assert (
+        q3_rolling["status"]["cases_heard"] == "incomplete" and q3_rolling["partner_agency_referrals"] is None
+    )
 
 
 def test_police_complete_and_incomplete(docs):
@@ -158,7 +160,11 @@ def test_police_complete_and_incomplete(docs):
                                         "incidents_per_1000": 1.0, "crimes_per_1000": 0.5, "population_16_plus": 86000}  # fmt: skip
     assert q3["population_year"] == "2025"
     # one month of one district: no total of the months present, the status says why
-    assert (q4["total"]["da_incidents"], q4["total"]["complete"], q4["total"]["status"]) == (None, False, "incomplete")
+    assert (q4["total"]["da_incidents"], q4["total"]["complete"], q4["total"]["status"]) == (
+        None,
+        False,
+        "incomplete",
+    )
     assert len(q4["total"]["missing_months"]) == 17 and q4["total"]["incidents_per_1000"] is None
 
 
@@ -180,7 +186,9 @@ def test_an_incomplete_police_quarter_prints_as_incomplete_not_a_short_total(loa
     assert incidents[1:3] == ["incomplete", 630]  # Q4 (one month of one district), then Q3
     police = tables["police_by_district"]
     assert police.rows[-1][:3] == ["Total", "incomplete", 630]
-    headline = next(row for row in tables["headline"].rows if row[0] == "Police DA incidents Cambridgeshire (5 districts)")
+    headline = next(
+        row for row in tables["headline"].rows if row[0] == "Police DA incidents Cambridgeshire (5 districts)"
+    )
     # Q4 incomplete (no interval), Q3 the five Cambs districts, no change between them
     assert (headline[1], headline[2], headline[3]) == ("incomplete", None, 450) and headline[4].text() == "–"
     assert any("incomplete" in note for note in report.quality)

@@ -135,7 +135,7 @@ def test_one_label_per_area_in_every_table_chart_and_statement(delivered):
     text = delivered["text"]
     for name, shown in renamed.items():
         # the canonical name appears only as the title of a source document (the strategic assessment)
-        assert all(text[m.end():].startswith(" Strategic Assessment") for m in re.finditer(name, text)), name
+        assert all(text[m.end() :].startswith(" Strategic Assessment") for m in re.finditer(name, text)), name
         assert shown in text
     csv_dir = delivered["out"] / "csv"
     for table in ("idva_by_area", "police_by_district", "funnel_police_incidents", "year_ending_rates"):
@@ -144,7 +144,9 @@ def test_one_label_per_area_in_every_table_chart_and_statement(delivered):
         assert not set(first) & set(renamed), (table, first)
         assert set(renamed.values()) <= set(first), (table, first)
     area = deployment.police_reporting_area
-    assert f"{area.name} (" not in text  # "Cambs (Cambridgeshire's five districts (...))" nor "Cambs (5 districts)"
+    assert (
+        f"{area.name} (" not in text
+    )  # "Cambs (Cambridgeshire's five districts (...))" nor "Cambs (5 districts)"
     assert f"{area.name} is {area.description}." in text  # said once, in a note
 
 
@@ -165,7 +167,9 @@ def test_year_ending_statements_are_rounded_like_every_other_change(delivered):
 def test_every_figure_a_revision_note_can_name_has_the_reports_label(delivered):
     out = delivered["out"]
     docs = [(json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text()), "county")]
-    docs.append((json.loads(next((out / "districts" / "fenland").glob("*-metrics.json")).read_text()), "Fenland"))
+    docs.append(
+        (json.loads(next((out / "districts" / "fenland").glob("*-metrics.json")).read_text()), "Fenland")
+    )
     for doc, whole in docs:
         for key, _ in figures(doc, whole):
             printed = figure_label(key)

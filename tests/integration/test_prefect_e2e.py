@@ -90,7 +90,9 @@ def stack(tmp_path_factory, sample_template):
         deployed = prefect(["--no-prompt", "deploy", "--all"], env)
         assert deployed.stdout.count("successfully created") == 4, deployed.stdout
         alerts = python_module("flows.alerts", env)  # as `make prefect-deploy` does next
-        assert f"e-mailed to dasv-operators@cambridgeshire.example through 127.0.0.1:{smtp.port}" in alerts, alerts
+        assert f"e-mailed to dasv-operators@cambridgeshire.example through 127.0.0.1:{smtp.port}" in alerts, (
+            alerts
+        )
         worker = start(  # as `make prefect-worker` starts it
             [sys.executable, "-m", "flows.worker", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
         )
@@ -542,8 +544,12 @@ def test_a_notice_that_cannot_be_sent_is_an_error_on_the_server_and_on_the_next_
         assert events and "Could not e-mail the operators" in events[0]["payload"]["notification_log"], events
         assert failed["name"] in events[0]["payload"]["notification_log"]
         server = stack["server_log"].read_text()
-        assert re.search(rf"ERROR .*Could not e-mail the operators .*{failed['name']}", server), server[-2000:]
-        nxt = run_deployment(stack, "district-slice/district-slice", 'district="Fenland"', 'quarter="2025-26 Q3"')
+        assert re.search(rf"ERROR .*Could not e-mail the operators .*{failed['name']}", server), server[
+            -2000:
+        ]
+        nxt = run_deployment(
+            stack, "district-slice/district-slice", 'district="Fenland"', 'quarter="2025-26 Q3"'
+        )
         assert nxt["state"]["type"] == "COMPLETED", nxt["state"]
         note = artifact(stack, UNDELIVERED_KEY)
         assert note["flow_run_id"] == nxt["id"] and failed["name"] in note["data"], note

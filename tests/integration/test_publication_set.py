@@ -41,8 +41,14 @@ def first_year(tmp_path_factory):
     for q in QUARTERS:
         if q.start < FIRST:
             (inbox / "idva" / f"IDVA referrals {q.slug}.xlsx").unlink()
-    _keep(inbox / "marac" / "MARAC cases.csv", lambda r: date(int(r[2][6:]), int(r[2][3:5]), int(r[2][:2])) >= FIRST)
-    _keep(inbox / "police" / "Wyvernshire DA monthly.csv", lambda r: (2000 + int(r[0][4:]), MONTHS[r[0][:3]]) >= (2025, 4))
+    _keep(
+        inbox / "marac" / "MARAC cases.csv",
+        lambda r: date(int(r[2][6:]), int(r[2][3:5]), int(r[2][:2])) >= FIRST,
+    )
+    _keep(
+        inbox / "police" / "Wyvernshire DA monthly.csv",
+        lambda r: (2000 + int(r[0][4:]), MONTHS[r[0][:3]]) >= (2025, 4),
+    )
     deployment = load_deployment(config)
     engine = open_warehouse(f"sqlite:///{tmp / 'w.db'}")
     load_files(engine, [inbox], deployment, Pseudonymiser("first-year"))
@@ -138,7 +144,11 @@ def test_a_release_planned_before_the_store_changed_is_refused_naming_the_cell(d
             for doc in (docs[d.name], fresh[d.name]):
                 for name, shown in doc["suppression"]["cells"].items():
                     served.setdefault(name, []).append(shown)
-        flipped = [n for n, seen in served.items() if isinstance(seen[0], str) and any(not isinstance(s, str) for s in seen[1:])]
+        flipped = [
+            n
+            for n, seen in served.items()
+            if isinstance(seen[0], str) and any(not isinstance(s, str) for s in seen[1:])
+        ]
         assert flipped == []
 
 
@@ -168,7 +178,9 @@ def test_every_output_states_the_configured_threshold(tmp_path):
                 texts[path] = " ".join(page.extract_text() for page in PdfReader(path).pages)
             elif path.suffix == ".xlsx":
                 with zipfile.ZipFile(path) as book:
-                    texts[path] = " ".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+                    texts[path] = " ".join(
+                        book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml")
+                    )
             else:
                 texts[path] = path.read_text(encoding="utf-8")
     fenland = json.loads(outputs["Fenland"]["metrics"].read_text())
@@ -214,7 +226,11 @@ def test_a_release_that_cannot_be_made_safe_is_refused_before_anything_is_drawn(
     shutil.copy(engine.url.database, copy)
     older = open_warehouse(f"sqlite:///{copy}")
     name = deployment.districts[0].name
-    _record(older, Quarter(2025, 1), {name: {"suppression": {"cells": {f"{name}|total_referrals|YE Sep 2025": 0}}}})
+    _record(
+        older,
+        Quarter(2025, 1),
+        {name: {"suppression": {"cells": {f"{name}|total_referrals|YE Sep 2025": 0}}}},
+    )
     with pytest.raises(DisclosureError) as refused:
         render_quarter(older, deployment, Quarter(2025, 3), tmp_path / "out")
     message = str(refused.value)

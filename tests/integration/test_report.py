@@ -114,7 +114,9 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
     assert {"[x]", "[z]"} <= keys and notes.cell(3, 1).value == "Note number"
     links = {wb["Contents"].cell(r, 1).hyperlink.location for r in range(4, wb["Contents"].max_row + 1)}
     tables = [ws for ws in wb.worksheets if ws.title.startswith("Table_")]
-    assert links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 13  # 11 + monthly values + coverage
+    assert (
+        links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 13
+    )  # 11 + monthly values + coverage
     used = set()
     for ws in tables:
         assert not ws.sheet_view.showGridLines and len(ws.tables) == 1, ws.title
@@ -218,7 +220,9 @@ def test_the_demo_funnel_names_only_districts_outside_the_limits_widened_for_ove
     counts = {a: (v["count"], v["population"]) for a, v in spread["areas"].items()}
     poisson = funnel(counts, overdispersion=False)  # what the plot named before: 5 of the 6 districts
     assert sum(1 for p in poisson.points if p.outside and p.outside.endswith("99.8%")) >= 4 > len(outside)
-    text = " ".join(PdfReader(county["pdf"]).pages[i].extract_text() for i in range(len(PdfReader(county["pdf"]).pages)))
+    text = " ".join(
+        PdfReader(county["pdf"]).pages[i].extract_text() for i in range(len(PdfReader(county["pdf"]).pages))
+    )
     text = re.sub(r"\s+", " ", text)
     assert f"tau² = {spread['tau2']:.3g}" in text and f"phi = {spread['phi']:,.2f}" in text  # under the plot
     sentence = re.search(r"(No district is outside the adjusted 99.8% limits|Outside the adjusted 99.8% limits[^.]*\.)",
@@ -322,7 +326,9 @@ def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(ren
     odd.add(group)
     for drawing in [*drawings, odd]:
         assert drawing_svg(drawing) == _on_minidom(drawing)
-    assert _on_minidom(odd, renderSVG.SVGCanvas) == renderSVG.drawToString(odd)  # the reference is reportlab's
+    assert _on_minidom(odd, renderSVG.SVGCanvas) == renderSVG.drawToString(
+        odd
+    )  # the reference is reportlab's
 
 
 def _on_minidom(drawing, canvas_class=None) -> str:
@@ -369,8 +375,12 @@ def test_the_public_edition_prints_the_slices_figures_and_no_small_count(rendere
         served = json.loads(rendered["outputs"][area.name]["metrics"].read_text())
         assert doc["idva"]["by_area"][area.name] == served["idva"]["by_area"][area.name], area.name
         for key, shown in served["suppression"]["cells"].items():
-            assert doc["suppression"]["cells"].get(key, shown) == shown, key  # never withheld in one, shown in the other
-    for key, value in _counts({k: v for k, v in doc.items() if k in ("idva", "marac", "police", "demographics")}):
+            assert doc["suppression"]["cells"].get(key, shown) == shown, (
+                key
+            )  # never withheld in one, shown in the other
+    for key, value in _counts(
+        {k: v for k, v in doc.items() if k in ("idva", "marac", "police", "demographics")}
+    ):
         assert not (type(value) is int and 0 < value < 5), (key, value)
     assert any(v == "<5" or v == "[c]" for v in doc["suppression"]["cells"].values())
     for key, path in county.items():
@@ -390,20 +400,28 @@ def test_the_public_edition_prints_the_slices_figures_and_no_small_count(rendere
     assert "1 to 4" in keys["[c]"] and "1 to 4" in keys["<5"]
 
 
-def test_the_restricted_edition_says_official_sensitive_on_every_page_and_is_never_published(rendered, tmp_path):
+def test_the_restricted_edition_says_official_sensitive_on_every_page_and_is_never_published(
+    rendered, tmp_path
+):
     from dasv.publications import publish
 
     restricted = rendered["outputs"]["restricted"]
     assert all("OFFICIAL-SENSITIVE" in p.name for k, p in restricted.items() if not k.startswith("csv:"))
     reader = PdfReader(restricted["pdf"])
     assert len(reader.pages) > 3 and all("OFFICIAL-SENSITIVE" in page.extract_text() for page in reader.pages)
-    assert reader.metadata.title.startswith("OFFICIAL-SENSITIVE") and "OFFICIAL-SENSITIVE" in reader.metadata.get("/Keywords", "")
+    assert reader.metadata.title.startswith(
+        "OFFICIAL-SENSITIVE"
+    ) and "OFFICIAL-SENSITIVE" in reader.metadata.get("/Keywords", "")
     assert "<title>OFFICIAL-SENSITIVE" in restricted["html"].read_text(encoding="utf-8")
     wb = openpyxl.load_workbook(restricted["xlsx"])
     assert "OFFICIAL-SENSITIVE" in " ".join(str(c.value) for row in wb["Cover"].iter_rows() for c in row)
-    published = publish(rendered["engine"], load_deployment(), Q3, rendered["tmp"] / "out", tmp_path / "store")
+    published = publish(
+        rendered["engine"], load_deployment(), Q3, rendered["tmp"] / "out", tmp_path / "store"
+    )
     names = [p.name for p in (tmp_path / "store").rglob("*")]
-    assert published.files and not any("OFFICIAL" in n or "restricted" in n or "marac-return" in n for n in names)
+    assert published.files and not any(
+        "OFFICIAL" in n or "restricted" in n or "marac-return" in n for n in names
+    )
 
 
 def _printed_sentences(report) -> list[str]:
@@ -444,19 +462,28 @@ def test_the_statements_find_every_real_change_largest_first_and_rank_the_distri
     with rendered["engine"].connect() as conn:
         county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
     text = county.statements
-    south = next(s for s in text if s.startswith("In South Cambs, engagement % of criteria met fell 24 points"))
+    south = next(
+        s for s in text if s.startswith("In South Cambs, engagement % of criteria met fell 24 points")
+    )
     assert "from 80% to 56%, a real fall" in south
     real = [s for s in text if "a real " in s]
     assert real == text[: len(real)] and len(real) >= 4  # real changes come first
     assert "MARAC referrals fell 22%, from 271 to 212, a real fall (p = 0.008)." in text
-    assert any(s.startswith("Of the six districts, East Cambs had the highest engagement % of criteria met") for s in text)
-    assert not any("unlikely to be chance" in s or "special cause –" in s.lower() for s in text)  # one verdict
+    assert any(
+        s.startswith("Of the six districts, East Cambs had the highest engagement % of criteria met")
+        for s in text
+    )
+    assert not any(
+        "unlikely to be chance" in s or "special cause –" in s.lower() for s in text
+    )  # one verdict
     headline = {row[0]: county.headline.text(i, 5) for i, row in enumerate(county.headline.rows)}
     assert headline["MARAC referrals"] == "Real fall" and headline["IDVA referrals"] == "Normal variation"
     own = rendered["slices"].report("South Cambridgeshire").statements
     assert own[0].startswith("In South Cambridgeshire, engagement % of criteria met fell 24 points, from 80% to 56%, "
                              "a real fall")  # fmt: skip
-    assert any("had the lowest rate of police DA incidents per 1,000 aged 16+ of the six districts" in s for s in own)
+    assert any(
+        "had the lowest rate of police DA incidents per 1,000 aged 16+ of the six districts" in s for s in own
+    )
 
 
 def test_every_slice_prints_the_partnerships_commentary_and_page_one_names_no_file(rendered):
@@ -469,7 +496,10 @@ def test_every_slice_prints_the_partnerships_commentary_and_page_one_names_no_fi
         assert ".xlsx" not in first and ".csv" not in first, who
         assert "What changed: the changes that are more than noise" in first, who  # page 1 answers it
         if who == "county":
-            assert "In South Cambs, engagement % of criteria met fell 24 points, from 80% to 56%, a real fall" in first
+            assert (
+                "In South Cambs, engagement % of criteria met fell 24 points, from 80% to 56%, a real fall"
+                in first
+            )
         text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
         assert "temporary stop on Housing and Minority Ethnic referrals" in text, who
         html = Path(files["html"]).read_text(encoding="utf-8")
@@ -509,7 +539,9 @@ def test_every_charts_figures_are_in_a_table(rendered):
                 table = tables["monthly_values"]
                 col = next(i for i, c in enumerate(table.columns) if c.header in chart.title)
                 shown = {row[0]: row[col] for row in table.rows}
-                assert {m: int(v) for m, v in zip(chart.result.months, chart.result.values, strict=True)} == shown
+                assert {
+                    m: int(v) for m, v in zip(chart.result.months, chart.result.values, strict=True)
+                } == shown
             elif isinstance(chart, Chart):
                 table = tables["trend_values"]
                 for name, values in chart.series.items():

@@ -64,8 +64,15 @@ def doc(engine, deployment, month: str) -> dict:
         ("2024-10", {"da_incidents": 1200, "complete": True}),
         # Dec 2023 .. Nov 2024: November 2024 is missing, so the year is incomplete
         # (never the sum of the eleven months present: null, with its status)
-        ("2024-11", {"da_incidents": None, "complete": False, "status": "incomplete",
-                     "missing_months": ["Fenland 2024-11"]}),  # fmt: skip
+        (
+            "2024-11",
+            {
+                "da_incidents": None,
+                "complete": False,
+                "status": "incomplete",
+                "missing_months": ["Fenland 2024-11"],
+            },
+        ),  # fmt: skip
     ],
 )
 def test_police_year_boundaries_and_completeness(loaded, deployment, month, expected):

@@ -73,7 +73,10 @@ def alone(published, tmp_path_factory):
     """
     tmp = tmp_path_factory.mktemp("abuse")
     copy = tmp / "w.db"
-    with sqlite3.connect(published["url"].removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+    with (
+        sqlite3.connect(published["url"].removeprefix("sqlite:///")) as source,
+        sqlite3.connect(copy) as target,
+    ):
         source.backup(target)
     process, base = _serve({**published, "url": f"sqlite:///{copy}"}, tmp / "portal.log", "--workers", "1")
     _csrf_pair(base)  # warm: templates, the form key
@@ -95,7 +98,9 @@ def test_oversized_bodies_are_refused_with_413_before_they_are_read(alone):
     with Peak(process.pid) as peak:
         for route in ("/sign-in", "/set-password", "/account/tokens", "/sign-out"):
             client = reader if route.startswith(("/account", "/sign-out")) else _csrf_pair(base)
-            answer = client.post(route, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+            answer = client.post(
+                route, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            )
             assert answer.status_code == 413, (route, answer.status_code)
             assert answer.headers["content-security-policy"] and answer.headers["connection"] == "close"
 
@@ -150,7 +155,9 @@ def test_slow_and_silent_connections_are_closed_within_seconds(alone):
     open_ones = sum(not _closed(s) for s in sockets)
     for sock in sockets:
         sock.close()
-    assert open_ones == 0, f"{open_ones} of 60 slow connections still open after {time.monotonic() - started:.0f} s"
+    assert open_ones == 0, (
+        f"{open_ones} of 60 slow connections still open after {time.monotonic() - started:.0f} s"
+    )
     assert httpx.get(f"{base}/healthz").text == "ok"
 
 
@@ -190,8 +197,10 @@ def test_a_flood_of_sign_ins_neither_exhausts_memory_nor_slows_a_readers_pages(a
         watcher.start()
         answers.extend(asyncio.run(_flood(base, 48, 24)))
         watcher.join(30)
-    print(f"sign-in flood: the server grew by {peak.growth / MB:.0f} MB, the reader's slowest page {slowest[0]:.3f} s, "
-          f"answers {sorted(a.status_code for a in answers)}")
+    print(
+        f"sign-in flood: the server grew by {peak.growth / MB:.0f} MB, the reader's slowest page {slowest[0]:.3f} s, "
+        f"answers {sorted(a.status_code for a in answers)}"
+    )
     assert peak.growth < 400 * MB, f"the server grew by {peak.growth / MB:.0f} MB"
     assert slowest[0] < 1.0, f"a signed-in reader's page took {slowest[0]:.2f} s during the flood"
     statuses = sorted({a.status_code for a in answers})
@@ -205,7 +214,9 @@ def test_a_flood_of_sign_ins_neither_exhausts_memory_nor_slows_a_readers_pages(a
 def test_a_csrf_value_the_attacker_chose_is_refused_on_the_sign_in_form(published, server):
     email = USERS["csp-fenland"][0]
     planted = httpx.Client(base_url=server, cookies={"dasv_csrf": "attacker-chosen"})
-    answer = planted.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": "attacker-chosen"})
+    answer = planted.post(
+        "/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": "attacker-chosen"}
+    )
     assert answer.status_code == 403 and "dasv_session" not in answer.cookies
     theirs = _csrf_pair(server)  # a real token, but for the attacker's own pre-session cookie
     victim = _csrf_pair(server)
@@ -221,7 +232,9 @@ def test_common_passwords_and_the_accounts_own_name_are_refused(published, serve
     email = f"newbie.analyst+{abs(hash(password)) % 10**6}@csp.test"
     _, link = accounts.add_user(published["engine"], email, "csp", ["Fenland"])
     client = httpx.Client(base_url=server, timeout=30)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get(f"/set-password?token={link}").text).group(1)
+    csrf = re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get(f"/set-password?token={link}").text
+    ).group(1)
     answer = client.post("/set-password", data={"token": link, "password": password, "csrf_token": csrf})
     assert answer.status_code == 200 and "choose another" in answer.text, answer.text[:300]
     typed = subprocess.run([sys.executable, "-m", "dasv", "portal", "user", "add", f"cli-{email}", "--role", "csp",
@@ -236,26 +249,41 @@ def test_sign_ins_sign_outs_and_lockouts_are_audited_with_the_account_and_client
     accounts.add_user(published["engine"], email, "csp", ["Fenland"], PASSWORD)
     for _ in range(5):
         client = _csrf_pair(server)
-        client.post("/sign-in", data={"email": email, "password": "not the password at all", "csrf_token": client.csrf})
+        client.post(
+            "/sign-in",
+            data={"email": email, "password": "not the password at all", "csrf_token": client.csrf},
+        )
     from sqlalchemy import update
 
     from warehouse.models import PortalUser
 
     with published["engine"].begin() as conn:  # 15 minutes later
-        conn.execute(update(PortalUser).where(PortalUser.email == email).values(locked_until=None, failures=0))
+        conn.execute(
+            update(PortalUser).where(PortalUser.email == email).values(locked_until=None, failures=0)
+        )
     client = sign_in(server, email)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
     assert client.post("/sign-out", data={"csrf_token": csrf}).status_code == 303
     table = subprocess.run([sys.executable, "-m", "dasv", "portal", "audit", "--user", email], env=_env(published),
                            capture_output=True, text=True, timeout=120, check=True).stdout  # fmt: skip
     events = re.findall(r"127\.0\.0\.1\s+\[([^\]]+)\]", table)
-    assert events == ["sign-in failed"] * 4 + ["sign-in failed; account now locked", "signed in", "signed out"], table
+    assert events == ["sign-in failed"] * 4 + [
+        "sign-in failed; account now locked",
+        "signed in",
+        "signed out",
+    ], table
     assert all(email in line for line in table.splitlines())
 
 
 def test_head_is_answered_wherever_get_is(server):
     reader = sign_in(server, USERS["csp-fenland"][0])
-    for path in ("/healthz", "/sign-in", "/", "/districts/fenland/", "/districts/fenland/2025-26-Q3/slice.pdf"):
+    for path in (
+        "/healthz",
+        "/sign-in",
+        "/",
+        "/districts/fenland/",
+        "/districts/fenland/2025-26-Q3/slice.pdf",
+    ):
         got, head = reader.get(path), reader.head(path)
         assert head.status_code == got.status_code == 200 and head.content == b"", (path, head.status_code)
         assert head.headers["content-type"] == got.headers["content-type"]
@@ -270,4 +298,6 @@ def test_impossible_command_line_values_get_one_line(published, args, said):
     result = subprocess.run([sys.executable, "-m", "dasv", "portal", *args], env=_env(published), capture_output=True,
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr[-500:]
-    assert result.stderr.startswith(f"dasv: {said}") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith(f"dasv: {said}") and len(result.stderr.strip().splitlines()) == 1, (
+        result.stderr
+    )

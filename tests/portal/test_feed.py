@@ -116,7 +116,9 @@ def test_county_rows_withheld_markers_and_json_match_the_csv(revised):
     assert set(latest.area) == {"Fenland", county}
     assert set(latest[latest.area == county].measure) <= set(latest[latest.area == "Fenland"].measure)
     assert set(feed.status) <= set(STATUSES)
-    assert not (feed.value.isna() & (feed.status == "ok")).any(), feed[feed.value.isna() & (feed.status == "ok")]
+    assert not (feed.value.isna() & (feed.status == "ok")).any(), feed[
+        feed.value.isna() & (feed.status == "ok")
+    ]
     # the years ending the slice shows (up to four; years before anything was loaded are left out)
     years = {p for t, p in zip(feed.period_type, feed.period, strict=True) if t == "year_ending"}
     slice_doc = httpx.get(f"{revised['base']}/districts/fenland/2025-26-Q3/metrics.json",

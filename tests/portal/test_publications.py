@@ -71,7 +71,9 @@ def test_a_correction_becomes_version_2_with_its_revisions_marked_r_and_version_
 
     with warehouse.connect() as conn:
         recorded = provenance_of(conn, store, Q2, 1)
-    assert recorded["version"] == package_version() and recorded["config_sha256"] == config_checksum(deployment)
+    assert recorded["version"] == package_version() and recorded["config_sha256"] == config_checksum(
+        deployment
+    )
     assert recorded["run_id"] is None and recorded["commit"]  # published from plain Python, not a Prefect run
     assert all(p.stat().st_mode & 0o222 == 0 for p in v1)  # write-once: read-only files
     again = publish(warehouse, deployment, Q2, out, store)
@@ -87,7 +89,9 @@ def test_a_correction_becomes_version_2_with_its_revisions_marked_r_and_version_
     assert ("IDVA referrals, Fenland", "40", "37") in county
     fenland = [r for r in second.revisions if r[0] == "Fenland"]
     assert ("Fenland", "IDVA referrals, Fenland", "40", "37") in fenland
-    assert not [m for _, m, _, _ in second.revisions if "_" in m or m.startswith(("idva.", "marac.", "police."))]
+    assert not [
+        m for _, m, _, _ in second.revisions if "_" in m or m.startswith(("idva.", "marac.", "police."))
+    ]
     assert {p: _sha(p) for p in v1} == v1  # version 1, byte for byte
 
     render_quarter(warehouse, deployment, Q3, out)  # the next quarter's report shows Q2 beside Q3

@@ -54,9 +54,7 @@ def same(fast, slow) -> None:
 
 def test_mixed_numeric_cells_read_as_the_row_reader_reads_them(tmp_path, dep, monkeypatch):
     rows = [IDVA_HEADER + ["Referral Route", "Repeat"]]
-    for i, (crit, route) in enumerate(
-        [(1, "Police"), (True, "other"), ("Y", "Constabulary"), (0, "")]
-    ):
+    for i, (crit, route) in enumerate([(1, "Police"), (True, "other"), ("Y", "Constabulary"), (0, "")]):
         rows.append([f"R{i}", f"C{i % 2}", "03/10/2025", "Fenland", crit, "N", route, 1.0 if i else True])
     path = write_xlsx(tmp_path / "idva" / "mixed.xlsx", rows)
     fast, slow, calls = both(path, dep, monkeypatch)

@@ -37,7 +37,10 @@ def test_a_districts_section_goes_to_its_slice_and_the_partnerships_to_every_rep
     ]
     assert found.by_area == {"Fenland": ["Fenland's outreach worker started in November."],
                              "Huntingdonshire": ["Huntingdonshire's refuge reopened."]}  # fmt: skip
-    assert found.for_area("Fenland") == [*found.general, "Fenland: Fenland's outreach worker started in November."]
+    assert found.for_area("Fenland") == [
+        *found.general,
+        "Fenland: Fenland's outreach worker started in November.",
+    ]
     assert found.for_area("South Cambridgeshire") == found.general  # no section of its own
     (tmp_path / "2025-26-Q3.md").write_text(TEXT, encoding="utf-8")
     county = read_commentary(tmp_path, Quarter.parse("2025-26 Q3"), deployment)

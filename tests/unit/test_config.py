@@ -27,7 +27,9 @@ def shipped() -> dict:
 
 def problems(tmp_path: Path, config: dict | str) -> list[str]:
     path = tmp_path / "deployment.yaml"
-    path.write_text(config if isinstance(config, str) else yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        config if isinstance(config, str) else yaml.safe_dump(config, allow_unicode=True), encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as err:
         load_deployment(path)
     lines = str(err.value).splitlines()
@@ -78,7 +80,10 @@ def test_value_maps_are_checked(tmp_path):
     assert any(line.startswith("`value_aliases.marac.gender.Femal`: 'Femal' is not one of the accepted values")
                and "did you mean `Female`?" in line for line in found), found  # fmt: skip
     assert any(line.startswith("`value_aliases.idvaa`: not a source; did you mean `idva`?") for line in found)
-    assert "`value_aliases.idva.route.Police`: 'GP' already means 'Health'; expected each spelling to mean one value" in found
+    assert (
+        "`value_aliases.idva.route.Police`: 'GP' already means 'Health'; expected each spelling to mean one value"
+        in found
+    )
     assert any("`value_aliases.idva.specialisms.Older People`" in line and "add it to `specialisms` first" in line
                for line in found), found  # fmt: skip
 
@@ -159,7 +164,8 @@ def test_yes_no_columns_take_value_aliases_even_unquoted(tmp_path):
     from loaders.values import vocabularies_for
 
     text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
-        "\nvalue_aliases: {}\n", "\nvalue_aliases:\n  idva:\n    engaged:\n      No: [Declined, Refused]\n")
+        "\nvalue_aliases: {}\n", "\nvalue_aliases:\n  idva:\n    engaged:\n      No: [Declined, Refused]\n"
+    )
     path = tmp_path / "d.yaml"
     path.write_text(text, encoding="utf-8")
     dep = load_deployment(path)  # YAML reads an unquoted No: as false: it means the value "No"
@@ -170,4 +176,7 @@ def test_yes_no_columns_take_value_aliases_even_unquoted(tmp_path):
     found = problems(tmp_path, config)
     assert any(line.startswith("`value_aliases.idva.engaged.Maybe`: 'Maybe' is not one of the accepted values (Yes, No)")
                for line in found), found  # fmt: skip
-    assert "`value_aliases.idva.criteria_met.No`: 'Y' already means 'Yes'; expected each spelling to mean one value" in found
+    assert (
+        "`value_aliases.idva.criteria_met.No`: 'Y' already means 'Yes'; expected each spelling to mean one value"
+        in found
+    )

@@ -90,7 +90,7 @@ def test_nothing_is_stored_as_other_as_the_docs_say():
 
     caveats = (ROOT / "docs" / "assumptions_caveats.md").read_text(encoding="utf-8")
     assert "stored as `Other` and counted" not in caveats and "stored as `Not known`" not in caveats
-    assert "Nothing\n  is stored as `Other` unless the export says \"Other\"" in caveats
+    assert 'Nothing\n  is stored as `Other` unless the export says "Other"' in caveats
     assert not [name for name, spec in vocabularies().items() if "other" in spec]  # no fallback anywhere
     readers = CellReaders(load_deployment(), vocabularies_for("idva", load_deployment()))
     for kind, value in [("route", "Neighbourhood Team"), ("ethnicity", "Martian"), ("gender", "Xyz")]:

@@ -8,7 +8,14 @@ from dasv.report import glossary
 from tests.unit.test_pdf_layout import _report
 
 # words in capitals that are not abbreviations a reader needs spelled out
-NOT_ACRONYMS = {"ILLUSTRATIVE", "Q1", "Q2", "Q3", "Q4", "OFFICIAL"}  # OFFICIAL-SENSITIVE: a marking, in capitals by rule
+NOT_ACRONYMS = {
+    "ILLUSTRATIVE",
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+    "OFFICIAL",
+}  # OFFICIAL-SENSITIVE: a marking, in capitals by rule
 ACRONYM = re.compile(r"(?<![\w-])([A-Z][A-Za-z]*[A-Z][A-Za-z0-9²+]*(?:-\d+)?)(?![\w])")
 
 

@@ -39,9 +39,12 @@ def test_line_by_line_leaves_the_marac_stock_and_flow_open_and_the_check_names_t
     assert plan.marks[("A", "awaiting_hearing", Q1)] == "<5"
     found = violations(Joint([plan], DISTRICTS))
     assert any(
-        line.startswith("A, Cases awaiting a MARAC hearing, 2025-26 Q1 (withheld as <5): a reader could work it "
-                        "out exactly (3), from MARAC stock and flow 2025-26 Q2 with ")
-        and "A, MARAC referrals, 2025-26 Q2" in line and "To publish: " in line
+        line.startswith(
+            "A, Cases awaiting a MARAC hearing, 2025-26 Q1 (withheld as <5): a reader could work it "
+            "out exactly (3), from MARAC stock and flow 2025-26 Q2 with "
+        )
+        and "A, MARAC referrals, 2025-26 Q2" in line
+        and "To publish: " in line
         for line in found
     ), found
 

@@ -199,7 +199,9 @@ def test_unknown_route_refused_naming_the_yaml_key(tmp_path, dep):
     export = read(path, dep)
     assert export.refused and export.problem_count == 1
     line = str(export.problems[0])
-    assert line.startswith(f"{path}: row 2 column 'Referral Route': 'Neighbour' is not recognised; expected one of ")
+    assert line.startswith(
+        f"{path}: row 2 column 'Referral Route': 'Neighbour' is not recognised; expected one of "
+    )
     assert "value_aliases.idva.route" in line and "['Neighbour']" in line
 
 
@@ -376,7 +378,8 @@ def test_a_refusal_repeated_over_rows_is_one_line_with_its_count(tmp_path, dep):
     assert export.refused and export.problem_count == 2 and export.rows_refused == 41
     assert lines(export)[0].startswith(
         f"{path}: sheet 'Referrals' column 'Specialism', 40 rows (2, 3, 4, 5, 6, …): 'Gardening' is not a specialism; "
-        "expected one of CYP")
+        "expected one of CYP"
+    )
     assert "`value_aliases.idva.specialisms`" in lines(export)[0]
     assert lines(export)[1].startswith(f"{path}: sheet 'Referrals' row 42 column 'Specialism': 'Knitting'")
 
@@ -394,8 +397,11 @@ def test_a_yes_no_column_takes_the_deployments_words(tmp_path, dep):
             ["R2", "C2", "03/10/2025", "Fenland", "Yes", "Y"]]  # fmt: skip
     path = write_csv(tmp_path / "idva" / "e.csv", rows)
     [line] = lines(read(path, dep))  # the shipped configuration does not know it: refused, naming the key
-    assert "column 'Engaged': 'Declined' is not yes or no; expected Y, Yes, TRUE, 1 or ✓ / N, No, FALSE or 0" in line
-    assert "`value_aliases.idva.engaged` (\"Yes\" or \"No\": ['Declined'])" in line
+    assert (
+        "column 'Engaged': 'Declined' is not yes or no; expected Y, Yes, TRUE, 1 or ✓ / N, No, FALSE or 0"
+        in line
+    )
+    assert '`value_aliases.idva.engaged` ("Yes" or "No": [\'Declined\'])' in line
     mapped = dep.model_copy(update={"value_aliases": {"idva": {"engaged": {"No": ["Declined"]}}}})
     export = read(path, mapped)
     assert not export.refused, lines(export)

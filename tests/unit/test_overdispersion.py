@@ -88,7 +88,9 @@ RATE = 4.8  # per 1,000
 def test_a_series_where_no_district_differs_names_none():
     # counts as Poisson noise would give them: each within about one standard deviation of expected
     wobble = {"A": 0.8, "B": -1.1, "C": 0.3, "D": -0.6, "E": 1.2, "F": -0.4}
-    counts = {a: (round(RATE * n / 1000 + wobble[a] * (RATE * n / 1000) ** 0.5), n) for a, n in POPULATIONS.items()}
+    counts = {
+        a: (round(RATE * n / 1000 + wobble[a] * (RATE * n / 1000) ** 0.5), n) for a, n in POPULATIONS.items()
+    }
     found = funnel(counts)
     assert not found.adjusted and found.dispersion.phi < 5 / 6  # no over-dispersion: Poisson limits stand
     assert found.summary()["method"] == "poisson" and found.summary()["tau2"] == 0
@@ -114,4 +116,6 @@ def test_a_series_where_one_district_truly_differs_names_it_alone():
     for p in found.points:  # adjusted limits are wider than the Poisson ones, at every level
         before = next(q for q in poisson.points if q.area == p.area)
         for level in (0.95, 0.998):
-            assert p.limits[level][0] < before.limits[level][0] and p.limits[level][1] > before.limits[level][1]
+            assert (
+                p.limits[level][0] < before.limits[level][0] and p.limits[level][1] > before.limits[level][1]
+            )

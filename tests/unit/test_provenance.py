@@ -66,8 +66,12 @@ def test_config_check_prints_the_checksum_the_reports_record(tmp_path):
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     for file, env in ((path, {}), (None, {"DASV_CONFIG": str(path)})):
         args = [sys.executable, "-m", "dasv", "config", "check", *([str(file)] if file else [])]
-        shown = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, **env}).stdout
-        expected = provenance.Provenance("0", "c", provenance.config_checksum(load_deployment(path)), None).lines()[1]
+        shown = subprocess.run(
+            args, capture_output=True, text=True, check=True, env={**os.environ, **env}
+        ).stdout
+        expected = provenance.Provenance(
+            "0", "c", provenance.config_checksum(load_deployment(path)), None
+        ).lines()[1]
         assert f"{expected} (as each report and publication records it)" in shown.splitlines(), shown[:400]
     shipped = subprocess.run([sys.executable, "-m", "dasv", "config", "check"], capture_output=True, text=True,
                              check=True, env={k: v for k, v in os.environ.items() if k != "DASV_CONFIG"}).stdout  # fmt: skip

@@ -55,7 +55,11 @@ def test_one_verdict_reconciles_the_quarters_test_and_the_monthly_chart():
     assert not of_counts(476, 516).real and of_counts(476, 516).words() == "within normal variation"
     assert of_rates(30, 54, 60, 75).real  # South Cambs engagement 80% -> 56%
     months = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 13)]
-    low_latest = analyse(months, [96.0 + (i * 7) % 9 for i in range(23)] + [60.0])  # December far below the limits
+    low_latest = analyse(
+        months, [96.0 + (i * 7) % 9 for i in range(23)] + [60.0]
+    )  # December far below the limits
     assert of_counts(296, 300, low_latest).real  # a small quarterly fall, but the chart flags the month
-    shifted = analyse(months, [540.0 + (i % 3) for i in range(12)] + [620.0 + (i % 3) for i in range(11)] + [500.0])
+    shifted = analyse(
+        months, [540.0 + (i % 3) for i in range(12)] + [620.0 + (i % 3) for i in range(11)] + [500.0]
+    )
     assert not of_counts(296, 300, shifted).real  # limits that flag most months are not used
