@@ -114,9 +114,7 @@ def test_pages_read_well_on_a_phone(browser, server, screens):  # noqa: F811
     context.close()
 
 
-def test_a_common_password_is_refused_with_a_clear_message_then_a_strong_one_is_set(
-    browser, server, screens, published
-):  # noqa: F811
+def test_a_common_password_is_refused_then_a_strong_one_set(browser, server, screens, published):  # noqa: F811
     from dasv import accounts
 
     _, link = accounts.add_user(published["engine"], "browser.newcomer@csp.test", "csp", ["Fenland"])
