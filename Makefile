@@ -30,7 +30,7 @@ DEMO_ENV = DASV_DEMO=1 DASV_DATABASE_URL=sqlite:///$(abspath $(DEMO_DIR))/wareho
   DASV_INBOX=$(abspath $(DEMO_DIR))/inbox DASV_OUT=$(abspath $(DEMO_DIR))/out \
   DASV_PUBLISH_DIR=$(abspath $(DEMO_DIR))/publish DASV_PORTAL_URL=$${DASV_PORTAL_URL:-$(PORTAL_URL)}
 
-demo: $(STAMP) ## Sample inbox -> embedded SQLite warehouse -> 2025-26 Q3 measures, in $(DEMO_DIR)
+demo: $(STAMP) ## Sample inbox -> embedded SQLite warehouse -> 2025-26 Q1-Q3 rendered and published, in $(DEMO_DIR)
 	$(BIN)/dasv demo --out $(DEMO_DIR)
 
 ADOPT := var/adopt

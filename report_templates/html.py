@@ -53,7 +53,7 @@ def render_html(report: Report, path: Path) -> Path:
     ]  # fmt: skip
     text = glossary.report_text(report)
     html = template().render(report=report, charts=[_chart(c) for c in report.charts], sections=sections,
-                             glossary=glossary.entries(text), abbreviations=glossary.spelled_out(text),
+                             glossary=glossary.entries(text, report.words), abbreviations=glossary.spelled_out(text),
                              changed=(CHANGED, real_changes(report.statements) or [NONE_REAL]),
                            groups=_groups, london_time=london_time, cell=cell_html, periods=periods_text)  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -116,7 +116,7 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
     blocks.append({"kind": "terms", "items": [list(d) for d in report.definitions]})
     text = glossary.report_text(report)
     heading("Glossary")  # every acronym and statistical term the report prints, from one record each
-    blocks.append({"kind": "terms", "items": [list(t) for t in glossary.entries(text)]})
+    blocks.append({"kind": "terms", "items": [list(t) for t in glossary.entries(text, report.words)]})
     doc = {
         "title": f"{report.title}: {report.subtitle}{area}",
         "heading": report.title,

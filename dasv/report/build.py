@@ -275,6 +275,7 @@ def build_report(
         sections=[s for s in (funnel, figures.section(year_who, suppressed=False, labels=labels)) if s],
         quality_tables=[gathered.coverage] if gathered.coverage else [],
         provenance=provenance.current(deployment).lines(),
+        words=deployment.words,
     )
 
 

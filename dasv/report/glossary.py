@@ -72,8 +72,8 @@ TERMS: list[Term] = [
     ),
     Term(
         "CSP",
-        "The district's statutory partnership of council, police, health, probation and fire services "
-        "that reduces crime and disorder; each receives its district's slice of this report.",
+        "The {area}'s statutory partnership of council, police, health, probation and fire services "
+        "that reduces crime and disorder; each receives its {area}'s slice of this report.",
         "Community Safety Partnership",
     ),
     Term(
@@ -184,15 +184,15 @@ TERMS: list[Term] = [
     ),
     Term(
         "Funnel plot",
-        "Each district's rate plotted against its population, with limits that narrow as "
-        "populations grow: a district outside the 99.8% limits differs from the county by more than chance.",
+        "Each {area}'s rate plotted against its population, with limits that narrow as "
+        "populations grow: a {area} outside the 99.8% limits differs from the {whole} by more than chance.",
         pattern=r"(?i)funnel",
     ),
     Term(
         "Over-dispersion",
-        "Districts differing more than chance alone would make them; the funnel's limits are "
-        "then widened by the ordinary spread between districts (phi is the dispersion ratio, tau² the "
-        "between-district variance).",
+        "{Areas} differing more than chance alone would make them; the funnel's limits are "
+        "then widened by the ordinary spread between {areas} (phi is the dispersion ratio, tau² the "
+        "between-{area} variance).",
         pattern=r"(?i)over-dispersion|widened",
     ),
     Term(
@@ -215,9 +215,15 @@ def spelled_out(text: str) -> str:
     return "; ".join(f"{t.term}: {t.stands_for}" for t in acronyms) + "." if acronyms else ""
 
 
-def entries(text: str) -> list[tuple[str, str]]:
-    """The glossary a report prints: (term, what it means) for each term its text uses."""
-    return [(t.term, t.text()) for t in used(text)]
+def entries(text: str, words=None) -> list[tuple[str, str]]:
+    """The glossary a report prints: (term, what it means) for each term its text uses.
+
+    ``words``: the partnership's :class:`dasv.config.Words` (what an area and the whole are called).
+    """
+    from dasv.config import Words
+
+    w = words or Words()
+    return [(t.term, w.say(t.text())) for t in used(text)]
 
 
 def report_text(report) -> str:

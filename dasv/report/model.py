@@ -542,6 +542,7 @@ class Report:
     threshold: int = 5  # the disclosure rule's threshold (dasv.report.rule words every statement of it)
     # None: a protected edition; "OFFICIAL-SENSITIVE": the restricted edition (every page, title, file name)
     classification: str | None = None
+    words: object = None  # the partnership's dasv.config.Words (the glossary's "district", "county")
 
     @property
     def banner(self) -> str:

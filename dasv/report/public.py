@@ -307,6 +307,7 @@ class PublicEdition:
             sections=[s for s in (funnel, b.year_ending.section(year_who, suppressed=True, labels=self.labels)) if s],
             quality_tables=[b.gathered.coverage] if b.gathered.coverage else [],
             provenance=provenance.current(self.deployment).lines(),
+            words=self.deployment.words,
         ))  # fmt: skip
 
     def check_sums(self, report: Report) -> Report:

@@ -229,6 +229,7 @@ class SliceBuilder:
         county = self.deployment.county_label
         spc = self.variation(name)
         return Report(
+            words=self.deployment.words,
             title=f"{self.deployment.report_title} {q.fy_label}",
             subtitle=f"Quarter {q.number}: {q.months_label}",
             quarter=q.label,

@@ -85,9 +85,11 @@ def test_idva_total_and_by_area(docs):
                            "repeats": 0, "repeats_pct": 0.0}  # fmt: skip
     assert q3["by_area"] == {
         "Fenland": {"total_referrals": 2, "criteria_met": 2, "engaged": 1, "engagement_pct": 50.0, "repeats": 0, "repeats_pct": 0.0},
-        "Huntingdonshire": {"total_referrals": 1, "criteria_met": 0, "engaged": 0, "engagement_pct": None, "repeats": 0, "repeats_pct": 0.0},
+        "Huntingdonshire": {"total_referrals": 1, "criteria_met": 0, "engaged": 0, "engagement_pct": None, "repeats": 0, "repeats_pct": 0.0,
+                            "status": {"engagement_pct": "no denominator (0)"}},
         "Peterborough": {"total_referrals": 2, "criteria_met": 2, "engaged": 2, "engagement_pct": 100.0, "repeats": 0, "repeats_pct": 0.0},
-        "Out of Area": {"total_referrals": 1, "criteria_met": 0, "engaged": 0, "engagement_pct": None, "repeats": 0, "repeats_pct": 0.0},
+        "Out of Area": {"total_referrals": 1, "criteria_met": 0, "engaged": 0, "engagement_pct": None, "repeats": 0, "repeats_pct": 0.0,
+                        "status": {"engagement_pct": "no denominator (0)"}},
     }  # fmt: skip
 
 
@@ -108,7 +110,8 @@ def test_financial_year_turns_in_april(docs):
 def test_empty_quarter(docs):
     q2 = docs["2025-26 Q2"]["idva"]
     assert q2["total"] == {"total_referrals": 0, "criteria_met": 0, "engaged": 0, "engagement_pct": None,
-                           "repeats": 0, "repeats_pct": None}  # fmt: skip
+                           "repeats": 0, "repeats_pct": None,  # each null says why (never an empty "ok")
+                           "status": {"engagement_pct": "no denominator (0)", "repeats_pct": "no denominator (0)"}}  # fmt: skip
     assert q2["by_area"] == {}
 
 
@@ -119,7 +122,7 @@ def test_report_rows(docs):
         and rows["Stalking (all – Cambs and Peterborough)"]["total_referrals"] == 1
     )
     assert rows["CYP Cambs 13–17"] == {"total_referrals": 1, "criteria_met": 0, "engaged": 0, "engagement_pct": None,
-                                       "repeats": 0, "repeats_pct": 0.0}  # fmt: skip
+                                       "repeats": 0, "repeats_pct": 0.0, "status": {"engagement_pct": "no denominator (0)"}}  # fmt: skip
     assert rows["CYP Peterborough excluding MARAC referrals"]["total_referrals"] == 1
     assert rows["OOCD"]["total_referrals"] == 0
 

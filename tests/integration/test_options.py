@@ -145,19 +145,22 @@ def test_one_label_per_area_in_every_table_chart_and_statement(delivered):
         assert set(renamed.values()) <= set(first), (table, first)
     area = deployment.police_reporting_area
     assert (
-        f"{area.name} (" not in text
-    )  # "Cambs (Cambridgeshire's five districts (...))" nor "Cambs (5 districts)"
-    assert f"{area.name} is {area.description}." in text  # said once, in a note
+        f"{area.shown} (" not in text
+    )  # "Cambridgeshire (5 districts) (Cambridgeshire's five districts (...))"
+    assert f"{area.shown} is {area.description}." in text  # said once, in a note
 
 
 def test_year_ending_statements_are_rounded_like_every_other_change(delivered):
     text = delivered["text"]
-    statements = re.findall(r"[^.•\x7f]*, Cambs: [^.]*\.", text)
+    shown = re.escape(load_deployment().police_reporting_area.shown)  # "Cambridgeshire (5 districts)"
+    statements = re.findall(rf"[^.•\x7f]*, {shown}: [^.]*\.", text)
     assert len(statements) >= 5
     for line in statements:
         assert not re.search(r"\d\.\d+(%| point)", line), line  # whole percents and points in the PDF
-    assert re.search(r"Total police recorded DA \(incident-only \+ crimes\), Cambs: \+1,300 \(\+13%\)", text)
-    assert re.search(r"Proportion of incidents crimed, Cambs: -1 points?, from 59% to 58%", text)
+    assert re.search(
+        rf"Total police recorded DA \(incident-only \+ crimes\), {shown}: \+1,300 \(\+13%\)", text
+    )
+    assert re.search(rf"Proportion of incidents crimed, {shown}: -1 points?, from 59% to 58%", text)
     # one decimal stays in the machine-readable outputs
     doc = json.loads((delivered["out"] / "dasv-2025-26-Q3-metrics.json").read_text())
     crimed = doc["year_ending"]["police"]["reporting_area"]["crimed_pct"]
