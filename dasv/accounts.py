@@ -1,4 +1,4 @@
-"""Portal accounts, sign-in, sessions, API tokens and the access log (PORTAL.md), in the warehouse.
+"""Portal accounts, sign-in, sessions, API tokens and the access log (docs/portal.md), in the warehouse.
 
 Nothing is kept in a process: several portal processes serve the same users. Passwords are
 Argon2id hashes (argon2-cffi); session ids, API tokens and set-password links are random

@@ -41,7 +41,7 @@ def smtp_password(settings: Settings) -> str | None:
 def link_messages(delivery: Delivery, quarter: str, portal_url: str, version: int) -> list[Message]:
     """``delivery.mode: link``: each recipient gets the portal address of its report, never the figures.
 
-    Domestic abuse figures in inboxes are a risk a link avoids (PORTAL.md, "Delivery").
+    Domestic abuse figures in inboxes are a risk a link avoids (docs/portal.md, "Delivery").
     """
     from dasv.quarters import Quarter
     from dasv.safe_text import slug

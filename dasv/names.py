@@ -13,7 +13,7 @@ def normalise_name(text: object) -> str:
     """Fold a header or value for matching.
 
     Case-insensitive; ignores surrounding and repeated spaces, ``_``, ``-``, ``.``, ``:``,
-    dashes, apostrophes and a trailing ``(Y/N)`` (INPUTS.md, Common rules).
+    dashes, apostrophes and a trailing ``(Y/N)`` (docs/adopting.md, Common rules).
 
     >>> normalise_name("  Criteria_Met (Y/N) ")
     'criteria met'

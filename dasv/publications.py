@@ -1,6 +1,6 @@
 """Publications: immutable, versioned copies of a quarter's outputs, and what changed between them.
 
-PORTAL.md, "Publications". ``publish`` copies what ``dasv report`` rendered for a quarter
+docs/portal.md, "Publications". ``publish`` copies what ``dasv report`` rendered for a quarter
 (the county report and every slice) into a write-once store, ``<store>/<quarter>/v<n>/``,
 and records the version in the warehouse: its files with their SHA-256, the load batches
 the figures came from, the metrics document of the county and of each district (as

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     # DASV_DEMO=1: use the demo's built-in key (made-up people only; `make prefect-worker` sets it
     # when no DASV_PSEUDONYM_KEY is given, so the Prefect walkthrough runs on the demo warehouse)
     demo: bool = False
-    # the write-once publication store (PORTAL.md) and the portal's address, for links in e-mails
+    # the write-once publication store (docs/portal.md) and the portal's address, for links in e-mails
     publish_dir: Path = Path("var") / "publish"
     portal_url: str = "http://127.0.0.1:8400"
     # further Host names the portal answers (comma-separated) beside DASV_PORTAL_URL's and loopback

@@ -1,4 +1,4 @@
-"""Cell readers: one function per column type in ``columns.yaml`` (INPUTS.md, Common rules).
+"""Cell readers: one function per column type in ``columns.yaml`` (docs/adopting.md, Common rules).
 
 Every reader takes the raw cell (``str`` from CSV; ``str``, ``float``, ``int``, ``bool``,
 ``date`` or ``datetime`` from a workbook; ``None`` or ``""`` when empty) and returns the

@@ -232,7 +232,7 @@ def _rules_for(source: str, today: date, deployment: Deployment) -> RowRules:
 def _choose(
     sheets: list[Sheet], deployment: Deployment, source: str | None, name: str
 ) -> tuple[SourceSpec, Sheet, HeaderMatch, object]:
-    """Pick the source, the sheet and the header row (INPUTS.md: sheet and header rules)."""
+    """Pick the source, the sheet and the header row (docs/adopting.md: sheet and header rules)."""
     specs = [source_spec(s, deployment) for s in ([source] if source else SOURCES)]
     heads: dict[int, list] = {}
     rests: dict[int, object] = {}

@@ -1,4 +1,4 @@
-"""IDVA referral export (record level, inbox ``idva/``): the row rules of INPUTS.md."""
+"""IDVA referral export (record level, inbox ``idva/``): the row rules of docs/adopting.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MARAC case list (record level, inbox ``marac/``): the row rules of INPUTS.md."""
+"""MARAC case list (record level, inbox ``marac/``): the row rules of docs/adopting.md."""
 
 from __future__ import annotations
 

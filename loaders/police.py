@@ -1,4 +1,4 @@
-"""Police monthly DA counts (aggregate, inbox ``police/``): the row rules of INPUTS.md."""
+"""Police monthly DA counts (aggregate, inbox ``police/``): the row rules of docs/adopting.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Problems found in an input file, written the way CLI.md prescribes."""
+"""Problems found in an input file, written the way README.md prescribes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Value lists as configuration (INPUTS.md, "Value lists are configuration").
+"""Value lists as configuration (docs/adopting.md, "Value lists are configuration").
 
 The built-in lists are in ``columns.yaml`` (``vocabularies``); a deployment extends them in its
 YAML: ``specialisms:`` (the full list, or ``{add: [...]}``) and ``value_aliases:`` (source ->

@@ -1,4 +1,4 @@
-"""The CSP slice portal (PORTAL.md): pages for people, an API for Power BI / Excel, on FastAPI.
+"""The CSP slice portal (docs/portal.md): pages for people, an API for Power BI / Excel, on FastAPI.
 
 A surface on top of the domain: it reads publications through :mod:`dasv.publications` and
 accounts through :mod:`dasv.accounts`, and serves only files recorded in the warehouse.

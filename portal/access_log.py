@@ -1,7 +1,7 @@
 """Writing the access log with group commit: the rows of concurrent requests go in one transaction.
 
 Every request to a district, county, API or account route is logged before its answer starts
-(PORTAL.md). One SQLite transaction per request made each request queue for the warehouse's
+(docs/portal.md). One SQLite transaction per request made each request queue for the warehouse's
 write lock, and SQLite's busy handler sleeps in steps of up to 100 ms while it waits: under 50
 clients that wait was most of the slowest answers' time. Here each process has one writer
 thread: a request hands it its row and waits until the transaction holding it has committed,

@@ -1,7 +1,7 @@
 """The API a Power BI or Excel "From Web" query refreshes from: a district's published figures, long format.
 
 ``GET /api/v1/districts/{district}/metrics.csv`` (and ``.json``): the analyst's feed
-(:mod:`portal.feed`, PORTAL.md's columns), every published quarter and version, the county
+(:mod:`portal.feed`, docs/portal.md's columns), every published quarter and version, the county
 beside the district, the four years ending the slice shows. ``GET /api/v1/districts`` lists the
 districts the caller may see, with links to their feeds (OpenAPI links). A bearer token or a
 session; no or a bad token is 401; a district the token may not see, 404.
@@ -32,7 +32,7 @@ bearer = HTTPBearer(
 
 
 class MetricRow(BaseModel):
-    """One published figure (PORTAL.md, the feed's columns)."""
+    """One published figure (docs/portal.md, the feed's columns)."""
 
     period_type: Literal["quarter", "year_ending"]
     period: str
@@ -175,7 +175,7 @@ def metrics_json(request: Request, district: str, _token=Depends(bearer)) -> Res
     },
 )
 def metrics_csv(request: Request, district: str, _token=Depends(bearer)) -> Response:
-    """A district's published figures as CSV: one row per figure, in PORTAL.md's columns and order.
+    """A district's published figures as CSV: one row per figure, in docs/portal.md's columns and order.
 
     Filter `latest = true` to count each figure once; `value` is empty when `status` is not `ok`.
     """

@@ -1,6 +1,6 @@
 """The portal application: security headers, the access log, error pages, and its routes.
 
-Every response carries the headers PORTAL.md fixes. Every request to a district, county or
+Every response carries the headers docs/portal.md fixes. Every request to a district, county or
 API route is logged in the warehouse after it is answered, refused ones too, with what the
 handler recorded of it (district, quarter, file) or, for a request no route matched, what
 its path says.
@@ -173,7 +173,7 @@ class HeadersAndLog:
 
 
 def _headers(request: Request, headers: MutableHeaders) -> None:
-    """The security headers every answer carries (PORTAL.md), HSTS when served over HTTPS."""
+    """The security headers every answer carries (docs/portal.md), HSTS when served over HTTPS."""
     for name, value in SECURITY_HEADERS:
         headers[name] = value
     if not request.url.path.startswith("/static/"):

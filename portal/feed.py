@@ -1,6 +1,6 @@
 """The analyst's feed: every published figure of a district, one row each, safe to load as it comes.
 
-PORTAL.md, "the feed's columns". Built only from the metrics documents the publications
+docs/portal.md, "the feed's columns". Built only from the metrics documents the publications
 recorded for the district's slice (as rendered, so suppressed): the district's figures, the
 county beside it as the slice shows it (``county`` in the slice's document), and the four
 years ending the slice shows (``year_ending_years``). Every published quarter and version is
@@ -56,7 +56,7 @@ class Row:
     published: datetime
 
 
-COLUMNS = [f.name for f in fields(Row)]  # the feed's columns, in order (PORTAL.md)
+COLUMNS = [f.name for f in fields(Row)]  # the feed's columns, in order (docs/portal.md)
 
 
 def suppression_of(value: object, measure: str, siblings: dict[str, object], markers: set[str]) -> str | None:

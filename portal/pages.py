@@ -1,7 +1,7 @@
 """The portal's pages: the reader's reports, a district's versions, a slice, the county report.
 
 Pages use the signed-in session (signed out: a redirect to sign-in). Anything an account may
-not see answers exactly like something that does not exist (PORTAL.md, "Who sees what").
+not see answers exactly like something that does not exist (docs/portal.md, "Who sees what").
 Signing in and out is :mod:`portal.signin`.
 """
 

@@ -1,4 +1,4 @@
-"""The publish task: the rendered quarter becomes its next immutable version (PORTAL.md)."""
+"""The publish task: the rendered quarter becomes its next immutable version (docs/portal.md)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ One reader for every tabular format (CSV, the spreadsheet's ``Table_n`` sheets, 
 their headers folded): a cell is placed by its row label (a measure, an area or a report row) and
 its column heading (an area, a measure, a period — full, or ``Q3`` relative to the document's
 quarter). JSON documents (metrics.json, slice.json, the feed) are walked by their keys
-(METRICS_JSON.md's structure).
+(docs/metrics_json.md's structure).
 """
 
 from __future__ import annotations

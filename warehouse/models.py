@@ -208,7 +208,7 @@ class PoliceMonth(Base):
 
 
 class Publication(Base):
-    """One immutable version of a quarter's outputs (PORTAL.md, Publications)."""
+    """One immutable version of a quarter's outputs (docs/portal.md, Publications)."""
 
     __tablename__ = "publication"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -9,7 +9,7 @@ change can affect and stores one row per measure, area and month that has any fa
 
 - IDVA counts and MARAC referrals go by referral date: a change to days ``first`` to
   ``last`` affects those months and, through repeats, the 365 days after.
-- MARAC cases heard go by hearing date, never before the referral date (INPUTS.md), so
+- MARAC cases heard go by hearing date, never before the referral date (docs/adopting.md), so
   every month from ``first`` on is recomputed.
 
 ``monthly_drift`` compares the stored rows with the facts (always none; tests check it).

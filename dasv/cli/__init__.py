@@ -1,4 +1,4 @@
-"""The ``dasv`` command line (CLI.md): one module per command group, each a thin call into plain functions.
+"""The ``dasv`` command line (README.md): one module per command group, each a thin call into plain functions.
 
 Exit status: 0 success, 1 an input was refused or a check failed, 2 wrong usage.
 Errors are one line each on stderr; never a traceback (set ``DASV_DEBUG=1`` to see one).

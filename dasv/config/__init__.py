@@ -120,7 +120,7 @@ class PoliceReportingArea(Strict):
 
 
 class SpcSettings(Strict):
-    """SPC options (STATISTICS.md): rebase months per measure; a direction where one is meant.
+    """SPC options (docs/statistics.md): rebase months per measure; a direction where one is meant.
 
     DA measures are neutral by default: a signal reads "special cause – higher/lower".
     """

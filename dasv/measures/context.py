@@ -1,6 +1,6 @@
 """The statistical context of a quarter's figures: ``variation``, ``intervals`` and ``changes``.
 
-STATISTICS.md fixes the keys: ``variation`` summarises each monthly series' SPC chart;
+docs/statistics.md fixes the keys: ``variation`` summarises each monthly series' SPC chart;
 ``intervals`` gives a 95% interval for every count, percentage and rate of the metrics
 document (Byar for counts and rates, Wilson for percentages); ``changes`` tests each
 headline measure's change from the previous quarter (exact conditional Poisson test for
@@ -96,7 +96,7 @@ def intervals(doc: dict) -> dict[str, dict]:
 
 
 def changes(now: dict, before: dict) -> dict[str, dict]:
-    """Each headline measure against the previous quarter, tested (STATISTICS.md ``changes``)."""
+    """Each headline measure against the previous quarter, tested (docs/statistics.md ``changes``)."""
     out = {}
     pairs = {
         "idva.total_referrals": (

@@ -1,4 +1,4 @@
-"""The metrics document of METRICS_JSON.md: one quarter's measures, from the warehouse."""
+"""The metrics document of docs/metrics_json.md: one quarter's measures, from the warehouse."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ def metrics_document(
     series=None,
     year_ending: dict | None = None,
 ) -> dict:
-    """Every measure of one quarter, county-wide, as METRICS_JSON.md fixes it.
+    """Every measure of one quarter, county-wide, as docs/metrics_json.md fixes it.
 
-    With ``context``, the statistical keys of STATISTICS.md too: ``variation`` (the monthly
+    With ``context``, the statistical keys of docs/statistics.md too: ``variation`` (the monthly
     series' SPC charts), ``intervals`` and ``changes`` (against the previous quarter).
     ``series`` and ``year_ending`` (the latest year ending's document) may pass what the caller
     already has; the document gets its own copy of the latter.
@@ -75,7 +75,7 @@ def metrics_document(
         districts = district_funnel(doc["police"], deployment, quarter)
         if (
             districts is not None
-        ):  # each district's position, and the over-dispersion adjustment (STATISTICS.md)
+        ):  # each district's position, and the over-dispersion adjustment (docs/statistics.md)
             doc["funnel"] = districts.summary()
     from dasv.measures.present import explain_nulls
 

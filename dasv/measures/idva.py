@@ -1,6 +1,6 @@
 """IDVA measures: total referrals, criteria met, engaged, repeats; by area and by report row.
 
-Definitions (printed in the report's appendix; PRODUCT.md, Measures):
+Definitions (printed in the report's appendix; the product guide in README.md, Measures):
 
 - *Total referrals*: referrals whose referral date falls in the quarter.
 - *Referral criteria met*: of those, the ones that met the service's criteria.
@@ -76,7 +76,7 @@ class IdvaCounts:
         )
 
     def as_dict(self) -> dict:
-        """The METRICS_JSON.md form."""
+        """The docs/metrics_json.md form."""
         return {
             "total_referrals": self.total_referrals,
             "criteria_met": self.criteria_met,

@@ -1,4 +1,4 @@
-"""Confidence intervals and quarter-on-quarter tests (STATISTICS.md, "Intervals and tests").
+"""Confidence intervals and quarter-on-quarter tests (docs/statistics.md, "Intervals and tests").
 
 Methods as the Office for Health Improvement and Disparities uses them (Fingertips technical
 guidance): Wilson score intervals for proportions; Byar's method for counts and rates, exact

@@ -1,6 +1,6 @@
 """One name per measure: every table, statement, artifact and terminal line prints these.
 
-Keys follow the metrics document (``METRICS_JSON.md``) without the area level, so a
+Keys follow the metrics document (``docs/metrics_json.md``) without the area level, so a
 measure reads the same in the PDF, the spreadsheet, the Prefect UI and the terminal.
 """
 

@@ -1,6 +1,6 @@
 """MARAC measures for a quarter, and the SafeLives-style rolling twelve months.
 
-Definitions (PRODUCT.md, Measures):
+Definitions (the product guide in README.md, Measures):
 
 - *Referrals*: cases whose referral date falls in the quarter.
 - *Cases heard*: cases whose hearing date falls in the quarter.
@@ -76,7 +76,7 @@ class MaracCounts:
         return ratio(self.repeat_cases, self.cases_heard)
 
     def as_dict(self) -> dict:
-        """The METRICS_JSON.md form."""
+        """The docs/metrics_json.md form."""
         median = self.median_days_to_hearing
         return {
             "referrals": self.referrals,

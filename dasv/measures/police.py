@@ -57,7 +57,7 @@ def police_definitions(deployment: Deployment) -> list[tuple[str, str]]:
 
 
 def police_measures(conn: Connection, deployment: Deployment, quarter: Quarter) -> dict:
-    """The ``police`` part of METRICS_JSON.md for one quarter."""
+    """The ``police`` part of docs/metrics_json.md for one quarter."""
     quarter_id = quarter.fy_start * 10 + quarter.number
     sums = conn.execute(
         select(

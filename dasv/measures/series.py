@@ -1,4 +1,4 @@
-"""Monthly series of every count the report shows, from the same facts (STATISTICS.md).
+"""Monthly series of every count the report shows, from the same facts (docs/statistics.md).
 
 For the 24 months ending with a quarter: IDVA referrals, criteria met, engaged and repeats
 (by referral month); MARAC referrals (referral month) and cases heard (hearing month);

@@ -1,4 +1,4 @@
-"""Statistical process control for monthly series: XmR charts and run charts (STATISTICS.md).
+"""Statistical process control for monthly series: XmR charts and run charts (docs/statistics.md).
 
 As NHS England's *Making Data Count* and its reference implementation, NHS-R's
 NHSRplotthedots, define them:

@@ -1,6 +1,6 @@
 """Year-ending figures: the twelve months to a month, as a CSP strategic assessment reports them.
 
-Definitions (PRODUCT.md, "Year-ending figures"; the Cambridge City Strategic Assessment's
+Definitions (the product guide in README.md, "Year-ending figures"; the Cambridge City Strategic Assessment's
 Figure 8 and Table 5):
 
 - *DA incidents*, *DA crimes*: police recorded, summed over the twelve months.
@@ -180,7 +180,7 @@ def police_by_area(conn: Connection, year: YearEnding) -> dict[str, dict]:
 def police_figures(
     parts: list[dict], missing: list[str], people: int | None, population_year: str | None
 ) -> dict:
-    """The METRICS_JSON.md police entry of one area (or a sum of areas) for one year."""
+    """The docs/metrics_json.md police entry of one area (or a sum of areas) for one year."""
     incidents = sum(p["da_incidents"] for p in parts)
     crimes = sum(p["da_crimes"] for p in parts)
     all_crimed = bool(parts) and not missing and all(p["crimed_months"] == p["months"] for p in parts)
@@ -210,7 +210,7 @@ def police_figures(
 
 
 def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnding) -> dict:
-    """Every year-ending measure, county-wide and by district (METRICS_JSON.md, ``--year-ending``)."""
+    """Every year-ending measure, county-wide and by district (docs/metrics_json.md, ``--year-ending``)."""
     police = police_by_area(conn, year)
     table = deployment.population_for(year.month.year)
     people = {n: p.all_ages for n, p in table.by_area.items()} if table else {}

@@ -4,7 +4,7 @@ A slice prints the county's figure beside the district's, under the same disclos
 county count can be withheld so that no district's suppressed count can be worked out). The
 slice's metrics document carries those county figures (``county``) and the four years ending
 of the year-ending section (``year_ending_years``, district and county), so the portal's feed
-serves exactly what the slice shows and nothing the slice withheld (PORTAL.md, the feed).
+serves exactly what the slice shows and nothing the slice withheld (docs/portal.md, the feed).
 """
 
 from __future__ import annotations

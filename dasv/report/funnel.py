@@ -1,4 +1,4 @@
-"""The district comparison: a funnel plot of police DA incidents per 1,000 aged 16+ (STATISTICS.md).
+"""The district comparison: a funnel plot of police DA incidents per 1,000 aged 16+ (docs/statistics.md).
 
 The county report shows every district around the county rate and names those outside the
 99.8% limits; a slice shows the same plot with its own district marked. A district whose

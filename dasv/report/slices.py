@@ -442,7 +442,7 @@ class SliceBuilder:
         return slice_statements(self, name, q, prev)
 
     def metrics(self, name: str) -> dict:
-        """METRICS_JSON.md restricted to the district, suppressed counts as their markers, their rates null."""
+        """docs/metrics_json.md restricted to the district, suppressed counts as their markers, their rates null."""
         q, plan = self.quarter, self.plan
 
         def count(m: str):

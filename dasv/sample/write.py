@@ -1,6 +1,6 @@
 """Write the sample inbox: realistic, deliberately messy exports of made-up people.
 
-Each file exercises what INPUTS.md says real exports do: banner rows above the header,
+Each file exercises what docs/adopting.md says real exports do: banner rows above the header,
 column aliases, personal columns that must be dropped (names, postcodes, addresses,
 dates of birth), mixed date and yes/no forms, area aliases, blank rows and total rows,
 xlsx and Windows-1252 CSV.

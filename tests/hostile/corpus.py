@@ -1,4 +1,4 @@
-"""A corpus of broken and hostile inputs, each with what INPUTS.md says must happen to it.
+"""A corpus of broken and hostile inputs, each with what docs/adopting.md says must happen to it.
 
 Every case builds its file in a folder and states the outcome: ``("refused", text)`` where
 ``text`` must appear in the first problem line, or ``("loaded", rows)``.

@@ -1,4 +1,4 @@
-"""Every hostile file is refused or loaded exactly as INPUTS.md says: never a traceback,
+"""Every hostile file is refused or loaded exactly as docs/adopting.md says: never a traceback,
 bounded time, and (for the heavy ones, each in its own process) bounded memory."""
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def test_monthly_series_counts_covered_months_only(
 
 
 def test_variation_intervals_and_changes_in_metrics_json(tmp_path):
-    """The demo warehouse holds 24 months of IDVA data: an XmR summary, as STATISTICS.md fixes it."""
+    """The demo warehouse holds 24 months of IDVA data: an XmR summary, as docs/statistics.md fixes it."""
     env = {**os.environ, "DASV_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
     assert dasv("sample-data", "--out", str(tmp_path / "inbox"), env=env).returncode == 0
     assert dasv("load", str(tmp_path / "inbox"), env=env).returncode == 0

@@ -1,6 +1,6 @@
 """The portal under abuse by a stranger without an account, on a real ``dasv portal serve``.
 
-Each test is what a tester did to a demo portal (issue 33) with the answer PORTAL.md fixes:
+Each test is what a tester did to a demo portal (issue 33) with the answer docs/portal.md fixes:
 oversized bodies and headers refused before they cost memory, slow requests cut off, a flood
 of sign-ins bounded in memory while a signed-in reader's pages stay fast, planted CSRF values
 refused, common passwords refused, sign-ins audited. Every loop is bounded in count and time;

@@ -1,4 +1,4 @@
-"""Nothing a CSP account or token can fetch holds a count from 1 to 4 (PORTAL.md, rules).
+"""Nothing a CSP account or token can fetch holds a count from 1 to 4 (docs/portal.md, rules).
 
 Every page, download and API answer a Fenland CSP can reach is fetched and every table in it
 read: HTML tables, the CSVs in csv.zip, every worksheet of the spreadsheet, the PDF's text

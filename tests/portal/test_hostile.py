@@ -1,4 +1,4 @@
-"""The portal under hostile requests: each answer PORTAL.md's "Rules every response keeps" fixes.
+"""The portal under hostile requests: each answer docs/portal.md's "Rules every response keeps" fixes.
 
 Every request here was seen to misbehave on a fresh demo (a 100 MB redirect, a Python object's
 address in a header, 500s without headers or a log row, a formula in the audit CSV, a Host

@@ -1,4 +1,4 @@
-"""Every route x every kind of caller x every way of writing a district: exactly what PORTAL.md says.
+"""Every route x every kind of caller x every way of writing a district: exactly what docs/portal.md says.
 
 Pages use the session: signed out (or with only a token) they redirect to sign-in. What a
 caller may not see answers as not found, like what does not exist. The API wants a token
@@ -71,7 +71,7 @@ def sees(caller: str) -> set[str | None]:
 
 
 def expected(route: str, caller: str, spelling: str | None) -> int:
-    """The status PORTAL.md gives (and FastAPI's redirect of a missing trailing slash)."""
+    """The status docs/portal.md gives (and FastAPI's redirect of a missing trailing slash)."""
     api = route.startswith("api")
     session = caller in ("csp-fenland", "csp-two", "partnership", "admin")
     valid = session or caller in ("token-fenland", "token-two")

@@ -51,7 +51,7 @@ def test_dates(raw, expected):
 
 
 def test_month_first_only_date_is_refused_not_guessed():
-    """INPUTS.md: 10/31/2025 is only valid month-first, so it is refused."""
+    """docs/adopting.md: 10/31/2025 is only valid month-first, so it is refused."""
     with pytest.raises(CellError, match="month-first"):
         read_date("10/31/2025")
 

@@ -1,4 +1,4 @@
-"""Loader rules of INPUTS.md, each on a real file written by openpyxl or the csv module."""
+"""Loader rules of docs/adopting.md, each on a real file written by openpyxl or the csv module."""
 
 from __future__ import annotations
 
