@@ -387,12 +387,20 @@ def test_unreachable_warehouse_is_retried_then_fails_the_run_clearly(harness, en
     assert state.is_failed()
     with pytest.raises(WarehouseError, match="cannot open the warehouse"):
         state.result()
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
-        )
-    loads = [r for r in runs if r.name.startswith("load-file")]
-    assert loads and loads[0].run_count == 4  # tried, then retried three times
+    # Task run states reach the server in the background: wait until the load's last state
+    # (Failed) is recorded there, never read a run still shown as Retrying.
+    deadline = time.time() + 30
+    while True:
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            )
+        loads = [r for r in runs if r.name.startswith("load-file")]
+        if (loads and loads[0].state and loads[0].state.is_final()) or time.time() > deadline:
+            break
+        time.sleep(0.2)  # polling for a condition, not waiting a fixed time
+    assert loads and loads[0].state.is_failed(), loads
+    assert loads[0].run_count == 4  # tried, then retried three times
 
 
 def test_a_notice_that_cannot_be_sent_is_an_error_in_the_runs_logs(harness, env, monkeypatch):
