@@ -322,9 +322,12 @@ class Joint:
         added = 0
         for _ in range(rounds):
             bounds, reason = self.propagate()
-            found = self.narrowed(bounds)
+            # a complement readers work out exactly needs no protecting (it is published at the end)
+            found = [
+                (key, why) for key, why in self.narrowed(bounds) if not self._pointless(key, bounds[key])
+            ]
             if not found:
-                return added
+                break
             progress = False
             for key, _ in found:
                 if key in reason and reason[key] >= 0 and self._widen(reason[key], key):
@@ -336,8 +339,37 @@ class Joint:
                             progress, added = True, added + 1
                             break
             if not progress:
-                return added
+                break
+        self._publish_pointless()
         return added
+
+    def _publish_pointless(self) -> None:
+        """Publish the complements readers work out exactly from what is published: withholding them hides nothing.
+
+        Publishing a figure readers can already work out changes no other cell's bounds, so one pass does.
+        """
+        bounds, _ = self.propagate()
+        for key, _ in self.narrowed(bounds):
+            if self._pointless(key, bounds[key]):
+                plan, pk = self.where[key]
+                plan.marks.pop(pk, None)
+
+    def _pointless(self, key: Key, bounds: list[float]) -> bool:
+        """A complementary ``[c]`` readers work out exactly from what is published: it hides nothing.
+
+        Not a small count (those are what the rule protects), nor one an earlier version withheld
+        (it stays withheld): published in the end instead. A 0 under a printed 0 total, or a
+        district's count fixed by the county's served figure and the other districts', is such a cell.
+        """
+        lo, hi = bounds
+        value = self.value.get(key)
+        return (
+            lo == hi == value
+            and key in self.where
+            and key not in self.forced
+            and self.mark(key) == SECONDARY
+            and not 0 < value < self.threshold
+        )
 
     def _widen(self, index: int, victim: Key) -> bool:
         """Withhold one more cell of constraint ``index`` (or loosen a ``<5`` there to ``[c]``)."""
@@ -459,12 +491,23 @@ def violations(joint: Joint) -> list[str]:
         others = [_named(k) for k, _ in terms if k != key]
         listed = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
         told = _told(lo, hi)
-        fix = ("check that every one of these figures covers the whole period (a source's first quarter, a late "
-               "export) and render again" if told.startswith("the figures") else
-               "render the quarter again against the publication store as it is now; if it is refused again, report "
-               "it as a fault (the plan should have withheld one more of them)")  # fmt: skip
+        served = bool(terms) and all(k in joint.known for k, _ in terms if k != key)
+        if told.startswith("the figures"):
+            fix = ("check that every one of these figures covers the whole period (a source's first quarter, a late "
+                   "export) and render again")  # fmt: skip
+        elif (
+            served
+        ):  # every figure that gives it away is already in the store: no plan of this release can help
+            fix = ("this quarter cannot be released again without giving the count away, because later quarters "
+                   "published first print the figures that fix it; its published version "
+                   "stands (see `dasv publications`), and publishing quarters oldest first avoids this")  # fmt: skip
+        else:
+            fix = ("render the quarter again against the publication store as it is now; if it is refused again, "
+                   "report it as a fault (the plan should have withheld one more of them)")  # fmt: skip
         out.append(f"{_named(key)} (withheld as {joint.mark(key) or 'published'}): {told}"
-                   + (f", from {why} with {listed}" if listed else "") + f". To publish: {fix}")  # fmt: skip
+                   + (f", from {why} with {listed}" if listed else "")
+                   + (", every one already served by releases of later quarters" if served else "")
+                   + f". To publish: {fix}")  # fmt: skip
     return out
 
 

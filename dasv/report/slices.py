@@ -68,10 +68,16 @@ LABELS = {
 
 
 def measure_values(d: QuarterData, deployment: Deployment, area: str | None) -> dict[str, int]:
-    """Every count a slice can show, keyed by measure (report rows as ``row:<label>:<measure>``)."""
+    """Every count a slice can show, keyed by measure (report rows as ``row:<label>:<measure>``).
+
+    A report row whose areas leave this district out has no count here: it is not 0 but not
+    applicable, printed nowhere and absent from the plan (a withheld 0 a reader knows would be no secret).
+    """
     total = d.idva_total
     out = {m: getattr(total, m) for m in IDVA_MEASURES}
     for row in deployment.report_rows:
+        if area is not None and row.areas is not None and area not in row.areas:
+            continue
         counts = d.idva_rows[row.label]
         out.update({f"row:{row.label}:{m}": getattr(counts, m) for m in IDVA_MEASURES})
     out.update({m: getattr(d.marac, m) for m in MARAC_MEASURES})
@@ -105,7 +111,7 @@ def plan_suppression(
             line = {
                 d: per_district[d][measure]
                 for d in districts
-                if figure_status(by_district[d][q], measure) == OK
+                if measure in per_district[d] and figure_status(by_district[d][q], measure) == OK
             }
             plan.add_line(measure, q, line, county_value)
     return plan
