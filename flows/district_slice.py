@@ -32,6 +32,9 @@ def district_slice(district: District, quarter: QuarterParam = ""):
     missing = check_quarter_has_data(q.label)
     if missing:
         return refuse(missing)
-    outputs = render_slice(name, plan_slices(q.label))
+    planned = plan_slices(q.label, return_state=True)
+    if planned.is_failed():  # the release cannot be made safe: the plan's own words, nothing drawn
+        return refuse(planned.message or f"the {q.label} release could not be planned")
+    outputs = render_slice(name, planned.result())
     publish_outputs(q.label, {name: outputs}, district=name)
     return outputs

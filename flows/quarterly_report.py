@@ -57,6 +57,9 @@ def quarterly_report(quarter: QuarterParam = "", reload: ReloadParam = False, de
         # the plan is passed on as a future: on Dask it stays where it was made and each worker fetches
         # it once, where a value would be copied into every batch's task (and kept until the run ends)
         builder = plan_slices.submit(q.label)
+        builder.wait()
+        if builder.state.is_failed():  # the release cannot be made safe: the plan's own words, nothing drawn
+            return refuse(builder.state.message or f"the {q.label} release could not be planned")
         # from the figures the plan gathered (nationally that halved the county report's own queries);
         # submitted before the slices so that a worker takes this longest task first
         county = render_county.submit(q.label, refused, builder)

@@ -7,12 +7,14 @@ from typing import NamedTuple
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
 from dasv.errors import NoDataError
 from dasv.forked import call_in_child
 from dasv.measures.coverage import require_facts
 from dasv.pipeline import draw_slice, slice_folder
 from dasv.quarters import Quarter
+from dasv.report.joint import DisclosureError
 from dasv.report.slices import SliceBuilder
 from report_templates.render import prepare, render_outputs
 from report_templates.text import table_records
@@ -102,11 +104,15 @@ def check_quarter_has_data(quarter: str) -> str | None:
 
 
 @task(name="plan-district-slices", cache_policy=NO_CACHE)
-def plan_slices(quarter: str) -> SliceBuilder:
+def plan_slices(quarter: str) -> SliceBuilder | State:
     """Gather every district's measures and plan suppression across all of them, once."""
     with engine().connect() as conn:
         builder = SliceBuilder(conn, current_deployment(), Quarter.parse(quarter))
-    builder.refuse_if_unsafe()  # a release that cannot be made safe: refused before anything is drawn
+    try:
+        builder.refuse_if_unsafe()  # a release that cannot be made safe: refused before anything is drawn
+    except DisclosureError as exc:  # the plan's one line, as the task's state (no traceback in the run's log)
+        get_run_logger().error(str(exc))
+        return Failed(message=str(exc))
     get_run_logger().info("Planned suppression for %d district slices", len(builder.districts))
     return builder
 

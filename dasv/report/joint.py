@@ -322,10 +322,7 @@ class Joint:
         added = 0
         for _ in range(rounds):
             bounds, reason = self.propagate()
-            # a complement readers work out exactly needs no protecting (it is published at the end)
-            found = [
-                (key, why) for key, why in self.narrowed(bounds) if not self._pointless(key, bounds[key])
-            ]
+            found = self.narrowed(bounds)
             if not found:
                 break
             progress = False
