@@ -355,6 +355,11 @@ class Joint:
         for _ in range(rounds):
             bounds, reason = self.propagate()
             found = self.narrowed(bounds)
+            stuck = [key for key, _ in found if key in reason and self._stuck(key, bounds[key], reason[key])]
+            for key in stuck:  # a complement pinned by figures readers hold: published, it hides nothing
+                plan, pk = self.where[key]
+                plan.marks.pop(pk, None)
+            found = [(key, why) for key, why in found if key not in set(stuck)]
             if not found:
                 break
             progress = False
@@ -371,6 +376,17 @@ class Joint:
                 break
         self._publish_pointless()
         return added
+
+    def _stuck(self, key: Key, bounds: list[float], index: int) -> bool:
+        """A pointless complement (:meth:`_pointless`) pinned by a relation whose other figures readers already hold.
+
+        Nothing this release withholds can loosen it, so it is published at once rather than
+        made the reason to withhold more.
+        """
+        others = [k for k, _ in self.constraints[index][0] if k != key]
+        return self._pointless(key, bounds) and not any(
+            k in self.where and k not in self.known for k in others
+        )
 
     def _publish_pointless(self) -> None:
         """Publish the complements readers work out exactly from what is published: withholding them hides nothing.
