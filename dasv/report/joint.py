@@ -338,8 +338,11 @@ class Joint:
             m = self.mark(key)
             if m is None or (key not in self.where and key not in self.forced):
                 continue
-            if printed is not None and (key[1], key[2]) not in printed and key not in self.forced:
-                continue  # never printed (a quarter the report only plans): no reader sees a marker to narrow
+            unprinted = printed is not None and (key[1], key[2]) not in printed and key not in self.forced
+            if unprinted and not 0 < self.value.get(key, 0) < t:
+                # never printed (a quarter the report only plans): no reader sees a marker to narrow; but a
+                # small count is protected all the same, for the release of an earlier quarter that prints it
+                continue
             true = self.value.get(key)
             if (
                 lo == hi
