@@ -30,6 +30,7 @@ from collections.abc import Hashable
 import numpy as np
 
 from dasv.errors import UserError
+from dasv.measures import catalogue
 from dasv.quarters import Quarter
 from dasv.report.registry import AT_MOST, PARTS, REST, STOCKS, Registry
 from dasv.report.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
@@ -38,9 +39,8 @@ from dasv.report.suppress import COUNTY, SuppressionPlan
 
 Key = tuple[str, str, str]  # (area, measure, period label)
 INF = math.inf
-ROW_PARTS = ("total_referrals", "criteria_met", "engaged", "repeats")
-YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals", "cases_heard", "repeat_cases",
-             "da_incidents", "da_crimes")  # fmt: skip
+ROW_PARTS = catalogue.names("idva", slice=True)  # a report row's counts, each within the total's
+YE_SUMMED = catalogue.names(year_ending=True)  # a year ending of each is its four quarters
 
 
 class DisclosureError(UserError):

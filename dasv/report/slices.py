@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
-from dasv.measures import context
+from dasv.measures import catalogue, context
 from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
 from dasv.measures.labels import areas_text, label
@@ -54,9 +54,10 @@ from dasv.report.rule import rule as disclosure_rule
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 
-IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
-MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
-POLICE_MEASURES = ("da_incidents", "da_crimes")
+# the slices' quarterly counts, from the catalogue of measures
+IDVA_MEASURES = catalogue.names("idva", slice=True)
+MARAC_MEASURES = catalogue.names("marac", slice=True)
+POLICE_MEASURES = catalogue.names("police", slice=True)
 DEMOGRAPHIC_MEASURES = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
 # slice measure -> its printed name (dasv.measures.labels: one name per measure)
 LABELS = {
@@ -556,8 +557,7 @@ class SliceBuilder:
         return out
 
 
-HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing",
-                     "da_incidents", "da_crimes")  # fmt: skip
+HEADLINE_MEASURES = catalogue.names(headline=True)
 
 
 def _first_day(month: str) -> date:
