@@ -33,9 +33,9 @@ from dasv.errors import UserError
 from dasv.measures import catalogue
 from dasv.quarters import Quarter
 from dasv.report.registry import AT_MOST, PARTS, REST, STOCKS, Registry
-from dasv.report.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
-from dasv.report.rule import small_marker as primary_marker
 from dasv.report.suppress import COUNTY, SuppressionPlan
+from dasv.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
+from dasv.rule import small_marker as primary_marker
 
 Key = tuple[str, str, str]  # (area, measure, period label)
 INF = math.inf

@@ -49,10 +49,10 @@ from dasv.report.model import (
 from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
-from dasv.report.rule import SECONDARY, small_range
-from dasv.report.rule import rule as disclosure_rule
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
+from dasv.rule import SECONDARY, small_range
+from dasv.rule import rule as disclosure_rule
 
 # the slices' quarterly counts, from the catalogue of measures
 IDVA_MEASURES = catalogue.names("idva", slice=True)
