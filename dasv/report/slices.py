@@ -20,6 +20,7 @@ from dasv.measures.labels import areas_text, label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
+from dasv.publications import first_published_all, latest_publication
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import (
     VERDICT_NOTE,
@@ -575,19 +576,25 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def latest_publication(conn: Connection) -> int:
-    """The newest publication's id (0 before any): what a plan was made against."""
-    from sqlalchemy import func, select
+def planned_cells(conn: Connection, deployment: Deployment, quarter: Quarter) -> tuple[list[str], dict]:
+    """The quarter planned against the store as it is now: what makes it unsafe, and each document's cells.
 
-    from warehouse.models import Publication
-
-    return int(conn.scalar(select(func.max(Publication.id))) or 0)
+    The disclosure planner that publishing checks a release with (``dasv.publications.Replan``):
+    each slice's cells, and the public edition's (``None``: every district's and the county's).
+    """
+    builder = SliceBuilder(conn, deployment, quarter)
+    cells: dict[str | None, dict] = {
+        d: cells_document(builder.joint, d, builder._printed) for d in builder.districts
+    }
+    county: dict = {}
+    for d in builder.districts:
+        county.update(cells[d])
+    cells[None] = county
+    return builder.unsafe, cells
 
 
 def first_published_by_district(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, dict[str, tuple]]:
     """Every district's first-published document of each quarter (one query a quarter)."""
-    from dasv.publications import first_published_all
-
     return {q: first_published_all(conn, q) for q in quarters}
 
 
