@@ -28,6 +28,8 @@ from sqlalchemy import Connection, func, select
 from dasv.config import Deployment
 from dasv.measures.idva import IdvaCounts, counts_by_area_between
 from dasv.measures.marac import MaracCounts, marac_counts_by_area
+from dasv.measures.offence_groups import DEFINITION as OFFENCE_GROUPS_DEFINITION
+from dasv.measures.offence_groups import breakdown, configured_groups, offence_groups_by_area
 from dasv.measures.rates import ratio
 from dasv.measures.status import INCOMPLETE, NOT_RECORDED, NOT_SUPPLIED, OK
 from dasv.quarters import Quarter, month_label
@@ -60,6 +62,7 @@ DEFINITIONS = [
         "Total police recorded DA per 1,000 residents of all ages, from the mid-year population "
         "estimate of the year the period ends in (the year is printed beside the rate).",
     ),
+    OFFENCE_GROUPS_DEFINITION,
 ]
 
 
@@ -212,6 +215,8 @@ def police_figures(
 def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnding) -> dict:
     """Every year-ending measure, county-wide and by district (docs/metrics_json.md, ``--year-ending``)."""
     police = police_by_area(conn, year)
+    offences = offence_groups_by_area(conn, year.start, year.month)
+    groups = configured_groups(deployment)
     table = deployment.population_for(year.month.year)
     people = {n: p.all_ages for n, p in table.by_area.items()} if table else {}
     population_year = table.year if table else None
@@ -227,7 +232,10 @@ def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnd
         base = sum(people.get(n) or 0 for n in names) or None
         if any(not people.get(n) for n in names):
             base = None
-        return police_figures(parts, missing, base, population_year)
+        figures = police_figures(parts, missing, base, population_year)
+        # the offence-group breakdown: only of a year the export covers in every month for every district
+        by_group, status = breakdown(offences, names, year.months, groups)
+        return figures | {"by_offence_group": by_group, "by_offence_group_status": status}
 
     police_doc = {
         "total": entry(districts),

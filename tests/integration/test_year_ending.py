@@ -157,3 +157,56 @@ def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, 
     assert printed["Proportion of incidents crimed"] == ["56%", "53%", "52%", "48%"]  # Figure 8's row
     assert printed["Police recorded DA per 1,000 population (all ages)"] == ["17.1", "13.9", "16.0", "16.7"]
     engine.dispose()
+
+
+# --- DA crimes by offence group ------------------------------------------------------------------
+
+OFFENCE_HEADER = ["Month", "District", "Offence group", "DA Crimes"]
+# 60 DA crimes a month, as the monthly counts: 45 + 5 + 1 + 9; March 2024's groups add to 59
+GROUPS = {"Violence against the person": 45, "Sexual offences": 5, "Robbery": 1, "Public order offences": 9}
+
+
+@pytest.fixture
+def with_groups(loaded, deployment, pseudonymiser, tmp_path):
+    months = [(2023, m) for m in range(10, 13)] + [(2024, m) for m in range(1, 10)]
+    rows = [[_month(y, m), "Fenland", g, n - ((y, m, g) == (2024, 3, "Robbery"))]
+            for y, m in months for g, n in GROUPS.items()]  # fmt: skip
+    write_csv(tmp_path / "groups" / "police" / "groups.csv", [OFFENCE_HEADER, *rows])
+    results = load_files(loaded, [tmp_path / "groups"], deployment, pseudonymiser, today=TODAY)
+    assert [(o.status, o.source) for _, o in results] == [("loaded", "offences")]
+    return loaded
+
+
+def test_offence_group_breakdown_of_a_whole_year_and_null_with_a_status_otherwise(with_groups, deployment):
+    year = doc(with_groups, deployment, "2024-09")["police"]
+    fenland = year["by_area"]["Fenland"]
+    # 12 months: 540, 60, 11 (one month's robbery is 0), 108 of 719; groups with no row had none
+    assert fenland["by_offence_group_status"] == "ok"
+    assert fenland["by_offence_group"]["Violence against the person"] == {"da_crimes": 540, "share_pct": 75.1}
+    assert fenland["by_offence_group"]["Sexual offences"] == {"da_crimes": 60, "share_pct": 8.3}
+    assert fenland["by_offence_group"]["Robbery"] == {"da_crimes": 11, "share_pct": 1.5}
+    assert fenland["by_offence_group"]["Public order offences"] == {"da_crimes": 108, "share_pct": 15.0}
+    assert fenland["by_offence_group"]["Drug offences"] == {"da_crimes": 0, "share_pct": 0.0}
+    assert list(fenland["by_offence_group"]) == deployment_groups()
+    # the county holds no other district's groups: never the share of Fenland alone
+    assert (year["total"]["by_offence_group"], year["total"]["by_offence_group_status"]) == (None, "incomplete")
+    assert year["by_area"]["Peterborough"]["by_offence_group_status"] == "not supplied"
+    # the year ending October 2024 lacks October's groups: incomplete, never eleven months' shares
+    later = doc(with_groups, deployment, "2024-10")["police"]["by_area"]["Fenland"]
+    assert (later["by_offence_group"], later["by_offence_group_status"]) == (None, "incomplete")
+
+
+def test_offence_groups_differing_from_the_monthly_crimes_are_named(with_groups):
+    from dasv.measures.offence_groups import reconciliation_notes
+
+    with with_groups.connect() as conn:
+        notes = reconciliation_notes(conn, date(2023, 10, 1), date(2024, 9, 1))
+    assert len(notes) == 1
+    assert "in 1 district-month (Fenland 2024-03: groups 59, monthly counts 60)" in notes[0]
+
+
+def deployment_groups() -> list[str]:
+    from dasv.config import load_deployment
+    from loaders.values import offence_groups_of
+
+    return offence_groups_of(load_deployment())
