@@ -210,3 +210,29 @@ def deployment_groups() -> list[str]:
     from loaders.values import offence_groups_of
 
     return offence_groups_of(load_deployment())
+
+
+def test_the_sample_breaks_down_the_same_months_as_its_police_counts(sample_warehouse, deployment):
+    """Groups add up to the monthly DA crimes; violence about three quarters; sexual offences about 8% and rising."""
+    from dasv.measures.offence_groups import reconciliation
+    from warehouse.db import open_warehouse
+
+    engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
+    try:
+        with engine.connect() as conn:
+            assert reconciliation(conn, date(2021, 10, 1), date(2025, 12, 1)) == []
+            years = [year_ending_document(conn, deployment, YearEnding(date(y, 9, 1))) for y in (2022, 2023, 2024, 2025)]
+    finally:
+        engine.dispose()
+    for doc_ in years:
+        for entry in [doc_["police"]["total"], *doc_["police"]["by_area"].values()]:
+            assert entry["by_offence_group_status"] == "ok"
+            assert sum(g["da_crimes"] for g in entry["by_offence_group"].values()) == entry["da_crimes"]
+    city = [d["police"]["by_area"]["Cambridge City"]["by_offence_group"] for d in years]
+    assert 74.5 <= city[-1]["Violence against the person"]["share_pct"] < 75.5  # prints 75%
+    assert 7.5 <= city[-1]["Sexual offences"]["share_pct"] < 8.5  # prints 8%
+    sexual = [c["Sexual offences"]["share_pct"] for c in city]
+    assert sexual == sorted(sexual) and sexual[0] < sexual[-1]
+    ranked = sorted(city[-1], key=lambda g: -city[-1][g]["da_crimes"])
+    assert ranked[:2] == ["Violence against the person", "Sexual offences"]
+    assert min(city[-1][g]["da_crimes"] for g in ("Robbery", "Drug offences")) < 5  # small groups to withhold
