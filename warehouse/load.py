@@ -156,8 +156,10 @@ def loaded_batch(conn: Connection, sha256: str, source: str | None = None):
     query = select(LoadBatch.id, LoadBatch.source, LoadBatch.rows_read, LoadBatch.rows_refused).where(
         LoadBatch.sha256 == sha256, LoadBatch.kind == "load", LoadBatch.superseded_by.is_(None)
     )
-    if source is not None:
-        query = query.where(LoadBatch.source == source)
+    if source is not None:  # a folder's source: any kind of export that folder holds (police: offences too)
+        from loaders.spec import kinds_in
+
+        query = query.where(LoadBatch.source.in_(kinds_in(source)))
     return conn.execute(query.order_by(LoadBatch.id)).first()
 
 
