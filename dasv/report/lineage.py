@@ -156,7 +156,10 @@ def coverage_table(conn: Connection, quarter: Quarter, fy: list[Quarter], series
     cov = coverage(conn)
     wanted = wanted_months(quarter, fy, series.months, year_ending)
     rows = []
-    for source in ("idva", "marac", "police"):
+    # the optional police offence-group export once any is loaded: the year-ending windows use it
+    optional = ["offences"] if cov.periods.get("offences") else []
+    wanted["offences"] = sorted({month_label(m) for y in year_ending.years for m in y.months})
+    for source in ("idva", "marac", "police", *optional):
         have = covered_months(cov, source)
         lacking = sorted(set(wanted[source]) - set(have))
         rows.append([SOURCE_EXPORTS[source][0].upper() + SOURCE_EXPORTS[source][1:], months_text(have),

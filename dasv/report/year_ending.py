@@ -255,21 +255,23 @@ class YearEndingFigures:
         return notes
 
     def offence_chart(self, who: str, name: str, suppressed: bool) -> Chart | None:
-        """The shares of each group by year (groups with any share shown); None without any."""
+        """The shares of each group by year: the groups whose share is printed every year (the table has the rest).
+
+        None when no group has (a year short, or every group withheld in some year).
+        """
         series = {}
         for g in self.groups:
             cells = [self.share_cell(who, g, y, suppressed) for y in self.years]
-            values = [c.value(1) if isinstance(c, Rate) else None for c in cells]
-            if any(v is not None for v in values):
-                series[g] = values
+            if all(isinstance(c, Rate) for c in cells):
+                series[g] = [c.value(1) for c in cells]
         if not series:
             return None
         cats = [y.short for y in self.years]
         return Chart("year_ending_offence_groups", f"Share of DA crimes by offence group, {name}, {cats[0]} to {cats[-1]}",
                      cats, series, "Share of DA crimes %",
                      f"Line chart of each offence group's share of police recorded DA crimes in {name} for the years "
-                     f"ending {cats[0].removeprefix('YE ')} to {cats[-1].removeprefix('YE ')}; gaps are withheld or "
-                     "incomplete years.")  # fmt: skip
+                     f"ending {cats[0].removeprefix('YE ')} to {cats[-1].removeprefix('YE ')}; groups withheld in any "
+                     "year are in the table only.")  # fmt: skip
 
     def offence_statements(self, who: str, name: str, suppressed: bool) -> list[str]:
         """The assessment's sentences: the largest group, the second and its trend; only when every year is whole.

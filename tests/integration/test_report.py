@@ -551,3 +551,58 @@ def test_every_charts_figures_are_in_a_table(rendered):
                                                                 (v if "%" in chart.y_label else int(v)) for v in values]  # fmt: skip
         charted = {c.result.months[0] for c in report.charts if isinstance(c, SpcChart)}
         assert bool(charted) == ("monthly_values" in tables)  # no monthly table where nothing is charted
+
+
+def _offence_table(report):
+    section = next(s for s in report.sections if s.key == "year_ending")
+    return section, next(t for t in section.tables if t.key == "year_ending_offence_groups")
+
+
+def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shares_only_beside_counts(rendered):
+    """The assessment's Figure 9 in Cambridge City's slice: every count registered, every small group withheld."""
+    from dasv.report.model import Rate, Suppressed
+    from dasv.report.registry import Shown
+
+    report = rendered["slices"].report("Cambridge City")
+    section, table = _offence_table(report)
+    assert [c.header for c in table.columns[1:3]] == ["Cambridge City YE Sep 2022", "Cambridge City YE Sep 2022 share %"]
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert list(rows)[-1] == "All offence groups" and len(rows) == 10
+    assert all(isinstance(c, Suppressed) for c in rows["Robbery"])  # a few a year: withheld, its share too
+    for label, cells in rows.items():
+        for count, share in zip(cells[::2], cells[1::2], strict=True):
+            assert isinstance(count, Shown | Suppressed), (label, count)  # registered, or withheld
+            if isinstance(count, Suppressed):
+                assert isinstance(share, Suppressed), label  # a withheld count's share is withheld
+            else:
+                assert isinstance(share, Rate) and isinstance(share.denominator, Shown), label
+                assert not 0 < count < 5
+    # the planner saw them: nothing withheld can be worked out from the groups' sums
+    from dasv.report.joint import violations
+
+    assert violations(rendered["slices"].joint) == []
+    assert "Cambridge City: Violence against the person accounted for the highest proportion (75%) of DA crimes in " \
+           "the year ending September 2025." in section.statements  # fmt: skip
+    assert "Cambridge City: Sexual offences had the second highest proportion (8%); this proportion has increased " \
+           "over the last four years." in section.statements  # fmt: skip
+    assert any(c.key == "year_ending_offence_groups" for c in section.charts)
+    outputs = rendered["outputs"]["Cambridge City"]
+    assert "csv:year_ending_offence_groups" in outputs
+    text = pdf_text(outputs["pdf"])
+    assert "Police recorded DA crimes by offence group, Cambridge City, years ending September" in text
+    doc = json.loads(outputs["metrics"].read_text())
+    groups = doc["year_ending"]["police"]["by_area"]["Cambridge City"]["by_offence_group"]
+    assert groups["Violence against the person"]["share_pct"] == 75.2
+    assert groups["Robbery"]["da_crimes"] in ("<5", "[c]") and groups["Robbery"]["share_pct"] is None
+
+
+def test_the_county_report_breaks_down_the_countys_da_crimes_by_offence_group(rendered):
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    _, table = _offence_table(county)
+    assert table.columns[1].header == f"{deployment.county_label} YE Sep 2022"
+    total = table.rows[-1]
+    police = rendered["slices"].year_ending.docs
+    years = rendered["slices"].year_ending.years
+    assert [total[1 + 2 * i] for i in range(len(years))] == [police[y]["police"]["total"]["da_crimes"] for y in years]
