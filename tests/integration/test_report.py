@@ -115,8 +115,8 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
     links = {wb["Contents"].cell(r, 1).hyperlink.location for r in range(4, wb["Contents"].max_row + 1)}
     tables = [ws for ws in wb.worksheets if ws.title.startswith("Table_")]
     assert (
-        links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 13
-    )  # 11 + monthly values + coverage
+        links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 14
+    )  # 11 + monthly values + coverage + DA crimes by offence group
     used = set()
     for ws in tables:
         assert not ws.sheet_view.showGridLines and len(ws.tables) == 1, ws.title
@@ -135,7 +135,7 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
 
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
     paths = [p for k, p in rendered["outputs"]["restricted"].items() if k.startswith("csv:")]
-    assert len(paths) == 13  # 11 tables + the charts' monthly values + data coverage
+    assert len(paths) == 14  # 11 tables + the charts' monthly values + data coverage + DA crimes by offence group
     area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
     rows = list(csv.reader(area.open(encoding="utf-8")))
     assert rows[0][:2] == ["Area", "IDVA referrals 2025-26 Q3"]
@@ -165,10 +165,10 @@ def test_html_is_accessible(rendered):
     headings = [int(t[1]) for t, _ in tags if re.fullmatch(r"h[1-6]", t)]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
     tables = sum(1 for t, _ in tags if t == "table")
-    assert tables == sum(1 for t, _ in tags if t == "caption") == 14  # 12 + monthly values + data coverage
+    assert tables == sum(1 for t, _ in tags if t == "caption") == 15  # 12 + monthly values + data coverage + offence groups
     assert all("scope" in a for t, a in tags if t == "th")
     charts = [a for t, a in tags if t == "img" and a.get("class") == "chart"]
-    assert len(charts) == 7 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
+    assert len(charts) == 8 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
     assert all(a["src"].startswith("data:image/svg+xml;base64,") for a in charts)  # one self-contained file
 
 
