@@ -72,7 +72,9 @@ def vocabularies() -> dict[str, dict]:
 def source_spec(source: str, deployment: Deployment) -> SourceSpec:
     """The spec of one source with this deployment's extra aliases merged in."""
     raw = contract()["sources"][source]
-    extra = deployment.column_aliases.get(raw.get("folder", source), {})  # a folder's exports share its aliases
+    extra = deployment.column_aliases.get(
+        raw.get("folder", source), {}
+    )  # a folder's exports share its aliases
     columns = []
     for col in raw["columns"]:
         aliases = tuple(col.get("aliases", [])) + tuple(extra.get(col["name"], []))

@@ -54,7 +54,12 @@ from warehouse.repeats import REPEAT_TABLES, refresh_repeats
 
 PERSON_DAY = ("person_key", "referral_day")  # the repeat lookup's index (ix_*_person_day)
 LOAD_LOCK_ID = 0x64617376  # "dasv": one advisory lock for all warehouse writes
-FACT_TABLES = {"idva": IdvaReferral, "marac": MaracCase, "police": PoliceMonth, "offences": PoliceOffenceMonth}
+FACT_TABLES = {
+    "idva": IdvaReferral,
+    "marac": MaracCase,
+    "police": PoliceMonth,
+    "offences": PoliceOffenceMonth,
+}
 MONTHLY_SOURCES = ("police", "offences")  # aggregates by month: their loads cover and replace months
 
 

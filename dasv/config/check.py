@@ -179,7 +179,9 @@ def reference_problems(dep: Deployment) -> list[str]:
             hint = f"; did you mean `column_aliases.{guess}`?" if guess else ""
             problems.append(f"`column_aliases.{source}`: not a source (idva, marac, police){hint}")
             continue
-        known = list(dict.fromkeys(c["name"] for k in kinds_in(source) for c in contract()["sources"][k]["columns"]))
+        known = list(
+            dict.fromkeys(c["name"] for k in kinds_in(source) for c in contract()["sources"][k]["columns"])
+        )
         unknown(f"column_aliases.{source}", list(columns), known, f"{source} columns")
     problems += value_alias_problems(dep)
     for s in specialisms_of(dep):

@@ -97,7 +97,9 @@ def reconciliation_notes(conn: Connection, first: date, last: date) -> list[str]
     diffs = reconciliation(conn, first, last)
     if not diffs:
         return []
-    listed = "; ".join(f"{name} {month_label(month)}: groups {n:,}, monthly counts {m:,}" for name, month, n, m in diffs[:12])
+    listed = "; ".join(
+        f"{name} {month_label(month)}: groups {n:,}, monthly counts {m:,}" for name, month, n, m in diffs[:12]
+    )
     more = f"; and {len(diffs) - 12} more" if len(diffs) > 12 else ""
     return [
         f"Police DA crimes by offence group do not add up to the monthly DA crimes in {len(diffs)} district-month"

@@ -14,8 +14,8 @@ from sqlalchemy import Connection
 from dasv.config import Deployment
 from dasv.measures.labels import areas_text, label
 from dasv.measures.offence_groups import configured_groups
-from dasv.measures.status import NOT_RECORDED, NOT_SUPPLIED as NOT_SUPPLIED_STATUS
-from dasv.measures.status import Missing
+from dasv.measures.status import NOT_RECORDED, Missing
+from dasv.measures.status import NOT_SUPPLIED as NOT_SUPPLIED_STATUS
 from dasv.measures.year_ending import POLICE_KEYS, YearEnding, year_ending_document
 from dasv.quarters import Quarter
 from dasv.report.model import (
@@ -41,7 +41,9 @@ POLICE_ROWS = ("total_recorded", "da_crimes", "da_incidents", "crimed_incidents"
 IDVA_ROWS = ("total_referrals", "criteria_met", "repeats")
 MARAC_ROWS = ("referrals", "cases_heard", "repeat_cases")
 OFFENCES_SOURCE = "police DA crimes by offence group"
-OFFENCE_SOURCE_LINE = "Source: police-recorded DA-flagged crimes by Home Office offence group, monthly by {area}"  # Words.say
+OFFENCE_SOURCE_LINE = (
+    "Source: police-recorded DA-flagged crimes by Home Office offence group, monthly by {area}"  # Words.say
+)
 INCOMPLETE, NOT_SUPPLIED = (
     Missing("incomplete", "police monthly counts"),
     Missing("not supplied", "police monthly counts"),
@@ -208,12 +210,17 @@ class YearEndingFigures:
 
     def share_cell(self, who: str, group: str, y: YearEnding, suppressed: bool) -> Cell:
         """A group's share of the groups' DA crimes: printed only where its count and the total are."""
-        count, total = self.offence_cell(who, group, y, suppressed), self.offence_cell(who, None, y, suppressed)
+        count, total = (
+            self.offence_cell(who, group, y, suppressed),
+            self.offence_cell(who, None, y, suppressed),
+        )
         if isinstance(count, int) and isinstance(total, int):
             return Rate(count, total)
         if isinstance(count, Missing):
             return count
-        return Suppressed(SECONDARY) if isinstance(count, Suppressed) or isinstance(total, Suppressed) else None
+        return (
+            Suppressed(SECONDARY) if isinstance(count, Suppressed) or isinstance(total, Suppressed) else None
+        )
 
     def offence_groups_table(self, who: str, name: str, suppressed: bool) -> ReportTable:
         """The DA crimes of each offence group and its share, for the years shown (one area)."""
@@ -251,7 +258,9 @@ class YearEndingFigures:
                 if printed != 100:
                     off.append(f"{y.short} {printed}%")
         if off:
-            notes.append(f"Shares are rounded to whole percents, so they do not add up to 100% ({', '.join(off)}).")
+            notes.append(
+                f"Shares are rounded to whole percents, so they do not add up to 100% ({', '.join(off)})."
+            )
         return notes
 
     def offence_chart(self, who: str, name: str, suppressed: bool) -> Chart | None:
@@ -293,7 +302,11 @@ class YearEndingFigures:
         withheld = int(total) - sum(printed.values())
         ranked = sorted(printed, key=lambda g: (-printed[g], self.groups.index(g)))
         first, second = ranked[0], ranked[1]
-        if not (printed[first] > printed[second] > max(withheld, printed.get(ranked[2], 0) if len(ranked) > 2 else 0)):
+        if not (
+            printed[first]
+            > printed[second]
+            > max(withheld, printed.get(ranked[2], 0) if len(ranked) > 2 else 0)
+        ):
             return []  # a tie, or a withheld count that could be as large: no order to state
         share = self.share_cell(who, first, last, suppressed)
         lines = [f"{name}: {first} accounted for the highest proportion ({format_cell(share)}) of DA crimes in the "
@@ -485,7 +498,10 @@ class YearEndingFigures:
                 share = self.share_cell(name, g, y, True)
                 by_group[g] = {"da_crimes": value(self.offence_cell(name, g, y, True)),
                                "share_pct": share.value(1) if isinstance(share, Rate) else None}  # fmt: skip
-        police |= {"by_offence_group": by_group, "by_offence_group_status": entry.get("by_offence_group_status")}
+        police |= {
+            "by_offence_group": by_group,
+            "by_offence_group_status": entry.get("by_offence_group_status"),
+        }
         idva = {k: value(self.service_cell(name, "idva", k, y, True)) for k in (*IDVA_ROWS, "engaged")}
         engagement = self._engagement(name, y, True)
         idva["engagement_pct"] = engagement.value(1) if isinstance(engagement, Rate) else None

@@ -364,7 +364,9 @@ def offence_groups(police: list[PoliceRow], seed: int = 2526) -> list[OffenceRow
         t = ((month.year - start.year) * 12 + month.month - start.month) / span
         weights = [first + (last - first) * t for _, first, last in OFFENCE_GROUP_SHARES]
         drawn = Counter(rng.choices(range(len(weights)), weights=weights, k=crimes))
-        rows += [(month, district, OFFENCE_GROUP_SHARES[i][0], drawn[i]) for i in range(len(weights)) if drawn[i]]
+        rows += [
+            (month, district, OFFENCE_GROUP_SHARES[i][0], drawn[i]) for i in range(len(weights)) if drawn[i]
+        ]
     return rows
 
 

@@ -331,7 +331,9 @@ def _offence_groups_xlsx(folder: Path, rows: list, aliases: dict, seed: int) -> 
         ws.append([month, rng.choice([a for a in aliases[area] if a]), spelling, crimes])
     for cell in ws["A"][2:]:
         cell.number_format = "MMM-YY"
-    return _save(wb, folder / f"Police DA crimes by offence group {rows[0][0]:%b %Y} - {rows[-1][0]:%b %Y}.xlsx")
+    return _save(
+        wb, folder / f"Police DA crimes by offence group {rows[0][0]:%b %Y} - {rows[-1][0]:%b %Y}.xlsx"
+    )
 
 
 def _specialism_spelling(rng: random.Random, specialism: str) -> str:

@@ -135,7 +135,9 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
 
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
     paths = [p for k, p in rendered["outputs"]["restricted"].items() if k.startswith("csv:")]
-    assert len(paths) == 14  # 11 tables + the charts' monthly values + data coverage + DA crimes by offence group
+    assert (
+        len(paths) == 14
+    )  # 11 tables + the charts' monthly values + data coverage + DA crimes by offence group
     area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
     rows = list(csv.reader(area.open(encoding="utf-8")))
     assert rows[0][:2] == ["Area", "IDVA referrals 2025-26 Q3"]
@@ -165,7 +167,9 @@ def test_html_is_accessible(rendered):
     headings = [int(t[1]) for t, _ in tags if re.fullmatch(r"h[1-6]", t)]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
     tables = sum(1 for t, _ in tags if t == "table")
-    assert tables == sum(1 for t, _ in tags if t == "caption") == 15  # 12 + monthly values + data coverage + offence groups
+    assert (
+        tables == sum(1 for t, _ in tags if t == "caption") == 15
+    )  # 12 + monthly values + data coverage + offence groups
     assert all("scope" in a for t, a in tags if t == "th")
     charts = [a for t, a in tags if t == "img" and a.get("class") == "chart"]
     assert len(charts) == 8 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
@@ -558,14 +562,19 @@ def _offence_table(report):
     return section, next(t for t in section.tables if t.key == "year_ending_offence_groups")
 
 
-def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shares_only_beside_counts(rendered):
+def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shares_only_beside_counts(
+    rendered,
+):
     """The assessment's Figure 9 in Cambridge City's slice: every count registered, every small group withheld."""
     from dasv.report.model import Rate, Suppressed
     from dasv.report.registry import Shown
 
     report = rendered["slices"].report("Cambridge City")
     section, table = _offence_table(report)
-    assert [c.header for c in table.columns[1:3]] == ["Cambridge City YE Sep 2022", "Cambridge City YE Sep 2022 share %"]
+    assert [c.header for c in table.columns[1:3]] == [
+        "Cambridge City YE Sep 2022",
+        "Cambridge City YE Sep 2022 share %",
+    ]
     rows = {row[0]: row[1:] for row in table.rows}
     assert list(rows)[-1] == "All offence groups" and len(rows) == 10
     assert all(isinstance(c, Suppressed) for c in rows["Robbery"])  # a few a year: withheld, its share too
@@ -605,4 +614,6 @@ def test_the_county_report_breaks_down_the_countys_da_crimes_by_offence_group(re
     total = table.rows[-1]
     police = rendered["slices"].year_ending.docs
     years = rendered["slices"].year_ending.years
-    assert [total[1 + 2 * i] for i in range(len(years))] == [police[y]["police"]["total"]["da_crimes"] for y in years]
+    assert [total[1 + 2 * i] for i in range(len(years))] == [
+        police[y]["police"]["total"]["da_crimes"] for y in years
+    ]

@@ -189,7 +189,10 @@ def test_offence_group_breakdown_of_a_whole_year_and_null_with_a_status_otherwis
     assert fenland["by_offence_group"]["Drug offences"] == {"da_crimes": 0, "share_pct": 0.0}
     assert list(fenland["by_offence_group"]) == deployment_groups()
     # the county holds no other district's groups: never the share of Fenland alone
-    assert (year["total"]["by_offence_group"], year["total"]["by_offence_group_status"]) == (None, "incomplete")
+    assert (year["total"]["by_offence_group"], year["total"]["by_offence_group_status"]) == (
+        None,
+        "incomplete",
+    )
     assert year["by_area"]["Peterborough"]["by_offence_group_status"] == "not supplied"
     # the year ending October 2024 lacks October's groups: incomplete, never eleven months' shares
     later = doc(with_groups, deployment, "2024-10")["police"]["by_area"]["Fenland"]
@@ -221,7 +224,10 @@ def test_the_sample_breaks_down_the_same_months_as_its_police_counts(sample_ware
     try:
         with engine.connect() as conn:
             assert reconciliation(conn, date(2021, 10, 1), date(2025, 12, 1)) == []
-            years = [year_ending_document(conn, deployment, YearEnding(date(y, 9, 1))) for y in (2022, 2023, 2024, 2025)]
+            years = [
+                year_ending_document(conn, deployment, YearEnding(date(y, 9, 1)))
+                for y in (2022, 2023, 2024, 2025)
+            ]
     finally:
         engine.dispose()
     for doc_ in years:

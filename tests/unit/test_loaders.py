@@ -347,7 +347,9 @@ def test_offence_groups_and_their_spellings_are_configuration(tmp_path):
     from pydantic import ValidationError
 
     raw["value_aliases"] = {"police": {"offence_group": {"Burglary": ["B"]}}}
-    with pytest.raises(ValidationError, match=r"`value_aliases\.police\.offence_group\.Burglary`.*`offence_groups`"):
+    with pytest.raises(
+        ValidationError, match=r"`value_aliases\.police\.offence_group\.Burglary`.*`offence_groups`"
+    ):
         Deployment.model_validate(raw)
 
 
