@@ -242,3 +242,30 @@ def test_the_sample_breaks_down_the_same_months_as_its_police_counts(sample_ware
     ranked = sorted(city[-1], key=lambda g: -city[-1][g]["da_crimes"])
     assert ranked[:2] == ["Violence against the person", "Sexual offences"]
     assert min(city[-1][g]["da_crimes"] for g in ("Robbery", "Drug offences")) < 5  # small groups to withhold
+
+
+def test_the_breakdown_table_drafts_nothing_from_a_short_year_and_data_quality_names_the_months(
+    with_groups, deployment
+):
+    from dasv.measures.status import Missing
+    from dasv.report.build import offence_group_notes
+    from dasv.report.model import Rate, Suppressed
+    from dasv.report.year_ending import YearEndingFigures
+
+    with with_groups.connect() as conn:
+        figures = YearEndingFigures(conn, deployment, YearEnding.parse("2024-09"))
+        notes = offence_group_notes(conn, figures)
+    assert "Fenland 2024-03: groups 59, monthly counts 60" in notes[0]
+    table = figures.offence_groups_table("Fenland", "Fenland", suppressed=False)
+    rows = {row[0]: row[1:] for row in table.rows}
+    *earlier, last = [
+        rows["Violence against the person"][2 * i : 2 * i + 2] for i in range(len(figures.years))
+    ]
+    assert last[0] == 540 and isinstance(last[1], Rate) and last[1].value(1) == 75.1
+    assert earlier and all(isinstance(c, Missing) for pair in earlier for c in pair)  # never 0, never a share
+    assert (
+        figures.offence_statements("Fenland", "Fenland", suppressed=False) == []
+    )  # a short year: nothing drafted
+    # protected: the county lacks the year, so Fenland's counts were never planned and are never printed bare
+    protected = figures.offence_groups_table("Fenland", "Fenland", suppressed=True)
+    assert isinstance(protected.rows[0][-2], Suppressed)
