@@ -210,8 +210,10 @@ class Attack:
                 if not found or text == "":
                     continue
                 who, period = self.area(heading[: found.start()].strip()), found.group(1)
-                if share:
+                if share and measure != "offence_total":  # the total's own share is 100%: it says nothing
                     self.percent((who, measure, period), (who, "offence_total", period), s.state, text)
+                elif share:
+                    continue
                 else:
                     self.observe((who, measure, period), s.state, text, where)
 
