@@ -269,3 +269,16 @@ def test_the_breakdown_table_drafts_nothing_from_a_short_year_and_data_quality_n
     # protected: the county lacks the year, so Fenland's counts were never planned and are never printed bare
     protected = figures.offence_groups_table("Fenland", "Fenland", suppressed=True)
     assert isinstance(protected.rows[0][-2], Suppressed)
+
+
+def test_without_the_offence_group_export_the_breakdown_is_not_supplied_and_the_police_status_stays_ok(
+    loaded, deployment
+):
+    from dasv.measures.present import explain_nulls, statuses
+
+    year = explain_nulls(doc(loaded, deployment, "2024-09"))
+    fenland = year["police"]["by_area"]["Fenland"]
+    # the police entry's own status is as it was (here the crimed figures' map): nothing of the breakdown in it
+    assert "by_offence_group" not in fenland["status"] and fenland["da_crimes"] == 720
+    assert (fenland["by_offence_group"], fenland["by_offence_group_status"]) == (None, "not supplied")
+    assert statuses(year)["police.by_area.Fenland.by_offence_group"] == "not supplied"  # null with its reason
