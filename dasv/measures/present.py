@@ -56,7 +56,9 @@ def statuses(doc: dict, prefix: str = "", inherited: tuple = ()) -> dict[str, st
         elif key in META_KEYS or key.endswith(STATUS_SUFFIX):
             out[path] = OK
         elif value is None and isinstance(doc.get(key + STATUS_SUFFIX), str):
-            out[path] = doc[key + STATUS_SUFFIX]  # a null figure with its own status beside it (by_offence_group)
+            out[path] = doc[
+                key + STATUS_SUFFIX
+            ]  # a null figure with its own status beside it (by_offence_group)
         else:
             out[path] = own or _from_maps(path, maps)
     return out
@@ -131,7 +133,12 @@ def explain_nulls(doc: dict) -> dict:
                 for item in value:
                     if isinstance(item, dict):
                         explain_nulls(item)
-            elif value is None and key not in META_KEYS and found.get(path, OK) == OK and not key.endswith(STATUS_SUFFIX):
+            elif (
+                value is None
+                and key not in META_KEYS
+                and found.get(path, OK) == OK
+                and not key.endswith(STATUS_SUFFIX)
+            ):
                 here = node.get("status")
                 if here is None or here == OK:
                     node["status"] = here = {}
