@@ -316,7 +316,8 @@ def _batches_in_use(conn: Connection, quarter: Quarter) -> list[int]:
 
 
 NOT_FIGURES = {"repeat_check", "missing_months", "not_supplied", "complete", "months", "population_16_plus",
-               "population", "population_year", "districts", "name", "women_16_plus", "period", "status"}  # fmt: skip
+               "population", "population_year", "districts", "name", "women_16_plus", "period", "status",
+               "by_offence_group_status"}  # fmt: skip
 
 
 def figures(doc: dict, whole: str = "county", paths: dict | None = None) -> dict[tuple[str, str], object]:

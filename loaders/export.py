@@ -22,11 +22,11 @@ from loaders.columnar import NeedsRowReader, columns_from_rows, columns_of, deri
 from loaders.header import HEADER_SEARCH_ROWS, HeaderMatch, find_header
 from loaders.idva import IdvaRules
 from loaders.marac import MaracRules
-from loaders.police import PoliceRules
+from loaders.police import OffenceGroupRules, PoliceRules
 from loaders.problems import WITHHELD, CellError, FileRefused, Problem
 from loaders.read import WORKBOOK_SUFFIXES, Sheet, check_zip, open_sheets, sha256_of
 from loaders.rules import RowRules
-from loaders.spec import SOURCES, SourceSpec, source_spec
+from loaders.spec import OFFENCES, SOURCES, SourceSpec, kinds_in, source_spec
 from loaders.typed_xlsx import MIN_BYTES as TYPED_MIN_BYTES
 from loaders.typed_xlsx import read_typed
 from loaders.values import vocabularies_for
@@ -114,8 +114,9 @@ def read_export(
     Args:
         path: the file (.xlsx, .xlsm or .csv).
         deployment: areas and extra aliases.
-        source: ``idva``, ``marac`` or ``police``; if None, taken from the inbox
-            sub-folder the file is in, else from its header.
+        source: the inbox folder's source (``idva``, ``marac`` or ``police``); if None, taken
+            from the inbox sub-folder the file is in, else from its header. A police folder's file
+            with an ``Offence group`` column is the offence-group export (``offences``).
         today: the load's run date (future dates are refused); default today.
         display_name: how messages name the file (default: the path as given).
         progress: called as ``progress(stage, done, total)`` while a big file is read
@@ -226,6 +227,8 @@ def _rules_for(source: str, today: date, deployment: Deployment) -> RowRules:
         return IdvaRules(today)
     if source == "marac":
         return MaracRules(today)
+    if source == OFFENCES:
+        return OffenceGroupRules(today, deployment)
     return PoliceRules(today, deployment)
 
 
@@ -233,7 +236,7 @@ def _choose(
     sheets: list[Sheet], deployment: Deployment, source: str | None, name: str
 ) -> tuple[SourceSpec, Sheet, HeaderMatch, object]:
     """Pick the source, the sheet and the header row (docs/adopting.md: sheet and header rules)."""
-    specs = [source_spec(s, deployment) for s in ([source] if source else SOURCES)]
+    specs = [source_spec(s, deployment) for s in kinds_in(source)]
     heads: dict[int, list] = {}
     rests: dict[int, object] = {}
 
@@ -257,9 +260,12 @@ def _choose(
             header, near = find_header(first_rows(i), spec)
             if header is not None:
                 return spec, sheets[i], header, data_after(i, header.row)
+            if spec.recognised_by and not (near and spec.recognised_by in near.headers):
+                continue  # told by its column: a header without it is the folder's other export's
             if near and (best is None or len(near.headers) > len(best[0].headers)):
                 best = (near, sheets[i], spec)
-    expected_cols = "; ".join(f"{s.title}: {', '.join(c.name for c in s.required)}" for s in specs)
+    expected_cols = "; ".join(f"{s.title}: {', '.join(c.name for c in s.required)}" for s in specs
+                              if not s.recognised_by)  # fmt: skip
     if best is None:
         if all(all(_blank(c) for _, cells in first_rows(i) for c in cells) for i in range(len(sheets))):
             raise FileRefused("the file is empty", f"a header row naming {expected_cols}")

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
     from dasv.config import Deployment
 
 COLUMNS_FILE = Path(__file__).with_name("columns.yaml")
-SOURCES = ("idva", "marac", "police")
+SOURCES = ("idva", "marac", "police")  # the inbox folders, each its own source
+OFFENCES = "offences"  # the police DA crimes by offence group: in the police folder, told by its header
+# every kind of export, those told apart by a column first (a police folder's file with an Offence
+# group column is the offence-group export, not the monthly counts)
+KINDS = (OFFENCES, *SOURCES)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ class SourceSpec:
     sheet: str
     columns: tuple[ColumnSpec, ...]
     lookup: dict[str, ColumnSpec] = field(compare=False, hash=False, repr=False)
+    # the inbox folder it arrives in, and the field whose column tells it from that folder's other export
+    folder: str = ""
+    recognised_by: str | None = None
 
     @property
     def required(self) -> list[ColumnSpec]:
@@ -65,7 +72,9 @@ def vocabularies() -> dict[str, dict]:
 def source_spec(source: str, deployment: Deployment) -> SourceSpec:
     """The spec of one source with this deployment's extra aliases merged in."""
     raw = contract()["sources"][source]
-    extra = deployment.column_aliases.get(source, {})
+    extra = deployment.column_aliases.get(
+        raw.get("folder", source), {}
+    )  # a folder's exports share its aliases
     columns = []
     for col in raw["columns"]:
         aliases = tuple(col.get("aliases", [])) + tuple(extra.get(col["name"], []))
@@ -83,4 +92,19 @@ def source_spec(source: str, deployment: Deployment) -> SourceSpec:
     for col in columns:
         for alias in (col.name, *col.aliases):
             lookup.setdefault(normalise_name(alias), col)
-    return SourceSpec(source, raw["title"], raw["sheet"], tuple(columns), lookup)
+    return SourceSpec(source, raw["title"], raw["sheet"], tuple(columns), lookup,
+                      folder=raw.get("folder", source), recognised_by=raw.get("recognised_by"))  # fmt: skip
+
+
+def kinds_in(folder: str | None) -> tuple[str, ...]:
+    """The kinds of export a file in an inbox folder may be (every kind for a file outside them)."""
+    if folder is None:
+        return KINDS
+    if folder_of(folder) != folder:  # a kind named itself (``offences``)
+        return (folder,)
+    return tuple(k for k in KINDS if contract()["sources"][k].get("folder", k) == folder)
+
+
+def folder_of(kind: str) -> str:
+    """The inbox folder a kind of export arrives in (``offences``: ``police``)."""
+    return contract()["sources"][kind].get("folder", kind)

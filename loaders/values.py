@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from dasv.names import nearest as closest
 from dasv.names import normalise_name
-from loaders.spec import SOURCES, contract, vocabularies
+from loaders.spec import SOURCES, contract, folder_of, kinds_in, vocabularies
 
 if TYPE_CHECKING:
     from dasv.config import Deployment
@@ -27,13 +27,29 @@ YES_NO = "yes_no"  # the vocabulary of every yes/no column; each column has its 
 
 
 def coded_fields(source: str) -> dict[str, str]:
-    """The coded columns of a source: field -> vocabulary name (``route`` -> ``route``, ``engaged`` -> ``yes_no``)."""
+    """The coded columns of a source: field -> vocabulary name (``route`` -> ``route``, ``engaged`` -> ``yes_no``).
+
+    A source names its folder's exports together (``police``: the monthly counts and the
+    offence-group export, whose spellings are both mapped under ``value_aliases.police``).
+    """
     vocab = vocabularies()
     return {
         c["field"]: YES_NO if c["type"] == "bool" else c["type"]
-        for c in contract()["sources"][source]["columns"]
+        for kind in kinds_in(source)
+        for c in contract()["sources"][kind]["columns"]
         if c["type"] in vocab or c["type"] == "bool"
     }
+
+
+def default_offence_groups() -> list[str]:
+    """The built-in Home Office offence groups of ``columns.yaml``, in their printed order."""
+    return list(vocabularies()["offence_group"]["values"])
+
+
+def offence_groups_of(deployment: Deployment) -> list[str]:
+    """The deployment's offence groups (``offence_groups:``), else the built-in list."""
+    chosen = getattr(deployment, "offence_groups", None)
+    return list(dict.fromkeys(chosen)) if chosen else default_offence_groups()
 
 
 def vocabulary_name(field: str, name: str) -> str:
@@ -62,6 +78,8 @@ def canonical_values(source: str, field: str, deployment: Deployment) -> list[st
     spec = vocabularies()[name]
     if name == "specialisms":
         return specialisms_of(deployment)
+    if name == "offence_group":
+        return offence_groups_of(deployment)
     values = list(spec.get("values") or spec.get("keywords") or {})
     if name in EXTENSIBLE:
         values += [v for v in deployment.value_aliases.get(source, {}).get(field, {}) if v not in values]
@@ -79,7 +97,12 @@ def vocabularies_for(source: str, deployment: Deployment) -> dict[str, dict]:
     merged["specialisms"] = {
         "values": {s: list(builtin_specialisms.get(s, [])) for s in specialisms_of(deployment)}
     }
-    for field, maps in deployment.value_aliases.get(source, {}).items():
+    builtin_groups = vocabularies()["offence_group"]["values"]
+    merged["offence_group"] = {
+        "values": {g: list(builtin_groups.get(g, [])) for g in offence_groups_of(deployment)}
+    }
+    folder = folder_of(source)  # the offence-group export's spellings are the police source's
+    for field, maps in deployment.value_aliases.get(folder, {}).items():
         known = fields.get(field)
         if known is None:
             continue  # refused when the configuration is read
@@ -94,7 +117,7 @@ def vocabularies_for(source: str, deployment: Deployment) -> dict[str, dict]:
             values[canonical] += [s for s in spellings if s not in values[canonical]]
         spec["values"] = values
     for field, name in fields.items():
-        merged[vocabulary_name(field, name)]["key"] = alias_key(source, field)
+        merged[vocabulary_name(field, name)]["key"] = alias_key(folder, field)
     return merged
 
 
@@ -115,6 +138,8 @@ def _spelling_clashes(source: str, field: str, name: str, maps: dict, deployment
     builtin = spec.get("values") or {}
     if name == "specialisms":
         builtin = {s: builtin.get(s, []) for s in specialisms_of(deployment)}
+    if name == "offence_group":
+        builtin = {g: builtin.get(g, []) for g in offence_groups_of(deployment)}
     means: dict[str, str] = {}
     for canonical, spellings in builtin.items():
         for spelling in [canonical, *spellings]:
@@ -163,6 +188,8 @@ def value_alias_problems(deployment: Deployment) -> list[str]:
                     hint = nearest(canonical, accepted)
                     if name == "specialisms" and not hint:
                         hint = "; add it to `specialisms` first"
+                    if name == "offence_group" and not hint:
+                        hint = "; add it to `offence_groups` first"
                     problems.append(
                         f"`{alias_key(source, field)}.{canonical}`: {canonical!r} is not one of the accepted values "
                         f"({', '.join(accepted)}){hint}"

@@ -12,7 +12,7 @@ facts about unknown counts, one integer variable per (area, measure, period):
   <= the total, demographic counts <= referrals, MARAC repeat cases <= cases heard;
 - MARAC stock and flow: awaiting(q) = awaiting(q-1) + referrals(q) - heard(q);
 - a year ending is the sum of its four quarters; police: total = crimes + incident only,
-  incidents = crimed + incident only;
+  incidents = crimed + incident only; the offence groups add up to their total and to the DA crimes;
 - versions: a figure is the same unknown in every version and quarter that shows it unless it
   changed (the test tells the attacker which did, more than ``[r]`` marks and revision notes say).
 
@@ -173,6 +173,8 @@ class Attack:
                 self._specialism(rows, s, name)
             elif kind == "headline":
                 self._headline(rows, s, name)
+            elif kind == "year_ending_offence_groups":
+                self._offence_groups(rows, s, name)
             elif kind == "funnel_police_incidents":
                 for row in rows[1:]:
                     self.observe((row[0], "da_incidents", s.quarter), s.state, row[1], name)
@@ -196,6 +198,24 @@ class Attack:
                 elif label in PERCENTS:
                     num, den = PERCENTS[label]
                     self.percent((who, num, period), (who, den, period), s.state, text)
+
+    def _offence_groups(self, rows, s: Served, where: str) -> None:
+        """DA crimes by offence group: each group's count and its share of all the groups' (one decimal)."""
+        header = rows[0]
+        for row in rows[1:]:
+            measure = "offence_total" if row[0] == "All offence groups" else f"offence_group:{row[0]}"
+            for heading, text in zip(header[1:], row[1:], strict=False):
+                share = heading.endswith(" share %")
+                found = PERIOD.search(heading.removesuffix(" share %"))
+                if not found or text == "":
+                    continue
+                who, period = self.area(heading[: found.start()].strip()), found.group(1)
+                if share and measure != "offence_total":  # the total's own share is 100%: it says nothing
+                    self.percent((who, measure, period), (who, "offence_total", period), s.state, text)
+                elif share:
+                    continue
+                else:
+                    self.observe((who, measure, period), s.state, text, where)
 
     def _specialism(self, rows, s: Served, where: str) -> None:
         header = rows[0]
@@ -285,6 +305,13 @@ class Attack:
                     )
                     self.relation({((who, "da_incidents", ye), st): 1.0, ((who, "crimed_incidents", ye), st): -1.0,
                                    ((who, "incident_only", ye), st): -1.0}, 0.0, 0.0, "incidents = crimed + only")  # fmt: skip
+                    groups = sorted(m for m in measures if m.startswith("offence_group:"))
+                    for whole in (
+                        ("offence_total", "da_crimes") if groups else ()
+                    ):  # the groups add up to both
+                        terms = {((who, g, ye), st): -1.0 for g in groups}
+                        terms[((who, whole, ye), st)] = 1.0
+                        self.relation(terms, 0.0, 0.0, f"{whole} = the offence groups")
 
     def check_truth(self, truth: dict[int, dict[Key, int]]) -> list[str]:
         """Relations the true values break (each would be a wrong identity): empty when all hold."""

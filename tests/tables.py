@@ -89,6 +89,11 @@ class TableReader:
         self.areas["Total"] = COUNTY
         self.rows = {r.label for r in deployment.report_rows}
         self.by_length = sorted(self.areas, key=len, reverse=True)
+        from loaders.values import offence_groups_of
+
+        # the DA crimes by offence group table: a row per group, and the groups' total
+        self.offence_rows = {g: f"offence_group:{g}" for g in offence_groups_of(deployment)}
+        self.offence_rows["All offence groups"] = "offence_total"
 
     # names -------------------------------------------------------------------------------------
     def _area_prefix(self, text: str) -> tuple[str | None, str]:
@@ -154,6 +159,9 @@ class TableReader:
                         continue
                 col_area, rest = self._area_prefix(rest)
                 area = col_area or row_area or label_area or self.district or COUNTY
+                if label in self.offence_rows:  # a group's count, or its share of the groups' total
+                    facts += _offence_cell(area, self.offence_rows[label], rest, period, text)
+                    continue
                 facts += self._cell(area, rest, label, label_measure, row_name, period, text)
         return facts
 
@@ -231,11 +239,28 @@ class TableReader:
         return list(flatten_document(doc, self.district or COUNTY, self.quarter, self.deployment, facts=True))
 
 
+def _offence_cell(area: str, measure: str, rest: str, period: str, text: str) -> list[tuple]:
+    """A cell of the offence-group table: a count (``DA crimes`` or no sub-heading) or a share."""
+    text = text.replace(" [r]", "")
+    if "share" not in rest.lower():
+        return [("value", (area, measure, period), text)]
+    if measure == "offence_total":
+        return []  # the total's own share, 100%: nothing
+    return [("pct", (area, measure, period), (area, "offence_total", period), text.removesuffix("%"))]
+
+
 def _leaf(area: str, parts: list[str], period: str, value) -> list[tuple]:
     """The fact of one document leaf: ``parts`` is its path below the area (``idva.by_report_row.Housing.engaged``)."""
     if value is None or isinstance(value, bool):
         return []
     name = parts[-1]
+    if "by_offence_group" in parts and len(parts) > parts.index("by_offence_group") + 1:
+        group = f"offence_group:{parts[parts.index('by_offence_group') + 1]}"
+        if name == "da_crimes":
+            return [("value", (area, group, period), value)]
+        if name == "share_pct":
+            return [("pct", (area, group, period), (area, "offence_total", period), value)]
+        return []
     prefix = ""
     if "by_report_row" in parts:
         i = parts.index("by_report_row")

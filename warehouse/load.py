@@ -7,7 +7,7 @@ A load is one transaction:
 2. refuse to mix pseudonym keys (the key's fingerprint is stored on first load);
 3. skip a file whose checksum is already loaded and in use, unless ``reload``;
 4. delete this source's facts for the periods the file covers (quarters for IDVA and
-   MARAC, months for police) and mark the batches that supplied them as superseded;
+   MARAC, months for the police counts and the police offence-group export) and mark the batches that supplied them as superseded;
 5. insert the batch, its coverage and its facts;
 6. refresh what is derived from the facts the change can affect: stored repeats
    (``warehouse/repeats.py``) and monthly counts (``warehouse/monthly.py``).
@@ -44,6 +44,7 @@ from warehouse.models import (
     LoadCoverage,
     MaracCase,
     PoliceMonth,
+    PoliceOffenceMonth,
     QuarterDim,
     SpecialismDim,
     WarehouseMeta,
@@ -53,7 +54,13 @@ from warehouse.repeats import REPEAT_TABLES, refresh_repeats
 
 PERSON_DAY = ("person_key", "referral_day")  # the repeat lookup's index (ix_*_person_day)
 LOAD_LOCK_ID = 0x64617376  # "dasv": one advisory lock for all warehouse writes
-FACT_TABLES = {"idva": IdvaReferral, "marac": MaracCase, "police": PoliceMonth}
+FACT_TABLES = {
+    "idva": IdvaReferral,
+    "marac": MaracCase,
+    "police": PoliceMonth,
+    "offences": PoliceOffenceMonth,
+}
+MONTHLY_SOURCES = ("police", "offences")  # aggregates by month: their loads cover and replace months
 
 
 class KeyMismatchError(RuntimeError):
@@ -154,8 +161,10 @@ def loaded_batch(conn: Connection, sha256: str, source: str | None = None):
     query = select(LoadBatch.id, LoadBatch.source, LoadBatch.rows_read, LoadBatch.rows_refused).where(
         LoadBatch.sha256 == sha256, LoadBatch.kind == "load", LoadBatch.superseded_by.is_(None)
     )
-    if source is not None:
-        query = query.where(LoadBatch.source == source)
+    if source is not None:  # a folder's source: any kind of export that folder holds (police: offences too)
+        from loaders.spec import kinds_in
+
+        query = query.where(LoadBatch.source.in_(kinds_in(source)))
     return conn.execute(query.order_by(LoadBatch.id)).first()
 
 
@@ -175,7 +184,8 @@ def _stored_fingerprint(conn: Connection) -> str | None:
 
 def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:
     """The periods a file covers: period label -> (its quarter, rows in it)."""
-    field = "month" if export.source == "police" else "referral_date"
+    monthly = export.source in MONTHLY_SOURCES
+    field = "month" if monthly else "referral_date"
     by_day = Counter(export.data[field])
     by_month: Counter = Counter()
     for day, n in by_day.items():
@@ -185,7 +195,7 @@ def coverage_of(export: Export) -> dict[str, tuple[Quarter, int]]:
     for (year, month), n in by_month.items():
         first = date(year, month, 1)
         quarter = Quarter.containing(first)
-        period = month_label(first) if export.source == "police" else quarter.label
+        period = month_label(first) if monthly else quarter.label
         counts[period] += n
         quarters[period] = quarter
     return {p: (quarters[p], n) for p, n in sorted(counts.items())}
@@ -341,7 +351,7 @@ def _replace_periods(conn: Connection, source: str, coverage: dict, batch_id: in
     if not replaced:
         return replaced
     table = FACT_TABLES[source]
-    if source == "police":
+    if source in MONTHLY_SOURCES:
         months = [datetime.strptime(p, "%Y-%m").date() for p in replaced]
         where = table.month.in_(months)
     else:
@@ -451,7 +461,7 @@ def _insert_facts(
         done = {d: convert(d) for d in set(values) - {None}}
         return [None if d is None else done[d] for d in values]
 
-    days = data["month" if export.source == "police" else "referral_date"]
+    days = data["month" if export.source in MONTHLY_SOURCES else "referral_date"]
     where = (
         [batch_id] * n,
         [dims["areas"][a] for a in data["area"]],
@@ -469,6 +479,11 @@ def _insert_facts(
         )
         counts = (column("da_incidents"), column("da_crimes"), column("crimed_incidents"))
         bulk_insert(conn, PoliceMonth, names, (*where, days_as(days, date.isoformat), *counts), n, progress)
+        return
+    if export.source == "offences":
+        names = ("batch_id", "area_id", "quarter_id", "month", "offence_group", "da_crimes")
+        values = (*where, days_as(days, date.isoformat), column("offence_group"), column("da_crimes"))
+        bulk_insert(conn, PoliceOffenceMonth, names, values, n, progress)
         return
     pseudonymise(export, pseudo)
     common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group")

@@ -207,6 +207,26 @@ class PoliceMonth(Base):
     __table_args__ = (UniqueConstraint("month", "area_id", name="uq_police_month_area"),)
 
 
+class PoliceOffenceMonth(Base):
+    """Police-recorded DA crimes of one Home Office offence group, for one district and month.
+
+    A group the export has no row for in a month it covers for that district had none.
+    """
+
+    __tablename__ = "police_offence_month"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("load_batch.id"), index=True)
+    month: Mapped[date] = mapped_column(Date)
+    quarter_id: Mapped[int] = mapped_column(ForeignKey("quarter.id"), index=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    offence_group: Mapped[str] = mapped_column(String(60))
+    da_crimes: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("month", "area_id", "offence_group", name="uq_police_offence_month_area_group"),
+    )
+
+
 class Publication(Base):
     """One immutable version of a quarter's outputs (docs/portal.md, Publications)."""
 

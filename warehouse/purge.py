@@ -20,6 +20,7 @@ from warehouse.models import (
     LoadCoverage,
     MaracCase,
     PoliceMonth,
+    PoliceOffenceMonth,
 )
 from warehouse.repeats import REPEAT_TABLES
 
@@ -38,6 +39,8 @@ def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dic
             "idva_referral": select(func.count()).select_from(IdvaReferral).where(IdvaReferral.quarter_id < qid),
             "marac_case": select(func.count()).select_from(MaracCase).where(MaracCase.quarter_id < qid),
             "police_month": select(func.count()).select_from(PoliceMonth).where(PoliceMonth.quarter_id < qid),
+            "police_offence_month": select(func.count()).select_from(PoliceOffenceMonth)
+            .where(PoliceOffenceMonth.quarter_id < qid),
             "load_coverage": select(func.count()).select_from(LoadCoverage).where(LoadCoverage.quarter_id < qid),
             "load_batch": select(func.count()).select_from(old_batches.subquery()),
         }  # fmt: skip
@@ -48,7 +51,7 @@ def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dic
         conn.execute(
             delete(IdvaReferralSpecialism).where(IdvaReferralSpecialism.referral_id.in_(old_referrals))
         )
-        for model in (IdvaReferral, MaracCase, PoliceMonth, LoadCoverage):
+        for model in (IdvaReferral, MaracCase, PoliceMonth, PoliceOffenceMonth, LoadCoverage):
             conn.execute(delete(model).where(model.quarter_id < qid))
         for source in REPEAT_TABLES:  # the months purged go, and the first year kept loses its history
             refresh_derived(conn, source, date.min.toordinal(), quarter.start.toordinal() - 1)

@@ -233,6 +233,9 @@ class Deployment(Strict):
     # the IDVA specialisms: the whole list, or {add: [...]} to the built-in CYP, Housing,
     # Minority Ethnic, Stalking, OOCD (None: the built-in list)
     specialisms: list[str] | SpecialismsAdded | None = None
+    # the Home Office offence groups the police offence-group export is read against, in printed
+    # order (None: the nine built-in groups); spellings under value_aliases.police.offence_group
+    offence_groups: list[str] | None = None
     # source -> field -> canonical value -> this partnership's spellings of it
     value_aliases: dict[str, dict[str, dict[str, list[str]]]] = Field(default_factory=dict)
     suppression: Suppression = Field(default_factory=Suppression)

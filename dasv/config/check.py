@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from dasv.names import nearest, normalise_name
-from loaders.spec import SOURCES, contract
-from loaders.values import canonical_values, specialisms_of, value_alias_problems
+from loaders.spec import SOURCES, contract, kinds_in
+from loaders.values import canonical_values, offence_groups_of, specialisms_of, value_alias_problems
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 MAX_ROUTE = 40  # warehouse column widths (warehouse/models.py)
 MAX_SPECIALISM = 60
+MAX_OFFENCE_GROUP = 60
 
 
 def _candidates(annotation: object) -> list:
@@ -178,12 +179,17 @@ def reference_problems(dep: Deployment) -> list[str]:
             hint = f"; did you mean `column_aliases.{guess}`?" if guess else ""
             problems.append(f"`column_aliases.{source}`: not a source (idva, marac, police){hint}")
             continue
-        known = [c["name"] for c in contract()["sources"][source]["columns"]]
+        known = list(
+            dict.fromkeys(c["name"] for k in kinds_in(source) for c in contract()["sources"][k]["columns"])
+        )
         unknown(f"column_aliases.{source}", list(columns), known, f"{source} columns")
     problems += value_alias_problems(dep)
     for s in specialisms_of(dep):
         if len(s) > MAX_SPECIALISM or not s.strip():
             problems.append(f"`specialisms`: {s!r} is blank or longer than {MAX_SPECIALISM} characters")
+    for g in offence_groups_of(dep):
+        if len(g) > MAX_OFFENCE_GROUP or not g.strip():
+            problems.append(f"`offence_groups`: {g!r} is blank or longer than {MAX_OFFENCE_GROUP} characters")
     for source, fields in dep.value_aliases.items():
         for field in ("route", "referring_agency"):
             for canonical in fields.get(field, {}) if isinstance(fields, dict) else {}:

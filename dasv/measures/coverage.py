@@ -77,10 +77,12 @@ def missing_sources_notes(counts: dict[str, int], quarter: Quarter) -> list[str]
 
 
 SOURCE_TITLES = {"idva": "IDVA", "marac": "MARAC", "police": "police"}
+MONTHLY_SOURCES = ("police", "offences")  # loads that cover months (the rest: quarters)
 SOURCE_EXPORTS = {
     "idva": "IDVA referral export",
     "marac": "MARAC case list",
     "police": "police monthly counts",
+    "offences": "police DA crimes by offence group",
 }
 
 
@@ -127,7 +129,7 @@ def coverage(conn: Connection) -> Coverage:
         .where(LoadCoverage.superseded_by.is_(None), LoadBatch.kind == "load")
     ):
         out.periods.setdefault(source, set()).add(period)
-        if source != "police":
+        if source not in MONTHLY_SOURCES:
             spans.setdefault((source, batch), []).append(Quarter.parse(period))
     for (source, _), quarters in spans.items():
         q, last = min(quarters), max(quarters)
@@ -225,8 +227,8 @@ def quarter_months(quarters: list[Quarter]) -> list[str]:
 
 def covered_months(cov: Coverage, source: str) -> list[str]:
     """The months a source's live loads cover (IDVA and MARAC quarters as their three months)."""
-    if source == "police":
-        return sorted(cov.periods["police"])
+    if source in MONTHLY_SOURCES:
+        return sorted(cov.periods.get(source, ()))
     months: list[str] = []
     for label in cov.periods[source]:
         months += quarter_months([Quarter.parse(label)])

@@ -35,6 +35,9 @@ META_KEYS = frozenset({"population", "population_year", "population_16_plus", "w
                        "missing_months", "not_supplied", "months", "name", "districts", "start", "end"})  # fmt: skip
 
 
+STATUS_SUFFIX = "_status"  # ``by_offence_group_status``: the status of ``by_offence_group`` beside it
+
+
 def statuses(doc: dict, prefix: str = "", inherited: tuple = ()) -> dict[str, str]:
     """Each leaf's status by its flattened path (``ok`` where the document says nothing)."""
     out: dict[str, str] = {}
@@ -50,8 +53,12 @@ def statuses(doc: dict, prefix: str = "", inherited: tuple = ()) -> dict[str, st
         if isinstance(value, dict):
             child = statuses(value, path, tuple(maps))
             out.update({p: (s if s != OK or own is None else own) for p, s in child.items()})
-        elif key in META_KEYS:
+        elif key in META_KEYS or key.endswith(STATUS_SUFFIX):
             out[path] = OK
+        elif value is None and isinstance(doc.get(key + STATUS_SUFFIX), str):
+            out[path] = doc[
+                key + STATUS_SUFFIX
+            ]  # a null figure with its own status beside it (by_offence_group)
         else:
             out[path] = own or _from_maps(path, maps)
     return out
@@ -126,7 +133,12 @@ def explain_nulls(doc: dict) -> dict:
                 for item in value:
                     if isinstance(item, dict):
                         explain_nulls(item)
-            elif value is None and key not in META_KEYS and found.get(path, OK) == OK:
+            elif (
+                value is None
+                and key not in META_KEYS
+                and found.get(path, OK) == OK
+                and not key.endswith(STATUS_SUFFIX)
+            ):
                 here = node.get("status")
                 if here is None or here == OK:
                     node["status"] = here = {}

@@ -29,6 +29,8 @@ from dasv.config import Deployment
 from dasv.measures.catalogue import definitions
 from dasv.measures.idva import IdvaCounts, counts_by_area_between
 from dasv.measures.marac import MaracCounts, marac_counts_by_area
+from dasv.measures.offence_groups import DEFINITION as OFFENCE_GROUPS_DEFINITION
+from dasv.measures.offence_groups import breakdown, configured_groups, offence_groups_by_area
 from dasv.measures.rates import ratio
 from dasv.measures.status import INCOMPLETE, NOT_RECORDED, NOT_SUPPLIED, OK
 from dasv.quarters import Quarter, month_label
@@ -49,6 +51,7 @@ DEFINITIONS = [
         "to September 2025), as Community Safety Partnership strategic assessments report police figures.",
     ),
     *definitions("year_ending"),  # the year-ending police measures' own, from the catalogue
+    OFFENCE_GROUPS_DEFINITION,
 ]
 
 
@@ -201,6 +204,8 @@ def police_figures(
 def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnding) -> dict:
     """Every year-ending measure, county-wide and by district (docs/metrics_json.md, ``--year-ending``)."""
     police = police_by_area(conn, year)
+    offences = offence_groups_by_area(conn, year.start, year.month)
+    groups = configured_groups(deployment)
     table = deployment.population_for(year.month.year)
     people = {n: p.all_ages for n, p in table.by_area.items()} if table else {}
     population_year = table.year if table else None
@@ -216,7 +221,10 @@ def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnd
         base = sum(people.get(n) or 0 for n in names) or None
         if any(not people.get(n) for n in names):
             base = None
-        return police_figures(parts, missing, base, population_year)
+        figures = police_figures(parts, missing, base, population_year)
+        # the offence-group breakdown: only of a year the export covers in every month for every district
+        by_group, status = breakdown(offences, names, year.months, groups)
+        return figures | {"by_offence_group": by_group, "by_offence_group_status": status}
 
     police_doc = {
         "total": entry(districts),

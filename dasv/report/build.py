@@ -268,6 +268,7 @@ def build_report(
         + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
         + quality_notes(conn, deployment, data, quarter, doc, refused or [])
+        + offence_group_notes(conn, figures)
         + load_notes(sources),
         sources=sources,
         definitions=definitions(deployment),
@@ -277,6 +278,14 @@ def build_report(
         provenance=provenance.current(deployment).lines(),
         words=deployment.words,
     )
+
+
+def offence_group_notes(conn: Connection, figures: YearEndingFigures) -> list[str]:
+    """The district-months of the years shown whose offence groups differ from the monthly DA crimes."""
+    from dasv.measures.offence_groups import reconciliation_notes
+
+    years = figures.years or [figures.last]
+    return reconciliation_notes(conn, years[0].start, years[-1].month)
 
 
 def _areas_note(deployment: Deployment) -> str:

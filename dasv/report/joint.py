@@ -32,7 +32,7 @@ import numpy as np
 from dasv.errors import UserError
 from dasv.measures import catalogue
 from dasv.quarters import Quarter
-from dasv.report.registry import AT_MOST, PARTS, REST, STOCKS, Registry
+from dasv.report.registry import AT_MOST, REST, STOCKS, Registry, groups_in, parts
 from dasv.report.suppress import COUNTY, SuppressionPlan
 from dasv.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
 from dasv.rule import small_marker as primary_marker
@@ -183,9 +183,9 @@ class Joint:
             for p in periods:
                 if not p.startswith("YE "):
                     continue
-                for whole, parts in PARTS.items():
-                    terms = [((who, whole, p), 1.0)] + [((who, part, p), -1.0) for part in parts]
-                    out += self._if_true(terms, 0.0, f"{whole} = {' + '.join(parts)}")
+                for whole, summed in parts(groups_in(measures)).items():
+                    terms = [((who, whole, p), 1.0)] + [((who, part, p), -1.0) for part in summed]
+                    out += self._if_true(terms, 0.0, f"{whole} = {' + '.join(summed)}")
         return out
 
     def _gaps(self, pairs: list[tuple[str, str]], periods: list[str]) -> list:

@@ -32,7 +32,7 @@ class Needed:
     """
 
     periods: dict[str, set[str]] = field(
-        default_factory=lambda: {"idva": set(), "marac": set(), "police": set()}
+        default_factory=lambda: {"idva": set(), "marac": set(), "police": set(), "offences": set()}
     )
     marac_quarters: set[Quarter] = field(default_factory=set)
     marac_windows: list[tuple] = field(default_factory=list)
@@ -51,8 +51,8 @@ class Needed:
         """The report shows ``source``'s figures for these months (``YYYY-MM`` labels or first days)."""
         for m in months:
             label = m if isinstance(m, str) else month_label(m)
-            if source == "police":
-                self.periods["police"].add(label)
+            if source in ("police", "offences"):
+                self.periods[source].add(label)
             else:
                 self.periods[source].add(Quarter.containing(_first(label)).label)
 
@@ -82,6 +82,8 @@ def needed_periods(quarter: Quarter, fy: list[Quarter], trend: list[Quarter], se
         police = doc["police"]
         if police["total"]["complete"] or any(e["complete"] for e in police["by_area"].values()):
             need.months("police", y.months)
+        if any(e.get("by_offence_group") for e in [police["total"], *police["by_area"].values()]):
+            need.months("offences", y.months)  # the offence-group breakdown of a year some area has whole
         for source in ("idva", "marac"):
             if doc[source].get("status", OK) == OK:
                 need.months(source, y.months)
@@ -154,7 +156,10 @@ def coverage_table(conn: Connection, quarter: Quarter, fy: list[Quarter], series
     cov = coverage(conn)
     wanted = wanted_months(quarter, fy, series.months, year_ending)
     rows = []
-    for source in ("idva", "marac", "police"):
+    # the optional police offence-group export once any is loaded: the year-ending windows use it
+    optional = ["offences"] if cov.periods.get("offences") else []
+    wanted["offences"] = sorted({month_label(m) for y in year_ending.years for m in y.months})
+    for source in ("idva", "marac", "police", *optional):
         have = covered_months(cov, source)
         lacking = sorted(set(wanted[source]) - set(have))
         rows.append([SOURCE_EXPORTS[source][0].upper() + SOURCE_EXPORTS[source][1:], months_text(have),

@@ -9,8 +9,10 @@ prints is **registered** as a linear expression over base counts:
 - a district's quarterly count is its own base count;
 - the county's count is the sum of the districts' base counts and the remainder's;
 - a year ending is the sum of its four quarters (of the same area);
-- a new table's figure (say, crimes of one offence group in a district and quarter) is a new
-  measure's base count, and its county total the sum of the districts' and the remainder's.
+- a new table's figure (say, crimes of one offence group in a district and year) is a new
+  measure's base count, and its county total the sum of the districts' and the remainder's;
+  the offence groups' sums (to their total and to the DA crimes) are declared in :func:`parts`,
+  which takes the deployment's configured groups.
 
 The planner (:mod:`dasv.report.joint`) reads the registry: each registered expression is a
 constraint ``figure = sum(coefficient * part)``, so the identities between districts and the
@@ -60,7 +62,36 @@ PARTS = {
     "total_recorded": ("da_crimes", "incident_only"),
     "da_incidents": ("crimed_incidents", "incident_only"),
 }
-RELATIONS = {"at_most": AT_MOST, "stocks": STOCKS, "parts": PARTS}
+OFFENCE_GROUP = "offence_group:"  # a measure per configured offence group: offence_group:Robbery
+OFFENCE_TOTAL = "offence_total"  # the DA crimes of all the offence groups together
+
+
+def offence_measure(group: str) -> str:
+    """The measure of one offence group's DA crimes (``offence_group:Robbery``)."""
+    return OFFENCE_GROUP + group
+
+
+def parts(offence_groups: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:
+    """The sums between measures, with a deployment's offence groups (:func:`loaders.values.offence_groups_of`).
+
+    The groups add up to their total, and to the year's DA crimes: the offence-group export is of
+    the same crimes as the monthly counts (a year where they differ is named under Data quality,
+    and the planner states an identity only where the counts satisfy it).
+    """
+    out = dict(PARTS)
+    groups = tuple(offence_measure(g) for g in offence_groups)
+    if groups:
+        out[OFFENCE_TOTAL] = groups
+        out["da_crimes"] = groups
+    return out
+
+
+def groups_in(measures: Iterable[str]) -> list[str]:
+    """The offence groups some measures name (a release's groups: those its plan holds)."""
+    return sorted({m.removeprefix(OFFENCE_GROUP) for m in measures if m.startswith(OFFENCE_GROUP)})
+
+
+RELATIONS = {"at_most": AT_MOST, "stocks": STOCKS, "parts": parts}
 
 
 class UnregisteredFigure(UserError):

@@ -6,6 +6,7 @@ Deterministic: the same seed gives the same inbox, byte for byte in content.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
@@ -333,6 +334,40 @@ def police_counts(seed: int = 2526) -> list[PoliceRow]:
         for month, im, cm, xm in zip(q.months, i_m, _apportion(c, weights), _apportion(x, i_m), strict=True):
             rows.append((month, d, im, cm, xm))
     return sorted(rows, key=lambda r: (r[0], list(T.POLICE_SHARE).index(r[1])))
+
+
+# the Home Office offence groups of DA-flagged crimes: (group, share % in October 2021, in September
+# 2025); violence against the person about three quarters throughout, sexual offences rising to
+# about 8% (the Cambridge City strategic assessment's Figure 9), the small groups a few a year
+OFFENCE_GROUP_SHARES = [
+    ("Violence against the person", 76.5, 74.6), ("Sexual offences", 5.0, 8.2), ("Robbery", 0.3, 0.3),
+    ("Theft offences", 2.9, 2.7), ("Criminal damage and arson", 6.0, 5.6), ("Drug offences", 0.5, 0.4),
+    ("Possession of weapons offences", 0.4, 0.4), ("Public order offences", 6.4, 6.1),
+    ("Miscellaneous crimes against society", 2.0, 1.7),
+]  # fmt: skip
+OffenceRow = tuple[date, str, str, int]  # month, district, offence group, DA crimes
+
+
+def offence_groups(police: list[PoliceRow], seed: int = 2526) -> list[OffenceRow]:
+    """Each police month's DA crimes split by offence group: the groups add up to its DA crimes.
+
+    Each crime is drawn into a group with the month's shares (moving in a straight line from
+    October 2021 to September 2025), so small groups come and go month by month. A group with no
+    crime in a month has no row, as exports leave them out. Its own random stream: the other
+    sample files are unchanged by it.
+    """
+    rng = random.Random(seed + 20)
+    start, end = date(2021, 10, 1), date(2025, 9, 1)
+    span = (end.year - start.year) * 12 + end.month - start.month
+    rows: list[OffenceRow] = []
+    for month, district, _incidents, crimes, _crimed in police:
+        t = ((month.year - start.year) * 12 + month.month - start.month) / span
+        weights = [first + (last - first) * t for _, first, last in OFFENCE_GROUP_SHARES]
+        drawn = Counter(rng.choices(range(len(weights)), weights=weights, k=crimes))
+        rows += [
+            (month, district, OFFENCE_GROUP_SHARES[i][0], drawn[i]) for i in range(len(weights)) if drawn[i]
+        ]
+    return rows
 
 
 def year_totals(deployment) -> dict[tuple[str, int], int]:

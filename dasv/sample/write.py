@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from dasv.config import load_deployment
 from dasv.quarters import Quarter
 from dasv.sample import targets as T
-from dasv.sample.generate import Case, Referral, idva_referrals, marac_cases, police_counts
+from dasv.sample.generate import Case, Referral, idva_referrals, marac_cases, offence_groups, police_counts
 
 
 def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
@@ -57,7 +57,9 @@ def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:
             title="MARAC case list – 1 April 2025 to 31 December 2025",
         ),
     ]
-    written += _police_files(out / "police", police_counts(seed), aliases, rng)
+    police = police_counts(seed)
+    written += _police_files(out / "police", police, aliases, rng)
+    written.append(_offence_groups_xlsx(out / "police", offence_groups(police, seed), aliases, seed))
     for quarter, paragraphs in T.COMMENTARY.items():
         path = out / "commentary" / f"{Quarter.parse(quarter).slug}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -309,6 +311,29 @@ def _police_files(folder: Path, rows: list, aliases: dict, rng: random.Random) -
     )
     q3 = _save(wb, folder / "Police DA counts Oct-Dec 2025.xlsx")
     return [back, q1, q2, q3]
+
+
+OFFENCE_SPELLINGS = {"Violence against the person": ["Violence against the person", "VAP"],
+                     "Criminal damage and arson": ["Criminal damage and arson", "Criminal damage & arson"]}  # fmt: skip
+
+
+def _offence_groups_xlsx(folder: Path, rows: list, aliases: dict, seed: int) -> Path:
+    """The police DA crimes by offence group for the same months as the counts (its own random stream)."""
+    rng = random.Random(seed + 21)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Offence groups"
+    ws.append([f"Cambridgeshire Constabulary – DA-flagged crimes by Home Office offence group, "
+               f"{rows[0][0]:%B %Y} to {rows[-1][0]:%B %Y}"])  # fmt: skip
+    ws.append(["Month", "CSP", "HO Offence Group", "DA Flagged Crimes"])
+    for month, area, group, crimes in rows:
+        spelling = rng.choice(OFFENCE_SPELLINGS.get(group, [group]))
+        ws.append([month, rng.choice([a for a in aliases[area] if a]), spelling, crimes])
+    for cell in ws["A"][2:]:
+        cell.number_format = "MMM-YY"
+    return _save(
+        wb, folder / f"Police DA crimes by offence group {rows[0][0]:%b %Y} - {rows[-1][0]:%b %Y}.xlsx"
+    )
 
 
 def _specialism_spelling(rng: random.Random, specialism: str) -> str:

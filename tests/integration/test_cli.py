@@ -148,7 +148,7 @@ def test_run_loads_and_renders_everything(sample_env):
     assert (tmp / "out" / "2025-26-Q3" / "districts" / "fenland" / "dasv-2025-26-Q3-fenland.pdf").is_file()
     again = run("run", "--quarter", "2025-26-Q3", env=env)
     files = [p for p in (tmp / "inbox").rglob("*") if p.suffix in (".xlsx", ".csv")]
-    assert again.stdout.count("already loaded") == len(files) == 10  # a rerun loads nothing twice
+    assert again.stdout.count("already loaded") == len(files) == 11  # a rerun loads nothing twice
     assert "use --reload to load it again" in again.stdout
 
 

@@ -44,6 +44,14 @@ def test_no_withheld_count_can_be_worked_out_from_everything_served(demo):
         ("2025-26 Q3", 2),
         ("2024-25 Q3", 1),
     }
+    # the offence-group breakdown is among what is attacked, with small groups withheld (no disclosure code of its own)
+    groups = [
+        rows
+        for s in served
+        for name, rows in s.csvs.items()
+        if name.endswith("year_ending_offence_groups.csv")
+    ]
+    assert groups and any(cell in ("<5", "[c]") for rows in groups for row in rows[1:] for cell in row[1:])
     found = attack(served, deployment.county_label, [a.name for a in deployment.districts], QUARTERS,
                    YEAR_ENDINGS, deployment.suppression.threshold, demo["changed"], demo["truth"])  # fmt: skip
     print(found.summary())

@@ -96,7 +96,7 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
     assert (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
     assert len(result["outputs"]) == 7
     validation = json.loads(Artifact.get("dasv-validation-2025-26-q3").data)
-    assert len(validation) == 10 and {row["status"] for row in validation} == {"loaded"}
+    assert len(validation) == 11 and {row["status"] for row in validation} == {"loaded"}
     headline = json.loads(Artifact.get("dasv-headline-2025-26-q3").data)
     assert headline[0] == {"Measure": "IDVA referrals", "2025-26 Q3": "476", "95% interval 2025-26 Q3": "434–521",
                            "2025-26 Q2": "516", "Change": "-40 (-8%)", "Variation": "Normal variation"}  # fmt: skip

@@ -115,8 +115,8 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
     links = {wb["Contents"].cell(r, 1).hyperlink.location for r in range(4, wb["Contents"].max_row + 1)}
     tables = [ws for ws in wb.worksheets if ws.title.startswith("Table_")]
     assert (
-        links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 13
-    )  # 11 + monthly values + coverage
+        links == {f"'{ws.title}'!A1" for ws in tables} and len(tables) == 14
+    )  # 11 + monthly values + coverage + DA crimes by offence group
     used = set()
     for ws in tables:
         assert not ws.sheet_view.showGridLines and len(ws.tables) == 1, ws.title
@@ -135,7 +135,9 @@ def test_xlsx_tables_are_marked_up_linked_and_their_shorthand_explained(rendered
 
 def test_csv_per_table_matches_and_is_injection_safe(rendered):
     paths = [p for k, p in rendered["outputs"]["restricted"].items() if k.startswith("csv:")]
-    assert len(paths) == 13  # 11 tables + the charts' monthly values + data coverage
+    assert (
+        len(paths) == 14
+    )  # 11 tables + the charts' monthly values + data coverage + DA crimes by offence group
     area = next(p for p in paths if p.name.endswith("idva_by_area.csv"))
     rows = list(csv.reader(area.open(encoding="utf-8")))
     assert rows[0][:2] == ["Area", "IDVA referrals 2025-26 Q3"]
@@ -165,10 +167,12 @@ def test_html_is_accessible(rendered):
     headings = [int(t[1]) for t, _ in tags if re.fullmatch(r"h[1-6]", t)]
     assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:], strict=False))
     tables = sum(1 for t, _ in tags if t == "table")
-    assert tables == sum(1 for t, _ in tags if t == "caption") == 14  # 12 + monthly values + data coverage
+    assert (
+        tables == sum(1 for t, _ in tags if t == "caption") == 15
+    )  # 12 + monthly values + data coverage + offence groups
     assert all("scope" in a for t, a in tags if t == "th")
     charts = [a for t, a in tags if t == "img" and a.get("class") == "chart"]
-    assert len(charts) == 7 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
+    assert len(charts) == 8 and all(a.get("alt") and a.get("aria-describedby") for a in charts)
     assert all(a["src"].startswith("data:image/svg+xml;base64,") for a in charts)  # one self-contained file
 
 
@@ -558,3 +562,65 @@ def test_every_charts_figures_are_in_a_table(rendered):
                                                                 (v if "%" in chart.y_label else int(v)) for v in values]  # fmt: skip
         charted = {c.result.months[0] for c in report.charts if isinstance(c, SpcChart)}
         assert bool(charted) == ("monthly_values" in tables)  # no monthly table where nothing is charted
+
+
+def _offence_table(report):
+    section = next(s for s in report.sections if s.key == "year_ending")
+    return section, next(t for t in section.tables if t.key == "year_ending_offence_groups")
+
+
+def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shares_only_beside_counts(
+    rendered,
+):
+    """The assessment's Figure 9 in Cambridge City's slice: every count registered, every small group withheld."""
+    from dasv.report.model import Rate, Suppressed
+    from dasv.report.registry import Shown
+
+    report = rendered["slices"].report("Cambridge City")
+    section, table = _offence_table(report)
+    assert [c.header for c in table.columns[1:3]] == [
+        "Cambridge City YE Sep 2022",
+        "Cambridge City YE Sep 2022 share %",
+    ]
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert list(rows)[-1] == "All offence groups" and len(rows) == 10
+    assert all(isinstance(c, Suppressed) for c in rows["Robbery"])  # a few a year: withheld, its share too
+    for label, cells in rows.items():
+        for count, share in zip(cells[::2], cells[1::2], strict=True):
+            assert isinstance(count, Shown | Suppressed), (label, count)  # registered, or withheld
+            if isinstance(count, Suppressed):
+                assert isinstance(share, Suppressed), label  # a withheld count's share is withheld
+            else:
+                assert isinstance(share, Rate) and isinstance(share.denominator, Shown), label
+                assert not 0 < count < 5
+    # the planner saw them: nothing withheld can be worked out from the groups' sums
+    from dasv.report.joint import violations
+
+    assert violations(rendered["slices"].joint) == []
+    assert "Cambridge City: Violence against the person accounted for the highest proportion (75%) of DA crimes in " \
+           "the year ending September 2025." in section.statements  # fmt: skip
+    assert "Cambridge City: Sexual offences had the second highest proportion (8%); this proportion has increased " \
+           "over the last four years." in section.statements  # fmt: skip
+    assert any(c.key == "year_ending_offence_groups" for c in section.charts)
+    outputs = rendered["outputs"]["Cambridge City"]
+    assert "csv:year_ending_offence_groups" in outputs
+    text = pdf_text(outputs["pdf"])
+    assert "Police recorded DA crimes by offence group, Cambridge City, years ending September" in text
+    doc = json.loads(outputs["metrics"].read_text())
+    groups = doc["year_ending"]["police"]["by_area"]["Cambridge City"]["by_offence_group"]
+    assert groups["Violence against the person"]["share_pct"] == 75.2
+    assert groups["Robbery"]["da_crimes"] in ("<5", "[c]") and groups["Robbery"]["share_pct"] is None
+
+
+def test_the_county_report_breaks_down_the_countys_da_crimes_by_offence_group(rendered):
+    deployment = load_deployment()
+    with rendered["engine"].connect() as conn:
+        county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
+    _, table = _offence_table(county)
+    assert table.columns[1].header == f"{deployment.county_label} YE Sep 2022"
+    total = table.rows[-1]
+    police = rendered["slices"].year_ending.docs
+    years = rendered["slices"].year_ending.years
+    assert [total[1 + 2 * i] for i in range(len(years))] == [
+        police[y]["police"]["total"]["da_crimes"] for y in years
+    ]

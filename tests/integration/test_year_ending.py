@@ -157,3 +157,128 @@ def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, 
     assert printed["Proportion of incidents crimed"] == ["56%", "53%", "52%", "48%"]  # Figure 8's row
     assert printed["Police recorded DA per 1,000 population (all ages)"] == ["17.1", "13.9", "16.0", "16.7"]
     engine.dispose()
+
+
+# --- DA crimes by offence group ------------------------------------------------------------------
+
+OFFENCE_HEADER = ["Month", "District", "Offence group", "DA Crimes"]
+# 60 DA crimes a month, as the monthly counts: 45 + 5 + 1 + 9; March 2024's groups add to 59
+GROUPS = {"Violence against the person": 45, "Sexual offences": 5, "Robbery": 1, "Public order offences": 9}
+
+
+@pytest.fixture
+def with_groups(loaded, deployment, pseudonymiser, tmp_path):
+    months = [(2023, m) for m in range(10, 13)] + [(2024, m) for m in range(1, 10)]
+    rows = [[_month(y, m), "Fenland", g, n - ((y, m, g) == (2024, 3, "Robbery"))]
+            for y, m in months for g, n in GROUPS.items()]  # fmt: skip
+    write_csv(tmp_path / "groups" / "police" / "groups.csv", [OFFENCE_HEADER, *rows])
+    results = load_files(loaded, [tmp_path / "groups"], deployment, pseudonymiser, today=TODAY)
+    assert [(o.status, o.source) for _, o in results] == [("loaded", "offences")]
+    return loaded
+
+
+def test_offence_group_breakdown_of_a_whole_year_and_null_with_a_status_otherwise(with_groups, deployment):
+    year = doc(with_groups, deployment, "2024-09")["police"]
+    fenland = year["by_area"]["Fenland"]
+    # 12 months: 540, 60, 11 (one month's robbery is 0), 108 of 719; groups with no row had none
+    assert fenland["by_offence_group_status"] == "ok"
+    assert fenland["by_offence_group"]["Violence against the person"] == {"da_crimes": 540, "share_pct": 75.1}
+    assert fenland["by_offence_group"]["Sexual offences"] == {"da_crimes": 60, "share_pct": 8.3}
+    assert fenland["by_offence_group"]["Robbery"] == {"da_crimes": 11, "share_pct": 1.5}
+    assert fenland["by_offence_group"]["Public order offences"] == {"da_crimes": 108, "share_pct": 15.0}
+    assert fenland["by_offence_group"]["Drug offences"] == {"da_crimes": 0, "share_pct": 0.0}
+    assert list(fenland["by_offence_group"]) == deployment_groups()
+    # the county holds no other district's groups: never the share of Fenland alone
+    assert (year["total"]["by_offence_group"], year["total"]["by_offence_group_status"]) == (
+        None,
+        "incomplete",
+    )
+    assert year["by_area"]["Peterborough"]["by_offence_group_status"] == "not supplied"
+    # the year ending October 2024 lacks October's groups: incomplete, never eleven months' shares
+    later = doc(with_groups, deployment, "2024-10")["police"]["by_area"]["Fenland"]
+    assert (later["by_offence_group"], later["by_offence_group_status"]) == (None, "incomplete")
+
+
+def test_offence_groups_differing_from_the_monthly_crimes_are_named(with_groups):
+    from dasv.measures.offence_groups import reconciliation_notes
+
+    with with_groups.connect() as conn:
+        notes = reconciliation_notes(conn, date(2023, 10, 1), date(2024, 9, 1))
+    assert len(notes) == 1
+    assert "in 1 district-month (Fenland 2024-03: groups 59, monthly counts 60)" in notes[0]
+
+
+def deployment_groups() -> list[str]:
+    from dasv.config import load_deployment
+    from loaders.values import offence_groups_of
+
+    return offence_groups_of(load_deployment())
+
+
+def test_the_sample_breaks_down_the_same_months_as_its_police_counts(sample_warehouse, deployment):
+    """Groups add up to the monthly DA crimes; violence about three quarters; sexual offences about 8% and rising."""
+    from dasv.measures.offence_groups import reconciliation
+    from warehouse.db import open_warehouse
+
+    engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
+    try:
+        with engine.connect() as conn:
+            assert reconciliation(conn, date(2021, 10, 1), date(2025, 12, 1)) == []
+            years = [
+                year_ending_document(conn, deployment, YearEnding(date(y, 9, 1)))
+                for y in (2022, 2023, 2024, 2025)
+            ]
+    finally:
+        engine.dispose()
+    for doc_ in years:
+        for entry in [doc_["police"]["total"], *doc_["police"]["by_area"].values()]:
+            assert entry["by_offence_group_status"] == "ok"
+            assert sum(g["da_crimes"] for g in entry["by_offence_group"].values()) == entry["da_crimes"]
+    city = [d["police"]["by_area"]["Cambridge City"]["by_offence_group"] for d in years]
+    assert 74.5 <= city[-1]["Violence against the person"]["share_pct"] < 75.5  # prints 75%
+    assert 7.5 <= city[-1]["Sexual offences"]["share_pct"] < 8.5  # prints 8%
+    sexual = [c["Sexual offences"]["share_pct"] for c in city]
+    assert sexual == sorted(sexual) and sexual[0] < sexual[-1]
+    ranked = sorted(city[-1], key=lambda g: -city[-1][g]["da_crimes"])
+    assert ranked[:2] == ["Violence against the person", "Sexual offences"]
+    assert min(city[-1][g]["da_crimes"] for g in ("Robbery", "Drug offences")) < 5  # small groups to withhold
+
+
+def test_the_breakdown_table_drafts_nothing_from_a_short_year_and_data_quality_names_the_months(
+    with_groups, deployment
+):
+    from dasv.measures.status import Missing
+    from dasv.report.build import offence_group_notes
+    from dasv.report.model import Rate, Suppressed
+    from dasv.report.year_ending import YearEndingFigures
+
+    with with_groups.connect() as conn:
+        figures = YearEndingFigures(conn, deployment, YearEnding.parse("2024-09"))
+        notes = offence_group_notes(conn, figures)
+    assert "Fenland 2024-03: groups 59, monthly counts 60" in notes[0]
+    table = figures.offence_groups_table("Fenland", "Fenland", suppressed=False)
+    rows = {row[0]: row[1:] for row in table.rows}
+    *earlier, last = [
+        rows["Violence against the person"][2 * i : 2 * i + 2] for i in range(len(figures.years))
+    ]
+    assert last[0] == 540 and isinstance(last[1], Rate) and last[1].value(1) == 75.1
+    assert earlier and all(isinstance(c, Missing) for pair in earlier for c in pair)  # never 0, never a share
+    assert (
+        figures.offence_statements("Fenland", "Fenland", suppressed=False) == []
+    )  # a short year: nothing drafted
+    # protected: the county lacks the year, so Fenland's counts were never planned and are never printed bare
+    protected = figures.offence_groups_table("Fenland", "Fenland", suppressed=True)
+    assert isinstance(protected.rows[0][-2], Suppressed)
+
+
+def test_without_the_offence_group_export_the_breakdown_is_not_supplied_and_the_police_status_stays_ok(
+    loaded, deployment
+):
+    from dasv.measures.present import explain_nulls, statuses
+
+    year = explain_nulls(doc(loaded, deployment, "2024-09"))
+    fenland = year["police"]["by_area"]["Fenland"]
+    # the police entry's own status is as it was (here the crimed figures' map): nothing of the breakdown in it
+    assert "by_offence_group" not in fenland["status"] and fenland["da_crimes"] == 720
+    assert (fenland["by_offence_group"], fenland["by_offence_group_status"]) == (None, "not supplied")
+    assert statuses(year)["police.by_area.Fenland.by_offence_group"] == "not supplied"  # null with its reason

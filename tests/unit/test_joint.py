@@ -161,3 +161,42 @@ def test_a_complement_readers_work_out_exactly_is_published_not_withheld():
     assert joint.protect() == 0  # nothing else withheld for it
     assert ("A", "repeats", Q1) not in plan.marks
     assert violations(joint) == []
+
+
+def offence_group_plan() -> SuppressionPlan:
+    """A year's DA crimes and three offence groups of three districts, each planned as one line (as the year-ending plan does)."""
+    from dasv.measures.year_ending import YearEnding
+    from dasv.report.registry import OFFENCE_TOTAL, offence_measure
+
+    year = YearEnding.parse("2025-09")
+    groups = {"A": {"VAP": 100, "Robbery": 2, "Drugs": 30}, "B": {"VAP": 90, "Robbery": 10, "Drugs": 20},
+              "C": {"VAP": 80, "Robbery": 8, "Drugs": 12}}  # fmt: skip
+    plan = SuppressionPlan(5)
+    for g in ("VAP", "Robbery", "Drugs"):
+        line = {d: groups[d][g] for d in DISTRICTS}
+        plan.add_line(f"police.{offence_measure(g)}", year, line, sum(line.values()))
+    totals = {d: sum(groups[d].values()) for d in DISTRICTS}
+    for measure in ("police.da_crimes", f"police.{OFFENCE_TOTAL}"):
+        plan.add_line(measure, year, totals, sum(totals.values()))
+    return plan
+
+
+def test_the_offence_groups_add_up_to_the_da_crimes_so_a_lone_small_group_is_worked_out_until_planned_jointly():
+    from dasv.report.registry import PARTS, offence_measure, parts
+
+    assert parts() == PARTS  # no groups configured: the police sums alone
+    assert parts(["VAP", "Robbery"])["da_crimes"] == (offence_measure("VAP"), offence_measure("Robbery"))
+    plan = offence_group_plan()
+    a_robbery = ("A", "police.offence_group:Robbery", plan_year(plan))
+    assert plan.marks[a_robbery] == "<5"
+    # line by line: A's DA crimes, violence and drugs are printed, so its robbery is 132 - 100 - 30 = 2
+    found = violations(Joint([plan], DISTRICTS))
+    assert any("offence_group:Robbery" in line for line in found), found
+    joint = Joint([plan], DISTRICTS)
+    assert joint.protect() >= 1
+    assert violations(joint) == []
+    assert plan.marks[a_robbery] == "<5"  # and something else of A's year is withheld with it
+
+
+def plan_year(plan: SuppressionPlan):
+    return next(p for _, m, p in plan.values if m.startswith("police.offence_group:"))

@@ -292,6 +292,73 @@ def test_police_duplicate_month_district_refused(tmp_path, dep):
     assert "October 2025 for Fenland repeats row 2" in lines(export)[0]
 
 
+# --- police DA crimes by offence group ----------------------------------------------------
+
+OFFENCE_HEADER = ["Month", "District", "Offence group", "DA Crimes"]
+
+
+def test_offence_group_export_is_told_from_the_monthly_counts_by_its_header(tmp_path, dep):
+    rows = [["Period", "Local Authority", "HO Offence Group", "Crimes"],
+            ["2025-10", "Cambs City", "VAP", 30], ["Oct-25", "Cambridge City", "Sexual offences", 3],
+            ["2025-10", "Fenland", "criminal damage & arson", 0]]  # fmt: skip
+    export = read(write_csv(tmp_path / "police" / "groups.csv", rows), dep)
+    assert not export.refused, lines(export)
+    assert export.source == "offences"
+    assert [(r["area"], r["offence_group"], r["da_crimes"]) for r in export.rows] == [
+        ("Cambridge City", "Violence against the person", 30),
+        ("Cambridge City", "Sexual offences", 3),
+        ("Fenland", "Criminal damage and arson", 0),
+    ]
+    monthly = [["Month", "District", "DA Incidents", "DA Crimes"], ["2025-10", "Fenland", 3, 2]]
+    assert read(write_csv(tmp_path / "police" / "monthly.csv", monthly), dep).source == "police"
+
+
+def test_offence_group_refusals_name_file_row_column_value_and_the_yaml_key(tmp_path, dep):
+    rows = [OFFENCE_HEADER, ["2025-10", "Fenland", "Burglary", 2], ["2025-10", "Fenland", "Robbery", -1],
+            ["2025-10", "Out of Area", "Robbery", 1], ["2025-10", "Fenland", "Sexual offences", 1],
+            ["Oct-25", "Fenland", "Sexual", 4], ["2026-03", "Fenland", "Robbery", 1]]  # fmt: skip
+    path = write_csv(tmp_path / "police" / "g.csv", rows)
+    found = lines(read(path, dep))
+    assert found == [
+        f"{path}: row 2 column 'Offence group': 'Burglary' is not recognised; expected one of Violence against "
+        "the person, Sexual offences, Robbery, Theft offences, Criminal damage and arson, Drug offences, "
+        "Possession of weapons offences, Public order offences, Miscellaneous crimes against society; or map it "
+        "in the deployment YAML under `value_aliases.police.offence_group` (<accepted value>: ['Burglary'])",
+        f"{path}: row 3 column 'DA Crimes': '-1' is negative; expected a whole number of 0 or more",
+        f"{path}: row 4 column 'District': 'Out of Area' is not a district; expected one of Cambridge City, "
+        "East Cambridgeshire, Fenland, Huntingdonshire, South Cambridgeshire, Peterborough",
+        f"{path}: row 6 column 'Offence group': Sexual offences in October 2025 for Fenland repeats row 5; "
+        "expected one row per month, district and offence group",
+        f"{path}: row 7 column 'Month': March 2026 has not started yet; expected a month up to the current one",
+    ]
+
+
+def test_offence_groups_and_their_spellings_are_configuration(tmp_path):
+    from dasv.config import Deployment
+
+    raw = load_deployment().model_dump(exclude_none=True, by_alias=True)
+    raw["offence_groups"] = ["Violence against the person", "Stalking and harassment"]
+    raw["value_aliases"] = {"police": {"offence_group": {"Stalking and harassment": ["S&H"]}}}
+    own = Deployment.model_validate(raw)
+    rows = [OFFENCE_HEADER, ["2025-10", "Fenland", "S&H", 2], ["2025-10", "Fenland", "Robbery", 1]]
+    found = lines(read(write_csv(tmp_path / "police" / "g.csv", rows), own))
+    assert len(found) == 1 and "'Robbery' is not recognised; expected one of Violence against the person, " \
+        "Stalking and harassment;" in found[0]  # fmt: skip
+    from pydantic import ValidationError
+
+    raw["value_aliases"] = {"police": {"offence_group": {"Burglary": ["B"]}}}
+    with pytest.raises(
+        ValidationError, match=r"`value_aliases\.police\.offence_group\.Burglary`.*`offence_groups`"
+    ):
+        Deployment.model_validate(raw)
+
+
+def test_a_police_file_lacking_a_column_is_still_named_as_the_monthly_counts(tmp_path, dep):
+    rows = [["Month", "District", "DA Crimes"], ["2025-10", "Fenland", 2]]
+    found = lines(read(write_csv(tmp_path / "police" / "p.csv", rows), dep))
+    assert "lacks DA Incidents" in found[0] and "Offence group" not in found[0]
+
+
 def test_xls_refused_with_advice(tmp_path, dep):
     path = tmp_path / "idva" / "old.xls"
     path.parent.mkdir()
