@@ -21,15 +21,7 @@ from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import (
-    VERDICT_NOTE,
-    definitions,
-    gather_quarter,
-    interval_cell,
-    short,
-    spc_charts,
-    verdict_cell,
-)
+from dasv.report.build import definitions, gather_quarter, spc_charts
 from dasv.report.commentary import Commentary
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
@@ -53,6 +45,8 @@ from dasv.report.rule import SECONDARY, small_range
 from dasv.report.rule import rule as disclosure_rule
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
+from dasv.report.tables.headline import VERDICT_NOTE, interval_cell, verdict_cell
+from dasv.report.tables.shared import short
 
 IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
 MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
