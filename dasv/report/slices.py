@@ -580,7 +580,7 @@ def latest_publication(conn: Connection) -> int:
 
 def first_published_by_district(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, dict[str, tuple]]:
     """Every district's first-published document of each quarter (one query a quarter)."""
-    from dasv.publications import first_published_all
+    from dasv.published import first_published_all
 
     return {q: first_published_all(conn, q) for q in quarters}
 
