@@ -98,7 +98,7 @@ prefect-server: $(STAMP) ## Start a Prefect server (UI on http://$(PREFECT_HOST)
 	@case "$(PREFECT_HOST)" in 127.0.0.1|localhost|::1) ;; *) [ -n "$${PREFECT_SERVER_API_AUTH_STRING:-}" ] || \
 	  { echo "PREFECT_HOST=$(PREFECT_HOST) is beyond loopback: set PREFECT_SERVER_API_AUTH_STRING=user:password first" >&2; exit 2; } ;; esac
 	@url="$(PREFECT_DB_URL)"; case "$$url" in \
-	  "") echo "Prefect server database: SQLite under $(PREFECT_HOME) (one operator on a laptop; PostgreSQL for production, see README)";; \
+	  "") echo "Prefect server database: SQLite under $(PREFECT_HOME) (one operator on a laptop; PostgreSQL for production, see docs/operations.md)";; \
 	  postgresql+asyncpg://*) echo "Prefect server database: PostgreSQL at $${url##*@}";; \
 	  postgresql://*|postgres://*) echo "PREFECT_API_DATABASE_CONNECTION_URL must start postgresql+asyncpg:// (Prefect's async driver), not $${url%%://*}://" >&2; exit 2;; \
 	  *) echo "Prefect server database: $${url%%://*}";; esac
@@ -113,7 +113,7 @@ prefect-deploy: $(STAMP) ## Create the work pool, the deployments and the failur
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
 	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
 	$(PREFECT_ENV) env $(DEMO_IF_NO_KEY) $(BIN)/python -m flows.alerts
-	@echo "Start a worker with make prefect-worker (not the prefect worker start suggested above: README, \"Stopping a worker\")."
+	@echo "Start a worker with make prefect-worker (not the prefect worker start suggested above: docs/operations.md, \"Stopping a worker\")."
 
 # Poll for runs every half second (default 10 s): a run pressed in the UI is taken within half a
 # second (two light queries a second to the server). The virtualenv first on PATH: each run's
@@ -133,17 +133,17 @@ prefect-worker: $(STAMP) ## Start a process worker (the demo in $(DEMO_DIR) unle
 	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
 	fi
 
-# The exports-due walkthrough (README, "Exports due"): a fresh warehouse in $(LATE_DIR) loaded from
+# The exports-due walkthrough (docs/operations.md, "Exports due"): a fresh warehouse in $(LATE_DIR) loaded from
 # the sample inbox without the police export of 2025-26 Q3, which is held back in $(LATE_DIR)/held-back.
 LATE_DIR ?= var/late
 LATE_POLICE := police/Police DA counts Oct-Dec 2025.xlsx
 
-exports-due-example: $(STAMP) ## Late-export scenario in $(LATE_DIR): 2025-26 Q3 without its police months (README "Exports due")
+exports-due-example: $(STAMP) ## Late-export scenario in $(LATE_DIR): 2025-26 Q3 without its police months (docs/operations.md "Exports due")
 	rm -rf $(LATE_DIR) && mkdir -p $(LATE_DIR)/held-back
 	$(BIN)/dasv sample-data --out $(LATE_DIR)/inbox >/dev/null
 	mv "$(LATE_DIR)/inbox/$(LATE_POLICE)" $(LATE_DIR)/held-back/
 	$(MAKE) --no-print-directory DEMO_DIR=$(LATE_DIR) _late-load
-	@echo "Now: make prefect-worker DEMO_DIR=$(LATE_DIR), and run the check for 2025-26 Q3 (README, \"Exports due\")."
+	@echo "Now: make prefect-worker DEMO_DIR=$(LATE_DIR), and run the check for 2025-26 Q3 (docs/operations.md, \"Exports due\")."
 
 _late-load:
 	$(DEMO_ENV) $(BIN)/dasv load $(DEMO_DIR)/inbox

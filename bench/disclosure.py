@@ -180,8 +180,10 @@ def floor(warehouse: str, quarter: str = "2025-26 Q3") -> None:
     small = [i for i, k in enumerate(cells) if 0 < joint.value[k] < joint.threshold or k in joint.forced]
     ours = [i for i, k in enumerate(cells) if joint.mark(k) and i not in set(unprinted)]
     small = [i for i in small if i not in set(unprinted)]
-    equations = [
-        [index[k] for k, _ in terms if k in index] for terms, lo, hi, _ in joint.constraints if lo == hi
+    equations = [  # an equation with a relation's gap (an unknown no reader holds) needs no other cell hidden
+        [index[k] for k, _ in terms if k in index]
+        for terms, lo, hi, _ in joint.constraints
+        if lo == hi and not any(k[1].startswith("gap:") for k, _ in terms)
     ]
     rows = [(eq, j) for eq in equations if len(eq) > 1 for j in eq]  # x_j <= sum of the others in eq
     a = lil_matrix((len(rows), len(cells)))

@@ -3,7 +3,7 @@
 Printed under Data quality in every county report and recorded with every publication
 (``provenance.json`` in its folder: ``dasv.publications``), so that a figure can be traced back
 to the code and the settings that made it. A release is a git tag ``v<version>`` on the commit
-whose ``pyproject.toml`` carries that version (README, "Releases"; CHANGELOG.md).
+whose ``pyproject.toml`` carries that version (docs/development.md, "Releases and provenance"; CHANGELOG.md).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ ReportLab stays the chart engine: each chart is drawn as SVG and placed as a fig
 Nothing from the report is written into Typst source: this module turns the report into a JSON
 document (every cell already in its printed form, :meth:`ReportTable.text`) and the template
 reads it as data, so text such as ``# * $ < @`` or a backslash prints as written, never as markup.
-Sections follow the product guide in README.md, "The quarterly report": title, headline figures, referral tables,
+Sections follow docs/report.md, "What a quarter produces": title, headline figures, referral tables,
 other relevant data, SPC charts, further sections, other relevant information, data quality,
 definitions.
 """

@@ -133,7 +133,7 @@ def render_slice(district: str, builder: SliceBuilder, out: str | None = None) -
     return outputs
 
 
-# A task run costs about half a second of orchestration (README.md): hundreds of districts are
+# A task run costs about half a second of orchestration (docs/performance.md): hundreds of districts are
 # rendered in batches, one task run each, rather than a task run per district. The last batch to finish
 # ends the run, so batches are small enough to even out the workers: with 8 batches of 38 national
 # districts one of two Dask workers sat idle for 18 s at the end; 16 batches of 19 halve that.

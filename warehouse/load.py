@@ -85,8 +85,8 @@ def lock_warehouse(conn: Connection) -> None:
 def loaded_batch(conn: Connection, sha256: str, source: str | None = None):
     """The batch in use that loaded a file with these bytes (of ``source``, when known), or None.
 
-    Such a file is skipped unless reload is asked for (the product guide in README.md, "Operations"). A batch whose
-    periods later exports have all replaced is no longer in use: its file loads again.
+    Such a file is skipped unless reload is asked for (README.md, "Using it"; docs/operations.md, "Safe reruns").
+    A batch whose periods later exports have all replaced is no longer in use: its file loads again.
     """
     query = select(LoadBatch.id, LoadBatch.source, LoadBatch.rows_read, LoadBatch.rows_refused).where(
         LoadBatch.sha256 == sha256, LoadBatch.kind == "load", LoadBatch.superseded_by.is_(None)

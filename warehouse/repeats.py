@@ -1,7 +1,7 @@
 """Repeats computed from history, stored with each fact when it is written.
 
 A referral (IDVA) or case (MARAC) is a *computed repeat* when the same pseudonymous person
-key has another one in the 365 days before it (the product guide in README.md, Measures; SafeLives for MARAC).
+key has another one in the 365 days before it (docs/assumptions_caveats.md, "Measures"; SafeLives for MARAC).
 Working that out is one index lookup per row; doing it inside every measure query made
 each query over a million referrals pay for a million lookups, again and again (the
 monthly series, the area tables, the report rows, the year ending). So each row stores

@@ -1,6 +1,6 @@
 """Which periods each source's loads cover, and so each figure's status (:mod:`dasv.measures.status`).
 
-A quarter with nothing from any source is not a report (the product guide in README.md). A quarter with some
+A quarter with nothing from any source is not a report (docs/statuses.md). A quarter with some
 sources shows the others as *not supplied*: the live (not superseded) loads of a source
 cover whole quarters (IDVA, MARAC: by referral date) or months (police), and a figure
 exists only where its source's loads cover its period. An optional column a source's

@@ -1,6 +1,6 @@
 """IDVA measures: total referrals, criteria met, engaged, repeats; by area and by report row.
 
-Definitions (printed in the report's appendix; the product guide in README.md, Measures):
+Definitions (printed in the report's appendix; docs/assumptions_caveats.md, "Measures"):
 
 - *Total referrals*: referrals whose referral date falls in the quarter.
 - *Referral criteria met*: of those, the ones that met the service's criteria.

@@ -1,6 +1,6 @@
 """MARAC measures for a quarter, and the SafeLives-style rolling twelve months.
 
-Definitions (the product guide in README.md, Measures):
+Definitions (docs/assumptions_caveats.md, "Measures"):
 
 - *Referrals*: cases whose referral date falls in the quarter.
 - *Cases heard*: cases whose hearing date falls in the quarter.

@@ -1,4 +1,4 @@
-"""A figure's status beside its value: absence is never zero (the product guide in README.md, "Absence is never zero").
+"""A figure's status beside its value: absence is never zero (docs/statuses.md).
 
 Every measure the report shows carries one of four statuses:
 

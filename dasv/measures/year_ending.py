@@ -1,7 +1,7 @@
 """Year-ending figures: the twelve months to a month, as a CSP strategic assessment reports them.
 
-Definitions (the product guide in README.md, "Year-ending figures"; the Cambridge City Strategic Assessment's
-Figure 8 and Table 5):
+Definitions (docs/report.md, "Year ending any month"; docs/metrics_json.md, "Year-ending figures"; the
+Cambridge City Strategic Assessment's Figure 8 and Table 5):
 
 - *DA incidents*, *DA crimes*: police recorded, summed over the twelve months.
 - *Incidents that resulted in a crime* (``crimed_incidents``): of the incidents, those the

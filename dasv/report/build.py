@@ -1,4 +1,4 @@
-"""Build the county quarterly report (the product guide in README.md, "The quarterly report") from the warehouse."""
+"""Build the county quarterly report (docs/report.md, "What a quarter produces") from the warehouse."""
 
 from __future__ import annotations
 

@@ -168,6 +168,7 @@ class Joint:
         # the relations that are not sums, declared once with the measures (dasv.report.registry.RELATIONS)
         pairs = [(f"{pre}{a}", f"{pre}{b}") for pre in ["", *rows] for a, b in AT_MOST]
         pairs += [(f"{pre}{m}", m) for pre in rows for m in ROW_PARTS]  # a specialism row within the total
+        out += self._gaps(pairs, periods)
         quarters = sorted({p for p in periods if not p.startswith("YE ")}, key=lambda s: Quarter.parse(s))
         for who in areas:
             for p in periods:
@@ -185,6 +186,37 @@ class Joint:
                 for whole, parts in PARTS.items():
                     terms = [((who, whole, p), 1.0)] + [((who, part, p), -1.0) for part in parts]
                     out += self._if_true(terms, 0.0, f"{whole} = {' + '.join(parts)}")
+        return out
+
+    def _gaps(self, pairs: list[tuple[str, str]], periods: list[str]) -> list:
+        """Each relation small <= big as its gap: big - small = gap >= 0, and the county's gap is its areas'.
+
+        One equation at a time, bounds cannot add the relations of several districts up (the
+        districts' engaged are at most their criteria met, so their sum is at most the sum of
+        theirs); a gap per area, summed like a count, states it: a district's engaged is at least
+        its criteria met less the county's gap. Gaps are not cells (never printed or marked).
+        """
+        v, out = self.value, []
+        for small, big in pairs:
+            gap = f"gap:{big}-{small}"
+            for p in periods:
+                both = [
+                    who for who in [*self.districts, COUNTY] if (who, small, p) in v and (who, big, p) in v
+                ]
+                for who in both:
+                    terms = [((who, big, p), 1.0), ((who, small, p), -1.0), ((who, gap, p), -1.0)]
+                    out.append((terms, 0.0, 0.0, f"{big} - {small} = their gap"))
+                districts = [d for d in both if d != COUNTY]
+                # a district without the smaller figure (a report row that leaves it out): its gap is its larger
+                only_big = [d for d in self.districts if d not in both and (d, big, p) in v]
+                if COUNTY in both and districts:
+                    # the remainder's gap (outside every district): a constant we assume readers know (stricter)
+                    rest = v[(COUNTY, big, p)] - v[(COUNTY, small, p)]
+                    rest -= sum(v[(d, big, p)] - v[(d, small, p)] for d in districts)
+                    rest -= sum(v[(d, big, p)] for d in only_big)
+                    terms = [((COUNTY, gap, p), 1.0)] + [((d, gap, p), -1.0) for d in districts]
+                    terms += [((d, big, p), -1.0) for d in only_big]
+                    out.append((terms, float(rest), float(rest), f"the county's {big} - {small}: its areas'"))
         return out
 
     def _stock_and_flow(self, who: str, q: str, stock: str, inflow: str, outflow: str) -> list:
@@ -306,8 +338,11 @@ class Joint:
             m = self.mark(key)
             if m is None or (key not in self.where and key not in self.forced):
                 continue
-            if printed is not None and (key[1], key[2]) not in printed and key not in self.forced:
-                continue  # never printed (a quarter the report only plans): no reader sees a marker to narrow
+            unprinted = printed is not None and (key[1], key[2]) not in printed and key not in self.forced
+            if unprinted and not 0 < self.value.get(key, 0) < t:
+                # never printed (a quarter the report only plans): no reader sees a marker to narrow; but a
+                # small count is protected all the same, for the release of an earlier quarter that prints it
+                continue
             true = self.value.get(key)
             if (
                 lo == hi
@@ -323,6 +358,11 @@ class Joint:
         for _ in range(rounds):
             bounds, reason = self.propagate()
             found = self.narrowed(bounds)
+            stuck = [key for key, _ in found if key in reason and self._stuck(key, bounds[key], reason[key])]
+            for key in stuck:  # a complement pinned by figures readers hold: published, it hides nothing
+                plan, pk = self.where[key]
+                plan.marks.pop(pk, None)
+            found = [(key, why) for key, why in found if key not in set(stuck)]
             if not found:
                 break
             progress = False
@@ -339,6 +379,17 @@ class Joint:
                 break
         self._publish_pointless()
         return added
+
+    def _stuck(self, key: Key, bounds: list[float], index: int) -> bool:
+        """A pointless complement (:meth:`_pointless`) pinned by a relation whose other figures readers already hold.
+
+        Nothing this release withholds can loosen it, so it is published at once rather than
+        made the reason to withhold more.
+        """
+        others = [k for k, _ in self.constraints[index][0] if k != key]
+        return self._pointless(key, bounds) and not any(
+            k in self.where and k not in self.known for k in others
+        )
 
     def _publish_pointless(self) -> None:
         """Publish the complements readers work out exactly from what is published: withholding them hides nothing.
@@ -376,9 +427,10 @@ class Joint:
         published = [
             k for k in others if self.mark(k) is None and not self._unprinted(k)
         ]  # printed: hides it
-        big = sorted((self.value[k], k) for k in published if self.value[k] >= self.threshold)
+        # the smallest published count first, a district's before the county's (totals are dearest)
+        big = sorted((k[0] == COUNTY, self.value[k], k) for k in published if self.value[k] >= self.threshold)
         loosen = [k for k in others if self.mark(k) == self.small and not self._served_small(k)]
-        choices = [[k for _, k in big], sorted(published), sorted(loosen),
+        choices = [[k for _, _, k in big], sorted(published), sorted(loosen),
                    [victim] if victim in free and self.mark(victim) == self.small and not self._served_small(victim)
                    else []]  # fmt: skip
         for options in choices:

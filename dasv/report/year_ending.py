@@ -1,4 +1,6 @@
-"""The "Year ending" section: four years of strategic-assessment figures (the product guide in README.md).
+"""The "Year ending" section: four years of strategic-assessment figures.
+
+What it shows: docs/report.md, "Year ending any month".
 
 The CSP strategic assessment compares the twelve months to a month with the three years
 before, for its district beside the county (the Cambridge City assessment's Figure 8), and

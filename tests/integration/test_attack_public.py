@@ -65,24 +65,10 @@ def run_attack(public):
     assert found.recovered == [] and found.narrowed == [], found.summary()
 
 
-# Known and open (issue 31): the "CYP Cambs 13-17" row's cells of Peterborough, a district the row
-# leaves out, are withheld as [c] though they are 0 by the row's definition (8 recovered, 16 at
-# threshold 10), and two <5 cells of that row are narrowed by its engaged <= criteria met <= referrals
-# relations beside the county row (East Cambridgeshire referrals 1-3, Huntingdonshire engaged 3-4). The
-# attacker must find them until the planner closes them; strict: the day it finds nothing, this fails
-# and the mark comes off.
-KNOWN_LEAKS = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="issue 31 open: the CYP Cambs row's structural zeros and two narrowed <5 cells (docs/disclosure.md, Limits)",
-)  # fmt: skip
-
-
-@KNOWN_LEAKS
 @pytest.mark.parametrize("scenario", ["in_order", "out_of_order", "revised"])
 def test_nothing_withheld_can_be_worked_out_from_the_public_set(shipped, scenario):
     run_attack(shipped[scenario])
 
 
-@KNOWN_LEAKS
 def test_nothing_withheld_can_be_worked_out_with_the_threshold_at_10(threshold_10):
     run_attack(threshold_10)

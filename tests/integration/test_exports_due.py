@@ -77,8 +77,8 @@ def test_an_empty_warehouse_misses_everything_and_says_no_file_ever_arrived(tmp_
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_the_readme_walkthrough_s_late_export_scenario(tmp_path):
-    """``make exports-due-example`` (README, "Exports due"): a fresh warehouse without the police months of
-    2025-26 Q3, whose export is held back; with it put back, the quarter is complete."""
+    """``make exports-due-example`` (docs/operations.md, "Exports due"): a fresh warehouse without the police
+    months of 2025-26 Q3, whose export is held back; with it put back, the quarter is complete."""
     import subprocess
 
     from dasv.config import load_deployment

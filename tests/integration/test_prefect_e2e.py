@@ -1,7 +1,7 @@
 """End to end on a real Prefect server and process worker, as an operator would use them.
 
 Starts `prefect server start` on a free loopback port with its own PREFECT_HOME, with basic
-authentication and CSRF protection on (as the README asks for any bind beyond loopback),
+authentication and CSRF protection on (as docs/operations.md asks for any bind beyond loopback),
 creates the work pool, runs `prefect deploy --all` from the project, starts a worker,
 triggers the rerun deployment exactly as the UI's Run button does (`prefect deployment run
 --param`), and checks outputs, artifacts, reruns, bad parameters and two runs of one
@@ -113,7 +113,7 @@ def stack(tmp_path_factory, sample_template):
         smtp.stop()
 
 
-# The worker settings README "Operating it with Prefect" documents (and `make prefect-worker` uses).
+# The worker settings docs/operations.md documents (and `make prefect-worker` uses).
 WORKER_SETTINGS = {"PREFECT_WORKER_QUERY_SECONDS": "0.5", "PREFECT_WORKER_PREFETCH_SECONDS": "10",
                    "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}  # fmt: skip
 
@@ -313,7 +313,7 @@ def test_two_reruns_of_one_quarter_at_once_do_not_overlap(stack):
 def test_run_pressed_in_the_ui_is_timed_from_submit_to_completed(stack):
     """What the UI's Run button does (create a flow run of the deployment, scheduled now), timed per state.
 
-    The figures go to the test log and ``ui-run-latency.json`` (README "Performance"), then the run's
+    The figures go to the test log and ``ui-run-latency.json`` (docs/performance.md), then the run's
     own log with its timestamps, where the time went; the assertion is only that the run completes:
     timing targets live in benchmarks, not in tests.
     """

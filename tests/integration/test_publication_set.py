@@ -239,3 +239,26 @@ def test_a_release_that_cannot_be_made_safe_is_refused_before_anything_is_drawn(
     assert "To publish: check that every one of these figures covers the whole period" in message
     assert "e+" not in message and "1.79" not in message
     assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
+
+
+def test_an_earlier_quarter_of_the_year_publishes_again_after_a_later_one(sample_warehouse):
+    """2025-26 Q3 served first, then Q1 planned against it (an operator's rerun): it can be made safe.
+
+    Before, Q1 was refused: Q3's zeros (Peterborough's 0 referrals in 2024-25 Q4) pinned the
+    complements the plan chose under them, and a district's MARAC count was fixed by the served
+    county figure.
+    """
+    deployment = load_deployment()
+    engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
+    q1, q3 = Quarter.parse("2025-26 Q1"), Quarter.parse("2025-26 Q3")
+    with engine.connect() as conn:
+        served = _documents(conn, deployment, q3)
+    _record(engine, q3, served)
+    with engine.connect() as conn:
+        again = SliceBuilder(conn, deployment, q1)
+    assert again.unsafe == []
+    # a report row whose areas leave a district out has no cell of it: not 0, not planned
+    row = "row:CYP Cambs 13–17:total_referrals"
+    assert ("Peterborough", row, q1) not in again.plan.values
+    assert ("Fenland", row, q1) in again.plan.values
+    engine.dispose()

@@ -32,6 +32,15 @@ def test_every_relative_link_exists():
     assert not missing, missing
 
 
+def test_the_readme_is_short_and_lists_every_document():
+    """Issue 35: a README a newcomer reads in five minutes; the rest in docs/, each listed under Documentation."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 300
+    listed = readme[readme.index("\n## Documentation\n") :]
+    unlisted = [p.name for p in sorted((ROOT / "docs").glob("*.md")) if f"](docs/{p.name})" not in listed]
+    assert not unlisted, unlisted
+
+
 def test_adopters_guide_documents_every_setting():
     from dasv.config import Deployment
 

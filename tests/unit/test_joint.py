@@ -126,3 +126,38 @@ def test_a_figure_published_then_withheld_is_marked_revised_without_its_value():
     marked = revisions.mark(Q1, path, Suppressed("[c]"))
     assert isinstance(marked, Revised) and format_cell(marked) == "[c] [r]"
     assert revisions.mark(Q1, path, 20) == 20  # unchanged and published: nothing to mark
+
+
+def test_the_districts_relations_add_up_through_their_gaps():
+    """The county's criteria met less engaged is 2: A's engaged (4, <5) is then at least 5 - 2 = 3.
+
+    One equation at a time cannot see it (each district's engaged <= its criteria met, summed);
+    the gaps (criteria met - engaged >= 0 in every area, the county's the districts') do.
+    """
+    plan = SuppressionPlan(5)
+    plan.add_line("engaged", Q1, {"A": 4, "B": 2, "C": 3}, 9)
+    plan.add_line("criteria_met", Q1, {"A": 5, "B": 3, "C": 3}, 11)
+    joint = Joint([plan], DISTRICTS)
+    found = violations(joint)
+    assert any(line.startswith("A, Engaged, 2025-26 Q1 (withheld as <5): a reader could tell it is between 3 and 4")
+               for line in found), found  # fmt: skip
+    joint.protect()
+    assert violations(joint) == []
+    assert plan.marks[("A", "engaged", Q1)] == "<5"
+
+
+def test_a_complement_readers_work_out_exactly_is_published_not_withheld():
+    """A's repeats under A's 0 referrals, which an earlier version served: withholding it would hide nothing.
+
+    (Rerunning a quarter after later ones were published met this, and was refused, naming it.)
+    """
+    plan = SuppressionPlan(5)
+    plan.add_line("total_referrals", Q1, {"A": 0, "B": 10, "C": 12}, 22)
+    plan.add_line("repeats", Q1, {"A": 0, "B": 6, "C": 7}, 13)
+    plan.marks[("A", "repeats", Q1)] = "[c]"  # as if chosen to hide something
+    joint = Joint([plan], DISTRICTS, {("A", "total_referrals", "2025-26 Q1"): 0})
+    assert any(line.startswith("A, Repeat referrals, 2025-26 Q1 (withheld as [c]): a reader could work it out "
+                               "exactly (0)") for line in violations(joint))  # fmt: skip
+    assert joint.protect() == 0  # nothing else withheld for it
+    assert ("A", "repeats", Q1) not in plan.marks
+    assert violations(joint) == []
