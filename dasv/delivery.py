@@ -11,6 +11,17 @@ from pathlib import Path
 from dasv.config import Delivery
 from dasv.settings import Settings
 
+# The operators' failure e-mail, in the words of Prefect's notification templates (Jinja): the server's
+# notification block (flows/notices.py) sends them, and a run that ends in the flow itself fills them in
+# the same (tasks/deliver.py). "failed" for a Failed run, "ended Crashed" / "ended TimedOut" otherwise.
+_WHAT = "{{ 'failed' if flow_run.state.name == 'Failed' else 'ended ' ~ flow_run.state.name }}"
+SUBJECT = f"dasv run {_WHAT}: {{{{ flow.name }}}} ({{{{ flow_run.name }}}})"
+BODY = (
+    f"The Prefect run {{{{ flow_run.name }}}} of {{{{ flow.name }}}} {_WHAT}: "
+    "{{ flow_run.state.message or '(no message)' }}\n\n"
+    "Parameters: {{ flow_run.parameters }}\nRun: {{ flow_run|ui_url }}\n"
+)
+
 
 class DeliveryError(RuntimeError):
     """A message could not be handed to the SMTP server."""

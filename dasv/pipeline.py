@@ -210,3 +210,19 @@ def draw_slice(builder, district: str, folder: Path) -> dict[str, Path]:
     from report_templates.render import render_outputs
 
     return render_outputs(builder.report(district), folder)
+
+
+def publish(engine: Engine, deployment: Deployment, quarter: Quarter, out_dir: Path, store: Path):
+    """Record a rendered quarter as its next version, checked against the store with the slices' planner.
+
+    :func:`dasv.publications.publish`, with the disclosure planner passed in from here (publications
+    sit below the report in the layers, and never import it).
+
+    Raises:
+        PublishError: nothing complete to publish, the store cannot be written, or the release was
+            planned against an older store and the store now calls for other markers.
+    """
+    from dasv.publications import publish as record
+    from dasv.report.slices import planned_cells
+
+    return record(engine, deployment, quarter, out_dir, store, replan=planned_cells)

@@ -24,11 +24,12 @@ import json
 import os
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, select, text
+from sqlalchemy import Connection, Engine, func, insert, select, text
 
 from dasv import provenance
 from dasv.config import Deployment
@@ -154,10 +155,19 @@ def _zip_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
+# The disclosure planner, passed in by the layer above (dasv.pipeline.publish: the slices' plan): a
+# quarter's withheld-or-published cells planned against the store as it is now, as each document lists
+# them (None: the county's public edition), and the problems that make the release unsafe.
+Replan = Callable[[Connection, Deployment, Quarter], tuple[list[str], dict[str | None, dict]]]
+
+
 def publish(
-    engine: Engine, deployment: Deployment, quarter: Quarter, out_dir: Path, store: Path
+    engine: Engine, deployment: Deployment, quarter: Quarter, out_dir: Path, store: Path, replan: Replan
 ) -> PublishResult:
     """Record the rendered outputs of a quarter as its next version (or nothing, if unchanged).
+
+    ``replan``: the disclosure planner (:data:`Replan`), which checks the release against what
+    the store served since it was planned (:func:`check_against_store`).
 
     Raises:
         PublishError: nothing complete to publish, or the store cannot be written.
@@ -178,7 +188,7 @@ def publish(
         ).first()  # fmt: skip
         if latest and latest.metrics_sha256 == metrics_sha:
             return PublishResult(quarter.label, latest.version, False, store / latest.folder)
-        check_against_store(conn, deployment, quarter, documents)
+        check_against_store(conn, deployment, quarter, documents, replan)
         version = (latest.version if latest else 0) + 1
         folder = f"{quarter.slug}/v{version}"
         # what produced it (software version and commit, configuration checksum, Prefect run): with the county's files
@@ -216,7 +226,14 @@ def publish(
     )
 
 
-def check_against_store(conn: Connection, deployment: Deployment, quarter: Quarter, documents: dict) -> None:
+def latest_publication(conn: Connection) -> int:
+    """The newest publication's id (0 before any): what a plan was made against."""
+    return int(conn.scalar(select(func.max(Publication.id))) or 0)
+
+
+def check_against_store(
+    conn: Connection, deployment: Deployment, quarter: Quarter, documents: dict, replan: Replan
+) -> None:
     """A release planned before the store last changed is planned again; it must come out the same.
 
     The plan a release was drawn from read every version the store had served
@@ -227,27 +244,19 @@ def check_against_store(conn: Connection, deployment: Deployment, quarter: Quart
     Raises:
         PublishError: names the cells and says to render the quarter again.
     """
-    from dasv.report.joint import cells_document
-    from dasv.report.slices import SliceBuilder, latest_publication
-
     planned = [doc.get("suppression", {}).get("planned_against") for doc in documents.values()]
     planned = [p for p in planned if isinstance(p, int)]
     if not planned or min(planned) >= latest_publication(conn):
         return
-    builder = SliceBuilder(conn, deployment, quarter)
+    unsafe, cells = replan(conn, deployment, quarter)
     again = f"render it again (`dasv report --quarter '{quarter.label}'`) and publish that"
-    if builder.unsafe:
+    if unsafe:
         raise PublishError(f"{quarter.label} was planned before the store last changed, and cannot be made safe "
-                           f"against it now: {builder.unsafe[0]}")  # fmt: skip
+                           f"against it now: {unsafe[0]}")  # fmt: skip
     differ = []
     for district, doc in documents.items():
         rendered = doc.get("suppression", {}).get("cells", {})
-        if district is None:
-            now = {}
-            for d in builder.districts:
-                now.update(cells_document(builder.joint, d, builder._printed))
-        else:
-            now = cells_document(builder.joint, district, builder._printed)
+        now = cells.get(district, {})
         differ += [f"{name.replace('|', ', ')} is {rendered.get(name)!s} in the rendered release and must be {shown}"
                    for name, shown in sorted(now.items()) if rendered.get(name) != shown]  # fmt: skip
     if differ:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from flows.notices import BLOCK_NAME, BODY, SUBJECT, OperatorEmail
+from dasv.delivery import BODY, SUBJECT
+from flows.notices import BLOCK_NAME, OperatorEmail
 
 RUN_FAILED = "dasv-run-failed"
 RUN_LOST = "dasv-run-lost"

@@ -26,14 +26,6 @@ from prefect.blocks.abstract import NotificationBlock, NotificationError
 from pydantic import Field, SecretStr
 
 BLOCK_NAME = "dasv-operators"
-# "failed" for a Failed run, "ended Crashed" / "ended TimedOut" otherwise (the same words as the subject)
-_WHAT = "{{ 'failed' if flow_run.state.name == 'Failed' else 'ended ' ~ flow_run.state.name }}"
-SUBJECT = f"dasv run {_WHAT}: {{{{ flow.name }}}} ({{{{ flow_run.name }}}})"
-BODY = (
-    f"The Prefect run {{{{ flow_run.name }}}} of {{{{ flow.name }}}} {_WHAT}: "
-    "{{ flow_run.state.message or '(no message)' }}\n\n"
-    "Parameters: {{ flow_run.parameters }}\nRun: {{ flow_run|ui_url }}\n"
-)
 
 
 class OperatorEmail(NotificationBlock):

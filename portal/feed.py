@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from dasv.measures.labels import LABELS
 from dasv.measures.present import statuses
 from dasv.publications import figures
-from dasv.report.rule import SECONDARY
+from dasv.rule import SECONDARY
 
 # "no denominator": a percentage or rate of 0 cases; "not applicable": a figure the period has no value of
 # (a median of no hearings, an SPC summary of too few months). Never "ok" beside an empty value.

@@ -23,7 +23,7 @@ from xlsxwriter.utility import cell_autofit_width
 from dasv.measures.status import Missing
 from dasv.quarters import london_time
 from dasv.report.model import Rate, Report, ReportTable, Revised, Suppressed, data_value
-from dasv.report.rule import SECONDARY, rule, secondary_note, small_marker, small_note
+from dasv.rule import SECONDARY, rule, secondary_note, small_marker, small_note
 
 SHORTHAND = {
     "[z]": "Not applicable: a percentage or rate whose denominator is zero.",
@@ -193,7 +193,7 @@ def _write_sheet(worksheet, formats: _Formats, sheet: _Sheet) -> None:
 
 
 def shorthand(report: Report) -> dict[str, str]:
-    """The notes sheet's shorthand: the markers of a protected report (worded by dasv.report.rule), then the rest."""
+    """The notes sheet's shorthand: the markers of a protected report (worded by dasv.rule), then the rest."""
     marks = {}
     if report.suppressed:
         marks = {small_marker(report.threshold): small_note(report.threshold),

@@ -25,15 +25,15 @@ def failure_message(flow_name: str, run_name: str, run_id, message: str | None, 
                     state_name: str = "Failed") -> Message | None:  # fmt: skip
     """The operators' e-mail about a run that ended Failed, Crashed or TimedOut (None: no operator address).
 
-    The same words as the server's (``flows/notices.py``'s templates, filled in here with Jinja as the
-    server fills them in).
+    The same words as the server's (``dasv/delivery.py``'s templates, which the server's block in
+    ``flows/notices.py`` sends, filled in here with Jinja as the server fills them in).
     """
     from types import SimpleNamespace
 
     from jinja2.sandbox import SandboxedEnvironment
     from prefect.settings import PREFECT_UI_URL
 
-    from flows.notices import BODY, SUBJECT
+    from dasv.delivery import BODY, SUBJECT
 
     delivery = current_deployment().delivery
     if not delivery.operator:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from dasv.publications import publish
+from dasv.pipeline import publish
 from dasv.quarters import Quarter
 from tasks.common import current_deployment, engine, settings
 from tasks.load import retry_on_io_fault

@@ -12,8 +12,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from dasv.config import load_deployment
-from dasv.pipeline import render_quarter
-from dasv.publications import publish
+from dasv.pipeline import publish, render_quarter
 from dasv.quarters import Quarter
 from dasv.report.slices import SliceBuilder
 from tests.conftest import Sample, copy_sample, make_sample

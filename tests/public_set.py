@@ -29,9 +29,9 @@ from pathlib import Path
 import yaml
 
 from dasv.config import DEFAULT_CONFIG, Deployment, load_deployment
-from dasv.pipeline import load_files, render_quarter
+from dasv.pipeline import load_files, publish, render_quarter
 from dasv.privacy import Pseudonymiser
-from dasv.publications import PublishError, publish
+from dasv.publications import PublishError
 from dasv.quarters import Quarter
 from dasv.sample.write import write_sample_inbox
 from warehouse.db import open_warehouse

@@ -19,7 +19,7 @@ def publish(
     ] = None,
 ) -> None:
     """Record the rendered outputs of a quarter (county and every slice) as its next immutable version."""
-    from dasv.publications import publish as publish_quarter
+    from dasv.pipeline import publish as publish_quarter
 
     c = ctx()
     q = parse_quarter(quarter)

@@ -106,7 +106,7 @@ def run(
             "quality, and nothing was published" + (" or e-mailed" if deliver else "")
         )
         raise typer.Exit(1)
-    from dasv.publications import publish
+    from dasv.pipeline import publish
 
     published = publish(engine, c.deployment, q, out or c.settings.out, c.settings.publish_dir)
     typer.echo(published.message)
@@ -177,7 +177,7 @@ def demo(
     typer.echo(f"{q3.label} ({q3.months_label})")
     typer.echo(render_text(headline))
     typer.echo("")
-    from dasv.publications import publish
+    from dasv.pipeline import publish
 
     # every quarter the sample covers is rendered and published, oldest first, each planned against what the
     # store has served before it (one plan over the public set), so a CSP has them all to pull

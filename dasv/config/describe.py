@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from dasv.config import Deployment
-from dasv.report.rule import small_marker, small_range
+from dasv.rule import small_marker, small_range
 from dasv.yaml_files import SAFE_LOADER
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]

@@ -10,26 +10,19 @@ counts, Newcombe interval for percentages). All computed from counts, rounded on
 from __future__ import annotations
 
 from dasv.config import Deployment
+from dasv.measures import catalogue
 from dasv.measures.intervals import Interval, byar, newcombe, poisson_change_p, rate_interval, wilson
 from dasv.measures.rates import exact_ratio, round_half_up
 from dasv.measures.series import COUNTY, REPORTING, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 
 NOTABLE_P = 0.05
-# the series the county report charts (the headline's police rows cover the reporting area)
-CHARTED = (
-    "idva.total_referrals",
-    "idva.criteria_met",
-    "marac.referrals",
-    "police.da_incidents",
-    "police.da_crimes",
-)
-SPC_MEASURES = (
-    "idva.total_referrals", "idva.criteria_met", "idva.engaged", "idva.repeats",
-    "marac.referrals", "marac.cases_heard", "police.da_incidents", "police.da_crimes",
-)  # fmt: skip
-IDVA_PCTS = {"engagement_pct": ("engaged", "criteria_met"), "repeats_pct": ("repeats", "total_referrals")}
-IDVA_COUNTS = ("total_referrals", "criteria_met", "engaged", "repeats")
+# from the catalogue: the series the county report charts (the headline's police rows cover the
+# reporting area), those analysed as SPC charts, the IDVA percentages and counts
+CHARTED = catalogue.keys(charted=True)
+SPC_MEASURES = catalogue.keys(spc=True)
+IDVA_PCTS = catalogue.percentages("idva")
+IDVA_COUNTS = catalogue.names("idva", slice=True)
 
 
 def series_scope(measure: str, deployment: Deployment, area: str = COUNTY) -> str:

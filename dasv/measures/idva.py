@@ -20,25 +20,13 @@ from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from dasv.config import ReportRow
+from dasv.measures.catalogue import definitions
 from dasv.measures.rates import ratio
 from warehouse.counting import count_if, repeat_expression
 from warehouse.models import AreaDim, IdvaReferral, IdvaReferralSpecialism, SpecialismDim
 
 DEFINITIONS = [
-    ("IDVA referrals", "IDVA referrals whose referral date falls in the quarter."),
-    ("Referral criteria met", "Of those referrals, the ones that met the IDVA service's referral criteria."),
-    (
-        "Engagement % of criteria met",
-        "Referrals where the client engaged, as a percentage of referrals that met criteria; "
-        "printed as a whole percent rounded half up, and '–' when no referral met criteria.",
-    ),
-    (
-        "Repeat referrals",
-        "Referrals for a person who had another IDVA referral in the 365 days before. The "
-        "service's own Repeat flag is used where the export has it; otherwise the repeat is computed "
-        "from the warehouse's history of the person's pseudonymous key.",
-    ),
-    ("Repeat % of IDVA referrals", "Repeat referrals as a percentage of IDVA referrals."),
+    *definitions("idva"),  # the measures' own, from the catalogue
     (
         "Report rows by specialism",
         "Referrals flagged with the row's specialism, limited to the row's "

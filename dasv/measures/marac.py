@@ -21,28 +21,14 @@ from typing import NamedTuple
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
+from dasv.measures.catalogue import definitions
 from dasv.measures.rates import ratio
 from dasv.quarters import Period, Quarter
 from warehouse.counting import count_if, repeat_expression
 from warehouse.models import AreaDim, MaracCase
 
 DEFINITIONS = [
-    ("MARAC referrals", "Cases referred to MARAC whose referral date falls in the quarter."),
-    ("Cases heard at MARAC", "Cases whose MARAC hearing date falls in the quarter."),
-    (
-        "Cases awaiting a MARAC hearing",
-        "Cases referred on or before the quarter's last day and not heard by then.",
-    ),
-    (
-        "Median days from MARAC referral to hearing",
-        "Of the cases heard in the quarter, the median number of days from referral to hearing.",
-    ),
-    (
-        "MARAC repeat cases (SafeLives)",
-        "Cases heard for a person referred to MARAC within the 12 months before "
-        "this referral; the MARAC's own Repeat flag where the export has it, otherwise computed from the "
-        "person's pseudonymous key. Repeat % is of cases heard.",
-    ),
+    *definitions("marac"),  # the measures' own, from the catalogue
     (
         "Rolling twelve months (SafeLives)",
         "The four quarters ending with this one: cases heard per 10,000 "

@@ -10,21 +10,14 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select
 
 from dasv.config import Deployment
+from dasv.measures.catalogue import definitions
 from dasv.measures.funnel import Funnel, funnel
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter, month_label
 from warehouse.models import AreaDim, PoliceMonth
 
 DEFINITIONS = [
-    (
-        "Police DA incidents",
-        "Police-recorded domestic-abuse-related incidents (including those later "
-        "recorded as crimes), summed over the quarter's three months.",
-    ),
-    (
-        "Police DA crimes",
-        "Police-recorded crimes flagged as domestic abuse, summed over the quarter's months.",
-    ),
+    *definitions("police"),  # the measures' own, from the catalogue
     (
         "Rates per 1,000",
         "Incidents or crimes per 1,000 residents aged 16 and over, from the configured "

@@ -26,6 +26,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from dasv.config import Deployment
+from dasv.measures.catalogue import definitions
 from dasv.measures.idva import IdvaCounts, counts_by_area_between
 from dasv.measures.marac import MaracCounts, marac_counts_by_area
 from dasv.measures.rates import ratio
@@ -47,19 +48,7 @@ DEFINITIONS = [
         "The twelve months to the end of the named month (e.g. year ending September 2025: October 2024 "
         "to September 2025), as Community Safety Partnership strategic assessments report police figures.",
     ),
-    (
-        "Incidents that resulted in a crime",
-        "Of the police DA incidents, those the police export records as crimed; shown only where every "
-        "month of the year has that column.",
-    ),
-    ("Incident only", "Police DA incidents that did not result in a crime (incidents minus those crimed)."),
-    ("Total police recorded DA", "Incident-only records plus DA crimes."),
-    ("Proportion of incidents crimed", "Incidents that resulted in a crime as a percentage of DA incidents."),
-    (
-        "Rate per 1,000 population",
-        "Total police recorded DA per 1,000 residents of all ages, from the mid-year population "
-        "estimate of the year the period ends in (the year is printed beside the rate).",
-    ),
+    *definitions("year_ending"),  # the year-ending police measures' own, from the catalogue
 ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from dasv.measures import catalogue
 from dasv.measures.status import Missing
 from dasv.quarters import Quarter
 from dasv.report.model import Cell, Rate, Suppressed
@@ -42,9 +43,9 @@ class Slices(Protocol):
         ...
 
 
-IDVA = ("total_referrals", "criteria_met", "engaged", "repeats")
-MARAC = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
-POLICE = ("da_incidents", "da_crimes")
+IDVA = catalogue.names("idva", slice=True)
+MARAC = catalogue.names("marac", slice=True)
+POLICE = catalogue.names("police", slice=True)
 DEMOGRAPHICS = ("male_victims", "disability", "aged_13_17", "lgbt_total")
 
 

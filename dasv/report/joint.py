@@ -30,17 +30,17 @@ from collections.abc import Hashable
 import numpy as np
 
 from dasv.errors import UserError
+from dasv.measures import catalogue
 from dasv.quarters import Quarter
 from dasv.report.registry import AT_MOST, PARTS, REST, STOCKS, Registry
-from dasv.report.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
-from dasv.report.rule import small_marker as primary_marker
 from dasv.report.suppress import COUNTY, SuppressionPlan
+from dasv.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
+from dasv.rule import small_marker as primary_marker
 
 Key = tuple[str, str, str]  # (area, measure, period label)
 INF = math.inf
-ROW_PARTS = ("total_referrals", "criteria_met", "engaged", "repeats")
-YE_SUMMED = ("total_referrals", "criteria_met", "engaged", "repeats", "referrals", "cases_heard", "repeat_cases",
-             "da_incidents", "da_crimes")  # fmt: skip
+ROW_PARTS = catalogue.names("idva", slice=True)  # a report row's counts, each within the total's
+YE_SUMMED = catalogue.names(year_ending=True)  # a year ending of each is its four quarters
 
 
 class DisclosureError(UserError):

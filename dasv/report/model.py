@@ -539,7 +539,7 @@ class Report:
     # tables of the data-quality section (the coverage of each source), drawn before the source files
     quality_tables: list[ReportTable] = field(default_factory=list)
     provenance: list[str] = field(default_factory=list)  # what produced it (dasv.provenance): Data quality
-    threshold: int = 5  # the disclosure rule's threshold (dasv.report.rule words every statement of it)
+    threshold: int = 5  # the disclosure rule's threshold (dasv.rule words every statement of it)
     # None: a protected edition; "OFFICIAL-SENSITIVE": the restricted edition (every page, title, file name)
     classification: str | None = None
     words: object = None  # the partnership's dasv.config.Words (the glossary's "district", "county")
@@ -547,7 +547,7 @@ class Report:
     @property
     def banner(self) -> str:
         """The line under the title stating how the report is protected (or that it is not)."""
-        from dasv.report.rule import banner, restricted_banner
+        from dasv.rule import banner, restricted_banner
 
         return (
             restricted_banner() if self.classification else banner(self.threshold) if self.suppressed else ""

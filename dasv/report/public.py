@@ -35,7 +35,6 @@ from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppresse
 from dasv.report.monthly import monthly_tables
 from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
-from dasv.report.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
 from dasv.report.slice_statements import engagement_ranking, published_findings
 from dasv.report.slices import (
     DEMOGRAPHIC_MEASURES,
@@ -49,6 +48,7 @@ from dasv.report.suppress import COUNTY
 from dasv.report.tables.idva import idva_columns
 from dasv.report.tables.shared import short
 from dasv.report.year_ending import REPORTING
+from dasv.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
 
 IDVA_SOURCE = "Source: IDVA service referral export"
 PUBLIC_NOTE = (

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 
 from dasv.errors import UserError
+from dasv.measures import catalogue
 
 COUNTY = "county"  # the county's area in a key (beside the districts' names)
 REST = "remainder"  # the county's cases outside every district (out of area, not recorded)
@@ -51,13 +52,9 @@ Expression = dict[Key, float]  # base count -> coefficient
 
 # relations between measures that are not sums of base counts (declared once, read by the planner):
 # (smaller, larger): the first never exceeds the second in the same area and period
-AT_MOST = (
-    ("engaged", "criteria_met"), ("criteria_met", "total_referrals"), ("repeats", "total_referrals"),
-    ("repeat_cases", "cases_heard"), ("male_victims", "total_referrals"), ("disability", "total_referrals"),
-    ("aged_13_17", "total_referrals"), ("lgbt_total", "total_referrals"), ("not_asked", "total_referrals"),
-)  # fmt: skip
+AT_MOST = catalogue.at_most()  # declared with each measure (dasv.measures.catalogue: ``at_most``)
 # stocks: awaiting at a quarter's end = awaiting at the previous end + inflow - outflow
-STOCKS = {"awaiting_hearing": ("referrals", "cases_heard")}
+STOCKS = catalogue.stocks()
 # parts: the whole = the sum of its parts (same area and period)
 PARTS = {
     "total_recorded": ("da_crimes", "incident_only"),

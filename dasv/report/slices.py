@@ -13,13 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
-from dasv.measures import context
+from dasv.measures import catalogue, context
 from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
 from dasv.measures.labels import areas_text, label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
+from dasv.publications import latest_publication
+from dasv.published import first_published_all
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import definitions, gather_quarter, spc_charts
 from dasv.report.commentary import Commentary
@@ -41,16 +43,17 @@ from dasv.report.model import (
 from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
-from dasv.report.rule import SECONDARY, small_range
-from dasv.report.rule import rule as disclosure_rule
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 from dasv.report.tables.headline import VERDICT_NOTE, interval_cell, verdict_cell
 from dasv.report.tables.shared import short
+from dasv.rule import SECONDARY, small_range
+from dasv.rule import rule as disclosure_rule
 
-IDVA_MEASURES = ("total_referrals", "criteria_met", "engaged", "repeats")
-MARAC_MEASURES = ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
-POLICE_MEASURES = ("da_incidents", "da_crimes")
+# the slices' quarterly counts, from the catalogue of measures
+IDVA_MEASURES = catalogue.names("idva", slice=True)
+MARAC_MEASURES = catalogue.names("marac", slice=True)
+POLICE_MEASURES = catalogue.names("police", slice=True)
 DEMOGRAPHIC_MEASURES = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
 # slice measure -> its printed name (dasv.measures.labels: one name per measure)
 LABELS = {
@@ -550,8 +553,7 @@ class SliceBuilder:
         return out
 
 
-HEADLINE_MEASURES = ("total_referrals", "criteria_met", "repeats", "referrals", "cases_heard", "awaiting_hearing",
-                     "da_incidents", "da_crimes")  # fmt: skip
+HEADLINE_MEASURES = catalogue.names(headline=True)
 
 
 def _first_day(month: str) -> date:
@@ -569,19 +571,25 @@ def _listed(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def latest_publication(conn: Connection) -> int:
-    """The newest publication's id (0 before any): what a plan was made against."""
-    from sqlalchemy import func, select
+def planned_cells(conn: Connection, deployment: Deployment, quarter: Quarter) -> tuple[list[str], dict]:
+    """The quarter planned against the store as it is now: what makes it unsafe, and each document's cells.
 
-    from warehouse.models import Publication
-
-    return int(conn.scalar(select(func.max(Publication.id))) or 0)
+    The disclosure planner that publishing checks a release with (``dasv.publications.Replan``):
+    each slice's cells, and the public edition's (``None``: every district's and the county's).
+    """
+    builder = SliceBuilder(conn, deployment, quarter)
+    cells: dict[str | None, dict] = {
+        d: cells_document(builder.joint, d, builder._printed) for d in builder.districts
+    }
+    county: dict = {}
+    for d in builder.districts:
+        county.update(cells[d])
+    cells[None] = county
+    return builder.unsafe, cells
 
 
 def first_published_by_district(conn: Connection, quarters: list[Quarter]) -> dict[Quarter, dict[str, tuple]]:
     """Every district's first-published document of each quarter (one query a quarter)."""
-    from dasv.published import first_published_all
-
     return {q: first_published_all(conn, q) for q in quarters}
 
 

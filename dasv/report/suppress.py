@@ -26,10 +26,10 @@ from scipy.optimize import linprog
 
 from dasv.report.model import Cell, Rate, Suppressed
 from dasv.report.registry import Shown
-from dasv.report.rule import SECONDARY, small_marker
+from dasv.rule import SECONDARY, small_marker
 
 COUNTY = "county"  # the county's key in a plan (beside the districts' names)
-primary_marker = small_marker  # the small-count marker: ``<5`` for a threshold of 5 (dasv.report.rule)
+primary_marker = small_marker  # the small-count marker: ``<5`` for a threshold of 5 (dasv.rule)
 
 
 @dataclass

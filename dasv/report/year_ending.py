@@ -30,8 +30,8 @@ from dasv.report.model import (
     format_cell,
     printed_pair,
 )
-from dasv.report.rule import SECONDARY, small_marker
 from dasv.report.suppress import COUNTY, SuppressionPlan
+from dasv.rule import SECONDARY, small_marker
 
 YEARS_SHOWN = 4
 REPORTING = "reporting_area"

@@ -122,12 +122,13 @@ def _record(engine, quarter: Quarter, docs: dict) -> None:
 def test_a_release_planned_before_the_store_changed_is_refused_naming_the_cell(demo):
     """The demo's old order: Q3 planned first, then Q1 and Q2 published, then Q3 published as planned."""
     from dasv.publications import PublishError, check_against_store
+    from dasv.report.slices import planned_cells
 
     deployment, engine = demo
     q1, q2, q3 = (Quarter.parse(f"2025-26 Q{n}") for n in (1, 2, 3))
     with engine.connect() as conn:
         stale = _documents(conn, deployment, q3)
-        check_against_store(conn, deployment, q3, stale)  # nothing served since: fine
+        check_against_store(conn, deployment, q3, stale, planned_cells)  # nothing served since: fine
     for q in (q1, q2):
         with engine.connect() as conn:
             docs = _documents(conn, deployment, q)
@@ -135,9 +136,11 @@ def test_a_release_planned_before_the_store_changed_is_refused_naming_the_cell(d
     with engine.connect() as conn:
         with pytest.raises(PublishError, match=r"planned before other versions were published.+ is .+ in the rendered "
                                                r"release and must be .+render it again"):  # fmt: skip
-            check_against_store(conn, deployment, q3, stale)
+            check_against_store(conn, deployment, q3, stale, planned_cells)
         fresh = _documents(conn, deployment, q3)
-        check_against_store(conn, deployment, q3, fresh)  # planned against the store as it is: published
+        check_against_store(
+            conn, deployment, q3, fresh, planned_cells
+        )  # planned against the store as it is: published
         # a cell withheld in an earlier quarter's version stays withheld in the later quarter
         served = {}
         for d in deployment.districts:

@@ -403,7 +403,7 @@ def test_the_public_edition_prints_the_slices_figures_and_no_small_count(rendere
 def test_the_restricted_edition_says_official_sensitive_on_every_page_and_is_never_published(
     rendered, tmp_path
 ):
-    from dasv.publications import publish
+    from dasv.pipeline import publish
 
     restricted = rendered["outputs"]["restricted"]
     assert all("OFFICIAL-SENSITIVE" in p.name for k, p in restricted.items() if not k.startswith("csv:"))

@@ -14,8 +14,7 @@ from sqlalchemy import update
 
 from dasv import accounts
 from dasv.config import load_deployment
-from dasv.pipeline import render_quarter
-from dasv.publications import publish
+from dasv.pipeline import publish, render_quarter
 from dasv.quarters import Quarter
 from tests.conftest import copy_sample
 from tests.servers import free_port, start, stop

@@ -19,9 +19,8 @@ import pytest
 
 from dasv import accounts
 from dasv.config import load_deployment
-from dasv.pipeline import load_files, render_quarter
+from dasv.pipeline import load_files, publish, render_quarter
 from dasv.privacy import Pseudonymiser
-from dasv.publications import publish
 from dasv.quarters import Quarter
 from portal.feed import COLUMNS, STATUSES
 from tests.files import IDVA_HEADER, write_csv

@@ -18,9 +18,9 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from dasv.config import load_deployment
-from dasv.pipeline import load_files, render_quarter
+from dasv.pipeline import load_files, publish, render_quarter
 from dasv.privacy import Pseudonymiser
-from dasv.publications import PublishError, publish
+from dasv.publications import PublishError
 from dasv.published import versions
 from dasv.quarters import Quarter
 from tests.files import IDVA_HEADER, write_csv
