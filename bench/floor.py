@@ -114,7 +114,8 @@ def load(path: Path, url: str, config: Path) -> int:
     from dasv.config import load_deployment
     from dasv.quarters import Quarter
     from warehouse.db import open_warehouse
-    from warehouse.load import _quarter_id, ensure_dimensions, lock_warehouse, refresh_derived
+    from warehouse.dimensions import ensure_dimensions, quarter_id
+    from warehouse.load import lock_warehouse, refresh_derived
     from warehouse.models import IdvaReferral, LoadBatch
 
     deployment = load_deployment(config)
@@ -139,7 +140,7 @@ def load(path: Path, url: str, config: Path) -> int:
         ).returning(LoadBatch.id)).scalar_one()  # fmt: skip
         first = (conn.scalar(select(func.max(IdvaReferral.id))) or 0) + 1
         quarter_of = {
-            d: _quarter_id(Quarter.containing(d)) for d in stored["referral_date"].unique().to_list()
+            d: quarter_id(Quarter.containing(d)) for d in stored["referral_date"].unique().to_list()
         }
         table = stored.with_columns(
             pl.int_range(first, first + n, eager=True).alias("id"),

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import DATA, env_for, inbox, log, run_measured  # noqa: E402
+from bench.shared import DATA, env_for, inbox, log, run_measured  # noqa: E402
 
 REPEATS = int(os.environ.get("BENCH_PDF_REPEATS", 7))
 REFERRALS = int(os.environ.get("BENCH_PDF_REFERRALS", 20_000))

@@ -1,9 +1,9 @@
-"""Portal accounts, sign-in, sessions, API tokens and the access log (docs/portal.md), in the warehouse.
+"""Portal accounts, API tokens and the access log (docs/portal.md), in the warehouse.
 
 Nothing is kept in a process: several portal processes serve the same users. Passwords are
 Argon2id hashes (argon2-cffi); session ids, API tokens and set-password links are random
-and only their SHA-256 is stored. After 5 failed sign-ins within 15 minutes an account is
-locked for 15 minutes, and no answer says whether an account exists.
+and only their SHA-256 is stored. Signing in, sessions, and the account behind a session, token
+or set-password link are the portal's: ``portal/sessions.py``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,11 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dasv.errors import UserError
-from portal.passwords import hash_password, verify
+from portal.passwords import hash_password
 from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
 
 ROLES = ("csp", "partnership", "admin")
 MIN_PASSWORD = 12  # (portal.passwords holds the rules)
-MAX_FAILURES, FAILURE_WINDOW, LOCKOUT = 5, timedelta(minutes=15), timedelta(minutes=15)
-IDLE, ABSOLUTE = timedelta(minutes=30), timedelta(hours=8)
 SET_PASSWORD_VALID = timedelta(hours=72)
 TOKEN_PREFIX = "dasv_"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -62,7 +60,8 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as UTC (SQLite returns it without its zone)."""
     if moment is None:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -155,7 +154,7 @@ def list_users(engine: Engine) -> list[dict]:
             districts.setdefault(user_id, []).append(district)
         rows = conn.execute(select(PortalUser).order_by(PortalUser.email)).scalars().all()
         return [{"email": u.email, "role": u.role, "districts": sorted(districts.get(u.id, [])), "disabled": u.disabled,
-                 "locked": bool(u.locked_until and _utc(u.locked_until) > now()), "password_set": u.password_hash is not None}
+                 "locked": bool(u.locked_until and as_utc(u.locked_until) > now()), "password_set": u.password_hash is not None}
                 for u in rows]  # fmt: skip
 
 
@@ -184,7 +183,7 @@ def user_tokens(engine: Engine, user_id: int) -> list[dict]:
         ).all()  # fmt: skip
     moment = now()
     return [{"id": r[0], "created": r[1], "expires": r[2], "revoked": r[3],
-             "live": r[3] is None and _utc(r[2]) > moment} for r in rows]  # fmt: skip
+             "live": r[3] is None and as_utc(r[2]) > moment} for r in rows]  # fmt: skip
 
 
 def revoke_own_token(engine: Engine, user_id: int, token_id: int) -> bool:
@@ -222,7 +221,7 @@ def list_tokens(engine: Engine) -> list[dict]:
     return [{"id": r[0], "email": r[1], "created": r[2], "expires": r[3], "revoked": r[4]} for r in rows]
 
 
-# --- sign-in, sessions and tokens (the portal) --------------------------------------------------------
+# --- the access log ---------------------------------------------------------------------------------
 
 # the access log's words for account events (its ``file`` column): define once, counted by the per-client limit
 SIGNED_IN, SIGN_IN_FAILED, NOW_LOCKED = "signed in", "sign-in failed", "sign-in failed; account now locked"
@@ -230,188 +229,6 @@ REFUSED_LOCKED, REFUSED_DISABLED = "sign-in refused: account locked", "sign-in r
 TOO_MANY, BUSY = "sign-in refused: too many from this client", "sign-in refused: the portal is busy"
 SIGNED_OUT, PASSWORD_SET = "signed out", "password set"
 FAILURES = (SIGN_IN_FAILED, NOW_LOCKED, REFUSED_LOCKED, REFUSED_DISABLED)
-
-
-@dataclass
-class Attempt:
-    """A sign-in under way: the account asked for (if any) and the hash to check the password against."""
-
-    email: str
-    user_id: int | None
-    stored: str | None
-    at: datetime
-
-
-def begin_sign_in(engine: Engine, email: str) -> Attempt:
-    """The account an e-mail names, read without a write transaction (the slow check comes next)."""
-    email = email.strip().lower()
-    with Session(engine.execution_options(dasv_read_only=True)) as conn:
-        user = conn.execute(select(PortalUser).where(PortalUser.email == email)).scalars().first()
-    return Attempt(email, user.id if user else None, user.password_hash if user else None, now())
-
-
-def finish_sign_in(engine: Engine, attempt: Attempt, right: bool) -> tuple[Account | None, str]:
-    """After the password check: the account (right password, usable account) or None, and the log's word.
-
-    The failure count is read and written in one transaction: after 5 failures within 15 minutes
-    the account is locked for 15 minutes.
-    """
-    if attempt.user_id is None or attempt.stored is None:
-        return None, SIGN_IN_FAILED
-    moment = attempt.at
-    with Session(engine) as conn, conn.begin():
-        user = conn.get(PortalUser, attempt.user_id)
-        if user is None or user.password_hash != attempt.stored:
-            return None, SIGN_IN_FAILED
-        if user.disabled:
-            return None, REFUSED_DISABLED
-        if user.locked_until and _utc(user.locked_until) > moment:
-            return None, REFUSED_LOCKED
-        if right:
-            conn.execute(update(PortalUser).where(PortalUser.id == user.id)
-                         .values(failures=0, first_failure_at=None, locked_until=None))  # fmt: skip
-            return _account(conn, user), SIGNED_IN
-        recent = user.first_failure_at and moment - _utc(user.first_failure_at) < FAILURE_WINDOW
-        failures = (user.failures if recent else 0) + 1
-        conn.execute(update(PortalUser).where(PortalUser.id == user.id).values(
-            failures=failures, first_failure_at=user.first_failure_at if recent else moment,
-            locked_until=moment + LOCKOUT if failures >= MAX_FAILURES else None))  # fmt: skip
-        return None, NOW_LOCKED if failures >= MAX_FAILURES else SIGN_IN_FAILED
-
-
-def sign_in(engine: Engine, email: str, password: str) -> Account | None:
-    """The account if the password is right and the account usable; None otherwise (whatever the reason).
-
-    (The portal runs the three steps itself, the Argon2 check in its bounded pool.)
-    """
-    attempt = begin_sign_in(engine, email)
-    return finish_sign_in(engine, attempt, verify(attempt.stored, password))[0]
-
-
-def client_failures(engine: Engine, client: str | None, since: datetime) -> list[datetime]:
-    """When the failed sign-ins from one client address since a time were (oldest first), from the access log."""
-    with engine.connect() as conn:
-        return [_utc(t) for t in conn.scalars(
-            select(PortalAccess.at).where(PortalAccess.at >= since, PortalAccess.client == client,
-                                          PortalAccess.file.in_(FAILURES)).order_by(PortalAccess.at))]  # fmt: skip
-
-
-def _account(conn: Session, user: PortalUser, **extra) -> Account:
-    districts = list(
-        conn.scalars(select(PortalUserDistrict.district).where(PortalUserDistrict.user_id == user.id))
-    )
-    return Account(user.id, user.email, user.role, sorted(districts), **extra)
-
-
-def start_session(engine: Engine, account: Account) -> tuple[str, str]:
-    """A new session: (the cookie's secret, its CSRF token)."""
-    secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    moment = now()
-    with Session(engine) as conn, conn.begin():
-        conn.execute(insert(PortalSession).values(id_hash=digest(secret), user_id=account.id, csrf_token=csrf,
-                                                  created_at=moment, last_seen=moment))  # fmt: skip
-    return secret, csrf
-
-
-def _districts(conn, user_id: int) -> list[str]:
-    return sorted(
-        conn.scalars(select(PortalUserDistrict.district).where(PortalUserDistrict.user_id == user_id))
-    )
-
-
-def session_account(engine: Engine, secret: str | None) -> Account | None:
-    """The account of a live session (30 minutes idle, 8 hours at most; never a disabled account).
-
-    Core queries, not the ORM: this runs on every page request.
-    """
-    if not secret:
-        return None
-    moment = now()
-    key = digest(secret)
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(PortalSession.created_at, PortalSession.last_seen, PortalSession.csrf_token, PortalUser.id,
-                   PortalUser.email, PortalUser.role, PortalUser.disabled)
-            .join(PortalUser, PortalUser.id == PortalSession.user_id).where(PortalSession.id_hash == key)
-        ).first()  # fmt: skip
-        if row is None:
-            return None
-        created, seen, csrf, user_id, email, role, disabled = row
-        expired = moment - _utc(seen) > IDLE or moment - _utc(created) > ABSOLUTE
-        account = None if disabled or expired else Account(user_id, email, role, _districts(conn, user_id),
-                                                            session_csrf=csrf)  # fmt: skip
-    # the writes in a transaction of their own (the read above may have been a read-only one)
-    if account is None:
-        with engine.execution_options(dasv_read_only=False).begin() as conn:
-            conn.execute(delete(PortalSession).where(PortalSession.id_hash == key))
-    elif moment - _utc(seen) > timedelta(seconds=30):  # keep it alive, without a write per request
-        with engine.execution_options(dasv_read_only=False).begin() as conn:
-            conn.execute(update(PortalSession).where(PortalSession.id_hash == key).values(last_seen=moment))
-    return account
-
-
-def end_session(engine: Engine, secret: str | None) -> None:
-    """Sign out: the session is deleted on the server."""
-    if secret:
-        with Session(engine) as conn, conn.begin():
-            conn.execute(delete(PortalSession).where(PortalSession.id_hash == digest(secret)))
-
-
-def token_account(engine: Engine, token: str | None) -> Account | None:
-    """The account of a live API token (not revoked, not expired, account not disabled)."""
-    if not token or not token.startswith(TOKEN_PREFIX):
-        return None
-    with engine.connect() as conn:
-        row = conn.execute(
-            select(PortalToken.id, PortalToken.revoked_at, PortalToken.expires_at, PortalUser.id, PortalUser.email,
-                   PortalUser.role, PortalUser.disabled)
-            .join(PortalUser, PortalUser.id == PortalToken.user_id).where(PortalToken.token_hash == digest(token))
-        ).first()  # fmt: skip
-        if row is None:
-            return None
-        token_id, revoked, expires, user_id, email, role, disabled = row
-        if revoked is not None or _utc(expires) <= now() or disabled:
-            return None
-        return Account(user_id, email, role, _districts(conn, user_id), token_id=token_id)
-
-
-def link_account(engine: Engine, secret: str) -> tuple[int, str, list[str]] | None:
-    """The account a live set-password link is for (id, e-mail, districts), else None (unknown, used, expired)."""
-    with Session(engine) as conn:
-        user = (
-            conn.execute(select(PortalUser).where(PortalUser.set_password_hash == digest(secret)))
-            .scalars()
-            .first()
-        )
-        if user is None or user.set_password_expires is None or _utc(user.set_password_expires) < now():
-            return None
-        return user.id, user.email, _districts(conn, user.id)
-
-
-def set_password_with_link(
-    engine: Engine, secret: str, password: str, hashed: str | None = None
-) -> int | None:
-    """Set a password from a one-time link: the account's id, or None when the link is unknown, used or expired.
-
-    ``hashed``: the password's hash, made by the caller (the portal hashes in its bounded pool).
-
-    Raises:
-        AccountError: the password may not be used (too short, easy to guess, the account's own words).
-    """
-    found = link_account(engine, secret)
-    if found is None:
-        return None
-    check_password(password, found[1], found[2])
-    hashed = hashed or hash_password(password)
-    with Session(engine) as conn, conn.begin():
-        done = conn.execute(update(PortalUser).where(
-            PortalUser.id == found[0], PortalUser.set_password_hash == digest(secret)).values(
-            password_hash=hashed, set_password_hash=None, set_password_expires=None, failures=0,
-            locked_until=None))  # fmt: skip
-    return found[0] if done.rowcount == 1 else None
-
-
-# --- the access log ---------------------------------------------------------------------------------
 
 
 def log_access(engine: Engine, **row) -> None:

@@ -52,7 +52,7 @@ def operator_errors() -> tuple[type[BaseException], ...]:
     from dasv.privacy import MissingKeyError
     from tasks.load import FileRefusedError
     from warehouse.db import WarehouseError
-    from warehouse.load import KeyMismatchError
+    from warehouse.pseudonyms import KeyMismatchError
 
     return (ConfigError, DeliveryError, NoDataError, RenderError, UserError, MissingKeyError, FileRefusedError,
             WarehouseError, KeyMismatchError)  # fmt: skip

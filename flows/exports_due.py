@@ -18,7 +18,7 @@ from prefect.states import Completed, Failed
 from dasv.delivery import DeliveryError, Message
 from dasv.exports_due import ExportsDue, exports_due
 from dasv.pipeline import today_in_london
-from dasv.publications import latest_version
+from dasv.published import latest_version
 from dasv.quarters import Quarter
 from flows.alerts import report_undelivered
 from flows.locking import quarter_lock

@@ -68,7 +68,7 @@ class Export:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     repairs: Counter = field(default_factory=Counter)
-    # set once raw identifiers are replaced by keyed hashes (warehouse.load.pseudonymise)
+    # set once raw identifiers are replaced by keyed hashes (warehouse.pseudonyms.pseudonymise)
     key_fingerprint: str = ""
     _by_key: dict = field(default_factory=dict, repr=False, compare=False)
 

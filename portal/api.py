@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
-from dasv import publications
+from dasv import published
 from dasv.safe_text import safe_cell, slug
 from portal.context import note, portal, who
 from portal.feed import COLUMNS, STATUSES, Row, feed_rows
@@ -115,9 +115,9 @@ def _serialised(request: Request, district: str, form: str) -> bytes:
     a new version changes the key, and nothing stale can be served.
     """
     with portal(request).reader.connect() as conn:
-        key = (district, form, publications.metrics_checksums(conn, district))
+        key = (district, form, published.metrics_checksums(conn, district))
         if key not in _ANSWERS:
-            rows = feed_rows(publications.metrics_documents(conn, district), district)
+            rows = feed_rows(published.metrics_documents(conn, district), district)
             _ANSWERS[key] = _csv(rows) if form == "csv" else Metrics(
                 district=district, rows=[MetricRow(**vars(r)) for r in rows]).model_dump_json().encode()  # fmt: skip
             if len(_ANSWERS) > 256:

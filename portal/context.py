@@ -14,6 +14,7 @@ from dasv import accounts
 from dasv.config import Deployment
 from dasv.quarters import Quarter, QuarterError
 from dasv.safe_text import slug
+from portal import sessions
 
 SESSION_COOKIE = "dasv_session"
 CSRF_COOKIE = (
@@ -123,9 +124,9 @@ def who(request: Request) -> accounts.Account | None:
         account = None
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            account = accounts.token_account(p.reader, header[7:].strip())
+            account = sessions.token_account(p.reader, header[7:].strip())
         else:
-            account = accounts.session_account(p.reader, request.cookies.get(SESSION_COOKIE))
+            account = sessions.session_account(p.reader, request.cookies.get(SESSION_COOKIE))
         request.state.account = account
     return request.state.account
 

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from dasv import accounts, publications
+from dasv.published import latest_version, published_file, published_quarters, versions
 from dasv.quarters import Quarter, london_time
 from dasv.safe_text import slug
 from portal.context import note, parse_quarter, portal, who
@@ -57,7 +58,7 @@ def home(request: Request) -> Response:
         return sign_in_page(request)
     p = portal(request)
     with p.reader.connect() as conn:
-        quarters = [Quarter.parse(label) for label in publications.published_quarters(conn)]
+        quarters = [Quarter.parse(label) for label in published_quarters(conn)]
     districts = [
         {"name": a.name, "slug": slug(a.name)} for a in p.deployment.districts if account.may_see(a.name)
     ]
@@ -83,7 +84,7 @@ def district_page(request: Request, district: str) -> Response:
         return to_sign_in(request)
     name = _district(request, district)
     with portal(request).reader.connect() as conn:
-        found = publications.versions(conn, district=name)
+        found = versions(conn, district=name)
     latest = {}
     for v in found:
         latest[v.quarter] = max(latest.get(v.quarter, 0), v.version)
@@ -211,7 +212,7 @@ def _send(
     request: Request, q: Quarter, district: str | None, name: str, version: int | None, stem: str
 ) -> Response:
     with portal(request).reader.connect() as conn:
-        found = publications.published_file(conn, q, district, name, version)
+        found = published_file(conn, q, district, name, version)
     if found is None:
         raise HTTPException(404)
     path, _, number = found
@@ -227,14 +228,14 @@ def _send(
 def _report_page(request: Request, q: Quarter, district: str | None, version: int | None, files: dict, html: str,
                  base: str) -> Response:  # fmt: skip
     with portal(request).reader.connect() as conn:
-        found = publications.published_file(conn, q, district, html, version)
+        found = published_file(conn, q, district, html, version)
         if found is None:
             raise HTTPException(404)
-        latest = publications.latest_version(conn, q)
+        latest = latest_version(conn, q)
         key = (str(portal(request).store), found[0], found[1])
         if key not in _PAGES:  # a published version never changes: its page's parts are read once
-            info = next(v for v in publications.versions(conn, q) if v.version == found[2])
-            sizes = {name: publications.published_file(conn, q, district, name, found[2]) for name in files}
+            info = next(v for v in versions(conn, q) if v.version == found[2])
+            sizes = {name: published_file(conn, q, district, name, found[2]) for name in files}
             body = MAIN.search(_stored(request, found[0]).read_text(encoding="utf-8"))
             listed = [{"name": n, "label": label, "size": _size(_stored(request, sizes[n][0]).stat().st_size)}
                       for n, label in files.items() if sizes.get(n)]  # fmt: skip

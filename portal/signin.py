@@ -32,7 +32,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dasv import accounts
-from portal import passwords
+from portal import passwords, sessions
 from portal.context import CSRF_COOKIE, SESSION_COOKIE, note, portal
 from portal.views import render
 
@@ -117,7 +117,7 @@ def _retry_after(request: Request, pending: int) -> int | None:
     ``pending``: this client's sign-ins under way in this process for no account (each is one more failure).
     """
     moment = accounts.now()
-    failed = accounts.client_failures(portal(request).engine, _client(request), moment - CLIENT_WINDOW)
+    failed = sessions.client_failures(portal(request).engine, _client(request), moment - CLIENT_WINDOW)
     if len(failed) + pending < CLIENT_FAILURES:
         return None
     if len(failed) < CLIENT_FAILURES:  # it is the ones under way: they are over in seconds
@@ -151,7 +151,7 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
     if not form_token_ok(request, csrf_token):
         _expired(request, "Go back to the sign-in page and try again.")
     engine = portal(request).engine
-    attempt = await run_in_threadpool(accounts.begin_sign_in, engine, email[:254])
+    attempt = await run_in_threadpool(sessions.begin_sign_in, engine, email[:254])
     p, client = portal(request), _client(request)
     wait = await run_in_threadpool(_retry_after, request, p.signing_in.get(client, 0))
     if wait is not None:  # (logged with the account it named, if any)
@@ -176,7 +176,7 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
         return await run_in_threadpool(
             _too_many, request, BUSY_SECONDS, "The service is busy. Try again shortly."
         )
-    account, event = await run_in_threadpool(accounts.finish_sign_in, engine, attempt, checked[0])
+    account, event = await run_in_threadpool(sessions.finish_sign_in, engine, attempt, checked[0])
     note(request, event=event, user_id=attempt.user_id)
     if account is None:
         return await run_in_threadpool(form_page, request, "sign_in.html.j2", title="Sign in", next=local(next),
@@ -187,8 +187,8 @@ async def sign_in(request: Request, email: str = Form(""), password: str = Form(
 def _start(request: Request, account: accounts.Account, next: str) -> Response:
     """A new session (signing in again ends the browser's previous one), and back to where the reader was going."""
     engine = portal(request).engine
-    accounts.end_session(engine, request.cookies.get(SESSION_COOKIE))
-    secret, _ = accounts.start_session(engine, account)
+    sessions.end_session(engine, request.cookies.get(SESSION_COOKIE))
+    secret, _ = sessions.start_session(engine, account)
     response = RedirectResponse(local(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE, secret, httponly=True, samesite="lax", secure=secure(request), path="/"
@@ -207,7 +207,7 @@ def sign_out(request: Request, csrf_token: str = Form("")) -> Response:
         return RedirectResponse("/sign-in", status_code=303)
     if not csrf_ok(csrf_token, account.session_csrf):
         _expired(request, "Go back, reload the page and try again.")
-    accounts.end_session(portal(request).engine, request.cookies.get(SESSION_COOKIE))
+    sessions.end_session(portal(request).engine, request.cookies.get(SESSION_COOKIE))
     note(request, event=accounts.SIGNED_OUT, user_id=account.id)
     response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -226,7 +226,7 @@ def set_password_page(request: Request, token: str = "") -> Response:
 
 def _problem(engine, token: str, password: str) -> tuple[tuple | None, str | None]:
     """The link's account and, if the password may not be used, why."""
-    found = accounts.link_account(engine, token)
+    found = sessions.link_account(engine, token)
     if found is None:
         return None, None
     return found, passwords.problem(password, passwords.identifiers(found[1], found[2]))
@@ -253,7 +253,7 @@ async def set_password(
     if found is not None:
         try:
             done = await run_in_threadpool(
-                accounts.set_password_with_link, engine, token, password, hashed[0]
+                sessions.set_password_with_link, engine, token, password, hashed[0]
             )
         except accounts.AccountError:  # (checked above; the link's account cannot have changed its words)
             done = None

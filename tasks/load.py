@@ -16,7 +16,8 @@ from loaders.export import Export
 from loaders.read import sha256_of
 from tasks.common import current_deployment, engine, pseudonymiser, settings
 from warehouse.db import WarehouseError
-from warehouse.load import key_matches, load_export, loaded_batch, pseudonymise, skipped_message
+from warehouse.load import load_export, loaded_batch, skipped_message
+from warehouse.pseudonyms import key_matches, pseudonymise
 
 IO_FAULTS = (OSError, OperationalError, WarehouseError, RenderError)
 

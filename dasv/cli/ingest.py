@@ -165,7 +165,7 @@ def db_upgrade() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Check that every IDVA referral and specialism link refers to rows that exist (loads check their own)."""
-    from warehouse.load import check_references
+    from warehouse.facts import check_references
 
     with ctx().engine().connect() as conn:
         check_references(conn)

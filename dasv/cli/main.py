@@ -18,7 +18,7 @@ from dasv.delivery import DeliveryError
 from dasv.errors import NoDataError, RenderError, UserError
 from dasv.privacy import MissingKeyError
 from warehouse.db import WarehouseError
-from warehouse.load import KeyMismatchError
+from warehouse.pseudonyms import KeyMismatchError
 
 
 def main() -> None:

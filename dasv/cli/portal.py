@@ -87,7 +87,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (state lives in the warehouse).")] = 1,
 ) -> None:
     """Serve the portal with uvicorn (several workers: each on its own socket, the kernel sharing connections)."""
-    from dasv.publications import verify_store
+    from dasv.published import verify_store
     from portal.workers import config as workers_config
     from portal.workers import serve as workers_serve
 

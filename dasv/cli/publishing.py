@@ -39,7 +39,7 @@ def publications(
     ] = False,
 ) -> None:
     """Published versions with their dates and revision notes."""
-    from dasv.publications import verify_store, versions
+    from dasv.published import verify_store, versions
 
     c = ctx()
     with c.existing_engine().connect() as conn:

@@ -151,7 +151,7 @@ def demo(
     """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice, publish its quarters."""
     from dasv.demo import DEMO_ACCOUNTS, add_demo_accounts, clear_store
     from dasv.pipeline import load_files, render_quarter
-    from dasv.report.build import build_headline
+    from dasv.report.tables.headline import build_headline
     from dasv.sample.write import write_sample_inbox
     from report_templates.text import render_text
 

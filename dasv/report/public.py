@@ -27,15 +27,7 @@ from dasv.measures.labels import label, police_label
 from dasv.measures.spc import analyse
 from dasv.measures.status import OK, Missing
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import (
-    build_report,
-    chart_name,
-    definitions,
-    idva_columns,
-    read_commentary,
-    short,
-    spc_charts,
-)
+from dasv.report.build import build_report, chart_name, definitions, read_commentary, spc_charts
 from dasv.report.findings import count_finding, ordered
 from dasv.report.funnel import funnel_section
 from dasv.report.joint import cells_document
@@ -53,6 +45,8 @@ from dasv.report.slices import (
 )
 from dasv.report.statements import funnel_ranking, load_notes, variation_statements
 from dasv.report.suppress import COUNTY
+from dasv.report.tables.idva import idva_columns
+from dasv.report.tables.shared import short
 from dasv.report.year_ending import REPORTING
 from dasv.rule import OFFICIAL_SENSITIVE, SECONDARY, restricted_banner, rule, small_marker
 

@@ -27,7 +27,7 @@ class Revisions:
         district: str | None = None,
         first: dict | None = None,
     ):
-        from dasv.publications import first_published
+        from dasv.published import first_published
 
         self.first: dict[Quarter, tuple[dict, datetime]] = dict(first or {})
         self.marked: dict[Quarter, datetime] = {}

@@ -20,17 +20,10 @@ from dasv.measures.labels import areas_text, label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
-from dasv.publications import first_published_all, latest_publication
+from dasv.publications import latest_publication
+from dasv.published import first_published_all
 from dasv.quarters import LONDON, Quarter
-from dasv.report.build import (
-    VERDICT_NOTE,
-    definitions,
-    gather_quarter,
-    interval_cell,
-    short,
-    spc_charts,
-    verdict_cell,
-)
+from dasv.report.build import definitions, gather_quarter, spc_charts
 from dasv.report.commentary import Commentary
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
@@ -52,6 +45,8 @@ from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
+from dasv.report.tables.headline import VERDICT_NOTE, interval_cell, verdict_cell
+from dasv.report.tables.shared import short
 from dasv.rule import SECONDARY, small_range
 from dasv.rule import rule as disclosure_rule
 

@@ -25,9 +25,10 @@ from dasv.measures.status import Missing
 from dasv.pipeline import load_files, render_quarter
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter
-from dasv.report.build import build_report, safelives_table
+from dasv.report.build import build_report
 from dasv.report.model import Column, ReportTable, format_cell
 from dasv.report.slices import SliceBuilder
+from dasv.report.tables.safelives import safelives_table
 from tests.conftest import copy_sample
 from tests.files import write_csv
 from warehouse.db import open_warehouse

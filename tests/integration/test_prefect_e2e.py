@@ -26,7 +26,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from dasv.provenance import package_version
-from dasv.publications import provenance_of
+from dasv.published import provenance_of
 from dasv.quarters import Quarter
 from tests.files import sample_fact_counts
 from tests.servers import (

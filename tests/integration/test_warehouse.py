@@ -11,8 +11,9 @@ from sqlalchemy import func, inspect, select, text
 from dasv.privacy import Pseudonymiser
 from loaders import read_export
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
-from warehouse.load import KeyMismatchError, load_export
+from warehouse.load import load_export
 from warehouse.models import Base, IdvaReferral, IdvaReferralSpecialism, LoadBatch, LoadCoverage, PoliceMonth
+from warehouse.pseudonyms import KeyMismatchError
 
 TODAY = date(2026, 1, 10)
 
@@ -263,7 +264,7 @@ def test_database_level_lock_serialises_loads(engine, warehouse_url, tmp_path, d
 def test_references_are_checked_once_per_load_and_by_db_check(engine, tmp_path, deployment, pseudonymiser):
     """Referral facts have no per-row foreign keys (migration 0004): a dangling one is still caught."""
     from warehouse.db import WarehouseError
-    from warehouse.load import check_references
+    from warehouse.facts import check_references
 
     path = write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(3)])
     load(engine, path, deployment, pseudonymiser)
@@ -375,7 +376,7 @@ def test_an_export_pseudonymised_before_its_write_stores_the_same_rows_and_carri
     export handed over holds keys only, and the stored rows are those of a load in one step."""
     import pickle
 
-    from warehouse.load import pseudonymise
+    from warehouse.pseudonyms import pseudonymise
 
     rows = [["R1", "C1", "03/10/2025", "Fenland", "Y", "Y"], ["R2", "C1", "04/10/2025", "Fenland", "Y", "N"],
             ["R3", "C2", "05/10/2025", "Peterborough", "N", "N"]]  # fmt: skip

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from dasv.config import load_deployment
 from dasv.pipeline import load_files, publish, render_quarter
 from dasv.privacy import Pseudonymiser
-from dasv.publications import PublishError, versions
+from dasv.publications import PublishError
+from dasv.published import versions
 from dasv.quarters import Quarter
 from tests.files import IDVA_HEADER, write_csv
 from tests.portal.conftest import PASSWORD
@@ -67,7 +68,7 @@ def test_a_correction_becomes_version_2_with_its_revisions_marked_r_and_version_
     # and never published) and provenance.json: what produced them (dasv.provenance)
     assert len(v1) == 36 and all(not os.access(p, os.W_OK) or os.geteuid() == 0 for p in v1)
     from dasv.provenance import config_checksum, package_version
-    from dasv.publications import provenance_of
+    from dasv.published import provenance_of
 
     with warehouse.connect() as conn:
         recorded = provenance_of(conn, store, Q2, 1)
