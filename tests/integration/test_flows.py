@@ -525,8 +525,8 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
             assert all(float(s) == float(csv_value(c)) for s, c in numbers), (table.key, stored)
         checked += 1
     assert (
-        checked == len(report.all_tables) == 12
-    )  # 10 + the charts' monthly values + data coverage (SafeLives: restricted only)
+        checked == len(report.all_tables) == 13
+    )  # 10 + the offence-group breakdown + the charts' monthly values + data coverage (SafeLives: restricted only)
 
     doc = json.loads((out / "dasv-2025-26-Q3-metrics.json").read_text())
     total = doc["idva"]["total"]
