@@ -107,7 +107,9 @@ def national(warehouse: str, config: str) -> None:
     from dasv.config import load_deployment
     from dasv.quarters import Quarter
     from dasv.report.build import gather_quarter
-    from dasv.report.joint import Joint, served_cells, violations
+    from dasv.report.joint import Joint
+    from dasv.report.refusals import violations
+    from dasv.report.served import served_cells
     from dasv.report.slices import plan_months, plan_suppression
     from warehouse.db import open_warehouse
 

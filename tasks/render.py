@@ -14,7 +14,7 @@ from dasv.forked import call_in_child
 from dasv.measures.coverage import require_facts
 from dasv.pipeline import draw_slice, slice_folder
 from dasv.quarters import Quarter
-from dasv.report.joint import DisclosureError
+from dasv.report.refusals import DisclosureError
 from dasv.report.slices import SliceBuilder
 from report_templates.render import prepare, render_outputs
 from report_templates.text import table_records

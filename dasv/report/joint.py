@@ -16,35 +16,27 @@ that narrowed it is withheld: a published count (the smallest at or above the th
 first), else a ``<5`` becomes ``[c]``. Cells served before keep their fate: withheld stays
 withheld; published and unchanged is known to every reader, so it cannot hide anything.
 
-:func:`violations` is the same check alone: slices refuse to render while it finds anything.
+:func:`dasv.report.refusals.violations` is the same check alone: slices refuse to render while it
+finds anything. The relations are stated in :mod:`dasv.report.relations`; what the store served is
+read by :mod:`dasv.report.served`.
 The integer-programming attacker in the tests checks the result exactly.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from collections import defaultdict
 from collections.abc import Hashable
 
 import numpy as np
 
-from dasv.errors import UserError
-from dasv.measures import catalogue
 from dasv.quarters import Quarter
-from dasv.report.registry import AT_MOST, REST, STOCKS, Registry, groups_in, parts
+from dasv.report.relations import Relations
 from dasv.report.suppress import COUNTY, SuppressionPlan
 from dasv.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
 from dasv.rule import small_marker as primary_marker
 
 Key = tuple[str, str, str]  # (area, measure, period label)
 INF = math.inf
-ROW_PARTS = catalogue.names("idva", slice=True)  # a report row's counts, each within the total's
-YE_SUMMED = catalogue.names(year_ending=True)  # a year ending of each is its four quarters
-
-
-class DisclosureError(UserError):
-    """A slice would let a withheld count be worked out; the message names the cell."""
 
 
 def period_label(p: Hashable) -> str | None:
@@ -55,7 +47,7 @@ def period_label(p: Hashable) -> str | None:
     return short if isinstance(short, str) else None
 
 
-class Joint:
+class Joint(Relations):
     """The counts of one release (the quarterly plan and the year-ending plan) with what was served before."""
 
     def __init__(
@@ -147,117 +139,6 @@ class Joint:
     def _set(self, key: Key, marker: str) -> None:
         plan, pk = self.where[key]
         plan.marks[pk] = marker
-
-    # the identities ------------------------------------------------------------------------------
-    def _identities(self) -> list[tuple[list[tuple[Key, float]], float, float, str]]:
-        out = []
-        v = self.value
-        areas = [*self.districts, COUNTY]
-        periods = sorted({p for _, _, p in v})
-        measures = {m for _, m, _ in v}
-        rows = sorted({m.rsplit(":", 1)[0] + ":" for m in measures if m.startswith("row:")})
-        for terms, why in self.registry().identities():  # the sums: derived from the registered figures
-            rest = [(k, c) for k, c in terms if k[0] == REST]
-            terms = [(k, c) for k, c in terms if k[0] != REST]
-            if rest:  # the remainder outside every district: a constant we assume readers know (stricter)
-                ((key, c),) = rest
-                value = v[terms[0][0]] - sum(v.get((d, key[1], key[2]), 0) for d in self.districts)
-                out.append((terms, -c * value, -c * value, why))
-            else:
-                out += self._if_true(terms, 0.0, why)
-        # the relations that are not sums, declared once with the measures (dasv.report.registry.RELATIONS)
-        pairs = [(f"{pre}{a}", f"{pre}{b}") for pre in ["", *rows] for a, b in AT_MOST]
-        pairs += [(f"{pre}{m}", m) for pre in rows for m in ROW_PARTS]  # a specialism row within the total
-        out += self._gaps(pairs, periods)
-        quarters = sorted({p for p in periods if not p.startswith("YE ")}, key=lambda s: Quarter.parse(s))
-        for who in areas:
-            for p in periods:
-                for small, big in pairs:
-                    if (who, small, p) in v and (who, big, p) in v:
-                        out.append(
-                            ([((who, small, p), 1.0), ((who, big, p), -1.0)], -INF, 0.0, f"{small} <= {big}")
-                        )
-            for q in quarters:
-                for stock, (inflow, outflow) in STOCKS.items():
-                    out += self._stock_and_flow(who, q, stock, inflow, outflow)
-            for p in periods:
-                if not p.startswith("YE "):
-                    continue
-                for whole, summed in parts(groups_in(measures)).items():
-                    terms = [((who, whole, p), 1.0)] + [((who, part, p), -1.0) for part in summed]
-                    out += self._if_true(terms, 0.0, f"{whole} = {' + '.join(summed)}")
-        return out
-
-    def _gaps(self, pairs: list[tuple[str, str]], periods: list[str]) -> list:
-        """Each relation small <= big as its gap: big - small = gap >= 0, and the county's gap is its areas'.
-
-        One equation at a time, bounds cannot add the relations of several districts up (the
-        districts' engaged are at most their criteria met, so their sum is at most the sum of
-        theirs); a gap per area, summed like a count, states it: a district's engaged is at least
-        its criteria met less the county's gap. Gaps are not cells (never printed or marked).
-        """
-        v, out = self.value, []
-        for small, big in pairs:
-            gap = f"gap:{big}-{small}"
-            for p in periods:
-                both = [
-                    who for who in [*self.districts, COUNTY] if (who, small, p) in v and (who, big, p) in v
-                ]
-                for who in both:
-                    terms = [((who, big, p), 1.0), ((who, small, p), -1.0), ((who, gap, p), -1.0)]
-                    out.append((terms, 0.0, 0.0, f"{big} - {small} = their gap"))
-                districts = [d for d in both if d != COUNTY]
-                # a district without the smaller figure (a report row that leaves it out): its gap is its larger
-                only_big = [d for d in self.districts if d not in both and (d, big, p) in v]
-                if COUNTY in both and districts:
-                    # the remainder's gap (outside every district): a constant we assume readers know (stricter)
-                    rest = v[(COUNTY, big, p)] - v[(COUNTY, small, p)]
-                    rest -= sum(v[(d, big, p)] - v[(d, small, p)] for d in districts)
-                    rest -= sum(v[(d, big, p)] for d in only_big)
-                    terms = [((COUNTY, gap, p), 1.0)] + [((d, gap, p), -1.0) for d in districts]
-                    terms += [((d, big, p), -1.0) for d in only_big]
-                    out.append((terms, float(rest), float(rest), f"the county's {big} - {small}: its areas'"))
-        return out
-
-    def _stock_and_flow(self, who: str, q: str, stock: str, inflow: str, outflow: str) -> list:
-        """A stock at a quarter's end = at the previous end + inflow - outflow, over one to four quarters.
-
-        Bounds propagate one equation at a time, so the identity is stated over two, three and four
-        quarters too; added up, a year ending's flows stand in for its four quarters.
-        """
-        out = []
-        for span in (1, 2, 3, 4):
-            window = [Quarter.parse(q)]
-            for _ in range(span - 1):
-                window.insert(0, window[0].previous())
-            labels = [x.label for x in window]
-            before = window[0].previous().label
-            ends = [((who, stock, q), 1.0), ((who, stock, before), -1.0)]
-            flows = [((who, inflow, x), -1.0) for x in labels] + [((who, outflow, x), 1.0) for x in labels]
-            name = f"MARAC stock and flow {q}" if span == 1 else f"MARAC stock and flow {labels[0]} to {q}"
-            out += self._if_true(ends + flows, 0.0, name)
-            ye = f"YE {window[-1].end.strftime('%b')} {window[-1].end.year}"
-            if span == 4 and _quarters_of(ye) == labels:
-                totals = [((who, inflow, ye), -1.0), ((who, outflow, ye), 1.0)]
-                out += self._if_true(ends + totals, 0.0, f"MARAC stock and flow over {ye}")
-        return out
-
-    def registry(self) -> Registry:
-        """The release's figures registered as sums: the county of its districts and remainder, a year of its quarters."""
-        reg = Registry()
-        for (who, m, p), value in self.value.items():
-            quarters = _quarters_of(p) if p.startswith("YE ") and m in YE_SUMMED else []
-            total_of = [d for d in self.districts if (d, m, p) in self.value] if who == COUNTY else None
-            reg.figure((who, m, p), value, total_of=total_of, parts=[(who, m, q) for q in quarters] or None)
-        return reg
-
-    def _if_true(self, terms, rhs: float, why: str) -> list:
-        """The identity, when the counts we hold satisfy it (those we lack are unknown to us too)."""
-        if not any(k in self.value for k, _ in terms):
-            return []
-        if all(k in self.value for k, _ in terms) and sum(c * self.value[k] for k, c in terms) != rhs:
-            return []
-        return [(terms, rhs, rhs, why)]
 
     # bounds --------------------------------------------------------------------------------------
     def _arrays(self) -> None:
@@ -438,157 +319,3 @@ class Joint:
                 self._set(options[0], SECONDARY)
                 return True
         return False
-
-
-def _sum(items: list[float]) -> float:
-    if any(x == INF for x in items):
-        return INF
-    if any(x == -INF for x in items):
-        return -INF
-    return sum(items)
-
-
-def _without(total: float, j: int, items: list[float]) -> float:
-    """The sum of ``items`` but the ``j``-th (exact with infinite items)."""
-    if not math.isinf(total):
-        return total - items[j]
-    return _sum(items[:j] + items[j + 1 :])
-
-
-def _quarters_of(ye: str) -> list[str]:
-    """``YE Sep 2025`` -> the four quarters ending September 2025 (a year ending at a quarter's end)."""
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    _, mon, year = ye.split()
-    month = months.index(mon) + 1
-    if month % 3:
-        return []
-    # the quarter ending in that month: financial quarters end in Jun (Q1), Sep, Dec, Mar
-    number = {6: 1, 9: 2, 12: 3, 3: 4}[month]
-    q = Quarter(int(year) - (1 if number == 4 else 0), number)
-    out = [q]
-    for _ in range(3):
-        out.append(out[-1].previous())
-    return [x.label for x in reversed(out)]
-
-
-def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
-    """Every cell any served version showed (slices and the public edition): its value, or its marker (withheld wins).
-
-    Args:
-        since: read only the publications of this quarter and later (those whose cells a release
-            can be linked to: its earliest quarter less a year).
-    """
-    from sqlalchemy import select
-
-    from dasv.publications import quarter_id
-    from warehouse.models import Publication, PublicationMetrics
-
-    query = select(PublicationMetrics.document).join(  # every document served: slices and the public edition
-        Publication, Publication.id == PublicationMetrics.publication_id
-    )
-    if since is not None:
-        query = query.where(Publication.quarter_id >= quarter_id(since))
-    out: dict[Key, object] = {}
-    for (doc,) in conn.execute(query):
-        for name, shown in json.loads(doc).get("suppression", {}).get("cells", {}).items():
-            key = tuple(name.split("|", 2))
-            small = isinstance(shown, str) and shown.startswith("<")
-            if (
-                small
-                or (isinstance(shown, str) and not str(out.get(key, "")).startswith("<"))
-                or key not in out
-            ):
-                out[key] = shown  # withheld wins over published, and <5 (readers know 1 to 4) over [c]
-            elif not isinstance(out[key], str) and out[key] != shown:
-                out[key] = shown  # revised: the later value (both are known; the older is a different figure)
-    return out
-
-
-def cells_document(joint: Joint, district: str, shown=None) -> dict[str, object]:
-    """The cells a slice shows (the district's and the county's) as served.
-
-    ``"area|measure|period"`` -> value or marker; ``shown(measure, period)`` leaves out what the
-    slice does not print.
-    """
-    if not hasattr(joint, "by_area"):  # grouped once: a national run asks for 300 slices
-        joint.by_area = defaultdict(list)
-        for key in sorted(joint.where):
-            joint.by_area[key[0]].append(key)
-    return {
-        "|".join(key): joint.mark(key) or joint.value[key]
-        for who in (district, COUNTY)
-        for key in joint.by_area[who]
-        if shown is None or shown(key[1], key[2])
-    }
-
-
-def violations(joint: Joint) -> list[str]:
-    """The render-time check: each withheld cell readers could narrow, named with the figures that give it away."""
-    bounds, reason = joint.propagate()
-    # bounds that cross somewhere: the figures linked contradict each other (no value satisfies them all)
-    broken = any(lo > hi or lo > 1e12 for lo, hi in bounds.values())
-    out = []
-    for key, _ in joint.narrowed(bounds):
-        lo, hi = bounds[key]
-        true = joint.value.get(key)
-        if broken or (
-            true is not None and not lo <= true <= hi
-        ):  # the figures imply a value it does not have
-            lo, hi = math.inf, 0
-        n = reason.get(key)
-        terms, why = (joint.constraints[n][0], joint.constraints[n][3]) if n is not None else ([], "")
-        others = [_named(k) for k, _ in terms if k != key]
-        listed = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
-        told = _told(lo, hi)
-        served = bool(terms) and all(k in joint.known for k, _ in terms if k != key)
-        if told.startswith("the figures"):
-            fix = ("check that every one of these figures covers the whole period (a source's first quarter, a late "
-                   "export) and render again")  # fmt: skip
-        elif (
-            served
-        ):  # every figure that gives it away is already in the store: no plan of this release can help
-            fix = ("this quarter cannot be released again without giving the count away, because later quarters "
-                   "published first print the figures that fix it; its published version "
-                   "stands (see `dasv publications`), and publishing quarters oldest first avoids this")  # fmt: skip
-        else:
-            fix = ("render the quarter again against the publication store as it is now; if it is refused again, "
-                   "report it as a fault (the plan should have withheld one more of them)")  # fmt: skip
-        out.append(f"{_named(key)} (withheld as {joint.mark(key) or 'published'}): {told}"
-                   + (f", from {why} with {listed}" if listed else "")
-                   + (", every one already served by releases of later quarters" if served else "")
-                   + f". To publish: {fix}")  # fmt: skip
-    return out
-
-
-def _told(lo: float, hi: float) -> str:
-    """What a reader could tell of a withheld count, in words (never a float's limits)."""
-    huge = 1e12
-    if lo > hi or lo > huge:
-        return "the figures linked to it contradict each other, so the model cannot protect it"
-    if lo == hi:
-        return f"a reader could work it out exactly ({int(lo)})"
-    if math.isinf(hi) or hi > huge:
-        return f"a reader could tell it is at least {int(lo)}"
-    return f"a reader could tell it is between {int(lo)} and {int(hi)}"
-
-
-def _named(key: Key) -> str:
-    """``Fenland, IDVA referrals, 2025-26 Q2`` for a cell of the model."""
-    from dasv.measures.labels import LABELS as NAMES
-
-    who, m, p = key
-    name = m
-    for source in ("idva", "marac", "police", "demographics"):
-        if f"{source}.{m}" in NAMES:
-            name = NAMES[f"{source}.{m}"]
-            break
-    if m.startswith("row:"):
-        _, row, part = m.split(":", 2)
-        name = f"{row} {NAMES.get(f'idva.{part}', part)}"
-    return f"{'the county' if who == COUNTY else who}, {name}, {p}"
-
-
-def refusal(what: str, problems: list[str]) -> str:
-    """The one message of a refused release: the cells, the figures that give them away, what to change."""
-    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-    return f"{what} is not safe to publish, so nothing was drawn: " + "; ".join(problems[:3]) + more

@@ -30,11 +30,11 @@ from dasv.quarters import LONDON, Quarter
 from dasv.report.build import build_report, chart_name, definitions, read_commentary, spc_charts
 from dasv.report.findings import count_finding, ordered
 from dasv.report.funnel import funnel_section
-from dasv.report.joint import cells_document
 from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
 from dasv.report.monthly import monthly_tables
 from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
+from dasv.report.served import cells_document
 from dasv.report.slice_statements import engagement_ranking, published_findings
 from dasv.report.slices import (
     DEMOGRAPHIC_MEASURES,

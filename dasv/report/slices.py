@@ -28,7 +28,7 @@ from dasv.report.commentary import Commentary
 from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.data import QuarterData
 from dasv.report.funnel import district_funnel, funnel_section
-from dasv.report.joint import DisclosureError, Joint, cells_document, refusal, served_cells, violations
+from dasv.report.joint import Joint
 from dasv.report.model import (
     Cell,
     Change,
@@ -41,8 +41,10 @@ from dasv.report.model import (
     printed_pair,
 )
 from dasv.report.monthly import monthly_tables, trend_values_table
+from dasv.report.refusals import DisclosureError, refusal, violations
 from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
+from dasv.report.served import cells_document, served_cells
 from dasv.report.slice_statements import slice_statements
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
 from dasv.report.tables.headline import VERDICT_NOTE, interval_cell, verdict_cell

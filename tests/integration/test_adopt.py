@@ -270,7 +270,7 @@ def test_the_first_year_speaks_in_its_own_words(first_year):
     out = folder / "out" / "2025-26-Q3"
     import html as html_module
 
-    from dasv.report.joint import rule
+    from dasv.rule import rule
 
     # the disclosure rule's sentence is the rule's own (dasv/report/joint.py, worded with the disclosure work)
     stated = " ".join(rule(5).split())

@@ -74,7 +74,7 @@ def test_no_withheld_count_can_be_worked_out_from_everything_served(demo):
 def test_a_slice_that_would_give_a_count_away_is_refused_naming_the_cell(demo):
     """The render-time check: with one protecting [c] dropped from the plan, no slice is drawn."""
     from dasv.quarters import Quarter
-    from dasv.report.joint import DisclosureError, violations
+    from dasv.report.refusals import DisclosureError, violations
     from dasv.report.slices import SliceBuilder
 
     with demo["engine"].connect() as conn:

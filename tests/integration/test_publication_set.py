@@ -18,7 +18,9 @@ from dasv.config import load_deployment
 from dasv.pipeline import load_files
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter
-from dasv.report.joint import Joint, cells_document, violations
+from dasv.report.joint import Joint
+from dasv.report.refusals import violations
+from dasv.report.served import cells_document
 from dasv.report.slices import SliceBuilder
 from dasv.sample.adopt import QUARTERS, write_adopt_example
 from warehouse.db import open_warehouse
@@ -222,7 +224,7 @@ def test_a_release_that_cannot_be_made_safe_is_refused_before_anything_is_drawn(
     import shutil
 
     from dasv.pipeline import render_quarter
-    from dasv.report.joint import DisclosureError
+    from dasv.report.refusals import DisclosureError
 
     deployment, engine = first_year
     copy = tmp_path / "w.db"

@@ -594,7 +594,7 @@ def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shar
                 assert isinstance(share, Rate) and isinstance(share.denominator, Shown), label
                 assert not 0 < count < 5
     # the planner saw them: nothing withheld can be worked out from the groups' sums
-    from dasv.report.joint import violations
+    from dasv.report.refusals import violations
 
     assert violations(rendered["slices"].joint) == []
     assert "Cambridge City: Violence against the person accounted for the highest proportion (75%) of DA crimes in " \

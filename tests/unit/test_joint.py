@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from dasv.quarters import Quarter
-from dasv.report.joint import Joint, _quarters_of, violations
+from dasv.report.joint import Joint
+from dasv.report.refusals import violations
+from dasv.report.relations import _quarters_of
 from dasv.report.suppress import COUNTY, SuppressionPlan
 
 Q1, Q2 = Quarter.parse("2025-26 Q1"), Quarter.parse("2025-26 Q2")
