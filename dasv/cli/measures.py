@@ -115,4 +115,7 @@ def _year_ending_document(c: Context, text: str, area: str | None) -> dict:
             return doc
         from dasv.report.year_ending import YearEndingFigures
 
-        return YearEndingFigures(conn, c.deployment, year, years=1).district_document(area, year)
+        # the four years a slice shows, planned jointly against what the store served, as the slices are
+        figures = YearEndingFigures(conn, c.deployment, year)
+        figures.plan_jointly(conn)
+        return figures.district_document(area, year)

@@ -314,6 +314,26 @@ class YearEndingFigures(OffenceGroups):
                          f"{format_cell(now)}.")  # fmt: skip
         return lines
 
+    def plan_jointly(self, conn: Connection) -> None:
+        """Withhold what the slices would: the years' plan joined with every cell the store has served.
+
+        For ``dasv metrics --year-ending --district``: a year ending the slices printed shows the
+        same markers (a cell withheld there stays withheld); any other is planned as a slice's
+        would be, with the relations between its figures (:mod:`dasv.report.joint`).
+
+        Raises:
+            DisclosureError: the years cannot be made safe against what the store served.
+        """
+        from dasv.report.joint import Joint
+        from dasv.report.refusals import DisclosureError, refusal, violations
+        from dasv.report.served import served_cells
+
+        joint = Joint([self.plan], self.districts, served_cells(conn))
+        joint.protect()
+        problems = violations(joint)
+        if problems:
+            raise DisclosureError(refusal(f"The {self.last.title}", problems))
+
     def district_document(self, name: str, y: YearEnding) -> dict:
         """The ``--year-ending`` document restricted to one district, with the slices' suppression.
 

@@ -267,3 +267,41 @@ def test_an_earlier_quarter_of_the_year_publishes_again_after_a_later_one(sample
     assert ("Peterborough", row, q1) not in again.plan.values
     assert ("Fenland", row, q1) in again.plan.values
     engine.dispose()
+
+
+def test_the_year_ending_for_a_district_withholds_what_its_published_slice_withholds(sample_warehouse):
+    """`dasv metrics --year-ending --district`: the slice's markers, never a count the slice withholds.
+
+    (It planned one year line by line: Cambridge City's weapons offences 6 and MARAC cases heard
+    153 where the slice printed [c].)
+    """
+    from dasv.measures.year_ending import latest_year_ending
+    from dasv.report.year_ending import YearEndingFigures
+
+    deployment = load_deployment()
+    engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
+    q3, name = Quarter.parse("2025-26 Q3"), "Cambridge City"
+    with engine.connect() as conn:
+        served = _documents(conn, deployment, q3)
+    _record(engine, q3, served)
+    year = latest_year_ending(q3.end, deployment.year_ending_month)
+    with engine.connect() as conn:
+        figures = YearEndingFigures(conn, deployment, year)
+        figures.plan_jointly(conn)
+        doc = figures.district_document(name, year)
+    engine.dispose()
+    police = doc["police"]["by_area"][name]
+    shown = {**{k: police[k] for k in ("da_crimes", "da_incidents")}, **doc["marac"]["by_area"][name],
+             **doc["idva"]["by_area"][name]}  # fmt: skip
+    shown |= {
+        f"police.offence_group:{g}": v["da_crimes"] for g, v in (police["by_offence_group"] or {}).items()
+    }
+    withheld = {
+        key.split("|")[1]: marker
+        for key, marker in served[name]["suppression"]["cells"].items()
+        if key.startswith(f"{name}|") and key.endswith(f"|{year.short}") and isinstance(marker, str)
+    }
+    checked = [m for m in withheld if m in shown or m.removeprefix("police.") in shown]
+    assert checked, withheld
+    for measure in checked:
+        assert shown.get(measure, shown.get(measure.removeprefix("police."))) == withheld[measure], measure
