@@ -174,7 +174,9 @@ def publish(
     """
     files = rendered_files(deployment, quarter, out_dir)
     documents = {d: json.loads(f["slice.json" if d else "metrics.json"]) for d, f in files.items()}
-    metrics_sha = sha256_bytes(json.dumps({str(k): v for k, v in documents.items()}, sort_keys=True).encode())
+    metrics_sha = sha256_bytes(
+        json.dumps({str(k): _figures_only(v) for k, v in documents.items()}, sort_keys=True).encode()
+    )
     store = Path(store)
     try:
         (store / quarter.slug).mkdir(parents=True, exist_ok=True)
@@ -229,6 +231,18 @@ def publish(
 def latest_publication(conn: Connection) -> int:
     """The newest publication's id (0 before any): what a plan was made against."""
     return int(conn.scalar(select(func.max(Publication.id))) or 0)
+
+
+def _figures_only(doc: dict) -> dict:
+    """A document without the store it was planned against: a render the same in every figure and marker is the same release.
+
+    (``suppression.planned_against`` changes whenever anything else is published; a rerun that
+    changes nothing else is not a new version.)
+    """
+    suppression = doc.get("suppression")
+    if not isinstance(suppression, dict) or "planned_against" not in suppression:
+        return doc
+    return {**doc, "suppression": {k: v for k, v in suppression.items() if k != "planned_against"}}
 
 
 def check_against_store(

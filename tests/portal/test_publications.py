@@ -252,3 +252,20 @@ def test_token_create_prints_the_token_alone_as_the_last_line(tmp_path):
     listed = subprocess.run([sys.executable, "-m", "dasv", "portal", "token", "list"], env=env, capture_output=True,
                             text=True).stdout  # fmt: skip
     assert "t@x.test" in listed and token not in listed  # only a hash is kept
+
+
+def test_a_rerun_after_another_quarter_was_published_is_not_a_new_version(warehouse, tmp_path):
+    """Q2 published, then Q3, then Q2 rendered again: the same figures and markers are the same release.
+
+    (The plan records the store it read, which changed when Q3 was published; that alone made a
+    version 2 identical to version 1 in every figure.)
+    """
+    deployment, out, store = load_deployment(), tmp_path / "out", tmp_path / "store"
+    _inbox(tmp_path / "inbox")
+    load_files(warehouse, [tmp_path / "inbox"], deployment, KEY)
+    for q in (Q2, Q3):
+        render_quarter(warehouse, deployment, q, out)
+        assert publish(warehouse, deployment, q, out, store).version == 1
+    render_quarter(warehouse, deployment, Q2, out)
+    again = publish(warehouse, deployment, Q2, out, store)
+    assert (again.version, again.new) == (1, False)
