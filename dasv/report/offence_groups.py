@@ -10,6 +10,8 @@ them with no code of their own; a share is printed only beside its printed count
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dasv.measures.series import REPORTING
 from dasv.measures.status import NOT_SUPPLIED as NOT_SUPPLIED_STATUS
 from dasv.measures.status import Missing
@@ -70,7 +72,9 @@ class OffenceGroups:
             self.offence_cell(who, None, y, suppressed),
         )
         if isinstance(count, int) and isinstance(total, int):
-            return Rate(count, total)
+            share = Rate(count, total)
+            # a group with crimes never prints as 0%: below half a percent, one decimal (0.5%, not 0%)
+            return replace(share, places=1) if count and share.value(0) == 0 else share
         if isinstance(count, Missing):
             return count
         return (
@@ -109,12 +113,13 @@ class OffenceGroups:
         for i, y in enumerate(self.years):
             shares = [r[2 + 2 * i] for r in rows[:-1]]
             if all(isinstance(c, Rate) for c in shares):
-                printed = sum(round(c.value(places=0) or 0) for c in shares)
+                printed = round(sum(c.value(places=c.shown_places()) or 0 for c in shares), 1)
                 if printed != 100:
-                    off.append(f"{y.short} {printed}%")
+                    off.append(f"{y.short} {printed:g}%")
         if off:
             notes.append(
-                f"Shares are rounded to whole percents, so they do not add up to 100% ({', '.join(off)})."
+                "Shares are rounded to whole percents (one decimal below 1%), so they do not add up to 100% "
+                f"({', '.join(off)})."
             )
         return notes
 

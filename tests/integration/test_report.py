@@ -573,7 +573,7 @@ def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shar
     rendered,
 ):
     """The assessment's Figure 9 in Cambridge City's slice: every count registered, every small group withheld."""
-    from dasv.report.model import Rate, Suppressed
+    from dasv.report.model import Rate, Suppressed, format_cell
     from dasv.report.registry import Shown
 
     report = rendered["slices"].report("Cambridge City")
@@ -593,6 +593,7 @@ def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shar
             else:
                 assert isinstance(share, Rate) and isinstance(share.denominator, Shown), label
                 assert not 0 < count < 5
+                assert format_cell(share, "pct") != "0%" or count == 0, label  # crimes never print as 0%
     # the planner saw them: nothing withheld can be worked out from the groups' sums
     from dasv.report.refusals import violations
 

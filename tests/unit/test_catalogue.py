@@ -32,7 +32,9 @@ def test_the_lists_the_report_uses_are_the_catalogue_s():
         "engagement_pct": ("engaged", "criteria_met"),
         "repeats_pct": ("repeats", "total_referrals"),
     }
-    assert slices.IDVA_MEASURES == comparator.IDVA == relations.ROW_PARTS == catalogue.names("idva", slice=True)
+    assert (
+        slices.IDVA_MEASURES == comparator.IDVA == relations.ROW_PARTS == catalogue.names("idva", slice=True)
+    )
     assert slices.MARAC_MEASURES == ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
     assert ("engaged", "criteria_met") in registry.AT_MOST and registry.STOCKS == {
         "awaiting_hearing": ("referrals", "cases_heard")
