@@ -21,6 +21,7 @@ OFFENCES = "offences"  # the police DA crimes by offence group: in the police fo
 # every kind of export, those told apart by a column first (a police folder's file with an Offence
 # group column is the offence-group export, not the monthly counts)
 KINDS = (OFFENCES, *SOURCES)
+MONTHLY_SOURCES = ("police", OFFENCES)  # aggregates by month: their loads cover and replace months
 
 
 @dataclass(frozen=True)

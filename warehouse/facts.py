@@ -18,6 +18,7 @@ from dasv.progress import Progress
 from dasv.quarters import Quarter
 from loaders import Export
 from loaders.export import PROGRESS_EVERY
+from loaders.spec import MONTHLY_SOURCES
 from warehouse.db import WarehouseError
 from warehouse.dimensions import quarter_id
 from warehouse.models import IdvaReferral, IdvaReferralSpecialism, MaracCase, PoliceMonth, PoliceOffenceMonth
@@ -53,7 +54,7 @@ def insert_facts(
         done = {d: convert(d) for d in set(values) - {None}}
         return [None if d is None else done[d] for d in values]
 
-    days = data["month" if export.source in ("police", "offences") else "referral_date"]  # monthly aggregates
+    days = data["month" if export.source in MONTHLY_SOURCES else "referral_date"]  # monthly aggregates
     where = (
         [batch_id] * n,
         [dims["areas"][a] for a in data["area"]],

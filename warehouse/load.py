@@ -35,6 +35,7 @@ from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, gc_paused
 from dasv.quarters import Quarter, month_label
 from loaders import Export
+from loaders.spec import MONTHLY_SOURCES
 from warehouse.db import WarehouseError
 from warehouse.dimensions import ensure_dimensions, quarter_id
 from warehouse.facts import insert_facts
@@ -58,7 +59,6 @@ FACT_TABLES = {
     "police": PoliceMonth,
     "offences": PoliceOffenceMonth,
 }
-MONTHLY_SOURCES = ("police", "offences")  # aggregates by month: their loads cover and replace months
 
 
 @dataclass

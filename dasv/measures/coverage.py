@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, or_, select
 from dasv.errors import NoDataError
 from dasv.measures.status import INCOMPLETE, NOT_RECORDED, NOT_SUPPLIED, OK, combine
 from dasv.quarters import Quarter, month_label
+from loaders.spec import MONTHLY_SOURCES
 from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
 
 SOURCE_NAMES = {
@@ -77,7 +78,6 @@ def missing_sources_notes(counts: dict[str, int], quarter: Quarter) -> list[str]
 
 
 SOURCE_TITLES = {"idva": "IDVA", "marac": "MARAC", "police": "police"}
-MONTHLY_SOURCES = ("police", "offences")  # loads that cover months (the rest: quarters)
 SOURCE_EXPORTS = {
     "idva": "IDVA referral export",
     "marac": "MARAC case list",

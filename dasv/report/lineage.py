@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, or_, select
 
 from dasv.measures.status import OK
 from dasv.quarters import Quarter, month_label
+from loaders.spec import MONTHLY_SOURCES
 from warehouse.models import LoadBatch, LoadCoverage, MaracCase
 
 
@@ -51,7 +52,7 @@ class Needed:
         """The report shows ``source``'s figures for these months (``YYYY-MM`` labels or first days)."""
         for m in months:
             label = m if isinstance(m, str) else month_label(m)
-            if source in ("police", "offences"):
+            if source in MONTHLY_SOURCES:
                 self.periods[source].add(label)
             else:
                 self.periods[source].add(Quarter.containing(_first(label)).label)
