@@ -36,13 +36,8 @@ from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
 from dasv.report.served import cells_document
 from dasv.report.slice_statements import engagement_ranking, published_findings
-from dasv.report.slices import (
-    DEMOGRAPHIC_MEASURES,
-    LABELS,
-    MARAC_MEASURES,
-    POLICE_MEASURES,
-    SliceBuilder,
-)
+from dasv.report.slice_tables import DEMOGRAPHIC_MEASURES, LABELS, MARAC_MEASURES, POLICE_MEASURES
+from dasv.report.slices import SliceBuilder
 from dasv.report.statements import funnel_ranking, load_notes, variation_statements
 from dasv.report.suppress import COUNTY
 from dasv.report.tables.idva import idva_columns

@@ -13,10 +13,10 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
-from dasv.measures import catalogue, context
+from dasv.measures import context
 from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
-from dasv.measures.labels import areas_text, label
+from dasv.measures.labels import label
 from dasv.measures.series import SOURCE_OF, MonthlySeries
 from dasv.measures.spc import SpcResult, analyse
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK, Missing
@@ -31,39 +31,26 @@ from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import Joint
 from dasv.report.model import (
     Cell,
-    Change,
-    Chart,
-    Column,
     Rate,
     Report,
-    ReportTable,
     Suppressed,
-    printed_pair,
 )
 from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.refusals import DisclosureError, refusal, violations
-from dasv.report.registry import Shown
-from dasv.report.revisions import Revisions
 from dasv.report.served import cells_document, served_cells
 from dasv.report.slice_statements import slice_statements
+from dasv.report.slice_tables import (
+    DEMOGRAPHIC_MEASURES,
+    HEADLINE_MEASURES,
+    IDVA_MEASURES,
+    MARAC_MEASURES,
+    POLICE_MEASURES,
+    SERIES_KEY,
+    SliceTables,
+)
 from dasv.report.suppress import COUNTY, SuppressionPlan, primary_marker
-from dasv.report.tables.headline import VERDICT_NOTE, interval_cell, verdict_cell
-from dasv.report.tables.shared import short
 from dasv.rule import SECONDARY, small_range
 from dasv.rule import rule as disclosure_rule
-
-# the slices' quarterly counts, from the catalogue of measures
-IDVA_MEASURES = catalogue.names("idva", slice=True)
-MARAC_MEASURES = catalogue.names("marac", slice=True)
-POLICE_MEASURES = catalogue.names("police", slice=True)
-DEMOGRAPHIC_MEASURES = ("male_victims", "disability", "aged_13_17", "lgbt_total", "not_asked")
-# slice measure -> its printed name (dasv.measures.labels: one name per measure)
-LABELS = {
-    **{m: label(f"idva.{m}") for m in IDVA_MEASURES},
-    **{m: label(f"marac.{m}") for m in MARAC_MEASURES},
-    **{m: label(f"police.{m}") for m in POLICE_MEASURES},
-    **{m: label(f"demographics.{m}") for m in DEMOGRAPHIC_MEASURES},
-}
 
 
 def measure_values(d: QuarterData, deployment: Deployment, area: str | None) -> dict[str, int]:
@@ -141,7 +128,7 @@ def find_district(deployment: Deployment, name: str) -> Area:
     return area
 
 
-class SliceBuilder:
+class SliceBuilder(SliceTables):
     """Builds any district's slice from one gathering and one suppression plan."""
 
     def __init__(self, conn: Connection, deployment: Deployment, quarter: Quarter):
@@ -287,161 +274,6 @@ class SliceBuilder:
             parts.append(f"{_listed(empty)}: no monthly figures for {name}")
         return ". ".join(parts) + "." if parts else ""
 
-    def _columns(self, name: str, county: str, quarters: list[Quarter]) -> list[Column]:
-        cols = [Column("Measure", "label")]
-        for who in (name, county):
-            cols += [
-                Column(f"{who} {x.label}", "count", group=who, sub=short(x), current=x == self.quarter)
-                for x in quarters
-            ]
-        return cols
-
-    def revisions(self, name: str) -> Revisions:
-        """The district's first-published figures of earlier quarters, for ``[r]`` marks."""
-        first = {q: docs[name] for q, docs in self.first_published.items() if name in docs}
-        return Revisions(None, [], self.quarter, first=first)
-
-    def _series(
-        self, name: str, measure: str, quarters: list[Quarter], revisions: Revisions | None = None
-    ) -> list[Cell]:
-        own = [self.cell(name, measure, x) for x in quarters]
-        if revisions is not None and measure in IDVA_MEASURES:
-            own = [
-                revisions.mark(x, ("idva", "by_area", name, measure), c)
-                for x, c in zip(quarters, own, strict=True)
-            ]
-        return own + [self.cell(COUNTY, measure, x) for x in quarters]
-
-    def _rate_series(self, name: str, num: str, den: str, quarters: list[Quarter]) -> list[Cell]:
-        return [self.rate(name, num, den, x) for x in quarters] + [
-            self.rate(COUNTY, num, den, x) for x in quarters
-        ]
-
-    def _beside(self, name: str, county: str) -> ReportTable:
-        fy = self.fy
-        revisions = self.revisions(name)
-        rows = [
-            [LABELS["total_referrals"], *self._series(name, "total_referrals", fy, revisions)],
-            [LABELS["criteria_met"], *self._series(name, "criteria_met", fy, revisions)],
-            [LABELS["engaged"], *self._series(name, "engaged", fy, revisions)],
-            [label("idva.engagement_pct"), *self._rate_series(name, "engaged", "criteria_met", fy)],
-            [LABELS["repeats"], *self._series(name, "repeats", fy, revisions)],
-            [label("idva.repeats_pct"), *self._rate_series(name, "repeats", "total_referrals", fy)],
-        ]
-        return ReportTable("idva_district", f"IDVA referrals, {areas_text([name, county])}, {self.quarter.label}",
-                           self._columns(name, county, fy), rows, source="Source: IDVA service referral export",
-                           section="referrals", notes=revisions.notes())  # fmt: skip
-
-    def _rows(self, name: str, county: str) -> ReportTable:
-        q = self.quarter
-        cols = [Column("Report row", "label")]
-        for who in (name, county):
-            cols += [Column(f"{who} {LABELS[m]} {q.label}", "count", group=who, sub=LABELS[m], current=True)
-                     for m in ("total_referrals", "criteria_met", "repeats")]  # fmt: skip
-            cols.append(
-                Column(f"{who} Engagement % {q.label}", "pct", group=who, sub="Engagement %", current=True)
-            )
-        rows = []
-        for row in self.deployment.report_rows:
-            if row.areas is not None and name not in row.areas:
-                continue
-            cells: list[Cell] = [row.label]
-            for who in (name, COUNTY):
-                key = f"row:{row.label}:"
-                cells += [self.cell(who, key + m, q) for m in ("total_referrals", "criteria_met", "repeats")]
-                cells.append(self.rate(who, key + "engaged", key + "criteria_met", q))
-            rows.append(cells)
-        return ReportTable("idva_district_specialism", f"Referrals by specialism, {areas_text([name, county])}, {q.label}", cols,
-                           rows, source="Source: IDVA service referral export",
-                           notes=[self.deployment.words.say("Rows whose areas exclude this {area} are not shown.")],
-                           section="referrals")  # fmt: skip
-
-    def _other(self, name: str, county: str) -> ReportTable:
-        fy = self.fy
-        rows = [[LABELS[m], *self._series(name, m, fy)] for m in MARAC_MEASURES]
-        rows.append([label("marac.repeat_pct"), *self._rate_series(name, "repeat_cases", "cases_heard", fy)])
-        rows += [[LABELS[m], *self._series(name, m, fy)] for m in POLICE_MEASURES]
-        population = self.deployment.population_for(self.quarter.end.year)
-        pop = population.by_area.get(name) if population else None
-        county_pop = population.total("aged_16_plus") if population else 0
-        for m in POLICE_MEASURES:
-            cells: list[Cell] = [f"{LABELS[m]} per 1,000 aged 16+"]
-            for who, base in ((name, pop.aged_16_plus if pop else 0), (COUNTY, county_pop)):
-                for x in fy:
-                    complete = (self.districts[name] if who == name else self.county)[x].police["total"][
-                        "complete"
-                    ]
-                    if self.status(who, m, x) != OK:
-                        cells.append(Missing(self.status(who, m, x), m))
-                    elif not base or not complete:
-                        cells.append(None)
-                    elif self.plan.shown(who, m, x):
-                        cells.append(
-                            Rate(self.plan.cell(who, m, x), Shown(base, (who, "population", x)), per=1000)
-                        )
-                    else:
-                        cells.append(Suppressed(SECONDARY))
-            rows.append(cells)
-        rows += [[LABELS[m], *self._series(name, m, fy)] for m in DEMOGRAPHIC_MEASURES]
-        notes = []
-        if population:
-            notes.append(
-                f"Rates use the {population.year} population (its source is under Population in the definitions)."
-            )
-        return ReportTable("other_district", f"MARAC, police and demographics, {areas_text([name, county])}, {self.quarter.label}",
-                           self._columns(name, county, fy), rows,
-                           source="Sources: MARAC case list; police monthly counts; IDVA referral export", notes=notes)  # fmt: skip
-
-    def _headline(self, name: str, q: Quarter, prev: Quarter) -> ReportTable:
-        rows = []
-        spc = self.variation(name)
-        for m in HEADLINE_MEASURES:
-            now, before = self.cell(name, m, q), self.cell(name, m, prev)
-            result = spc.get(SERIES_KEY.get(m, ""))
-            # the one verdict (dasv.report.verdict); none beside a withheld count, nor for a stock
-            verdict = verdict_cell(now, before, result) if m != "awaiting_hearing" else None
-            rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before), verdict])
-            if m == "criteria_met":  # the county's headline has its engagement row here too
-                now, before = (
-                    self.rate(name, "engaged", "criteria_met", q),
-                    self.rate(name, "engaged", "criteria_met", prev),
-                )
-                now, before = printed_pair(now, before)
-                rows.append([label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before),
-                             verdict_cell(now, before)])  # fmt: skip
-        return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
-                           [Column("Measure", "label"), Column(q.label, "count", current=True),
-                            Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),
-                            Column("Change", "change"), Column("Variation", "variation")],
-                           rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts",
-                           notes=[VERDICT_NOTE, "No interval, limit or variation is shown for a withheld count, nor "
-                                  "an SPC chart for a series with any withheld month."],
-                           section="headline")  # fmt: skip
-
-    def _charts(self, name: str) -> list[Chart]:
-        trend = self.trend
-        cats = [x.label for x in trend]
-
-        def value(who: str, x: Quarter) -> float | None:
-            return (
-                float(self.plan.values[(who, "total_referrals", x)])
-                if self.plan.shown(who, "total_referrals", x) and self.status(who, "total_referrals", x) == OK
-                else None
-            )
-
-        def engagement(who: str, x: Quarter) -> float | None:
-            cell = self.rate(who, "engaged", "criteria_met", x)
-            return cell.value(1) if isinstance(cell, Rate) else None
-
-        return [
-            Chart("trend_referrals", f"IDVA referrals, {name}", cats, {name: [value(name, x) for x in trend]}, "IDVA referrals",
-                  f"Line chart of IDVA referrals per quarter for {name}, {cats[0]} to {cats[-1]}; withheld or not supplied values are gaps."),
-            Chart("trend_engagement", f"Engagement %, {areas_text([name, self.deployment.county_label])}", cats,
-                  {name: [engagement(name, x) for x in trend], self.deployment.county_label: [engagement(COUNTY, x) for x in trend]},
-                  "Engagement %", f"Line chart of the engagement rate per quarter, {name} beside the "
-                  + self.deployment.words.say("{whole}; withheld or not supplied values are gaps.")),
-        ]  # fmt: skip
-
     def _statements(self, name: str, q: Quarter, prev: Quarter) -> list[str]:
         """The district's changes as the county's are stated: real ones first, the largest first; then its ranks."""
         return slice_statements(self, name, q, prev)
@@ -555,18 +387,10 @@ class SliceBuilder:
         return out
 
 
-HEADLINE_MEASURES = catalogue.names(headline=True)
-
-
 def _first_day(month: str) -> date:
     """The first day of a ``YYYY-MM`` month."""
     year, number = map(int, month.split("-"))
     return date(year, number, 1)
-
-
-SERIES_KEY = {"total_referrals": "idva.total_referrals", "criteria_met": "idva.criteria_met", "repeats": "idva.repeats",
-              "referrals": "marac.referrals", "cases_heard": "marac.cases_heard", "da_incidents": "police.da_incidents",
-              "da_crimes": "police.da_crimes"}  # fmt: skip
 
 
 def _listed(names: list[str]) -> str:
