@@ -23,6 +23,7 @@ from dasv.report.refusals import violations
 from dasv.report.served import cells_document
 from dasv.report.slices import SliceBuilder
 from dasv.sample.adopt import QUARTERS, write_adopt_example
+from tests.conftest import copy_sample
 from warehouse.db import open_warehouse
 
 FIRST = date(2025, 4, 1)
@@ -246,7 +247,7 @@ def test_a_release_that_cannot_be_made_safe_is_refused_before_anything_is_drawn(
     assert not any(p.is_file() for p in (tmp_path / "out").rglob("*"))
 
 
-def test_an_earlier_quarter_of_the_year_publishes_again_after_a_later_one(sample_warehouse):
+def test_an_earlier_quarter_of_the_year_publishes_again_after_a_later_one(sample_template, tmp_path):
     """2025-26 Q3 served first, then Q1 planned against it (an operator's rerun): it can be made safe.
 
     Before, Q1 was refused: Q3's zeros (Peterborough's 0 referrals in 2024-25 Q4) pinned the
@@ -254,7 +255,7 @@ def test_an_earlier_quarter_of_the_year_publishes_again_after_a_later_one(sample
     county figure.
     """
     deployment = load_deployment()
-    engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
+    engine = open_warehouse(f"sqlite:///{copy_sample(sample_template, tmp_path).db}")
     q1, q3 = Quarter.parse("2025-26 Q1"), Quarter.parse("2025-26 Q3")
     with engine.connect() as conn:
         served = _documents(conn, deployment, q3)
@@ -269,7 +270,9 @@ def test_an_earlier_quarter_of_the_year_publishes_again_after_a_later_one(sample
     engine.dispose()
 
 
-def test_the_year_ending_for_a_district_withholds_what_its_published_slice_withholds(sample_warehouse):
+def test_the_year_ending_for_a_district_withholds_what_its_published_slice_withholds(
+    sample_template, tmp_path
+):
     """`dasv metrics --year-ending --district`: the slice's markers, never a count the slice withholds.
 
     (It planned one year line by line: Cambridge City's weapons offences 6 and MARAC cases heard
@@ -279,7 +282,7 @@ def test_the_year_ending_for_a_district_withholds_what_its_published_slice_withh
     from dasv.report.year_ending import YearEndingFigures
 
     deployment = load_deployment()
-    engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
+    engine = open_warehouse(f"sqlite:///{copy_sample(sample_template, tmp_path).db}")
     q3, name = Quarter.parse("2025-26 Q3"), "Cambridge City"
     with engine.connect() as conn:
         served = _documents(conn, deployment, q3)
