@@ -270,7 +270,8 @@ def check_against_store(
     differ = []
     for district, doc in documents.items():
         rendered = doc.get("suppression", {}).get("cells", {})
-        now = cells.get(district, {})
+        now = dict(cells.get(district, {}))
+        now |= {name: "not printed" for name in rendered.keys() - now.keys()}  # printed then, not planned now
         differ += [f"{name.replace('|', ', ')} is {rendered.get(name)!s} in the rendered release and must be {shown}"
                    for name, shown in sorted(now.items()) if rendered.get(name) != shown]  # fmt: skip
     if differ:

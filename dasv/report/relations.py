@@ -87,16 +87,43 @@ class Relations:
                     terms = [((who, big, p), 1.0), ((who, small, p), -1.0), ((who, gap, p), -1.0)]
                     out.append((terms, 0.0, 0.0, f"{big} - {small} = their gap"))
                 districts = [d for d in both if d != COUNTY]
-                # a district without the smaller figure (a report row that leaves it out): its gap is its larger
+                # a district with only one of the two (a report row that leaves it out, a source's status):
+                # its larger adds to the county's gap and its smaller takes from it, as unknowns, never a constant
                 only_big = [d for d in self.districts if d not in both and (d, big, p) in v]
+                only_small = [d for d in self.districts if d not in both and (d, small, p) in v]
                 if COUNTY in both and districts:
                     # the remainder's gap (outside every district): a constant we assume readers know (stricter)
                     rest = v[(COUNTY, big, p)] - v[(COUNTY, small, p)]
                     rest -= sum(v[(d, big, p)] - v[(d, small, p)] for d in districts)
-                    rest -= sum(v[(d, big, p)] for d in only_big)
+                    rest -= sum(v[(d, big, p)] for d in only_big) - sum(v[(d, small, p)] for d in only_small)
                     terms = [((COUNTY, gap, p), 1.0)] + [((d, gap, p), -1.0) for d in districts]
-                    terms += [((d, big, p), -1.0) for d in only_big]
+                    terms += [((d, big, p), -1.0) for d in only_big] + [
+                        ((d, small, p), 1.0) for d in only_small
+                    ]
                     out.append((terms, float(rest), float(rest), f"the county's {big} - {small}: its areas'"))
+            if small in YE_SUMMED and big in YE_SUMMED:
+                out += self._year_gaps(gap, small, big, periods)
+        return out
+
+    def _year_gaps(self, gap: str, small: str, big: str, periods: list[str]) -> list:
+        """A year ending's gap is its four quarters' (both figures are their quarters' sums), in every area.
+
+        Without it, bounds could not add a year's relations up: a year's engaged less three quarters'
+        printed engaged is the fourth quarter's, at least its criteria met less the year's gap.
+        """
+        v, out = self.value, []
+        for p in periods:
+            quarters = _quarters_of(p) if p.startswith("YE ") else []
+            if not quarters:
+                continue
+            for who in [*self.districts, COUNTY]:
+                keys = [(who, m, x) for x in [p, *quarters] for m in (small, big)]
+                # a quarter without both figures, or figures that do not add up: not stated (as _if_true)
+                if all(k in v for k in keys) and v[(who, big, p)] - v[(who, small, p)] == sum(
+                    v[(who, big, q)] - v[(who, small, q)] for q in quarters
+                ):
+                    terms = [((who, gap, p), 1.0)] + [((who, gap, q), -1.0) for q in quarters]
+                    out.append((terms, 0.0, 0.0, f"{big} - {small} over {p}: its quarters'"))
         return out
 
     def _stock_and_flow(self, who: str, q: str, stock: str, inflow: str, outflow: str) -> list:

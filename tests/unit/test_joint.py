@@ -202,3 +202,35 @@ def test_the_offence_groups_add_up_to_the_da_crimes_so_a_lone_small_group_is_wor
 
 def plan_year(plan: SuppressionPlan):
     return next(p for _, m, p in plan.values if m.startswith("police.offence_group:"))
+
+
+def test_a_year_s_relations_add_up_through_its_quarters_gaps():
+    """A year's engaged (22) less three printed-or-bounded quarters leaves Q1's <5 at exactly 4.
+
+    A's criteria met is 6 a quarter (24 in the year), its engaged 4, 6, 6, 6 (22); Q2's and Q3's
+    are withheld. Their engaged are at most their criteria met (12 together), so Q1's engaged is
+    at least 22 - 6 - 12 = 4: a year ending's gap is its quarters' gaps.
+    """
+    from dasv.measures.year_ending import YearEnding
+
+    quarters = [Quarter.parse(f"2025-26 Q{n}") for n in (1, 2, 3, 4)]
+    year = YearEnding.parse("2026-03")
+    values = {"criteria_met": {"A": [6, 6, 6, 6], "B": [20] * 4, "C": [30] * 4},
+              "engaged": {"A": [4, 6, 6, 6], "B": [15] * 4, "C": [25] * 4}}  # fmt: skip
+    plan = SuppressionPlan(5)
+    for m, by_district in values.items():
+        for i, q in enumerate(quarters):
+            line = {d: v[i] for d, v in by_district.items()}
+            plan.add_line(m, q, line, sum(line.values()))
+        line = {d: sum(v) for d, v in by_district.items()}
+        plan.add_line(m, year, line, sum(line.values()))
+    for m in values:  # Q2 and Q3 withheld in every district (so no district sum gives A's away)
+        for q in quarters[1:3]:
+            for d in DISTRICTS:
+                plan.marks[(d, m, q)] = "[c]"
+    joint = Joint([plan], DISTRICTS)
+    found = violations(joint)
+    assert any(line.startswith("A, Engaged, 2025-26 Q1 (withheld as <5): a reader could work it out exactly (4)")
+               for line in found), found  # fmt: skip
+    joint.protect()
+    assert violations(joint) == []
