@@ -18,11 +18,11 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dasv.errors import UserError
-from portal.passwords import hash_password
+from dasv.passwords import hash_password
 from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
 
 ROLES = ("csp", "partnership", "admin")
-MIN_PASSWORD = 12  # (portal.passwords holds the rules)
+MIN_PASSWORD = 12  # (dasv.passwords holds the rules)
 SET_PASSWORD_VALID = timedelta(hours=72)
 TOKEN_PREFIX = "dasv_"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -74,7 +74,7 @@ def digest(secret: str) -> str:
 
 def check_password(password: str, email: str = "", districts: list[str] | tuple[str, ...] = ()) -> None:
     """Raises AccountError for a password under 12 characters, easy to guess, or the account's own words."""
-    from portal.passwords import identifiers, problem
+    from dasv.passwords import identifiers, problem
 
     why = problem(password, identifiers(email, districts) if email else ())
     if why is not None:

@@ -29,7 +29,7 @@ from dasv.accounts import (
     digest,
     now,
 )
-from portal.passwords import hash_password, verify
+from dasv.passwords import hash_password, verify
 from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
 
 MAX_FAILURES, FAILURE_WINDOW, LOCKOUT = 5, timedelta(minutes=15), timedelta(minutes=15)

@@ -31,8 +31,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from dasv import accounts
-from portal import passwords, sessions
+from dasv import accounts, passwords
+from portal import sessions
 from portal.context import CSRF_COOKIE, SESSION_COOKIE, note, portal
 from portal.views import render
 
