@@ -21,6 +21,28 @@ def test_docs_cite_nothing_outside_the_repository():
     assert not found, found
 
 
+def test_code_and_configuration_cite_nothing_outside_the_repository():
+    """Comments, docstrings and messages in every tracked code or configuration file (issue 35, item 5)."""
+    import subprocess
+
+    try:
+        tracked = subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+        paths = [ROOT / name for name in tracked.splitlines()]
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout (an unpacked release): every file
+        paths = [p for p in ROOT.rglob("*") if ".venv" not in p.parts and ".git" not in p.parts]
+    kinds = (".py", ".yaml", ".yml", ".toml", ".j2", ".typ", ".sh")
+    this = Path(__file__).resolve()
+    found = [
+        f"{p.relative_to(ROOT)}: {m.group(0)}"
+        for p in paths
+        if p.is_file() and (p.suffix in kinds or p.name in ("Makefile", "run")) and p.resolve() != this
+        for m in OUTSIDE.finditer(p.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert not found, found
+
+
 def test_every_relative_link_exists():
     missing = []
     for path, text in user_texts():

@@ -7,7 +7,7 @@ from dasv.quarters import Quarter, QuarterError
 
 @pytest.mark.parametrize("text", ["2025-26 Q3", "2025-26-Q3", "2025-26Q3", " 2025-26 q3 "])
 def test_accepted_forms(text):
-    """CLI.md: the three written forms all mean the same quarter."""
+    """The command line (README, "Using it"): the three written forms all mean the same quarter."""
     assert Quarter.parse(text) == Quarter(2025, 3)
 
 
