@@ -24,19 +24,15 @@ The integer-programming attacker in the tests checks the result exactly.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 
 import numpy as np
 
 from dasv.quarters import Quarter
-from dasv.report.relations import Relations
+from dasv.report.relations import INF, Key, Relations
 from dasv.report.suppress import COUNTY, SuppressionPlan
 from dasv.rule import SECONDARY, rule  # noqa: F401  (rule: the words, re-exported)
 from dasv.rule import small_marker as primary_marker
-
-Key = tuple[str, str, str]  # (area, measure, period label)
-INF = math.inf
 
 
 def period_label(p: Hashable) -> str | None:

@@ -34,7 +34,7 @@ from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppresse
 from dasv.report.monthly import monthly_tables
 from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions
-from dasv.report.served import cells_document
+from dasv.report.served import edition_cells
 from dasv.report.slice_statements import engagement_ranking, published_findings
 from dasv.report.slice_tables import DEMOGRAPHIC_MEASURES, LABELS, MARAC_MEASURES, POLICE_MEASURES
 from dasv.report.slices import SliceBuilder
@@ -353,9 +353,7 @@ class PublicEdition:
             return {"da_incidents": count(who, "da_incidents"), "da_crimes": count(who, "da_crimes")}
 
         threshold = b.plan.threshold
-        cells: dict = {}
-        for d in self.districts:
-            cells.update(cells_document(b.joint, d, b._printed))
+        cells = edition_cells(b.joint, self.districts, b._printed)
         county_data = b.county[q]
         heard = b.plan.shown(COUNTY, "cases_heard", q) and b.status(COUNTY, "cases_heard", q) == OK
         doc = {

@@ -6,12 +6,11 @@ import math
 from typing import TYPE_CHECKING
 
 from dasv.errors import UserError
+from dasv.report.relations import Key
 from dasv.report.suppress import COUNTY
 
 if TYPE_CHECKING:
     from dasv.report.joint import Joint
-
-Key = tuple[str, str, str]  # (area, measure, period label)
 
 
 class DisclosureError(UserError):

@@ -11,13 +11,15 @@ relations up); MARAC stock and flow over one to four quarters and over a year en
 
 from __future__ import annotations
 
+import math
+
 from dasv.measures import catalogue
 from dasv.quarters import Quarter
 from dasv.report.registry import AT_MOST, REST, STOCKS, Registry, groups_in, parts
 from dasv.report.suppress import COUNTY
 
 Key = tuple[str, str, str]  # (area, measure, period label)
-INF = float("inf")
+INF = math.inf
 ROW_PARTS = catalogue.names("idva", slice=True)  # a report row's counts, each within the total's
 YE_SUMMED = catalogue.names(year_ending=True)  # a year ending of each is its four quarters
 

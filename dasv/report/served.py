@@ -7,12 +7,11 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from dasv.quarters import Quarter
+from dasv.report.relations import Key
 from dasv.report.suppress import COUNTY
 
 if TYPE_CHECKING:
     from dasv.report.joint import Joint
-
-Key = tuple[str, str, str]  # (area, measure, period label)
 
 
 def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
@@ -46,6 +45,14 @@ def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
             elif not isinstance(out[key], str) and out[key] != shown:
                 out[key] = shown  # revised: the later value (both are known; the older is a different figure)
     return out
+
+
+def edition_cells(joint: Joint, districts, shown=None) -> dict[str, object]:
+    """The cells the county's public edition shows: every district's and the county's, as the slices show them."""
+    cells: dict[str, object] = {}
+    for d in districts:
+        cells.update(cells_document(joint, d, shown))
+    return cells
 
 
 def cells_document(joint: Joint, district: str, shown=None) -> dict[str, object]:

@@ -37,7 +37,7 @@ from dasv.report.model import (
 )
 from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.refusals import DisclosureError, refusal, violations
-from dasv.report.served import cells_document, served_cells
+from dasv.report.served import cells_document, edition_cells, served_cells
 from dasv.report.slice_statements import slice_statements
 from dasv.report.slice_tables import (
     DEMOGRAPHIC_MEASURES,
@@ -407,10 +407,7 @@ def planned_cells(conn: Connection, deployment: Deployment, quarter: Quarter) ->
     cells: dict[str | None, dict] = {
         d: cells_document(builder.joint, d, builder._printed) for d in builder.districts
     }
-    county: dict = {}
-    for d in builder.districts:
-        county.update(cells[d])
-    cells[None] = county
+    cells[None] = edition_cells(builder.joint, builder.districts, builder._printed)
     return builder.unsafe, cells
 
 
