@@ -112,7 +112,7 @@ prefect-deploy: $(STAMP) ## Create the work pool, the deployments and the failur
 	$(PREFECT_ENV) $(BIN)/prefect server status --wait --timeout 60
 	$(PREFECT_ENV) $(BIN)/prefect work-pool inspect dasv-process >/dev/null 2>&1 || $(PREFECT_ENV) $(BIN)/prefect work-pool create dasv-process --type process
 	$(PREFECT_ENV) $(BIN)/prefect --no-prompt deploy --all
-	$(PREFECT_ENV) env $(DEMO_IF_NO_KEY) $(BIN)/python -m flows.alerts
+	$(PREFECT_ENV) env $(DEMO_IF_NO_KEY) $(BIN)/python -m dasv.flows.alerts
 	@echo "Start a worker with make prefect-worker (not the prefect worker start suggested above: docs/operations.md, \"Stopping a worker\")."
 
 # Poll for runs every half second (default 10 s): a run pressed in the UI is taken within half a
@@ -128,9 +128,9 @@ prefect-worker: $(STAMP) ## Start a process worker (the demo in $(DEMO_DIR) unle
 	@if [ -z "$${DASV_PSEUDONYM_KEY:-}" ]; then \
 	  echo "DASV_PSEUDONYM_KEY is not set: this worker uses the demo in $(DEMO_DIR) (made-up people) and the demo's key."; \
 	  echo "For real data set DASV_PSEUDONYM_KEY (and DASV_DATABASE_URL, DASV_INBOX, DASV_OUT) and start it again."; \
-	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(DEMO_ENV) $(BIN)/python -m dasv.flows.worker --pool dasv-process; \
 	else \
-	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/python -m flows.worker --pool dasv-process; \
+	  $(PREFECT_ENV) $(WORKER_ENV) $(BIN)/python -m dasv.flows.worker --pool dasv-process; \
 	fi
 
 # The exports-due walkthrough (docs/operations.md, "Exports due"): a fresh warehouse in $(LATE_DIR) loaded from

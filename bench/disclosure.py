@@ -111,7 +111,7 @@ def national(warehouse: str, config: str) -> None:
     from dasv.report.refusals import violations
     from dasv.report.served import served_cells
     from dasv.report.slices import plan_months, plan_suppression
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     dep = load_deployment(Path(config))
     engine = open_warehouse(warehouse)
@@ -168,7 +168,7 @@ def floor(warehouse: str, quarter: str = "2025-26 Q3") -> None:
     from dasv.config import load_deployment
     from dasv.quarters import Quarter
     from dasv.report.slices import SliceBuilder
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     engine = open_warehouse(warehouse)
     with engine.connect() as conn:

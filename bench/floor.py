@@ -45,7 +45,7 @@ class Refused(Exception):
 
 
 def _vocab(name: str) -> dict[str, str]:
-    from loaders.spec import vocabularies
+    from dasv.loaders.spec import vocabularies
 
     spec = vocabularies()[name]
     lookup = {}
@@ -113,10 +113,10 @@ def load(path: Path, url: str, config: Path) -> int:
 
     from dasv.config import load_deployment
     from dasv.quarters import Quarter
-    from warehouse.db import open_warehouse
-    from warehouse.dimensions import ensure_dimensions, quarter_id
-    from warehouse.load import lock_warehouse, refresh_derived
-    from warehouse.models import IdvaReferral, LoadBatch
+    from dasv.warehouse.db import open_warehouse
+    from dasv.warehouse.dimensions import ensure_dimensions, quarter_id
+    from dasv.warehouse.load import lock_warehouse, refresh_derived
+    from dasv.warehouse.models import IdvaReferral, LoadBatch
 
     deployment = load_deployment(config)
     frame = fastexcel.read_excel(path).load_sheet(0).to_polars()
@@ -173,7 +173,7 @@ def rows_digest(url: str) -> tuple[int, str]:
 
     from sqlalchemy import text
 
-    from warehouse.db import make_engine
+    from dasv.warehouse.db import make_engine
 
     query = text("""
         SELECT r.id, r.referral_key, r.person_key, r.referral_date, r.referral_day, q.label, a.name, r.criteria_met,

@@ -34,7 +34,7 @@ def bench_measures(folder: Path) -> None:
     from dasv.measures.series import COUNTY, monthly_series
     from dasv.quarters import Quarter
     from dasv.report.data import gather_by_area
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     deployment = load_deployment(folder / "dasv-national.yaml")
     quarter = Quarter(2025, 3)

@@ -41,7 +41,7 @@ def bench_orchestration() -> None:
         "mode = sys.argv[1]\n"
         "t = time.perf_counter()\n"
         "if mode == 'prefect':\n"
-        "    from flows.quarterly_report import quarterly_report\n"
+        "    from dasv.flows.quarterly_report import quarterly_report\n"
         "    quarterly_report('2025-26 Q3')\n"
         "else:\n"
         "    from dasv.config import load_deployment\n"
@@ -84,7 +84,7 @@ def bench_orchestration() -> None:
 NATIONAL_FLOW = """
 import json, sys, time
 started = time.perf_counter()
-from flows.quarterly_report import quarterly_report
+from dasv.flows.quarterly_report import quarterly_report
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 

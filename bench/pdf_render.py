@@ -35,7 +35,7 @@ BASELINE = os.environ.get("BENCH_PDF_BASELINE")
 
 def _server_cpu() -> float:
     """CPU seconds of this process's Typst servers and their forks so far (0 where there are none)."""
-    from report_templates import typst_server
+    from dasv.report_templates import typst_server
 
     total = 0.0
     for _, _, process in typst_server._servers:
@@ -73,7 +73,7 @@ def reports() -> dict:
     from dasv.quarters import Quarter
     from dasv.report.build import build_report
     from dasv.report.slices import SliceBuilder
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     demo = ROOT / "var" / "demo" / "warehouse.db"
     if not demo.exists():
@@ -108,9 +108,9 @@ def main() -> None:
 
 
 def measure_all() -> dict:
-    import report_templates.render as render
-    from report_templates.pdf import render_pdf
-    from report_templates.render import prepare, render_outputs
+    import dasv.report_templates.render as render
+    from dasv.report_templates.pdf import render_pdf
+    from dasv.report_templates.render import prepare, render_outputs
 
     renderers = {"typst": render_pdf}
     if BASELINE:

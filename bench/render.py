@@ -20,7 +20,7 @@ from bench.shared import (
 def _render_one(args):
     from pathlib import Path as P
 
-    from report_templates.render import render_outputs
+    from dasv.report_templates.render import render_outputs
 
     builder, name, out = args
     render_outputs(builder.report(name), P(out) / name.replace(" ", "-").lower())
@@ -33,7 +33,7 @@ def bench_render(folder: Path) -> None:
     from dasv.config import load_deployment
     from dasv.quarters import Quarter
     from dasv.report.slices import SliceBuilder
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     deployment = load_deployment(folder / "dasv-national.yaml")
     engine = open_warehouse(f"sqlite:///{DATA / 'measures.db'}")

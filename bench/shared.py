@@ -71,7 +71,7 @@ def fresh_postgres() -> str | None:
         return None
     from sqlalchemy import text
 
-    from warehouse.db import make_engine
+    from dasv.warehouse.db import make_engine
 
     engine = make_engine(POSTGRES)
     with engine.begin() as conn:

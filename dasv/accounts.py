@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from dasv.errors import UserError
 from dasv.passwords import hash_password
-from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
+from dasv.warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
 
 ROLES = ("csp", "partnership", "admin")
 MIN_PASSWORD = 12  # (dasv.passwords holds the rules)

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection, select
 
 from dasv.quarters import Quarter
-from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
+from dasv.warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
 
 SOURCES = ("idva", "marac", "police")
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

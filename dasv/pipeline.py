@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 
 from dasv.config import Deployment
 from dasv.forked import CORES, call_in_child
+from dasv.loaders import SOURCES, Export, read_export
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, ProgressShow
 from dasv.quarters import LONDON, Quarter
-from loaders import SOURCES, Export, read_export
-from warehouse.load import LoadOutcome, load_export
+from dasv.warehouse.load import LoadOutcome, load_export
 
 INPUT_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".xls"}
 
@@ -143,7 +143,7 @@ def render_quarter(
     from dasv.report import commentary
     from dasv.report.public import PublicEdition, restricted_report
     from dasv.report.slices import SliceBuilder, find_district
-    from report_templates.render import prepare, render_outputs
+    from dasv.report_templates.render import prepare, render_outputs
 
     prepare()  # what every first report in a process does, done once here for every child
     base = Path(out_dir) / quarter.slug
@@ -207,7 +207,7 @@ def slice_folder(out_dir: Path, deployment: Deployment, quarter: Quarter, distri
 
 def draw_slice(builder, district: str, folder: Path) -> dict[str, Path]:
     """Build a district's slice from the plan and write every output of it into ``folder``."""
-    from report_templates.render import render_outputs
+    from dasv.report_templates.render import render_outputs
 
     return render_outputs(builder.report(district), folder)
 

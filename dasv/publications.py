@@ -36,7 +36,7 @@ from dasv.config import Deployment
 from dasv.errors import UserError
 from dasv.quarters import Quarter
 from dasv.safe_text import slug
-from warehouse.models import (
+from dasv.warehouse.models import (
     LoadCoverage,
     Publication,
     PublicationBatch,

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from dasv.publications import PROVENANCE, quarter_id, sha256_bytes
 from dasv.quarters import Quarter
-from warehouse.models import (
+from dasv.warehouse.models import (
     LoadBatch,
     Publication,
     PublicationBatch,
@@ -40,7 +40,7 @@ def versions(conn: Connection, quarter: Quarter | None = None, district: str | N
 
     ``district`` limits the revision notes to that district's own figures (what a CSP sees).
     """
-    from warehouse.models import QuarterDim
+    from dasv.warehouse.models import QuarterDim
 
     query = (
         select(Publication.id, QuarterDim.label, Publication.version, Publication.published_at)
@@ -81,7 +81,7 @@ def published_file(
 
 def published_quarters(conn: Connection) -> list[str]:
     """Labels of every quarter with a publication, newest first."""
-    from warehouse.models import QuarterDim
+    from dasv.warehouse.models import QuarterDim
 
     return list(
         conn.scalars(
@@ -95,7 +95,7 @@ def published_quarters(conn: Connection) -> list[str]:
 
 def metrics_documents(conn: Connection, district: str | None) -> list[tuple[str, int, datetime, dict]]:
     """(quarter, version, published at, document) of every version, for the county or one district."""
-    from warehouse.models import QuarterDim
+    from dasv.warehouse.models import QuarterDim
 
     rows = conn.execute(
         select(QuarterDim.label, Publication.version, Publication.published_at, PublicationMetrics.document)

@@ -7,9 +7,9 @@ than the demo quarter's whole report. The deployments' command is ``dasv-flow-ru
 
 - it connects to the warm process for its environment and hands over the run: its standard
   streams (as file descriptors), working directory, environment and arguments; the warm
-  process forks, and the child runs ``flows.engine`` exactly as the cold command would;
+  process forks, and the child runs ``dasv.flows.engine`` exactly as the cold command would;
 - when there is none (the first run, another environment, changed code, or after an idle
-  hour) it starts one in the background and runs this run cold, ``python -m flows.engine``.
+  hour) it starts one in the background and runs this run cold, ``python -m dasv.flows.engine``.
 
 Signals sent to the client (the worker cancelling the run) are passed on to the run; if the
 client is killed, the warm process kills the run. A warm process stops taking runs when any
@@ -36,21 +36,21 @@ import tempfile
 import time
 from pathlib import Path
 
-# What runs a flow run (``python -m flows.engine``: Prefect's engine, failures in one line), and the
+# What runs a flow run (``python -m dasv.flows.engine``: Prefect's engine, failures in one line), and the
 # modules it needs, imported once by the warm process (the deployments' entrypoints). The engine
 # module itself is not imported here: each child runs it as ``__main__``, and runpy warns
 # ("found in sys.modules ... unpredictable behaviour") about a module imported before it is run.
-ENGINE = "flows.engine"
+ENGINE = "dasv.flows.engine"
 WARM_MODULES = (
-    "prefect.engine", "prefect.flow_engine", "prefect._internal.metrics", "flows.quarterly_report",
-    "flows.district_slice", "flows.exports_due",
+    "prefect.engine", "prefect.flow_engine", "prefect._internal.metrics", "dasv.flows.quarterly_report",
+    "dasv.flows.district_slice", "dasv.flows.exports_due",
     # imported lazily where first used: the intervals and funnel limits (scipy, statsmodels) and the
     # warehouse's migration check (alembic); about 1.6 s of every run's imports here
     "scipy.stats", "statsmodels.stats.proportion", "alembic.command", "alembic.script",
     "alembic.runtime.migration",
 )  # fmt: skip
 # Then what each run's first report would do once (compile the HTML template): "module:function".
-WARM_CALLS = ("report_templates.render:prepare",)
+WARM_CALLS = ("dasv.report_templates.render:prepare",)
 if os.environ.get("DASV_WARM_ENGINE"):  # a stand-in engine module (tests/integration/test_warm.py)
     ENGINE = os.environ["DASV_WARM_ENGINE"]
     WARM_MODULES, WARM_CALLS = (ENGINE,), ()
@@ -93,7 +93,7 @@ def socket_path(env) -> Path | None:
 
 
 def run_cold(args: list[str]) -> None:
-    """Become ``python -m flows.engine`` (same process, so the worker's handle stays valid)."""
+    """Become ``python -m dasv.flows.engine`` (same process, so the worker's handle stays valid)."""
     os.execv(sys.executable, [sys.executable, "-m", ENGINE, *args])
 
 

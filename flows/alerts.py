@@ -1,4 +1,4 @@
-"""The operators' alerts, kept by the Prefect server itself: ``python -m flows.alerts`` (``make prefect-deploy``).
+"""The operators' alerts, kept by the Prefect server itself: ``python -m dasv.flows.alerts`` (``make prefect-deploy``).
 
 It writes, on the server named by ``PREFECT_API_URL``:
 
@@ -24,7 +24,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from dasv.delivery import BODY, SUBJECT
-from flows.notices import BLOCK_NAME, OperatorEmail
+from dasv.flows.notices import BLOCK_NAME, OperatorEmail
 
 RUN_FAILED = "dasv-run-failed"
 RUN_LOST = "dasv-run-lost"
@@ -87,7 +87,7 @@ def apply() -> list[str]:
     """Write the block and the automations on the server; what was done, one line each."""
     from prefect.client.orchestration import get_client
 
-    from tasks.common import current_deployment, settings
+    from dasv.tasks.common import current_deployment, settings
 
     config = settings()
     block = operator_block(current_deployment().delivery, config)
@@ -158,12 +158,12 @@ def report_undelivered(logger) -> list[str]:
 
 
 def main() -> None:
-    """``python -m flows.alerts``: apply, print what was done."""
+    """``python -m dasv.flows.alerts``: apply, print what was done."""
     try:
         for line in apply():
             print(line)
     except Exception as exc:
-        print(f"flows.alerts: could not write the alerts on the Prefect server: {exc}", file=sys.stderr)
+        print(f"dasv.flows.alerts: could not write the alerts on the Prefect server: {exc}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 
-from flows.alerts import report_undelivered
-from flows.params import District, ParameterError, QuarterParam, resolve_district, resolve_quarter
-from flows.quarterly_report import refuse
-from tasks.artifacts import publish_outputs
-from tasks.common import settings
-from tasks.deliver import notify_operator
-from tasks.render import check_quarter_has_data, plan_slices, render_slice
+from dasv.flows.alerts import report_undelivered
+from dasv.flows.params import District, ParameterError, QuarterParam, resolve_district, resolve_quarter
+from dasv.flows.quarterly_report import refuse
+from dasv.tasks.artifacts import publish_outputs
+from dasv.tasks.common import settings
+from dasv.tasks.deliver import notify_operator
+from dasv.tasks.render import check_quarter_has_data, plan_slices, render_slice
 
 
 @flow(name="district-slice", on_failure=[notify_operator], timeout_seconds=settings().run_timeout_seconds)

@@ -38,7 +38,9 @@ def one_line(exc: BaseException) -> str:
         inner = inner.__cause__
     text = str(inner).strip()
     line = text.splitlines()[0] if text else type(inner).__name__
-    if inner is not exc:  # e.g. "Encountered error while running flows.steps.set_working_directory_from_env"
+    if (
+        inner is not exc
+    ):  # e.g. "Encountered error while running dasv.flows.steps.set_working_directory_from_env"
         outer = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         line = f"{line} ({outer[0].lower()}{outer[1:]})"
     return line
@@ -50,9 +52,9 @@ def operator_errors() -> tuple[type[BaseException], ...]:
     from dasv.delivery import DeliveryError
     from dasv.errors import NoDataError, RenderError, UserError
     from dasv.privacy import MissingKeyError
-    from tasks.load import FileRefusedError
-    from warehouse.db import WarehouseError
-    from warehouse.pseudonyms import KeyMismatchError
+    from dasv.tasks.load import FileRefusedError
+    from dasv.warehouse.db import WarehouseError
+    from dasv.warehouse.pseudonyms import KeyMismatchError
 
     return (ConfigError, DeliveryError, NoDataError, RenderError, UserError, MissingKeyError, FileRefusedError,
             WarehouseError, KeyMismatchError)  # fmt: skip
@@ -155,12 +157,12 @@ def _raised(state, expected: tuple[type[BaseException], ...] = ()) -> bool:
 
 
 def main() -> None:
-    """``python -m flows.engine [flow-run-id]`` (the id defaults to ``PREFECT__FLOW_RUN_ID``)."""
+    """``python -m dasv.flows.engine [flow-run-id]`` (the id defaults to ``PREFECT__FLOW_RUN_ID``)."""
     try:
         flow_run_id = UUID(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PREFECT__FLOW_RUN_ID", ""))
     except ValueError:
         print(
-            f"flows.engine: not a flow run id: {sys.argv[1:] or 'PREFECT__FLOW_RUN_ID unset'}",
+            f"dasv.flows.engine: not a flow run id: {sys.argv[1:] or 'PREFECT__FLOW_RUN_ID unset'}",
             file=sys.stderr,
         )
         sys.exit(1)

@@ -17,16 +17,16 @@ from prefect.states import Completed, Failed
 
 from dasv.delivery import DeliveryError, Message
 from dasv.exports_due import ExportsDue, exports_due
+from dasv.flows.alerts import report_undelivered
+from dasv.flows.locking import quarter_lock
+from dasv.flows.params import ParameterError, QuarterParam, resolve_quarter
+from dasv.flows.quarterly_report import load_inbox, refuse
 from dasv.pipeline import today_in_london
 from dasv.published import latest_version
 from dasv.quarters import Quarter
-from flows.alerts import report_undelivered
-from flows.locking import quarter_lock
-from flows.params import ParameterError, QuarterParam, resolve_quarter
-from flows.quarterly_report import load_inbox, refuse
-from tasks.artifacts import artifact_key
-from tasks.common import current_deployment, engine, settings
-from tasks.deliver import notify_operator, send_notice
+from dasv.tasks.artifacts import artifact_key
+from dasv.tasks.common import current_deployment, engine, settings
+from dasv.tasks.deliver import notify_operator, send_notice
 
 REPORT_DEPLOYMENT = "quarterly-report/scheduled-quarterly"
 

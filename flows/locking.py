@@ -1,7 +1,7 @@
 """One run per quarter at a time: a Prefect global concurrency limit named for the quarter.
 
 This holds across workers and machines (the limit lives on the Prefect server); the
-warehouse's own load lock (``warehouse.load.lock_warehouse``) holds even without Prefect.
+warehouse's own load lock (``dasv.warehouse.load.lock_warehouse``) holds even without Prefect.
 
 The slot is taken with a lease (renewed every ``RENEW_SECONDS`` while the run holds it) and the
 holder is written down in a Prefect Variable named like the limit (``dasv-quarter-2025-26-q3``:
@@ -9,9 +9,9 @@ the lease and the flow run). A run that ends normally releases the slot. A run t
 (its worker stopped, or died with it) would keep it until the lease ran out; instead, a run
 waiting for the slot looks at the holder written down, and when that run has ended (Crashed,
 Cancelled, or anything final) it releases the holder's lease at once and goes on. The worker's
-stop (``flows.worker``) releases the slots of the runs it marks Crashed the same way
+stop (``dasv.flows.worker``) releases the slots of the runs it marks Crashed the same way
 (``release_slots_of``), and a run whose worker died is marked Crashed by the ``dasv-run-lost``
-automation (``flows.alerts``) within a minute, which frees its slot for the next run.
+automation (``dasv.flows.alerts``) within a minute, which frees its slot for the next run.
 """
 
 from __future__ import annotations

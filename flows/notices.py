@@ -9,11 +9,11 @@ starts (a ``prefect.collections`` entry point in ``pyproject.toml``, like
 
 The message is written once, as the templates below: the server fills them in (Jinja, with the
 run, its flow and its state), and so does a flow's own failure hook for flows called directly,
-outside a deployment (``tasks.deliver.failure_message``). The e-mail goes through the project's
+outside a deployment (``dasv.tasks.deliver.failure_message``). The e-mail goes through the project's
 one SMTP path (``dasv.delivery.send``). When it cannot be sent, the server logs one line at
 error level and the action fails (Prefect records ``prefect.automation.action.failed``, shown
 under Events in the UI); the next run lists undelivered notices in its log and an artifact
-(``flows.alerts.report_undelivered``).
+(``dasv.flows.alerts.report_undelivered``).
 
 Kept light: imported by every Prefect process that loads collections.
 """

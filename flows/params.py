@@ -13,10 +13,10 @@ from typing import Annotated
 
 from pydantic import Field
 
+from dasv.flows.schema_formats import QUARTER_FORMAT, quarter_problem
 from dasv.quarters import Quarter, QuarterError
 from dasv.report.slices import find_district
-from flows.schema_formats import QUARTER_FORMAT, quarter_problem
-from tasks.common import current_deployment
+from dasv.tasks.common import current_deployment
 
 # Descriptions shown in the UI's Run form come from the flows' docstrings (Args:). Empty, or
 # 2025-26 Q3 / 2025-26-Q3 / 2025-26Q3 (any case, spaces allowed): a format, not a pattern, so that

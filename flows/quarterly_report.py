@@ -5,16 +5,16 @@ from __future__ import annotations
 from prefect import flow, get_run_logger, unmapped
 from prefect.states import Failed, State
 
-from flows.alerts import report_undelivered
-from flows.locking import quarter_lock
-from flows.params import DeliverParam, ParameterError, QuarterParam, ReloadParam, resolve_quarter
-from flows.runners import configured_task_runner
-from tasks.artifacts import publish_headline, publish_outputs, publish_validation
-from tasks.common import current_deployment, settings
-from tasks.deliver import deliver_reports, notify_operator
-from tasks.load import FileRefusedError, find_inbox_files, load_file, read_file
-from tasks.publish import publish_quarter
-from tasks.render import check_quarter_has_data, plan_slices, render_county, render_slices, slice_batches
+from dasv.flows.alerts import report_undelivered
+from dasv.flows.locking import quarter_lock
+from dasv.flows.params import DeliverParam, ParameterError, QuarterParam, ReloadParam, resolve_quarter
+from dasv.flows.runners import configured_task_runner
+from dasv.tasks.artifacts import publish_headline, publish_outputs, publish_validation
+from dasv.tasks.common import current_deployment, settings
+from dasv.tasks.deliver import deliver_reports, notify_operator
+from dasv.tasks.load import FileRefusedError, find_inbox_files, load_file, read_file
+from dasv.tasks.publish import publish_quarter
+from dasv.tasks.render import check_quarter_has_data, plan_slices, render_county, render_slices, slice_batches
 
 
 def refuse(message: str) -> State:

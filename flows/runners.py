@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.common import dask_cluster, draws_in_children  # noqa: F401 (the tasks ask it too)
+from dasv.tasks.common import dask_cluster, draws_in_children  # noqa: F401 (the tasks ask it too)
 
 
 def configured_task_runner():

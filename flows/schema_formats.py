@@ -11,7 +11,7 @@ Prefect imports every installed ``prefect.collections`` entry point when its ser
 server started from this project's virtualenv (``make prefect-server``) knows the format. The
 Run form checks parameters through the server (``/ui/schemas/validate``) and shows the line
 under the field. A server without this module ignores an unknown format: the run is then
-created and the flow refuses it in the same one line (``flows.params.resolve_quarter``).
+created and the flow refuses it in the same one line (``dasv.flows.params.resolve_quarter``).
 
 Kept light: it is imported by every Prefect process that loads collections (standard library,
 jsonschema and ``dasv.quarters`` only).

@@ -4,7 +4,7 @@
 and then waits for the runs it started to end; a run that writes its log to the worker keeps
 waiting for the worker to read it, so neither ends (measured: still there 40 s later, the run
 left Running). Started from a script in the background, SIGINT is ignored altogether. This
-wrapper, ``python -m flows.worker --pool dasv-process`` (what ``make prefect-worker`` runs):
+wrapper, ``python -m dasv.flows.worker --pool dasv-process`` (what ``make prefect-worker`` runs):
 
 - starts ``prefect worker start`` with the same arguments, in its own process group, its output
   on this terminal;
@@ -14,7 +14,7 @@ wrapper, ``python -m flows.worker --pool dasv-process`` (what ``make prefect-wor
   ``KILL_SECONDS`` kills whatever is left of the worker and its runs;
 - marks any run it held that is still not finished Crashed, with one line saying why, so the
   ``dasv-run-failed`` automation e-mails it and it can be run again, and releases the quarter
-  slots those runs held (``flows.locking.release_slots_of``), so that the rerun starts at once.
+  slots those runs held (``dasv.flows.locking.release_slots_of``), so that the rerun starts at once.
 
 Runs are found as the worker's descendants whose environment names a flow run
 (``PREFECT__FLOW_RUN_ID``), read from ``/proc`` (Linux, where the workers run).
@@ -109,7 +109,7 @@ def release(run_ids: list[str], why: str) -> None:
             except Exception as exc:  # the server gone too: nothing more to do here
                 print(f"Could not mark run {run_id} Crashed: {exc}", flush=True)
         try:
-            from flows.locking import release_slots_of
+            from dasv.flows.locking import release_slots_of
 
             for name in release_slots_of(client, unfinished) if unfinished else []:
                 print(f"Released the {name} slot", flush=True)
@@ -163,7 +163,7 @@ def stop(worker: subprocess.Popen, signum: int) -> int:
 
 
 def main(args: list[str] | None = None) -> None:
-    """``python -m flows.worker [prefect worker start options]``."""
+    """``python -m dasv.flows.worker [prefect worker start options]``."""
     args = sys.argv[1:] if args is None else args
     received: list[int] = []
 

@@ -16,12 +16,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from loaders.export import Export, read_export
-    from loaders.problems import Problem
-    from loaders.spec import SOURCES
+    from dasv.loaders.export import Export, read_export
+    from dasv.loaders.problems import Problem
+    from dasv.loaders.spec import SOURCES
 
-_HOMES = {"Export": "loaders.export", "read_export": "loaders.export", "Problem": "loaders.problems",
-          "SOURCES": "loaders.spec"}  # fmt: skip
+_HOMES = {"Export": "dasv.loaders.export", "read_export": "dasv.loaders.export", "Problem": "dasv.loaders.problems",
+          "SOURCES": "dasv.loaders.spec"}  # fmt: skip
 
 __all__ = ["Export", "Problem", "SOURCES", "read_export"]
 
@@ -29,5 +29,5 @@ __all__ = ["Export", "Problem", "SOURCES", "read_export"]
 def __getattr__(name: str):
     """``from loaders import read_export``: the name from its module, imported now."""
     if name not in _HOMES:
-        raise AttributeError(f"module 'loaders' has no attribute {name!r}")
+        raise AttributeError(f"module 'dasv.loaders' has no attribute {name!r}")
     return getattr(import_module(_HOMES[name]), name)

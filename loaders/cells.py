@@ -13,10 +13,13 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from dasv.config import Deployment
+from dasv.loaders.problems import CellError, show_value
 from dasv.names import normalise_name
-from loaders.problems import CellError, show_value
+
+if TYPE_CHECKING:  # the loaders read the deployment they are given: no import of dasv.config
+    from dasv.config import Deployment
 
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 in the 1900 date system
 MAX_EXCEL_SERIAL = 2958465  # 9999-12-31
@@ -233,7 +236,7 @@ class CellReaders:
         self.deployment = deployment
         self.repairs: Counter[str] = Counter()
         self._repair: str | None = None
-        # spec["key"]: the YAML key that maps a spelling in this source (loaders.values.vocabularies_for)
+        # spec["key"]: the YAML key that maps a spelling in this source (dasv.loaders.values.vocabularies_for)
         self.vocab = {
             name: Vocabulary(name, spec.get("values", {}), spec.get("other"), spec.get("key", ""))
             for name, spec in vocabularies.items()
@@ -269,7 +272,7 @@ class CellReaders:
         self.by_type = {"text": read_text, **{k: self._remembered(f) for k, f in readers.items()}}
 
     def parser(self, column) -> tuple[Callable[[object], object], bool]:
-        """``(parse, remembered)`` for a column (a ``loaders.spec.ColumnSpec``): a yes/no column reads its own words.
+        """``(parse, remembered)`` for a column (a ``dasv.loaders.spec.ColumnSpec``): a yes/no column reads its own words.
 
         ``remembered``: the plain parser, whose outcomes the caller keeps per distinct value.
         """

@@ -1,6 +1,6 @@
 """Read a clean file a column at a time: each distinct value is parsed once, rules run over whole columns.
 
-This is the fast path of :func:`loaders.export.read_export`. It decides only *whether* the
+This is the fast path of :func:`dasv.loaders.export.read_export`. It decides only *whether* the
 file is clean; the first problem it meets raises :class:`NeedsRowReader`, and the row reader
 (``export._read_rows``) reads the same rows again to word every problem exactly as it always
 has (a refused file is rare; a big clean one is the common case).
@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 
-from loaders.cells import CellError, CellReaders
-from loaders.header import HeaderMatch
+from dasv.loaders.cells import CellError, CellReaders
+from dasv.loaders.header import HeaderMatch
 
 _NUMERIC = {bool, int, float}
 

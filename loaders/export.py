@@ -13,23 +13,33 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dasv.config import Deployment
+from dasv.loaders.cells import CellReaders
+from dasv.loaders.columnar import (
+    NeedsRowReader,
+    columns_from_rows,
+    columns_of,
+    derive_age,
+    read_columns,
+    rows_of,
+)
+from dasv.loaders.header import HEADER_SEARCH_ROWS, HeaderMatch, find_header
+from dasv.loaders.idva import IdvaRules
+from dasv.loaders.marac import MaracRules
+from dasv.loaders.police import OffenceGroupRules, PoliceRules
+from dasv.loaders.problems import WITHHELD, CellError, FileRefused, Problem
+from dasv.loaders.read import WORKBOOK_SUFFIXES, Sheet, check_zip, open_sheets, sha256_of
+from dasv.loaders.rules import RowRules
+from dasv.loaders.spec import OFFENCES, SOURCES, SourceSpec, kinds_in, source_spec
+from dasv.loaders.typed_xlsx import MIN_BYTES as TYPED_MIN_BYTES
+from dasv.loaders.typed_xlsx import read_typed
+from dasv.loaders.values import vocabularies_for
 from dasv.names import normalise_name
 from dasv.progress import Progress, gc_paused
-from loaders.cells import CellReaders
-from loaders.columnar import NeedsRowReader, columns_from_rows, columns_of, derive_age, read_columns, rows_of
-from loaders.header import HEADER_SEARCH_ROWS, HeaderMatch, find_header
-from loaders.idva import IdvaRules
-from loaders.marac import MaracRules
-from loaders.police import OffenceGroupRules, PoliceRules
-from loaders.problems import WITHHELD, CellError, FileRefused, Problem
-from loaders.read import WORKBOOK_SUFFIXES, Sheet, check_zip, open_sheets, sha256_of
-from loaders.rules import RowRules
-from loaders.spec import OFFENCES, SOURCES, SourceSpec, kinds_in, source_spec
-from loaders.typed_xlsx import MIN_BYTES as TYPED_MIN_BYTES
-from loaders.typed_xlsx import read_typed
-from loaders.values import vocabularies_for
+
+if TYPE_CHECKING:  # the loaders read the deployment they are given: no import of dasv.config
+    from dasv.config import Deployment
 
 MAX_PROBLEMS_KEPT = 1000
 PROGRESS_EVERY = 25_000  # rows between progress reports; smaller files report none
@@ -68,7 +78,7 @@ class Export:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     repairs: Counter = field(default_factory=Counter)
-    # set once raw identifiers are replaced by keyed hashes (warehouse.pseudonyms.pseudonymise)
+    # set once raw identifiers are replaced by keyed hashes (dasv.warehouse.pseudonyms.pseudonymise)
     key_fingerprint: str = ""
     _by_key: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -197,7 +207,7 @@ def _read_typed(
     name: str,
     progress: Progress | None,
 ) -> bool:
-    """A big plain workbook read as typed columns (:mod:`loaders.typed_xlsx`); True when it loaded clean."""
+    """A big plain workbook read as typed columns (:mod:`dasv.loaders.typed_xlsx`); True when it loaded clean."""
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return False
     check_zip(path)  # never hand a compression bomb to any reader
@@ -318,7 +328,7 @@ def _read_data(
     """Read the data rows: a column at a time when the file is clean, else row by row.
 
     The non-blank rows are gathered first (with progress every ``PROGRESS_EVERY`` rows);
-    :mod:`loaders.columnar` parses each column's distinct values once and checks the rules
+    :mod:`dasv.loaders.columnar` parses each column's distinct values once and checks the rules
     over whole columns. At its first problem the row reader reads the same rows again, so
     every problem is worded, ordered and counted exactly as it always was.
     """

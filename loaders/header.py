@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from loaders.spec import ColumnSpec, SourceSpec
+from dasv.loaders.spec import ColumnSpec, SourceSpec
 
 HEADER_SEARCH_ROWS = 11  # the header may be preceded by up to 10 rows
 

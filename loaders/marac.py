@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from loaders.rules import EARLIEST, Report, RowRules
+from dasv.loaders.rules import EARLIEST, Report, RowRules
 
 SOURCE = "marac"
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from dasv.config import Deployment
-from loaders.rules import EARLIEST, Report, RowRules
+from dasv.loaders.rules import EARLIEST, Report, RowRules
+
+if TYPE_CHECKING:  # the loaders read the deployment they are given: no import of dasv.config
+    from dasv.config import Deployment
 
 SOURCE = "police"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from loaders.problems import FileRefused
+from dasv.loaders.problems import FileRefused
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 # A workbook whose parts would expand past this is refused before anything is expanded.

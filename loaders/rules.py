@@ -32,7 +32,7 @@ class RowRules:
         Fills in what ``check`` fills in. This default runs ``check`` row by row; a source with
         big files overrides it with whole-column checks.
         """
-        from loaders.columnar import columns_of, rows_of
+        from dasv.loaders.columnar import columns_of, rows_of
 
         rows = rows_of(data)
         found = []

@@ -2,7 +2,7 @@
 
 python-calamine hands every cell to Python as an object, row by row; for a 250,000-row export
 that is most of a load's time. fastexcel reads the same sheet with the same Rust library
-into typed columns, which the column reader (:mod:`loaders.columnar`) takes as they are.
+into typed columns, which the column reader (:mod:`dasv.loaders.columnar`) takes as they are.
 
 Only a workbook this path can read *exactly* as the row path would is read here; anything
 else returns None and goes the usual way, so no message, count or value can differ:
@@ -22,8 +22,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from dasv.loaders.header import HEADER_SEARCH_ROWS
 from dasv.names import normalise_name
-from loaders.header import HEADER_SEARCH_ROWS
 
 # Smaller files go the usual way: the saving is in big files, the checks cost a few milliseconds.
 MIN_BYTES = 2 * 1024**2

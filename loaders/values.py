@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dasv.loaders.spec import SOURCES, contract, folder_of, kinds_in, vocabularies
 from dasv.names import nearest as closest
 from dasv.names import normalise_name
-from loaders.spec import SOURCES, contract, folder_of, kinds_in, vocabularies
 
 if TYPE_CHECKING:
     from dasv.config import Deployment

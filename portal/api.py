@@ -1,7 +1,7 @@
 """The API a Power BI or Excel "From Web" query refreshes from: a district's published figures, long format.
 
 ``GET /api/v1/districts/{district}/metrics.csv`` (and ``.json``): the analyst's feed
-(:mod:`portal.feed`, docs/portal.md's columns), every published quarter and version, the county
+(:mod:`dasv.portal.feed`, docs/portal.md's columns), every published quarter and version, the county
 beside the district, the four years ending the slice shows. ``GET /api/v1/districts`` lists the
 districts the caller may see, with links to their feeds (OpenAPI links). A bearer token or a
 session; no or a bad token is 401; a district the token may not see, 404.
@@ -20,9 +20,9 @@ from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
 from dasv import published
+from dasv.portal.context import note, portal, who
+from dasv.portal.feed import COLUMNS, STATUSES, Row, feed_rows
 from dasv.safe_text import safe_cell, slug
-from portal.context import note, portal, who
-from portal.feed import COLUMNS, STATUSES, Row, feed_rows
 
 router = APIRouter(prefix="/api/v1", tags=["districts"])
 bearer = HTTPBearer(
@@ -43,7 +43,7 @@ class MetricRow(BaseModel):
     label: str
     area: str
     value: int | float | None
-    status: Literal[STATUSES]  # type: ignore[valid-type] - the feed's statuses, defined once (portal.feed)
+    status: Literal[STATUSES]  # type: ignore[valid-type] - the feed's statuses, defined once (dasv.portal.feed)
     suppression: str | None
     complete: bool
     published: datetime
@@ -109,7 +109,7 @@ def _allowed(request: Request, district: str) -> str:
 
 
 def _serialised(request: Request, district: str, form: str) -> bytes:
-    """The feed of a district as CSV or JSON bytes (:func:`portal.feed.feed_rows`).
+    """The feed of a district as CSV or JSON bytes (:func:`dasv.portal.feed.feed_rows`).
 
     Published versions never change, so the answer is kept per (district, versions' checksums):
     a new version changes the key, and nothing stale can be served.

@@ -25,9 +25,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dasv import accounts
 from dasv.config import Deployment
-from portal.context import Portal, portal, who
-from portal.edge import SECURITY_HEADERS, BodyLimit
-from portal.views import render
+from dasv.portal.context import Portal, portal, who
+from dasv.portal.edge import SECURITY_HEADERS, BodyLimit
+from dasv.portal.views import render
 
 LOGGED = ("/districts/", "/county/", "/api/", "/account/")
 REFUSED = (413, 429)  # a body too large, too many sign-ins: logged on any route
@@ -43,9 +43,9 @@ def create_app(
     """The portal for a warehouse, a deployment and a publication store.
 
     ``public_url`` (``DASV_PORTAL_URL``) is the only address a redirect may name; ``trusted_hosts``, the
-    ``Host`` headers answered at all (others get 400). ``portal.serve`` passes both from the settings.
+    ``Host`` headers answered at all (others get 400). ``dasv.portal.serve`` passes both from the settings.
     """
-    from portal import api, pages, signin, tokens
+    from dasv.portal import api, pages, signin, tokens
 
     app = FastAPI(
         title="DASV slice portal API",

@@ -12,9 +12,9 @@ from sqlalchemy import Engine
 
 from dasv import accounts
 from dasv.config import Deployment
+from dasv.portal import sessions
 from dasv.quarters import Quarter, QuarterError
 from dasv.safe_text import slug
-from portal import sessions
 
 SESSION_COOKIE = "dasv_session"
 CSRF_COOKIE = (
@@ -60,7 +60,7 @@ class Portal:
         from sqlalchemy import insert, select
         from sqlalchemy.exc import IntegrityError
 
-        from warehouse.models import WarehouseMeta
+        from dasv.warehouse.models import WarehouseMeta
 
         with self.engine.connect() as conn:
             key = conn.scalar(select(WarehouseMeta.value).where(WarehouseMeta.key == FORM_KEY))
@@ -76,8 +76,8 @@ class Portal:
 
     @cached_property
     def access_log(self):
-        """The access-log writer of this process (group commit: :mod:`portal.access_log`)."""
-        from portal.access_log import AccessLogWriter
+        """The access-log writer of this process (group commit: :mod:`dasv.portal.access_log`)."""
+        from dasv.portal.access_log import AccessLogWriter
 
         return AccessLogWriter(self.engine)
 
@@ -129,6 +129,12 @@ def who(request: Request) -> accounts.Account | None:
             account = sessions.session_account(p.reader, request.cookies.get(SESSION_COOKIE))
         request.state.account = account
     return request.state.account
+
+
+def page_account(request: Request) -> accounts.Account | None:
+    """The signed-in account of a page request (pages use the session, not API tokens)."""
+    account = who(request)
+    return account if account is not None and account.token_id is None else None
 
 
 def note(request: Request, **fields) -> None:

@@ -13,7 +13,7 @@
   to ``LINGER_SECONDS``), so the client reads the 4xx rather than a reset.
 
 uvicorn's parser (httptools) has no header limit and no header timeout of its own: the
-protocol below (``http="portal.edge:GuardedHttpTools"``) adds them. The reverse proxy's
+protocol below (``http="dasv.portal.edge:GuardedHttpTools"``) adds them. The reverse proxy's
 matching settings are in docs/portal.md.
 """
 

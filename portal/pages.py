@@ -2,7 +2,7 @@
 
 Pages use the signed-in session (signed out: a redirect to sign-in). Anything an account may
 not see answers exactly like something that does not exist (docs/portal.md, "Who sees what").
-Signing in and out is :mod:`portal.signin`.
+Signing in and out is :mod:`dasv.portal.signin`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from dasv import accounts, publications
+from dasv import publications
+from dasv.portal.context import note, page_account, parse_quarter, portal
+from dasv.portal.signin import sign_in_page
+from dasv.portal.views import render
 from dasv.published import latest_version, published_file, published_quarters, versions
 from dasv.quarters import Quarter, london_time
 from dasv.safe_text import slug
-from portal.context import note, parse_quarter, portal, who
-from portal.views import render
 
 router = APIRouter(include_in_schema=False)
 SLICE_FILES = {"slice.pdf": "Slice (PDF)", "slice.xlsx": "Slice (spreadsheet)", "csv.zip": "Tables (CSV, zipped)",
@@ -32,12 +33,6 @@ DOWNLOAD_TAGS = {"csv.zip": "-tables", "marac-return.xlsx": "-marac-return", "me
                  "slice.json": "-figures"}  # fmt: skip
 MAX_VERSION = 2**31 - 1  # a larger ?version= is a bad request, never an integer the database cannot hold
 MAIN = re.compile(r"<main>(.*)</main>", re.S)
-
-
-def page_account(request: Request) -> accounts.Account | None:
-    """The signed-in account of a page request (pages use the session, not API tokens)."""
-    account = who(request)
-    return account if account is not None and account.token_id is None else None
 
 
 def to_sign_in(request: Request) -> Response:
@@ -53,8 +48,6 @@ def home(request: Request) -> Response:
     """Signed in: the districts and quarters the account may see; signed out: the sign-in page."""
     account = page_account(request)
     if account is None:
-        from portal.signin import sign_in_page
-
         return sign_in_page(request)
     p = portal(request)
     with p.reader.connect() as conn:

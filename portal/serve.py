@@ -1,4 +1,4 @@
-"""The portal as uvicorn starts it (``portal.serve:app``, a factory): settings from the environment."""
+"""The portal as uvicorn starts it (``dasv.portal.serve:app``, a factory): settings from the environment."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, event
 
 from dasv.config import load_deployment
+from dasv.portal.app import create_app
 from dasv.settings import Settings
-from portal.app import create_app
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 LOOPBACK = ["127.0.0.1", "localhost", "::1", "[::1]"]
 QUIET_QUERIES = ("/set-password",)  # routes whose query carries a secret: logged without it

@@ -30,7 +30,7 @@ from dasv.accounts import (
     now,
 )
 from dasv.passwords import hash_password, verify
-from warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
+from dasv.warehouse.models import PortalAccess, PortalSession, PortalToken, PortalUser, PortalUserDistrict
 
 MAX_FAILURES, FAILURE_WINDOW, LOCKOUT = 5, timedelta(minutes=15), timedelta(minutes=15)
 IDLE, ABSOLUTE = timedelta(minutes=30), timedelta(hours=8)

@@ -32,9 +32,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from dasv import accounts, passwords
-from portal import sessions
-from portal.context import CSRF_COOKIE, SESSION_COOKIE, note, portal
-from portal.views import render
+from dasv.portal import sessions
+from dasv.portal.context import CSRF_COOKIE, SESSION_COOKIE, note, page_account, portal
+from dasv.portal.views import render
 
 router = APIRouter(include_in_schema=False)
 FORM_SECONDS = 4 * 3600  # a sign-in or set-password form is good for this long
@@ -200,8 +200,6 @@ def _start(request: Request, account: accounts.Account, next: str) -> Response:
 @router.post("/sign-out")
 def sign_out(request: Request, csrf_token: str = Form("")) -> Response:
     """End the session on the server."""
-    from portal.pages import page_account
-
     account = page_account(request)
     if account is None:
         return RedirectResponse("/sign-in", status_code=303)

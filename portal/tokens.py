@@ -12,12 +12,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dasv import accounts
+from dasv.portal.context import note, page_account, portal
+from dasv.portal.pages import to_sign_in
+from dasv.portal.signin import csrf_ok
+from dasv.portal.views import render
 from dasv.quarters import london_time
 from dasv.safe_text import slug
-from portal.context import note, portal
-from portal.pages import page_account, to_sign_in
-from portal.signin import csrf_ok
-from portal.views import render
 
 router = APIRouter(include_in_schema=False)
 DAYS = (30, 90, 365)

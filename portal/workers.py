@@ -25,11 +25,11 @@ def config(host: str, port: int, proxy_headers: bool, proxy: str) -> dict:
     """Uvicorn's settings for the portal (the app factory reads DASV_* in each process)."""
     # uvicorn's default keep-alive is 5 s: a client (or proxy) reusing an idle connection just as the
     # server closed it got no answer at all (seen in the load test). Keep them longer than nginx's 60 s.
-    return {"app": "portal.serve:app", "factory": True, "host": host, "port": port, "proxy_headers": proxy_headers,
+    return {"app": "dasv.portal.serve:app", "factory": True, "host": host, "port": port, "proxy_headers": proxy_headers,
             "forwarded_allow_ips": proxy if proxy_headers else None, "log_level": "info", "server_header": False,
             "timeout_keep_alive": KEEP_ALIVE_SECONDS,
             # httptools with the portal's header limit (431), whole-request deadline (408) and lingering close
-            "http": "portal.edge:GuardedHttpTools"}  # fmt: skip
+            "http": "dasv.portal.edge:GuardedHttpTools"}  # fmt: skip
 
 
 def _socket(host: str, port: int) -> socket.socket:

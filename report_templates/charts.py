@@ -16,7 +16,7 @@ from reportlab.lib import colors
 from reportlab.lib.validators import Auto
 
 from dasv.report.model import Chart
-from report_templates.svg import drawing_svg
+from dasv.report_templates.svg import drawing_svg
 
 PALETTE = [colors.HexColor(c) for c in ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1",
                                           "#0F7B3F", "#B58840", "#6B6B6B")]  # fmt: skip
@@ -147,7 +147,7 @@ SANS = "Arial, Helvetica, 'Liberation Sans', sans-serif"
 def draw_any(chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
     """Any of the report's charts: a line chart, an SPC chart or a funnel plot."""
     from dasv.report.model import FunnelChart, SpcChart
-    from report_templates.plots import draw_funnel, draw_spc
+    from dasv.report_templates.plots import draw_funnel, draw_spc
 
     if isinstance(chart, SpcChart):
         return draw_spc(chart, width, height, font)

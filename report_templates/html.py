@@ -14,8 +14,8 @@ from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation
 from dasv.report.verdict import real_changes
-from report_templates.charts import chart_svg
-from report_templates.pdf import CHANGED, NONE_REAL
+from dasv.report_templates.charts import chart_svg
+from dasv.report_templates.pdf import CHANGED, NONE_REAL
 
 TEMPLATES = Path(__file__).parent
 

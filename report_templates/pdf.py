@@ -26,9 +26,9 @@ from dasv.report import glossary
 from dasv.report.lineage import periods_text
 from dasv.report.model import Report, ReportTable, Variation, format_cell
 from dasv.report.verdict import real_changes
-from report_templates.charts import pdf_chart_svg
-from report_templates.pdf_tags import finish
-from report_templates.typst_server import TypstFailed, compile_pdf
+from dasv.report_templates.charts import pdf_chart_svg
+from dasv.report_templates.pdf_tags import finish
+from dasv.report_templates.typst_server import TypstFailed, compile_pdf
 
 ICONS = {"special_cause_higher": "triangle", "special_cause_lower": "diamond"}
 CHANGED = "What changed: the changes that are more than noise"  # page 1, under the headline (and in the HTML)

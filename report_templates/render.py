@@ -15,13 +15,13 @@ from pathlib import Path
 from dasv.errors import RenderError
 from dasv.measures.marac import DEFINITIONS as MARAC_DEFINITIONS
 from dasv.report.model import Report
+from dasv.report_templates import typst_server
+from dasv.report_templates.csv_out import render_csv
+from dasv.report_templates.html import render_html
+from dasv.report_templates.html import template as html_template
+from dasv.report_templates.pdf import render_pdf
+from dasv.report_templates.xlsx import render_xlsx
 from dasv.safe_text import slug
-from report_templates import typst_server
-from report_templates.csv_out import render_csv
-from report_templates.html import render_html
-from report_templates.html import template as html_template
-from report_templates.pdf import render_pdf
-from report_templates.xlsx import render_xlsx
 
 # the SafeLives return workbook holds MARAC figures only: it defines those, and the population
 MARAC_TERMS = {term for term, _ in MARAC_DEFINITIONS} | {"Population"}

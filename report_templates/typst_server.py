@@ -5,7 +5,7 @@ Why not compile in the calling process: the quarterly run draws each report in a
 child forked from a process that has compiled once waits for them for ever. A fresh child that
 compiles for itself works, but starts cold (fonts, the template and Typst's caches built again),
 which cost more than the whole ReportLab page layout it replaces. So the first process that
-draws a PDF (or ``report_templates.render.prepare``, before a run forks) starts this server with
+draws a PDF (or ``dasv.report_templates.render.prepare``, before a run forks) starts this server with
 a fresh interpreter; every report drawn in that process or in children forked from it is sent
 here (the report as JSON, its charts as SVG files by path) and comes back as PDF bytes. The
 server keeps one compiler, so what one slice lays out (fonts, the template, a table every slice
@@ -67,7 +67,7 @@ def _start_one() -> tuple[int, str, subprocess.Popen]:
     # one layout thread: the run's own children keep every core busy, and idle pool threads that
     # wait by spinning only took CPU from them (RAYON_NUM_THREADS sizes Typst's pool)
     env = {**os.environ, "RAYON_NUM_THREADS": os.environ.get("DASV_TYPST_THREADS", "1")}
-    process = subprocess.Popen([sys.executable, "-m", "report_templates.typst_server", path], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "dasv.report_templates.typst_server", path], env=env,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=str(HERE.parent))  # fmt: skip
     ready = process.stdout.readline()
     process.stdout.close()

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from dasv.quarters import Quarter
-from tasks.common import settings
+from dasv.tasks.common import settings
 
 
 def artifact_key(kind: str, quarter: Quarter, district: str | None = None) -> str:

@@ -12,7 +12,7 @@ from dasv.config import Deployment, load_deployment
 from dasv.forked import can_fork
 from dasv.privacy import MissingKeyError, Pseudonymiser, pseudonymiser_from_settings
 from dasv.settings import Settings
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 
 def settings() -> Settings:

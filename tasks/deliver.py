@@ -8,7 +8,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from dasv.delivery import Message, deliver, send
-from tasks.common import current_deployment, settings
+from dasv.tasks.common import current_deployment, settings
 
 
 @task(name="deliver-reports", retries=3, retry_delay_seconds=[5, 30, 120], cache_policy=NO_CACHE)

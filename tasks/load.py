@@ -9,15 +9,15 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 
 from dasv.errors import RenderError
+from dasv.loaders import SOURCES, read_export
+from dasv.loaders.export import Export
+from dasv.loaders.read import sha256_of
 from dasv.pipeline import discover, lineage_name, today_in_london
 from dasv.progress import ProgressShow
-from loaders import SOURCES, read_export
-from loaders.export import Export
-from loaders.read import sha256_of
-from tasks.common import current_deployment, engine, pseudonymiser, settings
-from warehouse.db import WarehouseError
-from warehouse.load import load_export, loaded_batch, skipped_message
-from warehouse.pseudonyms import key_matches, pseudonymise
+from dasv.tasks.common import current_deployment, engine, pseudonymiser, settings
+from dasv.warehouse.db import WarehouseError
+from dasv.warehouse.load import load_export, loaded_batch, skipped_message
+from dasv.warehouse.pseudonyms import key_matches, pseudonymise
 
 IO_FAULTS = (OSError, OperationalError, WarehouseError, RenderError)
 

@@ -7,8 +7,8 @@ from prefect.cache_policies import NO_CACHE
 
 from dasv.pipeline import publish
 from dasv.quarters import Quarter
-from tasks.common import current_deployment, engine, settings
-from tasks.load import retry_on_io_fault
+from dasv.tasks.common import current_deployment, engine, settings
+from dasv.tasks.load import retry_on_io_fault
 
 
 @task(name="publish-quarter", retries=2, retry_delay_seconds=5, retry_condition_fn=retry_on_io_fault,

@@ -16,10 +16,10 @@ from dasv.pipeline import draw_slice, slice_folder
 from dasv.quarters import Quarter
 from dasv.report.refusals import DisclosureError
 from dasv.report.slices import SliceBuilder
-from report_templates.render import prepare, render_outputs
-from report_templates.text import table_records
-from tasks.common import current_deployment, draws_in_children, engine, settings
-from tasks.load import retry_on_io_fault
+from dasv.report_templates.render import prepare, render_outputs
+from dasv.report_templates.text import table_records
+from dasv.tasks.common import current_deployment, draws_in_children, engine, settings
+from dasv.tasks.load import retry_on_io_fault
 
 
 def _base(quarter: Quarter, out: str | None) -> Path:

@@ -18,7 +18,7 @@ os.environ.setdefault("DASV_PUBLISH_DIR", tempfile.mkdtemp(prefix="dasv-test-pub
 
 from dasv.config import load_deployment  # noqa: E402
 from dasv.privacy import Pseudonymiser  # noqa: E402
-from warehouse.db import make_engine, open_warehouse  # noqa: E402
+from dasv.warehouse.db import make_engine, open_warehouse  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under `pytest -n N` (make test); None alone

@@ -15,10 +15,10 @@ from dasv.config import load_deployment
 from dasv.pipeline import publish, render_quarter
 from dasv.quarters import Quarter
 from dasv.report.slices import SliceBuilder
+from dasv.warehouse.db import open_warehouse
+from dasv.warehouse.models import AreaDim, IdvaReferral
+from dasv.warehouse.monthly import refresh_monthly
 from tests.conftest import Sample, copy_sample, make_sample
-from warehouse.db import open_warehouse
-from warehouse.models import AreaDim, IdvaReferral
-from warehouse.monthly import refresh_monthly
 
 PUBLISHED = ["2024-25 Q3", "2024-25 Q4", "2025-26 Q1", "2025-26 Q2", "2025-26 Q3"]
 REVISED = ["2025-26 Q2", "2025-26 Q3"]  # published again after the correction

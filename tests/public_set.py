@@ -34,7 +34,7 @@ from dasv.privacy import Pseudonymiser
 from dasv.publications import PublishError
 from dasv.quarters import Quarter
 from dasv.sample.write import write_sample_inbox
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 QUARTERS = ["2025-26 Q1", "2025-26 Q2", "2025-26 Q3"]
 Key = tuple[str, str, str]  # (area, measure, period), as tests/attacker.py names them

@@ -261,8 +261,8 @@ def _pdf(data: bytes, path: Path, reading: Reading) -> list[tuple]:
 
 
 def _feed(store: Path, states: dict, district: str, deployment) -> dict[int, list[tuple]]:
-    """The portal's feed of a district (``portal.feed.feed_rows`` over the store's slice documents) as facts."""
-    from portal.feed import feed_rows
+    """The portal's feed of a district (``dasv.portal.feed.feed_rows`` over the store's slice documents) as facts."""
+    from dasv.portal.feed import feed_rows
 
     found, state_of = [], {}
     for v in versions(store):

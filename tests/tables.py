@@ -89,7 +89,7 @@ class TableReader:
         self.areas["Total"] = COUNTY
         self.rows = {r.label for r in deployment.report_rows}
         self.by_length = sorted(self.areas, key=len, reverse=True)
-        from loaders.values import offence_groups_of
+        from dasv.loaders.values import offence_groups_of
 
         # the DA crimes by offence group table: a row per group, and the groups' total
         self.offence_rows = {g: f"offence_group:{g}" for g in offence_groups_of(deployment)}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select
 
 from dasv.config import Deployment
+from dasv.loaders.values import specialisms_of
 from dasv.quarters import Quarter
-from loaders.values import specialisms_of
-from warehouse.models import AreaDim, QuarterDim, SpecialismDim
+from dasv.warehouse.models import AreaDim, QuarterDim, SpecialismDim
 
 
 def ensure_dimensions(conn: Connection, deployment: Deployment, quarters: set[Quarter]) -> dict:

@@ -13,16 +13,22 @@ from operator import itemgetter
 
 from sqlalchemy import Connection, func, select, text
 
+from dasv.loaders import Export
+from dasv.loaders.export import PROGRESS_EVERY
+from dasv.loaders.spec import MONTHLY_SOURCES
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress
 from dasv.quarters import Quarter
-from loaders import Export
-from loaders.export import PROGRESS_EVERY
-from loaders.spec import MONTHLY_SOURCES
-from warehouse.db import WarehouseError
-from warehouse.dimensions import quarter_id
-from warehouse.models import IdvaReferral, IdvaReferralSpecialism, MaracCase, PoliceMonth, PoliceOffenceMonth
-from warehouse.pseudonyms import pseudonymise
+from dasv.warehouse.db import WarehouseError
+from dasv.warehouse.dimensions import quarter_id
+from dasv.warehouse.models import (
+    IdvaReferral,
+    IdvaReferralSpecialism,
+    MaracCase,
+    PoliceMonth,
+    PoliceOffenceMonth,
+)
+from dasv.warehouse.pseudonyms import pseudonymise
 
 PERSON_DAY = ("person_key", "referral_day")  # the repeat lookup's index (ix_*_person_day)
 

@@ -31,15 +31,15 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from sqlalchemy.exc import DBAPIError
 
 from dasv.config import Deployment
+from dasv.loaders import Export
+from dasv.loaders.spec import MONTHLY_SOURCES
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, gc_paused
 from dasv.quarters import Quarter, month_label
-from loaders import Export
-from loaders.spec import MONTHLY_SOURCES
-from warehouse.db import WarehouseError
-from warehouse.dimensions import ensure_dimensions, quarter_id
-from warehouse.facts import insert_facts
-from warehouse.models import (
+from dasv.warehouse.db import WarehouseError
+from dasv.warehouse.dimensions import ensure_dimensions, quarter_id
+from dasv.warehouse.facts import insert_facts
+from dasv.warehouse.models import (
     IdvaReferral,
     IdvaReferralSpecialism,
     LoadBatch,
@@ -48,9 +48,9 @@ from warehouse.models import (
     PoliceMonth,
     PoliceOffenceMonth,
 )
-from warehouse.monthly import refresh_monthly
-from warehouse.pseudonyms import check_key
-from warehouse.repeats import REPEAT_TABLES, refresh_repeats
+from dasv.warehouse.monthly import refresh_monthly
+from dasv.warehouse.pseudonyms import check_key
+from dasv.warehouse.repeats import REPEAT_TABLES, refresh_repeats
 
 LOAD_LOCK_ID = 0x64617376  # "dasv": one advisory lock for all warehouse writes
 FACT_TABLES = {
@@ -99,7 +99,7 @@ def loaded_batch(conn: Connection, sha256: str, source: str | None = None):
         LoadBatch.sha256 == sha256, LoadBatch.kind == "load", LoadBatch.superseded_by.is_(None)
     )
     if source is not None:  # a folder's source: any kind of export that folder holds (police: offences too)
-        from loaders.spec import kinds_in
+        from dasv.loaders.spec import kinds_in
 
         query = query.where(LoadBatch.source.in_(kinds_in(source)))
     return conn.execute(query.order_by(LoadBatch.id)).first()

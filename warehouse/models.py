@@ -109,7 +109,7 @@ class IdvaReferral(Base):
     """One referral to the IDVA service.
 
     ``batch_id``, ``quarter_id`` and ``area_id`` refer to ``load_batch``, ``quarter`` and
-    ``area``; they are checked once per load (``warehouse.facts.check_references``), not by
+    ``area``; they are checked once per load (``dasv.warehouse.facts.check_references``), not by
     declared foreign keys, which PostgreSQL checks row by row (migration 0004).
     """
 

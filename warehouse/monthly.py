@@ -5,7 +5,7 @@ county and every district. Grouping a million referrals by calendar month took s
 every run; instead each load and purge recomputes, in the same transaction, the months its
 change can affect and stores one row per measure, area and month that has any fact
 (``monthly_count``). The definitions are the measures' own (the repeat is
-``warehouse.counting.repeat_expression``), so a month's counts add up to its quarter's.
+``dasv.warehouse.counting.repeat_expression``), so a month's counts add up to its quarter's.
 
 - IDVA counts and MARAC referrals go by referral date: a change to days ``first`` to
   ``last`` affects those months and, through repeats, the 365 days after.
@@ -21,9 +21,9 @@ from datetime import date
 
 from sqlalchemy import Connection, delete, extract, insert, select, true
 
-from warehouse.counting import count_if, repeat_expression
-from warehouse.models import IdvaReferral, MaracCase, MonthlyCount
-from warehouse.repeats import REPEAT_WINDOW_DAYS
+from dasv.warehouse.counting import count_if, repeat_expression
+from dasv.warehouse.models import IdvaReferral, MaracCase, MonthlyCount
+from dasv.warehouse.repeats import REPEAT_WINDOW_DAYS
 
 # source -> groups of (date column, day column, later months affected?, {measure: counted when})
 GROUPS = {

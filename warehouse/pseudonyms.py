@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select
 
+from dasv.loaders import Export
 from dasv.privacy import Pseudonymiser
-from loaders import Export
-from warehouse.models import WarehouseMeta
+from dasv.warehouse.models import WarehouseMeta
 
 
 class KeyMismatchError(RuntimeError):

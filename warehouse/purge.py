@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from dasv.quarters import Quarter
-from warehouse.load import lock_warehouse, refresh_derived
-from warehouse.models import (
+from dasv.warehouse.load import lock_warehouse, refresh_derived
+from dasv.warehouse.models import (
     IdvaReferral,
     IdvaReferralSpecialism,
     LoadBatch,
@@ -22,7 +22,7 @@ from warehouse.models import (
     PoliceMonth,
     PoliceOffenceMonth,
 )
-from warehouse.repeats import REPEAT_TABLES
+from dasv.warehouse.repeats import REPEAT_TABLES
 
 
 def purge_before(engine: Engine, quarter: Quarter, dry_run: bool = False) -> dict[str, int]:

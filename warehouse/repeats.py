@@ -12,7 +12,7 @@ monthly series, the area tables, the report rows, the year ending). So each row 
   to 365 days after the last;
 - a purge refreshes the first 365 days of what it keeps.
 
-Measures read the stored column (``warehouse.counting.repeat_expression``);
+Measures read the stored column (``dasv.warehouse.counting.repeat_expression``);
 ``repeat_drift`` counts rows whose stored value differs from the definition, which must
 always be 0 (tests check it after loads, reloads out of order and purges).
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, exists, func, not_, select, update
 from sqlalchemy.orm import aliased
 
-from warehouse.models import IdvaReferral, MaracCase
+from dasv.warehouse.models import IdvaReferral, MaracCase
 
 REPEAT_WINDOW_DAYS = 365
 REPEAT_TABLES = {"idva": IdvaReferral, "marac": MaracCase}

@@ -13,7 +13,7 @@ import typer
 from dasv.config import ConfigError, Deployment, load_deployment
 from dasv.quarters import Quarter, QuarterError
 from dasv.settings import Settings
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 app = typer.Typer(
     add_completion=False,
@@ -81,7 +81,7 @@ class Context:
         from sqlalchemy.engine import make_url
 
         from dasv.errors import UserError
-        from warehouse.db import normalise_url
+        from dasv.warehouse.db import normalise_url
 
         url = make_url(normalise_url(self.settings.resolved_database_url()))
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):

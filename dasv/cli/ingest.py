@@ -18,7 +18,7 @@ from dasv.cli.common import (
     report_outcomes,
 )
 from dasv.privacy import pseudonymiser_from_settings
-from warehouse.db import WarehouseError, make_engine, upgrade
+from dasv.warehouse.db import WarehouseError, make_engine, upgrade
 
 
 @app.command()
@@ -132,7 +132,7 @@ def purge(
     yes: Annotated[bool, typer.Option("--yes", help="Really delete (required unless --dry-run).")] = False,
 ) -> None:
     """Retention: delete facts and loads older than a quarter, in one transaction, logged as a batch."""
-    from warehouse.purge import purge_before
+    from dasv.warehouse.purge import purge_before
 
     q = parse_quarter(before)
     if not dry_run and not yes:
@@ -165,7 +165,7 @@ def db_upgrade() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Check that every IDVA referral and specialism link refers to rows that exist (loads check their own)."""
-    from warehouse.facts import check_references
+    from dasv.warehouse.facts import check_references
 
     with ctx().engine().connect() as conn:
         check_references(conn)

@@ -17,8 +17,8 @@ from dasv.config import ConfigError
 from dasv.delivery import DeliveryError
 from dasv.errors import NoDataError, RenderError, UserError
 from dasv.privacy import MissingKeyError
-from warehouse.db import WarehouseError
-from warehouse.pseudonyms import KeyMismatchError
+from dasv.warehouse.db import WarehouseError
+from dasv.warehouse.pseudonyms import KeyMismatchError
 
 
 def main() -> None:

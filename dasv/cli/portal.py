@@ -87,9 +87,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes (state lives in the warehouse).")] = 1,
 ) -> None:
     """Serve the portal with uvicorn (several workers: each on its own socket, the kernel sharing connections)."""
+    from dasv.portal.workers import config as workers_config
+    from dasv.portal.workers import serve as workers_serve
     from dasv.published import verify_store
-    from portal.workers import config as workers_config
-    from portal.workers import serve as workers_serve
 
     _within("--port", port, 1, 65535)
     _within("--workers", workers, 1, MAX_WORKERS)

@@ -20,7 +20,7 @@ from dasv.cli.common import (
 from dasv.privacy import pseudonymiser_from_settings
 from dasv.progress import ProgressShow
 from dasv.quarters import Quarter
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 
 @app.command()
@@ -152,8 +152,8 @@ def demo(
     from dasv.demo import DEMO_ACCOUNTS, add_demo_accounts, clear_store
     from dasv.pipeline import load_files, render_quarter
     from dasv.report.tables.headline import build_headline
+    from dasv.report_templates.text import render_text
     from dasv.sample.write import write_sample_inbox
-    from report_templates.text import render_text
 
     c = ctx()
     inbox = out / "inbox"

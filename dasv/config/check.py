@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+from dasv.loaders.spec import SOURCES, contract, kinds_in
+from dasv.loaders.values import canonical_values, offence_groups_of, specialisms_of, value_alias_problems
 from dasv.names import nearest, normalise_name
-from loaders.spec import SOURCES, contract, kinds_in
-from loaders.values import canonical_values, offence_groups_of, specialisms_of, value_alias_problems
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails

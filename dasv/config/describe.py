@@ -46,7 +46,7 @@ def schedule_lines() -> list[str]:
 
 def describe(dep: Deployment) -> list[str]:
     """The deployment in lines: districts, report rows, value maps, schedule, delivery."""
-    from loaders.values import specialisms_of
+    from dasv.loaders.values import specialisms_of
 
     districts = dep.districts
     w = dep.words

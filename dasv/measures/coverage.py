@@ -15,10 +15,10 @@ from datetime import date
 from sqlalchemy import Connection, func, or_, select
 
 from dasv.errors import NoDataError
+from dasv.loaders.spec import MONTHLY_SOURCES
 from dasv.measures.status import INCOMPLETE, NOT_RECORDED, NOT_SUPPLIED, OK, combine
 from dasv.quarters import Quarter, month_label
-from loaders.spec import MONTHLY_SOURCES
-from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
+from dasv.warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
 
 SOURCE_NAMES = {
     "idva": "IDVA referrals",

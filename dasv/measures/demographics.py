@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, case, func, select
 
-from warehouse.models import AreaDim, IdvaReferral
+from dasv.warehouse.models import AreaDim, IdvaReferral
 
 LGBT_CATEGORIES = ("Lesbian", "Gay", "Bi", "Pansexual", "Asexual", "Other")
 NOT_ASKED = "Not asked"

@@ -12,7 +12,7 @@ from dasv.measures.idva import IdvaCounts, counts_by_quarter_area, counts_by_rep
 from dasv.measures.marac import MaracCounts, marac_counts, rolling_year
 from dasv.measures.police import district_funnel, police_measures
 from dasv.quarters import Quarter
-from warehouse.models import AreaDim
+from dasv.warehouse.models import AreaDim
 
 
 def quarter_id(quarter: Quarter) -> int:

@@ -22,8 +22,8 @@ from sqlalchemy.orm import aliased
 from dasv.config import ReportRow
 from dasv.measures.catalogue import definitions
 from dasv.measures.rates import ratio
-from warehouse.counting import count_if, repeat_expression
-from warehouse.models import AreaDim, IdvaReferral, IdvaReferralSpecialism, SpecialismDim
+from dasv.warehouse.counting import count_if, repeat_expression
+from dasv.warehouse.models import AreaDim, IdvaReferral, IdvaReferralSpecialism, SpecialismDim
 
 DEFINITIONS = [
     *definitions("idva"),  # the measures' own, from the catalogue

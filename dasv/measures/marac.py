@@ -24,8 +24,8 @@ from sqlalchemy.orm import aliased
 from dasv.measures.catalogue import definitions
 from dasv.measures.rates import ratio
 from dasv.quarters import Period, Quarter
-from warehouse.counting import count_if, repeat_expression
-from warehouse.models import AreaDim, MaracCase
+from dasv.warehouse.counting import count_if, repeat_expression
+from dasv.warehouse.models import AreaDim, MaracCase
 
 DEFINITIONS = [
     *definitions("marac"),  # the measures' own, from the catalogue

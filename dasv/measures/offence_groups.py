@@ -19,11 +19,11 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from dasv.config import Deployment
+from dasv.loaders.values import offence_groups_of
 from dasv.measures.rates import ratio
 from dasv.measures.status import INCOMPLETE, NOT_SUPPLIED, OK
 from dasv.quarters import month_label
-from loaders.values import offence_groups_of
-from warehouse.models import AreaDim, PoliceMonth, PoliceOffenceMonth
+from dasv.warehouse.models import AreaDim, PoliceMonth, PoliceOffenceMonth
 
 DEFINITION = (
     "DA crimes by offence group",

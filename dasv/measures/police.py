@@ -14,7 +14,7 @@ from dasv.measures.catalogue import definitions
 from dasv.measures.funnel import Funnel, funnel
 from dasv.measures.rates import ratio
 from dasv.quarters import Quarter, month_label
-from warehouse.models import AreaDim, PoliceMonth
+from dasv.warehouse.models import AreaDim, PoliceMonth
 
 DEFINITIONS = [
     *definitions("police"),  # the measures' own, from the catalogue

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 
 from dasv.config import Deployment
 from dasv.quarters import Quarter, month_label
-from warehouse.models import AreaDim, LoadBatch, LoadCoverage, MonthlyCount, PoliceMonth
+from dasv.warehouse.models import AreaDim, LoadBatch, LoadCoverage, MonthlyCount, PoliceMonth
 
 WINDOW_MONTHS = 24
 COUNTY, REPORTING = "county", "reporting_area"

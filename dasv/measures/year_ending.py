@@ -34,7 +34,7 @@ from dasv.measures.offence_groups import breakdown, configured_groups, offence_g
 from dasv.measures.rates import ratio
 from dasv.measures.status import INCOMPLETE, NOT_RECORDED, NOT_SUPPLIED, OK
 from dasv.quarters import Quarter, month_label
-from warehouse.models import AreaDim, PoliceMonth
+from dasv.warehouse.models import AreaDim, PoliceMonth
 
 MONTHS = [
     "January", "February", "March", "April", "May", "June",

@@ -17,7 +17,7 @@ from dasv.measures.police import police_measures
 from dasv.measures.status import OK
 from dasv.quarters import Quarter
 from dasv.report.model import SourceFile
-from warehouse.models import IdvaReferral, LoadBatch, LoadCoverage
+from dasv.warehouse.models import IdvaReferral, LoadBatch, LoadCoverage
 
 
 @dataclass

@@ -15,10 +15,10 @@ from datetime import date
 
 from sqlalchemy import Connection, and_, or_, select
 
+from dasv.loaders.spec import MONTHLY_SOURCES
 from dasv.measures.status import OK
 from dasv.quarters import Quarter, month_label
-from loaders.spec import MONTHLY_SOURCES
-from warehouse.models import LoadBatch, LoadCoverage, MaracCase
+from dasv.warehouse.models import LoadBatch, LoadCoverage, MaracCase
 
 
 @dataclass

@@ -72,7 +72,7 @@ def offence_measure(group: str) -> str:
 
 
 def parts(offence_groups: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:
-    """The sums between measures, with a deployment's offence groups (:func:`loaders.values.offence_groups_of`).
+    """The sums between measures, with a deployment's offence groups (:func:`dasv.loaders.values.offence_groups_of`).
 
     The groups add up to their total, and to the year's DA crimes: the offence-group export is of
     the same crimes as the monthly counts (a year where they differ is named under Data quality,

@@ -24,7 +24,7 @@ def served_cells(conn, since: Quarter | None = None) -> dict[Key, object]:
     from sqlalchemy import select
 
     from dasv.publications import quarter_id
-    from warehouse.models import Publication, PublicationMetrics
+    from dasv.warehouse.models import Publication, PublicationMetrics
 
     query = select(PublicationMetrics.document).join(  # every document served: slices and the public edition
         Publication, Publication.id == PublicationMetrics.publication_id

@@ -24,7 +24,7 @@ from dasv.report.findings import (
 )
 from dasv.report.model import Change, Rate, format_cell, printed_pair
 from dasv.report.verdict import limits_fit, misfit_text
-from warehouse.models import IdvaReferral
+from dasv.warehouse.models import IdvaReferral
 
 ENGAGEMENT_JUMP_POINTS = 30
 SMALL_DENOMINATOR = 5

@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from dasv.warehouse.db import open_warehouse
+from dasv.warehouse.models import IdvaReferral, IdvaReferralSpecialism, LoadBatch, LoadCoverage
+from dasv.warehouse.monthly import monthly_drift
+from dasv.warehouse.repeats import repeat_drift
 from tests.conftest import POSTGRES_URL, reset_postgres
 from tests.files import IDVA_HEADER, write_csv
-from warehouse.db import open_warehouse
-from warehouse.models import IdvaReferral, IdvaReferralSpecialism, LoadBatch, LoadCoverage
-from warehouse.monthly import monthly_drift
-from warehouse.repeats import repeat_drift
 
 SCALE = int(os.environ.get("DASV_STRESS", "1"))
 KILL_TRIALS = 6 if SCALE == 1 else 50

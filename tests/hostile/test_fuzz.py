@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from dasv.config import load_deployment
-from loaders import read_export
-from loaders.cells import CellReaders
-from loaders.problems import CellError
-from loaders.spec import source_spec, vocabularies
+from dasv.loaders import read_export
+from dasv.loaders.cells import CellReaders
+from dasv.loaders.problems import CellError
+from dasv.loaders.spec import source_spec, vocabularies
 from tests.files import write_csv, write_xlsx
 
 DEP = load_deployment()
@@ -134,7 +134,7 @@ def plain_workbooks(draw):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(table=plain_workbooks())
 def test_typed_columns_read_plain_workbooks_exactly_as_the_rows(table, monkeypatch):
-    import loaders.export as export_module
+    import dasv.loaders.export as export_module
 
     with tempfile.TemporaryDirectory() as tmp:
         path = write_xlsx(Path(tmp) / "idva" / "plain.xlsx", table)

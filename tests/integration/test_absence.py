@@ -29,9 +29,9 @@ from dasv.report.build import build_report
 from dasv.report.model import Column, ReportTable, format_cell
 from dasv.report.slices import SliceBuilder
 from dasv.report.tables.safelives import safelives_table
+from dasv.warehouse.db import open_warehouse
 from tests.conftest import copy_sample
 from tests.files import write_csv
-from warehouse.db import open_warehouse
 
 Q1, Q3 = Quarter.parse("2025-26 Q1"), Quarter.parse("2025-26 Q3")
 IDVA_LABELS = ("IDVA referrals", "Referral criteria met", "Engagement % of criteria met", "Repeat referrals",
@@ -200,8 +200,8 @@ def test_dasv_metrics_refuses_a_quarter_with_nothing_and_marks_a_partial_year(no
 
 def test_a_figure_with_no_value_is_never_formatted_as_a_number():
     """Every renderer's path for a cell: print form, spreadsheet/CSV value and the row's status."""
-    from report_templates.csv_out import csv_value
-    from report_templates.xlsx import table_cells
+    from dasv.report_templates.csv_out import csv_value
+    from dasv.report_templates.xlsx import table_cells
 
     kinds = ["count", "pct", "rate", "number", "change", "interval", "variation"]
     cells = [Missing("not supplied"), Missing("incomplete"), Missing("not recorded")]
@@ -312,7 +312,7 @@ def test_the_portal_feed_carries_the_status_never_a_zero(no_idva_q1):
     """The analyst's feed of a Q1 slice published without its IDVA export: empty values, 'not supplied'."""
     from datetime import UTC, datetime
 
-    from portal.feed import feed_rows
+    from dasv.portal.feed import feed_rows
 
     engine, deployment = no_idva_q1["engine"], no_idva_q1["deployment"]
     with engine.connect() as conn:
@@ -333,7 +333,7 @@ def test_no_output_says_ok_beside_an_empty_value(no_idva_q1):
     """Every CSV row, JSON figure and feed row of the rendered quarter (county and slices)."""
     from datetime import UTC, datetime
 
-    from portal.feed import feed_rows
+    from dasv.portal.feed import feed_rows
     from tests.absence_scan import outputs_ok_beside_empty
 
     bad, read = outputs_ok_beside_empty(no_idva_q1["tmp"] / "out")
@@ -386,7 +386,7 @@ def test_a_police_export_without_a_crimed_column_is_not_recorded(engine, deploym
         shown["Police DA incidents"] == "3,600"
         and shown["Police recorded DA per 1,000 population (all ages)"] == "not recorded"
     )
-    from report_templates.csv_out import render_csv
+    from dasv.report_templates.csv_out import render_csv
 
     path = render_csv(table, tmp_path / "ye.csv")
     assert not csv_rows_ok_beside_empty(path.read_text(encoding="utf-8"))

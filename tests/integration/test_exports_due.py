@@ -10,7 +10,7 @@ import pytest
 from dasv.exports_due import due_date, exports_due, month_ranges
 from dasv.pipeline import load_files
 from dasv.quarters import Quarter
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 Q3 = Quarter(2025, 3)
 Q3_POLICE = "Police DA counts Oct-Dec 2025.xlsx"

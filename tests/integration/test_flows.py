@@ -15,10 +15,10 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy import func, select
 
+from dasv.warehouse.db import open_warehouse
+from dasv.warehouse.models import IdvaReferral, MaracCase, PoliceMonth
 from tests.files import IDVA_HEADER, sample_fact_counts, write_csv
 from tests.servers import free_port
-from warehouse.db import open_warehouse
-from warehouse.models import IdvaReferral, MaracCase, PoliceMonth
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +90,7 @@ def task_names(state) -> list[str]:
 
 
 def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, env):
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.quarterly_report import quarterly_report
 
     result = quarterly_report("2025-26 Q3")
     assert (env / "out" / "2025-26-Q3" / "dasv-2025-26-Q3.pdf").is_file()
@@ -125,7 +125,7 @@ def test_quarterly_run_publishes_artifacts_and_a_rerun_changes_nothing(harness, 
 
 
 def test_a_rerun_reads_only_new_files_and_those_a_new_load_could_replace(harness, env):
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.quarterly_report import quarterly_report
 
     quarterly_report("2025-26 Q3")
     # sorts first in idva/: its load may replace periods the later IDVA files are in use for, so
@@ -142,8 +142,8 @@ def test_a_rerun_reads_only_new_files_and_those_a_new_load_could_replace(harness
 
 
 def test_bad_parameters_fail_at_once_with_one_line(harness, env):
-    from flows.district_slice import district_slice
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.district_slice import district_slice
+    from dasv.flows.quarterly_report import quarterly_report
 
     state = quarterly_report("Q3 2025", return_state=True)  # not a quarter: refused in words
     assert state.is_failed() and "quarter" in state.message
@@ -156,8 +156,8 @@ def test_bad_parameters_fail_at_once_with_one_line(harness, env):
 
 
 def test_a_quarter_with_nothing_loaded_is_refused_and_the_operator_told(harness, env, smtp):
-    from flows.district_slice import district_slice
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.district_slice import district_slice
+    from dasv.flows.quarterly_report import quarterly_report
 
     _, received = smtp
     state = quarterly_report("2026-27 Q2", return_state=True)
@@ -199,7 +199,7 @@ def run_logs(state) -> list[tuple[str, str]]:
 def test_on_the_demo_warehouse_a_failure_notice_is_logged_not_sent_to_a_missing_server(
     harness, env, smtp, monkeypatch
 ):
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.quarterly_report import quarterly_report
 
     _, received = smtp
     monkeypatch.setenv("DASV_DEMO", "1")  # what `make prefect-worker` sets on the demo warehouse
@@ -214,7 +214,7 @@ def test_on_the_demo_warehouse_a_failure_notice_is_logged_not_sent_to_a_missing_
 
 
 def test_refused_file_fails_the_run_sends_no_report_and_tells_the_operator(harness, env, smtp):
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.quarterly_report import quarterly_report
 
     _, received = smtp
     write_csv(
@@ -239,7 +239,7 @@ def test_refused_file_fails_the_run_sends_no_report_and_tells_the_operator(harne
 
 
 def test_delivery_sends_the_county_pdf_and_each_slice(harness, env, smtp):
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.quarterly_report import quarterly_report
 
     _, received = smtp
     quarterly_report("2025-26 Q3", deliver=True)
@@ -253,8 +253,8 @@ def test_delivery_sends_the_county_pdf_and_each_slice(harness, env, smtp):
 
 
 def test_unreachable_smtp_server_retries_then_fails_the_run(harness, env, monkeypatch):
-    from flows.quarterly_report import quarterly_report
-    from tasks.deliver import deliver_reports
+    from dasv.flows.quarterly_report import quarterly_report
+    from dasv.tasks.deliver import deliver_reports
 
     monkeypatch.setenv("DASV_SMTP_PORT", "1")  # nothing listens there
     monkeypatch.setattr(deliver_reports, "retry_delay_seconds", [0, 0, 0])
@@ -263,8 +263,8 @@ def test_unreachable_smtp_server_retries_then_fails_the_run(harness, env, monkey
 
 
 def test_district_slice_flow(harness, env):
-    from flows.district_slice import district_slice
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.district_slice import district_slice
+    from dasv.flows.quarterly_report import quarterly_report
 
     quarterly_report("2025-26 Q3")
     outputs = district_slice("Huntingdonshire", "2025-26 Q3")
@@ -281,9 +281,9 @@ def test_no_output_log_or_artifact_holds_personal_data_or_keys(harness, env):
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
     from pypdf import PdfReader
 
+    from dasv.flows.quarterly_report import quarterly_report
     from dasv.privacy import Pseudonymiser
     from dasv.sample.generate import idva_referrals, marac_cases
-    from flows.quarterly_report import quarterly_report
 
     key = os.environ["DASV_PSEUDONYM_KEY"]
     pseudo = Pseudonymiser(key)
@@ -330,8 +330,8 @@ def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
     import openpyxl
 
     from dasv.report.model import Change, Column, ReportTable
-    from report_templates.csv_out import render_csv
-    from report_templates.xlsx import render_xlsx
+    from dasv.report_templates.csv_out import render_csv
+    from dasv.report_templates.xlsx import render_xlsx
     from tests.unit.test_pdf_layout import _report
 
     table = ReportTable("t", "T", [Column("=HYPERLINK(\"http://x\")", "label"), Column("+cmd", "count"),
@@ -360,8 +360,8 @@ def test_quarterly_flow_on_a_local_dask_cluster(harness, env, monkeypatch):
     """The same flow with slices rendered by two Dask worker processes."""
     from prefect_dask import DaskTaskRunner
 
-    from flows import runners
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows import runners
+    from dasv.flows.quarterly_report import quarterly_report
 
     monkeypatch.setenv("DASV_DASK_WORKERS", "2")
     runner = runners.configured_task_runner()
@@ -377,9 +377,9 @@ def test_unreachable_warehouse_is_retried_then_fails_the_run_clearly(harness, en
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.quarterly_report import quarterly_report
-    from tasks.load import load_file
-    from warehouse.db import WarehouseError
+    from dasv.flows.quarterly_report import quarterly_report
+    from dasv.tasks.load import load_file
+    from dasv.warehouse.db import WarehouseError
 
     monkeypatch.setenv("DASV_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/gone")
     monkeypatch.setattr(load_file, "retry_delay_seconds", [0, 0, 0])
@@ -407,7 +407,7 @@ def test_a_notice_that_cannot_be_sent_is_an_error_in_the_runs_logs(harness, env,
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
-    from flows.quarterly_report import quarterly_report
+    from dasv.flows.quarterly_report import quarterly_report
 
     monkeypatch.setenv("DASV_SMTP_PORT", "1")  # nothing listens there
     state = quarterly_report("2026-27 Q2", return_state=True)  # fails: nothing loaded
@@ -439,12 +439,12 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
     from pypdf import PdfReader
 
     from dasv.config import load_deployment
+    from dasv.flows.quarterly_report import quarterly_report
     from dasv.quarters import Quarter
     from dasv.report.public import PublicEdition
     from dasv.report.slices import SliceBuilder
-    from flows.quarterly_report import quarterly_report
-    from report_templates.csv_out import csv_value
-    from report_templates.text import render_text, table_records
+    from dasv.report_templates.csv_out import csv_value
+    from dasv.report_templates.text import render_text, table_records
 
     quarterly_report("2025-26 Q3")
     out = env / "out" / "2025-26-Q3"
@@ -545,7 +545,7 @@ def test_every_output_shows_each_figure_as_the_same_number(harness, env):
 
 
 def test_exports_due_emails_a_late_police_file_by_month_then_sees_the_quarter_complete(harness, env, smtp):
-    from flows.exports_due import exports_due_check
+    from dasv.flows.exports_due import exports_due_check
 
     _, received = smtp
     police = env / "inbox" / "police" / "Police DA counts Oct-Dec 2025.xlsx"

@@ -17,6 +17,9 @@ from tests.servers import ROOT
 
 pytestmark = pytest.mark.slow
 
+# the design's folders at the top of the repository, each linked into dasv/ (pyproject.toml)
+LINKED = ("flows", "tasks", "loaders", "warehouse", "portal", "report_templates")
+
 
 def _run(args: list, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -37,12 +40,32 @@ def test_the_wheel_holds_every_package_and_template(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     tree = {
         str(p.relative_to(ROOT))
-        for top in ("dasv", "loaders", "warehouse", "report_templates", "tasks", "flows", "portal")
-        for p in (ROOT / top).rglob("*")
+        for p in (ROOT / "dasv").rglob(
+            "*"
+        )  # the folders at the top, through their links dasv/flows -> ../flows, ...
         if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",)
     }
+    for top in LINKED:
+        assert (ROOT / "dasv" / top).is_symlink(), f"dasv/{top} should link to the top-level folder {top}/"
+        tree |= {
+            str(Path("dasv") / p.relative_to(ROOT))
+            for p in (ROOT / top).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc",)
+        }
     missing = sorted(tree - names)
     assert missing == [], f"files of the tree missing from the wheel: {missing}"
+
+
+def test_the_wheel_installs_one_import_root(wheel):
+    """Nothing generic at the top of site-packages: flows, tasks, loaders, ... are dasv.flows, dasv.tasks, ..."""
+    wheel_file = zipfile.ZipFile(wheel)
+    tops = {name.split("/")[0] for name in wheel_file.namelist()}
+    assert {top for top in tops if not top.endswith(".dist-info")} == {"dasv"}
+    info = next(top for top in tops if top.endswith(".dist-info"))
+    assert wheel_file.read(f"{info}/top_level.txt").decode().split() == ["dasv"]
+    entry_points = wheel_file.read(f"{info}/entry_points.txt").decode()
+    targets = [line.split("=", 1)[1].strip() for line in entry_points.splitlines() if "=" in line]
+    assert targets and all(target.startswith("dasv.") for target in targets), entry_points
 
 
 def test_a_clean_install_runs_the_demo(wheel, tmp_path):

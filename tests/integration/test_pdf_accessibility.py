@@ -19,7 +19,7 @@ from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
 from dasv.report.public import PublicEdition
 from dasv.report.slices import SliceBuilder
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 Q3 = Quarter.parse("2025-26 Q3")
 SLICES = ["Fenland", "East Cambridgeshire"]  # every SPC chart shown; some left out, with the reason
@@ -201,7 +201,7 @@ def test_slice_shows_its_spc_charts_or_says_why_not(made):
 def test_typst_draws_in_a_child_forked_after_this_process_drew(made, tmp_path):
     """Typst's threads are not copied by a fork: a child must not wait on them (it would for ever)."""
     from dasv.forked import call_in_child
-    from report_templates.pdf import render_pdf
+    from dasv.report_templates.pdf import render_pdf
 
     report = made["reports"]["Fenland"]
     render_pdf(report, tmp_path / "here.pdf")

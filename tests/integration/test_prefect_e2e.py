@@ -28,6 +28,8 @@ from sqlalchemy import func, select
 from dasv.provenance import package_version
 from dasv.published import provenance_of
 from dasv.quarters import Quarter
+from dasv.warehouse.db import open_warehouse
+from dasv.warehouse.models import IdvaReferral, MaracCase, PoliceMonth
 from tests.files import sample_fact_counts
 from tests.servers import (
     PREFECT,
@@ -42,8 +44,6 @@ from tests.servers import (
     wait_final,
     wait_healthy,
 )
-from warehouse.db import open_warehouse
-from warehouse.models import IdvaReferral, MaracCase, PoliceMonth
 
 pytestmark = pytest.mark.slow
 AUTH = "operator:not-a-real-password-e2e"
@@ -89,12 +89,15 @@ def stack(tmp_path_factory, sample_template):
         prefect(["work-pool", "create", "dasv-process", "--type", "process"], env)
         deployed = prefect(["--no-prompt", "deploy", "--all"], env)
         assert deployed.stdout.count("successfully created") == 4, deployed.stdout
-        alerts = python_module("flows.alerts", env)  # as `make prefect-deploy` does next
+        alerts = python_module("dasv.flows.alerts", env)  # as `make prefect-deploy` does next
         assert f"e-mailed to dasv-operators@cambridgeshire.example through 127.0.0.1:{smtp.port}" in alerts, (
             alerts
         )
         worker = start(  # as `make prefect-worker` starts it
-            [sys.executable, "-m", "flows.worker", "--pool", "dasv-process"], env, tmp / "worker.log", cwd=tmp
+            [sys.executable, "-m", "dasv.flows.worker", "--pool", "dasv-process"],
+            env,
+            tmp / "worker.log",
+            cwd=tmp,
         )
         yield {
             "api": api,
@@ -191,7 +194,7 @@ def test_deployments_are_there_with_schedule_and_typed_parameters(stack):
     assert choices[:3] == ["Cambridge City", "East Cambridgeshire", "Fenland"] and len(choices) == 6
     pull = by_name["rerun-quarter"]["pull_steps"][0]
     assert pull == {
-        "flows.steps.set_working_directory_from_env": {"variable": "DASV_PROJECT_DIR"}
+        "dasv.flows.steps.set_working_directory_from_env": {"variable": "DASV_PROJECT_DIR"}
     }  # nothing pinned
 
 
@@ -199,11 +202,11 @@ def test_a_worker_killed_outright_with_its_run(stack):
     """The worker and its run killed outright (the machine gone): nothing gets to say anything. The run is
     still Running; the server notices the missing heartbeats later (checked near the end of this module,
     ``test_the_dead_worker_s_run_is_crashed_and_emailed_within_a_minute``, so other tests run meanwhile)."""
-    from flows.worker import descendants
+    from dasv.flows.worker import descendants
 
     client = stack["client"]
     deployment = own_pool_deployment(stack, "dead")
-    worker = start([sys.executable, "-m", "flows.worker", "--pool", "dasv-dead"], stack["env"],
+    worker = start([sys.executable, "-m", "dasv.flows.worker", "--pool", "dasv-dead"], stack["env"],
                    stack["tmp"] / "worker-dead.log", cwd=stack["tmp"])  # fmt: skip
     try:
         run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
@@ -399,7 +402,7 @@ def test_a_worker_stops_within_ten_seconds_on_sigint_or_sigterm_and_leaves_no_ru
                              "work_pool_name": f"dasv-stop-{tag}", "tags": ["dasv-stop-test"]}).json()  # fmt: skip
     log = stack["tmp"] / f"worker-{tag}.log"
     worker = start(
-        [sys.executable, "-m", "flows.worker", "--pool", f"dasv-stop-{tag}"], env, log, cwd=stack["tmp"]
+        [sys.executable, "-m", "dasv.flows.worker", "--pool", f"dasv-stop-{tag}"], env, log, cwd=stack["tmp"]
     )
     try:
         run = client.post(f"/deployments/{deployment['id']}/create_flow_run",
@@ -511,7 +514,7 @@ def test_a_hung_run_ends_timed_out_and_is_emailed(stack):
 def test_the_dead_worker_s_run_is_crashed_and_emailed_within_a_minute_and_its_quarter_freed(stack):
     """No heartbeat from the killed run: the server's dasv-run-lost automation marks it Crashed and
     dasv-run-failed e-mails it, with no worker; its quarter's rerun then takes the slot at once."""
-    from flows.alerts import LOST_MESSAGE
+    from dasv.flows.alerts import LOST_MESSAGE
 
     if "dead" not in stack:
         pytest.skip("needs test_a_worker_killed_outright_with_its_run first")
@@ -535,10 +538,10 @@ def test_the_dead_worker_s_run_is_crashed_and_emailed_within_a_minute_and_its_qu
 def test_a_notice_that_cannot_be_sent_is_an_error_on_the_server_and_on_the_next_run(stack):
     """SMTP down: the server logs the notice's failure as an error and records it (Events in the UI); the
     next run lists it in its log and its dasv-undelivered-notices artifact."""
-    from flows.alerts import UNDELIVERED_KEY
+    from dasv.flows.alerts import UNDELIVERED_KEY
 
     client, env = stack["client"], stack["env"]
-    python_module("flows.alerts", {**env, "DASV_SMTP_PORT": str(free_port())})  # nothing listens there
+    python_module("dasv.flows.alerts", {**env, "DASV_SMTP_PORT": str(free_port())})  # nothing listens there
     try:
         failed = run_deployment(stack, "quarterly-report/rerun-quarter", 'quarter="2025-26 Q9"')
         assert failed["state"]["type"] == "FAILED"
@@ -561,4 +564,4 @@ def test_a_notice_that_cannot_be_sent_is_an_error_on_the_server_and_on_the_next_
         assert note["flow_run_id"] == nxt["id"] and failed["name"] in note["data"], note
         first_log(stack, nxt["id"], "A failure notice was not e-mailed")
     finally:
-        python_module("flows.alerts", env)  # the mailbox again
+        python_module("dasv.flows.alerts", env)  # the mailbox again

@@ -23,8 +23,8 @@ from dasv.report.refusals import violations
 from dasv.report.served import cells_document
 from dasv.report.slices import SliceBuilder
 from dasv.sample.adopt import QUARTERS, write_adopt_example
+from dasv.warehouse.db import open_warehouse
 from tests.conftest import copy_sample
-from warehouse.db import open_warehouse
 
 FIRST = date(2025, 4, 1)
 MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
@@ -113,7 +113,7 @@ def _record(engine, quarter: Quarter, docs: dict) -> None:
     from sqlalchemy import insert
 
     from dasv.publications import quarter_id
-    from warehouse.models import Publication, PublicationMetrics
+    from dasv.warehouse.models import Publication, PublicationMetrics
 
     with engine.begin() as conn:
         pid = conn.execute(insert(Publication).values(quarter_id=quarter_id(quarter), version=1, published_at=datetime.now(UTC),
@@ -168,8 +168,8 @@ def test_every_output_states_the_configured_threshold(tmp_path):
     from pypdf import PdfReader
 
     from dasv.pipeline import render_quarter
+    from dasv.portal.feed import feed_rows
     from dasv.sample.write import write_sample_inbox
-    from portal.feed import feed_rows
 
     deployment = load_deployment()
     deployment.suppression.threshold = 10
@@ -202,7 +202,7 @@ def test_every_output_states_the_configured_threshold(tmp_path):
 def test_a_table_printing_a_figure_it_did_not_register_cannot_render(first_year, tmp_path):
     """The registry: every count a protected table prints is a registered figure; a bare number is refused."""
     from dasv.report.registry import Shown, UnregisteredFigure
-    from report_templates.render import render_outputs
+    from dasv.report_templates.render import render_outputs
 
     deployment, engine = first_year
     with engine.connect() as conn:

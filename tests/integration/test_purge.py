@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from dasv.pipeline import load_files
 from dasv.quarters import Quarter
+from dasv.warehouse.models import IdvaReferral, LoadBatch, PoliceMonth
+from dasv.warehouse.purge import purge_before
 from tests.files import IDVA_HEADER, idva_rows, write_csv
-from warehouse.models import IdvaReferral, LoadBatch, PoliceMonth
-from warehouse.purge import purge_before
 
 
 def _load(engine, tmp_path, deployment, pseudonymiser):

@@ -19,7 +19,7 @@ from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
 from dasv.report.slices import SliceBuilder
-from warehouse.db import open_warehouse
+from dasv.warehouse.db import open_warehouse
 
 Q3 = Quarter.parse("2025-26 Q3")
 
@@ -314,8 +314,8 @@ def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(ren
     from reportlab.graphics import renderSVG
     from reportlab.graphics.shapes import Drawing, Group, String
 
-    from report_templates.charts import draw_any
-    from report_templates.svg import drawing_svg
+    from dasv.report_templates.charts import draw_any
+    from dasv.report_templates.svg import drawing_svg
 
     deployment = load_deployment()
     with rendered["engine"].connect() as conn:
@@ -342,7 +342,7 @@ def _on_minidom(drawing, canvas_class=None) -> str:
     from reportlab.graphics import renderSVG
     from reportlab.graphics.renderbase import renderScaledDrawing
 
-    from report_templates.svg import KeyedCanvas
+    from dasv.report_templates.svg import KeyedCanvas
 
     drawing = renderScaledDrawing(drawing)
     canvas = (canvas_class or KeyedCanvas)((drawing.width, drawing.height))

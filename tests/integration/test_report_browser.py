@@ -7,8 +7,8 @@ import pytest
 from dasv.config import load_deployment
 from dasv.pipeline import render_quarter
 from dasv.quarters import Quarter
+from dasv.warehouse.db import open_warehouse
 from tests.browser import axe_violations, browser  # noqa: F401 - the fixture
-from warehouse.db import open_warehouse
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,19 @@ from datetime import date
 import pytest
 from sqlalchemy import func, inspect, select, text
 
+from dasv.loaders import read_export
 from dasv.privacy import Pseudonymiser
-from loaders import read_export
+from dasv.warehouse.load import load_export
+from dasv.warehouse.models import (
+    Base,
+    IdvaReferral,
+    IdvaReferralSpecialism,
+    LoadBatch,
+    LoadCoverage,
+    PoliceMonth,
+)
+from dasv.warehouse.pseudonyms import KeyMismatchError
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
-from warehouse.load import load_export
-from warehouse.models import Base, IdvaReferral, IdvaReferralSpecialism, LoadBatch, LoadCoverage, PoliceMonth
-from warehouse.pseudonyms import KeyMismatchError
 
 TODAY = date(2026, 1, 10)
 
@@ -235,7 +242,7 @@ def test_database_level_lock_serialises_loads(engine, warehouse_url, tmp_path, d
     export = read_export(path, deployment, today=TODAY)
     done = []
     with engine.begin() as conn:
-        from warehouse.load import lock_warehouse
+        from dasv.warehouse.load import lock_warehouse
 
         lock_warehouse(conn)
         conn.execute(text("SELECT 1"))
@@ -263,8 +270,8 @@ def test_database_level_lock_serialises_loads(engine, warehouse_url, tmp_path, d
 
 def test_references_are_checked_once_per_load_and_by_db_check(engine, tmp_path, deployment, pseudonymiser):
     """Referral facts have no per-row foreign keys (migration 0004): a dangling one is still caught."""
-    from warehouse.db import WarehouseError
-    from warehouse.facts import check_references
+    from dasv.warehouse.db import WarehouseError
+    from dasv.warehouse.facts import check_references
 
     path = write_csv(tmp_path / "idva" / "q3.csv", [IDVA_HEADER, *idva_rows(3)])
     load(engine, path, deployment, pseudonymiser)
@@ -291,8 +298,8 @@ def test_a_load_writing_a_dangling_reference_is_rolled_back(
     engine, tmp_path, deployment, pseudonymiser, monkeypatch
 ):
     """If the loader ever handed out an area id the warehouse lacks, the load's one check refuses it all."""
-    from warehouse import load as load_module
-    from warehouse.db import WarehouseError
+    from dasv.warehouse import load as load_module
+    from dasv.warehouse.db import WarehouseError
 
     load(engine, write_csv(tmp_path / "idva" / "q2.csv", [IDVA_HEADER, *idva_rows(2, day="03/07/2025")]),
          deployment, pseudonymiser)  # fmt: skip
@@ -320,10 +327,10 @@ def test_stored_repeats_follow_every_load_reload_and_purge(engine, tmp_path, dep
     """Each row's stored computed repeat equals the definition after every write, in any order,
     and so do the stored monthly counts (warehouse/repeats.py, warehouse/monthly.py)."""
     from dasv.quarters import Quarter
-    from warehouse.models import MaracCase
-    from warehouse.monthly import monthly_drift
-    from warehouse.purge import purge_before
-    from warehouse.repeats import repeat_drift
+    from dasv.warehouse.models import MaracCase
+    from dasv.warehouse.monthly import monthly_drift
+    from dasv.warehouse.purge import purge_before
+    from dasv.warehouse.repeats import repeat_drift
 
     def idva(name, rows):
         return write_csv(
@@ -376,7 +383,7 @@ def test_an_export_pseudonymised_before_its_write_stores_the_same_rows_and_carri
     export handed over holds keys only, and the stored rows are those of a load in one step."""
     import pickle
 
-    from warehouse.pseudonyms import pseudonymise
+    from dasv.warehouse.pseudonyms import pseudonymise
 
     rows = [["R1", "C1", "03/10/2025", "Fenland", "Y", "Y"], ["R2", "C1", "04/10/2025", "Fenland", "Y", "N"],
             ["R3", "C2", "05/10/2025", "Peterborough", "N", "N"]]  # fmt: skip

@@ -18,9 +18,9 @@ from datetime import date
 
 import pytest
 
+from dasv.loaders import read_export
 from dasv.measures.year_ending import YearEnding, year_ending_document
 from dasv.pipeline import load_files
-from loaders import read_export
 from tests.files import IDVA_HEADER, write_csv
 
 TODAY = date(2025, 1, 15)
@@ -140,7 +140,7 @@ def test_the_printed_statement_mistake_cannot_happen(deployment, pseudonymiser, 
     +148 (+7.7%, printed whole as every change in the report: +8%), incident-only +152 (+16.5%: +17%).
     """
     from dasv.report.year_ending import YearEndingFigures
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     engine = open_warehouse(f"sqlite:///{tmp_path / 'w.db'}")
     load_files(engine, [sample_template.inbox / "police"], deployment, pseudonymiser)  # read, never changed
@@ -210,7 +210,7 @@ def test_offence_groups_differing_from_the_monthly_crimes_are_named(with_groups)
 
 def deployment_groups() -> list[str]:
     from dasv.config import load_deployment
-    from loaders.values import offence_groups_of
+    from dasv.loaders.values import offence_groups_of
 
     return offence_groups_of(load_deployment())
 
@@ -218,7 +218,7 @@ def deployment_groups() -> list[str]:
 def test_the_sample_breaks_down_the_same_months_as_its_police_counts(sample_warehouse, deployment):
     """Groups add up to the monthly DA crimes; violence about three quarters; sexual offences about 8% and rising."""
     from dasv.measures.offence_groups import reconciliation
-    from warehouse.db import open_warehouse
+    from dasv.warehouse.db import open_warehouse
 
     engine = open_warehouse(f"sqlite:///{sample_warehouse.db}")
     try:

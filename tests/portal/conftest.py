@@ -16,10 +16,10 @@ from dasv import accounts
 from dasv.config import load_deployment
 from dasv.pipeline import publish, render_quarter
 from dasv.quarters import Quarter
+from dasv.warehouse.db import open_warehouse
+from dasv.warehouse.models import PortalToken
 from tests.conftest import copy_sample
 from tests.servers import free_port, start, stop
-from warehouse.db import open_warehouse
-from warehouse.models import PortalToken
 
 Q3 = Quarter.parse("2025-26 Q3")
 PASSWORD = "a long enough test password"

@@ -255,7 +255,7 @@ def test_sign_ins_sign_outs_and_lockouts_are_audited_with_the_account_and_client
         )
     from sqlalchemy import update
 
-    from warehouse.models import PortalUser
+    from dasv.warehouse.models import PortalUser
 
     with published["engine"].begin() as conn:  # 15 minutes later
         conn.execute(

@@ -20,12 +20,12 @@ import pytest
 from dasv import accounts
 from dasv.config import load_deployment
 from dasv.pipeline import load_files, publish, render_quarter
+from dasv.portal.feed import COLUMNS, STATUSES
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter
-from portal.feed import COLUMNS, STATUSES
+from dasv.warehouse.db import open_warehouse
 from tests.files import IDVA_HEADER, write_csv
 from tests.servers import free_port, start, stop
-from warehouse.db import open_warehouse
 
 Q2, Q3 = Quarter.parse("2025-26 Q2"), Quarter.parse("2025-26 Q3")
 KEY = Pseudonymiser("feed-test-key")

@@ -130,7 +130,7 @@ def _broken_store(published, tmp: Path) -> Path:
 def test_a_missing_store_file_is_a_logged_500_with_headers_not_a_404(published, tmp_path):
     from starlette.testclient import TestClient
 
-    from portal.app import create_app
+    from dasv.portal.app import create_app
 
     app = create_app(published["engine"], published["deployment"], _broken_store(published, tmp_path))
     with TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False) as client:
@@ -263,7 +263,7 @@ def test_no_account_names_the_warehouse_it_looked_in(published):
 
 
 def test_every_download_of_a_version_has_its_own_file_name(server):
-    from portal.pages import COUNTY_FILES, SLICE_FILES
+    from dasv.portal.pages import COUNTY_FILES, SLICE_FILES
 
     client = sign_in(server, USERS["partnership"][0])
     names = []

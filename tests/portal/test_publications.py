@@ -23,10 +23,10 @@ from dasv.privacy import Pseudonymiser
 from dasv.publications import PublishError
 from dasv.published import versions
 from dasv.quarters import Quarter
+from dasv.warehouse.db import open_warehouse
+from dasv.warehouse.models import Publication
 from tests.files import IDVA_HEADER, write_csv
 from tests.portal.conftest import PASSWORD
-from warehouse.db import open_warehouse
-from warehouse.models import Publication
 
 Q2, Q3 = Quarter.parse("2025-26 Q2"), Quarter.parse("2025-26 Q3")
 KEY = Pseudonymiser("publications-test-key")
@@ -106,7 +106,7 @@ def test_a_correction_becomes_version_2_with_its_revisions_marked_r_and_version_
     assert "37 [r]" in slice_text
 
     from dasv import accounts
-    from portal.app import create_app
+    from dasv.portal.app import create_app
 
     accounts.add_user(warehouse, "fen@csp.test", "csp", ["Fenland"], PASSWORD)
     client = TestClient(create_app(warehouse, deployment, store))

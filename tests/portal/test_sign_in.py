@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import update
 
 from dasv import accounts
+from dasv.warehouse.models import PortalSession, PortalUser
 from tests.portal.conftest import PASSWORD, sign_in
-from warehouse.models import PortalSession, PortalUser
 
 GENERIC = "Enter the email address and password of an account that is not locked"
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from dasv import accounts
+from dasv.warehouse.models import PortalToken
 from tests.browser import axe_violations, browser  # noqa: F401 - the fixture
 from tests.portal.conftest import PASSWORD
-from warehouse.models import PortalToken
 
 expect = pytest.importorskip("playwright.sync_api").expect
 EMAIL = "analyst@tokens.test"

@@ -5,10 +5,10 @@ from datetime import date, datetime
 import pytest
 
 from dasv.config import load_deployment
-from loaders.cells import CellReaders, read_age, read_bool, read_count, read_date, read_month
-from loaders.problems import CellError
-from loaders.spec import vocabularies
-from loaders.values import vocabularies_for
+from dasv.loaders.cells import CellReaders, read_age, read_bool, read_count, read_date, read_month
+from dasv.loaders.problems import CellError
+from dasv.loaders.spec import vocabularies
+from dasv.loaders.values import vocabularies_for
 
 
 @pytest.mark.parametrize(

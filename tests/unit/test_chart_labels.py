@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-import report_templates.plots as plots
+import dasv.report_templates.plots as plots
 from dasv.measures.funnel import funnel
 from dasv.report.model import Chart, FunnelChart
-from report_templates.charts import chart_svg, pdf_chart_svg
+from dasv.report_templates.charts import chart_svg, pdf_chart_svg
 
 # Norfolk-like districts: King's Lynn and West Norfolk sits just above Breckland, Huntingdonshire
 # on the 99.8% limit: today's labels overlapped or were struck through by a limit line

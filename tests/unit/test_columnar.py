@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-import loaders.export as export_module
+import dasv.loaders.export as export_module
 from dasv.config import load_deployment
+from dasv.loaders import read_export
+from dasv.loaders.export import PROGRESS_EVERY
 from dasv.progress import ProgressShow
-from loaders import read_export
-from loaders.export import PROGRESS_EVERY
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 
 TODAY = date(2026, 1, 10)
@@ -95,7 +95,7 @@ def test_short_csv_rows_read_as_blank_cells(tmp_path, dep, monkeypatch):
 
 
 def test_a_big_file_shows_progress_and_a_small_one_none(tmp_path, dep, engine, pseudonymiser):
-    from warehouse.load import load_export
+    from dasv.warehouse.load import load_export
 
     n = PROGRESS_EVERY + 5_000
     path = write_csv(tmp_path / "idva" / "big.csv", [IDVA_HEADER, *idva_rows(n)])

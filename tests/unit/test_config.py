@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from dasv.config import DEFAULT_CONFIG, SCHEMA_FILE, ConfigError, json_schema, load_deployment
+from dasv.loaders.export import read_export
+from dasv.loaders.values import specialisms_of
 from dasv.sample.adopt import config_text
-from loaders.export import read_export
-from loaders.values import specialisms_of
 from tests.files import IDVA_HEADER, write_csv, write_xlsx
 
 TODAY = date(2026, 1, 15)
@@ -161,7 +161,7 @@ def test_a_missing_header_points_at_column_aliases_and_lists_what_it_did_not_rec
 
 
 def test_yes_no_columns_take_value_aliases_even_unquoted(tmp_path):
-    from loaders.values import vocabularies_for
+    from dasv.loaders.values import vocabularies_for
 
     text = DEFAULT_CONFIG.read_text(encoding="utf-8").replace(
         "\nvalue_aliases: {}\n", "\nvalue_aliases:\n  idva:\n    engaged:\n      No: [Declined, Refused]\n"

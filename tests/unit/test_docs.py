@@ -102,8 +102,8 @@ def test_help_cites_nothing_outside_the_repository():
 
 
 def test_the_value_aliases_table_lists_every_coded_column():
-    from loaders.spec import SOURCES
-    from loaders.values import coded_fields
+    from dasv.loaders.spec import SOURCES
+    from dasv.loaders.values import coded_fields
 
     guide = (ROOT / "docs" / "adopting.md").read_text(encoding="utf-8")
     rows = [line for line in guide.splitlines() if line.startswith("| ") and "`" in line]
@@ -115,9 +115,9 @@ def test_the_value_aliases_table_lists_every_coded_column():
 def test_nothing_is_stored_as_other_as_the_docs_say():
     """assumptions_caveats.md and the README: an unknown value is refused, never stored as Other or Not known."""
     from dasv.config import load_deployment
-    from loaders.cells import CellError, CellReaders
-    from loaders.spec import vocabularies
-    from loaders.values import vocabularies_for
+    from dasv.loaders.cells import CellError, CellReaders
+    from dasv.loaders.spec import vocabularies
+    from dasv.loaders.values import vocabularies_for
 
     caveats = (ROOT / "docs" / "assumptions_caveats.md").read_text(encoding="utf-8")
     assert "stored as `Other` and counted" not in caveats and "stored as `Not known`" not in caveats
@@ -145,7 +145,7 @@ def test_run_chart_and_threshold_numbers_in_the_docs_are_the_codes():
 
 
 def test_the_repeated_refusal_shown_in_the_readme_is_how_one_is_written():
-    from loaders.problems import Problem
+    from dasv.loaders.problems import Problem
 
     problem = Problem(
         "inbox/idva/q3.xlsx", "'Older Persons' is not a specialism",

@@ -6,7 +6,7 @@ import asyncio
 
 from prefect.states import Failed, exception_to_failed_state
 
-from flows.engine import _raised, one_line
+from dasv.flows.engine import _raised, one_line
 
 
 def test_a_refusal_is_not_a_fault_and_an_exception_is():
@@ -20,12 +20,12 @@ def test_one_line_gives_the_innermost_cause_and_names_the_wrapper():
             raise RuntimeError("DASV_PROJECT_DIR=/x is not a folder on the worker\nmore")
         except RuntimeError as exc:
             raise ValueError(
-                "Encountered error while running flows.steps.set_working_directory_from_env"
+                "Encountered error while running dasv.flows.steps.set_working_directory_from_env"
             ) from exc
     except ValueError as exc:
         line = one_line(exc)
     assert line == ("DASV_PROJECT_DIR=/x is not a folder on the worker "
-                    "(encountered error while running flows.steps.set_working_directory_from_env)")  # fmt: skip
+                    "(encountered error while running dasv.flows.steps.set_working_directory_from_env)")  # fmt: skip
     assert one_line(KeyError()) == "KeyError"
 
 
@@ -34,7 +34,7 @@ def test_an_operators_error_is_logged_in_one_line_and_a_bug_keeps_its_traceback(
     import sys
 
     from dasv.delivery import DeliveryError
-    from flows.engine import OneLineErrors, operator_errors
+    from dasv.flows.engine import OneLineErrors, operator_errors
 
     monkeypatch.delenv("DASV_DEBUG", raising=False)
     keep = OneLineErrors(operator_errors())

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from dasv.report.model import Chart, Column, Rate, Report, ReportTable, Suppressed, format_cell
-from report_templates.pdf import render_pdf
+from dasv.report_templates.pdf import render_pdf
 
 
 def _report(n_areas: int) -> Report:
@@ -66,7 +66,7 @@ def test_print_forms():
 )
 def test_charts_with_zero_one_or_two_quarters_render(tmp_path, points, series):
     """A first quarter, or a warehouse holding one quarter, still gets its charts (no max() of nothing)."""
-    from report_templates.charts import chart_svg, draw_chart
+    from dasv.report_templates.charts import chart_svg, draw_chart
 
     categories = ["2025-26 Q2", "2025-26 Q3"][:points]
     chart = Chart("c", "Chart", categories, {k: v[:points] for k, v in series.items()}, "n", "A chart.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pikepdf
 from pypdf import PdfReader
 
-from report_templates.pdf import render_pdf
+from dasv.report_templates.pdf import render_pdf
 from tests.unit.test_pdf_layout import _report
 
 HOSTILE = [

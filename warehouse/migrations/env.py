@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from warehouse.models import Base
+from dasv.warehouse.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -12,7 +12,7 @@ def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     if engine is None:
         from dasv.settings import Settings
-        from warehouse.db import make_engine
+        from dasv.warehouse.db import make_engine
 
         engine = make_engine(Settings().resolved_database_url())
     with engine.begin() as connection:

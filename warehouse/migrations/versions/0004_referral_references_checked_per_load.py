@@ -2,7 +2,7 @@
 
 The two biggest tables (a national quarter is 250,000 referrals and as many specialism
 links) lose their declared foreign keys: PostgreSQL checked each inserted row with a
-query of its own, more than half of a load's write time. ``warehouse.load`` checks every
+query of its own, more than half of a load's write time. ``dasv.warehouse.load`` checks every
 reference of the rows a load writes in one query per table inside the load's transaction
 (a load with a dangling reference is rolled back), and ``dasv db check`` checks the whole
 warehouse. MARAC and police facts (small) keep theirs.
