@@ -110,7 +110,7 @@ def national(warehouse: str, config: str) -> None:
     from dasv.report.joint import Joint
     from dasv.report.refusals import violations
     from dasv.report.served import served_cells
-    from dasv.report.slices import plan_months, plan_suppression
+    from dasv.report.slice_plan import plan_months, plan_suppression
     from dasv.warehouse.db import open_warehouse
 
     dep = load_deployment(Path(config))

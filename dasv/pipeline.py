@@ -147,7 +147,6 @@ def render_quarter(
 
     prepare()  # what every first report in a process does, done once here for every child
     base = Path(out_dir) / quarter.slug
-    outputs: dict[str, dict[str, Path]] = {}
     editions = deployment.publication
     # one thread per core, each drawing its report in a forked child (dasv.forked: threads alone take
     # turns on one core); the reports are built here, where the connection is
@@ -175,26 +174,31 @@ def render_quarter(
                 area = find_district(deployment, name).name
                 drawn[pool.submit(call_in_child, draw_slice, builder, name, folder)] = area
         try:
-            done = 0
-            for future in as_completed(drawn):
-                who, made = drawn[future], future.result()
-                outputs[who] = made
-                if who in ("county", "restricted"):
-                    if progress:
-                        edition = (
-                            "public edition" if who == "county" else "restricted edition (OFFICIAL-SENSITIVE)"
-                        )
-                        progress(f"county report, {edition}: {made['pdf']}")
-                    continue
-                done += 1
-                if slices_done:
-                    slices_done("slices", done, len(names))
-                elif progress:
-                    progress(f"{who} slice: {made['pdf']}")
+            outputs = _collect(drawn, len(names), progress, slices_done)
         except BaseException:
             pool.shutdown(cancel_futures=True)  # the first failure stops the reports not yet begun
             raise
     return {who: outputs[who] for who in drawn.values()}  # county first, then the slices in order
+
+
+def _collect(drawn: dict, slices: int, progress, slices_done) -> dict[str, dict[str, Path]]:
+    """Each report's outputs as its child finishes, told to ``progress`` (or counted by ``slices_done``)."""
+    outputs: dict[str, dict[str, Path]] = {}
+    done = 0
+    for future in as_completed(drawn):
+        who, made = drawn[future], future.result()
+        outputs[who] = made
+        if who in ("county", "restricted"):
+            if progress:
+                edition = "public edition" if who == "county" else "restricted edition (OFFICIAL-SENSITIVE)"
+                progress(f"county report, {edition}: {made['pdf']}")
+            continue
+        done += 1
+        if slices_done:
+            slices_done("slices", done, slices)
+        elif progress:
+            progress(f"{who} slice: {made['pdf']}")
+    return outputs
 
 
 def slice_folder(out_dir: Path, deployment: Deployment, quarter: Quarter, district: str) -> Path:

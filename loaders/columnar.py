@@ -2,7 +2,7 @@
 
 This is the fast path of :func:`dasv.loaders.export.read_export`. It decides only *whether* the
 file is clean; the first problem it meets raises :class:`NeedsRowReader`, and the row reader
-(``export._read_rows``) reads the same rows again to word every problem exactly as it always
+(``data_rows._read_rows``) reads the same rows again to word every problem exactly as it always
 has (a refused file is rare; a big clean one is the common case).
 """
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
+from dasv.document_figures import figures
 from dasv.measures.labels import LABELS
 from dasv.measures.present import statuses
-from dasv.publications import figures
 from dasv.rule import SECONDARY
 
 # "no denominator": a percentage or rate of 0 cases; "not applicable": a figure the period has no value of

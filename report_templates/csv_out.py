@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from dasv.report.model import ReportTable, data_value
+from dasv.report.cells import data_value
+from dasv.report.model import ReportTable
 from dasv.safe_text import safe_cell
 
 

@@ -11,8 +11,9 @@ from markupsafe import Markup, escape
 
 from dasv.quarters import london_time
 from dasv.report import glossary
+from dasv.report.cells import Variation
 from dasv.report.lineage import periods_text
-from dasv.report.model import Report, ReportTable, Variation
+from dasv.report.model import Report, ReportTable
 from dasv.report.verdict import real_changes
 from dasv.report_templates.charts import chart_svg
 from dasv.report_templates.pdf import CHANGED, NONE_REAL

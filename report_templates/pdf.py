@@ -23,8 +23,9 @@ from pathlib import Path
 from dasv.errors import RenderError
 from dasv.quarters import london_time
 from dasv.report import glossary
+from dasv.report.cells import Variation, format_cell
 from dasv.report.lineage import periods_text
-from dasv.report.model import Report, ReportTable, Variation, format_cell
+from dasv.report.model import Report, ReportTable
 from dasv.report.verdict import real_changes
 from dasv.report_templates.charts import pdf_chart_svg
 from dasv.report_templates.pdf_tags import finish
@@ -187,9 +188,9 @@ def _cell(table: ReportTable, row: int, col: int) -> str | dict:
 
 def sources_table(report: Report) -> dict:
     """The loaded files: what each holds, its rows, its SHA-256 and when it was loaded."""
-    rows = [[s.source, s.file_name, periods_text(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
+    rows = [[s.title, s.file_name, periods_text(s.periods), format_cell(s.rows_loaded), format_cell(s.rows_skipped),
              [s.sha256[:32], s.sha256[32:]], london_time(s.loaded_at)] for s in report.sources]  # fmt: skip
     return {"kind": "table", "columns": len(SOURCE_HEADERS), "rows": rows, "total": False, "foot": "",
             "head": [[{"text": h, "span": 1, "align": "left"} for h in SOURCE_HEADERS]],
             "current": [False] * len(SOURCE_HEADERS), "narrow": False, "left": True, "rules": True,
-            "widths": [1.6, 6.5, 4.5, 1.4, 1.6, 0, 3.3]}  # fmt: skip
+            "widths": [3.0, 5.1, 4.5, 1.4, 1.6, 0, 3.3]}  # fmt: skip

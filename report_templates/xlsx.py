@@ -22,7 +22,8 @@ from xlsxwriter.utility import cell_autofit_width
 
 from dasv.measures.status import Missing
 from dasv.quarters import london_time
-from dasv.report.model import Rate, Report, ReportTable, Revised, Suppressed, data_value
+from dasv.report.cells import Rate, Revised, Suppressed, data_value
+from dasv.report.model import Report, ReportTable
 from dasv.rule import SECONDARY, rule, secondary_note, small_marker, small_note
 
 SHORTHAND = {

@@ -44,6 +44,7 @@ def idva_rows(n: int = 3, start: int = 1, day: str = "03/10/2025", district: str
 
 def sample_fact_counts() -> tuple[int, int, int]:
     """(IDVA referrals, MARAC cases, police months) the sample inbox holds."""
-    from dasv.sample.generate import idva_referrals, marac_cases, police_counts
+    from dasv.sample.generate import idva_referrals, marac_cases
+    from dasv.sample.police import police_counts
 
     return len(idva_referrals()), len(marac_cases()), len(police_counts())

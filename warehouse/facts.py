@@ -33,6 +33,26 @@ from dasv.warehouse.pseudonyms import pseudonymise
 PERSON_DAY = ("person_key", "referral_day")  # the repeat lookup's index (ix_*_person_day)
 
 
+class _Columns:
+    """An export's columns in stored form: a column absent from the file is all None."""
+
+    def __init__(self, export: Export):
+        self.data, self.n = export.data, export.row_count
+
+    def __call__(self, name: str) -> list:
+        return self.data[name] if name in self.data else [None] * self.n
+
+    def flags(self, name: str) -> list:
+        """Yes/no as 1/0 (both databases take them)."""
+        return [None if v is None else int(v) for v in self(name)]
+
+    @staticmethod
+    def days_as(values: list, convert) -> list:
+        """Each distinct day converted once (ISO text, ordinal, quarter)."""
+        done = {d: convert(d) for d in set(values) - {None}}
+        return [None if d is None else done[d] for d in values]
+
+
 def insert_facts(
     conn: Connection,
     export: Export,
@@ -46,27 +66,29 @@ def insert_facts(
     Each distinct day and area is converted once; identifiers are hashed by :func:`pseudonymise`
     unless the export already was.
     """
-    data, n = export.data, export.row_count
-    if not n:
+    if not export.row_count:
         return
-
-    def column(name: str) -> list:
-        return data[name] if name in data else [None] * n
-
-    def flags(name: str) -> list:
-        return [None if v is None else int(v) for v in column(name)]
-
-    def days_as(values: list, convert) -> list:
-        done = {d: convert(d) for d in set(values) - {None}}
-        return [None if d is None else done[d] for d in values]
-
-    days = data["month" if export.source in MONTHLY_SOURCES else "referral_date"]  # monthly aggregates
+    column = _Columns(export)
+    days = export.data["month" if export.source in MONTHLY_SOURCES else "referral_date"]  # monthly aggregates
     where = (
-        [batch_id] * n,
-        [dims["areas"][a] for a in data["area"]],
-        days_as(days, lambda d: quarter_id(Quarter.containing(d))),
+        [batch_id] * column.n,
+        [dims["areas"][a] for a in export.data["area"]],
+        column.days_as(days, lambda d: quarter_id(Quarter.containing(d))),
     )
-    if export.source == "police":
+    if export.source in MONTHLY_SOURCES:
+        _insert_monthly(conn, export.source, column, where, column.days_as(days, date.isoformat), progress)
+        return
+    pseudonymise(export, pseudo)
+    first = _insert_people(conn, export.source, column, where, days, dims, progress)
+    if first is not None:  # the IDVA referrals' specialisms refer to the referrals written
+        check_references(conn, batch_id, first)
+
+
+def _insert_monthly(
+    conn: Connection, source: str, column: _Columns, where: tuple, months: list, progress
+) -> None:
+    """The police monthly counts, or the DA crimes by offence group."""
+    if source == "police":
         names = (
             "batch_id",
             "area_id",
@@ -77,14 +99,21 @@ def insert_facts(
             "crimed_incidents",
         )
         counts = (column("da_incidents"), column("da_crimes"), column("crimed_incidents"))
-        bulk_insert(conn, PoliceMonth, names, (*where, days_as(days, date.isoformat), *counts), n, progress)
+        bulk_insert(conn, PoliceMonth, names, (*where, months, *counts), column.n, progress)
         return
-    if export.source == "offences":
-        names = ("batch_id", "area_id", "quarter_id", "month", "offence_group", "da_crimes")
-        values = (*where, days_as(days, date.isoformat), column("offence_group"), column("da_crimes"))
-        bulk_insert(conn, PoliceOffenceMonth, names, values, n, progress)
-        return
-    pseudonymise(export, pseudo)
+    names = ("batch_id", "area_id", "quarter_id", "month", "offence_group", "da_crimes")
+    values = (*where, months, column("offence_group"), column("da_crimes"))
+    bulk_insert(conn, PoliceOffenceMonth, names, values, column.n, progress)
+
+
+def _insert_people(
+    conn: Connection, source: str, column: _Columns, where: tuple, days: list, dims: dict, progress
+) -> int | None:
+    """A MARAC case or an IDVA referral a row, keyed by its person (and an IDVA referral's specialisms).
+
+    Returns the first IDVA referral's id (None for MARAC cases).
+    """
+    n, data = column.n, column.data
     common = ("age", "gender", "disability", "sexual_orientation", "ethnic_group")
     names = (
         "batch_id",
@@ -98,19 +127,19 @@ def insert_facts(
     )
     person = (
         data["person_key"],
-        days_as(days, date.isoformat),
-        days_as(days, date.toordinal),
-        flags("repeat_flag"),
+        column.days_as(days, date.isoformat),
+        column.days_as(days, date.toordinal),
+        column.flags("repeat_flag"),
         *(column(c) for c in common),
     )
-    if export.source == "marac":
+    if source == "marac":
         heard = column("hearing_date")
-        case = (data["case_key"], days_as(heard, date.isoformat),
-                days_as(heard, date.toordinal), column("referring_agency"))  # fmt: skip
+        case = (data["case_key"], column.days_as(heard, date.isoformat),
+                column.days_as(heard, date.toordinal), column("referring_agency"))  # fmt: skip
         names += ("case_key", "hearing_date", "hearing_day", "referring_agency")
         bulk_insert(conn, MaracCase, names, (*where, *person, *case), n, progress, sort_by=PERSON_DAY)
-        return
-    referral = (data["referral_key"], flags("criteria_met"), flags("engaged"),
+        return None
+    referral = (data["referral_key"], column.flags("criteria_met"), column.flags("engaged"),
                 column("route"), column("risk_level"))  # fmt: skip
     names += ("referral_key", "criteria_met", "engaged", "route", "risk_level")
     first = bulk_insert(
@@ -122,11 +151,9 @@ def insert_facts(
         for rid, chosen in zip(range(first, first + n), column("specialisms"), strict=True)
         for s in chosen or ()
     ]
-    names = ("referral_id", "specialism_id")
-    bulk_insert(
-        conn, IdvaReferralSpecialism, names, tuple(zip(*links, strict=True)), len(links), with_ids=False
-    )
-    check_references(conn, batch_id, first)
+    bulk_insert(conn, IdvaReferralSpecialism, ("referral_id", "specialism_id"), tuple(zip(*links, strict=True)),
+                len(links), with_ids=False)  # fmt: skip
+    return first
 
 
 # What the referral tables refer to (migration 0004): checked by one query per table and load.

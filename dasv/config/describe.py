@@ -46,13 +46,20 @@ def schedule_lines() -> list[str]:
 
 def describe(dep: Deployment) -> list[str]:
     """The deployment in lines: districts, report rows, value maps, schedule, delivery."""
-    from dasv.loaders.values import specialisms_of
-
-    districts = dep.districts
     w = dep.words
     out = [f"Partnership: {dep.partnership}", f"County label: {dep.county_label}",
            f"Words: an area is a {w.area!r} ({w.plural!r}), the whole the {w.whole!r} "
            f"(\"{w.say('{Area} comparison')}\", \"the {w.whole} rate\")"]  # fmt: skip
+    out += _areas(dep) + _rows_and_maps(dep) + _publication(dep)
+    out.append("Schedule:")
+    out += [f"  {line}" for line in schedule_lines()]
+    return out + _delivery(dep)
+
+
+def _areas(dep: Deployment) -> list[str]:
+    """The districts (one slice each), the other areas, the population and the police reporting area."""
+    districts = dep.districts
+    out: list[str] = []
     out.append(f"Districts ({len(districts)}), one CSP slice each:")
     pop = dep.population
     for d in districts:
@@ -80,6 +87,14 @@ def describe(dep: Deployment) -> list[str]:
         out.append("Police reporting area: none: headline police rows cover every district")
     else:
         out.append(f"Police reporting area: {area.name!r} = {', '.join(area.districts)}")
+    return out
+
+
+def _rows_and_maps(dep: Deployment) -> list[str]:
+    """The specialisms, report rows, value maps and column aliases."""
+    from dasv.loaders.values import specialisms_of
+
+    out: list[str] = []
     out.append(f"Specialisms: {', '.join(specialisms_of(dep))}")
     out.append(f"Report rows ({len(dep.report_rows)}):")
     for row in dep.report_rows:
@@ -99,6 +114,12 @@ def describe(dep: Deployment) -> list[str]:
         for column, names in columns.items()
     ]
     out += ["Column aliases:", *cols] if cols else ["Column aliases: none (the built-in names only)"]
+    return out
+
+
+def _publication(dep: Deployment) -> list[str]:
+    """What is suppressed, what is public, the restricted edition and the year ending."""
+    out: list[str] = []
     t = dep.suppression.threshold
     out.append(
         f"Suppression (one plan over everything public): counts {small_range(t)} shown as {small_marker(t)}"
@@ -118,8 +139,13 @@ def describe(dep: Deployment) -> list[str]:
         )
     else:
         out.append("Year ending: the last month of the reported quarter (year_ending_month unset)")
-    out.append("Schedule:")
-    out += [f"  {line}" for line in schedule_lines()]
+    return out
+
+
+def _delivery(dep: Deployment) -> list[str]:
+    """Who is e-mailed, and how."""
+    districts = dep.districts
+    out: list[str] = []
     dl = dep.delivery
     out.append(
         f"Delivery: {dl.mode} via {dl.smtp_host}:{dl.smtp_port}{' (STARTTLS)' if dl.starttls else ''}, "

@@ -31,7 +31,7 @@ RATES = {"police.incidents_per_1000": "Police DA incidents per 1,000 aged 16+",
 
 
 def figure_label(key: str) -> str:
-    """The printed name of any figure of a metrics document (a ``publications.figures`` key).
+    """The printed name of any figure of a metrics document (a ``dasv.document_figures.figures`` key).
 
     ``idva.by_report_row.Housing.engaged`` is "Engaged, Housing"; the rolling year's
     ``marac.rolling_12_months.disabled_pct`` is "MARAC rolling twelve months: Victim disabled, % of

@@ -24,17 +24,11 @@ from dasv.measures.marac import rolling_year
 from dasv.measures.series import MonthlySeries, monthly_series
 from dasv.measures.spc import SpcResult
 from dasv.quarters import LONDON, Quarter
+from dasv.report.cells import Variation
 from dasv.report.data import QuarterData, gather_by_area, quarters_with_idva, source_files
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.lineage import contributing_batches, coverage_table, needed_periods
-from dasv.report.model import (
-    Chart,
-    Report,
-    ReportTable,
-    SourceFile,
-    SpcChart,
-    Variation,
-)
+from dasv.report.model import Chart, Report, ReportTable, SourceFile, SpcChart
 from dasv.report.monthly import monthly_tables
 from dasv.report.revisions import Revisions
 from dasv.report.statements import draft_statements, load_notes, quality_notes, variation_statements

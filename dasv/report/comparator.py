@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from dasv.measures import catalogue
 from dasv.measures.status import Missing
 from dasv.quarters import Quarter
-from dasv.report.model import Cell, Rate, Suppressed
+from dasv.report.cells import Cell, Rate, Suppressed
 from dasv.report.suppress import COUNTY, SuppressionPlan
 
 if TYPE_CHECKING:

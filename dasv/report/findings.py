@@ -3,8 +3,8 @@
 A :class:`Finding` is one sentence with what it takes to order it: a real change is stated
 before one within normal variation, the largest first (a count's change in percent, a
 percentage's in points). Every figure a sentence prints is printed by the report's own
-formatting (:func:`dasv.report.model.format_cell`), and a change in points is the difference of
-the two percentages as printed beside it (:func:`dasv.report.model.points_difference`), so no
+formatting (:func:`dasv.report.cells.format_cell`), and a change in points is the difference of
+the two percentages as printed beside it (:func:`dasv.report.cells.points_difference`), so no
 sentence disagrees with its own arithmetic. Rankings read as a strategic assessment writes
 them: "the third highest rate of the five districts", "similar to the county".
 """
@@ -18,7 +18,7 @@ from dasv.config import Words
 from dasv.measures.intervals import wilson
 from dasv.measures.rates import round_half_up
 from dasv.measures.spc import SpcResult
-from dasv.report.model import Change, Rate, format_cell, points_difference, printed_pair
+from dasv.report.cells import Change, Rate, format_cell, points_difference, printed_pair
 from dasv.report.verdict import Verdict, of_counts, of_rates
 
 NUMBERS = "zero one two three four five six seven eight nine ten eleven twelve".split()

@@ -12,7 +12,8 @@ from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
 from dasv.measures.police import district_funnel  # noqa: F401 (imported from here by the report)
 from dasv.quarters import Quarter
-from dasv.report.model import Cell, Column, FunnelChart, ReportTable, Section
+from dasv.report.cells import Cell
+from dasv.report.model import Column, FunnelChart, ReportTable, Section
 from dasv.report.registry import Shown
 
 TITLE = "Police DA incidents per 1,000 aged 16+ by {area}"  # in the partnership's words: Words.say

@@ -16,7 +16,8 @@ from dasv.measures.series import REPORTING
 from dasv.measures.status import NOT_SUPPLIED as NOT_SUPPLIED_STATUS
 from dasv.measures.status import Missing
 from dasv.measures.year_ending import YearEnding
-from dasv.report.model import Cell, Chart, Column, Rate, ReportTable, Suppressed, format_cell
+from dasv.report.cells import Cell, Rate, Suppressed, format_cell
+from dasv.report.model import Chart, Column, ReportTable
 from dasv.report.registry import OFFENCE_TOTAL, offence_measure
 from dasv.report.suppress import SuppressionPlan
 from dasv.rule import SECONDARY

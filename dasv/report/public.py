@@ -28,9 +28,10 @@ from dasv.measures.spc import analyse
 from dasv.measures.status import OK, Missing
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import build_report, chart_name, definitions, read_commentary, spc_charts
+from dasv.report.cells import Cell, Rate, Suppressed
 from dasv.report.findings import count_finding, ordered
 from dasv.report.funnel import funnel_section
-from dasv.report.model import Cell, Column, Rate, Report, ReportTable, Suppressed
+from dasv.report.model import Column, Report, ReportTable
 from dasv.report.monthly import monthly_tables
 from dasv.report.registry import Shown, UnregisteredFigure, _label
 from dasv.report.revisions import Revisions

@@ -151,7 +151,7 @@ class Registry:
         """
         if key not in self.value:
             raise UnregisteredFigure(f"{key[0]} {key[1]} {key[2]} is printed but not registered")
-        from dasv.report.model import Suppressed
+        from dasv.report.cells import Suppressed
 
         return Suppressed(marker) if marker else Shown(self.value[key], key)
 
@@ -180,7 +180,7 @@ def check(report) -> None:
     Raises:
         UnregisteredFigure: names the table, the row and the value.
     """
-    from dasv.report.model import Change, Rate
+    from dasv.report.cells import Change, Rate
 
     if not report.suppressed:
         return
@@ -204,7 +204,7 @@ UNCHECKED = {"coverage"}  # months each source covers: dates and counts of month
 
 def _bare(*cells):
     """The first count among ``cells`` that is a plain ``int`` (not a registered :class:`Shown`)."""
-    from dasv.report.model import Rate, Revised
+    from dasv.report.cells import Rate, Revised
 
     for cell in cells:
         if isinstance(cell, Revised):

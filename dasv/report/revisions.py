@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from dasv.quarters import Quarter, london_time
-from dasv.report.model import Cell, Rate, Revised, Suppressed
+from dasv.report.cells import Cell, Rate, Revised, Suppressed
 
 
 class Revisions:

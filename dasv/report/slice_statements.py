@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dasv.measures.labels import label
 from dasv.quarters import Quarter
+from dasv.report.cells import Rate, format_cell
 from dasv.report.findings import (
     Finding,
     Ranked,
@@ -19,7 +20,6 @@ from dasv.report.findings import (
     ordered,
     rate_finding,
 )
-from dasv.report.model import Rate, format_cell
 from dasv.report.suppress import COUNTY
 
 COUNTS = (  # (slice measure, its monthly series): the slice's headline counts, in the headline's order

@@ -10,16 +10,8 @@ from dasv.measures import catalogue
 from dasv.measures.labels import areas_text, label
 from dasv.measures.status import OK, Missing
 from dasv.quarters import Quarter
-from dasv.report.model import (
-    Cell,
-    Change,
-    Chart,
-    Column,
-    Rate,
-    ReportTable,
-    Suppressed,
-    printed_pair,
-)
+from dasv.report.cells import Cell, Change, Rate, Suppressed, printed_pair
+from dasv.report.model import Chart, Column, ReportTable
 from dasv.report.registry import Shown
 from dasv.report.revisions import Revisions
 from dasv.report.suppress import COUNTY

@@ -10,6 +10,7 @@ from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label, police_label
 from dasv.measures.status import OK
 from dasv.quarters import Quarter
+from dasv.report.cells import Change, Rate, format_cell, printed_pair
 from dasv.report.findings import (
     Finding,
     Ranked,
@@ -22,7 +23,6 @@ from dasv.report.findings import (
     own_ranking,
     rate_finding,
 )
-from dasv.report.model import Change, Rate, format_cell, printed_pair
 from dasv.report.verdict import limits_fit, misfit_text
 from dasv.warehouse.models import IdvaReferral
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import linprog
 
-from dasv.report.model import Cell, Rate, Suppressed
+from dasv.report.cells import Cell, Rate, Suppressed
 from dasv.report.registry import Shown
 from dasv.rule import SECONDARY, small_marker
 

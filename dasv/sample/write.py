@@ -20,7 +20,8 @@ from openpyxl import Workbook
 from dasv.config import load_deployment
 from dasv.quarters import Quarter
 from dasv.sample import targets as T
-from dasv.sample.generate import Case, Referral, idva_referrals, marac_cases, offence_groups, police_counts
+from dasv.sample.generate import Case, Referral, idva_referrals, marac_cases
+from dasv.sample.police import offence_groups, police_counts
 
 
 def write_sample_inbox(out: Path, seed: int = 2526) -> list[Path]:

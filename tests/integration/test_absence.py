@@ -26,7 +26,8 @@ from dasv.pipeline import load_files, render_quarter
 from dasv.privacy import Pseudonymiser
 from dasv.quarters import Quarter
 from dasv.report.build import build_report
-from dasv.report.model import Column, ReportTable, format_cell
+from dasv.report.cells import format_cell
+from dasv.report.model import Column, ReportTable
 from dasv.report.slices import SliceBuilder
 from dasv.report.tables.safelives import safelives_table
 from dasv.warehouse.db import open_warehouse

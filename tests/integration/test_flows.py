@@ -329,7 +329,8 @@ def test_spreadsheet_and_csv_outputs_neutralise_formula_injection(tmp_path):
 
     import openpyxl
 
-    from dasv.report.model import Change, Column, ReportTable
+    from dasv.report.cells import Change
+    from dasv.report.model import Column, ReportTable
     from dasv.report_templates.csv_out import render_csv
     from dasv.report_templates.xlsx import render_xlsx
     from tests.unit.test_pdf_layout import _report

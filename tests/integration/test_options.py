@@ -21,9 +21,9 @@ from pypdf import PdfReader
 
 from dasv.config import load_deployment
 from dasv.delivery import report_messages
+from dasv.document_figures import figures
 from dasv.errors import UserError
 from dasv.measures.labels import figure_label
-from dasv.publications import figures
 from dasv.quarters import Quarter
 from dasv.report.build import read_commentary
 from tests.servers import free_port

@@ -176,6 +176,20 @@ def test_html_is_accessible(rendered):
     assert all(a["src"].startswith("data:image/svg+xml;base64,") for a in charts)  # one self-contained file
 
 
+def test_the_sources_table_names_each_kind_of_export_as_the_input_contract_titles_it(rendered):
+    """Not the warehouse's keys (``offences``): the title in columns.yaml, in the HTML and the PDF alike."""
+    from pypdf import PdfReader
+
+    html = rendered["outputs"]["county"]["html"].read_text(encoding="utf-8")
+    table = html[html.index("Files the figures come from") :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<th scope="row">([^<]*)</th>', table)
+    assert set(rows) == {"IDVA referrals", "MARAC cases", "Police monthly DA counts",
+                         "Police DA crimes by offence group"}, rows  # fmt: skip
+    pdf = " ".join(page.extract_text() for page in PdfReader(rendered["outputs"]["county"]["pdf"]).pages)
+    assert "Police monthly DA counts" in " ".join(pdf.split())  # no sample file is named so
+
+
 def test_marac_return_sheet(rendered):
     wb = openpyxl.load_workbook(rendered["outputs"]["restricted"]["marac_return"])
     table = wb.worksheets[-1]
@@ -573,7 +587,7 @@ def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shar
     rendered,
 ):
     """The assessment's Figure 9 in Cambridge City's slice: every count registered, every small group withheld."""
-    from dasv.report.model import Rate, Suppressed, format_cell
+    from dasv.report.cells import Rate, Suppressed, format_cell
     from dasv.report.registry import Shown
 
     report = rendered["slices"].report("Cambridge City")

@@ -249,7 +249,7 @@ def test_the_breakdown_table_drafts_nothing_from_a_short_year_and_data_quality_n
 ):
     from dasv.measures.status import Missing
     from dasv.report.build import offence_group_notes
-    from dasv.report.model import Rate, Suppressed
+    from dasv.report.cells import Rate, Suppressed
     from dasv.report.year_ending import YearEndingFigures
 
     with with_groups.connect() as conn:

@@ -24,7 +24,7 @@ def test_keys_and_printed_names_are_unique():
 def test_the_lists_the_report_uses_are_the_catalogue_s():
     from dasv.measures.context import CHARTED, IDVA_PCTS, SPC_MEASURES
     from dasv.measures.labels import LABELS
-    from dasv.report import comparator, registry, relations, slices
+    from dasv.report import comparator, registry, relations, slice_tables
 
     assert LABELS == {m.key: m.label for m in MEASURES}
     assert set(CHARTED) <= set(SPC_MEASURES) <= set(BY_KEY)
@@ -33,9 +33,12 @@ def test_the_lists_the_report_uses_are_the_catalogue_s():
         "repeats_pct": ("repeats", "total_referrals"),
     }
     assert (
-        slices.IDVA_MEASURES == comparator.IDVA == relations.ROW_PARTS == catalogue.names("idva", slice=True)
+        slice_tables.IDVA_MEASURES
+        == comparator.IDVA
+        == relations.ROW_PARTS
+        == catalogue.names("idva", slice=True)
     )
-    assert slices.MARAC_MEASURES == ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
+    assert slice_tables.MARAC_MEASURES == ("referrals", "cases_heard", "awaiting_hearing", "repeat_cases")
     assert ("engaged", "criteria_met") in registry.AT_MOST and registry.STOCKS == {
         "awaiting_hearing": ("referrals", "cases_heard")
     }

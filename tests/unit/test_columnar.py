@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
+import dasv.loaders.data_rows as data_rows_module
 import dasv.loaders.export as export_module
 from dasv.config import load_deployment
 from dasv.loaders import read_export
-from dasv.loaders.export import PROGRESS_EVERY
+from dasv.loaders.data_rows import PROGRESS_EVERY
 from dasv.progress import ProgressShow
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 
@@ -22,20 +23,22 @@ def dep():
     return load_deployment()
 
 
-READERS = {name: getattr(export_module, name) for name in ("_read_columns", "_read_typed")}  # unpatched
+# the two fast readers, each in its module, unpatched
+READERS = {"_read_columns": (data_rows_module, data_rows_module._read_columns),
+           "_read_typed": (export_module, export_module._read_typed)}  # fmt: skip
 
 
 def with_and_without(reader: str, path, dep, monkeypatch, today):
-    """The file read with ``export_module.<reader>`` watched (its answers recorded), then with it declining."""
-    original, answers = READERS[reader], []
+    """The file read with ``<reader>`` watched (its answers recorded), then with it declining."""
+    (module, original), answers = READERS[reader], []
 
     def spy(*args, **kwargs):
         answers.append(original(*args, **kwargs))
         return answers[-1]
 
-    monkeypatch.setattr(export_module, reader, spy)
+    monkeypatch.setattr(module, reader, spy)
     used = read_export(path, dep, today=today)
-    monkeypatch.setattr(export_module, reader, lambda *a, **k: False)
+    monkeypatch.setattr(module, reader, lambda *a, **k: False)
     return used, read_export(path, dep, today=today), answers
 
 

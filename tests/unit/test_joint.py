@@ -119,7 +119,7 @@ def test_a_plan_sent_to_a_worker_travels_light_and_checks_the_same():
 def test_a_figure_published_then_withheld_is_marked_revised_without_its_value():
     from datetime import UTC, datetime
 
-    from dasv.report.model import Revised, Suppressed, format_cell
+    from dasv.report.cells import Revised, Suppressed, format_cell
     from dasv.report.revisions import Revisions
 
     first = {Q1: ({"idva": {"by_area": {"A": {"repeats": 20}}}}, datetime(2025, 8, 1, tzinfo=UTC))}

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from dasv.report.model import Chart, Column, Rate, Report, ReportTable, Suppressed, format_cell
+from dasv.report.cells import Rate, Suppressed, format_cell
+from dasv.report.model import Chart, Column, Report, ReportTable
 from dasv.report_templates.pdf import render_pdf
 
 

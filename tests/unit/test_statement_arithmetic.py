@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dasv.report.cells import Change, Rate, format_cell, printed_pair
 from dasv.report.findings import count_finding, rate_finding
-from dasv.report.model import Change, Rate, format_cell, printed_pair
 from dasv.report.verdict import of_counts, of_rates
 from tests.arithmetic import checked, problems
 

@@ -11,18 +11,9 @@ from dasv.measures.series import monthly_series
 from dasv.measures.spc import SpcResult
 from dasv.measures.status import OK, Missing
 from dasv.quarters import Quarter
+from dasv.report.cells import Cell, Change, IntervalCell, Rate, Variation, printed_pair, rate_interval_of
 from dasv.report.data import QuarterData, gather
-from dasv.report.model import (
-    Cell,
-    Change,
-    Column,
-    IntervalCell,
-    Rate,
-    ReportTable,
-    Variation,
-    printed_pair,
-    rate_interval_of,
-)
+from dasv.report.model import Column, ReportTable
 from dasv.report.revisions import Revisions
 from dasv.report.tables.police import police_cell, police_gaps
 

@@ -7,13 +7,9 @@ from dasv.measures.idva import IdvaCounts
 from dasv.measures.labels import label
 from dasv.measures.status import OK, Missing
 from dasv.quarters import Quarter
+from dasv.report.cells import Cell, Rate
 from dasv.report.data import QuarterData
-from dasv.report.model import (
-    Cell,
-    Column,
-    Rate,
-    ReportTable,
-)
+from dasv.report.model import Column, ReportTable
 from dasv.report.revisions import Revisions
 from dasv.report.tables.shared import IDVA_SOURCE, absence_notes, sub_heading
 

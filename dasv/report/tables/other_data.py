@@ -7,13 +7,9 @@ from dasv.measures import demographics as demographics_m
 from dasv.measures.labels import label, police_label
 from dasv.measures.status import OK, Missing
 from dasv.quarters import Quarter
+from dasv.report.cells import Cell, Rate
 from dasv.report.data import QuarterData
-from dasv.report.model import (
-    Cell,
-    Column,
-    Rate,
-    ReportTable,
-)
+from dasv.report.model import Column, ReportTable
 from dasv.report.tables.police import police_cell
 from dasv.report.tables.shared import (
     IDVA_SOURCE,

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dasv.config import Deployment
 from dasv.measures.status import Missing
 from dasv.quarters import Quarter
+from dasv.report.cells import Cell, Rate
 from dasv.report.data import QuarterData
-from dasv.report.model import (
-    Cell,
-    Column,
-    Rate,
-    ReportTable,
-)
+from dasv.report.model import Column, ReportTable
 from dasv.report.tables.shared import POLICE_SOURCE, short, sub_heading
 
 INCOMPLETE = Missing("incomplete", "police monthly counts")

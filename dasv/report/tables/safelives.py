@@ -5,12 +5,8 @@ from __future__ import annotations
 from dasv.config import Deployment
 from dasv.measures.status import Missing
 from dasv.quarters import Quarter
-from dasv.report.model import (
-    Cell,
-    Column,
-    Rate,
-    ReportTable,
-)
+from dasv.report.cells import Cell, Rate
+from dasv.report.model import Column, ReportTable
 from dasv.report.tables.shared import MARAC_SOURCE, columns_named, rows_named
 
 
