@@ -65,11 +65,6 @@ def contract() -> dict:
     return yaml.load(COLUMNS_FILE.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
-def source_title(source: str) -> str:
-    """What a report calls a kind of export (its ``title`` in ``columns.yaml``): ``Police monthly DA counts``."""
-    return contract()["sources"][source]["title"]
-
-
 def vocabularies() -> dict[str, dict]:
     """Value vocabularies of the contract (specialisms, routes, gender, ...)."""
     return contract()["vocabularies"]

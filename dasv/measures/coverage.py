@@ -86,6 +86,12 @@ SOURCE_EXPORTS = {
 }
 
 
+def export_title(source: str) -> str:
+    """A kind of export as a table's row names it: ``IDVA referral export``, ``Police monthly counts``."""
+    name = SOURCE_EXPORTS[source]
+    return name[0].upper() + name[1:]
+
+
 @dataclass
 class Coverage:
     """The periods each source's live loads cover: quarter labels (IDVA, MARAC) or months (police).

@@ -151,7 +151,7 @@ def wanted_months(
 
 def coverage_table(conn: Connection, quarter: Quarter, fy: list[Quarter], series, year_ending):
     """Data quality's coverage table: each source, the months its loads cover, and those the report lacks."""
-    from dasv.measures.coverage import SOURCE_EXPORTS, coverage, covered_months, months_text
+    from dasv.measures.coverage import coverage, covered_months, export_title, months_text
     from dasv.report.model import Column, ReportTable
 
     cov = coverage(conn)
@@ -163,7 +163,7 @@ def coverage_table(conn: Connection, quarter: Quarter, fy: list[Quarter], series
     for source in ("idva", "marac", "police", *optional):
         have = covered_months(cov, source)
         lacking = sorted(set(wanted[source]) - set(have))
-        rows.append([SOURCE_EXPORTS[source][0].upper() + SOURCE_EXPORTS[source][1:], months_text(have),
+        rows.append([export_title(source), months_text(have),
                      months_text(wanted[source]), months_text(lacking) if lacking else "none"])  # fmt: skip
     return ReportTable(
         "coverage", f"Data coverage, {quarter.label}",

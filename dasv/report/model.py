@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from dasv.loaders.spec import source_title
+from dasv.measures.coverage import export_title
 from dasv.measures.status import OK, Missing, status_of
 from dasv.report.cells import (
     CHANGE_PARTS,
@@ -203,8 +203,8 @@ class SourceFile:
 
     @property
     def title(self) -> str:
-        """The kind of export, as the sources table prints it (``columns.yaml``'s title, not its key)."""
-        return source_title(self.source)
+        """The kind of export, named as the data coverage table beside it names it (not the warehouse's key)."""
+        return export_title(self.source)
 
 
 @dataclass

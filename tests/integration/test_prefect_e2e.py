@@ -25,6 +25,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from dasv.flows.locking import LEASE_SECONDS
 from dasv.provenance import package_version
 from dasv.published import provenance_of
 from dasv.quarters import Quarter
@@ -436,7 +437,7 @@ def wait_slot_free(client, slot: str, seconds: float) -> bool:
 
 
 def rerun_timed(stack, quarter: str) -> dict:
-    """Rerun ``quarter`` as the UI's Run does; the run, after checking that it took its slot within 3 s."""
+    """Rerun ``quarter`` as the UI's Run does; the run, after checking that it took its slot at once."""
     client = stack["client"]
     deployment = client.get("/deployments/name/quarterly-report/rerun-quarter").json()
     submitted = time.monotonic()
@@ -447,7 +448,9 @@ def rerun_timed(stack, quarter: str) -> dict:
     waiting = first_log(stack, run["id"], "Waiting for the dasv-quarter-")
     holding = first_log(stack, run["id"], "Holding the dasv-quarter-")
     waited = (_when(holding) - _when(waiting)).total_seconds()
-    assert waited < 3, f"the rerun waited {waited:.1f} s for its quarter's slot"
+    # the ended holder's slot is released at once (a few requests: about 1 s, up to 6 s seen on a busy
+    # machine), never left to its lease's expiry (LEASE_SECONDS, a minute)
+    assert waited < LEASE_SECONDS / 4, f"the rerun waited {waited:.1f} s for its quarter's slot"
     return final
 
 

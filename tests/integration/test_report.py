@@ -176,18 +176,22 @@ def test_html_is_accessible(rendered):
     assert all(a["src"].startswith("data:image/svg+xml;base64,") for a in charts)  # one self-contained file
 
 
-def test_the_sources_table_names_each_kind_of_export_as_the_input_contract_titles_it(rendered):
-    """Not the warehouse's keys (``offences``): the title in columns.yaml, in the HTML and the PDF alike."""
+def test_the_sources_table_names_each_kind_of_export_as_the_coverage_table_does(rendered):
+    """Not the warehouse's keys (``offences``): the names the data coverage table gives, in the HTML and the PDF."""
     from pypdf import PdfReader
 
     html = rendered["outputs"]["county"]["html"].read_text(encoding="utf-8")
     table = html[html.index("Files the figures come from") :]
     table = table[: table.index("</table>")]
     rows = re.findall(r'<th scope="row">([^<]*)</th>', table)
-    assert set(rows) == {"IDVA referrals", "MARAC cases", "Police monthly DA counts",
+    assert set(rows) == {"IDVA referral export", "MARAC case list", "Police monthly counts",
                          "Police DA crimes by offence group"}, rows  # fmt: skip
+    coverage = html[html.index("Data coverage, ") :]
+    assert set(rows) == set(
+        re.findall(r'<th scope="row">([^<]*)</th>', coverage[: coverage.index("</table>")])
+    )
     pdf = " ".join(page.extract_text() for page in PdfReader(rendered["outputs"]["county"]["pdf"]).pages)
-    assert "Police monthly DA counts" in " ".join(pdf.split())  # no sample file is named so
+    assert " ".join(pdf.split()).count("Police monthly counts") > 1  # the coverage table and the files table
 
 
 def test_marac_return_sheet(rendered):
