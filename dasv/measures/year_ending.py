@@ -203,6 +203,38 @@ def police_figures(
 
 def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnding) -> dict:
     """Every year-ending measure, county-wide and by district (docs/metrics_json.md, ``--year-ending``)."""
+    police_doc = _police_document(conn, deployment, year)
+    districts = [a.name for a in deployment.districts]
+    idva = counts_by_area_between(conn, year.start, year.end)
+    marac = marac_counts_by_area(conn, year)
+    status = {source: loads_status(conn, source, year) for source in ("idva", "marac")}
+    doc = {
+        "year_ending": year.label,
+        "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+        "police": police_doc,
+        "idva": {
+            "complete": status["idva"] == OK,
+            "status": status["idva"],
+            "total": sum(idva.values(), IdvaCounts()).as_dict(),
+            "by_area": {n: idva.get(n, IdvaCounts()).as_dict() for n in districts},
+        },
+        "marac": {
+            "complete": status["marac"] == OK,
+            "status": status["marac"],
+            "total": _marac_total(marac),
+            "by_area": {n: _marac_area(marac.get(n, MaracCounts())) for n in districts},
+        },
+    }
+    for source in ("idva", "marac"):  # a year a source does not cover has no figures of it, never part sums
+        if status[source] != OK:
+            part = doc[source]
+            part["total"] = dict.fromkeys(part["total"])
+            part["by_area"] = {n: dict.fromkeys(v) for n, v in part["by_area"].items()}
+    return doc
+
+
+def _police_document(conn: Connection, deployment: Deployment, year: YearEnding) -> dict:
+    """The year's police figures: the county's, each district's and the reporting area's (with offence groups)."""
     police = police_by_area(conn, year)
     offences = offence_groups_by_area(conn, year.start, year.month)
     groups = configured_groups(deployment)
@@ -237,32 +269,7 @@ def year_ending_document(conn: Connection, deployment: Deployment, year: YearEnd
             "districts": list(area.districts),
             **entry(area.districts),
         }
-    idva = counts_by_area_between(conn, year.start, year.end)
-    marac = marac_counts_by_area(conn, year)
-    status = {source: loads_status(conn, source, year) for source in ("idva", "marac")}
-    doc = {
-        "year_ending": year.label,
-        "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
-        "police": police_doc,
-        "idva": {
-            "complete": status["idva"] == OK,
-            "status": status["idva"],
-            "total": sum(idva.values(), IdvaCounts()).as_dict(),
-            "by_area": {n: idva.get(n, IdvaCounts()).as_dict() for n in districts},
-        },
-        "marac": {
-            "complete": status["marac"] == OK,
-            "status": status["marac"],
-            "total": _marac_total(marac),
-            "by_area": {n: _marac_area(marac.get(n, MaracCounts())) for n in districts},
-        },
-    }
-    for source in ("idva", "marac"):  # a year a source does not cover has no figures of it, never part sums
-        if status[source] != OK:
-            part = doc[source]
-            part["total"] = dict.fromkeys(part["total"])
-            part["by_area"] = {n: dict.fromkeys(v) for n, v in part["by_area"].items()}
-    return doc
+    return police_doc
 
 
 def loads_status(conn: Connection, source: str, year: YearEnding) -> str:

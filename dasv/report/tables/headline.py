@@ -46,30 +46,8 @@ def headline_table(
         revisions: marks ``[r]`` on last quarter's figures that differ from their first publication.
     """
     prev = quarter.previous()
-    t_now, t_before = now.idva_total, before.idva_total
-    now, before = _Shown(now), _Shown(before)
     area = deployment.police_reporting_area
-    scope, area_name = ("reporting_area", area.shown) if area else ("total", None)
-    pairs: dict[str, tuple[str, Cell, Cell]] = {
-        "idva.total_referrals": (label("idva.total_referrals"), now("idva", t_now.total_referrals),
-                                 before("idva", t_before.total_referrals)),
-        "idva.criteria_met": (label("idva.criteria_met"), now("idva", t_now.criteria_met),
-                              before("idva", t_before.criteria_met)),
-        "idva.engagement_pct": (label("idva.engagement_pct"), now("idva", Rate(t_now.engaged, t_now.criteria_met)),
-                                before("idva", Rate(t_before.engaged, t_before.criteria_met))),
-        "idva.repeats": (label("idva.repeats"), now("idva", t_now.repeats), before("idva", t_before.repeats)),
-        "marac.referrals": (label("marac.referrals"), now("marac", now.data.marac.referrals),
-                            before("marac", before.data.marac.referrals)),
-        "marac.cases_heard": (label("marac.cases_heard"), now("marac", now.data.marac.cases_heard),
-                              before("marac", before.data.marac.cases_heard)),
-        "marac.awaiting_hearing": (label("marac.awaiting_hearing"), now("marac", now.data.marac.awaiting_hearing),
-                                   before("marac", before.data.marac.awaiting_hearing)),
-        "police.da_incidents": (police_label("police.da_incidents", area_name),
-                                police_cell(now.data, "da_incidents", scope), police_cell(before.data, "da_incidents", scope)),
-        "police.da_crimes": (police_label("police.da_crimes", area_name), police_cell(now.data, "da_crimes", scope),
-                             police_cell(before.data, "da_crimes", scope)),
-    }  # fmt: skip
-    now, before = now.data, before.data
+    pairs, scope = _pairs(now, before, area)
     variation = variation or {}
     rows = []
     for key in HEADLINE_KEYS:
@@ -106,6 +84,35 @@ def headline_table(
         rows, source="Sources: IDVA referral export, MARAC case list, police monthly counts", notes=notes,
         section="headline",
     )  # fmt: skip
+
+
+def _pairs(
+    now_data: QuarterData, before_data: QuarterData, area
+) -> tuple[dict[str, tuple[str, Cell, Cell]], str]:
+    """Each headline measure's printed name, this quarter's figure and last quarter's; the police rows' scope."""
+    t_now, t_before = now_data.idva_total, before_data.idva_total
+    now, before = _Shown(now_data), _Shown(before_data)
+    scope, area_name = ("reporting_area", area.shown) if area else ("total", None)
+    pairs: dict[str, tuple[str, Cell, Cell]] = {
+        "idva.total_referrals": (label("idva.total_referrals"), now("idva", t_now.total_referrals),
+                                 before("idva", t_before.total_referrals)),
+        "idva.criteria_met": (label("idva.criteria_met"), now("idva", t_now.criteria_met),
+                              before("idva", t_before.criteria_met)),
+        "idva.engagement_pct": (label("idva.engagement_pct"), now("idva", Rate(t_now.engaged, t_now.criteria_met)),
+                                before("idva", Rate(t_before.engaged, t_before.criteria_met))),
+        "idva.repeats": (label("idva.repeats"), now("idva", t_now.repeats), before("idva", t_before.repeats)),
+        "marac.referrals": (label("marac.referrals"), now("marac", now.data.marac.referrals),
+                            before("marac", before.data.marac.referrals)),
+        "marac.cases_heard": (label("marac.cases_heard"), now("marac", now.data.marac.cases_heard),
+                              before("marac", before.data.marac.cases_heard)),
+        "marac.awaiting_hearing": (label("marac.awaiting_hearing"), now("marac", now.data.marac.awaiting_hearing),
+                                   before("marac", before.data.marac.awaiting_hearing)),
+        "police.da_incidents": (police_label("police.da_incidents", area_name),
+                                police_cell(now.data, "da_incidents", scope), police_cell(before.data, "da_incidents", scope)),
+        "police.da_crimes": (police_label("police.da_crimes", area_name), police_cell(now.data, "da_crimes", scope),
+                             police_cell(before.data, "da_crimes", scope)),
+    }  # fmt: skip
+    return pairs, scope
 
 
 VERDICT_NOTE = (

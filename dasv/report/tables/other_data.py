@@ -77,6 +77,14 @@ def other_data_table(
     columns = [Column("Measure", "label")] + [
         Column(q.label, "count", current=q == current) for q in quarters
     ]
+    notes = _notes(data, quarters, deployment)
+    return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
+                       source=f"{MARAC_SOURCE}; {deployment.words.say(POLICE_SOURCE)}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
+
+
+def _notes(data: dict[Quarter, QuarterData], quarters: list[Quarter], deployment: Deployment) -> list[str]:
+    """The table's notes: the reporting area, what is incomplete, not supplied or not recorded."""
+    area = deployment.police_reporting_area
     notes = [
         deployment.words.say(
             "A police quarter with a month missing for any of its {areas} is marked incomplete."
@@ -98,5 +106,4 @@ def other_data_table(
             f"Police figures incomplete for {', '.join(incomplete)}: shown as incomplete or not supplied, "
             "never as a short total."
         )
-    return ReportTable("other_data", f"Other relevant data, {current.label}", columns, rows,
-                       source=f"{MARAC_SOURCE}; {deployment.words.say(POLICE_SOURCE)}; {IDVA_SOURCE}", notes=notes)  # fmt: skip
+    return notes
