@@ -238,16 +238,7 @@ class SliceBuilder(SliceTables):
             if plan.shown(name, "cases_heard", q) and self.status(name, "cases_heard", q) == OK
             else None
         )
-        population = self.deployment.population_for(q.end.year)
-        pop = population.by_area.get(name) if population else None
-        police_rates = {}
-        for m, key in (("da_incidents", "incidents_per_1000"), ("da_crimes", "crimes_per_1000")):
-            shown = plan.shown(name, m, q) and pop and d.police["total"]["complete"]
-            police_rates[key] = (
-                Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
-            )
-        police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates,
-                       "population_16_plus": pop.aged_16_plus if pop else None}  # fmt: skip
+        police_area = self._police_area(name, count)
         doc = {
             "quarter": q.label,
             "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
@@ -283,6 +274,22 @@ class SliceBuilder(SliceTables):
         doc["county"] = county_beside(self, name)
         doc["year_ending_years"] = year_ending_years(self, name)
         return doc
+
+    def _police_area(self, name: str, count) -> dict:
+        """The district's police counts (``count``: as the slice prints them) and its rates per 1,000 aged 16+."""
+        q, plan = self.quarter, self.plan
+        d = self.districts[name][q]
+        population = self.deployment.population_for(q.end.year)
+        pop = population.by_area.get(name) if population else None
+        police_rates = {}
+        for m, key in (("da_incidents", "incidents_per_1000"), ("da_crimes", "crimes_per_1000")):
+            shown = plan.shown(name, m, q) and pop and d.police["total"]["complete"]
+            police_rates[key] = (
+                Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
+            )
+        police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates,
+                       "population_16_plus": pop.aged_16_plus if pop else None}  # fmt: skip
+        return police_area
 
     def _printed(self, measure: str, period: str) -> bool:
         """Whether a slice prints a figure of a period.
