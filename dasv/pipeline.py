@@ -140,45 +140,68 @@ def render_quarter(
         NoDataError: nothing at all is loaded for the quarter; no folder is made.
     """
     from dasv.measures.coverage import require_facts
-    from dasv.report import commentary
-    from dasv.report.public import PublicEdition, restricted_report
-    from dasv.report.slices import SliceBuilder, find_district
-    from dasv.report_templates.render import prepare, render_outputs
+    from dasv.report_templates.render import prepare
 
     prepare()  # what every first report in a process does, done once here for every child
-    base = Path(out_dir) / quarter.slug
-    editions = deployment.publication
     # one thread per core, each drawing its report in a forked child (dasv.forked: threads alone take
     # turns on one core); the reports are built here, where the connection is
     with engine.connect() as conn, ThreadPoolExecutor(max_workers=CORES) as pool:
         require_facts(conn, quarter)
         names = [a.name for a in deployment.districts] if districts is None else districts
-        public_county = county and editions.county_report == "public"
-        # one plan for the public set: the slices and the county report's public edition share it
-        builder = SliceBuilder(conn, deployment, quarter) if names or public_county else None
-        if builder is not None:
-            builder.refuse_if_unsafe()  # before anything is drawn: a refused release leaves no output
-            # each slice prints the partnership's commentary and its district's own section
-            builder.commentary = commentary.read(commentary_dir, quarter, deployment)
-        drawn = {}
-        if public_county:
-            report = PublicEdition(conn, builder, commentary_dir).report()
-            drawn[pool.submit(call_in_child, render_outputs, report, base)] = "county"
-        if county and editions.restricted:
-            restricted = restricted_report(conn, deployment, quarter, commentary_dir=commentary_dir,
-                                           refused=refused, gathered=builder.gathered if builder else None)  # fmt: skip
-            drawn[pool.submit(call_in_child, render_outputs, restricted, base / "restricted")] = "restricted"
-        if names:
-            for name in names:
-                folder = slice_folder(out_dir, deployment, quarter, name)
-                area = find_district(deployment, name).name
-                drawn[pool.submit(call_in_child, draw_slice, builder, name, folder)] = area
+        drawn = _submit(
+            pool, conn, deployment, quarter, Path(out_dir), names, county, commentary_dir, refused
+        )
         try:
             outputs = _collect(drawn, len(names), progress, slices_done)
         except BaseException:
             pool.shutdown(cancel_futures=True)  # the first failure stops the reports not yet begun
             raise
     return {who: outputs[who] for who in drawn.values()}  # county first, then the slices in order
+
+
+def _submit(
+    pool,
+    conn,
+    deployment: Deployment,
+    quarter: Quarter,
+    out_dir: Path,
+    names: list[str],
+    county: bool,
+    commentary_dir: Path | None,
+    refused: list[str] | None,
+) -> dict:
+    """Each report built here and handed to ``pool`` to draw in a child: {future: "county", "restricted" or area}.
+
+    Nothing is handed over before the plan for the public set is checked: a refused release leaves no output.
+    """
+    from dasv.report import commentary
+    from dasv.report.public import PublicEdition, restricted_report
+    from dasv.report.slices import SliceBuilder, find_district
+    from dasv.report_templates.render import render_outputs
+
+    base = out_dir / quarter.slug
+    editions = deployment.publication
+    public_county = county and editions.county_report == "public"
+    # one plan for the public set: the slices and the county report's public edition share it
+    builder = SliceBuilder(conn, deployment, quarter) if names or public_county else None
+    if builder is not None:
+        builder.refuse_if_unsafe()
+        # each slice prints the partnership's commentary and its district's own section
+        builder.commentary = commentary.read(commentary_dir, quarter, deployment)
+    drawn = {}
+    if public_county:
+        report = PublicEdition(conn, builder, commentary_dir).report()
+        drawn[pool.submit(call_in_child, render_outputs, report, base)] = "county"
+    if county and editions.restricted:
+        restricted = restricted_report(conn, deployment, quarter, commentary_dir=commentary_dir,
+                                       refused=refused, gathered=builder.gathered if builder else None)  # fmt: skip
+        drawn[pool.submit(call_in_child, render_outputs, restricted, base / "restricted")] = "restricted"
+    for name in names:
+        folder = slice_folder(out_dir, deployment, quarter, name)
+        drawn[pool.submit(call_in_child, draw_slice, builder, name, folder)] = find_district(
+            deployment, name
+        ).name
+    return drawn
 
 
 def _collect(drawn: dict, slices: int, progress, slices_done) -> dict[str, dict[str, Path]]:

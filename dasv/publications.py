@@ -198,34 +198,45 @@ def publish(
             provenance.current(deployment).as_dict(), indent=2
         ).encode()
         _write_version(store, folder, files)
-        now = datetime.now(UTC)
-        pub_id = conn.execute(
-            insert(Publication).values(quarter_id=quarter_id(quarter), version=version, published_at=now,
-                                       folder=folder, metrics_sha256=metrics_sha).returning(Publication.id)
-        ).scalar_one()  # fmt: skip
-        conn.execute(insert(PublicationFile), [
-            {"publication_id": pub_id, "district": d, "name": name, "path": f"{folder}/{_place(d)}/{name}",
-             "sha256": sha256_bytes(data), "size": len(data)}
-            for d, named in files.items() for name, data in named.items()
-        ])  # fmt: skip
-        conn.execute(insert(PublicationMetrics), [
-            {"publication_id": pub_id, "district": d, "document": json.dumps(doc, sort_keys=True),
-             "sha256": sha256_bytes(json.dumps(doc, sort_keys=True).encode())}
-            for d, doc in documents.items()
-        ])  # fmt: skip
-        batches = _batches_in_use(conn, quarter)
-        if batches:
-            conn.execute(
-                insert(PublicationBatch), [{"publication_id": pub_id, "batch_id": b} for b in batches]
-            )
         revisions = _revisions(conn, latest.id, documents, deployment.area_labels) if latest else []
-        if revisions:
-            conn.execute(insert(PublicationRevision), [
-                {"publication_id": pub_id, "district": d, "measure": m, "old": o, "new": n} for d, m, o, n in revisions
-            ])  # fmt: skip
+        _record(conn, quarter, version, folder, metrics_sha, files, documents, revisions)
     return PublishResult(
         quarter.label, version, True, store / folder, revisions, sum(len(f) for f in files.values())
     )
+
+
+def _record(
+    conn: Connection,
+    quarter: Quarter,
+    version: int,
+    folder: str,
+    metrics_sha: str,
+    files: dict,
+    documents: dict,
+    revisions: list,
+) -> None:
+    """The version's rows: the publication, each file and metrics document, the batches in use, its revisions."""
+    pub_id = conn.execute(
+        insert(Publication).values(quarter_id=quarter_id(quarter), version=version, published_at=datetime.now(UTC),
+                                   folder=folder, metrics_sha256=metrics_sha).returning(Publication.id)
+    ).scalar_one()  # fmt: skip
+    conn.execute(insert(PublicationFile), [
+        {"publication_id": pub_id, "district": d, "name": name, "path": f"{folder}/{_place(d)}/{name}",
+         "sha256": sha256_bytes(data), "size": len(data)}
+        for d, named in files.items() for name, data in named.items()
+    ])  # fmt: skip
+    conn.execute(insert(PublicationMetrics), [
+        {"publication_id": pub_id, "district": d, "document": json.dumps(doc, sort_keys=True),
+         "sha256": sha256_bytes(json.dumps(doc, sort_keys=True).encode())}
+        for d, doc in documents.items()
+    ])  # fmt: skip
+    batches = _batches_in_use(conn, quarter)
+    if batches:
+        conn.execute(insert(PublicationBatch), [{"publication_id": pub_id, "batch_id": b} for b in batches])
+    if revisions:
+        conn.execute(insert(PublicationRevision), [
+            {"publication_id": pub_id, "district": d, "measure": m, "old": o, "new": n} for d, m, o, n in revisions
+        ])  # fmt: skip
 
 
 def latest_publication(conn: Connection) -> int:

@@ -201,15 +201,8 @@ def _read_rows(
             export.skipped_blank += 1
             continue
         if total_row is not None:
-            export.add_problem(
-                Problem(
-                    name,
-                    f"data after the Total row (row {total_row})",
-                    "the Total row to be the last row",
-                    sheet=sheet,
-                    row=row_number,
-                )  # fmt: skip
-            )
+            export.add_problem(Problem(name, f"data after the Total row (row {total_row})",
+                                       "the Total row to be the last row", sheet=sheet, row=row_number))  # fmt: skip
             refused_rows.add(row_number)
             continue
         if _is_total(first):

@@ -32,52 +32,63 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     names = [
         n for n in chart.series if any(v is not None for v in chart.series[n])
     ]  # an empty series has no line
-    if not chart.categories or not any(v is not None for n in names for v in chart.series[n]):
+    if not chart.categories or not names:
         shown = chart.categories[0] if len(chart.categories) == 1 else "these periods"
         message = f"Nothing to draw for {shown}: each value is withheld, incomplete or not supplied (the table says which)."
         drawing.add(String(font * 6, height / 2, message, fontName="Helvetica", fontSize=font * 1.2))
         return drawing
-    plot = HorizontalLineChart()
-    plot.x, plot.y = font * 6, font * 4.7
-    plot.width, plot.height = width - 300 - font * 8, height - font * 10
-    plot.data = [[v if v is not None else None for v in chart.series[n]] for n in names]
-    plot.categoryAxis.categoryNames = chart.categories
-    plot.categoryAxis.labels.fontSize = font
-    plot.categoryAxis.labels.angle = 0 if len(chart.categories) <= 6 else 20
-    plot.categoryAxis.labels.boxAnchor = "n" if len(chart.categories) <= 6 else "ne"
-    values = [v for n in names for v in chart.series[n] if v is not None]
-    top = max(values, default=0) or 1  # an empty or all-zero chart still gets an axis
-    plot.valueAxis.valueMin = 0
-    step = _nice_step(top)
-    plot.valueAxis.valueMax = step * math.ceil(top / step)
-    plot.valueAxis.valueStep = step
-    plot.valueAxis.labels.fontSize = font
-    plot.valueAxis.labels.textAnchor = "end"  # anchored by the SVG: unclipped in the PDF's wider font
-    places = 0 if float(step).is_integer() else 1  # 12,500 not 12500; 2.5 keeps its decimal
-    plot.valueAxis.labelTextFormat = lambda v: f"{v:,.{places}f}"
-    plot.valueAxis.visibleGrid = True
-    plot.valueAxis.gridStrokeColor = colors.HexColor("#DDDDDD")
+    plot = _line_plot(chart, names, width, height, font)
     # a series with gaps: reportlab draws the markers, the lines are drawn here broken at each gap
     gaps = [i for i in range(len(chart.categories)) if any(chart.series[n][i] is None for n in names)]
     plot.joinedLines = not gaps
-    for i, _ in enumerate(names):
-        line = plot.lines[i]
-        line.strokeColor = PALETTE[i % len(PALETTE)]
-        line.strokeWidth = 1.6
-        if DASHES[i % len(DASHES)]:
-            line.strokeDashArray = DASHES[i % len(DASHES)]
-        marker = makeMarker(MARKERS[i % len(MARKERS)])
-        marker.size = 4
-        marker.fillColor = PALETTE[i % len(PALETTE)]
-        marker.strokeColor = PALETTE[i % len(PALETTE)]
-        line.symbol = marker
-        line.name = names[i]
     drawing.add(plot)
     if gaps:
         _draw_gaps(drawing, plot, chart, names, gaps, font)
     label = Group(String(0, 0, chart.y_label, fontName="Helvetica", fontSize=font, textAnchor="middle"))
     label.transform = (0, 1, -1, 0, font * 1.3, plot.y + plot.height / 2)  # rotated a quarter turn
     drawing.add(label)
+    drawing.add(_legend(plot, len(names), height, font))
+    return drawing
+
+
+def _line_plot(
+    chart: Chart, names: list[str], width: float, height: float, font: float
+) -> HorizontalLineChart:
+    """The plot of the series ``names``: axes, gridlines, and each line's colour, dash and marker."""
+    plot = HorizontalLineChart()
+    plot.x, plot.y = font * 6, font * 4.7
+    plot.width, plot.height = width - 300 - font * 8, height - font * 10
+    plot.data = [list(chart.series[n]) for n in names]
+    plot.categoryAxis.categoryNames = chart.categories
+    plot.categoryAxis.labels.fontSize = font
+    plot.categoryAxis.labels.angle = 0 if len(chart.categories) <= 6 else 20
+    plot.categoryAxis.labels.boxAnchor = "n" if len(chart.categories) <= 6 else "ne"
+    top = max(v for n in names for v in chart.series[n] if v is not None) or 1  # all-zero still gets an axis
+    step = _nice_step(top)
+    axis = plot.valueAxis
+    axis.valueMin, axis.valueMax, axis.valueStep = 0, step * math.ceil(top / step), step
+    axis.labels.fontSize = font
+    axis.labels.textAnchor = "end"  # anchored by the SVG: unclipped in the PDF's wider font
+    places = 0 if float(step).is_integer() else 1  # 12,500 not 12500; 2.5 keeps its decimal
+    axis.labelTextFormat = lambda v: f"{v:,.{places}f}"
+    axis.visibleGrid = True
+    axis.gridStrokeColor = colors.HexColor("#DDDDDD")
+    for i, name in enumerate(names):
+        line = plot.lines[i]
+        line.strokeColor = PALETTE[i % len(PALETTE)]
+        line.strokeWidth = 1.6
+        if DASHES[i % len(DASHES)]:
+            line.strokeDashArray = DASHES[i % len(DASHES)]
+        symbol = makeMarker(MARKERS[i % len(MARKERS)])
+        symbol.size = 4
+        symbol.fillColor = symbol.strokeColor = PALETTE[i % len(PALETTE)]
+        line.symbol = symbol
+        line.name = name
+    return plot
+
+
+def _legend(plot: HorizontalLineChart, count: int, height: float, font: float) -> Legend:
+    """The key beside the plot: each line's swatch drawn with its dash and marker, and its name."""
     legend = Legend()
     legend.x, legend.y = plot.x + plot.width + 20, height - 30
     legend.fontSize = font
@@ -85,11 +96,10 @@ def draw_chart(chart: Chart, width: float = 720, height: float = 230, font: floa
     legend.deltay = font * 1.45
     legend.alignment = "right"
     legend.subCols.minWidth = 200
-    legend.colorNamePairs = Auto(obj=plot)  # swatches drawn with each line's dash and marker
+    legend.colorNamePairs = Auto(obj=plot)
     legend.dxTextSpace = 6
-    legend.columnMaximum = len(names)
-    drawing.add(legend)
-    return drawing
+    legend.columnMaximum = count
+    return legend
 
 
 GAP = colors.HexColor("#E8E8E8")

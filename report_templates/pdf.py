@@ -58,67 +58,84 @@ def render_pdf(report: Report, path: Path) -> Path:
     return path
 
 
-def document(report: Report) -> tuple[dict, dict[str, str]]:
-    """The report as the template's data, and each chart's SVG by its input name."""
-    area = f" – {report.area}" if report.area else ""
-    charts: dict[str, str] = {}
-    blocks: list[dict] = []
-    number = iter(range(1, 100))
+class _Blocks:
+    """The document's blocks in order, its numbered headings, and each chart's SVG by its input name."""
 
-    def heading(title: str) -> None:
-        blocks.append({"kind": "h2", "text": f"{next(number)}. {title}"})
+    def __init__(self) -> None:
+        self.items: list[dict] = []
+        self.charts: dict[str, str] = {}
 
-    def figures(items: list) -> None:
-        for chart in items:
-            key = f"chart-{len(charts)}"
-            charts[key] = pdf_chart_svg(chart)
+    def heading(self, title: str, intro: list[str] | None = None) -> None:
+        number = sum(block["kind"] == "h2" for block in self.items) + 1
+        self.items.append({"kind": "h2", "text": f"{number}. {title}"})
+        if intro is not None:
+            self.items[-1]["intro"] = intro
+
+    def tables(self, tables: list[ReportTable]) -> None:
+        self.items += [block for table in tables for block in table_blocks(table)]
+
+    def figures(self, charts: list) -> None:
+        for chart in charts:
+            key = f"chart-{len(self.charts)}"
+            self.charts[key] = pdf_chart_svg(chart)
             # the alternative text names the chart (as the HTML's img alt); the description beside it
             # is read once, as text
-            blocks.append({"kind": "figure", "svg": key, "caption": chart.description,
-                           "alt": f"Chart: {chart.title}; described beside it."})  # fmt: skip
+            self.items.append({"kind": "figure", "svg": key, "caption": chart.description,
+                               "alt": f"Chart: {chart.title}; described beside it."})  # fmt: skip
 
-    heading("Headline figures")
-    blocks += table_blocks(report.headline)
-    blocks += [
-        {"kind": "h3", "text": CHANGED},
-        {"kind": "bullets", "items": real_changes(report.statements) or [NONE_REAL]},
-    ]
-    heading("Referral data")
-    blocks += [b for t in report.tables if t.section == "referrals" for b in table_blocks(t)]
-    heading("Other relevant data")
-    blocks += [b for t in report.tables if t.section != "referrals" for b in table_blocks(t)]
-    heading("Variation: monthly SPC charts")
-    blocks[-1]["intro"] = [report.notes["spc"]] if report.notes.get("spc") else []
-    figures(report.charts)
-    blocks += [b for t in report.chart_tables for b in table_blocks(t)]  # the charts' monthly values
+    def bullets(self, title: str, items: list[str]) -> None:
+        self.items += [{"kind": "h3", "text": title}, {"kind": "bullets", "items": items}]
+
+
+def document(report: Report) -> tuple[dict, dict[str, str]]:
+    """The report as the template's data, and each chart's SVG by its input name."""
+    b = _Blocks()
+    b.heading("Headline figures")
+    b.tables([report.headline])
+    b.bullets(CHANGED, real_changes(report.statements) or [NONE_REAL])
+    b.heading("Referral data")
+    b.tables([t for t in report.tables if t.section == "referrals"])
+    b.heading("Other relevant data")
+    b.tables([t for t in report.tables if t.section != "referrals"])
+    b.heading("Variation: monthly SPC charts", [report.notes["spc"]] if report.notes.get("spc") else [])
+    b.figures(report.charts)
+    b.tables(report.chart_tables)  # the charts' monthly values
     for section in report.sections:
-        heading(section.title)
-        blocks[-1]["intro"] = section.intro
-        blocks += [b for t in section.tables for b in table_blocks(t)]
-        figures(section.charts)
+        b.heading(section.title, section.intro)
+        b.tables(section.tables)
+        b.figures(section.charts)
         if section.statements:
-            blocks += [{"kind": "h3", "text": "Drafted from the figures"},
-                       {"kind": "bullets", "items": section.statements}]  # fmt: skip
-    heading("Other relevant information")
-    if report.commentary:
-        blocks.append({"kind": "h3", "text": "Commentary"})
-        blocks += [{"kind": "p", "text": p} for p in report.commentary]
-    blocks += [
-        {"kind": "h3", "text": "Drafted from the figures"},
-        {"kind": "bullets", "items": report.statements},
-    ]
-    heading("Data quality")
-    blocks.append({"kind": "bullets", "items": report.quality or ["No anomalies found."]})
-    blocks += [b for t in report.quality_tables for b in table_blocks(t)]  # each source's coverage
-    blocks += [{"kind": "h3", "text": "Source files"}, sources_table(report)]
-    if report.provenance:
-        blocks += [{"kind": "h3", "text": "Produced by"}, {"kind": "bullets", "items": report.provenance}]
-    heading("Definitions")
-    blocks.append({"kind": "terms", "items": [list(d) for d in report.definitions]})
+            b.bullets("Drafted from the figures", section.statements)
     text = glossary.report_text(report)
-    heading("Glossary")  # every acronym and statistical term the report prints, from one record each
-    blocks.append({"kind": "terms", "items": [list(t) for t in glossary.entries(text, report.words)]})
-    doc = {
+    _closing_sections(report, b, text)
+    return _metadata(report, b.items, text), b.charts
+
+
+def _closing_sections(report: Report, b: _Blocks, text: str) -> None:
+    """Other relevant information, data quality, definitions and the glossary."""
+    b.heading("Other relevant information")
+    if report.commentary:
+        b.items += [
+            {"kind": "h3", "text": "Commentary"},
+            *({"kind": "p", "text": p} for p in report.commentary),
+        ]
+    b.bullets("Drafted from the figures", report.statements)
+    b.heading("Data quality")
+    b.items.append({"kind": "bullets", "items": report.quality or ["No anomalies found."]})
+    b.tables(report.quality_tables)  # each source's coverage
+    b.items += [{"kind": "h3", "text": "Source files"}, sources_table(report)]
+    if report.provenance:
+        b.bullets("Produced by", report.provenance)
+    b.heading("Definitions")
+    b.items.append({"kind": "terms", "items": [list(d) for d in report.definitions]})
+    b.heading("Glossary")  # every acronym and statistical term the report prints, from one record each
+    b.items.append({"kind": "terms", "items": [list(t) for t in glossary.entries(text, report.words)]})
+
+
+def _metadata(report: Report, blocks: list[dict], text: str) -> dict:
+    """The document: its title, author, subject, keywords, footer and banners around the blocks."""
+    area = f" – {report.area}" if report.area else ""
+    return {
         "title": f"{report.title}: {report.subtitle}{area}",
         "heading": report.title,
         "subtitle": report.subtitle + area,
@@ -134,7 +151,6 @@ def document(report: Report) -> tuple[dict, dict[str, str]]:
         "classification": report.classification or "",
         "blocks": blocks,
     }  # fmt: skip
-    return doc, charts
 
 
 def table_blocks(table: ReportTable) -> list[dict]:

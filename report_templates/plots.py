@@ -128,23 +128,15 @@ def month_tick(month: str) -> str:
     return f"{MONTHS[int(number) - 1]} {year[2:]}"
 
 
-def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
-    """An XmR chart (mean, process limits, special-cause points) or a run chart around the median."""
-    r = chart.result
-    d = Drawing(width, height)
-    d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
+def _no_data(d: Drawing, height: float, font: float, text: str) -> Drawing:
+    """A chart with nothing to draw says so in words (absence is never an empty axis)."""
+    d.add(String(font * 6, height / 2, text, fontName="Helvetica", fontSize=font * 1.2))
+    return d
+
+
+def _spc_frame(r, width: float, height: float, font: float) -> tuple[Frame, list, list]:
+    """The plotting area of an SPC chart and its ticks: (frame, x ticks, y ticks)."""
     n = len(r.values)
-    if n == 0:
-        d.add(
-            String(
-                font * 6,
-                height / 2,
-                "No months loaded for this series yet.",
-                fontName="Helvetica",
-                fontSize=font * 1.2,
-            )
-        )
-        return d
     spread = [
         *r.values,
         *r.centre,
@@ -162,54 +154,64 @@ def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) 
         n - 1
     ) % every >= every * 0.75 or every == 1:  # the latest month, unless it would crowd the one before
         xticks = [t for t in xticks if t[0] != n - 1] + [(n - 1, month_tick(r.months[-1]))]
-    axes(d, f, xticks, yticks, font, "Month", chart.y_label)
-    parts = _parts(r)
-    for start, end in parts:
-        xs = (f.x(start - 0.4), f.x(end - 1 + 0.4))
-        d.add(
-            Line(xs[0], f.y(r.centre[start]), xs[1], f.y(r.centre[start]), strokeColor=GREY, strokeWidth=1.2)
-        )
+    return f, xticks, yticks
+
+
+def _spc_lines(d: Drawing, f: Frame, r) -> None:
+    """Each part's centre line and, on an XmR chart, its process limits dashed."""
+    for start, end in _parts(r):
+        x0, x1 = f.x(start - 0.4), f.x(end - 1 + 0.4)
+        d.add(Line(x0, f.y(r.centre[start]), x1, f.y(r.centre[start]), strokeColor=GREY, strokeWidth=1.2))
         if r.method == "xmr":
             for limit in (r.upper[start], r.lower[start]):
-                d.add(
-                    Line(
-                        xs[0],
-                        f.y(limit),
-                        xs[1],
-                        f.y(limit),
-                        strokeColor=GREY,
-                        strokeWidth=1,
-                        strokeDashArray=[5, 3],
-                    )
-                )
+                d.add(Line(x0, f.y(limit), x1, f.y(limit), strokeColor=GREY, strokeWidth=1,
+                           strokeDashArray=[5, 3]))  # fmt: skip
+
+
+def _spc_points(d: Drawing, f: Frame, r, font: float, fits: bool) -> None:
+    """The monthly values joined by a line; special causes as triangles (higher) or diamonds (lower)."""
     points = [(f.x(i), f.y(v)) for i, v in enumerate(r.values)]
     if len(points) > 1:
         d.add(PolyLine([c for p in points for c in p], strokeColor=NAVY, strokeWidth=1.2))
-    fits = r.method != "xmr" or limits_fit(
-        r
-    )  # limits that flag most months flag nothing (dasv.report.verdict)
     for i, (x, y) in enumerate(points):
-        if not fits:
-            d.add(marker("circle", x, y, font * 0.6, NAVY))
-        elif r.side[i] > 0:
+        if fits and r.side[i] > 0:
             d.add(marker("triangle", x, y, font * 0.9, ORANGE))
-        elif r.side[i] < 0:
+        elif fits and r.side[i] < 0:
             d.add(marker("diamond", x, y, font * 0.9, TEAL))
         else:
             d.add(marker("circle", x, y, font * 0.6, NAVY))
+
+
+def _spc_keys(r, fits: bool) -> list[tuple[str, str]]:
+    """The SPC chart's key in words."""
+    n = len(r.values)
     keys = [("circle", "Monthly value"), ("line", "Median" if r.method == "run" else "Mean")]
     if r.method == "xmr" and not fits:
         keys += [("dashed", "Process limits"), ("none", "Limits do not fit:"),
                  ("none", f"{len(r.flags)} of {n} months flagged,"), ("none", "so none is marked")]  # fmt: skip
     elif r.method == "xmr":
-        keys += [
-            ("dashed", "Process limits"),
-            ("triangle", "Special cause – higher"),
-            ("diamond", "Special cause – lower"),
-        ]
+        keys += [("dashed", "Process limits"), ("triangle", "Special cause – higher"),
+                 ("diamond", "Special cause – lower")]  # fmt: skip
     else:
         keys.append(("circle", f"Too few months for process limits (n = {n})"))
-    legend(d, f.x0 + f.width + 18, height - font * 4.5, keys, font)
+    return keys
+
+
+def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
+    """An XmR chart (mean, process limits, special-cause points) or a run chart around the median."""
+    r = chart.result
+    d = Drawing(width, height)
+    d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
+    if not r.values:
+        return _no_data(d, height, font, "No months loaded for this series yet.")
+    f, xticks, yticks = _spc_frame(r, width, height, font)
+    axes(d, f, xticks, yticks, font, "Month", chart.y_label)
+    _spc_lines(d, f, r)
+    fits = r.method != "xmr" or limits_fit(
+        r
+    )  # limits that flag most months flag nothing (dasv.report.verdict)
+    _spc_points(d, f, r, font, fits)
+    legend(d, f.x0 + f.width + 18, height - font * 4.5, _spc_keys(r, fits), font)
     return d
 
 
@@ -289,50 +291,55 @@ def _overlap(a: tuple, b: tuple) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.5) -> Drawing:
-    """Each area's rate against its population, the county rate, and 95% / 99.8% limits."""
-    fn = chart.funnel
-    d = Drawing(width, height)
-    d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
+def _funnel_frame(fn, width: float, height: float, font: float) -> tuple[Frame, list, list]:
+    """The plotting area of a funnel plot and its ticks: (frame, x ticks, y ticks)."""
     rates = [p.rate for p in fn.points] + [v for _, lim in fn.curve for pair in lim.values() for v in pair]
     ymin, ymax, ystep = nice_range(max(0.0, min(rates) * 0.9), max(rates) * 1.05)
-    xmax_raw = max(n for n, _ in fn.curve)
-    _, xmax, xstep = nice_range(0, xmax_raw)
+    _, xmax, xstep = nice_range(0, max(n for n, _ in fn.curve))
     f = Frame(font * 6, font * 4.5, width - font * 6 - 190, height - font * 8, 0, xmax, ymin, ymax)
     yticks = [
         (ymin + i * ystep, f"{ymin + i * ystep:,.1f}") for i in range(int(round((ymax - ymin) / ystep)) + 1)
     ]
     xticks = [(i * xstep, f"{i * xstep:,.0f}") for i in range(int(round(xmax / xstep)) + 1)]
-    axes(d, f, xticks, yticks, font, chart.x_label, chart.y_label)
+    return f, xticks, yticks
+
+
+def _funnel_lines(d: Drawing, f: Frame, fn) -> list[tuple[list[float], list[float]]]:
+    """The county rate and the 95% (dashed) and 99.8% (dotted) limits; each line as (xs, ys)."""
     d.add(Line(f.x0, f.y(fn.centre), f.x0 + f.width, f.y(fn.centre), strokeColor=NAVY, strokeWidth=1.2))
-    lines = [([f.x0, f.x0 + f.width], [f.y(fn.centre)] * 2)]  # what a label must not cross: (xs, ys)
+    lines = [([f.x0, f.x0 + f.width], [f.y(fn.centre)] * 2)]
     for level, dash in ((0.95, [5, 3]), (0.998, [1, 2])):
         for side in (0, 1):
-            pts = [c for n, lim in fn.curve for c in (f.x(n), f.y(min(max(lim[level][side], ymin), ymax)))]
+            pts = [
+                c for n, lim in fn.curve for c in (f.x(n), f.y(min(max(lim[level][side], f.ymin), f.ymax)))
+            ]
             d.add(PolyLine(pts, strokeColor=GREY, strokeWidth=1, strokeDashArray=dash))
             lines.append((pts[::2], pts[1::2]))
+    return lines
+
+
+def _funnel_names(d: Drawing, f: Frame, chart, font: float, lines: list) -> None:
+    """The areas' points, the highlighted district's square on top, and as many names as fit.
+
+    Up to 12 districts every one is named; beyond, the own district, then those outside the 99.8%
+    limits furthest from the county rate first, each only where its name fits clear of the rest.
+    """
+    fn = chart.funnel
     r = font * 0.7
     dots = [
         (f.x(p.population) - r, f.y(p.rate) - r, f.x(p.population) + r, f.y(p.rate) + r) for p in fn.points
     ]
-    placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
-    for p in sorted(fn.points, key=lambda p: p.area == chart.highlight):  # the district's own square on top
-        own = p.area == chart.highlight
-        if own:
+    for p in sorted(fn.points, key=lambda p: p.area == chart.highlight):
+        if p.area == chart.highlight:
             d.add(marker("square", f.x(p.population), f.y(p.rate), font * 1.1, PURPLE))
         else:
             d.add(marker("circle", f.x(p.population), f.y(p.rate), font * 0.7, NAVY))
-    # up to 12 districts every one is named; beyond, the own district, then those outside the 99.8%
-    # limits furthest from the county rate first, each only where its name fits clear of the rest
+    placed: list[tuple[float, float, float, float]] = []  # label boxes drawn so far
     crowded = len(fn.points) > 12
-    named = sorted(fn.points, key=lambda p: (p.area != chart.highlight, -abs(p.rate - fn.centre)))
-    for p in named:
+    for p in sorted(fn.points, key=lambda p: (p.area != chart.highlight, -abs(p.rate - fn.centre))):
         own = p.area == chart.highlight
-        if (
-            crowded
-            and not own
-            and (not (p.outside and p.outside.endswith("99.8%")) or len(placed) >= MAX_NAMES)
-        ):
+        far = p.outside and p.outside.endswith("99.8%")
+        if crowded and not own and (not far or len(placed) >= MAX_NAMES):
             continue
         face, size = ("Helvetica-Bold", font) if own else ("Helvetica", font * 0.9)
         text = chart.labels.get(p.area, p.area)  # one label per area (the deployment's)
@@ -340,9 +347,14 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
                           clear_only=crowded and not own)  # fmt: skip
         if box:
             d.add(String(box[0], box[1], text, fontName=face, fontSize=size))
+
+
+def _funnel_key(d: Drawing, f: Frame, chart, height: float, font: float) -> None:
+    """The funnel plot's key in words and, when the limits were widened, by how much."""
+    fn = chart.funnel
     widened = " (widened)" if getattr(fn, "adjusted", False) else ""  # over-dispersion (Spiegelhalter 2005)
-    keys = [("circle", chart.point_label), ("line", f"{chart.centre_label} ({fn.centre:,.1f})"), ("dashed", f"95% limits{widened}"),
-            ("dotted", f"99.8% limits{widened}")]  # fmt: skip
+    keys = [("circle", chart.point_label), ("line", f"{chart.centre_label} ({fn.centre:,.1f})"),
+            ("dashed", f"95% limits{widened}"), ("dotted", f"99.8% limits{widened}")]  # fmt: skip
     if chart.highlight:
         keys.insert(1, ("square", chart.labels.get(chart.highlight, chart.highlight)))
     legend(d, f.x0 + f.width + 18, height - font * 4.5, keys, font)
@@ -350,13 +362,17 @@ def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.
         below = height - font * 4.5 - len(keys) * font * 1.6 - font * 0.6
         for i, text in enumerate(("Limits widened for over-dispersion:",
                                   f"phi = {fn.dispersion.phi:,.2f}, tau² = {fn.dispersion.tau2:.3g}")):  # fmt: skip
-            d.add(
-                String(
-                    f.x0 + f.width + 18,
-                    below - i * font * 1.4,
-                    text,
-                    fontName="Helvetica",
-                    fontSize=font * 0.9,
-                )
-            )
+            d.add(String(f.x0 + f.width + 18, below - i * font * 1.4, text, fontName="Helvetica",
+                         fontSize=font * 0.9))  # fmt: skip
+
+
+def draw_funnel(chart, width: float = 720, height: float = 260, font: float = 7.5) -> Drawing:
+    """Each area's rate against its population, the county rate, and 95% / 99.8% limits."""
+    d = Drawing(width, height)
+    d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
+    f, xticks, yticks = _funnel_frame(chart.funnel, width, height, font)
+    axes(d, f, xticks, yticks, font, chart.x_label, chart.y_label)
+    lines = _funnel_lines(d, f, chart.funnel)  # what a label must not cross
+    _funnel_names(d, f, chart, font, lines)
+    _funnel_key(d, f, chart, height, font)
     return d

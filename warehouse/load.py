@@ -199,24 +199,7 @@ def _load(
             outcome.message = skipped_message(already.id)
             return outcome
         dims = ensure_dimensions(conn, deployment, {q for q, _ in coverage.values()})
-        batch_id = conn.execute(
-            insert(LoadBatch)
-            .values(
-                kind="load",
-                source=export.source,
-                file_name=name,
-                sha256=export.sha256,
-                sheet=export.sheet,
-                rows_read=export.rows_read,
-                rows_loaded=export.row_count,
-                rows_refused=export.rows_refused,
-                rows_skipped=export.skipped_blank + export.skipped_total,
-                repairs=json.dumps(dict(export.repairs)) if export.repairs else None,
-                key_fingerprint=pseudonymiser.fingerprint,
-                loaded_at=datetime.now(UTC),
-            )
-            .returning(LoadBatch.id)
-        ).scalar_one()
+        batch_id = _record_batch(conn, export, name, pseudonymiser)
         outcome.replaced = _replace_periods(conn, export.source, coverage, batch_id)
         outcome.superseded = _mark_superseded(conn, batch_id)
         conn.execute(
@@ -244,6 +227,28 @@ def _load(
         + (f"; replaced {replaced} rows loaded earlier" if replaced else "")
     )
     return outcome
+
+
+def _record_batch(conn: Connection, export: Export, name: str, pseudonymiser: Pseudonymiser) -> int:
+    """A new load batch for ``export``, recorded with its file, counts, repairs and key; its id."""
+    return conn.execute(
+        insert(LoadBatch)
+        .values(
+            kind="load",
+            source=export.source,
+            file_name=name,
+            sha256=export.sha256,
+            sheet=export.sheet,
+            rows_read=export.rows_read,
+            rows_loaded=export.row_count,
+            rows_refused=export.rows_refused,
+            rows_skipped=export.skipped_blank + export.skipped_total,
+            repairs=json.dumps(dict(export.repairs)) if export.repairs else None,
+            key_fingerprint=pseudonymiser.fingerprint,
+            loaded_at=datetime.now(UTC),
+        )
+        .returning(LoadBatch.id)
+    ).scalar_one()
 
 
 def refresh_derived(conn: Connection, source: str, first_day: int, last_day: int) -> None:

@@ -149,27 +149,14 @@ def demo(
     ),
 ) -> None:
     """Make a sample inbox, load it into a fresh embedded warehouse, render 2025-26 Q3 and every slice, publish its quarters."""
-    from dasv.demo import DEMO_ACCOUNTS, add_demo_accounts, clear_store
-    from dasv.pipeline import load_files, render_quarter
+    from dasv.demo import add_demo_accounts
+    from dasv.pipeline import publish, render_quarter
     from dasv.report.tables.headline import build_headline
     from dasv.report_templates.text import render_text
-    from dasv.sample.write import write_sample_inbox
 
     c = ctx()
+    engine, database = _demo_warehouse(out, c)
     inbox = out / "inbox"
-    if inbox.exists():
-        shutil.rmtree(inbox)
-    database = out / "warehouse.db"
-    database.unlink(missing_ok=True)
-    clear_store(out / "publish")
-    typer.echo(f"Writing the sample inbox to {inbox} ...")
-    write_sample_inbox(inbox)
-    engine = open_warehouse(f"sqlite:///{database}")
-    pseudo = pseudonymiser_from_settings(c.settings, demo=True)
-    typer.echo(f"Loading it into {database} ...")
-    results = load_files(engine, [inbox], c.deployment, pseudo)
-    if report_outcomes(results):
-        raise typer.Exit(1)
     q3 = Quarter.parse("2025-26 Q3")
     with engine.connect() as conn:
         headline = build_headline(conn, c.deployment, q3)
@@ -177,8 +164,6 @@ def demo(
     typer.echo(f"{q3.label} ({q3.months_label})")
     typer.echo(render_text(headline))
     typer.echo("")
-    from dasv.pipeline import publish
-
     # every quarter the sample covers is rendered and published, oldest first, each planned against what the
     # store has served before it (one plan over the public set), so a CSP has them all to pull
     earlier = [q for q in (q3.previous().previous(), q3.previous()) if q.fy_start == q3.fy_start]
@@ -193,13 +178,43 @@ def demo(
     add_demo_accounts(engine)
     typer.echo("")
     typer.echo(f"The {q3.label} report: {outputs['county']['pdf']}")
+    _demo_next_steps(out, database, [*earlier, q3])
+
+
+def _demo_warehouse(out: Path, c):
+    """A fresh sample inbox loaded into a fresh embedded warehouse (the demo's store emptied): (engine, its file)."""
+    from dasv.demo import clear_store
+    from dasv.pipeline import load_files
+    from dasv.sample.write import write_sample_inbox
+
+    inbox = out / "inbox"
+    if inbox.exists():
+        shutil.rmtree(inbox)
+    database = out / "warehouse.db"
+    database.unlink(missing_ok=True)
+    clear_store(out / "publish")
+    typer.echo(f"Writing the sample inbox to {inbox} ...")
+    write_sample_inbox(inbox)
+    engine = open_warehouse(f"sqlite:///{database}")
+    pseudo = pseudonymiser_from_settings(c.settings, demo=True)
+    typer.echo(f"Loading it into {database} ...")
+    results = load_files(engine, [inbox], c.deployment, pseudo)
+    if report_outcomes(results):
+        raise typer.Exit(1)
+    return engine, database
+
+
+def _demo_next_steps(out: Path, database: Path, published: list[Quarter]) -> None:
+    """Where the warehouse is, how to see every measure, and how to open the portal with a demo account."""
+    from dasv.demo import DEMO_ACCOUNTS
+
     typer.echo(f"Warehouse: {database}")
     typer.echo(
-        f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{q3.label}' --format table"
+        f"All measures: {command_name()} --db sqlite:///{database} metrics --quarter '{published[-1].label}' --format table"
     )
     typer.echo("")
     typer.echo(
-        f"The CSP portal, with {', '.join(q.label for q in [*earlier, q3])} published: start it with `make portal`, or"
+        f"The CSP portal, with {', '.join(q.label for q in published)} published: start it with `make portal`, or"
     )
     typer.echo(
         f"  DASV_DATABASE_URL=sqlite:///{database} DASV_PUBLISH_DIR={out / 'publish'} {command_name()} portal serve"

@@ -124,46 +124,67 @@ def problem_lines(exc: ValidationError, root: type[BaseModel]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def _unknown(key: str, given: list[str], known: list[str], what: str) -> list[str]:
+    """One line for each name in ``given`` that is not one of ``known``, with the nearest as a hint."""
+    problems = []
+    for name in given:
+        if name not in known:
+            guess = nearest(name, known)
+            hint = f"; did you mean {guess!r}?" if guess else f" (the {what} are {', '.join(known)})"
+            problems.append(f"`{key}`: {name!r} is not one of the {what}{hint}")
+    return problems
+
+
 def reference_problems(dep: Deployment) -> list[str]:
     """Everything a valid-looking configuration names that does not exist, one line each."""
-    problems: list[str] = []
+    return [*_area_problems(dep), *_population_problems(dep), *_alias_problems(dep), *value_alias_problems(dep),
+            *_length_problems(dep)]  # fmt: skip
+
+
+def _area_problems(dep: Deployment) -> list[str]:
+    """Areas named twice, no district, and the areas and routes the report rows and delivery name."""
     names = [a.name for a in dep.areas]
     districts = [a.name for a in dep.areas if a.kind == "district"]
-    for name in {n for n in names if names.count(n) > 1}:
-        problems.append(f"`areas`: {name!r} is named twice; expected each area once")
+    problems = [f"`areas`: {name!r} is named twice; expected each area once"
+                for name in {n for n in names if names.count(n) > 1}]  # fmt: skip
     if not districts:
         problems.append("`areas`: no area has `kind: district`; expected the partnership's districts")
-
-    def unknown(key: str, given: list[str], known: list[str], what: str) -> None:
-        for name in given:
-            if name not in known:
-                guess = nearest(name, known)
-                hint = f"; did you mean {guess!r}?" if guess else f" (the {what} are {', '.join(known)})"
-                problems.append(f"`{key}`: {name!r} is not one of the {what}{hint}")
-
     routes = canonical_values("idva", "route", dep)
     for i, row in enumerate(dep.report_rows):
-        unknown(f"report_rows[{i}].areas", row.areas or [], names, "areas")
+        problems += _unknown(f"report_rows[{i}].areas", row.areas or [], names, "areas")
         if row.exclude_route is not None:
-            unknown(f"report_rows[{i}].exclude_route", [row.exclude_route], routes, "referral routes")
+            problems += _unknown(
+                f"report_rows[{i}].exclude_route", [row.exclude_route], routes, "referral routes"
+            )
+    return problems
+
+
+def _population_problems(dep: Deployment) -> list[str]:
+    """Population tables naming unknown areas or missing a district; the delivery and police areas' districts."""
+    names = [a.name for a in dep.areas]
+    districts = [a.name for a in dep.areas if a.kind == "district"]
+    problems: list[str] = []
     if dep.population:
         tables = {"population.by_area": dep.population.by_area}
         tables |= {f"population.estimates.{y}": t for y, t in dep.population.estimates.items()}
         for key, table in tables.items():
-            unknown(key, list(table), names, "areas")
+            problems += _unknown(key, list(table), names, "areas")
             missing = [d for d in districts if d not in table]
             if missing:
-                problems.append(
-                    f"`{key}`: no population for {', '.join(missing)}; expected one for every district "
-                    "(rates would be wrong without it)"
-                )
-    unknown("delivery.districts", list(dep.delivery.districts), districts, "districts")
+                problems.append(f"`{key}`: no population for {', '.join(missing)}; expected one for every "
+                                "district (rates would be wrong without it)")  # fmt: skip
+    problems += _unknown("delivery.districts", list(dep.delivery.districts), districts, "districts")
     if dep.police_reporting_area:
-        unknown(
-            "police_reporting_area.districts", dep.police_reporting_area.districts, districts, "districts"
-        )
-        if not dep.police_reporting_area.districts:
+        reporting = dep.police_reporting_area.districts
+        problems += _unknown("police_reporting_area.districts", reporting, districts, "districts")
+        if not reporting:
             problems.append("`police_reporting_area.districts`: empty; expected some of the districts")
+    return problems
+
+
+def _alias_problems(dep: Deployment) -> list[str]:
+    """An area alias mapping to two areas; column aliases for an unknown source or column."""
+    problems: list[str] = []
     seen: dict[str, str] = {}
     for area in dep.areas:
         for alias in [area.name, *area.aliases]:
@@ -182,19 +203,20 @@ def reference_problems(dep: Deployment) -> list[str]:
         known = list(
             dict.fromkeys(c["name"] for k in kinds_in(source) for c in contract()["sources"][k]["columns"])
         )
-        unknown(f"column_aliases.{source}", list(columns), known, f"{source} columns")
-    problems += value_alias_problems(dep)
-    for s in specialisms_of(dep):
-        if len(s) > MAX_SPECIALISM or not s.strip():
-            problems.append(f"`specialisms`: {s!r} is blank or longer than {MAX_SPECIALISM} characters")
-    for g in offence_groups_of(dep):
-        if len(g) > MAX_OFFENCE_GROUP or not g.strip():
-            problems.append(f"`offence_groups`: {g!r} is blank or longer than {MAX_OFFENCE_GROUP} characters")
+        problems += _unknown(f"column_aliases.{source}", list(columns), known, f"{source} columns")
+    return problems
+
+
+def _length_problems(dep: Deployment) -> list[str]:
+    """Specialisms, offence groups and canonical routes or agencies that are blank or too long."""
+    problems = [f"`specialisms`: {s!r} is blank or longer than {MAX_SPECIALISM} characters"
+                for s in specialisms_of(dep) if len(s) > MAX_SPECIALISM or not s.strip()]  # fmt: skip
+    problems += [f"`offence_groups`: {g!r} is blank or longer than {MAX_OFFENCE_GROUP} characters"
+                 for g in offence_groups_of(dep) if len(g) > MAX_OFFENCE_GROUP or not g.strip()]  # fmt: skip
     for source, fields in dep.value_aliases.items():
         for field in ("route", "referring_agency"):
             for canonical in fields.get(field, {}) if isinstance(fields, dict) else {}:
                 if len(canonical) > MAX_ROUTE or not canonical.strip():
-                    problems.append(
-                        f"`value_aliases.{source}.{field}.{canonical}`: blank or longer than {MAX_ROUTE} characters"
-                    )
+                    problems.append(f"`value_aliases.{source}.{field}.{canonical}`: blank or longer than "
+                                    f"{MAX_ROUTE} characters")  # fmt: skip
     return problems

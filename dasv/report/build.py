@@ -112,24 +112,18 @@ def build_report(
             same); else they are gathered here.
     """
     gathered = gathered or gather_quarter(conn, deployment, quarter)
-    quarters, data = gathered.fy, gathered.county
-    revisions = Revisions(conn, quarters, quarter)
+    data, figures = gathered.county, gathered.year_ending
     now, before = data[quarter], data[quarter.previous()]
     labels = deployment.area_labels  # one label per area in every table, chart and statement
-    total_table, area_table, row_table = idva_tables(data, quarters, quarter, deployment, revisions)
-    other = other_data_table(data, quarters, quarter, deployment)
-    police = police_table(deployment, now, before, quarter)
-    population = deployment.population_for(quarter.end.year)
-    rolling = rolling_year(conn, quarter, population.total("female_16_plus") or None if population else None)
-    safelives = safelives_table(rolling, quarter, deployment)
-
-    series, sources, figures = gathered.series, gathered.sources, gathered.year_ending
-    spc = variation(series, deployment)
-    doc = metrics_document(conn, deployment, quarter, series=series, year_ending=figures.docs[figures.last])
+    spc = variation(gathered.series, deployment)
+    doc = metrics_document(
+        conn, deployment, quarter, series=gathered.series, year_ending=figures.docs[figures.last]
+    )
     area = deployment.police_reporting_area
     year_who = ([(REPORTING, area.shown)] if area else []) + [(COUNTY, deployment.county_label)]
     found = district_funnel(now.police, deployment, quarter)
     funnel = funnel_section(found, deployment, quarter, labels=labels)
+    charted = {k: chart_name(k, deployment) for k in CHARTED}
     return Report(
         title=f"{deployment.report_title} {quarter.fy_label}",
         subtitle=f"Quarter {quarter.number}: {quarter.months_label}",
@@ -141,19 +135,19 @@ def build_report(
         headline=headline_table(
             now, before, quarter, deployment, spc, Revisions(conn, [quarter.previous()], quarter)
         ),
-        tables=[total_table, area_table, row_table, other, police, safelives],
+        tables=_county_tables(conn, deployment, quarter, gathered),
         charts=spc_charts(spc, deployment),
-        chart_tables=monthly_tables(spc, {k: chart_name(k, deployment) for k in CHARTED}),
+        chart_tables=monthly_tables(spc, charted),
         commentary=read_commentary(commentary_dir, quarter, deployment),
         # a district's change is judged by its quarter's test alone here: the county report prints no
         # district chart to point to (its slice does, and judges by both)
         statements=draft_statements(now, before, labels, deployment, spc, None, found)
-        + variation_statements(spc, {k: chart_name(k, deployment) for k in CHARTED}),
+        + variation_statements(spc, charted),
         quality=missing_sources_notes(facts_in_quarter(conn, quarter), quarter)
         + quality_notes(conn, deployment, data, quarter, doc, refused or [])
         + offence_group_notes(conn, figures)
-        + load_notes(sources),
-        sources=sources,
+        + load_notes(gathered.sources),
+        sources=gathered.sources,
         definitions=definitions(deployment),
         metrics=doc,
         sections=[s for s in (funnel, figures.section(year_who, suppressed=False, labels=labels)) if s],
@@ -161,6 +155,19 @@ def build_report(
         provenance=provenance.current(deployment).lines(),
         words=deployment.words,
     )
+
+
+def _county_tables(conn: Connection, deployment: Deployment, quarter: Quarter, gathered: Gathered) -> list:
+    """The county report's tables: IDVA referrals (total, by area, by report row), other data, police, SafeLives."""
+    quarters, data = gathered.fy, gathered.county
+    revisions = Revisions(conn, quarters, quarter)
+    total_table, area_table, row_table = idva_tables(data, quarters, quarter, deployment, revisions)
+    other = other_data_table(data, quarters, quarter, deployment)
+    police = police_table(deployment, data[quarter], data[quarter.previous()], quarter)
+    population = deployment.population_for(quarter.end.year)
+    rolling = rolling_year(conn, quarter, population.total("female_16_plus") or None if population else None)
+    safelives = safelives_table(rolling, quarter, deployment)
+    return [total_table, area_table, row_table, other, police, safelives]
 
 
 def offence_group_notes(conn: Connection, figures: YearEndingFigures) -> list[str]:

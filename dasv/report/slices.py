@@ -13,7 +13,6 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from dasv.config import Area, Deployment
-from dasv.measures import context
 from dasv.measures.context import CHARTED, SPC_MEASURES
 from dasv.measures.funnel import Funnel
 from dasv.measures.labels import label
@@ -22,27 +21,23 @@ from dasv.measures.status import OK, Missing
 from dasv.publications import latest_publication
 from dasv.quarters import LONDON, Quarter
 from dasv.report.build import definitions, gather_quarter, spc_charts
-from dasv.report.cells import Cell, Rate, Suppressed
+from dasv.report.cells import Cell
 from dasv.report.commentary import Commentary
-from dasv.report.comparator import county_beside, year_ending_years
 from dasv.report.funnel import district_funnel, funnel_section
 from dasv.report.joint import Joint
 from dasv.report.model import Report
 from dasv.report.monthly import monthly_tables, trend_values_table
 from dasv.report.refusals import DisclosureError, refusal, violations
 from dasv.report.served import cells_document, edition_cells, served_cells
+from dasv.report.slice_metrics import slice_metrics
 from dasv.report.slice_plan import figure_status, first_published_by_district, plan_months, plan_suppression
 from dasv.report.slice_statements import slice_statements
 from dasv.report.slice_tables import (
-    DEMOGRAPHIC_MEASURES,
-    HEADLINE_MEASURES,
-    MARAC_MEASURES,
-    SERIES_KEY,
     SliceTables,
 )
-from dasv.report.suppress import COUNTY, primary_marker
-from dasv.rule import SECONDARY, small_range
+from dasv.report.suppress import COUNTY
 from dasv.rule import rule as disclosure_rule
+from dasv.rule import small_range
 
 
 def find_district(deployment: Deployment, name: str) -> Area:
@@ -210,86 +205,7 @@ class SliceBuilder(SliceTables):
 
     def metrics(self, name: str) -> dict:
         """docs/metrics_json.md restricted to the district, suppressed counts as their markers, their rates null."""
-        q, plan = self.quarter, self.plan
-
-        def count(m: str):
-            cell = self.cell(name, m, q)
-            if isinstance(cell, Missing):
-                absent[m] = cell.status
-                return None
-            return cell.display if isinstance(cell, Suppressed) else cell
-
-        absent: dict[str, str] = {}
-
-        def pct(num: str, den: str):
-            cell = self.rate(name, num, den, q)
-            return cell.value(1) if isinstance(cell, Rate) else None
-
-        def idva(prefix: str = "") -> dict:
-            return {
-                "total_referrals": count(prefix + "total_referrals"), "criteria_met": count(prefix + "criteria_met"),
-                "engaged": count(prefix + "engaged"), "engagement_pct": pct(prefix + "engaged", prefix + "criteria_met"),
-                "repeats": count(prefix + "repeats"), "repeats_pct": pct(prefix + "repeats", prefix + "total_referrals"),
-            }  # fmt: skip
-
-        d = self.districts[name][q]
-        median = (
-            d.marac.median_days_to_hearing
-            if plan.shown(name, "cases_heard", q) and self.status(name, "cases_heard", q) == OK
-            else None
-        )
-        police_area = self._police_area(name, count)
-        doc = {
-            "quarter": q.label,
-            "period": {"start": q.start.isoformat(), "end": q.end.isoformat()},
-            "district": name,
-            "suppression": {"threshold": plan.threshold, "marker": primary_marker(plan.threshold), "secondary_marker": SECONDARY,
-                            "rule": disclosure_rule(plan.threshold), "cells": cells_document(self.joint, name, self._printed),
-                            "planned_against": self.planned_against},
-            "idva": {
-                "total": idva(),
-                "by_area": {name: idva()},
-                "by_report_row": {row.label: idva(f"row:{row.label}:") for row in self.deployment.report_rows
-                                  if row.areas is None or name in row.areas},
-            },
-            "marac": {**{m: count(m) for m in MARAC_MEASURES}, "repeat_pct": pct("repeat_cases", "cases_heard"),
-                      "median_days_to_hearing": median},
-            "police": {"total": {**police_area, "complete": d.police["total"]["complete"]}, "by_area": {name: police_area}},
-            "demographics": {"male_victims": count("male_victims"), "disability": count("disability"),
-                             "aged_13_17": count("aged_13_17"), "lgbt_total": count("lgbt_total"),
-                             "sexual_orientation": {"Not asked": count("not_asked")}},
-        }  # fmt: skip
-        doc["status"] = {"idva": self.status(name, "total_referrals", q), "marac": self.status(name, "referrals", q),
-                         "police": self.status(name, "da_incidents", q),
-                         **{f"demographics.{m}": v for m, v in absent.items() if m in DEMOGRAPHIC_MEASURES},
-                         **({"demographics.sexual_orientation": absent["not_asked"]} if "not_asked" in absent else {})}  # fmt: skip
-        doc["variation"] = {k: r.summary() for k, r in self.variation(name).items()}
-        doc["intervals"] = context.intervals(doc)
-        doc["changes"] = self._changes(name)
-        doc["year_ending"] = self.year_ending.district_document(name, self.year_ending.last)
-        if self.funnel is not None:  # the plot's adjustment and the district's own position (as its table)
-            doc["funnel"] = self.funnel.summary(only=name)
-
-        # the portal feed's comparator rows and four years ending, as this slice shows them
-        doc["county"] = county_beside(self, name)
-        doc["year_ending_years"] = year_ending_years(self, name)
-        return doc
-
-    def _police_area(self, name: str, count) -> dict:
-        """The district's police counts (``count``: as the slice prints them) and its rates per 1,000 aged 16+."""
-        q, plan = self.quarter, self.plan
-        d = self.districts[name][q]
-        population = self.deployment.population_for(q.end.year)
-        pop = population.by_area.get(name) if population else None
-        police_rates = {}
-        for m, key in (("da_incidents", "incidents_per_1000"), ("da_crimes", "crimes_per_1000")):
-            shown = plan.shown(name, m, q) and pop and d.police["total"]["complete"]
-            police_rates[key] = (
-                Rate(plan.values[(name, m, q)], pop.aged_16_plus, 1000).value(1) if shown else None
-            )
-        police_area = {"da_incidents": count("da_incidents"), "da_crimes": count("da_crimes"), **police_rates,
-                       "population_16_plus": pop.aged_16_plus if pop else None}  # fmt: skip
-        return police_area
+        return slice_metrics(self, name)
 
     def _printed(self, measure: str, period: str) -> bool:
         """Whether a slice prints a figure of a period.
@@ -308,20 +224,6 @@ class SliceBuilder(SliceTables):
     @property
     def _trend_labels(self) -> set[str]:
         return {x.label for x in self.trend}
-
-    def _changes(self, name: str) -> dict[str, dict]:
-        """The headline counts' changes, tested, where both quarters are published."""
-        q, prev = self.quarter, self.quarter.previous()
-        out = {}
-        for m in HEADLINE_MEASURES:
-            key = SERIES_KEY.get(m)
-            now, before = self.cell(name, m, q), self.cell(name, m, prev)
-            if key and isinstance(now, int) and isinstance(before, int):
-                if m.startswith("da_") and not (self.districts[name][q].police["total"]["complete"]
-                                                and self.districts[name][prev].police["total"]["complete"]):  # fmt: skip
-                    continue
-                out[key] = context.count_change(before, now)
-        return out
 
 
 def _first_day(month: str) -> date:

@@ -262,15 +262,18 @@ def _police_files(folder: Path, rows: list, aliases: dict, rng: random.Random) -
     history = [r for r in rows if r[0] < first_printed]
     quarter_rows = {q: [r for r in rows if Quarter.containing(r[0]).label == q] for q in T.QUARTERS}
     folder.mkdir(parents=True, exist_ok=True)
+    return [_police_history(folder, history, district), _police_q1(folder, quarter_rows["2025-26 Q1"], district),
+            _police_q2(folder, quarter_rows["2025-26 Q2"], district),
+            _police_q3(folder, quarter_rows["2025-26 Q3"], district)]  # fmt: skip
 
+
+def _police_history(folder: Path, history: list, district) -> Path:
+    """The months before the printed quarters as one xlsx, under a title and a note, with Excel dates."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Police"
-    ws.append(
-        [
-            f"Cambridgeshire Constabulary – domestic abuse by CSP, {history[0][0]:%B %Y} to {history[-1][0]:%B %Y}"
-        ]
-    )
+    first, last = history[0][0], history[-1][0]
+    ws.append([f"Cambridgeshire Constabulary – domestic abuse by CSP, {first:%B %Y} to {last:%B %Y}"])
     ws.append(["Backfill for the year-ending figures of the CSP strategic assessments"])
     ws.append(
         ["Month Start", "Local Authority", "DA Incidents", "DA Crimes", "Incidents Resulting in a Crime"]
@@ -279,39 +282,45 @@ def _police_files(folder: Path, rows: list, aliases: dict, rng: random.Random) -
         ws.append([month, district(area), incidents, crimes, crimed])
     for cell in ws["A"][3:]:
         cell.number_format = "DD/MM/YYYY"
-    back = _save(wb, folder / f"Police DA counts {history[0][0]:%b %Y} - {history[-1][0]:%b %Y}.xlsx")
+    return _save(wb, folder / f"Police DA counts {first:%b %Y} - {last:%b %Y}.xlsx")
 
+
+def _police_q1(folder: Path, rows: list, district) -> Path:
+    """Q1 as a CSV with a byte-order mark and Oct-25 style months."""
     q1 = folder / "police_da_monthly_2025-26_Q1.csv"
     buffer = io.StringIO(newline="")
     w = csv.writer(buffer, lineterminator="\n")
     w.writerow(["Period", "CSP", "DA Related Incidents", "DA Flagged Crimes", "Crimed Incidents"])
-    for month, area, incidents, crimes, crimed in quarter_rows["2025-26 Q1"]:
+    for month, area, incidents, crimes, crimed in rows:
         w.writerow([month.strftime("%b-%y"), district(area), incidents, crimes, crimed])
     q1.write_bytes(("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    return q1
 
+
+def _police_q2(folder: Path, rows: list, district) -> Path:
+    """Q2 as an xlsx under a title, with Excel dates shown as Jul-25."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Police"
     ws.append(["Cambridgeshire Constabulary – domestic abuse, July to September 2025"])
     ws.append(["Month", "District", "Incidents", "Crimes", "DA Incidents Crimed"])
-    for month, area, incidents, crimes, crimed in quarter_rows["2025-26 Q2"]:
+    for month, area, incidents, crimes, crimed in rows:
         ws.append([month, district(area), incidents, crimes, crimed])
     for cell in ws["A"][2:]:
         cell.number_format = "MMM-YY"
-    q2 = _save(wb, folder / "Police DA counts Jul-Sep 2025.xlsx")
+    return _save(wb, folder / "Police DA counts Jul-Sep 2025.xlsx")
 
+
+def _police_q3(folder: Path, rows: list, district) -> Path:
+    """Q3 as an xlsx with month names, crimes as text with thousands commas, and a total row."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Police"
     ws.append(["Month", "Area", "DA Incidents", "DA Crimes", "Incidents Crimed"])
-    q3_rows = quarter_rows["2025-26 Q3"]
-    for month, area, incidents, crimes, crimed in q3_rows:
+    for month, area, incidents, crimes, crimed in rows:
         ws.append([month.strftime("%B %Y"), district(area), incidents, f"{crimes:,}", crimed])
-    ws.append(
-        ["Total", None, sum(r[2] for r in q3_rows), sum(r[3] for r in q3_rows), sum(r[4] for r in q3_rows)]
-    )
-    q3 = _save(wb, folder / "Police DA counts Oct-Dec 2025.xlsx")
-    return [back, q1, q2, q3]
+    ws.append(["Total", None, sum(r[2] for r in rows), sum(r[3] for r in rows), sum(r[4] for r in rows)])
+    return _save(wb, folder / "Police DA counts Oct-Dec 2025.xlsx")
 
 
 OFFENCE_SPELLINGS = {"Violence against the person": ["Violence against the person", "VAP"],

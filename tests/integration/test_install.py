@@ -1,17 +1,24 @@
 """Install like a user: build the wheel, install it into a clean virtual environment, run the demo.
 
 Nothing from the source tree is importable there (the test runs from an empty folder), so a
-package or template missing from the wheel fails here, as it would for a partnership.
+package or template missing from the wheel fails here, as it would for a partnership. The
+packages the wheel requires are not downloaded again: the clean environment sees only the
+distributions its metadata requires (and theirs in turn), linked from this environment, so a
+module imported but not declared fails here too; ``pip check`` holds the versions to the wheel's.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import sysconfig
 import zipfile
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from tests.servers import ROOT
 
@@ -68,12 +75,60 @@ def test_the_wheel_installs_one_import_root(wheel):
     assert targets and all(target.startswith("dasv.") for target in targets), entry_points
 
 
+def required_distributions(wheel: Path) -> set[str]:
+    """The distributions the wheel requires, and theirs in turn (their extras followed), as installed here."""
+    info = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA"))
+    metadata = zipfile.ZipFile(wheel).read(info).decode()
+    todo = [Requirement(line.split(":", 1)[1].strip()) for line in metadata.splitlines()
+            if line.startswith("Requires-Dist:")]  # fmt: skip
+    todo = [r for r in todo if not r.marker or r.marker.evaluate({"extra": ""})]
+    seen: set[tuple[str, str]] = set()
+    found: set[str] = set()
+    while todo:
+        req = todo.pop()
+        name = re.sub(r"[-_.]+", "-", req.name).lower()
+        for extra in ["", *req.extras]:
+            if (name, extra) in seen:
+                continue
+            seen.add((name, extra))
+            try:
+                dist = distribution(name)
+            except PackageNotFoundError:
+                raise AssertionError(f"{name}, required by the wheel, is not installed here") from None
+            found.add(dist.metadata["Name"])
+            for line in dist.requires or []:
+                sub = Requirement(line)
+                if sub.marker is None or sub.marker.evaluate({"extra": extra}):
+                    todo.append(sub)
+    return found
+
+
+def link_distributions(names: set[str], folder: Path) -> None:
+    """Each distribution's top-level files and folders of this environment, linked into ``folder``."""
+    folder.mkdir()
+    here = Path(sysconfig.get_paths()["purelib"])
+    for name in sorted(names):
+        dist = distribution(name)
+        tops = {Path(f).parts[0] for f in dist.files or [] if not str(f).startswith("..")} - {"__pycache__"}
+        for top in tops:
+            if (here / top).exists() and not (folder / top).exists():
+                (folder / top).symlink_to(here / top)
+
+
 def test_a_clean_install_runs_the_demo(wheel, tmp_path):
     venv = tmp_path / "venv"
     assert _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path).returncode == 0
-    installed = _run([str(venv / "bin" / "pip"), "install", "-q", str(wheel)], cwd=tmp_path, timeout=900)
+    link_distributions(required_distributions(wheel), tmp_path / "required")
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "required.pth").write_text(f"{tmp_path / 'required'}\n")
+    pip = [str(venv / "bin" / "python"), "-m", "pip"]
+    installed = _run(
+        [*pip, "install", "-q", "--no-deps", "--no-index", str(wheel)], cwd=tmp_path, timeout=900
+    )
     assert installed.returncode == 0, installed.stderr
     assert "deprecat" not in installed.stderr.lower(), installed.stderr
+    checked = _run([*pip, "check"], cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr  # every requirement met, at its version
     work = tmp_path / "somewhere-else"
     work.mkdir()
     demo = _run([str(venv / "bin" / "dasv"), "demo", "--out", "demo"], cwd=work)
