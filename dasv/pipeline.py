@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -20,6 +21,9 @@ from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, ProgressShow
 from dasv.quarters import LONDON, Quarter
 from dasv.warehouse.load import LoadOutcome, load_export
+
+if TYPE_CHECKING:
+    from dasv.report.model import ReportTable
 
 INPUT_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".xls"}
 
@@ -121,6 +125,7 @@ def render_quarter(
     refused: list[str] | None = None,
     progress: Callable[[str], None] | None = None,
     slices_done: Progress | None = None,
+    headline: Callable[[ReportTable], None] | None = None,
 ) -> dict[str, dict[str, Path]]:
     """Render the county report and district slices for a quarter from the warehouse.
 
@@ -132,6 +137,8 @@ def render_quarter(
         county: render the county report too.
         progress: told of each report rendered (a line of text), unless ``slices_done`` is
             given: then it is told of the county report only, and ``slices_done`` counts slices.
+        headline: told the county report's headline table as it prints it (the public edition's,
+            else the restricted one's), before anything is drawn.
 
     Returns:
         ``{"county": {...}, "<district>": {...}}``: output name -> path for each report.
@@ -149,7 +156,7 @@ def render_quarter(
         require_facts(conn, quarter)
         names = [a.name for a in deployment.districts] if districts is None else districts
         drawn = _submit(
-            pool, conn, deployment, quarter, Path(out_dir), names, county, commentary_dir, refused
+            pool, conn, deployment, quarter, Path(out_dir), names, county, commentary_dir, refused, headline
         )
         try:
             outputs = _collect(drawn, len(names), progress, slices_done)
@@ -169,6 +176,7 @@ def _submit(
     county: bool,
     commentary_dir: Path | None,
     refused: list[str] | None,
+    headline: Callable[[ReportTable], None] | None,
 ) -> dict:
     """Each report built here and handed to ``pool`` to draw in a child: {future: "county", "restricted" or area}.
 
@@ -192,15 +200,18 @@ def _submit(
     if public_county:
         report = PublicEdition(conn, builder, commentary_dir).report()
         drawn[pool.submit(call_in_child, render_outputs, report, base)] = "county"
+        if headline:
+            headline(report.headline)
     if county and editions.restricted:
         restricted = restricted_report(conn, deployment, quarter, commentary_dir=commentary_dir,
                                        refused=refused, gathered=builder.gathered if builder else None)  # fmt: skip
         drawn[pool.submit(call_in_child, render_outputs, restricted, base / "restricted")] = "restricted"
+        if headline and not public_county:
+            headline(restricted.headline)
     for name in names:
         folder = slice_folder(out_dir, deployment, quarter, name)
-        drawn[pool.submit(call_in_child, draw_slice, builder, name, folder)] = find_district(
-            deployment, name
-        ).name
+        area = find_district(deployment, name).name
+        drawn[pool.submit(call_in_child, draw_slice, builder, name, folder)] = area
     return drawn
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -128,6 +129,16 @@ def test_demo_runs_on_its_own_warehouse(tmp_path):
         re.M,
     )
     assert Path(tmp_path / "demo" / "warehouse.db").exists()
+    # the headline it prints is the published county report's, row for row (police rows included)
+    csv_file = tmp_path / "demo" / "out" / "2025-26-Q3" / "csv" / "dasv-2025-26-Q3-headline.csv"
+    with csv_file.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    printed = {line.split("  ")[0]: line for line in result.stdout.splitlines()}
+    for row in rows:
+        line = printed.get(row["Measure"])
+        assert line is not None, f"{row['Measure']!r} is not printed as the county report prints it"
+        if row["2025-26 Q3"].isdigit():  # a count: printed with its thousands comma
+            assert f"{int(row['2025-26 Q3']):,}" in line.split(), (row, line)
 
 
 @pytest.fixture(scope="module")

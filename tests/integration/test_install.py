@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -104,15 +103,16 @@ def required_distributions(wheel: Path) -> set[str]:
 
 
 def link_distributions(names: set[str], folder: Path) -> None:
-    """Each distribution's top-level files and folders of this environment, linked into ``folder``."""
+    """Each distribution's top-level files and folders, where this environment installed them, linked into ``folder``."""
     folder.mkdir()
-    here = Path(sysconfig.get_paths()["purelib"])
     for name in sorted(names):
         dist = distribution(name)
-        tops = {Path(f).parts[0] for f in dist.files or [] if not str(f).startswith("..")} - {"__pycache__"}
+        assert dist.files, f"{name} lists no files (no RECORD): it cannot be linked"
+        tops = {Path(f).parts[0] for f in dist.files if not str(f).startswith("..")} - {"__pycache__"}
         for top in tops:
-            if (here / top).exists() and not (folder / top).exists():
-                (folder / top).symlink_to(here / top)
+            source = Path(dist.locate_file(top))
+            if source.exists() and not (folder / top).exists():
+                (folder / top).symlink_to(source)
 
 
 def test_a_clean_install_runs_the_demo(wheel, tmp_path):

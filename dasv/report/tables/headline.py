@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from dasv.config import Deployment
-from dasv.measures.context import variation
 from dasv.measures.labels import label, police_label
-from dasv.measures.series import monthly_series
 from dasv.measures.spc import SpcResult
 from dasv.measures.status import OK, Missing
 from dasv.quarters import Quarter
 from dasv.report.cells import Cell, Change, IntervalCell, Rate, Variation, printed_pair, rate_interval_of
-from dasv.report.data import QuarterData, gather
+from dasv.report.data import QuarterData
 from dasv.report.model import Column, ReportTable
 from dasv.report.revisions import Revisions
 from dasv.report.tables.police import police_cell, police_gaps
@@ -158,10 +154,3 @@ def interval_cell(value: Cell) -> Cell:
     if isinstance(value, int) and not isinstance(value, bool):
         return IntervalCell(byar(value), "count")
     return None
-
-
-def build_headline(conn: Connection, deployment: Deployment, quarter: Quarter) -> ReportTable:
-    """The headline table on its own (the terminal and the Prefect artifact print this one)."""
-    data = gather(conn, deployment, [quarter, quarter.previous()])
-    spc = variation(monthly_series(conn, deployment, quarter), deployment)
-    return headline_table(data[quarter], data[quarter.previous()], quarter, deployment, spc)
