@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 
 from dasv.config import Deployment
 from dasv.forked import CORES, call_in_child
-from dasv.loaders import SOURCES, Export, read_export
+from dasv.loaders.export import Export, read_export
+from dasv.loaders.spec import SOURCES
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, ProgressShow
 from dasv.quarters import LONDON, Quarter

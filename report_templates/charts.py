@@ -155,10 +155,13 @@ SANS = "Arial, Helvetica, 'Liberation Sans', sans-serif"
 
 
 def draw_any(chart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
-    """Any of the report's charts: a line chart, an SPC chart or a funnel plot."""
-    from dasv.report.model import FunnelChart, SpcChart
+    """Any of the report's charts: a line chart, an SPC chart, a funnel plot or a bar chart."""
+    from dasv.report.model import BarChart, FunnelChart, SpcChart
+    from dasv.report_templates.bars import draw_bars
     from dasv.report_templates.plots import draw_funnel, draw_spc
 
+    if isinstance(chart, BarChart):
+        return draw_bars(chart, width, height, font)
     if isinstance(chart, SpcChart):
         return draw_spc(chart, width, height, font)
     if isinstance(chart, FunnelChart):

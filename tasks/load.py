@@ -9,9 +9,9 @@ from prefect.cache_policies import NO_CACHE
 from sqlalchemy.exc import OperationalError
 
 from dasv.errors import RenderError
-from dasv.loaders import SOURCES, read_export
-from dasv.loaders.export import Export
+from dasv.loaders.export import Export, read_export
 from dasv.loaders.read import sha256_of
+from dasv.loaders.spec import SOURCES
 from dasv.pipeline import discover, lineage_name, today_in_london
 from dasv.progress import ProgressShow
 from dasv.tasks.common import current_deployment, engine, pseudonymiser, settings

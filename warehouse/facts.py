@@ -13,8 +13,7 @@ from operator import itemgetter
 
 from sqlalchemy import Connection, func, select, text
 
-from dasv.loaders import Export
-from dasv.loaders.export import PROGRESS_EVERY
+from dasv.loaders.export import PROGRESS_EVERY, Export
 from dasv.loaders.spec import MONTHLY_SOURCES
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress

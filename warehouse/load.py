@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, text, u
 from sqlalchemy.exc import DBAPIError
 
 from dasv.config import Deployment
-from dasv.loaders import Export
+from dasv.loaders.export import Export
 from dasv.loaders.spec import MONTHLY_SOURCES
 from dasv.privacy import Pseudonymiser
 from dasv.progress import Progress, gc_paused

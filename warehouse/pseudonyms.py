@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select
 
-from dasv.loaders import Export
+from dasv.loaders.export import Export
 from dasv.privacy import Pseudonymiser
 from dasv.warehouse.models import WarehouseMeta
 

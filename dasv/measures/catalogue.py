@@ -28,7 +28,7 @@ class Measure:
     parts: tuple[str, str] | None = None  # a percentage: numerator and denominator (same source)
     at_most: tuple[str, ...] = ()  # measures this one never exceeds, in the same area and period
     slice: bool = False  # a quarterly count the slices print (and the disclosure plan protects)
-    headline: bool = False  # a row of the slices' headline
+    headline: bool = False  # a row of the headline (a percentage's row follows its denominator's: headline())
     spc: bool = False  # a monthly series analysed as an SPC chart
     charted: bool = False  # a monthly series the county report charts
     year_ending: bool = False  # a year ending of it is the sum of its four quarters' (the plan's identity)
@@ -60,7 +60,7 @@ MEASURES: tuple[Measure, ...] = (
     _m("idva.engagement_pct", "Engagement % of criteria met",
        "Referrals where the client engaged, as a percentage of referrals that met criteria; "
        "printed as a whole percent rounded half up, and '–' when no referral met criteria.",
-       parts=("engaged", "criteria_met")),
+       parts=("engaged", "criteria_met"), headline=True),
     _m("idva.repeats", "Repeat referrals",
        "Referrals for a person who had another IDVA referral in the 365 days before. The "
        "service's own Repeat flag is used where the export has it; otherwise the repeat is computed "
@@ -126,6 +126,13 @@ def measures(source: str | None = None, **flags: bool) -> tuple[Measure, ...]:
         for m in MEASURES
         if (source is None or m.source == source) and all(getattr(m, f) == v for f, v in flags.items())
     )
+
+
+def headline() -> tuple[Measure, ...]:
+    """The headline's rows in order: each headline count, then each headline percentage of it (its denominator)."""
+    rates = [m for m in MEASURES if m.headline and m.parts]
+    return tuple(row for m in measures(headline=True, parts=None)
+                 for row in (m, *(r for r in rates if r.source == m.source and r.parts[1] == m.name)))  # fmt: skip
 
 
 def names(source: str | None = None, **flags: bool) -> tuple[str, ...]:

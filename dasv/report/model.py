@@ -220,6 +220,17 @@ class Chart:
 
 
 @dataclass
+class BarChart:
+    """Horizontal bars of one period, largest first: (label, value, the value as the table prints it)."""
+
+    key: str
+    title: str
+    bars: list[tuple[str, float, str]]
+    x_label: str
+    description: str = ""
+
+
+@dataclass
 class SpcChart:
     """An XmR chart (or a run chart below 12 months) of one monthly series."""
 

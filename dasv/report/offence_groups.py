@@ -17,7 +17,7 @@ from dasv.measures.status import NOT_SUPPLIED as NOT_SUPPLIED_STATUS
 from dasv.measures.status import Missing
 from dasv.measures.year_ending import YearEnding
 from dasv.report.cells import Cell, Rate, Suppressed, format_cell
-from dasv.report.model import Chart, Column, ReportTable
+from dasv.report.model import BarChart, Column, ReportTable
 from dasv.report.registry import OFFENCE_TOTAL, offence_measure
 from dasv.report.suppress import SuppressionPlan
 from dasv.rule import SECONDARY
@@ -124,24 +124,31 @@ class OffenceGroups:
             )
         return notes
 
-    def offence_chart(self, who: str, name: str, suppressed: bool) -> Chart | None:
-        """The shares of each group by year: the groups whose share is printed every year (the table has the rest).
+    def offence_chart(self, who: str, name: str, suppressed: bool) -> BarChart | None:
+        """The latest year's share of each group as bars, largest first (the table has every year and the rest).
 
-        None when no group has (a year short, or every group withheld in some year).
+        One group holds most DA crimes (violence against the person, about three in four): as lines
+        over the years, the other groups crowded together near zero, unreadable; as bars, each is
+        named and valued. None when no group's share is printed in the latest year.
         """
-        series = {}
-        for g in self.groups:
-            cells = [self.share_cell(who, g, y, suppressed) for y in self.years]
-            if all(isinstance(c, Rate) for c in cells):
-                series[g] = [c.value(1) for c in cells]
-        if not series:
+        last = self.last
+        shares = {g: self.share_cell(who, g, last, suppressed) for g in self.groups}
+        bars = [(g, c.value(1), format_cell(c)) for g, c in shares.items() if isinstance(c, Rate)]
+        if not bars:
             return None
-        cats = [y.short for y in self.years]
-        return Chart("year_ending_offence_groups", f"Share of DA crimes by offence group, {name}, {cats[0]} to {cats[-1]}",
-                     cats, series, "Share of DA crimes %",
-                     f"Line chart of each offence group's share of police recorded DA crimes in {name} for the years "
-                     f"ending {cats[0].removeprefix('YE ')} to {cats[-1].removeprefix('YE ')}; groups withheld in any "
-                     "year are in the table only.")  # fmt: skip
+        bars.sort(key=lambda bar: -bar[1])
+        left_out = len(self.groups) - len(bars)
+        described = "; ".join(f"{g} {printed}" for g, _, printed in bars)
+        groups = "group is" if left_out == 1 else "groups are"
+        rest = (
+            f" {_number(left_out).capitalize()} {groups} withheld or not supplied: in the table only."
+            if left_out
+            else ""
+        )
+        return BarChart("year_ending_offence_groups", f"Share of DA crimes by offence group, {name}, {last.short}",
+                        bars, "Share of DA crimes %",
+                        f"Bar chart of each offence group's share of police recorded DA crimes in {name} in the "
+                        f"{last.title}, largest first: {described}.{rest} The table gives every year.")  # fmt: skip
 
     def offence_statements(self, who: str, name: str, suppressed: bool) -> list[str]:
         """The assessment's sentences: the largest group, the second and its trend; only when every year is whole.

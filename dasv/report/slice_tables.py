@@ -31,7 +31,7 @@ LABELS = {
     **{m: label(f"police.{m}") for m in POLICE_MEASURES},
     **{m: label(f"demographics.{m}") for m in DEMOGRAPHIC_MEASURES},
 }
-HEADLINE_MEASURES = catalogue.names(headline=True)
+HEADLINE_MEASURES = catalogue.names(headline=True, parts=None)  # the headline's counts
 # a headline measure -> its monthly series (the headline's variation column)
 SERIES_KEY = {m.name: m.key for m in catalogue.measures(headline=True, spc=True)}
 
@@ -147,20 +147,20 @@ class SliceTables:
     def _headline(self, name: str, q: Quarter, prev: Quarter) -> ReportTable:
         rows = []
         spc = self.variation(name)
-        for m in HEADLINE_MEASURES:
+        for measure in catalogue.headline():  # a percentage's row after the count it is of
+            m = measure.name
+            if measure.parts:
+                now, before = printed_pair(
+                    self.rate(name, *measure.parts, q), self.rate(name, *measure.parts, prev)
+                )
+                rows.append([label(measure.key), now, interval_cell(now), before, Change(now, before),
+                             verdict_cell(now, before)])  # fmt: skip
+                continue
             now, before = self.cell(name, m, q), self.cell(name, m, prev)
             result = spc.get(SERIES_KEY.get(m, ""))
             # the one verdict (dasv.report.verdict); none beside a withheld count, nor for a stock
-            verdict = verdict_cell(now, before, result) if m != "awaiting_hearing" else None
+            verdict = verdict_cell(now, before, result) if not measure.stock else None
             rows.append([LABELS[m], now, interval_cell(now), before, Change(now, before), verdict])
-            if m == "criteria_met":  # the county's headline has its engagement row here too
-                now, before = (
-                    self.rate(name, "engaged", "criteria_met", q),
-                    self.rate(name, "engaged", "criteria_met", prev),
-                )
-                now, before = printed_pair(now, before)
-                rows.append([label("idva.engagement_pct"), now, interval_cell(now), before, Change(now, before),
-                             verdict_cell(now, before)])  # fmt: skip
         return ReportTable("headline", f"Headline figures for {name}, {q.label} compared with {prev.label}",
                            [Column("Measure", "label"), Column(q.label, "count", current=True),
                             Column(f"95% interval {q.label}", "interval", sub="95% interval"), Column(prev.label),

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from dasv.config import load_deployment
-from dasv.loaders import read_export
+from dasv.loaders.export import read_export
 from tests.hostile.corpus import CASES
 
 DEP = load_deployment()

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from dasv.config import load_deployment
-from dasv.loaders import read_export
 from dasv.loaders.cells import CellReaders
+from dasv.loaders.export import read_export
 from dasv.loaders.problems import CellError
 from dasv.loaders.spec import source_spec, vocabularies
 from tests.files import write_csv, write_xlsx

@@ -340,7 +340,12 @@ def test_charts_as_svg_are_byte_for_byte_what_reportlabs_own_renderer_writes(ren
         county = build_report(conn, deployment, Q3, gathered=rendered["slices"].gathered)
     fenland = rendered["slices"].report("Fenland")
     charts = [c for r in (county, fenland) for c in [*r.charts, *(c for s in r.sections for c in s.charts)]]
-    assert {type(c).__name__ for c in charts} == {"Chart", "SpcChart", "FunnelChart"}  # every kind drawn
+    assert {type(c).__name__ for c in charts} == {
+        "Chart",
+        "SpcChart",
+        "FunnelChart",
+        "BarChart",
+    }  # every kind
     drawings = [draw_any(c, width=900, height=360, font=12) for c in charts]
     odd = Drawing(200, 100)  # text that must be escaped, a nested transformed group, unicode
     group = Group(String(10, 10, 'A & B < C > "D" – 5%'), transform=(1, 0, 0, 1, 20, 30))
@@ -620,7 +625,14 @@ def test_a_slice_shows_da_crimes_by_offence_group_small_groups_withheld_and_shar
            "the year ending September 2025." in section.statements  # fmt: skip
     assert "Cambridge City: Sexual offences had the second highest proportion (8%); this proportion has increased " \
            "over the last four years." in section.statements  # fmt: skip
-    assert any(c.key == "year_ending_offence_groups" for c in section.charts)
+    # the chart: the latest year's printed shares as bars, largest first, each as the table prints it
+    chart = next(c for c in section.charts if c.key == "year_ending_offence_groups")
+    latest = {row[0]: row[-1] for row in table.rows[:-1]}
+    assert {g: p for g, _, p in chart.bars} == {
+        g: format_cell(c) for g, c in latest.items() if isinstance(c, Rate)
+    }
+    assert [v for _, v, _ in chart.bars] == sorted((v for _, v, _ in chart.bars), reverse=True)
+    assert chart.bars[0][0] == "Violence against the person" and "Robbery" not in chart.description
     outputs = rendered["outputs"]["Cambridge City"]
     assert "csv:year_ending_offence_groups" in outputs
     text = pdf_text(outputs["pdf"])

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, inspect, select, text
 
-from dasv.loaders import read_export
+from dasv.loaders.export import read_export
 from dasv.privacy import Pseudonymiser
 from dasv.warehouse.load import load_export
 from dasv.warehouse.models import (

@@ -18,7 +18,7 @@ from datetime import date
 
 import pytest
 
-from dasv.loaders import read_export
+from dasv.loaders.export import read_export
 from dasv.measures.year_ending import YearEnding, year_ending_document
 from dasv.pipeline import load_files
 from tests.files import IDVA_HEADER, write_csv

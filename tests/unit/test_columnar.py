@@ -10,8 +10,8 @@ import pytest
 import dasv.loaders.data_rows as data_rows_module
 import dasv.loaders.export as export_module
 from dasv.config import load_deployment
-from dasv.loaders import read_export
 from dasv.loaders.data_rows import PROGRESS_EVERY
+from dasv.loaders.export import read_export
 from dasv.progress import ProgressShow
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from dasv.config import load_deployment
-from dasv.loaders import read_export
+from dasv.loaders.export import read_export
 from tests.files import IDVA_HEADER, idva_rows, write_csv, write_xlsx
 
 TODAY = date(2026, 1, 10)

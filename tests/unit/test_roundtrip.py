@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dasv.config import load_deployment
-from dasv.loaders import read_export
+from dasv.loaders.export import read_export
 from dasv.names import normalise_name
 from tests.files import write_csv, write_xlsx
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dasv.config import Deployment
+from dasv.measures import catalogue
 from dasv.measures.labels import label, police_label
 from dasv.measures.spc import SpcResult
 from dasv.measures.status import OK, Missing
@@ -13,10 +14,7 @@ from dasv.report.model import Column, ReportTable
 from dasv.report.revisions import Revisions
 from dasv.report.tables.police import police_cell, police_gaps
 
-HEADLINE_KEYS = (
-    "idva.total_referrals", "idva.criteria_met", "idva.engagement_pct", "idva.repeats", "marac.referrals",
-    "marac.cases_heard", "marac.awaiting_hearing", "police.da_incidents", "police.da_crimes",
-)  # fmt: skip
+HEADLINE_KEYS = tuple(m.key for m in catalogue.headline())  # each percentage after the count it is of
 
 
 HEADLINE_PATHS = {
@@ -61,7 +59,7 @@ def headline_table(
             )
             b = revisions.mark(prev, path, b, rate_of)
         verdict = (
-            verdict_cell(a, plain_before, variation.get(key)) if key != "marac.awaiting_hearing" else None
+            verdict_cell(a, plain_before, variation.get(key)) if not catalogue.BY_KEY[key].stock else None
         )
         rows.append([name, a, interval_cell(a), b, Change(a, b), verdict])
     notes = ["95% interval: Byar's method for counts, Wilson's for percentages", VERDICT_NOTE]
@@ -111,10 +109,17 @@ def _pairs(
     return pairs, scope
 
 
+# a stock (cases awaiting a hearing) is counted on the quarter's last day: no change over the quarter is judged
+_STOCKS = " or ".join(f"'{label(m.key)}'" for m in catalogue.headline() if m.stock)
 VERDICT_NOTE = (
     "Variation: whether the change from last quarter is more than noise. A real rise or fall: the "
     "quarter-on-quarter test finds it unlikely to be chance (p < 0.05), or the measure's monthly SPC chart "
     "(section 4) flags the latest month in the same direction; otherwise normal variation"
+    + (
+        f". None (–) for {_STOCKS}: a count on the quarter's last day, not over the quarter"
+        if _STOCKS
+        else ""
+    )
 )
 
 
