@@ -19,7 +19,8 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from dasv.document_figures import figures
-from dasv.measures.labels import LABELS
+from dasv.measures.labels import LABELS, figure_label
+from dasv.measures.labels import RATES as PER_1000
 from dasv.measures.present import statuses
 from dasv.rule import SECONDARY
 
@@ -106,12 +107,16 @@ def status_of(value: object, suppression: str | None, measure: str, siblings: di
 
 def label_of(measure: str) -> str:
     """The name the report prints: ``idva.engaged`` -> ``Engaged``; a report row's measure names its row."""
-    if measure in LABELS:
-        return LABELS[measure]
+    if measure in LABELS or measure in PER_1000:
+        return figure_label(measure)
     parts = measure.split(".")
     if len(parts) >= 4 and parts[1] == "by_report_row":
         base = f"{parts[0]}.{parts[-1]}"
         return f"{LABELS.get(base, parts[-1])}: {'.'.join(parts[2:-1])}"
+    if (
+        len(parts) >= 4 and parts[1] == "by_offence_group"
+    ):  # each group named, as the metrics' revisions name it
+        return figure_label(measure)
     if len(parts) >= 3 and parts[1] == "rolling_12_months":
         return f"{LABELS.get(parts[0] + '.' + parts[-1], parts[-1])} (rolling 12 months)"
     return LABELS.get(

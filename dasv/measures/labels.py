@@ -33,7 +33,8 @@ RATES = {"police.incidents_per_1000": "Police DA incidents per 1,000 aged 16+",
 def figure_label(key: str) -> str:
     """The printed name of any figure of a metrics document (a ``dasv.document_figures.figures`` key).
 
-    ``idva.by_report_row.Housing.engaged`` is "Engaged, Housing"; the rolling year's
+    ``idva.by_report_row.Housing.engaged`` is "Engaged, Housing"; ``police.by_offence_group.Robbery.share_pct``
+    is "Police DA crimes by offence group: Robbery, share %"; the rolling year's
     ``marac.rolling_12_months.disabled_pct`` is "MARAC rolling twelve months: Victim disabled, % of
     cases heard". A key with no printed name is returned as it is, never dropped.
     """
@@ -42,6 +43,9 @@ def figure_label(key: str) -> str:
     parts = key.split(".")
     if parts[:2] == ["idva", "by_report_row"] and len(parts) >= 4:
         return f"{LABELS.get('idva.' + parts[-1], parts[-1])}, {'.'.join(parts[2:-1])}"
+    if parts[:2] == ["police", "by_offence_group"] and len(parts) >= 4:  # a year ending's group: named by it
+        share = ", share %" if parts[-1] == "share_pct" else ""
+        return f"Police DA crimes by offence group: {'.'.join(parts[2:-1])}{share}"
     if parts[:2] == ["demographics", "sexual_orientation"] and len(parts) >= 3:
         return f"Sexual orientation (IDVA): {'.'.join(parts[2:])}"
     if parts[:2] == ["marac", "rolling_12_months"] and len(parts) == 3:

@@ -147,6 +147,11 @@ def test_a_withheld_value_says_which_marker_as_the_slice_prints_it(published, se
         marks["total_referrals"] == "<5" and marks["engagement_pct"] == "[c]"
     )  # not blank and "not withheld"
     assert (feed[feed.area != "Fenland"].area == published["deployment"].county_label).all()
+    # each figure of an area and period is named once, by its own name: no two measures share a label
+    # (the offence groups name their group), and no label is the measure's path
+    named = feed.groupby(["period", "area", "label"]).measure.nunique()
+    assert (named == 1).all(), named[named > 1].head()
+    assert not (feed.label == feed.measure).any(), feed[feed.label == feed.measure].measure.unique()[:5]
 
 
 def test_the_demo_publishes_every_quarter_it_renders(tmp_path):
