@@ -6,6 +6,10 @@ inbox, then asks this module, for the latest completed quarter: which months of 
 each source's latest months (its last file, by the months it covers rather than when it was loaded), and whether the due date (so many days after the quarter's end, from
 the deployment's parameters) has passed. A month a source has no row for counts as missing: a
 county's IDVA service, MARAC and police force each record something every month.
+
+The police export of DA crimes by offence group is optional: once a partnership has supplied it,
+its missing months are said too, but the quarter is complete without them (the report is not held
+back for it; its year-ending breakdown says what it lacks).
 """
 
 from __future__ import annotations
@@ -15,10 +19,19 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import Connection, select
 
+from dasv.loaders.spec import OFFENCES
 from dasv.quarters import Quarter
-from dasv.warehouse.models import IdvaReferral, LoadBatch, LoadCoverage, MaracCase, PoliceMonth
+from dasv.warehouse.models import (
+    IdvaReferral,
+    LoadBatch,
+    LoadCoverage,
+    MaracCase,
+    PoliceMonth,
+    PoliceOffenceMonth,
+)
 
-SOURCES = ("idva", "marac", "police")
+SOURCES = ("idva", "marac", "police")  # the exports a quarter waits for
+OPTIONAL = (OFFENCES,)  # said when missing once supplied, never waited for
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]  # fmt: skip
 
@@ -46,8 +59,8 @@ class ExportsDue:
 
     @property
     def complete(self) -> bool:
-        """Every source has every month of the quarter."""
-        return not any(self.missing.values())
+        """Every source the quarter waits for has every month of it (an optional export aside)."""
+        return not any(self.missing.get(source) for source in SOURCES)
 
     @property
     def overdue(self) -> bool:
@@ -57,20 +70,22 @@ class ExportsDue:
     def lines(self) -> list[str]:
         """One line per source with something missing: ``police: October–December 2025 missing (last file: …)``."""
         out = []
-        for source in SOURCES:
+        for source in (*SOURCES, *OPTIONAL):
             months = self.missing.get(source)
             if not months:
                 continue
             last = self.last_files.get(source)
             arrived = (f"last file {last.file}, up to {last.period}, loaded {last.loaded_at:%Y-%m-%d}" if last
                        else "no file from it has ever been loaded")  # fmt: skip
-            out.append(f"{source}: {month_ranges(months)} missing ({arrived})")
+            optional = "; optional, not waited for" if source in OPTIONAL else ""
+            out.append(f"{source}: {month_ranges(months)} missing ({arrived}{optional})")
         return out
 
     def summary(self) -> str:
         """One line for the run's log and state."""
         if self.complete:
-            return f"{self.quarter.label}: every export is in (IDVA, MARAC and police, {self.quarter.months_label})"
+            also = "".join(f"; {line}" for line in self.lines())  # an optional export still missing
+            return f"{self.quarter.label}: every export is in (IDVA, MARAC and police, {self.quarter.months_label}){also}"
         state = f"due {self.due:%d %B %Y}" + (", overdue" if self.overdue else "")
         return f"{self.quarter.label} ({state}): " + "; ".join(self.lines())
 
@@ -112,6 +127,7 @@ def months_with_data(conn: Connection, quarter: Quarter) -> dict[str, set[date]]
         "idva": months_of(IdvaReferral.referral_date),
         "marac": months_of(MaracCase.referral_date) | months_of(MaracCase.hearing_date),
         "police": months_of(PoliceMonth.month),
+        OFFENCES: months_of(PoliceOffenceMonth.month),
     }
 
 
@@ -123,7 +139,7 @@ def last_files(conn: Connection) -> dict[str, LastFile | None]:
     a later load), then the latest loaded.
     """
     out: dict[str, LastFile | None] = {}
-    for source in SOURCES:
+    for source in (*SOURCES, *OPTIONAL):
         row = conn.execute(
             select(LoadBatch.file_name, LoadBatch.loaded_at, LoadCoverage.period)
             .join(LoadCoverage, LoadCoverage.batch_id == LoadBatch.id)
@@ -143,6 +159,10 @@ def last_files(conn: Connection) -> dict[str, LastFile | None]:
 
 def exports_due(conn: Connection, quarter: Quarter, today: date, due_days: int) -> ExportsDue:
     """What ``quarter`` is still waiting for on ``today`` (exports due ``due_days`` after it ends)."""
-    have = months_with_data(conn, quarter)
-    missing = {source: [m for m in quarter.months if m not in have[source]] for source in SOURCES}
-    return ExportsDue(quarter, today, due_date(quarter, due_days), missing, last_files(conn))
+    have, files = months_with_data(conn, quarter), last_files(conn)
+    expected = [
+        *SOURCES,
+        *(source for source in OPTIONAL if files[source] is not None),
+    ]  # an optional one, once supplied
+    missing = {source: [m for m in quarter.months if m not in have[source]] for source in expected}
+    return ExportsDue(quarter, today, due_date(quarter, due_days), missing, files)

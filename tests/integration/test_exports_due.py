@@ -46,7 +46,7 @@ def test_a_missing_police_file_is_listed_by_month_with_the_last_file_and_overdue
         before_due = exports_due(conn, Q3, date(2026, 1, 5), due_days=10)
         after_due = exports_due(conn, Q3, date(2026, 1, 11), due_days=10)
     assert due_date(Q3, 10) == date(2026, 1, 10)
-    assert before_due.missing == {"idva": [], "marac": [], "police": Q3.months}
+    assert before_due.missing == {"idva": [], "marac": [], "police": Q3.months, "offences": []}
     assert not before_due.complete and not before_due.overdue
     assert after_due.overdue
     [line] = after_due.lines()
@@ -63,6 +63,27 @@ def test_a_complete_quarter_is_complete_and_never_overdue(tmp_path, sample, depl
         due = exports_due(conn, Q3, date(2026, 3, 1), due_days=10)
     assert due.complete and not due.overdue and due.lines() == []
     assert due.summary().startswith("2025-26 Q3: every export is in")
+
+
+def test_an_optional_export_once_supplied_is_said_when_missing_but_never_waited_for(
+    tmp_path, sample, deployment, pseudonymiser
+):
+    """The police offence-group export: its quarter's months gone, the quarter is still complete, and it says so."""
+    from sqlalchemy import delete
+
+    from dasv.warehouse.models import PoliceOffenceMonth
+
+    engine = load(tmp_path, sample, deployment, pseudonymiser)
+    with engine.begin() as conn:
+        conn.execute(delete(PoliceOffenceMonth).where(PoliceOffenceMonth.month >= Q3.start))
+    with engine.connect() as conn:
+        due = exports_due(conn, Q3, date(2026, 1, 11), due_days=10)
+    assert due.complete and not due.overdue  # the report is not held back for it
+    [line] = due.lines()
+    assert line.startswith("offences: October–December 2025 missing (last file ") and line.endswith(
+        "; optional, not waited for)"
+    ), line
+    assert due.summary().startswith("2025-26 Q3: every export is in") and line in due.summary()
 
 
 def test_an_empty_warehouse_misses_everything_and_says_no_file_ever_arrived(tmp_path):
