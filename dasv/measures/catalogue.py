@@ -119,7 +119,7 @@ MEASURES: tuple[Measure, ...] = (
 BY_KEY: dict[str, Measure] = {m.key: m for m in MEASURES}
 
 
-def measures(source: str | None = None, **flags: bool) -> tuple[Measure, ...]:
+def measures(source: str | None = None, **flags: object) -> tuple[Measure, ...]:
     """The catalogue's measures of a source (all sources: None) with every flag given set as given."""
     return tuple(
         m
@@ -130,17 +130,21 @@ def measures(source: str | None = None, **flags: bool) -> tuple[Measure, ...]:
 
 def headline() -> tuple[Measure, ...]:
     """The headline's rows in order: each headline count, then each headline percentage of it (its denominator)."""
-    rates = [m for m in MEASURES if m.headline and m.parts]
-    return tuple(row for m in measures(headline=True, parts=None)
-                 for row in (m, *(r for r in rates if r.source == m.source and r.parts[1] == m.name)))  # fmt: skip
+    rows: list[Measure] = []
+    for m in measures(headline=True, parts=None):
+        rows.append(m)
+        rows += [
+            r for r in MEASURES if r.headline and r.parts and r.source == m.source and r.parts[1] == m.name
+        ]
+    return tuple(rows)
 
 
-def names(source: str | None = None, **flags: bool) -> tuple[str, ...]:
+def names(source: str | None = None, **flags: object) -> tuple[str, ...]:
     """The names (``total_referrals``) of :func:`measures`."""
     return tuple(m.name for m in measures(source, **flags))
 
 
-def keys(source: str | None = None, **flags: bool) -> tuple[str, ...]:
+def keys(source: str | None = None, **flags: object) -> tuple[str, ...]:
     """The keys (``idva.total_referrals``) of :func:`measures`."""
     return tuple(m.key for m in measures(source, **flags))
 
