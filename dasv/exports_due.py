@@ -67,10 +67,10 @@ class ExportsDue:
         """The due date has passed and something is still missing."""
         return self.today > self.due and not self.complete
 
-    def lines(self) -> list[str]:
+    def lines(self, sources: tuple[str, ...] = (*SOURCES, *OPTIONAL)) -> list[str]:
         """One line per source with something missing: ``police: October–December 2025 missing (last file: …)``."""
         out = []
-        for source in (*SOURCES, *OPTIONAL):
+        for source in sources:
             months = self.missing.get(source)
             if not months:
                 continue
@@ -84,8 +84,12 @@ class ExportsDue:
     def summary(self) -> str:
         """One line for the run's log and state."""
         if self.complete:
-            also = "".join(f"; {line}" for line in self.lines())  # an optional export still missing
-            return f"{self.quarter.label}: every export is in (IDVA, MARAC and police, {self.quarter.months_label}){also}"
+            also = self.lines(OPTIONAL)  # an optional export still missing: said, not waited for
+            every = "every export the report waits for is in" if also else "every export is in"
+            return (
+                f"{self.quarter.label}: {every} (IDVA, MARAC and police, {self.quarter.months_label})"
+                + "".join(f"; {line}" for line in also)
+            )
         state = f"due {self.due:%d %B %Y}" + (", overdue" if self.overdue else "")
         return f"{self.quarter.label} ({state}): " + "; ".join(self.lines())
 

@@ -139,7 +139,7 @@ def render_quarter(
         progress: told of each report rendered (a line of text), unless ``slices_done`` is
             given: then it is told of the county report only, and ``slices_done`` counts slices.
         headline: told the county report's headline table as it prints it (the public edition's,
-            else the restricted one's), before anything is drawn.
+            else the restricted one's), as soon as that report is built.
 
     Returns:
         ``{"county": {...}, "<district>": {...}}``: output name -> path for each report.

@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed
 
 from dasv.delivery import DeliveryError, Message
-from dasv.exports_due import ExportsDue, exports_due
+from dasv.exports_due import OPTIONAL, SOURCES, ExportsDue, exports_due
 from dasv.flows.alerts import report_undelivered
 from dasv.flows.locking import quarter_lock
 from dasv.flows.params import ParameterError, QuarterParam, resolve_quarter
@@ -42,11 +42,14 @@ def overdue_message(due: ExportsDue) -> Message | None:
     if not operators:
         return None
     q = due.quarter
+    waiting, optional = due.lines(SOURCES), due.lines(OPTIONAL)
     body = (f"Exports for {q.label} ({q.months_label}) were due by {due.due:%d %B %Y} and are still missing:\n\n"
-            + "\n".join(f"- {line}" for line in due.lines())
+            + "\n".join(f"- {line}" for line in waiting)
+            + ("\n\nAlso missing, optional (the report does not wait for it):\n" + "\n".join(f"- {line}" for line in optional)
+               if optional else "")
             + "\n\nPut them in the inbox: the daily check loads them, and starts the quarterly report by itself "
-            "once every export is in.\n")  # fmt: skip
-    sources = ", ".join(line.split(":", 1)[0] for line in due.lines())
+            "once every export it waits for is in.\n")  # fmt: skip
+    sources = ", ".join(line.split(":", 1)[0] for line in waiting)
     return Message(operators, f"dasv exports overdue for {q.label}: {sources}", body)
 
 

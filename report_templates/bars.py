@@ -28,7 +28,7 @@ def draw_bars(chart: BarChart, width: float = 720, height: float = 230, font: fl
     ticks = [i * step for i in range(int(round(xmax / step)) + 1)]
     for value in ticks:
         d.add(Line(f.x(value), f.y0, f.x(value), f.y0 + f.height, strokeColor=GRID, strokeWidth=0.5))
-        d.add(String(f.x(value), f.y0 - font * 1.3, f"{value:,.0f}", fontName="Helvetica", fontSize=font,
+        d.add(String(f.x(value), f.y0 - font * 1.3, f"{value:,g}", fontName="Helvetica", fontSize=font,
                      textAnchor="middle"))  # fmt: skip
     d.add(Line(f.x0, f.y0, f.x0, f.y0 + f.height, strokeColor=GREY, strokeWidth=0.8))
     d.add(String(f.x0 + f.width / 2, f.y0 - font * 2.7, chart.x_label, fontName="Helvetica", fontSize=font,

@@ -133,7 +133,9 @@ class OffenceGroups:
         """
         last = self.last
         shares = {g: self.share_cell(who, g, last, suppressed) for g in self.groups}
-        bars = [(g, c.value(1), format_cell(c)) for g, c in shares.items() if isinstance(c, Rate)]
+        # a bar for each printed share (none where the groups' total is 0: its share has no value)
+        bars = [(g, c.value(1), format_cell(c)) for g, c in shares.items()
+                if isinstance(c, Rate) and c.value(1) is not None]  # fmt: skip
         if not bars:
             return None
         bars.sort(key=lambda bar: -bar[1])

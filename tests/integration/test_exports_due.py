@@ -83,7 +83,23 @@ def test_an_optional_export_once_supplied_is_said_when_missing_but_never_waited_
     assert line.startswith("offences: October–December 2025 missing (last file ") and line.endswith(
         "; optional, not waited for)"
     ), line
-    assert due.summary().startswith("2025-26 Q3: every export is in") and line in due.summary()
+    assert (
+        due.summary().startswith("2025-26 Q3: every export the report waits for is in")
+        and line in due.summary()
+    )
+    # with the police months gone too: overdue, and the operators' e-mail chases police alone
+    from dasv.flows.exports_due import overdue_message
+    from dasv.warehouse.models import PoliceMonth
+
+    with engine.begin() as conn:
+        conn.execute(delete(PoliceMonth).where(PoliceMonth.month >= Q3.start))
+    with engine.connect() as conn:
+        due = exports_due(conn, Q3, date(2026, 1, 11), due_days=10)
+    assert due.overdue and [x.split(":")[0] for x in due.lines()] == ["police", "offences"]
+    message = overdue_message(due)
+    assert message.subject == "dasv exports overdue for 2025-26 Q3: police", message.subject
+    chased, optional = message.body.split("Also missing, optional (the report does not wait for it):")
+    assert "- police: " in chased and "offences" not in chased and "- offences: " in optional
 
 
 def test_an_empty_warehouse_misses_everything_and_says_no_file_ever_arrived(tmp_path):

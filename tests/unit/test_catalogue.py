@@ -52,3 +52,16 @@ def test_every_defined_measure_is_in_the_report_s_glossary():
     for m in MEASURES:
         if m.definition:
             assert (m.term or m.label) in terms, m.key
+
+
+def test_every_headline_row_of_the_catalogue_is_one_the_county_headline_draws():
+    """A measure flagged ``headline`` in the catalogue is a row the county's table knows where to find,
+    and a headline percentage sits beside its denominator (never dropped for want of one)."""
+    from dasv.measures import catalogue
+    from dasv.report.tables.headline import HEADLINE_KEYS, HEADLINE_PATHS
+
+    assert {k for k in HEADLINE_KEYS if not k.startswith("police.")} <= set(HEADLINE_PATHS)
+    rows = catalogue.headline()
+    for m in (m for m in catalogue.MEASURES if m.headline and m.parts):
+        assert m in rows, f"{m.key}: a headline percentage whose denominator is not a headline count"
+        assert rows[rows.index(m) - 1].name == m.parts[1] or rows[rows.index(m) - 1].parts, m.key
