@@ -10,7 +10,7 @@ from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from dasv.report.model import BarChart
-from dasv.report_templates.plots import GREY, GRID, NAVY, Frame, nice_range
+from dasv.report_templates.plots import GREY, GRID, NAVY, Frame, nice_range, no_data
 
 
 def draw_bars(chart: BarChart, width: float = 720, height: float = 230, font: float = 7.5) -> Drawing:
@@ -18,9 +18,12 @@ def draw_bars(chart: BarChart, width: float = 720, height: float = 230, font: fl
     d = Drawing(width, height)
     d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
     if not chart.bars:
-        d.add(String(font * 6, height / 2, "Nothing to draw: every value is withheld or not supplied (the table "
-                     "says which).", fontName="Helvetica", fontSize=font * 1.2))  # fmt: skip
-        return d
+        return no_data(
+            d,
+            height,
+            font,
+            "Nothing to draw: every value is withheld or not supplied (the table says which).",
+        )
     bars = sorted(chart.bars, key=lambda bar: -bar[1])
     left = max(stringWidth(label, "Helvetica", font) for label, _, _ in bars) + font
     _, xmax, step = nice_range(0, max(value for _, value, _ in bars))  # room for its value beyond the axis

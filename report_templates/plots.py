@@ -128,7 +128,7 @@ def month_tick(month: str) -> str:
     return f"{MONTHS[int(number) - 1]} {year[2:]}"
 
 
-def _no_data(d: Drawing, height: float, font: float, text: str) -> Drawing:
+def no_data(d: Drawing, height: float, font: float, text: str) -> Drawing:
     """A chart with nothing to draw says so in words (absence is never an empty axis)."""
     d.add(String(font * 6, height / 2, text, fontName="Helvetica", fontSize=font * 1.2))
     return d
@@ -203,7 +203,7 @@ def draw_spc(chart, width: float = 720, height: float = 230, font: float = 7.5) 
     d = Drawing(width, height)
     d.add(String(0, height - font * 1.9, chart.title, fontName="Helvetica-Bold", fontSize=font * 1.45))
     if not r.values:
-        return _no_data(d, height, font, "No months loaded for this series yet.")
+        return no_data(d, height, font, "No months loaded for this series yet.")
     f, xticks, yticks = _spc_frame(r, width, height, font)
     axes(d, f, xticks, yticks, font, "Month", chart.y_label)
     _spc_lines(d, f, r)
